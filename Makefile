@@ -1,0 +1,79 @@
+# AeOnnx: train autoencoders in PyTorch, run them in .NET.
+#   make demo    the main job on the shipped model and sample images
+#   make test    every suite (.NET and Python), then one line "N passed, N failed"
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The interpreter that can import torch (Debian's /usr/bin/python3 first); override with make PYTHON=...
+PYTHON ?= $(shell scripts/find-python.sh)
+# make build GPU=1: link the CUDA flavor of ONNX Runtime instead of the CPU one.
+GPU ?= 0
+CONFIGURATION ?= Release
+DOTNET_PROPS := -c $(CONFIGURATION) $(if $(filter 1 true yes,$(GPU)),-p:AeOnnxGpu=true,)
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+
+MODELS := fashion-mnist-ae fashion-mnist-vae
+DEMO_OUT ?= out/demo
+
+.PHONY: help setup setup-python setup-dotnet build test test-dotnet test-python demo train models export bench bench-quick format clean
+
+help:
+	@echo "make demo        run aeonnx on the shipped model and sample images (outputs in $(DEMO_OUT))"
+	@echo "make test        run all .NET and Python tests, then print 'N passed, N failed'"
+	@echo "make build       build everything; leaves bin/aeonnx  (GPU=1 for the CUDA flavor)"
+	@echo "make setup       install Debian packages for the Python side, restore NuGet packages"
+	@echo "make train       retrain the shipped models from scratch (alias: make models)"
+	@echo "make export      re-export the shipped models from their committed checkpoints, check SHA-256"
+	@echo "make bench       benchmarks against the baselines; writes bench/RESULTS.md (bench-quick: smoke run)"
+	@echo "make format      dotnet format"
+	@echo "make clean       remove build outputs"
+
+setup: setup-python setup-dotnet
+
+setup-python:
+	@scripts/setup-python.sh
+
+setup-dotnet:
+	dotnet restore AeOnnx.sln $(if $(filter 1 true yes,$(GPU)),-p:AeOnnxGpu=true,)
+
+build: setup-dotnet
+	dotnet build AeOnnx.sln $(DOTNET_PROPS) --no-restore
+	dotnet publish src/AeOnnx.Cli/AeOnnx.Cli.csproj $(DOTNET_PROPS) --no-restore --no-build -o artifacts/aeonnx
+	@mkdir -p bin
+	@printf '#!/usr/bin/env bash\nexec "$$(dirname "$$(readlink -f "$$0")")/../artifacts/aeonnx/AeOnnx.Cli" "$$@"\n' > bin/aeonnx
+	@chmod +x bin/aeonnx
+	@echo "built: bin/aeonnx"
+
+test: setup build
+	@PYTHON="$(PYTHON)" CONFIGURATION="$(CONFIGURATION)" scripts/test-all.sh
+
+test-dotnet: build
+	dotnet test AeOnnx.sln $(DOTNET_PROPS) --no-build
+
+test-python: setup-python
+	$(PYTHON) -m pytest -q tests/training
+
+demo: setup build
+	@scripts/demo.sh "$(DEMO_OUT)"
+
+train models: setup-python
+	$(PYTHON) training-scripts/shipped.py --retrain $(MODELS)
+
+export: setup-python
+	$(PYTHON) training-scripts/shipped.py --export-only $(MODELS)
+
+bench: setup build
+	@PYTHON="$(PYTHON)" bench/run.sh
+
+bench-quick: setup build
+	@PYTHON="$(PYTHON)" bench/run.sh --quick
+
+format:
+	dotnet format AeOnnx.sln
+
+clean:
+	rm -rf artifacts bin out TestResults
+	find src tests samples bench -type d \( -name bin -o -name obj \) -prune -exec rm -rf {} +
+	find training-scripts tests -type d -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,2 @@
+// Assembly-level attributes for the core library.
+[assembly: System.CLSCompliant(false)]
