@@ -1,0 +1,48 @@
+using System.CommandLine;
+
+namespace AeOnnx.Cli.Commands;
+
+/// <summary><c>aeonnx decode</c>: latent vectors (.npy, CSV or --latent) to one PNG each.</summary>
+internal sealed class DecodeCommand : VerbCommand
+{
+    private readonly CommonOptions common = new();
+
+    private readonly Argument<string?> latents = new("LATENTS")
+    {
+        Description = "A .npy [N, D] (as written by encode) or a CSV of latents (one vector a line, optional name column and header)",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    private readonly Option<string[]> latent = new("--latent")
+    {
+        Description = "One latent vector on the command line: \"0.1,0.2,...\" (repeatable)",
+        HelpName = "VALUES",
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private readonly Option<string> output = new("--output", "-o")
+    {
+        Description = "Folder for the PNG images (000000.png, ... by row) and index.csv",
+        HelpName = "DIR",
+        Required = true,
+    };
+
+    public DecodeCommand(CliConsole console)
+        : base("decode", "Decode latent vectors to images: one PNG per row of a .npy or CSV, or per --latent.", console)
+    {
+        Arguments.Add(latents);
+        Options.Add(latent);
+        Options.Add(output);
+        common.AddTo(this);
+    }
+
+    public override string Examples => """
+          aeonnx decode latents.npy --output decoded/
+          aeonnx decode latents.csv --output decoded/
+          aeonnx decode --latent "0.1,-1.2,0.5,..." --output one/
+        """;
+
+    protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken) =>
+        throw CliException.Fatal("not built yet");
+}

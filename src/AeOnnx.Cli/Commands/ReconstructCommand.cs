@@ -1,0 +1,57 @@
+using System.CommandLine;
+
+namespace AeOnnx.Cli.Commands;
+
+/// <summary><c>aeonnx reconstruct</c>: encode then decode each image; PNGs, per-image MSE/PSNR, optional comparison grid.</summary>
+internal sealed class ReconstructCommand : VerbCommand
+{
+    private readonly CommonOptions common = new();
+    private readonly InputOptions inputs = new();
+    private readonly JobOptions job = new(sharding: false);
+
+    private readonly Option<string> output = new("--output", "-o")
+    {
+        Description = "Folder for the reconstructed PNGs (named after the inputs) and index.csv (row, path, status, reason, mse, psnr)",
+        HelpName = "DIR",
+        Required = true,
+    };
+
+    private readonly Option<string?> comparison = new("--comparison")
+    {
+        Description = "Also write a PNG grid: originals (model size) above their reconstructions",
+        HelpName = "FILE",
+    };
+
+    private readonly Option<int> comparisonCount = new("--comparison-count")
+    {
+        Description = "How many images the comparison grid shows (the first ones done)",
+        HelpName = "N",
+        DefaultValueFactory = _ => 16,
+    };
+
+    public ReconstructCommand(CliConsole console)
+        : base("reconstruct", "Reconstruct images through the autoencoder: PNGs, MSE/PSNR per image in the index, optional comparison grid.", console)
+    {
+        inputs.AddTo(this);
+        Options.Add(output);
+        Options.Add(comparison);
+        Options.Add(comparisonCount);
+        job.AddTo(this);
+        common.AddTo(this);
+        comparisonCount.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--comparison-count must be at least 1.");
+            }
+        });
+    }
+
+    public override string Examples => """
+          aeonnx reconstruct samples/images --output recon/
+          aeonnx reconstruct samples/images --output recon/ --comparison recon.png --comparison-count 10
+        """;
+
+    protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken) =>
+        throw CliException.Fatal("not built yet");
+}
