@@ -40,9 +40,9 @@ internal sealed class MergeCommand : VerbCommand
     }
 
     public override string Examples => """
-          aeonnx encode imgs --shard 1/2 --output part1.npy
-          aeonnx encode imgs --shard 2/2 --output part2.npy
           aeonnx merge part1.npy part2.npy --output latents.npy
+            after: aeonnx encode imgs --shard 1/2 --output part1.npy
+                   aeonnx encode imgs --shard 2/2 --output part2.npy
         """;
 
     protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)

@@ -17,7 +17,7 @@ internal sealed class ProgressReporter
     private readonly long alreadyDone;
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly TimeSpan plainInterval;
-    private TimeSpan lastDraw = TimeSpan.MinValue;
+    private TimeSpan lastDraw;
     private long done;
     private long skipped;
 
@@ -50,16 +50,10 @@ internal sealed class ProgressReporter
             return;
         }
 
+        // Plain lines come one interval apart, the first after one interval, so short jobs print the final line alone.
         TimeSpan now = clock.Elapsed;
-        if (terminal ? now - lastDraw >= TimeSpan.FromMilliseconds(100) : now - lastDraw >= plainInterval)
+        if (now - lastDraw >= (terminal ? TimeSpan.FromMilliseconds(100) : plainInterval) || (terminal && done == alreadyDone + 1))
         {
-            if (!terminal && lastDraw == TimeSpan.MinValue)
-            {
-                // The first plain line only after one interval, so short jobs print the final line alone.
-                lastDraw = TimeSpan.Zero;
-                return;
-            }
-
             lastDraw = now;
             Draw(final: false);
         }
