@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AeOnnx.Pipeline;
 using System.Text.RegularExpressions;
 
 namespace AeOnnx.Cli.Commands;
@@ -63,6 +64,54 @@ internal sealed partial class CommonOptions
             }
         });
     }
+
+    /// <summary>
+    /// Loads the model named by the options. Any refusal (missing folder, bad manifest, checksum or shape
+    /// mismatch, unavailable device) is fatal, and happens before any image is read.
+    /// </summary>
+    public Autoencoder LoadModel(ParseResult parse, CliConsole console)
+    {
+        string folder = ModelLocator.Resolve(parse.GetValue(Model));
+        bool quiet = parse.GetValue(Quiet);
+        string device = parse.GetValue(Device)!;
+        var options = new AutoencoderOptions
+        {
+            Device = AeOnnx.Device.Parse(device),
+            IntraOpThreads = parse.GetValue(Threads),
+            BatchSize = parse.GetValue(BatchSize),
+            Log = quiet ? null : message =>
+            {
+                // With --device auto, falling back to the CPU is the expected outcome, not news.
+                if (!(device == "auto" && message.StartsWith("AeOnnx: CUDA", StringComparison.Ordinal)))
+                {
+                    console.Error.WriteLine(message);
+                }
+            },
+        };
+        try
+        {
+            return Autoencoder.Load(folder, options);
+        }
+        catch (ModelLoadException e)
+        {
+            throw CliException.Fatal($"cannot use model '{folder}': {e.Message}", e);
+        }
+        catch (DeviceUnavailableException e)
+        {
+            throw CliException.Fatal($"device {e.Device} unavailable: {e.Reason}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+        {
+            throw CliException.Fatal($"cannot use model '{folder}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>Options of the streaming file pipeline: decode workers from --threads, batch from --batch-size.</summary>
+    public PipelineOptions PipelineOptions(ParseResult parse) => new()
+    {
+        DecodeWorkers = parse.GetValue(Threads) is > 0 and var threads ? threads : Environment.ProcessorCount,
+        BatchSize = parse.GetValue(BatchSize),
+    };
 
     public void AddTo(Command command)
     {

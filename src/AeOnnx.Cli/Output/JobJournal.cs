@@ -12,6 +12,7 @@ internal sealed class JobJournal : IDisposable
 {
     private const string Magic = "aeonnx-journal/1 ";
     private readonly FileStream stream;
+    private bool deleted;
 
     private JobJournal(string path, FileStream stream, List<IndexEntry> completed)
     {
@@ -72,12 +73,19 @@ internal sealed class JobJournal : IDisposable
     /// <summary>Records one input as done; call after its outputs are safely written.</summary>
     public void Commit(IndexEntry entry, bool withErrors) => WriteLine(IndexCsv.Format(entry, withErrors));
 
+    /// <summary>Records several inputs with one write and one flush.</summary>
+    public void CommitAll(IEnumerable<IndexEntry> entries, bool withErrors) =>
+        WriteLine(string.Join('\n', entries.Select(e => IndexCsv.Format(e, withErrors))));
+
     /// <summary>Removes the journal once the final outputs are in place.</summary>
     public void Delete()
     {
         stream.Dispose();
         File.Delete(Path);
+        deleted = true;
     }
+
+    public bool IsDeleted => deleted;
 
     public void Dispose() => stream.Dispose();
 

@@ -27,10 +27,10 @@ public sealed class ImageGridTests : IDisposable
         var seen = new HashSet<string>();
         for (char c = '!'; c <= '~'; c++)
         {
-            using var image = new Image<Rgb24>(5, 7, new Rgb24(255, 255, 255));
+            using var image = new Image<Rgb24>(5, 8, new Rgb24(255, 255, 255));
             BitmapFont.Draw(image, 0, 0, c.ToString(), 1, new Rgb24(0, 0, 0));
             var bits = new System.Text.StringBuilder();
-            for (int y = 0; y < 7; y++)
+            for (int y = 0; y < 8; y++)
             {
                 for (int x = 0; x < 5; x++)
                 {
