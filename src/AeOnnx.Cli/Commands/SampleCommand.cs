@@ -1,4 +1,9 @@
 using System.CommandLine;
+using System.Globalization;
+using AeOnnx.Cli.Imaging;
+using AeOnnx.Cli.Output;
+using AeOnnx.Latents;
+using SixLabors.ImageSharp;
 
 namespace AeOnnx.Cli.Commands;
 
@@ -86,6 +91,68 @@ internal sealed class SampleCommand : VerbCommand
           aeonnx sample --model models/fashion-mnist-vae --count 64 --columns 8 --output vae.png --latents z.npy
         """;
 
-    protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        throw CliException.Fatal("not built yet");
+    protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        int n = parse.GetValue(count);
+        int randomSeed = parse.GetValue(seed);
+        float t = parse.GetValue(temperature);
+        string gridPath = parse.GetValue(output)!;
+        string? npyPath = parse.GetValue(latentsOut);
+        AtomicFile.CheckWritable(gridPath);
+        if (npyPath is not null)
+        {
+            AtomicFile.CheckWritable(npyPath);
+        }
+
+        using Autoencoder model = common.LoadModel(parse, Console);
+        LatentGaussian distribution = model.SamplingDistribution
+            ?? throw CliException.Fatal($"model '{model.Name}' has no latent statistics (latent.mean, latent.cholesky) to sample from.");
+        float[][] latents = model.SampleLatents(n, randomSeed);
+        if (t != 1f)
+        {
+            float[] mean = distribution.GetMean();
+            latents = latents.Select(z => LatentMath.Add(mean, LatentMath.Scale(LatentMath.Subtract(z, mean), t))).ToArray();
+        }
+
+        int batchSize = parse.GetValue(common.BatchSize);
+        int cols = Math.Min(parse.GetValue(columns), n);
+        var grid = new ImageGrid((n + cols - 1) / cols, cols, model.Width, model.Height)
+        {
+            Title = string.Create(CultureInfo.InvariantCulture, $"{model.Name}: {n} samples from the {(model.IsVariational ? "prior N(0, I)" : "latent Gaussian")}, seed {randomSeed}, T={t:0.##}"),
+        };
+        var cells = new List<Image<SixLabors.ImageSharp.PixelFormats.Rgb24>>();
+        try
+        {
+            for (int start = 0; start < n; start += batchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                float[][] decoded = model.DecodeBatch(latents.Skip(start).Take(batchSize).ToList());
+                for (int i = 0; i < decoded.Length; i++)
+                {
+                    var cell = GridImages.FromOutput(model, decoded[i]);
+                    cells.Add(cell);
+                    grid.Set((start + i) / cols, (start + i) % cols, cell, "#" + (start + i).ToString(CultureInfo.InvariantCulture));
+                }
+            }
+
+            using Image rendered = grid.Render();
+            ImageFiles.SavePng(rendered, gridPath);
+        }
+        finally
+        {
+            cells.ForEach(c => c.Dispose());
+        }
+
+        if (npyPath is not null)
+        {
+            AtomicFile.Write(npyPath, stream => NpyFile.Write(stream, latents.SelectMany(z => z).ToArray(), model.LatentDim));
+        }
+
+        if (!parse.GetValue(common.Quiet))
+        {
+            Console.Out.WriteLine($"sampled {n} images (seed {randomSeed}) -> {gridPath}" + (npyPath is null ? string.Empty : $", latents {npyPath}"));
+        }
+
+        return Task.FromResult(ExitCodes.Success);
+    }
 }
