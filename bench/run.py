@@ -111,6 +111,9 @@ def main() -> None:
     best_raw = max(median(by[("model-only", b)]) for b in batches)
     best_lib = max(median(by[("library", b)]) for b in batches)
 
+    # Per-image pre/post-processing and latent math (BenchmarkDotNet, short job).
+    micro = json_lines(run_rss([BENCH, "micro"])[2])
+
     # Cold start: one image, whole process.
     one = sorted((ROOT / d10).rglob("*.png"))[0]
     cold = [run_rss([AEONNX, "encode", one, "--model", model, "--output", OUT / "one.npy", "--quiet"])[0] for _ in range(max(3, reps))]
@@ -158,6 +161,17 @@ def main() -> None:
         lines.append(f"| {b} | {raw:.0f} | {lib:.0f} | {lib / raw:.3f} |")
     lines += [
         f"| best | {best_raw:.0f} | {best_lib:.0f} | {best_lib / best_raw:.3f} |",
+        "",
+        "## Per-operation costs (BenchmarkDotNet ShortRun, median)",
+        "",
+        "| operation | median | allocated per op |",
+        "|---|---:|---:|",
+    ]
+    for r in micro:
+        t = r["seconds"]
+        shown = f"{t * 1e6:.2f} µs" if t >= 1e-6 else f"{t * 1e9:.1f} ns"
+        lines.append(f"| {r['mode'][6:]} | {shown} | {r['note'].split('=')[1]} B |")
+    lines += [
         "",
         "## Start-up and memory",
         "",

@@ -12,7 +12,7 @@ internal static class BenchCommand
         if (args.Length == 0)
         {
             Console.Error.WriteLine("usage: AeOnnx.Bench MODE [model=DIR] [dir=DIR] [batch=N] [count=N] [threads=N] [reps=N]");
-            Console.Error.WriteLine("modes: decode-only, model-only, library, mlnet, sweep");
+            Console.Error.WriteLine("modes: decode-only, model-only, library, mlnet, sweep, micro");
             return 2;
         }
 
@@ -29,6 +29,23 @@ internal static class BenchCommand
 
         switch (args[0])
         {
+            case "micro":
+                // BenchmarkDotNet's short job: 3 warm-ups, 3 measured iterations; enough for medians
+                // of sub-millisecond operations without making `make bench` take many minutes.
+                var config = BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance)
+                    .AddJob(BenchmarkDotNet.Jobs.Job.ShortRun)
+                    .WithOptions(BenchmarkDotNet.Configs.ConfigOptions.DisableOptimizationsValidator);
+                var summary = BenchmarkDotNet.Running.BenchmarkRunner.Run<MicroBenchmarks>(config);
+                foreach (var report in summary.Reports)
+                {
+                    var stats = report.ResultStatistics;
+                    if (stats is not null)
+                    {
+                        Emit(new BenchResult("micro:" + report.BenchmarkCase.Descriptor.WorkloadMethod.Name, 1, stats.Median / 1e9, Note: $"allocated={report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase)}"));
+                    }
+                }
+
+                return 0;
             case "decode-only":
                 Emit(StageBenchmarks.DecodeOnly(model, dir));
                 return 0;
