@@ -1,0 +1,188 @@
+"""make bench: end-to-end and in-process benchmarks side by side, medians, bench/RESULTS.md.
+
+Every end-to-end case is a whole process (start-up included), run REPS times interleaved with
+the others so machine drift hits all alike; figures are medians. Max RSS comes from wait4.
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench" / "AeOnnx.Bench" / "bin" / "Release" / "net10.0" / "AeOnnx.Bench"
+AEONNX = ROOT / "bin" / "aeonnx"
+OUT = ROOT / "bench" / "out"
+
+
+def run_rss(cmd):
+    """Runs a command, returning (wall seconds, max RSS MiB, stdout) via wait4 on this child alone."""
+    start = time.perf_counter()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.chdir(ROOT)
+        os.dup2(w, 1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(r)
+        os.execvp(str(cmd[0]), [str(c) for c in cmd])
+    os.close(w)
+    chunks = []
+    while True:
+        b = os.read(r, 65536)
+        if not b:
+            break
+        chunks.append(b)
+    os.close(r)
+    _, status, usage = os.wait4(pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} exited {code}")
+    return wall, usage.ru_maxrss / 1024.0, b"".join(chunks).decode()
+
+
+def json_lines(text):
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    dotnet = subprocess.run(["dotnet", "--version"], capture_output=True, text=True).stdout.strip()
+    import torch
+    return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, {platform.system()} {platform.release()}; .NET {dotnet}, torch {torch.__version__}, ONNX Runtime 1.31.0 (CPU)"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="smoke run: 10k images, 1 repetition, no 60k memory run")
+    ap.add_argument("--reps", type=int, default=3, help="repetitions of each end-to-end case")
+    ap.add_argument("--model", default="models/fashion-mnist-ae")
+    ap.add_argument("--output", default="bench/RESULTS.md")
+    args = ap.parse_args()
+    reps = 1 if args.quick else args.reps
+    py = sys.executable
+    subprocess.run([py, "bench/make_data.py"] + (["--quick"] if args.quick else []), cwd=ROOT, check=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    d10 = "bench/data/fmnist-10k"
+    model = args.model
+
+    cases = {
+        "aeonnx encode": [AEONNX, "encode", d10, "--model", model, "--output", OUT / "aeonnx.npy", "--quiet"],
+        "PyTorch eager (PIL + torch)": [py, "bench/torch_encode.py", d10, "--checkpoint", f"{model}/checkpoint.pt", "--output", OUT / "torch.npy"],
+        "ML.NET LoadImages→ExtractPixels→ApplyOnnxModel": [BENCH, "mlnet", f"model={model}", f"dir={d10}"],
+        "decode-only (ImageSharp, all cores)": [BENCH, "decode-only", f"model={model}", f"dir={d10}"],
+    }
+    walls = {k: [] for k in cases}
+    rss = {k: [] for k in cases}
+    for rep in range(reps):
+        for name, cmd in cases.items():
+            wall, peak, out = run_rss(cmd)
+            if name.startswith("decode-only"):
+                wall = json_lines(out)[0]["seconds"]  # stage limit: the in-process decode time
+            walls[name].append(wall)
+            rss[name].append(peak)
+            print(f"[{rep + 1}/{reps}] {name}: {wall:.2f} s, {peak:.0f} MiB", flush=True)
+
+    # Model-only limit and library overhead: in-process, same batch sizes, interleaved.
+    sweep = json_lines(run_rss([BENCH, "sweep", f"model={model}", "count=10000", f"reps={max(3, reps)}",
+                                "batches=" + ("64,256" if args.quick else "1,4,16,64,256,1024")])[2])
+    by = {}
+    for r in sweep:
+        by.setdefault((r["mode"], r["batch"]), []).append(r["images_per_second"])
+    batches = sorted({b for _, b in by})
+    best_raw = max(median(by[("model-only", b)]) for b in batches)
+    best_lib = max(median(by[("library", b)]) for b in batches)
+
+    # Per-image pre/post-processing and latent math (BenchmarkDotNet, short job).
+    micro = json_lines(run_rss([BENCH, "micro"])[2])
+
+    # Cold start: one image, whole process.
+    one = sorted((ROOT / d10).rglob("*.png"))[0]
+    cold = [run_rss([AEONNX, "encode", one, "--model", model, "--output", OUT / "one.npy", "--quiet"])[0] for _ in range(max(3, reps))]
+
+    # Peak memory 10k vs 60k (streaming: must not grow with the folder).
+    mem60 = None
+    if not args.quick:
+        _, mem60, _ = run_rss([AEONNX, "encode", "bench/data/fmnist-60k", "--model", model, "--output", OUT / "aeonnx60k.npy", "--quiet"])
+
+    n = 10000
+    ips = {k: n / median(v) for k, v in walls.items()}
+    e2e = ips["aeonnx encode"]
+    decode_limit = ips["decode-only (ImageSharp, all cores)"]
+    slower_limit = min(decode_limit, best_raw)
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Produced by `make bench{' (quick)' if args.quick else ''}` on {time.strftime('%Y-%m-%d')}. Machine: {machine()}.",
+        f"Model `{model}`; {n} Fashion-MNIST PNG files (28×28 gray) from `bench/make_data.py`; medians of {reps} whole-process runs (start-up included).",
+        "",
+        "## Encode a folder end to end (10k images)",
+        "",
+        "| case | median wall (s) | images/s | AeOnnx speed-up | max RSS (MiB) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for k in cases:
+        lines.append(f"| {k} | {median(walls[k]):.2f} | {ips[k]:.0f} | {e2e / ips[k]:.2f}× | {median(rss[k]):.0f} |")
+    lines += [
+        "",
+        "## Against the stage limits",
+        "",
+        "| limit | images/s | aeonnx encode as % of it |",
+        "|---|---:|---:|",
+        f"| decode-only (read + decode + preprocess, all cores, in-process) | {decode_limit:.0f} | {100 * e2e / decode_limit:.0f}% |",
+        f"| model-only (raw ONNX Runtime, in-memory, best batch) | {best_raw:.0f} | {100 * e2e / best_raw:.0f}% |",
+        f"| slower of the two | {slower_limit:.0f} | {100 * e2e / slower_limit:.0f}% |",
+        "",
+        "## Library on in-memory tensors vs raw ONNX Runtime (encoder, images/s, median)",
+        "",
+        "| batch | raw ORT | AeOnnx library | library / raw |",
+        "|---:|---:|---:|---:|",
+    ]
+    for b in batches:
+        raw, lib = median(by[("model-only", b)]), median(by[("library", b)])
+        lines.append(f"| {b} | {raw:.0f} | {lib:.0f} | {lib / raw:.3f} |")
+    lines += [
+        f"| best | {best_raw:.0f} | {best_lib:.0f} | {best_lib / best_raw:.3f} |",
+        "",
+        "## Per-operation costs (BenchmarkDotNet ShortRun, median)",
+        "",
+        "| operation | median | allocated per op |",
+        "|---|---:|---:|",
+    ]
+    for r in micro:
+        t = r["seconds"]
+        shown = f"{t * 1e6:.2f} µs" if t >= 1e-6 else f"{t * 1e9:.1f} ns"
+        lines.append(f"| {r['mode'][6:]} | {shown} | {r['note'].split('=')[1]} B |")
+    lines += [
+        "",
+        "## Start-up and memory",
+        "",
+        f"- Cold start, `aeonnx encode` of one image (whole process): median {median(cold):.2f} s over {len(cold)} runs.",
+        f"- Peak RSS of `aeonnx encode`: 10k images {median(rss['aeonnx encode']):.0f} MiB"
+        + (f", 60k images {mem60:.0f} MiB (ratio {mem60 / median(rss['aeonnx encode']):.2f})." if mem60 else " (60k run skipped in quick mode)."),
+        "",
+    ]
+    Path(ROOT / args.output).write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
