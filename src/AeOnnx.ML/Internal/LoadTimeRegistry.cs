@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using System.IO.Compression;
+using System.Reflection;
+using System.Reflection.Emit;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.ML;
+using Microsoft.ML.Runtime;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
+
+namespace AeOnnx.ML.Internal;
+
+/// <summary>
+/// Makes saved AeOnnx mappings loadable. ML.NET loads a <c>CustomMapping</c> by looking up a class
+/// marked <c>[CustomMappingFactoryAttribute(contractName)]</c> in the registered assemblies; its
+/// output schema comes from that class's row type attributes. An AeOnnx contract name carries the
+/// whole mapping (<see cref="MappingSpec"/>), so for each one found in a saved model this emits, once
+/// per process, a small dynamic assembly with input/output row types (<c>[ColumnName]</c>,
+/// <c>[VectorType(n)]</c>) and a factory deriving from <see cref="AeOnnxMappingFactory{TSrc, TDst}"/>.
+/// </summary>
+internal static partial class LoadTimeRegistry
+{
+    private static readonly ConcurrentDictionary<string, Assembly> Assemblies = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<Type, Registration> Registrations = new();
+    private static readonly Lock EmitLock = new();
+
+    internal sealed record Registration(MappingSpec Spec, string? ModelDirectory, Device? Device);
+
+    public static Registration Lookup(Type factoryType) =>
+        Registrations.TryGetValue(factoryType, out var r)
+            ? r
+            : throw new InvalidOperationException($"No AeOnnx mapping is registered for {factoryType.FullName}.");
+
+    /// <summary>Finds the AeOnnx contract names stored in a saved ML.NET model zip.</summary>
+    public static IReadOnlyList<string> FindContracts(Stream zip)
+    {
+        var found = new SortedSet<string>(StringComparer.Ordinal);
+        using var archive = new ZipArchive(zip, ZipArchiveMode.Read, leaveOpen: true);
+        foreach (var entry in archive.Entries)
+        {
+            using var s = entry.Open();
+            using var ms = new MemoryStream();
+            s.CopyTo(ms);
+            var bytes = ms.ToArray();
+            // ML.NET's string table is UTF-16; scan both alignments, and UTF-8 in case that changes.
+            foreach (var text in new[] { Encoding.Unicode.GetString(bytes), Encoding.Unicode.GetString(bytes.AsSpan(Math.Min(1, bytes.Length))), Encoding.UTF8.GetString(bytes) })
+            {
+                foreach (Match m in ContractPattern().Matches(text))
+                {
+                    found.Add(m.Value);
+                }
+            }
+        }
+
+        return found.ToArray();
+    }
+
+    [GeneratedRegex(@"AeOnnx/1\|[\x20-\x7E]*?\|end")]
+    private static partial Regex ContractPattern();
+
+    /// <summary>Emits (once) and registers the factory for one contract.</summary>
+    public static void Register(ComponentCatalog catalog, string contract, string? modelDirectory, Device? device)
+    {
+        var spec = MappingSpec.Parse(contract);
+        Assembly assembly;
+        lock (EmitLock)
+        {
+            if (!Assemblies.TryGetValue(contract, out assembly!))
+            {
+                var factory = Emit(spec, contract, Assemblies.Count);
+                assembly = factory.Assembly;
+                Assemblies[contract] = assembly;
+                Registrations[factory] = new Registration(spec, modelDirectory, device);
+            }
+            else
+            {
+                var factory = assembly.GetTypes().Single(t => t.Name == "Factory");
+                Registrations[factory] = new Registration(spec, modelDirectory, device);
+            }
+        }
+
+        catalog.RegisterAssembly(assembly);
+    }
+
+    private static Type Emit(MappingSpec spec, string contract, int serial)
+    {
+        var name = new AssemblyName($"AeOnnx.ML.LoadedMapping{serial}");
+        var assembly = AssemblyBuilder.DefineDynamicAssembly(name, AssemblyBuilderAccess.Run);
+        var module = assembly.DefineDynamicModule(name.Name!);
+
+        var src = module.DefineType("Input", TypeAttributes.Public | TypeAttributes.Sealed | TypeAttributes.Class);
+        for (var i = 0; i < spec.InputColumns.Length; i++)
+        {
+            var isPath = spec.Kind == OperationKind.LoadImages;
+            var field = src.DefineField($"F{i}", isPath ? typeof(string) : typeof(float[]), FieldAttributes.Public);
+            field.SetCustomAttribute(ColumnName(spec.InputColumns[i]));
+            if (!isPath)
+            {
+                field.SetCustomAttribute(VectorType(spec.InputSize));
+            }
+        }
+
+        src.DefineDefaultConstructor(MethodAttributes.Public);
+        var srcType = src.CreateType();
+
+        var dst = module.DefineType("Output", TypeAttributes.Public | TypeAttributes.Sealed | TypeAttributes.Class);
+        var output = dst.DefineField("F0", spec.OutputSize == 0 ? typeof(float) : typeof(float[]), FieldAttributes.Public);
+        output.SetCustomAttribute(ColumnName(spec.OutputColumn));
+        if (spec.OutputSize > 0)
+        {
+            output.SetCustomAttribute(VectorType(spec.OutputSize));
+        }
+
+        dst.DefineDefaultConstructor(MethodAttributes.Public);
+        var dstType = dst.CreateType();
+
+        var baseType = typeof(AeOnnxMappingFactory<,>).MakeGenericType(srcType, dstType);
+        var factory = module.DefineType("Factory", TypeAttributes.Public | TypeAttributes.Sealed | TypeAttributes.Class, baseType);
+        factory.SetCustomAttribute(new CustomAttributeBuilder(
+            typeof(CustomMappingFactoryAttributeAttribute).GetConstructor([typeof(string)])!, [contract]));
+        factory.DefineDefaultConstructor(MethodAttributes.Public);
+        return factory.CreateType();
+    }
+
+    private static CustomAttributeBuilder ColumnName(string name) =>
+        new(typeof(ColumnNameAttribute).GetConstructor([typeof(string)])!, [name]);
+
+    private static CustomAttributeBuilder VectorType(int size) =>
+        new(typeof(VectorTypeAttribute).GetConstructor([typeof(int[])])!, [new[] { size }]);
+}
