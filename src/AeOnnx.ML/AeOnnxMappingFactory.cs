@@ -40,7 +40,9 @@ public abstract class AeOnnxMappingFactory<TSrc, TDst> : CustomMappingFactory<TS
         }
 
         var getFirst = MakeGetter<float[]>(srcFields[0]);
-        var getSecond = srcFields.Length > 1 ? MakeGetter<float[]>(srcFields[1]) : null;
+        var getSecond = spec.InputColumns.Length < 2 ? null
+            : srcFields.Length > 1 ? MakeGetter<float[]>(srcFields[1])
+            : getFirst;
         return (src, dst) =>
         {
             var result = new float[Math.Max(1, spec.OutputSize)];

@@ -90,11 +90,13 @@ internal static partial class LoadTimeRegistry
         var module = assembly.DefineDynamicModule(name.Name!);
 
         var src = module.DefineType("Input", TypeAttributes.Public | TypeAttributes.Sealed | TypeAttributes.Class);
-        for (var i = 0; i < spec.InputColumns.Length; i++)
+        // One field per distinct column: interpolating a column with itself reads it once.
+        var inputs = spec.InputColumns.Distinct(StringComparer.Ordinal).ToArray();
+        for (var i = 0; i < inputs.Length; i++)
         {
             var isPath = spec.Kind == OperationKind.LoadImages;
             var field = src.DefineField($"F{i}", isPath ? typeof(string) : typeof(float[]), FieldAttributes.Public);
-            field.SetCustomAttribute(ColumnName(spec.InputColumns[i]));
+            field.SetCustomAttribute(ColumnName(inputs[i]));
             if (!isPath)
             {
                 field.SetCustomAttribute(VectorType(spec.InputSize));
