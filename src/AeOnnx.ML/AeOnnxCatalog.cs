@@ -159,7 +159,7 @@ public static class AeOnnxCatalog
             T = options.T,
             Mode = options.Mode,
         };
-        return new AutoencoderEstimator(spec, null, nameof(InterpolateLatents));
+        return new AutoencoderEstimator(spec, Device.Cpu, nameof(InterpolateLatents));
     }
 
     /// <summary>
@@ -211,6 +211,50 @@ public static class AeOnnxCatalog
         return contracts.Count;
     }
 
+    /// <summary>
+    /// Loads a saved pipeline that contains AeOnnx mappings and gives it back with those mappings
+    /// batched again: <see cref="RegisterAeOnnx(ComponentCatalog, string, AeOnnxLoadOptions?)"/>, then
+    /// <c>mlContext.Model.Load</c>, then every loaded AeOnnx <c>CustomMapping</c> (one row per model
+    /// call) is replaced by the equivalent <see cref="AutoencoderTransformer"/> (batches of the saved
+    /// batch size). Same outputs and schema as a plain <c>Model.Load</c> after registering; faster over
+    /// IDataViews. Transformer chains are rebuilt with ML.NET's public constructor, which keeps the
+    /// transformers and their order but not a chain's per-transformer scopes (these only matter to
+    /// <c>TransformerChain.GetModelFor</c>).
+    /// </summary>
+    /// <param name="mlContext">The loading context.</param>
+    /// <param name="savedModelPath">The file written by <c>mlContext.Model.Save</c>. Only load pipelines and models from trusted sources.</param>
+    /// <param name="inputSchema">The schema the pipeline was saved with.</param>
+    /// <param name="options">Model folder overrides and device; null for the saved ones.</param>
+    /// <returns>The loaded pipeline.</returns>
+    public static ITransformer LoadWithAeOnnx(this MLContext mlContext, string savedModelPath, out DataViewSchema inputSchema, AeOnnxLoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        RegisterAeOnnx(mlContext.ComponentCatalog, savedModelPath, options);
+        var loaded = mlContext.Model.Load(savedModelPath, out inputSchema);
+        return Rebatch(loaded);
+    }
+
+    private static ITransformer Rebatch(ITransformer transformer)
+    {
+        var type = transformer.GetType();
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Microsoft.ML.Transforms.CustomMappingTransformer<,>))
+        {
+            var registration = LoadTimeRegistry.TryLookupByInputType(type.GetGenericArguments()[0]);
+            return registration is null
+                ? transformer
+                : new AutoencoderTransformer(Operation.Create(registration.Spec, registration.ModelDirectory, registration.Device), $"{registration.Spec.Kind} (loaded)");
+        }
+
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Microsoft.ML.Data.TransformerChain<>))
+        {
+            var parts = ((IEnumerable<ITransformer>)transformer).ToArray();
+            var rebuilt = parts.Select(Rebatch).ToArray();
+            return rebuilt.SequenceEqual(parts) ? transformer : new Microsoft.ML.Data.TransformerChain<ITransformer>(rebuilt);
+        }
+
+        return transformer;
+    }
+
     private static AutoencoderEstimator Create(TransformsCatalog catalog, AutoencoderColumnOptions options, OperationKind kind, string stage)
     {
         ArgumentNullException.ThrowIfNull(catalog);
@@ -243,6 +287,6 @@ public static class AeOnnxCatalog
             Device = options.Device.ToString(),
             BatchSize = options.BatchSize,
         };
-        return new AutoencoderEstimator(spec, model, $"{stage} ({DefaultModelStage} model '{model.Name}')");
+        return new AutoencoderEstimator(spec, options.Device, $"{stage} ({DefaultModelStage} model '{model.Name}')");
     }
 }

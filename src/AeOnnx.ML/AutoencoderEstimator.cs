@@ -11,15 +11,18 @@ namespace AeOnnx.ML;
 public sealed class AutoencoderEstimator : IEstimator<AutoencoderTransformer>
 {
     private readonly MappingSpec _template;
-    private readonly Autoencoder? _model;
+    private readonly Device _device;
     private readonly string _stage;
 
-    internal AutoencoderEstimator(MappingSpec template, Autoencoder? model, string stage)
+    internal AutoencoderEstimator(MappingSpec template, Device device, string stage)
     {
         _template = template;
-        _model = model;
+        _device = device;
         _stage = stage;
     }
+
+    private Operation NewOperation(MappingSpec spec) =>
+        new(spec, spec.NeedsModel ? spec.ModelDirectory : null, _device);
 
     /// <summary>Checks the input columns and returns the transformer.</summary>
     /// <param name="input">Data whose schema the transformer will be applied to (no rows are read).</param>
@@ -42,7 +45,7 @@ public sealed class AutoencoderEstimator : IEstimator<AutoencoderTransformer>
             spec = spec with { InputSize = size, OutputSize = size };
         }
 
-        var transformer = new AutoencoderTransformer(new Operation(spec, _model), _stage);
+        var transformer = new AutoencoderTransformer(NewOperation(spec), _stage);
         transformer.CheckInputs(input.Schema);
         return transformer;
     }
@@ -54,7 +57,7 @@ public sealed class AutoencoderEstimator : IEstimator<AutoencoderTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        var why = AutoencoderTransformer.Why(_template, _model);
+        var why = AutoencoderTransformer.Why(_template, NewOperation(_template).Model);
         var size = _template.Kind == OperationKind.Interpolate ? 1 : _template.InputSize;
         foreach (var column in _template.InputColumns)
         {

@@ -38,6 +38,9 @@ public sealed class AutoencoderTransformer : ITransformer
     /// <summary>The columns it reads.</summary>
     public IReadOnlyList<string> InputColumnNames => Spec.InputColumns;
 
+    /// <summary>The device the model's graphs run on (never Auto: the provider actually chosen); null for latent interpolation, which runs no model.</summary>
+    public Device? ModelDevice => _operation.Model?.Device;
+
     /// <summary>Always true: the transformer can also map single rows (PredictionEngine).</summary>
     public bool IsRowToRowMapper => true;
 

@@ -154,6 +154,65 @@ public sealed class SaveLoadTests : IDisposable
         }
     }
 
+    [Fact]
+    public void LoadWithAeOnnx_RestoresBatchedTransformers_WithTheSameOutputs()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = TestData.SampleView(ml);
+        var model = FullPipeline(ml).Fit(data);
+        var path = Path.Combine(_dir, "batched.zip");
+        ml.Model.Save(model, data.Schema, path);
+
+        var plainContext = new MLContext(seed: 1);
+        plainContext.ComponentCatalog.RegisterAeOnnx(path);
+        var plain = plainContext.Model.Load(path, out _).Transform(TestData.SampleView(plainContext));
+
+        var fresh = new MLContext(seed: 1);
+        var loaded = fresh.LoadWithAeOnnx(path, out var schema);
+        var batched = loaded.Transform(TestData.SampleView(fresh));
+
+        var parts = Assert.IsAssignableFrom<IEnumerable<ITransformer>>(loaded).ToArray();
+        Assert.Equal(6, parts.Count(p => p is AutoencoderTransformer));
+        Assert.Equal("ImagePath", schema["ImagePath"].Name);
+        foreach (var column in new[] { "Pix", "Z", "Decoded", "Recon", "Half" })
+        {
+            Assert.Equal(plain.Schema[column].Type, batched.Schema[column].Type);
+            var x = Columns.Vectors(plain, column);
+            var y = Columns.Vectors(batched, column);
+            for (var i = 0; i < x.Length; i++)
+            {
+                Columns.AssertClose(x[i], y[i], 1e-5f, $"{column} row {i}");
+            }
+        }
+    }
+
+    [Fact]
+    public void DeviceOption_ReachesTheModel_AndIsRecordedForLoading()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = TestData.SampleView(ml);
+        var m = TestData.FashionModel;
+        var cpu = ml.Transforms.LoadAutoencoderImages(new AutoencoderImageLoadingOptions { ModelDirectory = m, Device = Device.Cpu }).Fit(data);
+        Assert.Equal(Device.Cpu, cpu.ModelDevice);
+
+        // An explicit CUDA request either runs on CUDA or fails loudly; it never falls back silently.
+        try
+        {
+            var cuda = ml.Transforms.LoadAutoencoderImages(new AutoencoderImageLoadingOptions { ModelDirectory = m, Device = Device.Cuda(0) }).Fit(data);
+            Assert.Equal(Device.Cuda(0), cuda.ModelDevice);
+        }
+        catch (DeviceUnavailableException e)
+        {
+            Assert.Contains("cuda", e.Message, StringComparison.OrdinalIgnoreCase);
+        }
+
+        var path = Path.Combine(_dir, "device.zip");
+        ml.Model.Save(cpu, data.Schema, path);
+        var fresh = new MLContext(seed: 1);
+        var loaded = fresh.LoadWithAeOnnx(path, out _);
+        Assert.Equal(Device.Cpu, Assert.IsType<AutoencoderTransformer>(loaded).ModelDevice);
+    }
+
     public sealed class LatentRow
     {
         [VectorType(16)]

@@ -23,6 +23,7 @@ internal static partial class LoadTimeRegistry
 {
     private static readonly ConcurrentDictionary<string, Assembly> Assemblies = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<Type, Registration> Registrations = new();
+    private static readonly ConcurrentDictionary<Type, Type> FactoryByInputType = new();
     private static readonly Lock EmitLock = new();
 
     internal sealed record Registration(MappingSpec Spec, string? ModelDirectory, Device? Device);
@@ -31,6 +32,10 @@ internal static partial class LoadTimeRegistry
         Registrations.TryGetValue(factoryType, out var r)
             ? r
             : throw new InvalidOperationException($"No AeOnnx mapping is registered for {factoryType.FullName}.");
+
+    /// <summary>The registration behind a loaded <c>CustomMappingTransformer&lt;TSrc, TDst&gt;</c>, by its generated input row type.</summary>
+    public static Registration? TryLookupByInputType(Type inputRowType) =>
+        FactoryByInputType.TryGetValue(inputRowType, out var factory) ? Lookup(factory) : null;
 
     /// <summary>Finds the AeOnnx contract names stored in a saved ML.NET model zip.</summary>
     public static IReadOnlyList<string> FindContracts(Stream zip)
@@ -122,7 +127,9 @@ internal static partial class LoadTimeRegistry
         factory.SetCustomAttribute(new CustomAttributeBuilder(
             typeof(CustomMappingFactoryAttributeAttribute).GetConstructor([typeof(string)])!, [contract]));
         factory.DefineDefaultConstructor(MethodAttributes.Public);
-        return factory.CreateType();
+        var factoryType = factory.CreateType();
+        FactoryByInputType[srcType] = factoryType;
+        return factoryType;
     }
 
     private static CustomAttributeBuilder ColumnName(string name) =>

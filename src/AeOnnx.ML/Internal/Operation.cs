@@ -9,17 +9,20 @@ namespace AeOnnx.ML.Internal;
 /// </summary>
 internal sealed class Operation
 {
-    private readonly Autoencoder? _model;
+    private readonly string? _folder;
+    private readonly Device _device;
 
-    public Operation(MappingSpec spec, Autoencoder? model)
+    /// <summary>Creates the operation. The model is looked up in <see cref="ModelCache"/> by (folder, requested device) on every call, so <see cref="ModelCache.Clear"/> does not strand it.</summary>
+    public Operation(MappingSpec spec, string? folder, Device requestedDevice)
     {
         Spec = spec;
-        if (spec.NeedsModel && model is null)
+        if (spec.NeedsModel && folder is null)
         {
-            throw new ArgumentNullException(nameof(model), $"Mapping {spec.Kind} needs a model.");
+            throw new ArgumentNullException(nameof(folder), $"Mapping {spec.Kind} needs a model.");
         }
 
-        _model = model;
+        _folder = spec.NeedsModel ? folder : null;
+        _device = requestedDevice;
     }
 
     public MappingSpec Spec { get; }
@@ -29,7 +32,7 @@ internal sealed class Operation
     {
         if (!spec.NeedsModel)
         {
-            return new Operation(spec, null);
+            return new Operation(spec, null, AeOnnx.Device.Cpu);
         }
 
         var folder = modelDirectoryOverride ?? spec.ModelDirectory;
@@ -54,10 +57,11 @@ internal sealed class Operation
                 $"but '{folder}' holds '{model.Name}' ({identity}). Point the loader at the model the pipeline was saved with.");
         }
 
-        return new Operation(spec, model);
+        return new Operation(spec, folder, device);
     }
 
-    public Autoencoder? Model => _model;
+    /// <summary>The model (from the process cache; reloaded after <see cref="ModelCache.Clear"/>); null for model-free mappings.</summary>
+    public Autoencoder? Model => _folder is null ? null : ModelCache.Get(_folder, _device, Spec.BatchSize);
 
     /// <summary>Computes <paramref name="count"/> rows.</summary>
     /// <param name="paths">For <see cref="OperationKind.LoadImages"/>: one path per row.</param>
@@ -67,7 +71,7 @@ internal sealed class Operation
     /// <param name="output">count × max(1, OutputSize) floats.</param>
     public void Compute(IReadOnlyList<string>? paths, ReadOnlySpan<float> first, ReadOnlySpan<float> second, int count, Span<float> output)
     {
-        var model = _model;
+        var model = Model;
         switch (Spec.Kind)
         {
             case OperationKind.LoadImages:
