@@ -88,6 +88,17 @@ public sealed class BatchingTests
     }
 
     [Fact]
+    public void BadFileInABatch_ThrowsTheCoreImageError_NamingIt()
+    {
+        var rows = TestData.SampleRows().Take(5).Append(new ImageRow { ImagePath = "/no/such/other.png", Label = "x" }).ToArray();
+        var data = _ml.Data.LoadFromEnumerable(rows);
+        var output = _ml.Transforms.LoadAutoencoderImages(TestData.FashionModel).Fit(data).Transform(data);
+
+        var e = Assert.Throws<AeOnnx.Imaging.ImageLoadException>(() => Columns.Vectors(output, "Pixels"));
+        Assert.Contains("/no/such/other.png", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PredictionEngine_OnTheFittedTransformer_MatchesTheBatchedView()
     {
         var data = TestData.SampleView(_ml);

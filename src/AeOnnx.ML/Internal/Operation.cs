@@ -75,9 +75,29 @@ internal sealed class Operation
         switch (Spec.Kind)
         {
             case OperationKind.LoadImages:
-                for (var i = 0; i < count; i++)
+                if (count == 1)
                 {
-                    model!.Images.LoadTensor(paths![i], output.Slice(i * Spec.OutputSize, Spec.OutputSize));
+                    model!.Images.LoadTensor(paths![0], output[..Spec.OutputSize]);
+                }
+                else
+                {
+                    // Decoding is independent per file and the converter is thread-safe: decode a batch in parallel.
+                    var images = model!.Images;
+                    var size = Spec.OutputSize;
+                    var results = new float[count][];
+                    try
+                    {
+                        Parallel.For(0, count, i => results[i] = images.LoadTensor(paths![i]));
+                    }
+                    catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+                    {
+                        // Report the first bad file as the sequential path would (an ImageLoadException naming it).
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                    }
+                    for (var i = 0; i < count; i++)
+                    {
+                        results[i].CopyTo(output.Slice(i * size, size));
+                    }
                 }
 
                 break;
