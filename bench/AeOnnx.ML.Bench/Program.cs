@@ -1,5 +1,5 @@
 // AeOnnx.ML batched encoder vs ML.NET's ApplyOnnxModel (one row per Run), same model, same images.
-// Stopwatch, 1 warm-up + R timed runs each, medians; every run reads every latent through a cursor.
+// Stopwatch, 1 warm-up + R timed runs each, round-robin, medians; every run reads every latent through a cursor.
 // Usage: dotnet run --project bench/AeOnnx.ML.Bench -c Release -- [--model DIR] [--data DIR] [--images N] [--runs R] [--batch B]
 using System.Diagnostics;
 using System.Globalization;
@@ -66,26 +66,36 @@ AeOnnxModelCache.Clear();
 
 void Report(string title, (string Name, IEstimator<ITransformer> Pipeline, string Output, IDataView Input)[] group)
 {
+    // Round-robin: run i of every case happens at about the same time, so load drift on a shared
+    // machine hits all cases alike. Medians (and minimums) per case.
     Console.WriteLine(title);
-    var medians = new List<double>();
-    foreach (var (name, pipeline, output, input) in group)
+    var views = group.Select(c => c.Pipeline.Fit(c.Input).Transform(c.Input)).ToArray();
+    for (var c = 0; c < group.Length; c++)
     {
-        var transformed = pipeline.Fit(input).Transform(input);
-        Drain(transformed, output); // warm-up
-        var times = Enumerable.Range(0, runs).Select(_ =>
-        {
-            var sw = Stopwatch.StartNew();
-            Drain(transformed, output);
-            return sw.Elapsed.TotalMilliseconds;
-        }).Order().ToArray();
-        var median = times[times.Length / 2];
-        medians.Add(median);
-        Console.WriteLine($"  {name,-62} median {median,8:F0} ms  ({files.Count / (median / 1000):F0} images/s)  runs: {string.Join(" ", times.Select(t => t.ToString("F0", CultureInfo.InvariantCulture)))}");
+        Drain(views[c], group[c].Output); // warm-up
     }
 
-    for (var i = 1; i < medians.Count; i++)
+    var times = group.Select(_ => new List<double>()).ToArray();
+    for (var r = 0; r < runs; r++)
     {
-        Console.WriteLine($"  speed-up of '{group[i].Name}' over '{group[0].Name}': {medians[0] / medians[i]:F2}x");
+        for (var c = 0; c < group.Length; c++)
+        {
+            var sw = Stopwatch.StartNew();
+            Drain(views[c], group[c].Output);
+            times[c].Add(sw.Elapsed.TotalMilliseconds);
+        }
+    }
+
+    var medians = times.Select(t => t.Order().ElementAt(t.Count / 2)).ToArray();
+    var minimums = times.Select(t => t.Min()).ToArray();
+    for (var c = 0; c < group.Length; c++)
+    {
+        Console.WriteLine($"  {group[c].Name,-62} median {medians[c],6:F0} ms  min {minimums[c],6:F0} ms  ({files.Count / (medians[c] / 1000):F0} images/s)");
+    }
+
+    for (var c = 1; c < group.Length; c++)
+    {
+        Console.WriteLine($"  '{group[c].Name}' vs '{group[0].Name}': {medians[0] / medians[c]:F2}x faster (medians), {minimums[0] / minimums[c]:F2}x (minimums)");
     }
 }
 
