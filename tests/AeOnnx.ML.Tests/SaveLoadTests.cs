@@ -114,7 +114,7 @@ public sealed class SaveLoadTests : IDisposable
 
         var fresh = new MLContext(seed: 1);
         var e = Assert.ThrowsAny<Exception>(() => fresh.Model.Load(path, out _));
-        Assert.Contains("AeOnnx/1|kind=LoadImages", e.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Unable to locate an extension for the contract 'AeOnnx/1|kind=LoadImages", e.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
