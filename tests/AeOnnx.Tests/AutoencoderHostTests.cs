@@ -18,7 +18,7 @@ public sealed class AutoencoderHostTests
         var stop = 0;
         var errors = new List<Exception>();
         var folders = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
-        var workers = Enumerable.Range(0, 8).Select(_ => Task.Run(() =>
+        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
         {
             while (Volatile.Read(ref stop) == 0)
             {

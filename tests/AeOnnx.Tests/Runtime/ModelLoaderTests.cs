@@ -186,6 +186,52 @@ public sealed class ModelLoaderTests
     }
 
     [Fact]
+    public void Refuses_a_decoder_whose_latent_size_differs_from_the_encoder()
+    {
+        using var temp = TestModels.Copy(Model);
+        File.WriteAllBytes(temp.File("decoder.onnx"), OnnxBuilder.Decoder(latentDim: 8, channels: 1, height: 28, width: 28));
+        TestModels.Rehash(temp.Path);
+        var error = Load(temp);
+        Assert.Equal(temp.File("decoder.onnx"), error.File);
+        Assert.Equal("decoder.input", error.Field);
+        Assert.Contains("decoder.onnx: decoder.input: expected latent size 16 (the encoder's output)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("found latent size 8", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Refuses_a_fixed_batch_dimension()
+    {
+        using var temp = TestModels.Copy(Model);
+        File.WriteAllBytes(temp.File("decoder.onnx"), OnnxBuilder.Decoder(latentDim: 16, channels: 1, height: 28, width: 28, batch: 1));
+        TestModels.Rehash(temp.Path);
+        var error = Load(temp);
+        Assert.Contains("decoder.input \"latent\" batch dimension: expected a dynamic batch dimension", error.Message, StringComparison.Ordinal);
+        Assert.Contains("found [1, 16]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Refuses_a_non_float_tensor()
+    {
+        using var temp = TestModels.Copy(Model);
+        File.WriteAllBytes(temp.File("decoder.onnx"), OnnxBuilder.Decoder(latentDim: 16, channels: 1, height: 28, width: 28, inputElementType: 11));
+        TestModels.Rehash(temp.Path);
+        var error = Load(temp);
+        Assert.Contains("decoder.input \"latent\" element type: expected float32 tensor, found Double", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_synthetic_decoder_with_matching_shapes_loads_and_runs()
+    {
+        // Proves the builder writes valid graphs, so the refusals above are about the shapes.
+        using var temp = TestModels.Copy(Model);
+        File.WriteAllBytes(temp.File("decoder.onnx"), OnnxBuilder.Decoder(latentDim: 16, channels: 1, height: 28, width: 28));
+        TestModels.Rehash(temp.Path);
+        using var model = Autoencoder.Load(temp.Path, TestModels.CpuOptions());
+        var output = model.Decode(new float[16]);
+        Assert.All(output, v => Assert.Equal(0.5f, v));
+    }
+
+    [Fact]
     public void Refuses_an_image_shape_the_encoder_does_not_take()
     {
         using var temp = TestModels.Copy(Model);
