@@ -21,7 +21,7 @@ internal static class OnnxBuilder
         var weights = new float[latentDim * pixels];
         for (var i = 0; i < weights.Length; i++)
         {
-            weights[i] = ((i % 13) - 6) * 0.01f;
+            weights[i] = Weight(i);
         }
 
         return Model(graph =>
@@ -50,6 +50,33 @@ internal static class OnnxBuilder
             graph.Message(5, t => Int64Tensor(t, "shape", [-1, channels, height, width]));
             graph.Message(11, v => ValueInfo(v, "latent", inputElementType, [batch, latentDim]));
             graph.Message(12, v => ValueInfo(v, "image", Float, [batch, channels, height, width]));
+        });
+    }
+
+    /// <summary>The deterministic weight pattern both synthetic graphs use; index i of the flattened matrix.</summary>
+    public static float Weight(int i) => ((i % 13) - 6) * 0.01f;
+
+    /// <summary>
+    /// An encoder: <c>image [N, c, h, w]</c> → Flatten → MatMul with W [c·h·w, latentDim] → <c>latent [N, latentDim]</c>,
+    /// W[k, j] = <see cref="Weight"/>(k·latentDim + j).
+    /// </summary>
+    public static byte[] Encoder(int channels, int height, int width, int latentDim)
+    {
+        var pixels = channels * height * width;
+        var weights = new float[pixels * latentDim];
+        for (var i = 0; i < weights.Length; i++)
+        {
+            weights[i] = Weight(i);
+        }
+
+        return Model(graph =>
+        {
+            graph.Message(1, n => Node(n, "Flatten", ["image"], ["flat"]));
+            graph.Message(1, n => Node(n, "MatMul", ["flat", "W"], ["latent"]));
+            graph.String(2, "encoder");
+            graph.Message(5, t => FloatTensor(t, "W", [pixels, latentDim], weights));
+            graph.Message(11, v => ValueInfo(v, "image", Float, [null, channels, height, width]));
+            graph.Message(12, v => ValueInfo(v, "latent", Float, [null, latentDim]));
         });
     }
 
