@@ -425,6 +425,26 @@ public sealed class Autoencoder : IDisposable
     public float[][] Sample(int count, int seed) => DecodeBatch(SampleLatents(count, seed));
 
     /// <summary>
+    /// Decodes an interpolation path through key latents (<see cref="LatentMath.Path"/>):
+    /// <paramref name="stepsPerSegment"/> images per segment, then the last key.
+    /// </summary>
+    /// <param name="keys">Two or more latents of <see cref="LatentDim"/> floats.</param>
+    /// <param name="stepsPerSegment">Images per segment, 1 or more.</param>
+    /// <param name="mode">Spherical (default) or linear.</param>
+    /// <returns>Raw decoder outputs along the path, in order.</returns>
+    public float[][] DecodePath(IReadOnlyList<float[]> keys, int stepsPerSegment, InterpolationMode mode = InterpolationMode.Spherical)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        foreach (var key in keys)
+        {
+            ArgumentNullException.ThrowIfNull(key, nameof(keys));
+            CheckExact(key.Length, LatentDim, nameof(keys));
+        }
+
+        return DecodeBatch(LatentMath.Path(keys, stepsPerSegment, mode));
+    }
+
+    /// <summary>
     /// Outlier score of a latent: its Mahalanobis distance under the training-set latent Gaussian
     /// (<see cref="LatentDistribution"/>). Typical training latents score around √D.
     /// </summary>
