@@ -25,6 +25,7 @@ public sealed class Autoencoder : IDisposable
     private readonly GraphSession _encoder;
     private readonly GraphSession _decoder;
     private readonly LatentGaussian? _latentDistribution;
+    private readonly LatentGaussian? _samplingDistribution;
     private int _activeCalls;
     private int _disposed;
     private int _released;
@@ -43,6 +44,8 @@ public sealed class Autoencoder : IDisposable
         {
             _latentDistribution = new LatentGaussian(latent.Mean, latent.Cholesky);
         }
+
+        _samplingDistribution = IsVariational ? LatentGaussian.Standard(latent.Dim) : _latentDistribution;
     }
 
     /// <summary>The model folder the graphs were loaded from (full path).</summary>
@@ -94,7 +97,7 @@ public sealed class Autoencoder : IDisposable
     /// The distribution <see cref="SampleLatents"/> draws from: N(0, I) for a VAE (its prior),
     /// <see cref="LatentDistribution"/> for a plain autoencoder; null when neither is available.
     /// </summary>
-    public LatentGaussian? SamplingDistribution => IsVariational ? LatentGaussian.Standard(LatentDim) : _latentDistribution;
+    public LatentGaussian? SamplingDistribution => _samplingDistribution;
 
     /// <summary>Per-class centroids from the manifest (empty when there are none).</summary>
     public IReadOnlyList<LatentClass> Classes => Manifest.Latent!.Classes ?? [];

@@ -162,6 +162,18 @@ public sealed class ModelLoaderTests
     }
 
     [Fact]
+    public void Refuses_a_graph_that_links_outside_the_folder()
+    {
+        using var outside = TestModels.Copy(Model);
+        using var temp = TestModels.Copy(Model);
+        File.Delete(temp.File("encoder.onnx"));
+        File.CreateSymbolicLink(temp.File("encoder.onnx"), outside.File("encoder.onnx"));
+        var error = Load(temp);
+        Assert.Equal("encoder.file", error.Field);
+        Assert.Contains("expected a file inside the model folder, found a link to " + outside.File("encoder.onnx"), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Refuses_an_unknown_kind()
     {
         using var temp = TestModels.Copy(Model);
