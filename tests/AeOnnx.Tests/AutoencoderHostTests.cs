@@ -73,7 +73,7 @@ public sealed class AutoencoderHostTests
         host.Swap(TestModels.Folder(TestModels.FashionAe));
 
         Assert.NotSame(old, host.Current);
-        Assert.Equal(16, old.Encode(image).Length);
+        Assert.Equal(old.LatentDim, old.Encode(image).Length);
         using (var fresh = host.Acquire())
         {
             Assert.Same(host.Current, fresh.Model);
@@ -82,7 +82,7 @@ public sealed class AutoencoderHostTests
         lease.Dispose();
         lease.Dispose();
         Assert.Throws<ObjectDisposedException>(() => old.Encode(image));
-        Assert.Equal(16, host.Run(m => m.Encode(image)).Length);
+        Assert.Equal(host.Current.LatentDim, host.Run(m => m.Encode(image)).Length);
     }
 
     [Fact]

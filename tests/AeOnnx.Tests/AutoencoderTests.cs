@@ -118,7 +118,8 @@ public sealed class AutoencoderTests(SharedModels models)
             var c = i / plane;
             var x = (input[i] * spec.Std![c]) + spec.Mean![c];
             var y = (r.Output[i] * spec.Std[c]) + spec.Mean[c];
-            sum += (x - y) * (double)(x - y);
+            var d = (double)x - y;
+            sum += d * d;
         }
 
         var mse = sum / input.Length;
