@@ -599,6 +599,11 @@ public sealed class ImageConverter
         {
             throw new ImageLoadException(name, ImageLoadError.TooLarge, ex.Message, ex);
         }
+        catch (NotSupportedException ex)
+        {
+            // A known format in a variant the decoder does not implement (e.g. 12-bit JPEG).
+            throw new ImageLoadException(name, ImageLoadError.UnsupportedFormat, ex.Message, ex);
+        }
         catch (Exception ex) when (ex is not ImageLoadException and not OutOfMemoryException)
         {
             throw new ImageLoadException(name, ImageLoadError.Corrupt, ex.Message, ex);
