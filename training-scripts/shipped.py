@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
@@ -30,19 +31,20 @@ import train as train_mod  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "models"
 RUNS_DIR = ROOT / "runs" / "shipped"
-TINY_RGB_DATA = "runs/data/shapes-rgb-32"   # relative to the repository root; regenerated on demand
+# relative to the repository root; generated on demand (bump the suffix when synthetic.py changes)
+TINY_RGB_DATA = "runs/data/shapes-rgb-32-v2"
 
 RECIPES: Dict[str, dict] = {
     "fashion-mnist-ae": dict(
-        dataset="fashion-mnist", model="ae", latent_dim=16, widths=(24, 48), epochs=8,
+        dataset="fashion-mnist", model="ae", latent_dim=16, widths=(24, 48), epochs=6,
         batch_size=128, lr=2e-3, lr_schedule="cosine", seed=1, threads=1),
     "fashion-mnist-vae": dict(
-        dataset="fashion-mnist", model="vae", latent_dim=16, widths=(24, 48), epochs=8,
+        dataset="fashion-mnist", model="vae", latent_dim=16, widths=(24, 48), epochs=6,
         batch_size=128, lr=2e-3, lr_schedule="cosine", beta=1.0, seed=1, threads=1),
     "tiny-rgb": dict(
-        dataset=TINY_RGB_DATA, model="ae", latent_dim=8, widths=(8, 16), epochs=40,
-        batch_size=32, lr=3e-3, lr_schedule="cosine", image_size=(32, 32), channels=3,
-        val_fraction=0.1, seed=1, threads=2),
+        dataset=TINY_RGB_DATA, model="ae", latent_dim=8, widths=(16, 32), epochs=30,
+        batch_size=32, lr=2e-3, lr_schedule="cosine", image_size=(32, 32), channels=3,
+        val_fraction=0.1, seed=1, threads=1),
 }
 
 
@@ -54,8 +56,12 @@ def config_for(name: str) -> train_mod.TrainConfig:
 
 
 def ensure_data(cfg: train_mod.TrainConfig) -> None:
-    if cfg.dataset == TINY_RGB_DATA and not (ROOT / TINY_RGB_DATA).is_dir():
-        synthetic.write_shapes_folder(ROOT / TINY_RGB_DATA, count=600, size=32, seed=0)
+    target = ROOT / TINY_RGB_DATA
+    if cfg.dataset == TINY_RGB_DATA and not target.is_dir():
+        tmp = target.with_name(target.name + ".partial")
+        shutil.rmtree(tmp, ignore_errors=True)
+        synthetic.write_shapes_folder(tmp, count=600, size=32, seed=0)
+        tmp.rename(target)
 
 
 def committed_hashes(name: str) -> Optional[dict]:
