@@ -9,7 +9,8 @@ public sealed class AeOnnxLoadOptions
 {
     /// <summary>
     /// Model folders by model name (the manifest's <c>name</c>), for when the folder has moved since
-    /// saving. Empty by default: the recorded folder is used. Either way the graphs' SHA-256 must match
+    /// saving. Empty by default: the recorded folder is used. Registrations are process-wide per saved
+    /// mapping: registering the same saved mapping again with other options replaces the earlier ones. Either way the graphs' SHA-256 must match
     /// the saved ones, or loading fails. Only register models from trusted sources.
     /// </summary>
     public IDictionary<string, string> ModelDirectories { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
