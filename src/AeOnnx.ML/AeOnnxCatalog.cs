@@ -21,8 +21,8 @@ namespace AeOnnx.ML;
 /// manifest says: <c>x = (p / scale − mean[c]) / std[c]</c>. Columns from ML.NET's own
 /// <c>LoadImages → ResizeImages → ExtractPixels</c> work when <c>ExtractPixels</c> produces the same
 /// numbers: <c>interleavePixelColors: false</c> (planar, the default), <c>outputAsFloatArray: true</c>,
-/// <c>scaleImage = 1 / (scale · std)</c> and <c>offsetImage = −mean · scale</c> (ExtractPixels computes
-/// <c>(p + offset) · scale</c>; one offset and scale for all channels, so per-channel mean/std must be
+/// <c>scaleImage = 1 / (scale · std)</c> and <c>offsetImage = mean · scale</c> (ExtractPixels computes
+/// <c>(p − offset) · scale</c>; one offset and scale for all channels, so per-channel mean/std must be
 /// equal), and for a gray model <c>colorsToExtract: ColorBits.Red</c> on gray images. ML.NET's
 /// <c>ConvertToGrayscale</c> uses other weights than the model contract's integer BT.601 rule
 /// (<c>(R·19595 + G·38470 + B·7471 + 32768) &gt;&gt; 16</c>) and ML.NET's resizers differ from

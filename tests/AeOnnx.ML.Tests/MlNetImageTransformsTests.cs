@@ -36,3 +36,36 @@ public sealed class MlNetImageTransformsTests
         }
     }
 }
+
+/// <summary>The documented ExtractPixels settings for a manifest with mean ≠ 0 and std ≠ 1.</summary>
+public sealed class MlNetNormalizationTests : IDisposable
+{
+    private readonly AeOnnx.Tests.Support.TempFolder _model = AeOnnx.Tests.Support.SyntheticModel.Create(1, 28, 28, 4, [0.5f], [0.25f]);
+
+    public void Dispose()
+    {
+        AeOnnxModelCache.Clear();
+        _model.Dispose();
+    }
+
+    [Fact]
+    public void ExtractPixels_OffsetIsMeanTimesScale_ScaleIsOneOverScaleTimesStd()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = TestData.SampleView(ml);
+        var mlnet = ml.Transforms.LoadImages("Image", TestData.SampleImages, "ImagePath")
+            .Append(ml.Transforms.ResizeImages("Image", 28, 28))
+            .Append(ml.Transforms.ExtractPixels("Pixels", "Image", ImagePixelExtractingEstimator.ColorBits.Red,
+                offsetImage: 0.5f * 255f, scaleImage: 1f / (255f * 0.25f), outputAsFloatArray: true));
+        var ours = ml.Transforms.LoadAutoencoderImages(_model.Path);
+
+        var a = Columns.Vectors(mlnet.Fit(data).Transform(data), "Pixels");
+        var b = Columns.Vectors(ours.Fit(data).Transform(data), "Pixels");
+        for (var i = 0; i < a.Length; i++)
+        {
+            Columns.AssertClose(b[i], a[i], 1e-5f, $"row {i}");
+        }
+
+        Assert.Contains(b.SelectMany(v => v), v => v < -1.9f); // black pixels: (0 − 0.5) / 0.25 = −2
+    }
+}
