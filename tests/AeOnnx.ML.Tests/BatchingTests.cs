@@ -99,6 +99,32 @@ public sealed class BatchingTests
     }
 
     [Fact]
+    public void OneCursorOverInputsAndOutputs_ServesEveryColumnOfTheSameRow()
+    {
+        // Reading a mapping's input column together with its output: the input is served from the
+        // look-ahead buffer (so an upstream model runs once); both must still belong to the same row.
+        var m = TestData.FashionModel;
+        var data = TestData.SampleView(_ml);
+        var output = _ml.Transforms.LoadAutoencoderImages(new AutoencoderImageLoadingOptions { ModelDirectory = m, BatchSize = 4 })
+            .Append(_ml.Transforms.EncodeWithAutoencoder(new AutoencoderEncodingOptions { ModelDirectory = m, BatchSize = 4 }))
+            .Append(_ml.Transforms.DecodeWithAutoencoder(new AutoencoderDecodingOptions { ModelDirectory = m, BatchSize = 7 }))
+            .Append(_ml.Transforms.InterpolateLatents("Same", "Latent", "Latent", 0.25f))
+            .Fit(data).Transform(data);
+        using var core = Autoencoder.Load(m, new AutoencoderOptions { Device = Device.Cpu });
+
+        var rows = _ml.Data.CreateEnumerable<AllColumns>(output, reuseRowObject: false).ToArray();
+
+        Assert.Equal(30, rows.Length);
+        foreach (var row in rows)
+        {
+            Assert.Equal(core.Images.LoadTensor(row.ImagePath), row.Pixels);
+            Columns.AssertClose(core.Encode(row.ImagePath), row.Latent, 1e-5f, row.ImagePath);
+            Columns.AssertClose(core.Decode(row.Latent), row.Decoded, 1e-5f, row.ImagePath);
+            Columns.AssertClose(row.Latent, row.Same, 1e-5f, row.ImagePath);
+        }
+    }
+
+    [Fact]
     public void PredictionEngine_OnTheFittedTransformer_MatchesTheBatchedView()
     {
         var data = TestData.SampleView(_ml);
@@ -112,5 +138,18 @@ public sealed class BatchingTests
         {
             Columns.AssertClose(batched[i], engine.Predict(rows[i]).Latent, 1e-5f, $"row {i}");
         }
+    }
+
+    public sealed class AllColumns
+    {
+        public string ImagePath { get; set; } = "";
+
+        public float[] Pixels { get; set; } = [];
+
+        public float[] Latent { get; set; } = [];
+
+        public float[] Decoded { get; set; } = [];
+
+        public float[] Same { get; set; } = [];
     }
 }

@@ -39,17 +39,24 @@ internal sealed class BatchedDataView : IDataView
         var needed = columnsNeeded.ToArray();
         var outputActive = needed.Any(c => c.Index == OutputIndex);
         var passThrough = needed.Where(c => c.Index < OutputIndex).Select(c => _input.Schema[c.Index]).ToArray();
+        // Row order must depend only on `rand`'s state, whichever columns are asked for: every
+        // path draws one seed and gives each input cursor its own generator made from it.
+        var seed = rand?.Next();
         if (!outputActive)
         {
-            return new Cursor(this, _input.GetRowCursor(passThrough, rand), null, false);
+            return new Cursor(this, _input.GetRowCursor(passThrough, seed is null ? null : new Random(seed.Value)), null, false, []);
         }
 
+        // The input column(s) are read by the look-ahead cursor anyway; serve them from its buffer
+        // instead of asking the main cursor, so an upstream model does not run twice for them.
+        var served = passThrough.Where(c => _inputIndices.Contains(c.Index)).Select(c => c.Index).ToHashSet();
+        passThrough = passThrough.Where(c => !served.Contains(c.Index)).ToArray();
+
         // Both cursors must visit the rows in the same order: give them equal generators.
-        var seed = rand?.Next();
         var main = _input.GetRowCursor(passThrough, seed is null ? null : new Random(seed.Value));
         var sources = _inputIndices.Select(i => _input.Schema[i]).ToArray();
         var ahead = _input.GetRowCursor(sources, seed is null ? null : new Random(seed.Value));
-        return new Cursor(this, main, ahead, true);
+        return new Cursor(this, main, ahead, true, served);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
@@ -71,8 +78,11 @@ internal sealed class BatchedDataView : IDataView
         private int _index = -1;
         private bool _aheadDone;
 
-        public Cursor(BatchedDataView parent, DataViewRowCursor main, DataViewRowCursor? ahead, bool outputActive)
+        private readonly HashSet<int> _served;
+
+        public Cursor(BatchedDataView parent, DataViewRowCursor main, DataViewRowCursor? ahead, bool outputActive, HashSet<int> served)
         {
+            _served = served;
             _parent = parent;
             _main = main;
             _ahead = ahead;
@@ -99,7 +109,8 @@ internal sealed class BatchedDataView : IDataView
         public override ValueGetter<DataViewRowId> GetIdGetter() => _main.GetIdGetter();
 
         public override bool IsColumnActive(DataViewSchema.Column column) =>
-            column.Index == _parent.OutputIndex ? _outputActive : _main.IsColumnActive(_parent._input.Schema[column.Index]);
+            column.Index == _parent.OutputIndex ? _outputActive
+            : _served.Contains(column.Index) || _main.IsColumnActive(_parent._input.Schema[column.Index]);
 
         public override bool MoveNext()
         {
@@ -144,6 +155,11 @@ internal sealed class BatchedDataView : IDataView
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
         {
+            if (_served.Contains(column.Index))
+            {
+                return ServedInput<TValue>(column);
+            }
+
             if (column.Index != _parent.OutputIndex)
             {
                 return _main.GetGetter<TValue>(_parent._input.Schema[column.Index]);
@@ -163,6 +179,32 @@ internal sealed class BatchedDataView : IDataView
                     _results.AsSpan(i * _width, _width).CopyTo(editor.Values);
                     value = editor.Commit();
                 });
+            return getter as ValueGetter<TValue>
+                ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}; it cannot be read as {typeof(TValue).Name}.");
+        }
+
+        private ValueGetter<TValue> ServedInput<TValue>(DataViewSchema.Column column)
+        {
+            var spec = _parent._operation.Spec;
+            Delegate getter;
+            if (spec.Kind == OperationKind.LoadImages)
+            {
+                getter = (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = _paths[CheckedIndex()].AsMemory());
+            }
+            else
+            {
+                // Interpolation may read two columns; the second buffer serves the second column.
+                var buffer = column.Index == _parent._inputIndices[0] ? _first : _second;
+                var size = spec.InputSize;
+                getter = (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
+                {
+                    var i = CheckedIndex();
+                    var editor = VBufferEditor.Create(ref value, size);
+                    buffer.AsSpan(i * size, size).CopyTo(editor.Values);
+                    value = editor.Commit();
+                });
+            }
+
             return getter as ValueGetter<TValue>
                 ?? throw new InvalidOperationException($"Column '{column.Name}' is {column.Type}; it cannot be read as {typeof(TValue).Name}.");
         }
