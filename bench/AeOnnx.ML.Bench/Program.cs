@@ -51,28 +51,29 @@ var flat = cachedPixels.GetColumn<float[]>("image").SelectMany(v => v).ToArray()
 using var core = Autoencoder.Load(model, new AutoencoderOptions { Device = cpu, BatchSize = batch });
 var latents = new float[files.Count * core.LatentDim];
 core.EncodeTensor(flat, latents);
-var rawTimes = Enumerable.Range(0, runs).Select(_ =>
-{
-    var sw = Stopwatch.StartNew();
-    core.EncodeTensor(flat, latents);
-    return sw.Elapsed.TotalMilliseconds;
-}).Order().ToArray();
+
 
 Console.WriteLine($"{files.Count} Fashion-MNIST PNGs, model {Path.GetFileName(model)}, CPU, {Environment.ProcessorCount} cores, {runs} timed runs (median), .NET {Environment.Version}");
-Report("end to end (decode PNG + encode)", cases);
-Report("model only (pixels cached in memory)", modelOnly);
-Console.WriteLine($"  {"stage limit: core EncodeTensor on a flat array (no ML.NET)",-62} median {rawTimes[runs / 2],8:F0} ms  ({files.Count / (rawTimes[runs / 2] / 1000):F0} images/s)");
+Report("end to end (decode PNG + encode)", cases.Select(Drainer).ToArray());
+Report("model only (pixels cached in memory)", modelOnly.Select(Drainer)
+    .Append(("stage limit: core EncodeTensor, flat array, no ML.NET", () => core.EncodeTensor(flat, latents))).ToArray());
+
+(string Name, Action Run) Drainer((string Name, IEstimator<ITransformer> Pipeline, string Output, IDataView Input) c)
+{
+    var view = c.Pipeline.Fit(c.Input).Transform(c.Input);
+    return (c.Name, () => Drain(view, c.Output));
+}
+
 AeOnnxModelCache.Clear();
 
-void Report(string title, (string Name, IEstimator<ITransformer> Pipeline, string Output, IDataView Input)[] group)
+void Report(string title, (string Name, Action Run)[] group)
 {
     // Round-robin: run i of every case happens at about the same time, so load drift on a shared
     // machine hits all cases alike. Medians (and minimums) per case.
     Console.WriteLine(title);
-    var views = group.Select(c => c.Pipeline.Fit(c.Input).Transform(c.Input)).ToArray();
-    for (var c = 0; c < group.Length; c++)
+    foreach (var c in group)
     {
-        Drain(views[c], group[c].Output); // warm-up
+        c.Run(); // warm-up
     }
 
     var times = group.Select(_ => new List<double>()).ToArray();
@@ -81,7 +82,7 @@ void Report(string title, (string Name, IEstimator<ITransformer> Pipeline, strin
         for (var c = 0; c < group.Length; c++)
         {
             var sw = Stopwatch.StartNew();
-            Drain(views[c], group[c].Output);
+            group[c].Run();
             times[c].Add(sw.Elapsed.TotalMilliseconds);
         }
     }
