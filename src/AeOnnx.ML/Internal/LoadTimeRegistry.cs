@@ -47,21 +47,48 @@ internal static partial class LoadTimeRegistry
             using var s = entry.Open();
             using var ms = new MemoryStream();
             s.CopyTo(ms);
-            var bytes = ms.ToArray();
-            // ML.NET's string table is UTF-16; scan both alignments, and UTF-8 in case that changes.
-            foreach (var text in new[] { Encoding.Unicode.GetString(bytes), Encoding.Unicode.GetString(bytes.AsSpan(Math.Min(1, bytes.Length))), Encoding.UTF8.GetString(bytes) })
-            {
-                foreach (Match m in ContractPattern().Matches(text))
-                {
-                    found.Add(m.Value);
-                }
-            }
+            var bytes = ms.GetBuffer().AsSpan(0, (int)ms.Length);
+            // ML.NET's string table is UTF-16; UTF-8 too in case that changes. Search the bytes for
+            // the prefix first, so large entries (embedded ONNX graphs) are never decoded as text.
+            Scan(bytes, Encoding.Unicode, found);
+            Scan(bytes, Encoding.UTF8, found);
         }
 
         return found.ToArray();
     }
 
-    [GeneratedRegex(@"AeOnnx/1\|[\x20-\x7E]*?\|end")]
+    private static void Scan(ReadOnlySpan<byte> bytes, Encoding encoding, SortedSet<string> found)
+    {
+        var prefix = encoding.GetBytes(MappingSpec.Prefix);
+        var suffix = encoding.GetBytes(MappingSpec.Suffix);
+        var offset = 0;
+        while (offset < bytes.Length)
+        {
+            var start = bytes[offset..].IndexOf(prefix);
+            if (start < 0)
+            {
+                return;
+            }
+
+            start += offset;
+            var rest = bytes[(start + prefix.Length)..];
+            var end = rest.IndexOf(suffix);
+            if (end < 0)
+            {
+                return;
+            }
+
+            var text = encoding.GetString(bytes.Slice(start, prefix.Length + end + suffix.Length));
+            if (ContractPattern().IsMatch(text))
+            {
+                found.Add(text);
+            }
+
+            offset = start + prefix.Length;
+        }
+    }
+
+    [GeneratedRegex(@"^AeOnnx/1\|[\x20-\x7E]*?\|end$")]
     private static partial Regex ContractPattern();
 
     /// <summary>Emits (once) and registers the factory for one contract.</summary>
