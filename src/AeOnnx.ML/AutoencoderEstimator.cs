@@ -39,7 +39,7 @@ public sealed class AutoencoderEstimator : IEstimator<AutoencoderTransformer>
             var size = first?.Type is Microsoft.ML.Data.VectorDataViewType { Size: > 0 } v ? v.Size : -1;
             if (size < 0)
             {
-                ColumnChecks.Check(input.Schema, spec.InputColumns[0], 1, "a latent vector of known size", _stage);
+                ColumnChecks.Check(input.Schema, spec.InputColumns[0], -1, "a latent", _stage);
             }
 
             spec = spec with { InputSize = size, OutputSize = size };
@@ -58,7 +58,7 @@ public sealed class AutoencoderEstimator : IEstimator<AutoencoderTransformer>
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var why = AutoencoderTransformer.Why(_template, NewOperation(_template).Model);
-        var size = _template.Kind == OperationKind.Interpolate ? 1 : _template.InputSize;
+        var size = _template.Kind == OperationKind.Interpolate ? -1 : _template.InputSize;
         foreach (var column in _template.InputColumns)
         {
             ColumnChecks.Check(inputSchema, column, size, why, _stage);

@@ -89,7 +89,7 @@ public sealed class AutoencoderTransformer : ITransformer
     {
         if (model is null)
         {
-            return spec.Kind == OperationKind.Interpolate ? $"a latent of the size the interpolation was fitted on" : null;
+            return spec.Kind == OperationKind.Interpolate ? "a latent of the size the interpolation was fitted on" : null;
         }
 
         return spec.Kind switch

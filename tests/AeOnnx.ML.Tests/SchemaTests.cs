@@ -100,6 +100,17 @@ public sealed class SchemaTests
     }
 
     [Fact]
+    public void Interpolate_FirstColumnMissing_SaysAKnownSizeLatentIsExpected()
+    {
+        var data = _ml.Data.LoadFromEnumerable(new[] { new PairRow() });
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            _ml.Transforms.InterpolateLatents("Mid", "Nope", "B").Fit(data));
+
+        Assert.Contains("'Nope' was not found", e.Message, StringComparison.Ordinal);
+        Assert.Contains("expected Vector<Single, D> of known size D", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Options_RejectMissingModelDirectory()
     {
         Assert.Throws<ArgumentException>(() => _ml.Transforms.EncodeWithAutoencoder(new AutoencoderEncodingOptions()));

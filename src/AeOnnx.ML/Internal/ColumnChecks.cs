@@ -6,8 +6,10 @@ namespace AeOnnx.ML.Internal;
 /// <summary>Column validation with messages that name the column, the expected and the found type.</summary>
 internal static class ColumnChecks
 {
+    /// <summary>Size 0: a text column; -1: a float vector of any known size; else that size.</summary>
     public static string Describe(int size, string? why) =>
-        (size == 0 ? "String (text) column" : $"Vector<Single, {size}>") + (why is null ? "" : $" ({why})");
+        (size switch { 0 => "String (text) column", < 0 => "Vector<Single, D> of known size D", _ => $"Vector<Single, {size}>" })
+        + (why is null ? "" : $" ({why})");
 
     /// <summary>Checks a full schema; returns the column index.</summary>
     public static int Check(DataViewSchema schema, string column, int size, string? why, string stage)
@@ -17,7 +19,7 @@ internal static class ColumnChecks
                 $"{stage}: input column '{column}' was not found; expected {Describe(size, why)}. Columns present: {string.Join(", ", schema.Where(c => !c.IsHidden).Select(c => $"'{c.Name}'"))}.");
         var ok = size == 0
             ? col.Type is TextDataViewType
-            : col.Type is VectorDataViewType v && v.ItemType == NumberDataViewType.Single && v.Size == size;
+            : col.Type is VectorDataViewType v && v.ItemType == NumberDataViewType.Single && (size < 0 ? v.Size > 0 : v.Size == size);
         if (!ok)
         {
             throw new ArgumentOutOfRangeException(nameof(schema),
