@@ -147,11 +147,20 @@ public sealed class SaveLoadTests : IDisposable
         var options = new AeOnnxLoadOptions();
         options.ModelDirectories["fashion-mnist-ae"] = TestData.FashionModel;
         fixedUp.ComponentCatalog.RegisterAeOnnx(path, options);
-        var actual = Columns.Vectors(fixedUp.Model.Load(path, out _).Transform(TestData.SampleView(fixedUp)), "Latent");
+        var reloaded = fixedUp.Model.Load(path, out _);
+        var actual = Columns.Vectors(reloaded.Transform(TestData.SampleView(fixedUp)), "Latent");
         for (var i = 0; i < expected.Length; i++)
         {
             Columns.AssertClose(expected[i], actual[i], 1e-5f, $"row {i}");
         }
+
+        // Saved again, the pipeline records the folder it now uses: it loads without overrides.
+        var again = Path.Combine(_dir, "moved-again.zip");
+        var batched = fixedUp.LoadWithAeOnnx(path, out var schema, options);
+        fixedUp.Model.Save(batched, schema, again);
+        var third = new MLContext(seed: 1);
+        var latest = Columns.Vectors(third.LoadWithAeOnnx(again, out _).Transform(TestData.SampleView(third)), "Latent");
+        Columns.AssertClose(expected[0], latest[0], 1e-5f, "re-saved row 0");
     }
 
     [Fact]

@@ -57,7 +57,8 @@ internal sealed class Operation
                 $"but '{folder}' holds '{model.Name}' ({identity}). Point the loader at the model the pipeline was saved with.");
         }
 
-        return new Operation(spec, folder, device);
+        // Saving the loaded pipeline again records where the model was actually found.
+        return new Operation(spec with { ModelDirectory = Path.GetFullPath(folder), Device = device.ToString() }, folder, device);
     }
 
     /// <summary>The model (from the process cache; reloaded after <see cref="ModelCache.Clear"/>); null for model-free mappings.</summary>
