@@ -118,7 +118,8 @@ public sealed class AutoencoderTests(SharedModels models)
             var c = i / plane;
             var x = (input[i] * spec.Std![c]) + spec.Mean![c];
             var y = (r.Output[i] * spec.Std[c]) + spec.Mean[c];
-            sum += (x - y) * (double)(x - y);
+            var d = (double)x - y;
+            sum += d * d;
         }
 
         var mse = sum / input.Length;
@@ -192,6 +193,20 @@ public sealed class AutoencoderTests(SharedModels models)
         {
             Assert.Throws<InvalidOperationException>(() => model.EncodeTensor(input, latents, logvar));
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(ShippedModels))]
+    public void Decode_path_decodes_every_point_of_the_latent_path(string name)
+    {
+        var model = models.Get(name);
+        var keys = FixturePaths(name).Take(3).Select(model.Encode).ToArray();
+        var images = model.DecodePath(keys, 4, InterpolationMode.Linear);
+        Assert.Equal(9, images.Length);
+        AssertClose(model.Decode(keys[0]), images[0]);
+        AssertClose(model.Decode(keys[1]), images[4]);
+        AssertClose(model.Decode(keys[2]), images[8]);
+        AssertClose(model.Decode(LatentMath.Lerp(keys[0], keys[1], 0.25f)), images[1]);
     }
 
     [Fact]

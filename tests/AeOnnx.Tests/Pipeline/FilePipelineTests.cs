@@ -12,11 +12,12 @@ public sealed class FilePipelineTests(SharedModels models) : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    [Fact]
-    public async Task Results_equal_direct_calls_in_input_order()
+    [Theory]
+    [MemberData(nameof(AutoencoderTests.ShippedModels), MemberType = typeof(AutoencoderTests))]
+    public async Task Results_equal_direct_calls_in_input_order(string name)
     {
-        var model = models.Get(TestModels.FashionAe);
-        var fixtures = AutoencoderTests.FixturePaths(TestModels.FashionAe);
+        var model = models.Get(name);
+        var fixtures = AutoencoderTests.FixturePaths(name);
         var paths = Enumerable.Range(0, 45).Select(i => fixtures[i % fixtures.Length]).ToList();
         var direct = fixtures.ToDictionary(p => p, model.Encode);
 
@@ -32,6 +33,7 @@ public sealed class FilePipelineTests(SharedModels models) : IDisposable
         {
             Assert.True(result.Succeeded);
             Assert.Null(result.Reconstruction);
+            Assert.Equal(model.IsVariational, result.LogVariance is not null);
             AssertClose(direct[result.Path], result.Latent!);
         }
     }

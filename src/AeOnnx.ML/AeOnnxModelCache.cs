@@ -1,0 +1,17 @@
+using AeOnnx.ML.Internal;
+
+namespace AeOnnx.ML;
+
+/// <summary>
+/// Who disposes what: the AeOnnx estimators and transformers (and the mappings of a loaded
+/// pipeline) do not own ONNX Runtime sessions. Each model folder is loaded once per process and
+/// device into this cache and shared by every transformer that uses it (sessions are thread-safe).
+/// Call <see cref="Clear"/> when no AeOnnx transformer will run any more, e.g. at shutdown or before
+/// replacing model files; a transformer used after that loads its model again.
+/// </summary>
+public static class AeOnnxModelCache
+{
+    /// <summary>Disposes and forgets every cached model.</summary>
+    /// <returns>How many models were disposed.</returns>
+    public static int Clear() => ModelCache.Clear();
+}

@@ -1,0 +1,22 @@
+using AeOnnx.ML.Tests.Support;
+using Microsoft.ML;
+
+namespace AeOnnx.ML.Tests;
+
+public sealed class AeOnnxModelCacheTests
+{
+    [Fact]
+    public void Clear_DisposesTheSessions_AndAFittedTransformerReloadsItsModel()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = TestData.SampleView(ml);
+        var m = TestData.FashionModel;
+        var model = ml.Transforms.LoadAutoencoderImages(m).Append(ml.Transforms.EncodeWithAutoencoder(m)).Fit(data);
+        var before = Columns.Vectors(model.Transform(data), "Latent");
+
+        Assert.True(AeOnnxModelCache.Clear() >= 1);
+        var after = Columns.Vectors(model.Transform(data), "Latent");
+
+        Assert.Equal(before, after);
+    }
+}
