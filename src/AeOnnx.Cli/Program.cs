@@ -1,1 +1,44 @@
-return 0;
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using AeOnnx.Cli.Commands;
+
+namespace AeOnnx.Cli;
+
+/// <summary>Entry point of <c>aeonnx</c>: parses the command line and invokes the verb. Nothing else lives here.</summary>
+public static class Program
+{
+    // '@list.txt' names an input list (handled by the commands), not a System.CommandLine response file.
+    private static readonly ParserConfiguration ParserSettings = new() { ResponseFileTokenReplacer = null };
+
+    public static Task<int> Main(string[] args) => RunAsync(args, CliConsole.System(), CancellationToken.None);
+
+    internal static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken)
+    {
+        Command root = AeOnnxRootCommand.Create(console);
+        ParseResult parse = root.Parse(args, ParserSettings);
+        if (parse.Action is ParseErrorAction)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await console.Error.WriteLineAsync("aeonnx: " + error.Message);
+            }
+
+            await console.Error.WriteLineAsync($"Run '{CommandPath(parse)} --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
+        var invocation = new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false };
+        return await parse.InvokeAsync(invocation, cancellationToken);
+    }
+
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result is not null; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Insert(0, result.Command.Name);
+        }
+
+        return string.Join(' ', names);
+    }
+}

@@ -1,0 +1,127 @@
+using System.CommandLine;
+using AeOnnx.Pipeline;
+using System.Text.RegularExpressions;
+
+namespace AeOnnx.Cli.Commands;
+
+/// <summary>The options every model-using verb takes: model folder, device, batch size, threads, quiet.</summary>
+internal sealed partial class CommonOptions
+{
+    public Option<string?> Model { get; } = new("--model", "-m")
+    {
+        Description = "Model folder (manifest.json + encoder.onnx + decoder.onnx). Default: $AEONNX_MODEL, else the shipped models/fashion-mnist-ae",
+        HelpName = "DIR",
+    };
+
+    public Option<string> Device { get; } = new("--device")
+    {
+        Description = "Where the model runs: auto (CUDA if available, else CPU), cpu, cuda or cuda:N",
+        HelpName = "auto|cpu|cuda[:N]",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public Option<int> BatchSize { get; } = new("--batch-size")
+    {
+        Description = "Images per model call",
+        HelpName = "N",
+        DefaultValueFactory = _ => 64,
+    };
+
+    public Option<int> Threads { get; } = new("--threads")
+    {
+        Description = "CPU threads for ONNX Runtime and image decoding (0: the number of cores)",
+        HelpName = "N",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public Option<bool> Quiet { get; } = new("--quiet", "-q")
+    {
+        Description = "No progress or summary; errors are still printed",
+    };
+
+    public CommonOptions()
+    {
+        Device.Validators.Add(result =>
+        {
+            string? value = result.GetValueOrDefault<string>();
+            if (value is null || !DeviceRegex().IsMatch(value))
+            {
+                result.AddError($"--device must be auto, cpu, cuda or cuda:N, got '{value}'.");
+            }
+        });
+        BatchSize.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 1)
+            {
+                result.AddError("--batch-size must be at least 1.");
+            }
+        });
+        Threads.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 0)
+            {
+                result.AddError("--threads must be 0 (all cores) or more.");
+            }
+        });
+    }
+
+    /// <summary>
+    /// Loads the model named by the options. Any refusal (missing folder, bad manifest, checksum or shape
+    /// mismatch, unavailable device) is fatal, and happens before any image is read.
+    /// </summary>
+    public Autoencoder LoadModel(ParseResult parse, CliConsole console)
+    {
+        string folder = ModelLocator.Resolve(parse.GetValue(Model));
+        bool quiet = parse.GetValue(Quiet);
+        string device = parse.GetValue(Device)!;
+        var options = new AutoencoderOptions
+        {
+            Device = AeOnnx.Device.Parse(device),
+            IntraOpThreads = parse.GetValue(Threads),
+            BatchSize = parse.GetValue(BatchSize),
+            Log = quiet ? null : message =>
+            {
+                // With --device auto, falling back to the CPU is the expected outcome, not news.
+                if (!(device == "auto" && message.StartsWith("AeOnnx: CUDA", StringComparison.Ordinal)))
+                {
+                    console.Error.WriteLine(message);
+                }
+            },
+        };
+        try
+        {
+            return Autoencoder.Load(folder, options);
+        }
+        catch (ModelLoadException e)
+        {
+            throw CliException.Fatal($"cannot use model '{folder}': {e.Message}", e);
+        }
+        catch (DeviceUnavailableException e)
+        {
+            throw CliException.Fatal($"device {e.Device} unavailable: {e.Reason}", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+        {
+            throw CliException.Fatal($"cannot use model '{folder}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>Options of the streaming file pipeline: decode workers from --threads, batch from --batch-size.</summary>
+    public PipelineOptions PipelineOptions(ParseResult parse) => new()
+    {
+        DecodeWorkers = parse.GetValue(Threads) is > 0 and var threads ? threads : Environment.ProcessorCount,
+        BatchSize = parse.GetValue(BatchSize),
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Model);
+        command.Options.Add(Device);
+        command.Options.Add(BatchSize);
+        command.Options.Add(Threads);
+        command.Options.Add(Quiet);
+    }
+
+    [GeneratedRegex("^(auto|cpu|cuda(:[0-9]+)?)$")]
+    private static partial Regex DeviceRegex();
+}

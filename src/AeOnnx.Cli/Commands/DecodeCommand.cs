@@ -1,0 +1,191 @@
+using System.CommandLine;
+using System.Globalization;
+using AeOnnx.Cli.Imaging;
+using AeOnnx.Cli.Output;
+using SixLabors.ImageSharp;
+
+namespace AeOnnx.Cli.Commands;
+
+/// <summary><c>aeonnx decode</c>: latent vectors (.npy, CSV or --latent) to one PNG each.</summary>
+internal sealed class DecodeCommand : VerbCommand
+{
+    private readonly CommonOptions common = new();
+
+    private readonly Argument<string?> latents = new("LATENTS")
+    {
+        Description = "A .npy [N, D] (as written by encode) or a CSV of latents (one vector a line, optional name column and header)",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    private readonly Option<string[]> latent = new("--latent")
+    {
+        Description = "One latent vector on the command line: \"0.1,0.2,...\" (repeatable)",
+        HelpName = "VALUES",
+        Arity = ArgumentArity.OneOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private readonly Option<string> output = new("--output", "-o")
+    {
+        Description = "Folder for the PNG images (000000.png, ... by row) and index.csv (row, file, status, source row)",
+        HelpName = "DIR",
+        Required = true,
+    };
+
+    public DecodeCommand(CliConsole console)
+        : base("decode", "Decode latent vectors to images: one PNG per row of a .npy or CSV, or per --latent.", console)
+    {
+        Arguments.Add(latents);
+        Options.Add(latent);
+        Options.Add(output);
+        common.AddTo(this);
+    }
+
+    public override string Examples => """
+          aeonnx decode latents.npy --output decoded/
+          aeonnx decode latents.csv --output decoded/
+          aeonnx decode --latent "0.1,-1.2,0.5,..." --output one/
+        """;
+
+    protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        string? source = parse.GetValue(latents);
+        string[] vectors = parse.GetValue(latent) ?? [];
+        if ((source is null) == (vectors.Length == 0))
+        {
+            throw CliException.Usage("give either LATENTS (a .npy or .csv file) or --latent \"v1,v2,...\", not both.");
+        }
+
+        if (source is not null && !File.Exists(source))
+        {
+            throw CliException.Usage($"'{source}' does not exist.");
+        }
+
+        List<float[]> fromCommandLine = vectors.Select(LatentCsv.ParseVector).ToList();
+        string folder = Path.GetFullPath(parse.GetValue(output)!);
+        bool quiet = parse.GetValue(common.Quiet);
+        AtomicFile.CheckWritable(Path.Combine(folder, "index.csv"));
+
+        using Autoencoder model = common.LoadModel(parse, Console);
+        using IEnumerator<(string Name, float[] Vector)> rows = OpenRows(source, fromCommandLine, model.LatentDim, out long count);
+        int digits = Math.Max(6, count.ToString(CultureInfo.InvariantCulture).Length);
+        int batchSize = parse.GetValue(common.BatchSize);
+        var progress = new ProgressReporter(Console, "decode", count, quiet);
+        var entries = new List<IndexEntry>();
+        var batch = new List<(string Name, float[] Vector)>(batchSize);
+        long row = 0;
+        bool more = true;
+        while (more)
+        {
+            batch.Clear();
+            while (batch.Count < batchSize && (more = rows.MoveNext()))
+            {
+                batch.Add(rows.Current);
+            }
+
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            float[][] images = model.DecodeBatch(batch.Select(b => b.Vector).ToList());
+            for (int i = 0; i < images.Length; i++)
+            {
+                string file = row.ToString(CultureInfo.InvariantCulture).PadLeft(digits, '0') + ".png";
+                using (Image image = model.Images.ToImage(images[i]))
+                {
+                    ImageFiles.SavePng(image, Path.Combine(folder, file));
+                }
+
+                entries.Add(new IndexEntry(row, file, IndexEntry.Ok, batch[i].Name));
+                row++;
+                progress.Advance(ok: true);
+            }
+        }
+
+        progress.Finish();
+        IndexCsv.Write(Path.Combine(folder, "index.csv"), entries, withErrors: false);
+        if (!quiet)
+        {
+            Console.Out.WriteLine($"decoded {row} latents -> {parse.GetValue(output)} ({model.Width}x{model.Height} PNG each; index.csv maps rows to files)");
+        }
+
+        return Task.FromResult(ExitCodes.Success);
+    }
+
+    /// <summary>
+    /// The latent rows to decode, streamed from a .npy (one row at a time) or read from CSV / the command
+    /// line. A width other than the model's latent size is refused before anything is decoded.
+    /// </summary>
+    private static IEnumerator<(string Name, float[] Vector)> OpenRows(string? source, List<float[]> fromCommandLine, int dim, out long count)
+    {
+        if (source is null)
+        {
+            CheckWidth(fromCommandLine.Select(v => v.Length), dim, "--latent");
+            count = fromCommandLine.Count;
+            return fromCommandLine.Select((v, i) => ($"--latent #{i + 1}", v)).GetEnumerator();
+        }
+
+        if (source.EndsWith(".npy", StringComparison.OrdinalIgnoreCase))
+        {
+            NpyReader reader;
+            try
+            {
+                reader = NpyReader.Open(source);
+            }
+            catch (InvalidDataException e)
+            {
+                throw CliException.Fatal($"'{source}': {e.Message}", e);
+            }
+
+            if (reader.Columns != dim)
+            {
+                reader.Dispose();
+                throw CliException.Fatal($"'{source}' holds latents of {reader.Columns} values; the model's latent size is {dim}.");
+            }
+
+            count = reader.Rows;
+            return ReadNpy(reader, source);
+        }
+
+        List<(string? Name, float[] Vector)> csvRows;
+        try
+        {
+            csvRows = LatentCsv.Read(source);
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException)
+        {
+            throw CliException.Usage($"'{source}' is neither a .npy file nor a CSV of numbers: {e.Message}");
+        }
+
+        CheckWidth(csvRows.Select(r => r.Vector.Length), dim, source);
+        count = csvRows.Count;
+        return csvRows.Select((r, i) => (r.Name ?? $"{Path.GetFileName(source)} line {i + 1}", r.Vector)).GetEnumerator();
+    }
+
+    private static IEnumerator<(string, float[])> ReadNpy(NpyReader reader, string source)
+    {
+        using (reader)
+        {
+            string name = Path.GetFileName(source);
+            for (long r = 0; r < reader.Rows; r++)
+            {
+                var vector = new float[reader.Columns];
+                reader.ReadRow(vector);
+                yield return (string.Create(CultureInfo.InvariantCulture, $"{name} row {r}"), vector);
+            }
+        }
+    }
+
+    private static void CheckWidth(IEnumerable<int> widths, int dim, string what)
+    {
+        foreach (int width in widths)
+        {
+            if (width != dim)
+            {
+                throw CliException.Fatal($"{what}: a latent of {width} values; the model's latent size is {dim}.");
+            }
+        }
+    }
+}

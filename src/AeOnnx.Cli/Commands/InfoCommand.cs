@@ -1,0 +1,57 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+
+namespace AeOnnx.Cli.Commands;
+
+/// <summary><c>aeonnx info</c>: what a model folder holds and where it would run.</summary>
+internal sealed class InfoCommand : VerbCommand
+{
+    private readonly CommonOptions common = new();
+
+    public InfoCommand(CliConsole console)
+        : base("info", "Show a model: kind, input shape and preprocessing, latent size, metrics, the provider chosen, checksums.", console)
+    {
+        common.AddTo(this);
+    }
+
+    public override string Examples => """
+          aeonnx info
+          aeonnx info --model models/fashion-mnist-vae --device cpu
+        """;
+
+    protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        // Loading verifies the manifest, both SHA-256 checksums and the graphs' shapes: info shows a usable model.
+        using Autoencoder model = common.LoadModel(parse, Console);
+        var m = model.Manifest;
+        var input = m.Input!;
+        var text = new StringBuilder();
+        void Line(string key, string? value) => text.Append(CultureInfo.InvariantCulture, $"{key,-14}{value}\n");
+        static string Numbers(IEnumerable<float>? values) => values is null ? "-" : "[" + string.Join(", ", values.Select(v => v.ToString("G6", CultureInfo.InvariantCulture))) + "]";
+        static string Number(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
+
+        Line("model", $"{model.Name} ({model.Folder})");
+        Line("format", m.Format);
+        Line("kind", model.IsVariational ? "vae (variational autoencoder; latent = encoder mean)" : "ae (autoencoder)");
+        Line("input", $"{input.Channels}x{input.Height}x{input.Width} {input.Layout} float32, color {input.Color}");
+        Line("preprocess", $"x = (pixel / {input.Scale.ToString("G6", CultureInfo.InvariantCulture)} - mean) / std, mean {Numbers(input.Mean)}, std {Numbers(input.Std)}");
+        Line("resize", $"{input.Resize} (only when an image is not {input.Width}x{input.Height}); gray {input.Gray ?? "-"}; alpha {input.Alpha ?? "-"}");
+        Line("latent", $"{model.LatentDim} values" + (model.LatentDistribution is null ? ", no latent statistics" : ", training-set mean and Cholesky factor (sampling, Mahalanobis)"));
+        Line("classes", model.Classes.Count == 0 ? "-" : string.Join(", ", model.Classes.Select(c => c.Label)));
+        if (m.Metrics is { } metrics)
+        {
+            Line("metrics", $"test MSE {Number(metrics.Mse, "0.00000")}, PSNR {Number(metrics.Psnr, "0.00")} dB, SSIM {Number(metrics.Ssim, "0.000")}, "
+                + $"PCA baseline MSE {Number(metrics.PcaMse, "0.00000")}"
+                + (metrics.Elbo is null ? string.Empty : $", ELBO {Number(metrics.Elbo, "0.00")}")
+                + (metrics.TestCount is null ? string.Empty : $" over {metrics.TestCount} images"));
+        }
+
+        Line("device", $"{parse.GetValue(common.Device)} -> {model.Device} ({model.ExecutionProvider})");
+        Line("batch size", model.BatchSize.ToString(CultureInfo.InvariantCulture));
+        Line("encoder", $"{m.Encoder?.File}  sha256 {m.Encoder?.Sha256} (verified)  {m.Encoder?.Input} -> {string.Join(", ", m.Encoder?.Outputs ?? [])}, opset {m.Encoder?.Opset}");
+        Line("decoder", $"{m.Decoder?.File}  sha256 {m.Decoder?.Sha256} (verified)  {m.Decoder?.Input} -> {m.Decoder?.Output}, opset {m.Decoder?.Opset}");
+        Console.Out.Write(text.ToString());
+        return Task.FromResult(ExitCodes.Success);
+    }
+}

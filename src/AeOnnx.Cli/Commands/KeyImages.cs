@@ -1,0 +1,28 @@
+using AeOnnx.Cli.Inputs;
+using AeOnnx.Cli.Output;
+
+namespace AeOnnx.Cli.Commands;
+
+/// <summary>Encodes a short list of named images one by one, skipping (and reporting) the ones that cannot be read.</summary>
+internal static class KeyImages
+{
+    public static List<(InputItem Item, float[] Latent)> Encode(Autoencoder model, IReadOnlyList<InputItem> items, CliConsole console, List<IndexEntry> skipped)
+    {
+        var encoded = new List<(InputItem, float[])>();
+        foreach (InputItem item in items)
+        {
+            try
+            {
+                encoded.Add((item, model.Encode(item.FullPath)));
+            }
+            catch (AeOnnx.Imaging.ImageLoadException e)
+            {
+                string reason = FailureReason.Of(e);
+                skipped.Add(new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, reason));
+                console.Error.WriteLine($"skipped {item.DisplayPath}: {reason}");
+            }
+        }
+
+        return encoded;
+    }
+}

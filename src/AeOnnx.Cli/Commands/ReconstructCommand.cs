@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.Globalization;
+using AeOnnx.Cli.Imaging;
+using AeOnnx.Cli.Inputs;
+using AeOnnx.Cli.Output;
+using AeOnnx.Pipeline;
+using SixLabors.ImageSharp;
+
+namespace AeOnnx.Cli.Commands;
+
+/// <summary><c>aeonnx reconstruct</c>: encode then decode each image; PNGs, per-image MSE/PSNR, optional comparison grid.</summary>
+internal sealed class ReconstructCommand : VerbCommand
+{
+    private readonly CommonOptions common = new();
+    private readonly InputOptions inputs = new();
+    private readonly JobOptions job = new(sharding: false);
+
+    private readonly Option<string> output = new("--output", "-o")
+    {
+        Description = "Folder for the reconstructed PNGs (named after the inputs) and index.csv (row, path, status, reason, mse, psnr)",
+        HelpName = "DIR",
+        Required = true,
+    };
+
+    private readonly Option<string?> comparison = new("--comparison")
+    {
+        Description = "Also write a PNG grid: originals (model size) above their reconstructions",
+        HelpName = "FILE",
+    };
+
+    private readonly Option<int> comparisonCount = new("--comparison-count")
+    {
+        Description = "How many images the comparison grid shows (the first ones done)",
+        HelpName = "N",
+        DefaultValueFactory = _ => 16,
+    };
+
+    public ReconstructCommand(CliConsole console)
+        : base("reconstruct", "Reconstruct images through the autoencoder: PNGs, MSE/PSNR per image in the index, optional comparison grid.", console)
+    {
+        inputs.AddTo(this);
+        Options.Add(output);
+        Options.Add(comparison);
+        Options.Add(comparisonCount);
+        job.AddTo(this);
+        common.AddTo(this);
+        comparisonCount.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--comparison-count must be at least 1.");
+            }
+        });
+    }
+
+    public override string Examples => """
+          aeonnx reconstruct samples/images --output recon/
+          aeonnx reconstruct samples/images --output recon/ --comparison recon.png --comparison-count 10
+        """;
+
+    protected override async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<InputItem> items = inputs.Resolve(parse);
+        string folder = Path.GetFullPath(parse.GetValue(output)!);
+        string indexPath = Path.Combine(folder, "index.csv");
+        string? comparisonPath = parse.GetValue(comparison);
+        bool quiet = parse.GetValue(common.Quiet);
+        if (File.Exists(folder))
+        {
+            throw CliException.Fatal($"--output '{parse.GetValue(output)}' is a file; reconstruct writes a folder of PNGs.");
+        }
+
+        AtomicFile.CheckWritable(indexPath);
+        if (comparisonPath is not null)
+        {
+            AtomicFile.CheckWritable(comparisonPath);
+        }
+
+        using Autoencoder model = common.LoadModel(parse, Console);
+        string[] names = OutputNames.Assign(items);
+        string jobId = new JobFingerprint("reconstruct", model).AddInputs(items).ToString();
+        using var run = new ResumableRun(Console, "reconstruct", Path.Combine(folder, ".aeonnx-journal"), jobId, parse.GetValue(job.Resume), quiet, items.Count, withErrors: true);
+
+        List<InputItem> remaining = items.Skip(run.Resumed).ToList();
+        await foreach (PipelineResult result in model.ReconstructFilesAsync(remaining.Select(i => i.FullPath), common.PipelineOptions(parse), cancellationToken))
+        {
+            InputItem item = remaining[result.Index];
+            if (result.Succeeded && result.Reconstruction is { } reconstruction && result.Error is { } error)
+            {
+                using (Image image = model.Images.ToImage(reconstruction))
+                {
+                    ImageFiles.SavePng(image, Path.Combine(folder, names[item.Position]));
+                }
+
+                run.Add(item, new IndexEntry(run.OkCount, item.DisplayPath, IndexEntry.Ok, string.Empty, error.Mse, error.Psnr));
+            }
+            else
+            {
+                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, FailureReason.Of(result.Failure!)));
+            }
+        }
+
+        run.WriteIndex(indexPath);
+        if (comparisonPath is not null)
+        {
+            WriteComparison(model, items, names, folder, indexPath, comparisonPath, parse.GetValue(comparisonCount));
+        }
+
+        run.Complete();
+        if (!quiet)
+        {
+            Console.Out.WriteLine($"reconstructed {run.OkCount} of {items.Count} images ({run.SkippedCount} skipped) -> {parse.GetValue(output)} (index.csv has MSE and PSNR)"
+                + (comparisonPath is null ? string.Empty : $", comparison {comparisonPath}"));
+        }
+
+        return run.SkippedCount > 0 ? ExitCodes.SomeInputsSkipped : ExitCodes.Success;
+    }
+
+    /// <summary>Originals (as the model sees them) above their reconstructions, 8 a row pair.</summary>
+    private static void WriteComparison(Autoencoder model, IReadOnlyList<InputItem> items, string[] names, string folder, string indexPath, string path, int count)
+    {
+        var byPath = items.ToDictionary(i => i.DisplayPath, StringComparer.Ordinal);
+        List<IndexEntry> shown = IndexCsv.Read(indexPath).Entries.Where(e => e.IsOk).Take(count).ToList();
+        if (shown.Count == 0)
+        {
+            return;
+        }
+
+        const int perRow = 8;
+        int columns = Math.Min(perRow, shown.Count);
+        int pairs = (shown.Count + perRow - 1) / perRow;
+        var grid = new ImageGrid(pairs * 2, columns, model.Width, model.Height) { Title = $"{model.Name}: originals above reconstructions" };
+        var cells = new List<Image>();
+        try
+        {
+            for (int i = 0; i < shown.Count; i++)
+            {
+                InputItem item = byPath[shown[i].Path];
+                int row = (i / perRow) * 2;
+                var original = GridImages.ModelView(model, item.FullPath);
+                var reconstructed = GridImages.Load(Path.Combine(folder, names[item.Position]));
+                cells.Add(original);
+                cells.Add(reconstructed);
+                grid.Set(row, i % perRow, original, Path.GetFileNameWithoutExtension(item.DisplayPath));
+                grid.Set(row + 1, i % perRow, reconstructed, "PSNR " + (shown[i].Psnr ?? 0).ToString("0.0", CultureInfo.InvariantCulture));
+                grid.RowLabels[row] = "original";
+                grid.RowLabels[row + 1] = "recon";
+            }
+
+            using Image rendered = grid.Render();
+            ImageFiles.SavePng(rendered, path);
+        }
+        finally
+        {
+            cells.ForEach(c => c.Dispose());
+        }
+    }
+}

@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.Globalization;
+using AeOnnx.Cli.Imaging;
+using AeOnnx.Cli.Output;
+using AeOnnx.Latents;
+using SixLabors.ImageSharp;
+
+namespace AeOnnx.Cli.Commands;
+
+/// <summary><c>aeonnx sample</c>: new images decoded from random latents (VAE prior, AE latent Gaussian).</summary>
+internal sealed class SampleCommand : VerbCommand
+{
+    private readonly CommonOptions common = new();
+
+    private readonly Option<int> count = new("--count", "-n")
+    {
+        Description = "How many images",
+        HelpName = "N",
+        DefaultValueFactory = _ => 16,
+    };
+
+    private readonly Option<int> seed = new("--seed")
+    {
+        Description = "Random seed (the same seed gives the same images)",
+        HelpName = "S",
+        DefaultValueFactory = _ => 0,
+    };
+
+    private readonly Option<float> temperature = new("--temperature")
+    {
+        Description = "Scale of the random deviation from the mean (1: the fitted spread)",
+        HelpName = "T",
+        DefaultValueFactory = _ => 1f,
+    };
+
+    private readonly Option<int> columns = new("--columns")
+    {
+        Description = "Grid columns",
+        HelpName = "N",
+        DefaultValueFactory = _ => 8,
+    };
+
+    private readonly Option<string> output = new("--output", "-o")
+    {
+        Description = "PNG grid of the samples",
+        HelpName = "FILE",
+        Required = true,
+    };
+
+    private readonly Option<string?> latentsOut = new("--latents")
+    {
+        Description = "Also write the sampled latents as .npy",
+        HelpName = "FILE",
+    };
+
+    public SampleCommand(CliConsole console)
+        : base("sample", "Generate new images: latents drawn from the prior (VAE: N(0, I)) or the latent Gaussian fitted on the training set (AE), decoded.", console)
+    {
+        Options.Add(count);
+        Options.Add(seed);
+        Options.Add(temperature);
+        Options.Add(columns);
+        Options.Add(output);
+        Options.Add(latentsOut);
+        common.AddTo(this);
+        count.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 10000)
+            {
+                r.AddError("--count must be between 1 and 10000.");
+            }
+        });
+        columns.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--columns must be at least 1.");
+            }
+        });
+        temperature.Validators.Add(r =>
+        {
+            if (!(r.GetValueOrDefault<float>() >= 0))
+            {
+                r.AddError("--temperature must be 0 or more.");
+            }
+        });
+    }
+
+    public override string Examples => """
+          aeonnx sample --count 32 --seed 7 --output samples.png
+          aeonnx sample --model models/fashion-mnist-vae --count 64 --columns 8 --output vae.png --latents z.npy
+        """;
+
+    protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        int n = parse.GetValue(count);
+        int randomSeed = parse.GetValue(seed);
+        float t = parse.GetValue(temperature);
+        string gridPath = parse.GetValue(output)!;
+        string? npyPath = parse.GetValue(latentsOut);
+        AtomicFile.CheckWritable(gridPath);
+        if (npyPath is not null)
+        {
+            AtomicFile.CheckWritable(npyPath);
+        }
+
+        using Autoencoder model = common.LoadModel(parse, Console);
+        LatentGaussian distribution = model.SamplingDistribution
+            ?? throw CliException.Fatal($"model '{model.Name}' has no latent statistics (latent.mean, latent.cholesky) to sample from.");
+        float[][] latents = model.SampleLatents(n, randomSeed);
+        if (t != 1f)
+        {
+            float[] mean = distribution.GetMean();
+            latents = latents.Select(z => LatentMath.Add(mean, LatentMath.Scale(LatentMath.Subtract(z, mean), t))).ToArray();
+        }
+
+        int batchSize = parse.GetValue(common.BatchSize);
+        int cols = Math.Min(parse.GetValue(columns), n);
+        var grid = new ImageGrid((n + cols - 1) / cols, cols, model.Width, model.Height)
+        {
+            Title = string.Create(CultureInfo.InvariantCulture, $"{model.Name}: {n} samples from the {(model.IsVariational ? "prior N(0, I)" : "latent Gaussian")}, seed {randomSeed}, T={t:0.##}"),
+        };
+        var cells = new List<Image<SixLabors.ImageSharp.PixelFormats.Rgb24>>();
+        try
+        {
+            for (int start = 0; start < n; start += batchSize)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                float[][] decoded = model.DecodeBatch(latents.Skip(start).Take(batchSize).ToList());
+                for (int i = 0; i < decoded.Length; i++)
+                {
+                    var cell = GridImages.FromOutput(model, decoded[i]);
+                    cells.Add(cell);
+                    grid.Set((start + i) / cols, (start + i) % cols, cell, "#" + (start + i).ToString(CultureInfo.InvariantCulture));
+                }
+            }
+
+            using Image rendered = grid.Render();
+            ImageFiles.SavePng(rendered, gridPath);
+        }
+        finally
+        {
+            cells.ForEach(c => c.Dispose());
+        }
+
+        if (npyPath is not null)
+        {
+            AtomicFile.Write(npyPath, stream => NpyFile.Write(stream, latents.SelectMany(z => z).ToArray(), model.LatentDim));
+        }
+
+        if (!parse.GetValue(common.Quiet))
+        {
+            Console.Out.WriteLine($"sampled {n} images (seed {randomSeed}) -> {gridPath}" + (npyPath is null ? string.Empty : $", latents {npyPath}"));
+        }
+
+        return Task.FromResult(ExitCodes.Success);
+    }
+}

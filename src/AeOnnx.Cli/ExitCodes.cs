@@ -1,0 +1,28 @@
+namespace AeOnnx.Cli;
+
+/// <summary>The process exit codes of <c>aeonnx</c>, in one place (also printed by <c>aeonnx --help</c>).</summary>
+internal static class ExitCodes
+{
+    /// <summary>Every input was processed.</summary>
+    public const int Success = 0;
+
+    /// <summary>Nothing useful could be done: bad or incompatible model, unwritable output, internal error.</summary>
+    public const int Fatal = 1;
+
+    /// <summary>The command line is wrong: unknown option, bad value, no inputs.</summary>
+    public const int Usage = 2;
+
+    /// <summary>The job finished but some inputs were skipped (listed in the index with the reason).</summary>
+    public const int SomeInputsSkipped = 3;
+
+    /// <summary>Interrupted (Ctrl+C); the journal is kept, so <c>--resume</c> continues the job.</summary>
+    public const int Interrupted = 130;
+
+    public const string HelpText =
+        "Exit codes:\n" +
+        "  0    all inputs done\n" +
+        "  3    done, but some inputs were skipped (each listed in the index CSV with the reason)\n" +
+        "  2    usage error (bad option or value, no inputs)\n" +
+        "  1    fatal: bad or incompatible model, unwritable output, unexpected error\n" +
+        "  130  interrupted; run the same command with --resume to continue\n";
+}

@@ -1,0 +1,24 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace AeOnnx.Cli.Imaging;
+
+/// <summary>Turns the library's model images (gray or RGB) and decoder outputs into RGB cells for grids.</summary>
+internal static class GridImages
+{
+    public static Image<Rgb24> FromOutput(Autoencoder model, ReadOnlySpan<float> output)
+    {
+        using Image image = model.Images.ToImage(output);
+        return image.CloneAs<Rgb24>();
+    }
+
+    /// <summary>The original file as the model sees it (its color, model size), for side-by-side grids.</summary>
+    public static Image<Rgb24> ModelView(Autoencoder model, string path)
+    {
+        using Image loaded = model.Images.LoadImage(path);
+        using Image modelImage = model.Images.ToModelImage(loaded);
+        return modelImage.CloneAs<Rgb24>();
+    }
+
+    public static Image<Rgb24> Load(string path) => Image.Load<Rgb24>(path);
+}

@@ -1,0 +1,41 @@
+using AeOnnx.Cli.Output;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace AeOnnx.Cli.Imaging;
+
+/// <summary>Saves PNG and animated GIF files atomically (temporary name, then rename).</summary>
+internal static class ImageFiles
+{
+    private static readonly PngEncoder Png = new() { CompressionLevel = PngCompressionLevel.DefaultCompression };
+
+    public static void SavePng(Image image, string path) => AtomicFile.Write(path, stream => image.Save(stream, Png));
+
+    /// <summary>
+    /// Writes a looping animated GIF of the frames (each enlarged by <paramref name="zoom"/>, nearest
+    /// neighbour), showing each frame for <paramref name="frameDelayCs"/> hundredths of a second.
+    /// </summary>
+    public static void SaveAnimatedGif(IReadOnlyList<Image<Rgb24>> frames, string path, int zoom, int frameDelayCs)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(frames.Count);
+        int width = frames[0].Width * zoom;
+        int height = frames[0].Height * zoom;
+        using var animation = new Image<Rgb24>(width, height);
+        animation.Metadata.GetGifMetadata().RepeatCount = 0; // loop forever
+        for (int i = 0; i < frames.Count; i++)
+        {
+            using Image<Rgb24> frame = frames[i].Clone(x => x.Resize(width, height, KnownResamplers.NearestNeighbor));
+            ImageFrame<Rgb24> added = animation.Frames.AddFrame(frame.Frames.RootFrame);
+            GifFrameMetadata meta = added.Metadata.GetGifMetadata();
+            meta.FrameDelay = frameDelayCs;
+            meta.DisposalMethod = GifDisposalMethod.RestoreToBackground;
+        }
+
+        animation.Frames.RemoveFrame(0); // the blank frame the image was created with
+        var encoder = new GifEncoder { ColorTableMode = GifColorTableMode.Local };
+        AtomicFile.Write(path, stream => animation.Save(stream, encoder));
+    }
+}

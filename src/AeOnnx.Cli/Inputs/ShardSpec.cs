@@ -1,0 +1,34 @@
+using System.Globalization;
+
+namespace AeOnnx.Cli.Inputs;
+
+/// <summary>
+/// <c>--shard K/N</c>: the K-th (1-based) of N contiguous, near-equal blocks of the sorted input list.
+/// Contiguous blocks make <c>aeonnx merge</c> a concatenation in K order, equal to the unsharded run.
+/// </summary>
+internal readonly record struct ShardSpec(int Index, int Count)
+{
+    public static ShardSpec Parse(string text)
+    {
+        string[] parts = text.Split('/');
+        if (parts.Length != 2
+            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int k)
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n)
+            || n < 1 || k < 1 || k > n)
+        {
+            throw CliException.Usage($"--shard expects K/N with 1 <= K <= N (for example 2/4), got '{text}'.");
+        }
+
+        return new ShardSpec(k, n);
+    }
+
+    /// <summary>The first position and the number of items of this shard in a list of <paramref name="total"/>.</summary>
+    public (int Start, int Length) Range(int total)
+    {
+        int start = (int)((long)(Index - 1) * total / Count);
+        int end = (int)((long)Index * total / Count);
+        return (start, end - start);
+    }
+
+    public override string ToString() => $"{Index}/{Count}";
+}

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Text;
+using AeOnnx.Cli.Inputs;
+
+namespace AeOnnx.Cli.Output;
+
+/// <summary>
+/// Bookkeeping of a streaming job: the journal, progress, warnings for skipped inputs and the
+/// interruption test hook. Inputs are committed in input order, in groups (one disk flush per group);
+/// <see cref="BeforeCommit"/> runs first, so data an input's journal line refers to is on disk before it.
+/// </summary>
+internal sealed class ResumableRun : IDisposable
+{
+    private const int MaxPending = 256;
+    private static readonly TimeSpan MaxPendingAge = TimeSpan.FromSeconds(1);
+    private readonly JobJournal journal;
+    private readonly ProgressReporter progress;
+    private readonly CliConsole console;
+    private readonly bool withErrors;
+    private readonly List<IndexEntry> pending = [];
+    private readonly Stopwatch sinceCommit = Stopwatch.StartNew();
+    private int committedThisRun;
+
+    public ResumableRun(CliConsole console, string label, string journalPath, string fingerprint, bool resume, bool quiet, int total, bool withErrors)
+    {
+        this.console = console;
+        this.withErrors = withErrors;
+        journal = JobJournal.Open(journalPath, fingerprint, resume);
+        if (journal.Completed.Count > total)
+        {
+            journal.Dispose();
+            throw CliException.Usage($"--resume: the journal '{journalPath}' lists more inputs than the job has; run without --resume.");
+        }
+
+        OkCount = journal.Completed.Count(e => e.IsOk);
+        SkippedCount = journal.Completed.Count - OkCount;
+        Resumed = journal.Completed.Count;
+        progress = new ProgressReporter(console, label, total, quiet, Resumed);
+        if (Resumed > 0 && !quiet)
+        {
+            console.Error.WriteLine($"{label}: resuming after {Resumed} of {total} inputs done.");
+        }
+    }
+
+    /// <summary>Inputs done by earlier runs; this run starts at this position.</summary>
+    public int Resumed { get; }
+
+    /// <summary>The entries of earlier runs (for outputs that need them again, e.g. a comparison grid).</summary>
+    public IReadOnlyList<IndexEntry> Completed => journal.Completed;
+
+    /// <summary>Inputs done so far (all runs), also the next output row number.</summary>
+    public long OkCount { get; private set; }
+
+    public long SkippedCount { get; private set; }
+
+    /// <summary>Makes data written for pending inputs durable (flush the .npy part file).</summary>
+    public Action? BeforeCommit { get; set; }
+
+    /// <summary>Records one input's outcome (after its outputs are written).</summary>
+    public void Add(InputItem item, IndexEntry entry)
+    {
+        if (entry.IsOk)
+        {
+            OkCount++;
+        }
+        else
+        {
+            SkippedCount++;
+            progress.Warn($"skipped {item.DisplayPath}: {entry.Reason}");
+        }
+
+        pending.Add(entry);
+        progress.Advance(entry.IsOk);
+        committedThisRun++;
+        bool stop = console.StopAfterInputs is int limit && committedThisRun >= limit;
+        if (stop || pending.Count >= MaxPending || sinceCommit.Elapsed >= MaxPendingAge)
+        {
+            Commit();
+        }
+
+        if (stop)
+        {
+            throw new JobInterruptedException();
+        }
+    }
+
+    /// <summary>Commits what is pending (also called on errors and interruption: those inputs are done).</summary>
+    public void Commit()
+    {
+        if (pending.Count == 0)
+        {
+            return;
+        }
+
+        BeforeCommit?.Invoke();
+        journal.CommitAll(pending, withErrors);
+        pending.Clear();
+        sinceCommit.Restart();
+    }
+
+    /// <summary>Commits, then writes the index CSV from the journal (its lines are the index lines).</summary>
+    public void WriteIndex(string indexPath)
+    {
+        Commit();
+        progress.Finish();
+        AtomicFile.Write(indexPath, stream =>
+        {
+            stream.Write(Encoding.UTF8.GetBytes(IndexCsv.HeaderLine(withErrors) + "\n"));
+            using var reader = new StreamReader(journal.Path, Encoding.UTF8);
+            reader.ReadLine(); // the job line
+            while (reader.ReadLine() is { } line)
+            {
+                if (line.Length > 0)
+                {
+                    stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
+                }
+            }
+        });
+    }
+
+    /// <summary>Removes the journal: the job's final outputs are all in place.</summary>
+    public void Complete() => journal.Delete();
+
+    public void Dispose()
+    {
+        try
+        {
+            Commit();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Already failing; the inputs not journalled are simply done again by --resume.
+        }
+
+        journal.Dispose();
+    }
+}

@@ -1,0 +1,36 @@
+using AeOnnx.Imaging;
+using Microsoft.ML.OnnxRuntime;
+
+namespace AeOnnx;
+
+/// <summary>Options for <see cref="Autoencoder.Load(string, AutoencoderOptions?)"/>. Every property has a documented default.</summary>
+public sealed class AutoencoderOptions
+{
+    /// <summary>Where inference runs. Default <see cref="Device.Auto"/>: CUDA when it starts, otherwise CPU.</summary>
+    public Device Device { get; set; } = Device.Auto;
+
+    /// <summary>Threads ONNX Runtime uses inside one operator; 0 (default) lets ONNX Runtime choose (one per core).</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Graph optimization level. Default <see cref="GraphOptimizationLevel.ORT_ENABLE_ALL"/>.</summary>
+    public GraphOptimizationLevel OptimizationLevel { get; set; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+
+    /// <summary>
+    /// Optional folder for optimized graphs. When set, each graph is saved there after ONNX Runtime
+    /// optimizes it, keyed by the graph's SHA-256, the optimization level and the device, and later
+    /// loads reuse that file instead of optimizing again. Default null (no cache).
+    /// </summary>
+    public string? OptimizedModelCacheDirectory { get; set; }
+
+    /// <summary>Most images per <c>Run</c> call; larger batches are split. Default 64.</summary>
+    public int BatchSize { get; set; } = 64;
+
+    /// <summary>File-size and pixel-count limits for decoded images. Default <see cref="ImageLimits.Default"/>.</summary>
+    public ImageLimits ImageLimits { get; set; } = ImageLimits.Default;
+
+    /// <summary>
+    /// Optional sink for one-line diagnostics: the execution provider chosen and why (e.g. the
+    /// reason CUDA was skipped). Default null. Pass <c>Console.Error.WriteLine</c> for a TextWriter.
+    /// </summary>
+    public Action<string>? Log { get; set; }
+}

@@ -1,0 +1,289 @@
+using System.Globalization;
+using System.Text.Json;
+using AeOnnx.Imaging;
+
+namespace AeOnnx.Models;
+
+/// <summary>Reads and validates manifest.json, or rebuilds a manifest from a bare graph pair's metadata_props.</summary>
+internal static class ManifestReader
+{
+    public const string ManifestFileName = "manifest.json";
+    public const string DefaultEncoderFile = "encoder.onnx";
+    public const string DefaultDecoderFile = "decoder.onnx";
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        PropertyNameCaseInsensitive = false,
+        AllowTrailingCommas = false,
+        ReadCommentHandling = JsonCommentHandling.Disallow,
+    };
+
+    /// <summary>Parses manifest bytes; every failure is a <see cref="ModelLoadException"/> naming the file.</summary>
+    public static ModelManifest Parse(byte[] json, string file)
+    {
+        ModelManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<ModelManifest>(json, JsonOptions);
+        }
+        catch (JsonException ex)
+        {
+            var where = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "(document)" : ex.Path.TrimStart('$', '.');
+            var line = ex.LineNumber is { } l ? string.Create(CultureInfo.InvariantCulture, $" at line {l + 1}") : string.Empty;
+            throw new ModelLoadException(file, where, "well-formed manifest JSON", $"invalid JSON{line} ({ex.Message})", ex);
+        }
+
+        return manifest ?? throw new ModelLoadException(file, "(document)", "a JSON object", "null");
+    }
+
+    public static InputSpec ParseInput(string json, string file, string key)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<InputSpec>(json, JsonOptions)
+                ?? throw new ModelLoadException(file, key, "a JSON object", "null");
+        }
+        catch (JsonException ex)
+        {
+            throw new ModelLoadException(file, key, "the manifest's input object as JSON", $"invalid JSON ({ex.Message})", ex);
+        }
+    }
+
+    /// <summary>Checks everything the manifest says by itself (the graphs are checked later).</summary>
+    public static void Validate(ModelManifest m, string file, bool requireHashes = true)
+    {
+        if (m.Format != ModelManifest.CurrentFormat)
+        {
+            throw new ModelLoadException(file, "format", Quote(ModelManifest.CurrentFormat), Quote(m.Format));
+        }
+
+        if (m.Kind is not ("ae" or "vae"))
+        {
+            throw new ModelLoadException(file, "kind", "\"ae\" or \"vae\"", Quote(m.Kind));
+        }
+
+        var input = m.Input ?? throw Missing(file, "input");
+        ValidateInput(input, file, "input");
+
+        var latent = m.Latent ?? throw Missing(file, "latent");
+        var d = latent.Dim;
+        if (d <= 0)
+        {
+            throw new ModelLoadException(file, "latent.dim", "a positive integer", Num(d));
+        }
+
+        CheckVector(latent.Mean, d, file, "latent.mean");
+        CheckVector(latent.Std, d, file, "latent.std");
+        CheckMatrix(latent.Covariance, d, file, "latent.covariance");
+        CheckMatrix(latent.Cholesky, d, file, "latent.cholesky");
+        if (latent.Cholesky is not null && latent.Mean is null)
+        {
+            throw Missing(file, "latent.mean");
+        }
+
+        if (latent.Cholesky is not null)
+        {
+            for (var i = 0; i < d; i++)
+            {
+                if (!(latent.Cholesky[i][i] > 0))
+                {
+                    throw new ModelLoadException(file, $"latent.cholesky[{i}][{i}]", "a positive diagonal", Num(latent.Cholesky[i][i]));
+                }
+
+                for (var j = i + 1; j < d; j++)
+                {
+                    if (latent.Cholesky[i][j] != 0)
+                    {
+                        throw new ModelLoadException(file, $"latent.cholesky[{i}][{j}]", "0 (lower-triangular)", Num(latent.Cholesky[i][j]));
+                    }
+                }
+            }
+        }
+
+        if (latent.Classes is not null)
+        {
+            for (var i = 0; i < latent.Classes.Count; i++)
+            {
+                var c = latent.Classes[i] ?? throw Missing(file, $"latent.classes[{i}]");
+                CheckVector(c.Centroid ?? throw Missing(file, $"latent.classes[{i}].centroid"), d, file, $"latent.classes[{i}].centroid");
+            }
+        }
+
+        var encoder = m.Encoder ?? throw Missing(file, "encoder");
+        CheckPlainFileName(encoder.File, file, "encoder.file");
+        if (requireHashes || encoder.Sha256 is not null)
+        {
+            CheckHash(encoder.Sha256, file, "encoder.sha256");
+        }
+
+        if (string.IsNullOrEmpty(encoder.Input))
+        {
+            throw Missing(file, "encoder.input");
+        }
+
+        var outputs = m.IsVariational ? 2 : 1;
+        if (encoder.Outputs is null || encoder.Outputs.Count != outputs || encoder.Outputs.Any(string.IsNullOrEmpty))
+        {
+            throw new ModelLoadException(
+                file,
+                "encoder.outputs",
+                m.IsVariational ? "two names (mean, logvar) for kind \"vae\"" : "one name (latent) for kind \"ae\"",
+                encoder.Outputs is null ? "missing" : JsonSerializer.Serialize(encoder.Outputs));
+        }
+
+        var decoder = m.Decoder ?? throw Missing(file, "decoder");
+        CheckPlainFileName(decoder.File, file, "decoder.file");
+        if (requireHashes || decoder.Sha256 is not null)
+        {
+            CheckHash(decoder.Sha256, file, "decoder.sha256");
+        }
+
+        if (string.IsNullOrEmpty(decoder.Input))
+        {
+            throw Missing(file, "decoder.input");
+        }
+
+        if (string.IsNullOrEmpty(decoder.Output))
+        {
+            throw Missing(file, "decoder.output");
+        }
+    }
+
+    public static void ValidateInput(InputSpec input, string file, string field)
+    {
+        if (input.Channels is not (1 or 3))
+        {
+            throw new ModelLoadException(file, $"{field}.channels", "1 or 3", Num(input.Channels));
+        }
+
+        if (input.Height <= 0)
+        {
+            throw new ModelLoadException(file, $"{field}.height", "a positive integer", Num(input.Height));
+        }
+
+        if (input.Width <= 0)
+        {
+            throw new ModelLoadException(file, $"{field}.width", "a positive integer", Num(input.Width));
+        }
+
+        var color = input.Channels == 1 ? "gray" : "rgb";
+        if (input.Color != color)
+        {
+            throw new ModelLoadException(file, $"{field}.color", Quote(color) + $" for {input.Channels} channel(s)", Quote(input.Color));
+        }
+
+        if (input.Layout is not null && input.Layout != "NCHW")
+        {
+            throw new ModelLoadException(file, $"{field}.layout", "\"NCHW\"", Quote(input.Layout));
+        }
+
+        if (!(input.Scale > 0) || !float.IsFinite(input.Scale))
+        {
+            throw new ModelLoadException(file, $"{field}.scale", "a positive number", Num(input.Scale));
+        }
+
+        CheckVector(input.Mean, input.Channels, file, $"{field}.mean");
+        CheckVector(input.Std, input.Channels, file, $"{field}.std");
+        for (var c = 0; c < input.Channels; c++)
+        {
+            if (input.Std![c] == 0)
+            {
+                throw new ModelLoadException(file, $"{field}.std[{c}]", "a non-zero number", "0");
+            }
+        }
+
+        if (ImageConverter.ResamplerFor(input.Resize) is null)
+        {
+            throw new ModelLoadException(file, $"{field}.resize", "\"bilinear\", \"bicubic\" or \"nearest\"", Quote(input.Resize));
+        }
+
+        if (input.Gray is not null && input.Gray != "bt601")
+        {
+            throw new ModelLoadException(file, $"{field}.gray", "\"bt601\"", Quote(input.Gray));
+        }
+
+        if (input.Alpha is not null && input.Alpha != "ignore")
+        {
+            throw new ModelLoadException(file, $"{field}.alpha", "\"ignore\"", Quote(input.Alpha));
+        }
+    }
+
+    private static void CheckPlainFileName(string? name, string file, string field)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            throw Missing(file, field);
+        }
+
+        // Only a plain name inside the folder: no separators, no "..", not rooted. A manifest must
+        // never make the loader read (or hash) a file outside the model folder.
+        var plain = name.IndexOfAny(['/', '\\', ':']) < 0
+            && name is not ("." or "..")
+            && !Path.IsPathRooted(name)
+            && name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0
+            && Path.GetFileName(name) == name;
+        if (!plain)
+        {
+            throw new ModelLoadException(file, field, "a plain file name inside the model folder", Quote(name));
+        }
+    }
+
+    private static void CheckHash(string? hash, string file, string field)
+    {
+        if (hash is null)
+        {
+            throw Missing(file, field);
+        }
+
+        if (hash.Length != 64 || !hash.All(ch => ch is (>= '0' and <= '9') or (>= 'a' and <= 'f')))
+        {
+            throw new ModelLoadException(file, field, "64 lowercase hex digits", Quote(hash));
+        }
+    }
+
+    private static void CheckVector(float[]? vector, int length, string file, string field)
+    {
+        if (vector is null)
+        {
+            return;
+        }
+
+        if (vector.Length != length)
+        {
+            throw new ModelLoadException(file, field, $"{length} values", $"{vector.Length} values");
+        }
+
+        for (var i = 0; i < vector.Length; i++)
+        {
+            if (!float.IsFinite(vector[i]))
+            {
+                throw new ModelLoadException(file, $"{field}[{i}]", "a finite number", Num(vector[i]));
+            }
+        }
+    }
+
+    private static void CheckMatrix(float[][]? matrix, int d, string file, string field)
+    {
+        if (matrix is null)
+        {
+            return;
+        }
+
+        if (matrix.Length != d)
+        {
+            throw new ModelLoadException(file, field, $"{d} rows", $"{matrix.Length} rows");
+        }
+
+        for (var i = 0; i < d; i++)
+        {
+            CheckVector(matrix[i] ?? throw Missing(file, $"{field}[{i}]"), d, file, $"{field}[{i}]");
+        }
+    }
+
+    private static ModelLoadException Missing(string file, string field) => new(file, field, "a value", "missing");
+
+    private static string Quote(string? value) => value is null ? "missing" : $"\"{value}\"";
+
+    private static string Num(double value) => value.ToString(CultureInfo.InvariantCulture);
+}

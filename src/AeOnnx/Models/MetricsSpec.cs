@@ -1,0 +1,27 @@
+using System.Text.Json.Serialization;
+
+namespace AeOnnx.Models;
+
+/// <summary>The manifest's <c>metrics</c> object: test-set quality measured at export time.</summary>
+public sealed record MetricsSpec
+{
+    /// <summary>Mean squared error in [0,1] pixel space.</summary>
+    public double? Mse { get; init; }
+
+    /// <summary>Peak signal-to-noise ratio in dB.</summary>
+    public double? Psnr { get; init; }
+
+    /// <summary>Structural similarity.</summary>
+    public double? Ssim { get; init; }
+
+    /// <summary>MSE of a PCA baseline with the same latent size.</summary>
+    [JsonPropertyName("pca_mse")]
+    public double? PcaMse { get; init; }
+
+    /// <summary>Evidence lower bound (VAE only).</summary>
+    public double? Elbo { get; init; }
+
+    /// <summary>Number of test images measured.</summary>
+    [JsonPropertyName("test_count")]
+    public int? TestCount { get; init; }
+}

@@ -1,0 +1,262 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using AeOnnx.Imaging;
+
+namespace AeOnnx.Pipeline;
+
+/// <summary>
+/// The folder pipeline behind <see cref="Autoencoder.EncodeFilesAsync"/>: a producer starts decode
+/// tasks (at most DecodeWorkers at once) and queues them in input order on a bounded channel; a
+/// batcher awaits them in that order and packs batches; an inference stage runs each batch and
+/// emits results, still in order. Every channel is bounded, so memory does not grow with the
+/// number of files, and the three stages overlap.
+/// </summary>
+internal sealed class FilePipeline
+{
+    private readonly Autoencoder _model;
+    private readonly bool _reconstruct;
+    private readonly int _workers;
+    private readonly int _batchSize;
+    private readonly int _maxPending;
+
+    public FilePipeline(Autoencoder model, PipelineOptions options, bool reconstruct)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.DecodeWorkers, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.BatchSize, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxPendingImages, nameof(options));
+        _model = model;
+        _reconstruct = reconstruct;
+        _workers = options.DecodeWorkers;
+        _batchSize = options.BatchSize > 0 ? options.BatchSize : model.BatchSize;
+        _maxPending = options.MaxPendingImages > 0 ? options.MaxPendingImages : 2 * _batchSize;
+    }
+
+    public async IAsyncEnumerable<PipelineResult> RunAsync(IEnumerable<string> paths, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var token = cts.Token;
+        var pending = Channel.CreateBounded<Task<DecodedImage>>(new BoundedChannelOptions(_maxPending) { SingleReader = true, SingleWriter = true });
+        var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var results = Channel.CreateBounded<PipelineResult>(new BoundedChannelOptions(2 * _batchSize) { SingleReader = true, SingleWriter = true });
+
+        var stages = new[]
+        {
+            Task.Run(() => ProduceAsync(paths, pending.Writer, token), CancellationToken.None),
+            Task.Run(() => BatchAsync(pending.Reader, batches.Writer, token), CancellationToken.None),
+            Task.Run(() => InferAsync(batches.Reader, results.Writer, token), CancellationToken.None),
+        };
+
+        try
+        {
+            await foreach (var result in results.Reader.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                yield return result;
+            }
+
+            await Task.WhenAll(stages).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The consumer may stop early (break, exception, cancellation): stop the stages and
+            // wait for them, so no decode or inference outlives the enumeration.
+            await cts.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await Task.WhenAll(stages).ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Already surfaced through the results channel, or a consequence of cancelling.
+            }
+        }
+    }
+
+    private async Task ProduceAsync(IEnumerable<string> paths, ChannelWriter<Task<DecodedImage>> writer, CancellationToken token)
+    {
+        using var gate = new SemaphoreSlim(_workers);
+        var decodes = new List<Task>();
+        try
+        {
+            var index = 0;
+            foreach (var path in paths)
+            {
+                await gate.WaitAsync(token).ConfigureAwait(false);
+                var i = index++;
+                var task = Task.Run(
+                    () =>
+                    {
+                        try
+                        {
+                            return Decode(i, path);
+                        }
+                        finally
+                        {
+                            gate.Release();
+                        }
+                    },
+                    CancellationToken.None);
+                await writer.WriteAsync(task, token).ConfigureAwait(false);
+            }
+
+            writer.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            writer.TryComplete(ex);
+        }
+
+        // The semaphore is disposed on return: wait for decodes still holding it.
+        for (var spin = 0; spin < _workers; spin++)
+        {
+            await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    private DecodedImage Decode(int index, string? path)
+    {
+        if (path is null)
+        {
+            return new DecodedImage(index, string.Empty, null, new ImageLoadException("<null>", ImageLoadError.NotFound, "the path is null."));
+        }
+
+        var pixels = ArrayPool<float>.Shared.Rent(_model.PixelCount);
+        try
+        {
+            _model.Images.LoadTensor(path, pixels);
+            return new DecodedImage(index, path, pixels, null);
+        }
+        catch (Exception ex)
+        {
+            ArrayPool<float>.Shared.Return(pixels);
+            var failure = ex as ImageLoadException
+                ?? new ImageLoadException(path, ImageLoadError.Corrupt, ex.Message, ex);
+            return new DecodedImage(index, path, null, failure);
+        }
+    }
+
+    private async Task BatchAsync(ChannelReader<Task<DecodedImage>> reader, ChannelWriter<Batch> writer, CancellationToken token)
+    {
+        var batch = new Batch(_batchSize, _model.PixelCount);
+        try
+        {
+            await foreach (var task in reader.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                batch.Add(await task.ConfigureAwait(false));
+                if (batch.Items.Count == _batchSize)
+                {
+                    await writer.WriteAsync(batch, token).ConfigureAwait(false);
+                    batch = new Batch(_batchSize, _model.PixelCount);
+                }
+            }
+
+            if (batch.Items.Count > 0)
+            {
+                await writer.WriteAsync(batch, token).ConfigureAwait(false);
+            }
+            else
+            {
+                batch.Release();
+            }
+
+            writer.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            writer.TryComplete(ex);
+        }
+    }
+
+    private async Task InferAsync(ChannelReader<Batch> reader, ChannelWriter<PipelineResult> writer, CancellationToken token)
+    {
+        try
+        {
+            var d = _model.LatentDim;
+            var p = _model.PixelCount;
+            await foreach (var batch in reader.ReadAllAsync(token).ConfigureAwait(false))
+            {
+                var n = batch.Loaded;
+                float[] latents = [];
+                float[]? logVariances = null;
+                float[]? outputs = null;
+                try
+                {
+                    if (n > 0)
+                    {
+                        latents = new float[n * d];
+                        logVariances = _model.IsVariational ? new float[n * d] : null;
+                        _model.EncodeTensor(batch.Input.AsSpan(0, n * p), latents, logVariances ?? Span<float>.Empty);
+                        outputs = _reconstruct ? _model.DecodeTensor(latents) : null;
+                    }
+
+                    var slot = 0;
+                    foreach (var item in batch.Items)
+                    {
+                        if (item.Failure is not null)
+                        {
+                            await writer.WriteAsync(new PipelineResult { Index = item.Index, Path = item.Path, Failure = item.Failure }, token).ConfigureAwait(false);
+                            continue;
+                        }
+
+                        float[]? reconstruction = null;
+                        ReconstructionError? error = null;
+                        if (outputs is not null)
+                        {
+                            reconstruction = outputs.AsSpan(slot * p, p).ToArray();
+                            error = _model.MeasureError(batch.Input.AsSpan(slot * p, p), reconstruction);
+                        }
+
+                        await writer.WriteAsync(
+                            new PipelineResult
+                            {
+                                Index = item.Index,
+                                Path = item.Path,
+                                Latent = latents.AsSpan(slot * d, d).ToArray(),
+                                LogVariance = logVariances?.AsSpan(slot * d, d).ToArray(),
+                                Reconstruction = reconstruction,
+                                Error = error,
+                            },
+                            token).ConfigureAwait(false);
+                        slot++;
+                    }
+                }
+                finally
+                {
+                    batch.Release();
+                }
+            }
+
+            writer.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            writer.TryComplete(ex);
+        }
+    }
+
+    private sealed record DecodedImage(int Index, string Path, float[]? Pixels, ImageLoadException? Failure);
+
+    /// <summary>Items in input order; the successfully decoded ones packed densely into one pooled tensor.</summary>
+    private sealed class Batch(int capacity, int pixelCount)
+    {
+        public List<DecodedImage> Items { get; } = new(capacity);
+
+        public float[] Input { get; } = ArrayPool<float>.Shared.Rent(capacity * pixelCount);
+
+        public int Loaded { get; private set; }
+
+        public void Add(DecodedImage image)
+        {
+            if (image.Pixels is not null)
+            {
+                image.Pixels.AsSpan(0, pixelCount).CopyTo(Input.AsSpan(Loaded * pixelCount, pixelCount));
+                ArrayPool<float>.Shared.Return(image.Pixels);
+                Loaded++;
+            }
+
+            Items.Add(image with { Pixels = null });
+        }
+
+        public void Release() => ArrayPool<float>.Shared.Return(Input);
+    }
+}

@@ -1,0 +1,18 @@
+namespace AeOnnx.Pipeline;
+
+/// <summary>
+/// Options for the folder pipeline (<see cref="Autoencoder.EncodeFilesAsync"/>,
+/// <see cref="Autoencoder.ReconstructFilesAsync"/>). Memory stays bounded by
+/// about <see cref="MaxPendingImages"/> + 2 batches of decoded images, whatever the number of files.
+/// </summary>
+public sealed class PipelineOptions
+{
+    /// <summary>Images decoded in parallel. Default: the processor count.</summary>
+    public int DecodeWorkers { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Images per inference call; 0 (default) uses the model's <see cref="AutoencoderOptions.BatchSize"/>.</summary>
+    public int BatchSize { get; set; }
+
+    /// <summary>Decoded or decoding images allowed to wait for the batcher; 0 (default) means two batches.</summary>
+    public int MaxPendingImages { get; set; }
+}

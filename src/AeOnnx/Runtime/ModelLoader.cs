@@ -1,0 +1,288 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using AeOnnx.Models;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace AeOnnx.Runtime;
+
+/// <summary>
+/// Loads a model folder: manifest (or the graphs' metadata_props), SHA-256 of each graph, one
+/// session per graph, and the manifest checked against each session's input/output metadata.
+/// Every refusal is a <see cref="ModelLoadException"/>.
+/// </summary>
+internal static class ModelLoader
+{
+    public static LoadedModel Load(string folderOrManifest, AutoencoderOptions options)
+    {
+        var folder = ResolveFolder(folderOrManifest);
+        var manifestPath = Path.Combine(folder, ManifestReader.ManifestFileName);
+        ModelManifest? manifest = null;
+        if (File.Exists(manifestPath))
+        {
+            manifest = ManifestReader.Parse(ReadFile(manifestPath, null), manifestPath);
+            ManifestReader.Validate(manifest, manifestPath);
+        }
+
+        var encoderPath = Path.Combine(folder, manifest?.Encoder?.File ?? ManifestReader.DefaultEncoderFile);
+        var decoderPath = Path.Combine(folder, manifest?.Decoder?.File ?? ManifestReader.DefaultDecoderFile);
+        if (manifest is null && !File.Exists(encoderPath) && !File.Exists(decoderPath))
+        {
+            throw new ModelLoadException(manifestPath, null, "a model folder with manifest.json (or encoder.onnx and decoder.onnx)", "missing");
+        }
+
+        var encoderBytes = ReadFile(encoderPath, manifest is null ? null : "encoder.file");
+        var decoderBytes = ReadFile(decoderPath, manifest is null ? null : "decoder.file");
+        var encoderHash = Sha256(encoderBytes);
+        var decoderHash = Sha256(decoderBytes);
+        if (manifest is not null)
+        {
+            CheckHash(encoderPath, "encoder.sha256", manifest.Encoder!.Sha256!, encoderHash);
+            CheckHash(decoderPath, "decoder.sha256", manifest.Decoder!.Sha256!, decoderHash);
+        }
+
+        var factory = new SessionFactory(options);
+        var device = options.Device;
+        InferenceSession? encoder = null;
+        InferenceSession? decoder = null;
+        try
+        {
+            encoder = CreateSession(factory, encoderBytes, encoderPath, encoderHash, ref device);
+            decoder = CreateSession(factory, decoderBytes, decoderPath, decoderHash, ref device);
+            manifest ??= FromMetadata(encoder, decoder, encoderPath, decoderPath);
+            var (encoderGraph, decoderGraph) = CheckGraphs(manifest, encoder, decoder, encoderPath, decoderPath);
+            options.Log?.Invoke($"AeOnnx: {manifest.Name} ({manifest.Kind}, {manifest.Input!.Channels}x{manifest.Input.Height}x{manifest.Input.Width} -> {manifest.Latent!.Dim}) on {SessionFactory.ProviderName(device)} ({device}).");
+            return new LoadedModel(folder, manifest, encoderGraph, decoderGraph, device);
+        }
+        catch
+        {
+            encoder?.Dispose();
+            decoder?.Dispose();
+            throw;
+        }
+    }
+
+    private static string ResolveFolder(string folderOrManifest)
+    {
+        var full = Path.GetFullPath(folderOrManifest);
+        if (File.Exists(full) && string.Equals(Path.GetFileName(full), ManifestReader.ManifestFileName, StringComparison.OrdinalIgnoreCase))
+        {
+            return Path.GetDirectoryName(full)!;
+        }
+
+        if (!Directory.Exists(full))
+        {
+            throw new ModelLoadException(folderOrManifest, null, "a model folder", "no such directory");
+        }
+
+        return full;
+    }
+
+    private static byte[] ReadFile(string path, string? field)
+    {
+        try
+        {
+            var bytes = File.ReadAllBytes(path);
+            if (bytes.Length == 0)
+            {
+                throw new ModelLoadException(path, field, "a non-empty file", "an empty file");
+            }
+
+            return bytes;
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ModelLoadException(path, field, "an existing file", "missing", ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelLoadException(path, field, "a readable file", ex.Message, ex);
+        }
+    }
+
+    private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    private static void CheckHash(string path, string field, string expected, string found)
+    {
+        if (!string.Equals(expected, found, StringComparison.Ordinal))
+        {
+            throw new ModelLoadException(path, field, expected, found);
+        }
+    }
+
+    private static InferenceSession CreateSession(SessionFactory factory, byte[] bytes, string path, string hash, ref Device device)
+    {
+        try
+        {
+            return factory.Create(bytes, path, hash, ref device);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            // Truncated or non-ONNX bytes surface here as a managed exception (ORT validates the
+            // protobuf before building anything native), so they become a load error, not a crash.
+            throw new ModelLoadException(path, null, "a valid ONNX model", $"ONNX Runtime refused it: {ex.Message}", ex);
+        }
+    }
+
+    private static ModelManifest FromMetadata(InferenceSession encoder, InferenceSession decoder, string encoderPath, string decoderPath)
+    {
+        var em = encoder.ModelMetadata.CustomMetadataMap;
+        var dm = decoder.ModelMetadata.CustomMetadataMap;
+        string Get(IReadOnlyDictionary<string, string> map, string key, string path) =>
+            map.TryGetValue(key, out var value) && !string.IsNullOrEmpty(value)
+                ? value
+                : throw new ModelLoadException(path, $"metadata_props {key}", "a value (no manifest.json in the folder)", "missing");
+
+        var format = Get(em, "aeonnx.format", encoderPath);
+        if (format != ModelManifest.CurrentFormat)
+        {
+            throw new ModelLoadException(encoderPath, "metadata_props aeonnx.format", $"\"{ModelManifest.CurrentFormat}\"", $"\"{format}\"");
+        }
+
+        CheckRole(em, "encoder", encoderPath);
+        CheckRole(dm, "decoder", decoderPath);
+        var input = ManifestReader.ParseInput(Get(em, "aeonnx.input", encoderPath), encoderPath, "metadata_props aeonnx.input");
+        var dimText = Get(em, "aeonnx.latent_dim", encoderPath);
+        if (!int.TryParse(dimText, NumberStyles.None, CultureInfo.InvariantCulture, out var dim))
+        {
+            throw new ModelLoadException(encoderPath, "metadata_props aeonnx.latent_dim", "a positive integer", $"\"{dimText}\"");
+        }
+
+        var manifest = new ModelManifest
+        {
+            Format = format,
+            Name = em.TryGetValue("aeonnx.name", out var name) ? name : Path.GetFileName(Path.GetDirectoryName(encoderPath)),
+            Kind = Get(em, "aeonnx.kind", encoderPath),
+            Input = input,
+            Output = new OutputSpec { Activation = "sigmoid" },
+            Latent = new LatentSpec { Dim = dim },
+            Encoder = new EncoderSpec
+            {
+                File = Path.GetFileName(encoderPath),
+                Input = encoder.InputMetadata.Keys.FirstOrDefault(),
+                Outputs = [.. encoder.OutputNames],
+            },
+            Decoder = new DecoderSpec
+            {
+                File = Path.GetFileName(decoderPath),
+                Input = decoder.InputMetadata.Keys.FirstOrDefault(),
+                Output = decoder.OutputNames.FirstOrDefault(),
+            },
+        };
+        ManifestReader.Validate(manifest, encoderPath, requireHashes: false);
+        return manifest;
+    }
+
+    private static void CheckRole(IReadOnlyDictionary<string, string> map, string role, string path)
+    {
+        if (map.TryGetValue("aeonnx.role", out var found) && found != role)
+        {
+            throw new ModelLoadException(path, "metadata_props aeonnx.role", $"\"{role}\"", $"\"{found}\"");
+        }
+    }
+
+    private static (GraphSession Encoder, GraphSession Decoder) CheckGraphs(
+        ModelManifest manifest, InferenceSession encoder, InferenceSession decoder, string encoderPath, string decoderPath)
+    {
+        var input = manifest.Input!;
+        var dim = manifest.Latent!.Dim;
+        int[] image = [input.Channels, input.Height, input.Width];
+
+        CheckSingleInput(encoder, encoderPath, "encoder.input", manifest.Encoder!.Input!);
+        CheckTensor(encoder.InputMetadata[manifest.Encoder.Input!], encoderPath, "encoder.input", manifest.Encoder.Input!, image);
+
+        var outputs = manifest.Encoder.Outputs!;
+        var encoderDim = -1;
+        for (var i = 0; i < outputs.Count; i++)
+        {
+            var field = $"encoder.outputs[{i}]";
+            if (!encoder.OutputMetadata.TryGetValue(outputs[i], out var meta))
+            {
+                throw new ModelLoadException(encoderPath, field, $"an output named \"{outputs[i]}\"", $"outputs {Names(encoder.OutputMetadata.Keys)}");
+            }
+
+            CheckTensor(meta, encoderPath, field, outputs[i], null);
+            var found = meta.Dimensions[1];
+            if (found > 0 && found != dim)
+            {
+                throw new ModelLoadException(encoderPath, field, $"latent size {dim} (latent.dim), shape [N, {dim}]", $"shape {Shape(meta.Dimensions)}");
+            }
+
+            encoderDim = found > 0 ? found : encoderDim;
+        }
+
+        CheckSingleInput(decoder, decoderPath, "decoder.input", manifest.Decoder!.Input!);
+        var decoderInput = decoder.InputMetadata[manifest.Decoder.Input!];
+        CheckTensor(decoderInput, decoderPath, "decoder.input", manifest.Decoder.Input!, null);
+        var decoderDim = decoderInput.Dimensions[1];
+        if (encoderDim > 0 && decoderDim > 0 && decoderDim != encoderDim)
+        {
+            throw new ModelLoadException(decoderPath, "decoder.input", $"latent size {encoderDim} (the encoder's output), shape [N, {encoderDim}]", $"latent size {decoderDim}, shape {Shape(decoderInput.Dimensions)}");
+        }
+
+        if (decoderDim > 0 && decoderDim != dim)
+        {
+            throw new ModelLoadException(decoderPath, "decoder.input", $"latent size {dim} (latent.dim), shape [N, {dim}]", $"shape {Shape(decoderInput.Dimensions)}");
+        }
+
+        var outputName = manifest.Decoder.Output!;
+        if (!decoder.OutputMetadata.TryGetValue(outputName, out var decoderOutput))
+        {
+            throw new ModelLoadException(decoderPath, "decoder.output", $"an output named \"{outputName}\"", $"outputs {Names(decoder.OutputMetadata.Keys)}");
+        }
+
+        CheckTensor(decoderOutput, decoderPath, "decoder.output", outputName, image);
+
+        var pixels = input.PixelCount;
+        var encoderGraph = new GraphSession(encoder, encoderPath, manifest.Encoder.Input!, outputs, image, [.. outputs.Select(_ => dim)]);
+        var decoderGraph = new GraphSession(decoder, decoderPath, manifest.Decoder.Input!, [outputName], [dim], [pixels]);
+        return (encoderGraph, decoderGraph);
+    }
+
+    private static void CheckSingleInput(InferenceSession session, string path, string field, string name)
+    {
+        if (!session.InputMetadata.ContainsKey(name) || session.InputMetadata.Count != 1)
+        {
+            throw new ModelLoadException(path, field, $"one input named \"{name}\"", $"inputs {Names(session.InputMetadata.Keys)}");
+        }
+    }
+
+    /// <summary>Checks element type, rank [N, rest...], dynamic N and, when given, the fixed rest.</summary>
+    private static void CheckTensor(NodeMetadata meta, string path, string field, string name, int[]? rest)
+    {
+        if (!meta.IsTensor || meta.ElementDataType != TensorElementType.Float)
+        {
+            throw new ModelLoadException(path, $"{field} \"{name}\" element type", "float32 tensor", meta.IsTensor ? meta.ElementDataType.ToString() : meta.OnnxValueType.ToString());
+        }
+
+        var dims = meta.Dimensions;
+        var rank = rest is null ? 2 : rest.Length + 1;
+        var expected = rest is null ? "[N, D]" : $"[N, {string.Join(", ", rest)}]";
+        if (dims.Length != rank)
+        {
+            throw new ModelLoadException(path, $"{field} \"{name}\" shape", expected, Shape(dims));
+        }
+
+        if (dims[0] > 0)
+        {
+            throw new ModelLoadException(path, $"{field} \"{name}\" batch dimension", $"a dynamic batch dimension, shape {expected}", Shape(dims));
+        }
+
+        if (rest is not null)
+        {
+            for (var i = 0; i < rest.Length; i++)
+            {
+                // A symbolic (dynamic) size is compatible; a fixed one must match the manifest.
+                if (dims[i + 1] > 0 && dims[i + 1] != rest[i])
+                {
+                    throw new ModelLoadException(path, $"{field} \"{name}\" shape", expected, Shape(dims));
+                }
+            }
+        }
+    }
+
+    private static string Shape(int[] dims) =>
+        "[" + string.Join(", ", dims.Select(d => d > 0 ? d.ToString(CultureInfo.InvariantCulture) : "N")) + "]";
+
+    private static string Names(IEnumerable<string> names) => "[" + string.Join(", ", names.Select(n => $"\"{n}\"")) + "]";
+}

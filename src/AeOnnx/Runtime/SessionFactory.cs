@@ -1,0 +1,150 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace AeOnnx.Runtime;
+
+/// <summary>Creates InferenceSessions for a device, with CUDA-to-CPU fallback for <see cref="Device.Auto"/>.</summary>
+internal sealed class SessionFactory
+{
+    private readonly AutoencoderOptions _options;
+
+    public SessionFactory(AutoencoderOptions options)
+    {
+        _options = options;
+    }
+
+    /// <summary>
+    /// Creates the session for a graph. <paramref name="device"/> is resolved on the first call
+    /// (Auto becomes Cpu or Cuda) so both graphs of a model land on the same provider.
+    /// </summary>
+    public InferenceSession Create(byte[] model, string path, string sha256, ref Device device)
+    {
+        if (device.Kind == DeviceKind.Auto)
+        {
+            var cuda = Device.Cuda(0);
+            try
+            {
+                var session = CreateOn(model, path, sha256, cuda, out var providerError);
+                if (session is not null)
+                {
+                    device = cuda;
+                    return session;
+                }
+
+                _options.Log?.Invoke($"AeOnnx: CUDA not available ({providerError}); using CPU.");
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                // The CUDA provider attached but the session failed: retry on CPU. If the graph
+                // itself is bad, the CPU attempt below reports it.
+                _options.Log?.Invoke($"AeOnnx: CUDA session failed ({ex.Message}); using CPU.");
+            }
+
+            device = Device.Cpu;
+        }
+
+        InferenceSession? result;
+        string? error;
+        try
+        {
+            result = CreateOn(model, path, sha256, device, out error);
+        }
+        catch (OnnxRuntimeException ex) when (device.Kind == DeviceKind.Cuda)
+        {
+            // Tell a CUDA failure (driver, out of memory) from a bad graph: if the graph loads on
+            // CPU the device is at fault; otherwise the CPU attempt throws the graph's error.
+            using (CreateOn(model, path, sha256, Device.Cpu, out _))
+            {
+            }
+
+            throw new DeviceUnavailableException(device, ex.Message, ex);
+        }
+
+        if (result is null)
+        {
+            throw new DeviceUnavailableException(device, error ?? "unknown reason");
+        }
+
+        return result;
+    }
+
+    public static string ProviderName(Device device) =>
+        device.Kind == DeviceKind.Cuda ? "CUDAExecutionProvider" : "CPUExecutionProvider";
+
+    /// <summary>Returns null with <paramref name="providerError"/> set when the execution provider cannot be attached.</summary>
+    private InferenceSession? CreateOn(byte[] model, string path, string sha256, Device device, out string? providerError)
+    {
+        providerError = null;
+        using var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = _options.OptimizationLevel,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        if (_options.IntraOpThreads > 0)
+        {
+            sessionOptions.IntraOpNumThreads = _options.IntraOpThreads;
+        }
+
+        if (device.Kind == DeviceKind.Cuda)
+        {
+            try
+            {
+                sessionOptions.AppendExecutionProvider_CUDA(device.DeviceId);
+            }
+            catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or BadImageFormatException)
+            {
+                providerError = ex.Message;
+                return null;
+            }
+        }
+
+        var cachePath = CachePath(path, sha256, device);
+        if (cachePath is not null && File.Exists(cachePath))
+        {
+            try
+            {
+                sessionOptions.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
+                return new InferenceSession(cachePath, sessionOptions);
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                _options.Log?.Invoke($"AeOnnx: ignoring unusable cached graph {cachePath} ({ex.Message}).");
+                sessionOptions.GraphOptimizationLevel = _options.OptimizationLevel;
+                TryDelete(cachePath);
+            }
+        }
+
+        if (cachePath is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(cachePath)!);
+            sessionOptions.OptimizedModelFilePath = cachePath;
+        }
+
+        return new InferenceSession(model, sessionOptions);
+    }
+
+    private string? CachePath(string path, string sha256, Device device)
+    {
+        if (string.IsNullOrEmpty(_options.OptimizedModelCacheDirectory))
+        {
+            return null;
+        }
+
+        // Keyed by content, level and provider: an optimized graph is only valid for all three.
+        var name = $"{Path.GetFileNameWithoutExtension(path)}-{sha256[..16]}-{_options.OptimizationLevel}-{device.ToString().Replace(':', '_')}.onnx";
+        return Path.Combine(Path.GetFullPath(_options.OptimizedModelCacheDirectory), name);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

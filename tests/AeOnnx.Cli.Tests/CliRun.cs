@@ -1,0 +1,55 @@
+using System.Diagnostics;
+
+namespace AeOnnx.Cli.Tests;
+
+/// <summary>The result of one <c>aeonnx</c> run: exit code and what it printed.</summary>
+public sealed record CliRun(int ExitCode, string Out, string Error)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Out}\n--- stderr\n{Error}";
+
+    /// <summary>Runs the CLI entry in-process with captured output (stderr treated as not a terminal).</summary>
+    internal static async Task<CliRun> InProcessAsync(params string[] args) => await InProcessAsync(null, args);
+
+    internal static async Task<CliRun> InProcessAsync(int? stopAfterInputs, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var console = new CliConsole(output, error, errorIsTerminal: false) { StopAfterInputs = stopAfterInputs };
+        int code = await Program.RunAsync(args, console, CancellationToken.None);
+        return new CliRun(code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Starts the real process: <c>dotnet AeOnnx.Cli.dll ARGS</c>.</summary>
+    internal static async Task<CliRun> ProcessAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "AeOnnx.Cli.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        start.ArgumentList.Add(dll);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove("AEONNX_MODEL");
+        if (environment is not null)
+        {
+            foreach ((string key, string value) in environment)
+            {
+                start.Environment[key] = value;
+            }
+        }
+
+        using var process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliRun(process.ExitCode, await stdout, await stderr);
+    }
+}

@@ -1,0 +1,129 @@
+"""The shipped models in models/: their training recipes, retraining and re-export.
+
+  shipped.py --retrain fashion-mnist-ae fashion-mnist-vae   (make train / make models)
+  shipped.py --export-only fashion-mnist-ae fashion-mnist-vae (make export)
+  shipped.py --list
+
+--retrain trains from scratch into runs/shipped/<name>, exports into models/<name>, and compares
+the SHA-256 of the written graphs with the manifest and with the previously committed manifest.
+--export-only re-exports from the committed models/<name>/checkpoint.pt and compares the graphs
+with the committed manifest. Exit status 1 on any mismatch, 2 on bad arguments.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import export as export_mod  # noqa: E402
+import synthetic  # noqa: E402
+import train as train_mod  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS_DIR = ROOT / "models"
+RUNS_DIR = ROOT / "runs" / "shipped"
+TINY_RGB_DATA = "runs/data/shapes-rgb-32"   # relative to the repository root; regenerated on demand
+
+RECIPES: Dict[str, dict] = {
+    "fashion-mnist-ae": dict(
+        dataset="fashion-mnist", model="ae", latent_dim=16, widths=(32, 64), epochs=12,
+        batch_size=128, lr=2e-3, lr_schedule="cosine", seed=1, threads=2),
+    "fashion-mnist-vae": dict(
+        dataset="fashion-mnist", model="vae", latent_dim=16, widths=(32, 64), epochs=12,
+        batch_size=128, lr=2e-3, lr_schedule="cosine", beta=1.0, seed=1, threads=2),
+    "tiny-rgb": dict(
+        dataset=TINY_RGB_DATA, model="ae", latent_dim=8, widths=(8, 16), epochs=6,
+        batch_size=32, lr=3e-3, lr_schedule="cosine", image_size=(32, 32), channels=3,
+        val_fraction=0.1, seed=1, threads=2),
+}
+
+
+def config_for(name: str) -> train_mod.TrainConfig:
+    cfg = train_mod.TrainConfig(**RECIPES[name])
+    cfg.name = name
+    cfg.out = str(RUNS_DIR / name)
+    return cfg
+
+
+def ensure_data(cfg: train_mod.TrainConfig) -> None:
+    if cfg.dataset == TINY_RGB_DATA and not (ROOT / TINY_RGB_DATA).is_dir():
+        synthetic.write_shapes_folder(ROOT / TINY_RGB_DATA, count=600, size=32, seed=0)
+
+
+def committed_hashes(name: str) -> Optional[dict]:
+    p = MODELS_DIR / name / "manifest.json"
+    if not p.is_file():
+        return None
+    m = json.loads(p.read_text())
+    return {"encoder.onnx": m["encoder"]["sha256"], "decoder.onnx": m["decoder"]["sha256"]}
+
+
+def check(name: str, expected: Optional[dict], what: str) -> bool:
+    """Compare the graphs on disk with the new manifest and with `expected` (committed) hashes."""
+    folder = MODELS_DIR / name
+    manifest = json.loads((folder / "manifest.json").read_text())
+    ok = True
+    for role in ("encoder", "decoder"):
+        f = manifest[role]["file"]
+        actual = export_mod.sha256_file(folder / f)
+        if actual != manifest[role]["sha256"]:
+            print(f"[{name}] MISMATCH {f}: file {actual} != manifest {manifest[role]['sha256']}")
+            ok = False
+        if expected is None:
+            print(f"[{name}] {f} sha256 {actual} (nothing committed to compare with)")
+        elif actual == expected[f]:
+            print(f"[{name}] {f} sha256 {actual} matches the {what}")
+        else:
+            print(f"[{name}] MISMATCH {f}: sha256 {actual} differs from the {what} {expected[f]}")
+            ok = False
+    return ok
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = ap.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--retrain", action="store_true", help="train from scratch, then export")
+    mode.add_argument("--export-only", action="store_true", help="re-export from models/<name>/checkpoint.pt")
+    mode.add_argument("--list", action="store_true", help="print the recipes")
+    ap.add_argument("names", nargs="*", help=f"models (default: all of {', '.join(RECIPES)})")
+    a = ap.parse_args(argv)
+    names: List[str] = a.names or list(RECIPES)
+    unknown = [n for n in names if n not in RECIPES]
+    if unknown:
+        print(f"error: unknown model(s) {unknown}; known: {list(RECIPES)}", file=sys.stderr)
+        return 2
+    if a.list:
+        for n in names:
+            print(n, json.dumps(config_for(n).to_saved()))
+        return 0
+    os.chdir(ROOT)  # dataset paths in the recipes are relative to the repository root
+    all_ok = True
+    for name in names:
+        before = committed_hashes(name)
+        if a.retrain:
+            cfg = config_for(name)
+            ensure_data(cfg)
+            print(f"[{name}] training: {json.dumps(cfg.to_saved())}", flush=True)
+            ckpt = train_mod.train(cfg)
+            export_mod.export_model(ckpt, MODELS_DIR / name, name)
+            all_ok &= check(name, before, "previously committed manifest")
+        else:
+            ckpt = MODELS_DIR / name / "checkpoint.pt"
+            if not ckpt.is_file():
+                print(f"error: {ckpt} not found (run shipped.py --retrain {name})", file=sys.stderr)
+                return 2
+            _, cfg, _ = train_mod.load_checkpoint(ckpt)
+            ensure_data(cfg)
+            export_mod.export_model(ckpt, MODELS_DIR / name, name)
+            all_ok &= check(name, before, "committed manifest")
+    print("shipped models: " + ("all graphs match" if all_ok else "MISMATCH (see above)"))
+    return 0 if all_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
