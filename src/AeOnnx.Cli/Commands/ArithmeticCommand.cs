@@ -1,4 +1,10 @@
 using System.CommandLine;
+using System.Globalization;
+using AeOnnx.Cli.Imaging;
+using AeOnnx.Cli.Inputs;
+using AeOnnx.Cli.Output;
+using AeOnnx.Latents;
+using SixLabors.ImageSharp;
 
 namespace AeOnnx.Cli.Commands;
 
@@ -51,9 +57,8 @@ internal sealed class ArithmeticCommand : VerbCommand
 
     private readonly Option<string> output = new("--output", "-o")
     {
-        Description = "PNG grid: a row per image, a column per strength",
+        Description = "PNG grid: a row per image (32 at most), a column per strength (required unless --list-classes)",
         HelpName = "FILE",
-        Required = true,
     };
 
     private readonly Option<bool> listClasses = new("--list-classes")
@@ -74,7 +79,6 @@ internal sealed class ArithmeticCommand : VerbCommand
         Options.Add(output);
         Options.Add(listClasses);
         common.AddTo(this);
-        output.Required = false; // not needed with --list-classes; checked in RunAsync
         steps.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 2 or > 64)
@@ -90,6 +94,158 @@ internal sealed class ArithmeticCommand : VerbCommand
           aeonnx arithmetic my/sneakers --from-folder sneakers/ --to-folder boots/ --strength 1.5 --output style.png
         """;
 
-    protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        throw CliException.Fatal("not built yet");
+    private const int MaxRows = 32;
+
+    protected override async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        if (parse.GetValue(listClasses))
+        {
+            using Autoencoder listed = common.LoadModel(parse, Console);
+            if (listed.Classes.Count == 0)
+            {
+                Console.Out.WriteLine($"model '{listed.Name}' has no class centroids; use --from-folder and --to-folder.");
+            }
+
+            foreach (var c in listed.Classes)
+            {
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{c.Index,3}  {c.Label}  ({c.Count} training images)"));
+            }
+
+            return ExitCodes.Success;
+        }
+
+        string? fromLabel = parse.GetValue(from);
+        string? toLabel = parse.GetValue(to);
+        string? fromDir = parse.GetValue(fromFolder);
+        string? toDir = parse.GetValue(toFolder);
+        bool byLabel = fromLabel is not null || toLabel is not null;
+        bool byFolder = fromDir is not null || toDir is not null;
+        if (byLabel == byFolder || (byLabel && (fromLabel is null || toLabel is null)) || (byFolder && (fromDir is null || toDir is null)))
+        {
+            throw CliException.Usage("give a direction: --from LABEL --to LABEL (class centroids), or --from-folder DIR --to-folder DIR.");
+        }
+
+        string gridPath = parse.GetValue(output) ?? throw CliException.Usage("--output FILE is required.");
+        IReadOnlyList<InputItem> items = inputs.Resolve(parse);
+        AtomicFile.CheckWritable(gridPath);
+        bool quiet = parse.GetValue(common.Quiet);
+
+        using Autoencoder model = common.LoadModel(parse, Console);
+        float[] start;
+        float[] end;
+        string fromName;
+        string toName;
+        var skipped = new List<IndexEntry>();
+        if (byLabel)
+        {
+            (start, fromName) = ClassCentroid(model, fromLabel!);
+            (end, toName) = ClassCentroid(model, toLabel!);
+        }
+        else
+        {
+            start = await FolderCentroidAsync(model, parse, fromDir!, skipped, cancellationToken);
+            end = await FolderCentroidAsync(model, parse, toDir!, skipped, cancellationToken);
+            fromName = fromDir!.TrimEnd('/');
+            toName = toDir!.TrimEnd('/');
+        }
+
+        if (items.Count > MaxRows && !quiet)
+        {
+            Console.Error.WriteLine($"arithmetic: showing the first {MaxRows} of {items.Count} images.");
+        }
+
+        List<(InputItem Item, float[] Latent)> rows = KeyImages.Encode(model, items.Take(MaxRows).ToList(), Console, skipped);
+        if (rows.Count == 0)
+        {
+            throw CliException.Fatal("none of the input images could be read.");
+        }
+
+        float[] direction = LatentMath.Subtract(end, start);
+        float k = parse.GetValue(strength);
+        int columns = parse.GetValue(steps);
+        float[] strengths = Enumerable.Range(0, columns).Select(j => k * j / (columns - 1)).ToArray();
+        var grid = new ImageGrid(rows.Count, columns, model.Width, model.Height)
+        {
+            Title = $"{model.Name}: + s * ({toName} - {fromName})",
+        };
+        for (int j = 0; j < columns; j++)
+        {
+            grid.ColumnLabels[j] = "s=" + strengths[j].ToString("0.##", CultureInfo.InvariantCulture);
+        }
+
+        var cells = new List<Image<SixLabors.ImageSharp.PixelFormats.Rgb24>>();
+        try
+        {
+            for (int r = 0; r < rows.Count; r++)
+            {
+                grid.RowLabels[r] = Path.GetFileNameWithoutExtension(rows[r].Item.DisplayPath);
+                float[] z = rows[r].Latent;
+                float[][] moved = strengths.Select(sj => LatentMath.Add(z, LatentMath.Scale(direction, sj))).ToArray();
+                float[][] decoded = model.DecodeBatch(moved);
+                for (int j = 0; j < columns; j++)
+                {
+                    var cell = GridImages.FromOutput(model, decoded[j]);
+                    cells.Add(cell);
+                    grid.Set(r, j, cell);
+                }
+            }
+
+            using Image rendered = grid.Render();
+            ImageFiles.SavePng(rendered, gridPath);
+        }
+        finally
+        {
+            cells.ForEach(c => c.Dispose());
+        }
+
+        if (!quiet)
+        {
+            Console.Out.WriteLine($"moved {rows.Count} images from {fromName} towards {toName} (strength 0..{k.ToString(CultureInfo.InvariantCulture)}) -> {gridPath}");
+        }
+
+        return skipped.Count > 0 ? ExitCodes.SomeInputsSkipped : ExitCodes.Success;
+    }
+
+    private static (float[] Centroid, string Label) ClassCentroid(Autoencoder model, string label)
+    {
+        if (model.Classes.Count == 0)
+        {
+            throw CliException.Fatal($"model '{model.Name}' has no class centroids (latent.classes); use --from-folder and --to-folder.");
+        }
+
+        var match = model.Classes.FirstOrDefault(c => string.Equals(c.Label, label, StringComparison.OrdinalIgnoreCase))
+            ?? model.Classes.FirstOrDefault(c => c.Index.ToString(CultureInfo.InvariantCulture) == label);
+        if (match?.Centroid is null)
+        {
+            throw CliException.Usage($"unknown class '{label}'; the model's classes: {string.Join(", ", model.Classes.Select(c => c.Label))}.");
+        }
+
+        return (match.Centroid, match.Label ?? label);
+    }
+
+    private async Task<float[]> FolderCentroidAsync(Autoencoder model, ParseResult parse, string folder, List<IndexEntry> skipped, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<InputItem> items = InputResolver.Resolve([folder], [], parse.GetValue(inputs.Pattern), Environment.CurrentDirectory);
+        var latents = new List<float[]>();
+        await foreach (var result in model.EncodeFilesAsync(items.Select(i => i.FullPath), common.PipelineOptions(parse), cancellationToken))
+        {
+            if (result.Succeeded && result.Latent is { } latent)
+            {
+                latents.Add(latent);
+            }
+            else
+            {
+                string reason = FailureReason.Of(result.Failure!);
+                skipped.Add(new IndexEntry(null, items[result.Index].DisplayPath, IndexEntry.Skipped, reason));
+                Console.Error.WriteLine($"skipped {items[result.Index].DisplayPath}: {reason}");
+            }
+        }
+
+        if (latents.Count == 0)
+        {
+            throw CliException.Usage($"'{folder}' has no readable images to take a centroid of.");
+        }
+
+        return LatentMath.Centroid(latents);
+    }
 }

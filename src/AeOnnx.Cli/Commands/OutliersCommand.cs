@@ -1,4 +1,11 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using AeOnnx.Cli.Imaging;
+using AeOnnx.Cli.Inputs;
+using AeOnnx.Cli.Output;
+using AeOnnx.Pipeline;
+using SixLabors.ImageSharp;
 
 namespace AeOnnx.Cli.Commands;
 
@@ -24,7 +31,7 @@ internal sealed class OutliersCommand : VerbCommand
 
     private readonly Option<string> output = new("--output", "-o")
     {
-        Description = "CSV report, most unusual first: rank, path, mse, psnr, mahalanobis (skipped inputs at the end)",
+        Description = "CSV report, most unusual first: rank, path, status, reason, mse, psnr, mahalanobis (skipped inputs at the end)",
         HelpName = "FILE",
         Required = true,
     };
@@ -59,6 +66,122 @@ internal sealed class OutliersCommand : VerbCommand
           aeonnx outliers photos/ --by mahalanobis --top 20 --output odd.csv
         """;
 
-    protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        throw CliException.Fatal("not built yet");
+    protected override async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<InputItem> items = inputs.Resolve(parse);
+        string reportPath = parse.GetValue(output)!;
+        string? gridPath = parse.GetValue(grid);
+        bool byMahalanobis = parse.GetValue(rankBy) == "mahalanobis";
+        int k = parse.GetValue(top);
+        bool quiet = parse.GetValue(common.Quiet);
+        AtomicFile.CheckWritable(reportPath);
+        if (gridPath is not null)
+        {
+            AtomicFile.CheckWritable(gridPath);
+        }
+
+        using Autoencoder model = common.LoadModel(parse, Console);
+        bool hasStatistics = model.LatentDistribution is not null;
+        if (byMahalanobis && !hasStatistics)
+        {
+            throw CliException.Fatal($"model '{model.Name}' has no latent statistics (latent.mean, latent.cholesky): rank --by mse.");
+        }
+
+        // One small record per input: memory grows with the count, not with image sizes.
+        var scored = new List<(InputItem Item, double Mse, double Psnr, double? Mahalanobis)>();
+        var skipped = new List<(InputItem Item, string Reason)>();
+        var progress = new ProgressReporter(Console, "outliers", items.Count, quiet);
+        await foreach (PipelineResult result in model.ReconstructFilesAsync(items.Select(i => i.FullPath), common.PipelineOptions(parse), cancellationToken))
+        {
+            InputItem item = items[result.Index];
+            if (result.Succeeded && result.Error is { } error && result.Latent is { } latent)
+            {
+                scored.Add((item, error.Mse, error.Psnr, hasStatistics ? model.OutlierScore(latent) : null));
+                progress.Advance(ok: true);
+            }
+            else
+            {
+                string reason = FailureReason.Of(result.Failure!);
+                skipped.Add((item, reason));
+                progress.Warn($"skipped {item.DisplayPath}: {reason}");
+                progress.Advance(ok: false);
+            }
+        }
+
+        progress.Finish();
+        var ranked = scored
+            .OrderByDescending(s => byMahalanobis ? s.Mahalanobis!.Value : s.Mse)
+            .ThenBy(s => s.Item.Position)
+            .ToList();
+
+        var report = new StringBuilder("rank,path,status,reason,mse,psnr,mahalanobis\n");
+        for (int i = 0; i < ranked.Count; i++)
+        {
+            var s = ranked[i];
+            report.Append(CultureInfo.InvariantCulture, $"{i + 1},{IndexCsv.Quote(s.Item.DisplayPath)},ok,,{IndexCsv.FormatNumber(s.Mse)},{IndexCsv.FormatNumber(s.Psnr)},{IndexCsv.FormatNumber(s.Mahalanobis)}\n");
+        }
+
+        foreach (var (item, reason) in skipped)
+        {
+            report.Append(CultureInfo.InvariantCulture, $",{IndexCsv.Quote(item.DisplayPath)},skipped,{IndexCsv.Quote(reason)},,,\n");
+        }
+
+        AtomicFile.WriteAllText(reportPath, report.ToString());
+        if (gridPath is not null && ranked.Count > 0)
+        {
+            WriteGrid(model, ranked.Take(k).Select(r => (r.Item, byMahalanobis ? r.Mahalanobis!.Value : r.Mse)).ToList(), byMahalanobis, gridPath);
+        }
+
+        if (!quiet)
+        {
+            Console.Out.WriteLine($"ranked {ranked.Count} images by {(byMahalanobis ? "latent Mahalanobis distance" : "reconstruction MSE")} ({skipped.Count} skipped) -> {reportPath}"
+                + (gridPath is null ? string.Empty : $", top {Math.Min(k, ranked.Count)} in {gridPath}"));
+            foreach (var s in ranked.Take(Math.Min(k, 5)))
+            {
+                string distance = s.Mahalanobis is { } d ? "  mahalanobis " + d.ToString("0.00", CultureInfo.InvariantCulture) : string.Empty;
+                Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {s.Item.DisplayPath}  mse {s.Mse:0.00000}  psnr {s.Psnr:0.0}{distance}"));
+            }
+        }
+
+        return skipped.Count > 0 ? ExitCodes.SomeInputsSkipped : ExitCodes.Success;
+    }
+
+    /// <summary>The top K: originals above reconstructions (recomputed for these K only), 8 a row pair.</summary>
+    private static void WriteGrid(Autoencoder model, List<(InputItem Item, double Score)> shown, bool byMahalanobis, string path)
+    {
+        const int perRow = 8;
+        int columns = Math.Min(perRow, shown.Count);
+        int pairs = (shown.Count + perRow - 1) / perRow;
+        var gridImage = new ImageGrid(pairs * 2, columns, model.Width, model.Height)
+        {
+            Title = $"{model.Name}: top {shown.Count} by {(byMahalanobis ? "latent Mahalanobis distance" : "reconstruction MSE")}",
+        };
+        var cells = new List<Image>();
+        try
+        {
+            for (int i = 0; i < shown.Count; i++)
+            {
+                int row = (i / perRow) * 2;
+                InputItem item = shown[i].Item;
+                var original = GridImages.ModelView(model, item.FullPath);
+                var reconstructed = GridImages.FromOutput(model, model.Reconstruct(item.FullPath).Output);
+                cells.Add(original);
+                cells.Add(reconstructed);
+                string score = byMahalanobis
+                    ? $"#{i + 1} d " + shown[i].Score.ToString("0.0", CultureInfo.InvariantCulture)
+                    : $"#{i + 1} mse " + shown[i].Score.ToString("0.000", CultureInfo.InvariantCulture);
+                gridImage.Set(row, i % perRow, original, Path.GetFileNameWithoutExtension(item.DisplayPath));
+                gridImage.Set(row + 1, i % perRow, reconstructed, score);
+                gridImage.RowLabels[row] = "original";
+                gridImage.RowLabels[row + 1] = "recon";
+            }
+
+            using Image rendered = gridImage.Render();
+            ImageFiles.SavePng(rendered, path);
+        }
+        finally
+        {
+            cells.ForEach(c => c.Dispose());
+        }
+    }
 }
