@@ -8,8 +8,8 @@ namespace AeOnnx.Tests.Reliability;
 /// </summary>
 internal static class OnnxSurgery
 {
-    private const int FloatType = 1;
-    private const int Int64Type = 7;
+    public const int FloatType = 1;
+    public const int Int64Type = 7;
 
     /// <summary>Edits the initializer named <paramref name="name"/> of a serialized model.</summary>
     public static byte[] EditInitializer(byte[] model, string name, Action<Proto> edit)
@@ -43,6 +43,14 @@ internal static class OnnxSurgery
     {
         var graph = Proto.Parse(Proto.Parse(model).First(7)!.Bytes);
         return graph.All(5).Select(f => Proto.Parse(f.Bytes).String(8)!).ToList();
+    }
+
+    /// <summary>The raw_data bytes of an initializer.</summary>
+    public static byte[] RawData(byte[] model, string name)
+    {
+        byte[]? raw = null;
+        EditInitializer(model, name, tensor => raw = tensor.First(9)!.Bytes);
+        return raw!;
     }
 
     /// <summary>Overwrites a float initializer's raw data with NaN (same length, so offsets do not move).</summary>
