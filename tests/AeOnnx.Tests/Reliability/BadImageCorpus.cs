@@ -220,6 +220,12 @@ public static class BadImageCorpus
     /// <summary>What ImageSharp 2.1 makes of the hand-made CMYK JPEG (all components 128): C·K/255 per channel.</summary>
     public const int CmykGray = 64;
 
+    /// <summary>A 16×16 JPEG whose frame header is patched to 65500×65500.</summary>
+    public static byte[] JpegBomb() => JpegWithSize(Encode(Solid(new Rgb24(90, 160, 30), 16, 16), new JpegEncoder { Quality = 90 }), 65500, 65500);
+
+    /// <summary>A 16×16 BMP whose info header is patched to 60000×60000.</summary>
+    public static byte[] BmpBomb() => BmpWithSize(Encode(Solid(new Rgb24(90, 160, 30), 16, 16), new BmpEncoder { BitsPerPixel = BmpBitsPerPixel.Pixel24 }), 60_000, 60_000);
+
     /// <summary>The contract's BT.601 integer rule, written out independently of the converter.</summary>
     public static int Gray(int r, int g, int b) => ((r * 19595) + (g * 38470) + (b * 7471) + 32768) >> 16;
 
