@@ -77,14 +77,15 @@ internal sealed class EncodeCommand : VerbCommand
         await foreach (PipelineResult result in model.EncodeFilesAsync(remaining.Select(i => i.FullPath), common.PipelineOptions(parse), cancellationToken))
         {
             InputItem item = remaining[result.Index];
-            if (result.Succeeded && result.Latent is { } latent)
+            string? nonFinite = result.Succeeded ? FailureReason.NonFinite("latent", result.Latent) : null;
+            if (result.Succeeded && nonFinite is null && result.Latent is { } latent)
             {
                 NpyFile.WriteValues(part, latent.AsSpan(0, dim));
                 run.Add(item, new IndexEntry(run.OkCount, item.DisplayPath, IndexEntry.Ok, string.Empty));
             }
             else
             {
-                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, FailureReason.Of(result.Failure!)));
+                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, nonFinite ?? FailureReason.Of(result.Failure!)));
             }
         }
 

@@ -85,7 +85,8 @@ internal sealed class ReconstructCommand : VerbCommand
         await foreach (PipelineResult result in model.ReconstructFilesAsync(remaining.Select(i => i.FullPath), common.PipelineOptions(parse), cancellationToken))
         {
             InputItem item = remaining[result.Index];
-            if (result.Succeeded && result.Reconstruction is { } reconstruction && result.Error is { } error)
+            string? nonFinite = result.Succeeded ? FailureReason.NonFinite("latent or reconstruction", result.Latent, result.Reconstruction) : null;
+            if (result.Succeeded && nonFinite is null && result.Reconstruction is { } reconstruction && result.Error is { } error)
             {
                 using (Image image = model.Images.ToImage(reconstruction))
                 {
@@ -96,7 +97,7 @@ internal sealed class ReconstructCommand : VerbCommand
             }
             else
             {
-                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, FailureReason.Of(result.Failure!)));
+                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, nonFinite ?? FailureReason.Of(result.Failure!)));
             }
         }
 
