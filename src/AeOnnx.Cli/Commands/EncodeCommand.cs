@@ -55,6 +55,7 @@ internal sealed class EncodeCommand : VerbCommand
             AtomicFile.CheckWritable(csvPath);
         }
 
+        AtomicFile.DeleteStaleTemporaries(Path.GetDirectoryName(Path.GetFullPath(paths.Npy))!, [Path.GetFileName(paths.Npy), Path.GetFileName(paths.Index)]);
         using Autoencoder model = common.LoadModel(parse, Console);
         int dim = model.LatentDim;
         string jobId = new JobFingerprint("encode", model).AddInputs(items).ToString();

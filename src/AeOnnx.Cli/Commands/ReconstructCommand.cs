@@ -78,6 +78,7 @@ internal sealed class ReconstructCommand : VerbCommand
 
         using Autoencoder model = common.LoadModel(parse, Console);
         string[] names = OutputNames.Assign(items);
+        AtomicFile.DeleteStaleTemporaries(folder, names.Append("index.csv"));
         string jobId = new JobFingerprint("reconstruct", model).AddInputs(items).ToString();
         using var run = new ResumableRun(Console, "reconstruct", Path.Combine(folder, ".aeonnx-journal"), jobId, parse.GetValue(job.Resume), quiet, items.Count, withErrors: true);
 
