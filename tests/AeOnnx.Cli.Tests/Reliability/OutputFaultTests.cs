@@ -86,7 +86,7 @@ public sealed class OutputFaultTests(ITestOutputHelper output) : IDisposable
             return new Tmpfs(path);
         }
 
-        public void Dispose() => Run("umount", Path);
+        public void Dispose() => Run("umount", "--lazy", Path); // lazy: a handle still open must not leave the mount behind
 
         private static bool Probe()
         {
