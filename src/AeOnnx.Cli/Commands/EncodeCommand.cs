@@ -42,6 +42,13 @@ internal sealed class EncodeCommand : VerbCommand
           aeonnx encode big/ --shard 1/4 --output part1.npy      (then: aeonnx merge part*.npy --output all.npy)
         """;
 
+    private static string IndexDisplayPath(string npy)
+    {
+        string? folder = Path.GetDirectoryName(npy);
+        string name = Path.GetFileNameWithoutExtension(npy) + ".index.csv";
+        return string.IsNullOrEmpty(folder) ? name : Path.Combine(folder, name);
+    }
+
     protected override async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         IReadOnlyList<InputItem> items = inputs.Resolve(parse);
@@ -112,7 +119,7 @@ internal sealed class EncodeCommand : VerbCommand
         File.Delete(paths.Part);
         if (!quiet)
         {
-            Console.Out.WriteLine($"encoded {rows} of {mine.Count} images ({run.SkippedCount} skipped) -> {parse.GetValue(output)} [{rows}, {dim}], index {Path.GetRelativePath(Environment.CurrentDirectory, paths.Index)}");
+            Console.Out.WriteLine($"encoded {rows} of {mine.Count} images ({run.SkippedCount} skipped) -> {parse.GetValue(output)} [{rows}, {dim}], index {IndexDisplayPath(parse.GetValue(output)!)}");
         }
 
         return run.SkippedCount > 0 ? ExitCodes.SomeInputsSkipped : ExitCodes.Success;
