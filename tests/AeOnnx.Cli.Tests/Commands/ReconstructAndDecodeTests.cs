@@ -81,6 +81,11 @@ public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDi
         CliRun fromCsv = await CliRun.InProcessAsync("decode", temp["z.csv"], "--output", temp["csv"], "--model", Repo.Model);
         Assert.True(fromCsv.ExitCode == ExitCodes.Success, fromCsv.ToString());
 
+        string[] csvIndex = File.ReadAllLines(Path.Combine(temp["csv"], "index.csv"));
+        Assert.Equal("row,file,source", csvIndex[0]);
+        Assert.Equal($"2,000002.png,{files[2].Replace('\\', '/')}", csvIndex[3]);
+        Assert.Equal("4,000004.png,z.npy row 4", File.ReadAllLines(Path.Combine(temp["npy"], "index.csv"))[5]);
+
         float[,] z = NpyFile.ReadAll(temp["z.npy"]);
         for (int i = 0; i < files.Length; i++)
         {
