@@ -68,8 +68,9 @@ internal sealed class EncodeCommand : VerbCommand
         (int start, int length) = shard?.Range(items.Count) ?? (0, items.Count);
         List<InputItem> mine = items.Skip(start).Take(length).ToList();
 
-        using var run = new ResumableRun(Console, "encode", paths.Journal, jobId + (shard is null ? string.Empty : "/" + shard), parse.GetValue(job.Resume), quiet, mine.Count, withErrors: false);
+        // The part file is opened first so that it is disposed last: disposing the run commits what is pending.
         using var part = new FileStream(paths.Part, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        using var run = new ResumableRun(Console, "encode", paths.Journal, jobId + (shard is null ? string.Empty : "/" + shard), parse.GetValue(job.Resume), quiet, mine.Count, withErrors: false);
         long committedBytes = run.OkCount * dim * sizeof(float);
         if (part.Length < committedBytes)
         {
@@ -115,6 +116,7 @@ internal sealed class EncodeCommand : VerbCommand
         }
 
         run.Complete();
+        run.BeforeCommit = null;
         part.Dispose();
         File.Delete(paths.Part);
         if (!quiet)

@@ -44,6 +44,68 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Ctrl_c_stops_the_process_with_130_and_resume_finishes_byte_identical()
+    {
+        string folder = temp["many"];
+        Directory.CreateDirectory(folder);
+        for (int copy = 0; copy < 40; copy++)
+        {
+            foreach (string file in Repo.SampleFiles)
+            {
+                File.Copy(file, Path.Combine(folder, $"{copy:D2}-{Path.GetFileName(file)}"));
+            }
+        }
+
+        string npy = temp["c.npy"];
+        string journal = npy + ".aeonnx-journal";
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "AeOnnx.Cli.dll"), "encode", folder, "--output", npy, "--model", Repo.Model, "--batch-size", "8", "--threads", "1" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using (var process = System.Diagnostics.Process.Start(start)!)
+        {
+            Task<string> stderr = process.StandardError.ReadToEndAsync();
+            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(30) && (!File.Exists(journal) || File.ReadAllLines(journal).Length < 2))
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.False(process.HasExited, "the job ended before it could be interrupted");
+            Assert.Equal(0, Kill(process.Id, 2)); // SIGINT, as Ctrl+C sends
+            await process.WaitForExitAsync();
+            string error = await stderr;
+            await stdout;
+            Assert.True(process.ExitCode == ExitCodes.Interrupted, $"exit {process.ExitCode}: {error}");
+            Assert.Contains("--resume", error, StringComparison.Ordinal);
+        }
+
+        Assert.False(File.Exists(npy));
+        int done = File.ReadAllLines(journal).Length - 1;
+        Assert.InRange(done, 1, (40 * 30) - 1);
+        Assert.Equal(done * 16 * 4, new FileInfo(npy + ".aeonnx-part").Length);
+
+        CliRun resumed = await CliRun.InProcessAsync("encode", folder, "--output", npy, "--model", Repo.Model, "--resume");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains($"resuming after {done} of 1200", resumed.Error, StringComparison.Ordinal);
+        CliRun whole = await CliRun.InProcessAsync("encode", folder, "--output", temp["w.npy"], "--model", Repo.Model);
+        Assert.Equal(0, whole.ExitCode);
+        Assert.Equal(File.ReadAllBytes(temp["w.npy"]), File.ReadAllBytes(npy));
+        Assert.Equal(File.ReadAllBytes(temp["w.index.csv"]), File.ReadAllBytes(temp["c.index.csv"]));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    [Fact]
     public async Task A_bad_model_folder_from_the_environment_is_fatal()
     {
         string empty = temp["nomodel"];
