@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# Idle OpenMP workers sleep instead of spinning (shared machines); timing only, not results.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -121,9 +123,16 @@ def parse_widths(text: str) -> Tuple[int, int]:
     return ws  # type: ignore[return-value]
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Shows every default and keeps the description's line breaks."""
+
+
+AUTO_NAME, AUTO_OUT = "<dataset>-<model>", "runs/<name>"
+
+
 def build_parser() -> argparse.ArgumentParser:
     d = TrainConfig()
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=_HelpFormatter)
     ap.add_argument("--dataset", default=d.dataset, help="fashion-mnist or PATH to an image folder")
     ap.add_argument("--data-dir", default=d.data_dir, help="folder with the Fashion-MNIST idx(.gz) files")
     ap.add_argument("--model", choices=("ae", "vae"), default=d.model, help="model kind")
@@ -134,15 +143,15 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--lr-schedule", choices=("cosine", "none"), default=d.lr_schedule,
                     help="cosine: decay to 5%% of --lr over the run")
     ap.add_argument("--beta", type=float, default=d.beta, help="VAE KL weight")
-    ap.add_argument("--widths", type=parse_widths, default=d.widths, help="channels of the two stages, e.g. 32,64")
-    ap.add_argument("--image-size", type=parse_size, default=d.image_size, help="model image size HxW")
+    ap.add_argument("--widths", type=parse_widths, default="32,64", help="channels of the two stages, e.g. 32,64")
+    ap.add_argument("--image-size", type=parse_size, default="28x28", help="model image size HxW")
     ap.add_argument("--channels", type=int, default=d.channels, help="1 (gray) or 3 (rgb)")
     ap.add_argument("--seed", type=int, default=d.seed, help="seed for init, shuffling, splits and VAE noise")
     ap.add_argument("--threads", type=int, default=d.threads, help="torch CPU threads (part of reproducibility)")
     ap.add_argument("--limit", type=int, default=d.limit, help="use at most N training and N test images (0 = all)")
     ap.add_argument("--val-fraction", type=float, default=d.val_fraction, help="share of training images held out for validation")
-    ap.add_argument("--name", default=d.name, help="model name (default: derived from dataset and model)")
-    ap.add_argument("--out", default=None, help="run folder (default runs/<name>)")
+    ap.add_argument("--name", default=AUTO_NAME, help="model name")
+    ap.add_argument("--out", default=AUTO_OUT, help="run folder")
     return ap
 
 
@@ -152,7 +161,8 @@ def config_from_args(argv: Optional[Sequence[str]] = None) -> TrainConfig:
         dataset=a.dataset, data_dir=a.data_dir, model=a.model, latent_dim=a.latent_dim,
         epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, lr_schedule=a.lr_schedule, beta=a.beta,
         widths=tuple(a.widths), image_size=tuple(a.image_size), channels=a.channels, seed=a.seed,
-        threads=a.threads, limit=a.limit, val_fraction=a.val_fraction, name=a.name, out=a.out or "")
+        threads=a.threads, limit=a.limit, val_fraction=a.val_fraction,
+        name="" if a.name == AUTO_NAME else a.name, out="" if a.out == AUTO_OUT else a.out)
     if not cfg.name:
         base = "fashion-mnist" if cfg.dataset == "fashion-mnist" else Path(cfg.dataset).resolve().name
         cfg.name = f"{base}-{cfg.model}"
@@ -301,7 +311,10 @@ def save_checkpoint(path: Path, model: AutoEncoder, cfg: TrainConfig, history: d
 
 
 def load_checkpoint(path) -> Tuple[AutoEncoder, TrainConfig, dict]:
-    ckpt = torch.load(str(path), map_location="cpu")
+    # tensors and plain data only, so torch 2.x's safe loader works (its default from 2.6);
+    # torch 1.13's weights_only unpickler cannot read floats, so it keeps the full unpickler there
+    safe = int(torch.__version__.split(".")[0]) >= 2
+    ckpt = torch.load(str(path), map_location="cpu", **({"weights_only": True} if safe else {}))
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path}: not an {CHECKPOINT_FORMAT} checkpoint")
     cfg = TrainConfig.from_saved(ckpt["config"])

@@ -1,0 +1,136 @@
+"""The preprocessing function against numbers computed by hand from docs/MODEL-FORMAT.md."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from data import InputSpec, bt601_gray, postprocess_image, preprocess_image
+
+GRAY28 = InputSpec(1, 28, 28)
+
+
+def _save(tmp_path, name, img):
+    p = tmp_path / name
+    img.save(p)
+    return p
+
+
+@pytest.mark.parametrize("rgb, gray", [
+    # (R*19595 + G*38470 + B*7471 + 32768) >> 16, worked out by hand:
+    ((255, 0, 0), 76),       # (4996725 + 32768) >> 16 = 5029493 >> 16 = 76
+    ((0, 255, 0), 150),      # (9809850 + 32768) >> 16 = 150
+    ((0, 0, 255), 29),       # (1905105 + 32768) >> 16 = 29
+    ((10, 200, 30), 124),    # (195950 + 7694000 + 224130 + 32768) >> 16 = 8146848 >> 16 = 124
+    ((255, 255, 255), 255),
+    ((0, 0, 0), 0),
+])
+def test_bt601_rule_on_known_triples(rgb, gray):
+    assert int(bt601_gray(np.array([[rgb]], dtype=np.uint8))[0, 0]) == gray
+
+
+def test_bt601_matches_pil_convert_L():
+    rgb = np.random.default_rng(0).integers(0, 256, size=(64, 64, 3), dtype=np.uint8)
+    ours = bt601_gray(rgb)
+    pil = np.asarray(Image.fromarray(rgb, "RGB").convert("L"))
+    assert np.array_equal(ours, pil)
+
+
+def test_known_gray_pixel_to_float(tmp_path):
+    a = np.zeros((28, 28), dtype=np.uint8)
+    a[3, 5] = 51
+    a[0, 0] = 255
+    x = preprocess_image(_save(tmp_path, "g.png", Image.fromarray(a, "L")), GRAY28)
+    assert x.dtype == np.float32 and x.shape == (1, 28, 28)
+    assert x[0, 3, 5] == np.float32(0.2)       # 51 / 255
+    assert x[0, 0, 0] == np.float32(1.0)
+    assert x[0, 1, 1] == np.float32(0.0)
+
+
+def test_rgb_file_into_gray_model_uses_bt601(tmp_path):
+    a = np.zeros((28, 28, 3), dtype=np.uint8)
+    a[:, :] = (10, 200, 30)
+    x = preprocess_image(_save(tmp_path, "c.png", Image.fromarray(a, "RGB")), GRAY28)
+    assert np.all(x == np.float32(124) / np.float32(255))
+
+
+def test_gray_file_into_rgb_model_repeats_channel(tmp_path):
+    a = np.full((16, 16), 102, dtype=np.uint8)
+    x = preprocess_image(_save(tmp_path, "g.png", Image.fromarray(a, "L")), InputSpec(3, 16, 16))
+    assert x.shape == (3, 16, 16)
+    assert np.all(x == np.float32(0.4))        # 102 / 255
+
+
+def test_alpha_is_dropped_not_composited(tmp_path):
+    a = np.zeros((8, 8, 4), dtype=np.uint8)
+    a[...] = (100, 150, 200, 0)                 # fully transparent: color still counts
+    x = preprocess_image(_save(tmp_path, "a.png", Image.fromarray(a, "RGBA")), InputSpec(3, 8, 8))
+    assert x[:, 0, 0].tolist() == (np.array([100, 150, 200], np.float32) / np.float32(255)).tolist()
+    la = Image.fromarray(np.dstack([np.full((8, 8), 77, np.uint8), np.zeros((8, 8), np.uint8)]), "LA")
+    y = preprocess_image(_save(tmp_path, "la.png", la), InputSpec(1, 8, 8))
+    assert np.all(y == np.float32(77) / np.float32(255))
+
+
+def test_16bit_png_is_shifted_right_by_8(tmp_path):
+    a = np.full((8, 8), 0x1234, dtype=np.uint16)
+    a[0, 0] = 0xFFFF
+    a[0, 1] = 0x00FF                            # -> 0
+    p = tmp_path / "w.png"
+    Image.fromarray(a).save(p)
+    assert Image.open(p).mode.startswith("I")
+    x = preprocess_image(p, InputSpec(1, 8, 8))
+    assert x[0, 1, 1] == np.float32(0x12) / np.float32(255)
+    assert x[0, 0, 0] == np.float32(1.0)
+    assert x[0, 0, 1] == np.float32(0.0)
+
+
+def test_gif_first_frame(tmp_path):
+    f1 = Image.fromarray(np.full((8, 8), 200, np.uint8), "L").convert("P")
+    f2 = Image.fromarray(np.full((8, 8), 20, np.uint8), "L").convert("P")
+    p = tmp_path / "anim.gif"
+    f1.save(p, save_all=True, append_images=[f2])
+    im = Image.open(p)
+    assert getattr(im, "n_frames", 1) == 2
+    im.seek(1)                                  # even a seeked image restarts at frame 0
+    x = preprocess_image(im, InputSpec(1, 8, 8))
+    assert np.all(x == np.float32(200) / np.float32(255))
+
+
+def test_model_size_image_is_not_resampled(tmp_path):
+    a = np.random.default_rng(1).integers(0, 256, (28, 28), dtype=np.uint8)
+    x = preprocess_image(_save(tmp_path, "r.png", Image.fromarray(a, "L")), GRAY28)
+    assert np.array_equal(np.rint(x[0] * 255).astype(np.uint8), a)
+
+
+def test_other_size_is_resized_with_manifest_resampler(tmp_path):
+    a = np.zeros((10, 12), dtype=np.uint8)
+    a[:, 6:] = 255
+    p = _save(tmp_path, "s.png", Image.fromarray(a, "L"))
+    near = preprocess_image(p, InputSpec(1, 20, 24, resize="nearest"))
+    assert near.shape == (1, 20, 24)
+    # nearest doubling: columns 0..11 black, 12..23 white, exactly
+    assert np.all(near[0, :, :12] == 0) and np.all(near[0, :, 12:] == 1)
+    bil = preprocess_image(p, InputSpec(1, 20, 24, resize="bilinear"))
+    edge = bil[0, 0, 11:13]
+    assert 0 < edge[0] < 1 or 0 < edge[1] < 1     # bilinear blends across the edge
+
+
+def test_normalization_with_mean_and_std():
+    spec = InputSpec(3, 4, 4, mean=(0.5, 0.0, 1.0), std=(0.25, 2.0, 0.5))
+    px = np.zeros((4, 4, 3), dtype=np.uint8)
+    px[...] = (255, 51, 0)
+    x = preprocess_image(px, spec)
+    assert x[:, 0, 0].tolist() == [2.0, pytest.approx(0.1), -2.0]   # (1-.5)/.25, .2/2, (0-1)/.5
+
+
+def test_postprocess_rounds_half_to_even_and_clamps():
+    spec = InputSpec(1, 1, 4, scale=2.0)         # p = y * 2: exact halves are easy to build
+    y = np.array([[[0.25, 0.75, 1.25, 200.0]]], dtype=np.float32)   # 0.5, 1.5, 2.5, 400
+    assert postprocess_image(y, spec).tolist() == [[[0, 2, 2, 255]]]
+    assert postprocess_image(np.array([[[-1.0, 0.0, 0.5, 1.0]]], np.float32), InputSpec(1, 1, 4)).tolist() \
+        == [[[0, 0, 128, 255]]]                 # 127.5 -> 128 (even)
+
+
+def test_unreadable_file_raises_oserror(tmp_path):
+    p = tmp_path / "bad.png"
+    p.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    with pytest.raises(OSError):
+        preprocess_image(p, GRAY28)
