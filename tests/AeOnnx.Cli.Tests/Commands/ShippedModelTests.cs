@@ -57,6 +57,7 @@ public sealed class ShippedModelTests : IDisposable
         Assert.True(interpolate.ExitCode == 0, interpolate.ToString());
         using Image gif = Image.Load(temp["i.gif"]);
         Assert.Equal(4, gif.Frames.Count); // 3 path images, forth and back
-        Assert.Equal(2 * 2, Image.Identify(temp["s.png"]) is { } grid && grid.Width >= 4 * width && grid.Height >= height ? 4 : 0);
+        IImageInfo grid = Image.Identify(temp["s.png"]);
+        Assert.True(grid.Width >= 4 * width && grid.Height >= height, $"sample grid {grid.Width}x{grid.Height} holds 4 images of {width}x{height}");
     }
 }
