@@ -54,9 +54,9 @@ internal sealed class OutliersCommand : VerbCommand
         rankBy.AcceptOnlyFromAmong("mse", "mahalanobis");
         top.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() < 1)
+            if (r.GetValueOrDefault<int>() is < 1 or > 256)
             {
-                r.AddError("--top must be at least 1.");
+                r.AddError("--top must be between 1 and 256.");
             }
         });
     }
