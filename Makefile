@@ -14,7 +14,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-MODELS := fashion-mnist-ae fashion-mnist-vae
+MODELS := fashion-mnist-ae fashion-mnist-vae tiny-rgb
 DEMO_OUT ?= out/demo
 
 .PHONY: help setup setup-python setup-dotnet build test test-dotnet test-python demo train models export bench bench-quick format clean

@@ -1,4 +1,4 @@
-"""A deterministic RGB image folder (colored shapes on gradients), for the tiny-rgb model and tests.
+"""A deterministic RGB image folder (colored shapes on shaded backgrounds), for the tiny-rgb model and tests.
 
   synthetic.py --out runs/data/shapes-rgb --count 600 --size 32
 
@@ -19,12 +19,10 @@ SHAPES = ("circle", "square", "triangle", "stripes")
 
 
 def draw_shape(kind: str, size: int, rng: np.random.Generator) -> Image.Image:
-    c0, c1 = rng.integers(0, 256, size=3), rng.integers(0, 256, size=3)
-    t = np.linspace(0.0, 1.0, size)[:, None, None]
-    if rng.integers(2):
-        t = t.transpose(1, 0, 2)
-    bg = np.rint(c0 * (1 - t) + c1 * t).astype(np.uint8)
-    bg = np.broadcast_to(bg, (size, size, 3)).copy()
+    """One shape of a random color on a random background color that darkens towards the bottom."""
+    base = rng.integers(40, 256, size=3).astype(np.float64)
+    ramp = np.linspace(1.0, 0.6, size)[:, None, None]
+    bg = np.broadcast_to(np.rint(base * ramp), (size, size, 3)).astype(np.uint8).copy()
     img = Image.fromarray(bg, "RGB")
     d = ImageDraw.Draw(img)
     fill = tuple(int(v) for v in rng.integers(0, 256, size=3))
@@ -39,7 +37,7 @@ def draw_shape(kind: str, size: int, rng: np.random.Generator) -> Image.Image:
     else:
         step = max(2, r // 2)
         for x in range(0, size, 2 * step):
-            d.rectangle([x, 0, x + step - 1, size - 1], fill=fill)
+            d.rectangle([x, cy - r, x + step - 1, cy + r], fill=fill)
     return img
 
 

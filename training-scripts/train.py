@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# Idle OpenMP workers sleep instead of spinning (shared machines); timing only, not results.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -309,7 +311,10 @@ def save_checkpoint(path: Path, model: AutoEncoder, cfg: TrainConfig, history: d
 
 
 def load_checkpoint(path) -> Tuple[AutoEncoder, TrainConfig, dict]:
-    ckpt = torch.load(str(path), map_location="cpu")
+    # tensors and plain data only, so torch 2.x's safe loader works (its default from 2.6);
+    # torch 1.13's weights_only unpickler cannot read floats, so it keeps the full unpickler there
+    safe = int(torch.__version__.split(".")[0]) >= 2
+    ckpt = torch.load(str(path), map_location="cpu", **({"weights_only": True} if safe else {}))
     if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
         raise ValueError(f"{path}: not an {CHECKPOINT_FORMAT} checkpoint")
     cfg = TrainConfig.from_saved(ckpt["config"])

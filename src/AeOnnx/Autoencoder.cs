@@ -25,6 +25,7 @@ public sealed class Autoencoder : IDisposable
     private readonly GraphSession _encoder;
     private readonly GraphSession _decoder;
     private readonly LatentGaussian? _latentDistribution;
+    private readonly LatentGaussian? _samplingDistribution;
     private int _activeCalls;
     private int _disposed;
     private int _released;
@@ -43,6 +44,8 @@ public sealed class Autoencoder : IDisposable
         {
             _latentDistribution = new LatentGaussian(latent.Mean, latent.Cholesky);
         }
+
+        _samplingDistribution = IsVariational ? LatentGaussian.Standard(latent.Dim) : _latentDistribution;
     }
 
     /// <summary>The model folder the graphs were loaded from (full path).</summary>
@@ -94,7 +97,7 @@ public sealed class Autoencoder : IDisposable
     /// The distribution <see cref="SampleLatents"/> draws from: N(0, I) for a VAE (its prior),
     /// <see cref="LatentDistribution"/> for a plain autoencoder; null when neither is available.
     /// </summary>
-    public LatentGaussian? SamplingDistribution => IsVariational ? LatentGaussian.Standard(LatentDim) : _latentDistribution;
+    public LatentGaussian? SamplingDistribution => _samplingDistribution;
 
     /// <summary>Per-class centroids from the manifest (empty when there are none).</summary>
     public IReadOnlyList<LatentClass> Classes => Manifest.Latent!.Classes ?? [];
@@ -423,6 +426,26 @@ public sealed class Autoencoder : IDisposable
     /// <param name="seed">Random seed.</param>
     /// <returns>Count raw decoder outputs.</returns>
     public float[][] Sample(int count, int seed) => DecodeBatch(SampleLatents(count, seed));
+
+    /// <summary>
+    /// Decodes an interpolation path through key latents (<see cref="LatentMath.Path"/>):
+    /// <paramref name="stepsPerSegment"/> images per segment, then the last key.
+    /// </summary>
+    /// <param name="keys">Two or more latents of <see cref="LatentDim"/> floats.</param>
+    /// <param name="stepsPerSegment">Images per segment, 1 or more.</param>
+    /// <param name="mode">Spherical (default) or linear.</param>
+    /// <returns>Raw decoder outputs along the path, in order.</returns>
+    public float[][] DecodePath(IReadOnlyList<float[]> keys, int stepsPerSegment, InterpolationMode mode = InterpolationMode.Spherical)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        foreach (var key in keys)
+        {
+            ArgumentNullException.ThrowIfNull(key, nameof(keys));
+            CheckExact(key.Length, LatentDim, nameof(keys));
+        }
+
+        return DecodeBatch(LatentMath.Path(keys, stepsPerSegment, mode));
+    }
 
     /// <summary>
     /// Outlier score of a latent: its Mahalanobis distance under the training-set latent Gaussian

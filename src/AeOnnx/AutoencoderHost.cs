@@ -10,15 +10,18 @@ namespace AeOnnx;
 public sealed class AutoencoderHost : IDisposable
 {
     private readonly Lock _swapLock = new();
+    private readonly AutoencoderOptions? _options;
     private AutoencoderLease.Entry _current;
     private int _disposed;
 
     /// <summary>Creates a host that owns <paramref name="initial"/>.</summary>
     /// <param name="initial">The first model; the host disposes it when it is swapped out or the host is disposed.</param>
-    public AutoencoderHost(Autoencoder initial)
+    /// <param name="swapOptions">Options <see cref="Swap(string)"/> loads folders with; defaults when null.</param>
+    public AutoencoderHost(Autoencoder initial, AutoencoderOptions? swapOptions = null)
     {
         ArgumentNullException.ThrowIfNull(initial);
         _current = new AutoencoderLease.Entry(initial);
+        _options = swapOptions;
     }
 
     /// <summary>Loads a model folder and hosts it.</summary>
@@ -28,9 +31,7 @@ public sealed class AutoencoderHost : IDisposable
     /// <exception cref="ModelLoadException">The folder cannot be loaded.</exception>
     public static AutoencoderHost Load(string folder, AutoencoderOptions? options = null)
     {
-        var host = new AutoencoderHost(Autoencoder.Load(folder, options));
-        host.Options = options;
-        return host;
+        return new AutoencoderHost(Autoencoder.Load(folder, options), options);
     }
 
     /// <summary>The model new leases get right now (for inspection; take a lease to use it).</summary>
@@ -38,8 +39,6 @@ public sealed class AutoencoderHost : IDisposable
 
     /// <summary>Number of swaps done so far.</summary>
     public int Generation { get; private set; }
-
-    private AutoencoderOptions? Options { get; set; }
 
     /// <summary>Takes a lease on the current model; dispose the lease when done (use <c>using</c>).</summary>
     /// <returns>The lease; its <see cref="AutoencoderLease.Model"/> stays usable until the lease is disposed.</returns>
@@ -83,12 +82,12 @@ public sealed class AutoencoderHost : IDisposable
     }
 
     /// <summary>
-    /// Loads <paramref name="folder"/> (with the options this host was loaded with) and swaps it in.
+    /// Loads <paramref name="folder"/> (with the options given to <see cref="Load"/> or the constructor) and swaps it in.
     /// If loading fails, the current model stays and the exception propagates.
     /// </summary>
     /// <param name="folder">The retrained model folder.</param>
     /// <exception cref="ModelLoadException">The folder cannot be loaded; nothing was swapped.</exception>
-    public void Swap(string folder) => Swap(Autoencoder.Load(folder, Options));
+    public void Swap(string folder) => Swap(Autoencoder.Load(folder, _options));
 
     /// <summary>
     /// Swaps in <paramref name="replacement"/>: new leases get it at once; the previous model is

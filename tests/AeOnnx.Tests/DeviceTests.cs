@@ -1,8 +1,9 @@
 using AeOnnx.Tests.Support;
+using Xunit.Abstractions;
 
 namespace AeOnnx.Tests;
 
-public sealed class DeviceTests
+public sealed class DeviceTests(ITestOutputHelper output)
 {
     [Theory]
     [InlineData("auto", DeviceKind.Auto, 0)]
@@ -60,6 +61,7 @@ public sealed class DeviceTests
     {
         var error = Assert.Throws<DeviceUnavailableException>(
             () => Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), new AutoencoderOptions { Device = Device.Cuda(0) }));
+        output.WriteLine(error.Message);
         Assert.Equal(Device.Cuda(0), error.Device);
         Assert.Contains("cuda:0", error.Message, StringComparison.Ordinal);
         Assert.False(string.IsNullOrWhiteSpace(error.Reason));

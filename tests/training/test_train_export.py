@@ -61,7 +61,7 @@ def test_run_folder_contents(twin_runs):
         assert (run / f).is_file(), f
     m = json.loads((run / "train_metrics.json").read_text())
     assert m["wall_seconds"] > 0 and m["epochs"] == 2 and m["threads"] == 1
-    ckpt = torch.load(run / "checkpoint.pt")
+    _, _, ckpt = train.load_checkpoint(run / "checkpoint.pt")
     assert ckpt["format"] == "aeonnx.checkpoint/1"
     assert ckpt["config"]["seed"] == 5 and ckpt["config"]["widths"] == [4, 8]
     assert "out" not in ckpt["config"]                 # no run path inside the bytes

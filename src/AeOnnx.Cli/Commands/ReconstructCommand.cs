@@ -46,9 +46,9 @@ internal sealed class ReconstructCommand : VerbCommand
         common.AddTo(this);
         comparisonCount.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() < 1)
+            if (r.GetValueOrDefault<int>() is < 1 or > 256)
             {
-                r.AddError("--comparison-count must be at least 1.");
+                r.AddError("--comparison-count must be between 1 and 256.");
             }
         });
     }

@@ -378,6 +378,12 @@ public sealed class ImageConverter
 
     private static Image<L8> ToGray(Image image)
     {
+        // Already model color: BT.601 of (v, v, v) is v, so a copy is the exact conversion.
+        if (image is Image<L8> gray && image.Frames.Count == 1)
+        {
+            return gray.Clone(DecoderConfiguration);
+        }
+
         if (Is16Bit(image))
         {
             using var wide = CloneFirstFrameAs<Rgba64>(image);
@@ -418,6 +424,11 @@ public sealed class ImageConverter
 
     private static Image<Rgb24> ToRgb(Image image)
     {
+        if (image is Image<Rgb24> rgb && image.Frames.Count == 1)
+        {
+            return rgb.Clone(DecoderConfiguration);
+        }
+
         if (Is16Bit(image))
         {
             using var wide = CloneFirstFrameAs<Rgba64>(image);
@@ -596,6 +607,11 @@ public sealed class ImageConverter
         catch (InvalidMemoryOperationException ex)
         {
             throw new ImageLoadException(name, ImageLoadError.TooLarge, ex.Message, ex);
+        }
+        catch (NotSupportedException ex)
+        {
+            // A known format in a variant the decoder does not implement (e.g. 12-bit JPEG).
+            throw new ImageLoadException(name, ImageLoadError.UnsupportedFormat, ex.Message, ex);
         }
         catch (Exception ex) when (ex is not ImageLoadException and not OutOfMemoryException)
         {

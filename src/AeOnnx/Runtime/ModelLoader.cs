@@ -31,6 +31,8 @@ internal static class ModelLoader
             throw new ModelLoadException(manifestPath, null, "a model folder with manifest.json (or encoder.onnx and decoder.onnx)", "missing");
         }
 
+        CheckInsideFolder(encoderPath, folder, "encoder.file");
+        CheckInsideFolder(decoderPath, folder, "decoder.file");
         var encoderBytes = ReadFile(encoderPath, manifest is null ? null : "encoder.file");
         var decoderBytes = ReadFile(decoderPath, manifest is null ? null : "decoder.file");
         var encoderHash = Sha256(encoderBytes);
@@ -76,6 +78,36 @@ internal static class ModelLoader
         }
 
         return full;
+    }
+
+    /// <summary>A plain name can still be a symbolic link; its final target must stay inside the folder too.</summary>
+    private static void CheckInsideFolder(string path, string folder, string field)
+    {
+        if (new FileInfo(path).LinkTarget is null)
+        {
+            return;
+        }
+
+        FileSystemInfo? target;
+        try
+        {
+            target = File.ResolveLinkTarget(path, returnFinalTarget: true);
+        }
+        catch (IOException ex)
+        {
+            throw new ModelLoadException(path, field, "a file inside the model folder", $"an unresolvable link ({ex.Message})", ex);
+        }
+
+        if (target is null)
+        {
+            return;
+        }
+
+        var root = Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar;
+        if (!target.FullName.StartsWith(root, StringComparison.Ordinal))
+        {
+            throw new ModelLoadException(path, field, "a file inside the model folder", $"a link to {target.FullName}");
+        }
     }
 
     private static byte[] ReadFile(string path, string? field)

@@ -94,8 +94,16 @@ internal sealed class SessionFactory
             {
                 sessionOptions.AppendExecutionProvider_CUDA(device.DeviceId);
             }
-            catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or BadImageFormatException)
+            catch (EntryPointNotFoundException ex)
             {
+                providerError = "the ONNX Runtime native library in use has no CUDA execution provider "
+                    + "(the CPU package Microsoft.ML.OnnxRuntime is linked; build with the GPU package, e.g. make build GPU=1): "
+                    + ex.Message;
+                return null;
+            }
+            catch (Exception ex) when (ex is OnnxRuntimeException or DllNotFoundException or BadImageFormatException)
+            {
+                // ORT's message names what is missing (libcudart, libcudnn, the driver).
                 providerError = ex.Message;
                 return null;
             }

@@ -9,6 +9,9 @@ public sealed class ModelLoaderTests
 {
     private const string Model = TestModels.FashionAe;
 
+    // The shipped model's latent size, read from its manifest so a retrained model keeps the tests valid.
+    private static readonly int D = (int)TestModels.ReadManifest(TestModels.Folder(Model))["latent"]!["dim"]!;
+
     [Fact]
     public void Loads_the_shipped_model_and_exposes_its_manifest()
     {
@@ -162,6 +165,18 @@ public sealed class ModelLoaderTests
     }
 
     [Fact]
+    public void Refuses_a_graph_that_links_outside_the_folder()
+    {
+        using var outside = TestModels.Copy(Model);
+        using var temp = TestModels.Copy(Model);
+        File.Delete(temp.File("encoder.onnx"));
+        File.CreateSymbolicLink(temp.File("encoder.onnx"), outside.File("encoder.onnx"));
+        var error = Load(temp);
+        Assert.Equal("encoder.file", error.Field);
+        Assert.Contains("expected a file inside the model folder, found a link to " + outside.File("encoder.onnx"), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Refuses_an_unknown_kind()
     {
         using var temp = TestModels.Copy(Model);
@@ -176,13 +191,59 @@ public sealed class ModelLoaderTests
         using var temp = TestModels.Copy(Model);
         TestModels.EditManifest(temp.Path, m =>
         {
-            m["latent"] = new JsonObject { ["dim"] = 8 };
+            m["latent"] = new JsonObject { ["dim"] = D + 1 };
         });
         var error = Load(temp);
         Assert.Equal(temp.File("encoder.onnx"), error.File);
         Assert.Equal("encoder.outputs[0]", error.Field);
-        Assert.Contains("expected latent size 8", error.Message, StringComparison.Ordinal);
-        Assert.Contains("found shape [N, 16]", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"expected latent size {D + 1}", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"found shape [N, {D}]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Refuses_a_decoder_whose_latent_size_differs_from_the_encoder()
+    {
+        using var temp = TestModels.Copy(Model);
+        File.WriteAllBytes(temp.File("decoder.onnx"), OnnxBuilder.Decoder(latentDim: D + 3, channels: 1, height: 28, width: 28));
+        TestModels.Rehash(temp.Path);
+        var error = Load(temp);
+        Assert.Equal(temp.File("decoder.onnx"), error.File);
+        Assert.Equal("decoder.input", error.Field);
+        Assert.Contains($"decoder.onnx: decoder.input: expected latent size {D} (the encoder's output)", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"found latent size {D + 3}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Refuses_a_fixed_batch_dimension()
+    {
+        using var temp = TestModels.Copy(Model);
+        File.WriteAllBytes(temp.File("decoder.onnx"), OnnxBuilder.Decoder(latentDim: D, channels: 1, height: 28, width: 28, batch: 1));
+        TestModels.Rehash(temp.Path);
+        var error = Load(temp);
+        Assert.Contains("decoder.input \"latent\" batch dimension: expected a dynamic batch dimension", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"found [1, {D}]", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Refuses_a_non_float_tensor()
+    {
+        using var temp = TestModels.Copy(Model);
+        File.WriteAllBytes(temp.File("decoder.onnx"), OnnxBuilder.Decoder(latentDim: D, channels: 1, height: 28, width: 28, inputElementType: 11));
+        TestModels.Rehash(temp.Path);
+        var error = Load(temp);
+        Assert.Contains("decoder.input \"latent\" element type: expected float32 tensor, found Double", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_synthetic_decoder_with_matching_shapes_loads_and_runs()
+    {
+        // Proves the builder writes valid graphs, so the refusals above are about the shapes.
+        using var temp = TestModels.Copy(Model);
+        File.WriteAllBytes(temp.File("decoder.onnx"), OnnxBuilder.Decoder(latentDim: D, channels: 1, height: 28, width: 28));
+        TestModels.Rehash(temp.Path);
+        using var model = Autoencoder.Load(temp.Path, TestModels.CpuOptions());
+        var output = model.Decode(new float[D]);
+        Assert.All(output, v => Assert.Equal(0.5f, v));
     }
 
     [Fact]

@@ -1,0 +1,109 @@
+using AeOnnx.Tests.Support;
+
+namespace AeOnnx.Tests;
+
+/// <summary>Hot swap while calls are in flight: old calls finish on the old model, new calls get the new one.</summary>
+public sealed class AutoencoderHostTests
+{
+    [Fact]
+    public async Task Swap_under_load_never_fails_a_call_and_disposes_the_old_model_after_its_last_lease()
+    {
+        using var retrained = TestModels.Copy(TestModels.FashionAe);
+        var original = TestModels.Folder(TestModels.FashionAe);
+        var image = AutoencoderTests.FixturePaths(TestModels.FashionAe)[0];
+        using var host = AutoencoderHost.Load(original, TestModels.CpuOptions());
+        var first = host.Current;
+        var expected = first.Encode(image);
+
+        var stop = 0;
+        var errors = new List<Exception>();
+        var folders = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var workers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        {
+            while (Volatile.Read(ref stop) == 0)
+            {
+                try
+                {
+                    using var lease = host.Acquire();
+                    var latent = lease.Model.Encode(image);
+                    Thread.Yield(); // keep the lease across a possible swap
+                    var again = lease.Model.Decode(latent);
+                    Assert.Equal(lease.Model.PixelCount, again.Length);
+                    Assert.Equal(expected, latent);
+                    folders.AddOrUpdate(lease.Model.Folder, 1, (_, n) => n + 1);
+                }
+                catch (Exception ex)
+                {
+                    lock (errors)
+                    {
+                        errors.Add(ex);
+                    }
+                }
+            }
+        })).ToArray();
+
+        var previous = new List<Autoencoder>();
+        for (var swap = 0; swap < 6; swap++)
+        {
+            await Task.Delay(40);
+            previous.Add(host.Current);
+            host.Swap(swap % 2 == 0 ? retrained.Path : original);
+        }
+
+        await Task.Delay(40);
+        Volatile.Write(ref stop, 1);
+        await Task.WhenAll(workers);
+
+        Assert.Empty(errors);
+        Assert.Equal(6, host.Generation);
+        Assert.True(folders.Count == 2, string.Join(", ", folders.Keys));
+
+        // Every swapped-out model is disposed once its leases are gone; the current one is alive.
+        Assert.All(previous, old => Assert.Throws<ObjectDisposedException>(() => old.Encode(image)));
+        Assert.Equal(expected, host.Current.Encode(image));
+    }
+
+    [Fact]
+    public void A_held_lease_keeps_the_old_model_alive_until_released()
+    {
+        using var host = AutoencoderHost.Load(TestModels.Folder(TestModels.FashionAe), TestModels.CpuOptions());
+        var image = AutoencoderTests.FixturePaths(TestModels.FashionAe)[0];
+        var lease = host.Acquire();
+        var old = lease.Model;
+        host.Swap(TestModels.Folder(TestModels.FashionAe));
+
+        Assert.NotSame(old, host.Current);
+        Assert.Equal(old.LatentDim, old.Encode(image).Length);
+        using (var fresh = host.Acquire())
+        {
+            Assert.Same(host.Current, fresh.Model);
+        }
+
+        lease.Dispose();
+        lease.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => old.Encode(image));
+        Assert.Equal(host.Current.LatentDim, host.Run(m => m.Encode(image)).Length);
+    }
+
+    [Fact]
+    public void A_failed_swap_keeps_the_current_model()
+    {
+        using var host = AutoencoderHost.Load(TestModels.Folder(TestModels.FashionAe), TestModels.CpuOptions());
+        var current = host.Current;
+        using var empty = new TempFolder();
+        Assert.Throws<ModelLoadException>(() => host.Swap(empty.Path));
+        Assert.Same(current, host.Current);
+        Assert.Equal(0, host.Generation);
+    }
+
+    [Fact]
+    public async Task Disposed_host_refuses_leases_and_releases_its_model()
+    {
+        var host = AutoencoderHost.Load(TestModels.Folder(TestModels.FashionAe), TestModels.CpuOptions());
+        var model = host.Current;
+        var latent = await host.RunAsync(m => Task.FromResult(m.SampleLatents(1, 1)[0]));
+        host.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => host.Acquire());
+        Assert.Throws<ObjectDisposedException>(() => model.Decode(latent));
+    }
+}

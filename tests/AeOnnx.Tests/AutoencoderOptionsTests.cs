@@ -1,0 +1,131 @@
+using AeOnnx.Imaging;
+using AeOnnx.Latents;
+using AeOnnx.Tests.Support;
+using Microsoft.ML.OnnxRuntime;
+
+namespace AeOnnx.Tests;
+
+public sealed class AutoencoderOptionsTests
+{
+    private static readonly string Image = Path.Combine(TestModels.Folder(TestModels.FashionAe), "fixtures", "000.png");
+
+    [Fact]
+    public void Defaults_are_the_documented_ones()
+    {
+        var options = new AutoencoderOptions();
+        Assert.Equal(Device.Auto, options.Device);
+        Assert.Equal(0, options.IntraOpThreads);
+        Assert.Equal(GraphOptimizationLevel.ORT_ENABLE_ALL, options.OptimizationLevel);
+        Assert.Null(options.OptimizedModelCacheDirectory);
+        Assert.Equal(64, options.BatchSize);
+        Assert.Same(ImageLimits.Default, options.ImageLimits);
+        Assert.Null(options.Log);
+    }
+
+    [Fact]
+    public void Optimized_model_cache_is_written_then_reused_with_equal_results()
+    {
+        using var cache = new TempFolder();
+        var options = TestModels.CpuOptions();
+        options.OptimizedModelCacheDirectory = cache.Path;
+
+        float[] first;
+        using (var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options))
+        {
+            first = model.Reconstruct(Image).Output;
+        }
+
+        var files = Directory.GetFiles(cache.Path).Select(Path.GetFileName).Order().ToArray();
+        Assert.Equal(2, files.Length);
+        Assert.All(files, f => Assert.Contains("ORT_ENABLE_ALL-cpu", f, StringComparison.Ordinal));
+        var written = files.Select(f => File.GetLastWriteTimeUtc(Path.Combine(cache.Path, f!))).ToArray();
+
+        using (var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options))
+        {
+            var second = model.Reconstruct(Image).Output;
+            for (var i = 0; i < first.Length; i++)
+            {
+                Assert.Equal(first[i], second[i], 6);
+            }
+        }
+
+        Assert.Equal(written, files.Select(f => File.GetLastWriteTimeUtc(Path.Combine(cache.Path, f!))).ToArray());
+    }
+
+    [Fact]
+    public void A_broken_cache_file_is_replaced_not_fatal()
+    {
+        using var cache = new TempFolder();
+        var options = TestModels.CpuOptions();
+        options.OptimizedModelCacheDirectory = cache.Path;
+        using (Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options))
+        {
+        }
+
+        foreach (var file in Directory.GetFiles(cache.Path))
+        {
+            File.WriteAllText(file, "garbage");
+        }
+
+        var log = new List<string>();
+        options.Log = log.Add;
+        using var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options);
+        Assert.Equal(model.LatentDim, model.Encode(Image).Length);
+        Assert.Contains(log, l => l.Contains("ignoring unusable cached graph", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Every_optimization_level_gives_the_same_numbers()
+    {
+        float[]? reference = null;
+        foreach (var level in new[] { GraphOptimizationLevel.ORT_DISABLE_ALL, GraphOptimizationLevel.ORT_ENABLE_BASIC, GraphOptimizationLevel.ORT_ENABLE_ALL })
+        {
+            var options = TestModels.CpuOptions();
+            options.OptimizationLevel = level;
+            using var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options);
+            var latent = model.Encode(Image);
+            reference ??= latent;
+            for (var i = 0; i < latent.Length; i++)
+            {
+                Assert.Equal(reference[i], latent[i], 4);
+            }
+        }
+    }
+
+    [Fact]
+    public void Image_limits_reach_the_converter()
+    {
+        var options = TestModels.CpuOptions();
+        options.ImageLimits = new ImageLimits { MaxPixels = 100 };
+        using var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options);
+        var error = Assert.Throws<ImageLoadException>(() => model.Encode(Image));
+        Assert.Equal(ImageLoadError.TooLarge, error.Error);
+        Assert.Contains("28x28 pixels exceeds the limit of 100 pixels", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bad_options_are_argument_errors()
+    {
+        var folder = TestModels.Folder(TestModels.FashionAe);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Autoencoder.Load(folder, new AutoencoderOptions { BatchSize = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Autoencoder.Load(folder, new AutoencoderOptions { IntraOpThreads = -1 }));
+        Assert.Throws<ArgumentException>(() => Autoencoder.Load(" "));
+    }
+
+    [Fact]
+    public void Manifest_classes_and_metrics_are_typed()
+    {
+        using var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), TestModels.CpuOptions());
+        Assert.Equal(10, model.Classes.Count);
+        Assert.All(model.Classes, c => Assert.Equal(model.LatentDim, c.Centroid!.Length));
+        Assert.Contains(model.Classes, c => c.Label == "Ankle boot");
+        Assert.NotNull(model.Manifest.Metrics!.Mse);
+        Assert.NotNull(model.Manifest.Metrics.PcaMse);
+        Assert.True(model.Manifest.Training.HasValue);
+
+        // Centroids are usable with the latent math: the nearest class centroid of a fixture image.
+        var latent = model.Encode(Image);
+        var nearest = LatentMath.Nearest(latent, model.Classes.Select(c => c.Centroid!).ToArray(), 1);
+        Assert.InRange(nearest[0].Index, 0, 9);
+    }
+}

@@ -1,0 +1,171 @@
+using AeOnnx.Imaging;
+using AeOnnx.Pipeline;
+using AeOnnx.Tests.Support;
+
+namespace AeOnnx.Tests.Pipeline;
+
+/// <summary>The streaming folder pipeline: same numbers as direct calls, in order, per-file errors, bounded and stoppable.</summary>
+[Collection(SharedModelsCollection.Name)]
+public sealed class FilePipelineTests(SharedModels models) : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    [Theory]
+    [MemberData(nameof(AutoencoderTests.ShippedModels), MemberType = typeof(AutoencoderTests))]
+    public async Task Results_equal_direct_calls_in_input_order(string name)
+    {
+        var model = models.Get(name);
+        var fixtures = AutoencoderTests.FixturePaths(name);
+        var paths = Enumerable.Range(0, 45).Select(i => fixtures[i % fixtures.Length]).ToList();
+        var direct = fixtures.ToDictionary(p => p, model.Encode);
+
+        var results = new List<PipelineResult>();
+        await foreach (var result in model.EncodeFilesAsync(paths, new PipelineOptions { DecodeWorkers = 3, BatchSize = 7 }))
+        {
+            results.Add(result);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 45), results.Select(r => r.Index));
+        Assert.Equal(paths, results.Select(r => r.Path));
+        foreach (var result in results)
+        {
+            Assert.True(result.Succeeded);
+            Assert.Null(result.Reconstruction);
+            Assert.Equal(model.IsVariational, result.LogVariance is not null);
+            AssertClose(direct[result.Path], result.Latent!);
+        }
+    }
+
+    [Fact]
+    public async Task Reconstruction_results_carry_output_and_error()
+    {
+        var model = models.Get(TestModels.FashionAe);
+        var paths = AutoencoderTests.FixturePaths(TestModels.FashionAe);
+        var results = await Collect(model.ReconstructFilesAsync(paths, new PipelineOptions { BatchSize = 3 }));
+        Assert.Equal(paths.Length, results.Count);
+        foreach (var result in results)
+        {
+            var direct = model.Reconstruct(result.Path);
+            AssertClose(direct.Output, result.Reconstruction!);
+            Assert.Equal(direct.Error.Mse, result.Error!.Value.Mse, 7);
+        }
+    }
+
+    [Fact]
+    public async Task Bad_files_give_per_file_errors_without_stopping()
+    {
+        var model = models.Get(TestModels.FashionAe);
+        var good = AutoencoderTests.FixturePaths(TestModels.FashionAe);
+        var corrupt = _temp.File("corrupt.png");
+        var bytes = File.ReadAllBytes(good[0]);
+        File.WriteAllBytes(corrupt, bytes[..(bytes.Length / 2)]);
+        var text = _temp.File("readme.png");
+        File.WriteAllText(text, "not an image");
+        var missing = _temp.File("missing.png");
+        string[] paths = [good[0], corrupt, good[1], missing, text, good[2]];
+
+        var results = await Collect(model.EncodeFilesAsync(paths, new PipelineOptions { BatchSize = 2, DecodeWorkers = 2 }));
+
+        Assert.Equal(Enumerable.Range(0, 6), results.Select(r => r.Index));
+        Assert.Equal(ImageLoadError.Corrupt, results[1].Failure!.Error);
+        Assert.Contains("corrupt.png", results[1].Failure!.Message, StringComparison.Ordinal);
+        Assert.Equal(ImageLoadError.NotFound, results[3].Failure!.Error);
+        Assert.Equal(ImageLoadError.UnsupportedFormat, results[4].Failure!.Error);
+        Assert.All(new[] { results[1], results[3], results[4] }, r => Assert.Null(r.Latent));
+        foreach (var i in new[] { 0, 2, 5 })
+        {
+            Assert.True(results[i].Succeeded);
+            AssertClose(model.Encode(paths[i]), results[i].Latent!);
+        }
+    }
+
+    [Fact]
+    public async Task Memory_is_bounded_and_an_early_stop_ends_the_pipeline()
+    {
+        var model = models.Get(TestModels.FashionAe);
+        var path = AutoencoderTests.FixturePaths(TestModels.FashionAe)[0];
+        var pulled = 0;
+        IEnumerable<string> Endless()
+        {
+            while (true)
+            {
+                Interlocked.Increment(ref pulled);
+                yield return path;
+            }
+        }
+
+        var options = new PipelineOptions { BatchSize = 4, DecodeWorkers = 2, MaxPendingImages = 8 };
+        var consumed = 0;
+        await foreach (var result in model.EncodeFilesAsync(Endless(), options))
+        {
+            Assert.Equal(consumed, result.Index);
+            consumed++;
+            if (consumed == 30)
+            {
+                await Task.Delay(200); // a slow consumer: the producer must wait, not run ahead
+                var ahead = Volatile.Read(ref pulled) - consumed;
+
+                // Pending queue + decoding + batch being built + 2 queued batches + results channel.
+                Assert.InRange(ahead, 0, 8 + 2 + 4 + (2 * 4) + (2 * 4) + 4);
+            }
+
+            if (consumed == 40)
+            {
+                break;
+            }
+        }
+
+        var afterStop = Volatile.Read(ref pulled);
+        await Task.Delay(100);
+        Assert.Equal(afterStop, Volatile.Read(ref pulled));
+    }
+
+    [Fact]
+    public async Task Cancellation_stops_the_enumeration()
+    {
+        var model = models.Get(TestModels.FashionAe);
+        var path = AutoencoderTests.FixturePaths(TestModels.FashionAe)[0];
+        using var cts = new CancellationTokenSource();
+        var seen = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in model.EncodeFilesAsync(Enumerable.Repeat(path, 100_000), null, cts.Token))
+            {
+                if (++seen == 5)
+                {
+                    await cts.CancelAsync();
+                }
+            }
+        });
+        Assert.InRange(seen, 5, 5 + 256);
+    }
+
+    [Fact]
+    public async Task Empty_input_gives_no_results()
+    {
+        var model = models.Get(TestModels.FashionAe);
+        Assert.Empty(await Collect(model.EncodeFilesAsync([])));
+    }
+
+    private static async Task<List<PipelineResult>> Collect(IAsyncEnumerable<PipelineResult> source)
+    {
+        var list = new List<PipelineResult>();
+        await foreach (var item in source)
+        {
+            list.Add(item);
+        }
+
+        return list;
+    }
+
+    private static void AssertClose(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5 * Math.Max(1, Math.Abs(expected[i])), $"[{i}] {expected[i]} vs {actual[i]}");
+        }
+    }
+}
