@@ -35,7 +35,7 @@ public sealed class OutputFaultTests(ITestOutputHelper output) : IDisposable
     }
 
     [TmpfsFact]
-    public async Task Full_disk_during_encode_is_fatal_and_leaves_no_final_output()
+    public async Task Full_disk_during_encode_is_fatal_leaves_no_final_output_and_resumes()
     {
         CliFixtures.WriteGoodImages(_temp["in"], 600);
         using var disk = Tmpfs.Mount(_temp["disk"], "24k");
@@ -46,10 +46,19 @@ public sealed class OutputFaultTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("No space left on device", run.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(npy), "no .npy under its final name");
         Assert.False(File.Exists(Path.Combine(disk.Path, "l.index.csv")), "no index under its final name");
+
+        // Space freed: --resume finishes the job with the same bytes as a run that never failed.
+        disk.Grow("4m");
+        var resumed = await CliRun.InProcessAsync(["encode", _temp["in"], "--output", npy, "--batch-size", "8", "--resume", .. CliFixtures.ModelArgs]);
+        Assert.Equal(0, resumed.ExitCode);
+        var reference = await CliRun.InProcessAsync(["encode", _temp["in"], "--output", _temp["ref/l.npy"], "--batch-size", "8", .. CliFixtures.ModelArgs]);
+        Assert.Equal(0, reference.ExitCode);
+        Assert.Equal(await File.ReadAllBytesAsync(_temp["ref/l.npy"]), await File.ReadAllBytesAsync(npy));
+        Assert.Equal(await File.ReadAllTextAsync(_temp["ref/l.index.csv"]), await File.ReadAllTextAsync(Path.Combine(disk.Path, "l.index.csv")));
     }
 
     [TmpfsFact]
-    public async Task Full_disk_during_reconstruct_is_fatal_and_every_png_written_is_whole()
+    public async Task Full_disk_during_reconstruct_is_fatal_every_png_written_is_whole_and_resumes()
     {
         CliFixtures.WriteGoodImages(_temp["in"], 200);
         using var disk = Tmpfs.Mount(_temp["disk"], "96k");
@@ -68,6 +77,18 @@ public sealed class OutputFaultTests(ITestOutputHelper output) : IDisposable
         });
         Assert.False(File.Exists(Path.Combine(folder, "index.csv")));
         Assert.Empty(Directory.GetFiles(folder, "*.tmp", new EnumerationOptions { AttributesToSkip = 0 }));
+
+        disk.Grow("4m");
+        var resumed = await CliRun.InProcessAsync(["reconstruct", _temp["in"], "--output", folder, "--batch-size", "8", "--resume", .. CliFixtures.ModelArgs]);
+        Assert.Equal(0, resumed.ExitCode);
+        var reference = await CliRun.InProcessAsync(["reconstruct", _temp["in"], "--output", _temp["ref"], "--batch-size", "8", .. CliFixtures.ModelArgs]);
+        Assert.Equal(0, reference.ExitCode);
+        foreach (var file in Directory.GetFiles(_temp["ref"]))
+        {
+            var want = await File.ReadAllBytesAsync(file);
+            var got = await File.ReadAllBytesAsync(Path.Combine(folder, Path.GetFileName(file)));
+            Assert.True(want.SequenceEqual(got), $"{Path.GetFileName(file)} differs after resuming");
+        }
     }
 
     /// <summary>A tiny tmpfs mounted for one test (root only).</summary>
@@ -85,6 +106,8 @@ public sealed class OutputFaultTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(0, Run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", path));
             return new Tmpfs(path);
         }
+
+        public void Grow(string size) => Assert.Equal(0, Run("mount", "-o", "remount,size=" + size, Path));
 
         public void Dispose() => Run("umount", "--lazy", Path); // lazy: a handle still open must not leave the mount behind
 
