@@ -130,7 +130,13 @@ public sealed class OutputFaultTests(ITestOutputHelper output) : IDisposable
             }
             finally
             {
-                Directory.Delete(probe);
+                try
+                {
+                    Directory.Delete(probe);
+                }
+                catch (IOException)
+                {
+                }
             }
         }
 

@@ -37,7 +37,7 @@ public sealed record PlantedImage(string Kind, string Path, ImageLoadError? Expe
 public static class BadImageCorpus
 {
     /// <summary>True when this process runs as root (chmod 000 does not stop root from reading).</summary>
-    public static bool IsRoot => Environment.UserName == "root" || geteuid() == 0;
+    public static bool IsRoot => !OperatingSystem.IsWindows() && (Environment.UserName == "root" || geteuid() == 0);
 
     /// <summary>The kinds <see cref="Plant"/> creates, for theories (the chmod 000 kind only when not root).</summary>
     public static IEnumerable<object[]> Kinds()
