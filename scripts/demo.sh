@@ -30,6 +30,9 @@ step reconstruct "$images" --output "$out/reconstructions" --comparison "$out/re
 step interpolate "$images/boot-00000.png" "$images/sneaker-00009.png" "$images/bag-00018.png" "$images/trouser-00002.png" \
   --steps 8 --output "$out/interpolation.png" --gif "$out/interpolation.gif"
 step sample --count 32 --seed 7 --output "$out/samples.png"
+if [ -f models/fashion-mnist-vae/manifest.json ]; then
+  step sample --model models/fashion-mnist-vae --count 32 --seed 7 --output "$out/samples-vae.png"
+fi
 step outliers "$images" --top 8 --output "$out/outliers.csv" --grid "$out/outliers.png"
 step arithmetic "$images/shirt-00004.png" "$images/shirt-00007.png" "$images/tshirt-00019.png" \
   --from Shirt --to Coat --strength 2 --steps 5 --output "$out/shirt-to-coat.png"
@@ -42,7 +45,7 @@ Demo outputs in $out:
   reconstructions/ (PNGs + index.csv)            reconstruct: one PNG per image, MSE/PSNR per image
   reconstructions.png                            originals above their reconstructions
   interpolation.png, interpolation.gif           interpolate: boot -> sneaker -> bag -> trouser (grid, looping GIF)
-  samples.png                                    sample: 32 new images, seed 7
+  samples.png                                    sample: 32 new images, seed 7 (samples-vae.png: from the VAE's prior)
   outliers.csv, outliers.png                     outliers: ranked by reconstruction error, top 8
   shirt-to-coat.png                              arithmetic: shirts moved along the Shirt -> Coat direction
   decoded/                                       decode: latents.npy back to PNGs
