@@ -26,5 +26,10 @@ internal sealed class CliConsole
     /// </summary>
     public int? StopAfterInputs { get; init; }
 
-    public static CliConsole System() => new(global::System.Console.Out, global::System.Console.Error, !global::System.Console.IsErrorRedirected);
+    /// <summary>The process console. <c>AEONNX_TEST_STOP_AFTER=K</c> sets the interruption test hook for process-level tests.</summary>
+    public static CliConsole System() =>
+        new(global::System.Console.Out, global::System.Console.Error, !global::System.Console.IsErrorRedirected)
+        {
+            StopAfterInputs = int.TryParse(Environment.GetEnvironmentVariable("AEONNX_TEST_STOP_AFTER"), out int k) && k > 0 ? k : null,
+        };
 }

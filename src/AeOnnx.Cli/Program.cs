@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using System.CommandLine.Invocation;
 using AeOnnx.Cli.Commands;
 
@@ -10,7 +11,20 @@ public static class Program
     // '@list.txt' names an input list (handled by the commands), not a System.CommandLine response file.
     private static readonly ParserConfiguration ParserSettings = new() { ResponseFileTokenReplacer = null };
 
-    public static Task<int> Main(string[] args) => RunAsync(args, CliConsole.System(), CancellationToken.None);
+    public static async Task<int> Main(string[] args)
+    {
+        // Ctrl+C / SIGTERM cancel the job: it commits what is done, keeps its journal for --resume and exits 130.
+        using var interrupt = new CancellationTokenSource();
+        void Cancel(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            interrupt.Cancel();
+        }
+
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+        return await RunAsync(args, CliConsole.System(), interrupt.Token);
+    }
 
     internal static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken)
     {
@@ -27,7 +41,13 @@ public static class Program
             return ExitCodes.Usage;
         }
 
-        var invocation = new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false };
+        var invocation = new InvocationConfiguration
+        {
+            Output = console.Out,
+            Error = console.Error,
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null, // Main handles the signals
+        };
         return await parse.InvokeAsync(invocation, cancellationToken);
     }
 

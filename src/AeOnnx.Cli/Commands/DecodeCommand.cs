@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text;
 using AeOnnx.Cli.Imaging;
 using AeOnnx.Cli.Output;
 using SixLabors.ImageSharp;
@@ -27,7 +28,7 @@ internal sealed class DecodeCommand : VerbCommand
 
     private readonly Option<string> output = new("--output", "-o")
     {
-        Description = "Folder for the PNG images (000000.png, ... by row) and index.csv (row, file, status, source row)",
+        Description = "Folder for the PNG images (000000.png, ... by row) and index.csv (row, file, source: the .npy row or the CSV line's name)",
         HelpName = "DIR",
         Required = true,
     };
@@ -71,7 +72,7 @@ internal sealed class DecodeCommand : VerbCommand
         int digits = Math.Max(6, count.ToString(CultureInfo.InvariantCulture).Length);
         int batchSize = parse.GetValue(common.BatchSize);
         var progress = new ProgressReporter(Console, "decode", count, quiet);
-        var entries = new List<IndexEntry>();
+        var index = new StringBuilder("row,file,source\n");
         var batch = new List<(string Name, float[] Vector)>(batchSize);
         long row = 0;
         bool more = true;
@@ -98,14 +99,14 @@ internal sealed class DecodeCommand : VerbCommand
                     ImageFiles.SavePng(image, Path.Combine(folder, file));
                 }
 
-                entries.Add(new IndexEntry(row, file, IndexEntry.Ok, batch[i].Name));
+                index.Append(CultureInfo.InvariantCulture, $"{row},{file},{IndexCsv.Quote(batch[i].Name)}\n");
                 row++;
                 progress.Advance(ok: true);
             }
         }
 
         progress.Finish();
-        IndexCsv.Write(Path.Combine(folder, "index.csv"), entries, withErrors: false);
+        AtomicFile.WriteAllText(Path.Combine(folder, "index.csv"), index.ToString());
         if (!quiet)
         {
             Console.Out.WriteLine($"decoded {row} latents -> {parse.GetValue(output)} ({model.Width}x{model.Height} PNG each; index.csv maps rows to files)");

@@ -42,6 +42,13 @@ internal sealed class EncodeCommand : VerbCommand
           aeonnx encode big/ --shard 1/4 --output part1.npy      (then: aeonnx merge part*.npy --output all.npy)
         """;
 
+    private static string IndexDisplayPath(string npy)
+    {
+        string? folder = Path.GetDirectoryName(npy);
+        string name = Path.GetFileNameWithoutExtension(npy) + ".index.csv";
+        return string.IsNullOrEmpty(folder) ? name : Path.Combine(folder, name);
+    }
+
     protected override async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         IReadOnlyList<InputItem> items = inputs.Resolve(parse);
@@ -55,14 +62,16 @@ internal sealed class EncodeCommand : VerbCommand
             AtomicFile.CheckWritable(csvPath);
         }
 
+        AtomicFile.DeleteStaleTemporaries(Path.GetDirectoryName(Path.GetFullPath(paths.Npy))!, [Path.GetFileName(paths.Npy), Path.GetFileName(paths.Index)]);
         using Autoencoder model = common.LoadModel(parse, Console);
         int dim = model.LatentDim;
         string jobId = new JobFingerprint("encode", model).AddInputs(items).ToString();
         (int start, int length) = shard?.Range(items.Count) ?? (0, items.Count);
         List<InputItem> mine = items.Skip(start).Take(length).ToList();
 
-        using var run = new ResumableRun(Console, "encode", paths.Journal, jobId + (shard is null ? string.Empty : "/" + shard), parse.GetValue(job.Resume), quiet, mine.Count, withErrors: false);
+        // The part file is opened first so that it is disposed last: disposing the run commits what is pending.
         using var part = new FileStream(paths.Part, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        using var run = new ResumableRun(Console, "encode", paths.Journal, jobId + (shard is null ? string.Empty : "/" + shard), parse.GetValue(job.Resume), quiet, mine.Count, withErrors: false);
         long committedBytes = run.OkCount * dim * sizeof(float);
         if (part.Length < committedBytes)
         {
@@ -77,14 +86,15 @@ internal sealed class EncodeCommand : VerbCommand
         await foreach (PipelineResult result in model.EncodeFilesAsync(remaining.Select(i => i.FullPath), common.PipelineOptions(parse), cancellationToken))
         {
             InputItem item = remaining[result.Index];
-            if (result.Succeeded && result.Latent is { } latent)
+            string? nonFinite = result.Succeeded ? FailureReason.NonFinite("latent", result.Latent) : null;
+            if (result.Succeeded && nonFinite is null && result.Latent is { } latent)
             {
                 NpyFile.WriteValues(part, latent.AsSpan(0, dim));
                 run.Add(item, new IndexEntry(run.OkCount, item.DisplayPath, IndexEntry.Ok, string.Empty));
             }
             else
             {
-                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, FailureReason.Of(result.Failure!)));
+                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, nonFinite ?? FailureReason.Of(result.Failure!)));
             }
         }
 
@@ -108,11 +118,12 @@ internal sealed class EncodeCommand : VerbCommand
         }
 
         run.Complete();
+        run.BeforeCommit = null;
         part.Dispose();
         File.Delete(paths.Part);
         if (!quiet)
         {
-            Console.Out.WriteLine($"encoded {rows} of {mine.Count} images ({run.SkippedCount} skipped) -> {parse.GetValue(output)} [{rows}, {dim}], index {Path.GetRelativePath(Environment.CurrentDirectory, paths.Index)}");
+            Console.Out.WriteLine($"encoded {rows} of {mine.Count} images ({run.SkippedCount} skipped) -> {parse.GetValue(output)} [{rows}, {dim}], index {IndexDisplayPath(parse.GetValue(output)!)}");
         }
 
         return run.SkippedCount > 0 ? ExitCodes.SomeInputsSkipped : ExitCodes.Success;

@@ -19,4 +19,18 @@ internal static class FailureReason
 
         return message.ReplaceLineEndings(" ").Trim();
     }
+
+    /// <summary>The reason to skip an input whose model output is not finite (NaN weights, overflow), or null.</summary>
+    public static string? NonFinite(string what, params float[]?[] outputs)
+    {
+        foreach (float[]? values in outputs)
+        {
+            if (values is not null && values.Any(v => !float.IsFinite(v)))
+            {
+                return $"the model produced non-finite values (NaN or infinity) in the {what}; nothing was written for this image";
+            }
+        }
+
+        return null;
+    }
 }

@@ -167,7 +167,7 @@ internal sealed class InterpolateCommand : VerbCommand
                 // Forth and back, so the loop has no jump.
                 var loop = frames.Concat(Enumerable.Reverse(frames).Skip(1).Take(Math.Max(0, frames.Count - 2))).ToList();
                 int zoom = Math.Max(1, (int)Math.Ceiling(112.0 / Math.Max(model.Width, model.Height)));
-                ImageFiles.SaveAnimatedGif(loop, gifPath, zoom, Math.Max(1, parse.GetValue(frameMs) / 10));
+                ImageFiles.SaveAnimatedGif(loop, gifPath, zoom, Math.Max(1, parse.GetValue(frameMs) / 10), grayscale: model.Channels == 1);
             }
         }
         finally

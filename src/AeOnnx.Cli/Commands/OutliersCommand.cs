@@ -38,7 +38,7 @@ internal sealed class OutliersCommand : VerbCommand
 
     private readonly Option<string?> grid = new("--grid")
     {
-        Description = "PNG grid of the top K: original above reconstruction, captioned with the score",
+        Description = "PNG grid of the top K: original above reconstruction, captioned with the score (default: the report's name with .png)",
         HelpName = "FILE",
     };
 
@@ -54,31 +54,28 @@ internal sealed class OutliersCommand : VerbCommand
         rankBy.AcceptOnlyFromAmong("mse", "mahalanobis");
         top.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() < 1)
+            if (r.GetValueOrDefault<int>() is < 1 or > 256)
             {
-                r.AddError("--top must be at least 1.");
+                r.AddError("--top must be between 1 and 256.");
             }
         });
     }
 
     public override string Examples => """
           aeonnx outliers samples/images --top 8 --output outliers.csv --grid outliers.png
-          aeonnx outliers photos/ --by mahalanobis --top 20 --output odd.csv
+          aeonnx outliers photos/ --by mahalanobis --top 20 --output odd.csv      (grid: odd.png)
         """;
 
     protected override async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         IReadOnlyList<InputItem> items = inputs.Resolve(parse);
         string reportPath = parse.GetValue(output)!;
-        string? gridPath = parse.GetValue(grid);
+        string gridPath = parse.GetValue(grid) ?? Path.ChangeExtension(reportPath, ".png");
         bool byMahalanobis = parse.GetValue(rankBy) == "mahalanobis";
         int k = parse.GetValue(top);
         bool quiet = parse.GetValue(common.Quiet);
         AtomicFile.CheckWritable(reportPath);
-        if (gridPath is not null)
-        {
-            AtomicFile.CheckWritable(gridPath);
-        }
+        AtomicFile.CheckWritable(gridPath);
 
         using Autoencoder model = common.LoadModel(parse, Console);
         bool hasStatistics = model.LatentDistribution is not null;
@@ -127,7 +124,7 @@ internal sealed class OutliersCommand : VerbCommand
         }
 
         AtomicFile.WriteAllText(reportPath, report.ToString());
-        if (gridPath is not null && ranked.Count > 0)
+        if (ranked.Count > 0)
         {
             WriteGrid(model, ranked.Take(k).Select(r => (r.Item, byMahalanobis ? r.Mahalanobis!.Value : r.Mse)).ToList(), byMahalanobis, gridPath);
         }
@@ -135,7 +132,7 @@ internal sealed class OutliersCommand : VerbCommand
         if (!quiet)
         {
             Console.Out.WriteLine($"ranked {ranked.Count} images by {(byMahalanobis ? "latent Mahalanobis distance" : "reconstruction MSE")} ({skipped.Count} skipped) -> {reportPath}"
-                + (gridPath is null ? string.Empty : $", top {Math.Min(k, ranked.Count)} in {gridPath}"));
+                + $", top {Math.Min(k, ranked.Count)} in {gridPath}");
             foreach (var s in ranked.Take(Math.Min(k, 5)))
             {
                 string distance = s.Mahalanobis is { } d ? "  mahalanobis " + d.ToString("0.00", CultureInfo.InvariantCulture) : string.Empty;

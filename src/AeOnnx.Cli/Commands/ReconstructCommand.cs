@@ -46,9 +46,9 @@ internal sealed class ReconstructCommand : VerbCommand
         common.AddTo(this);
         comparisonCount.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() < 1)
+            if (r.GetValueOrDefault<int>() is < 1 or > 256)
             {
-                r.AddError("--comparison-count must be at least 1.");
+                r.AddError("--comparison-count must be between 1 and 256.");
             }
         });
     }
@@ -78,6 +78,7 @@ internal sealed class ReconstructCommand : VerbCommand
 
         using Autoencoder model = common.LoadModel(parse, Console);
         string[] names = OutputNames.Assign(items);
+        AtomicFile.DeleteStaleTemporaries(folder, names.Append("index.csv"));
         string jobId = new JobFingerprint("reconstruct", model).AddInputs(items).ToString();
         using var run = new ResumableRun(Console, "reconstruct", Path.Combine(folder, ".aeonnx-journal"), jobId, parse.GetValue(job.Resume), quiet, items.Count, withErrors: true);
 
@@ -85,7 +86,8 @@ internal sealed class ReconstructCommand : VerbCommand
         await foreach (PipelineResult result in model.ReconstructFilesAsync(remaining.Select(i => i.FullPath), common.PipelineOptions(parse), cancellationToken))
         {
             InputItem item = remaining[result.Index];
-            if (result.Succeeded && result.Reconstruction is { } reconstruction && result.Error is { } error)
+            string? nonFinite = result.Succeeded ? FailureReason.NonFinite("latent or reconstruction", result.Latent, result.Reconstruction) : null;
+            if (result.Succeeded && nonFinite is null && result.Reconstruction is { } reconstruction && result.Error is { } error)
             {
                 using (Image image = model.Images.ToImage(reconstruction))
                 {
@@ -96,7 +98,7 @@ internal sealed class ReconstructCommand : VerbCommand
             }
             else
             {
-                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, FailureReason.Of(result.Failure!)));
+                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, nonFinite ?? FailureReason.Of(result.Failure!)));
             }
         }
 

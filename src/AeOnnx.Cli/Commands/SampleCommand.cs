@@ -14,7 +14,7 @@ internal sealed class SampleCommand : VerbCommand
 
     private readonly Option<int> count = new("--count", "-n")
     {
-        Description = "How many images",
+        Description = "How many images (1 to 1024)",
         HelpName = "N",
         DefaultValueFactory = _ => 16,
     };
@@ -65,9 +65,9 @@ internal sealed class SampleCommand : VerbCommand
         common.AddTo(this);
         count.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int>() is < 1 or > 10000)
+            if (r.GetValueOrDefault<int>() is < 1 or > 1024)
             {
-                r.AddError("--count must be between 1 and 10000.");
+                r.AddError("--count must be between 1 and 1024 (one grid).");
             }
         });
         columns.Validators.Add(r =>

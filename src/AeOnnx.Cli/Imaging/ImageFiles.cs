@@ -4,12 +4,15 @@ using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
+using SixLabors.ImageSharp.Processing.Processors.Quantization;
 
 namespace AeOnnx.Cli.Imaging;
 
 /// <summary>Saves PNG and animated GIF files atomically (temporary name, then rename).</summary>
 internal static class ImageFiles
 {
+    private static readonly Color[] GrayPalette = Enumerable.Range(0, 256).Select(v => Color.FromRgb((byte)v, (byte)v, (byte)v)).ToArray();
+
     private static readonly PngEncoder Png = new() { CompressionLevel = PngCompressionLevel.DefaultCompression };
 
     public static void SavePng(Image image, string path) => AtomicFile.Write(path, stream => image.Save(stream, Png));
@@ -18,7 +21,8 @@ internal static class ImageFiles
     /// Writes a looping animated GIF of the frames (each enlarged by <paramref name="zoom"/>, nearest
     /// neighbour), showing each frame for <paramref name="frameDelayCs"/> hundredths of a second.
     /// </summary>
-    public static void SaveAnimatedGif(IReadOnlyList<Image<Rgb24>> frames, string path, int zoom, int frameDelayCs)
+    /// <param name="grayscale">Frames are gray (a 1-channel model): a fixed 256-gray palette keeps every value exact.</param>
+    public static void SaveAnimatedGif(IReadOnlyList<Image<Rgb24>> frames, string path, int zoom, int frameDelayCs, bool grayscale = false)
     {
         ArgumentOutOfRangeException.ThrowIfZero(frames.Count);
         int width = frames[0].Width * zoom;
@@ -35,7 +39,13 @@ internal static class ImageFiles
         }
 
         animation.Frames.RemoveFrame(0); // the blank frame the image was created with
-        var encoder = new GifEncoder { ColorTableMode = GifColorTableMode.Local };
+        // No dithering: decoded images are smooth gray ramps, and dither noise would be read as image content.
+        var options = new QuantizerOptions { Dither = null, MaxColors = 256 };
+        var encoder = new GifEncoder
+        {
+            ColorTableMode = grayscale ? GifColorTableMode.Global : GifColorTableMode.Local,
+            Quantizer = grayscale ? new PaletteQuantizer(GrayPalette, options) : new WuQuantizer(options),
+        };
         AtomicFile.Write(path, stream => animation.Save(stream, encoder));
     }
 }

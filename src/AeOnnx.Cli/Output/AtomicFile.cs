@@ -36,6 +36,28 @@ internal static class AtomicFile
             writer.Write(text);
         });
 
+    /// <summary>
+    /// Deletes temporary files that a killed run left for any of <paramref name="names"/> in
+    /// <paramref name="folder"/> (".NAME.xxxxxxxx.tmp"); called before a job rewrites those names.
+    /// </summary>
+    public static void DeleteStaleTemporaries(string folder, IEnumerable<string> names)
+    {
+        if (!Directory.Exists(folder))
+        {
+            return;
+        }
+
+        var wanted = new HashSet<string>(names, StringComparer.Ordinal);
+        foreach (string file in Directory.EnumerateFiles(folder, ".*.tmp"))
+        {
+            string name = Path.GetFileName(file);
+            if (name.Length > 14 && name[^13] == '.' && wanted.Contains(name[1..^13]))
+            {
+                TryDelete(file);
+            }
+        }
+    }
+
     /// <summary>Fails early, with a clear message, when an output cannot be created in its folder.</summary>
     public static void CheckWritable(string path)
     {

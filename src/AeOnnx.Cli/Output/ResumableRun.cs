@@ -127,9 +127,10 @@ internal sealed class ResumableRun : IDisposable
         {
             Commit();
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
         {
-            // Already failing; the inputs not journalled are simply done again by --resume.
+            // Already failing (the data file may be closed already); the inputs not journalled are
+            // simply done again by --resume, and the original error is the one reported.
         }
 
         journal.Dispose();

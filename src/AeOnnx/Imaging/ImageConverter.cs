@@ -498,6 +498,15 @@ public sealed class ImageConverter
 
         try
         {
+            // Opening a FIFO blocks until a writer appears; it (like a device or a /proc file) has
+            // no size, and neither has an empty file: nothing to decode, so refuse before opening.
+            var info = new FileInfo(path);
+            var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
+            if (target.Length == 0)
+            {
+                throw new ImageLoadException(path, ImageLoadError.Unreadable, "the file is empty (0 bytes) or not a regular file (a FIFO or device).");
+            }
+
             var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.SequentialScan);
             if (stream.Length > Limits.MaxFileBytes)
             {

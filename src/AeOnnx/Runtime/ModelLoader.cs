@@ -114,6 +114,15 @@ internal static class ModelLoader
     {
         try
         {
+            // A FIFO would block the read forever and a device (/dev/zero) never ends; like an
+            // empty file they report no size, so refuse them before reading.
+            var info = new FileInfo(path);
+            var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
+            if (target.Exists && target.Length == 0)
+            {
+                throw new ModelLoadException(path, field, "a non-empty file", "an empty file or not a regular file (a FIFO or device)");
+            }
+
             var bytes = File.ReadAllBytes(path);
             if (bytes.Length == 0)
             {

@@ -84,6 +84,10 @@ internal sealed class SessionFactory
             sessionOptions.IntraOpNumThreads = _options.IntraOpThreads;
         }
 
+        // The graph is loaded from bytes, so ORT would resolve external data against the working
+        // directory; pin it to the model folder (ORT refuses paths that escape it).
+        sessionOptions.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", Path.GetDirectoryName(Path.GetFullPath(path))!);
+
         if (device.Kind == DeviceKind.Cuda)
         {
             try

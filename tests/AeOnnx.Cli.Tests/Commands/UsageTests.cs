@@ -42,6 +42,11 @@ public sealed class UsageTests
     [InlineData("sample --output x.png --count 0")]
     [InlineData("sample --output x.png --seed many")]
     [InlineData("outliers a.png --output r.csv --by color")]
+    [InlineData("sample --output x.png --count 5000")]
+    [InlineData("outliers a.png --output r.csv --top 0")]
+    [InlineData("reconstruct a.png --output d --comparison c.png --comparison-count 0")]
+    [InlineData("decode --output d")]
+    [InlineData("arithmetic a.png --from Shirt --output g.png")]
     [InlineData("merge --output x.npy")]
     public async Task Usage_errors_exit_2_with_a_message(string commandLine)
     {

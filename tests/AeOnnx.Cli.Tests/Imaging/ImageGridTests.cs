@@ -86,7 +86,7 @@ public sealed class ImageGridTests : IDisposable
     {
         string path = temp["a.gif"];
         var frames = new List<Image<Rgb24>> { Solid(0), Solid(128), Solid(255) };
-        ImageFiles.SaveAnimatedGif(frames, path, zoom: 2, frameDelayCs: 12);
+        ImageFiles.SaveAnimatedGif(frames, path, zoom: 2, frameDelayCs: 12, grayscale: true);
         frames.ForEach(f => f.Dispose());
 
         using Image<Rgb24> gif = Image.Load<Rgb24>(path);

@@ -10,11 +10,12 @@ public sealed class ProgressReporterTests
         using var error = new StringWriter();
         var progress = new ProgressReporter(new CliConsole(TextWriter.Null, error, errorIsTerminal: true), "encode", 4, quiet: false);
         progress.Advance(ok: true);
-        progress.Advance(ok: false);
         Assert.Contains("\rencode", error.ToString().Replace("\r\u001b[K", "\r", StringComparison.Ordinal), StringComparison.Ordinal);
-        Assert.Contains("[############------------] 2/4 50%", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("[######------------------] 1/4 25%", error.ToString(), StringComparison.Ordinal);
         Assert.Contains("img/s ETA ", error.ToString(), StringComparison.Ordinal);
+        progress.Advance(ok: false);
         progress.Finish();
+        Assert.Contains("[############------------] 2/4 50%", error.ToString(), StringComparison.Ordinal);
         Assert.EndsWith("\n", error.ToString(), StringComparison.Ordinal);
     }
 

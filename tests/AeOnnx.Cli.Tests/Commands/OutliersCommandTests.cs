@@ -1,0 +1,58 @@
+using System.Globalization;
+using SixLabors.ImageSharp;
+
+namespace AeOnnx.Cli.Tests.Commands;
+
+public sealed class OutliersCommandTests : IClassFixture<ModelFixture>, IDisposable
+{
+    private readonly Autoencoder model;
+    private readonly TempFolder temp = new();
+
+    public OutliersCommandTests(ModelFixture fixture) => model = fixture.Model;
+
+    public void Dispose() => temp.Dispose();
+
+    [Theory]
+    [InlineData("mse")]
+    [InlineData("mahalanobis")]
+    public async Task Ranks_every_image_by_the_core_scores_and_lists_bad_files_last(string by)
+    {
+        string folder = temp["imgs"];
+        Directory.CreateDirectory(folder);
+        foreach (string file in Repo.SampleFiles.Take(12))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+
+        temp.Write("imgs/broken.png", "nope");
+        // The grid is named explicitly in one case and defaults to the report's name with .png in the other.
+        string gridPath = by == "mse" ? temp["top.png"] : temp["r.png"];
+        string[] gridOption = by == "mse" ? ["--grid", gridPath] : [];
+        CliRun run = await CliRun.InProcessAsync(["outliers", folder, "--top", "5", "--by", by, "--output", temp["r.csv"], .. gridOption, "--model", Repo.Model]);
+        Assert.True(run.ExitCode == ExitCodes.SomeInputsSkipped, run.ToString());
+
+        string[] lines = File.ReadAllLines(temp["r.csv"]);
+        Assert.Equal("rank,path,status,reason,mse,psnr,mahalanobis", lines[0]);
+        Assert.Equal(1 + 12 + 1, lines.Length);
+        Assert.StartsWith(",", lines[^1], StringComparison.Ordinal);
+        Assert.Contains("broken.png,skipped", lines[^1], StringComparison.Ordinal);
+
+        var rows = lines[1..^1].Select(l => l.Split(',')).ToList();
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => i.ToString(CultureInfo.InvariantCulture)), rows.Select(r => r[0]));
+        var expected = Directory.GetFiles(folder, "*-*.png")
+            .Select(f => (Path: f, Mse: model.Reconstruct(f).Error.Mse, Distance: model.OutlierScore(model.Encode(f))))
+            .OrderByDescending(e => by == "mse" ? e.Mse : e.Distance)
+            .ToList();
+        Assert.Equal(expected.Select(e => Path.GetFileName(e.Path)), rows.Select(r => Path.GetFileName(r[1])));
+        for (int i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(expected[i].Mse, double.Parse(rows[i][4], CultureInfo.InvariantCulture), 1e-6);
+            Assert.Equal(expected[i].Distance, double.Parse(rows[i][6], CultureInfo.InvariantCulture), 1e-3);
+        }
+
+        IImageInfo grid = Image.Identify(gridPath);
+        Assert.InRange(grid.Width, 5 * 84, (5 * 84) + 300);
+        Assert.InRange(grid.Height, 2 * 84, (2 * 84) + 80);
+        Assert.Contains(Path.GetFileName(expected[0].Path), run.Out, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,123 @@
+using AeOnnx.Cli.Output;
+
+namespace AeOnnx.Cli.Tests.Commands;
+
+/// <summary>The real process: <c>dotnet AeOnnx.Cli.dll</c>, with its exit codes, default model and streams.</summary>
+public sealed class ProcessTests : IDisposable
+{
+    private readonly TempFolder temp = new();
+
+    public void Dispose() => temp.Dispose();
+
+    [Fact]
+    public async Task Help_and_usage_errors_from_the_process()
+    {
+        CliRun help = await CliRun.ProcessAsync(null, "--help");
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("Usage:\n  aeonnx [command] [options]", help.Out, StringComparison.Ordinal);
+        Assert.Contains("Exit codes:", help.Out, StringComparison.Ordinal);
+
+        CliRun usage = await CliRun.ProcessAsync(null, "encode", "--output");
+        Assert.Equal(2, usage.ExitCode);
+        Assert.Contains("--help' for usage", usage.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Encode_finds_the_shipped_model_and_an_interrupted_process_resumes_byte_identical()
+    {
+        string npy = temp["p.npy"];
+        CliRun whole = await CliRun.ProcessAsync(null, "encode", Repo.Samples, "--output", temp["whole.npy"]);
+        Assert.True(whole.ExitCode == 0, whole.ToString());
+        Assert.Contains("encoded 30 of 30 images", whole.Out, StringComparison.Ordinal);
+        Assert.Contains("encode: 30/30 100%", whole.Error, StringComparison.Ordinal); // plain progress: stderr is not a terminal
+
+        var stop = new Dictionary<string, string> { ["AEONNX_TEST_STOP_AFTER"] = "13", ["AEONNX_MODEL"] = Repo.Model };
+        CliRun stopped = await CliRun.ProcessAsync(stop, "encode", Repo.Samples, "--output", npy, "--resume");
+        Assert.True(stopped.ExitCode == ExitCodes.Interrupted, stopped.ToString());
+        Assert.False(File.Exists(npy));
+
+        CliRun resumed = await CliRun.ProcessAsync(new Dictionary<string, string> { ["AEONNX_MODEL"] = Repo.Model }, "encode", Repo.Samples, "--output", npy, "--resume", "--quiet");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal(string.Empty, resumed.Out);
+        Assert.Equal(File.ReadAllBytes(temp["whole.npy"]), File.ReadAllBytes(npy));
+        Assert.Equal(File.ReadAllBytes(temp["whole.index.csv"]), File.ReadAllBytes(temp["p.index.csv"]));
+    }
+
+    [Fact]
+    public async Task Ctrl_c_stops_the_process_with_130_and_resume_finishes_byte_identical()
+    {
+        string folder = temp["many"];
+        Directory.CreateDirectory(folder);
+        for (int copy = 0; copy < 40; copy++)
+        {
+            foreach (string file in Repo.SampleFiles)
+            {
+                File.Copy(file, Path.Combine(folder, $"{copy:D2}-{Path.GetFileName(file)}"));
+            }
+        }
+
+        string npy = temp["c.npy"];
+        string journal = npy + ".aeonnx-journal";
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "AeOnnx.Cli.dll"), "encode", folder, "--output", npy, "--model", Repo.Model, "--batch-size", "8", "--threads", "1" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using (var process = System.Diagnostics.Process.Start(start)!)
+        {
+            Task<string> stderr = process.StandardError.ReadToEndAsync();
+            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(30) && (!File.Exists(journal) || File.ReadAllLines(journal).Length < 2))
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.False(process.HasExited, "the job ended before it could be interrupted");
+            Assert.Equal(0, Kill(process.Id, 2)); // SIGINT, as Ctrl+C sends
+            await process.WaitForExitAsync();
+            string error = await stderr;
+            await stdout;
+            Assert.True(process.ExitCode == ExitCodes.Interrupted, $"exit {process.ExitCode}: {error}");
+            Assert.Contains("--resume", error, StringComparison.Ordinal);
+        }
+
+        Assert.False(File.Exists(npy));
+        int done = File.ReadAllLines(journal).Length - 1;
+        Assert.InRange(done, 1, (40 * 30) - 1);
+        Assert.Equal(done * 16 * 4, new FileInfo(npy + ".aeonnx-part").Length);
+
+        CliRun resumed = await CliRun.InProcessAsync("encode", folder, "--output", npy, "--model", Repo.Model, "--resume");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains($"resuming after {done} of 1200", resumed.Error, StringComparison.Ordinal);
+        CliRun whole = await CliRun.InProcessAsync("encode", folder, "--output", temp["w.npy"], "--model", Repo.Model);
+        Assert.Equal(0, whole.ExitCode);
+        Assert.Equal(File.ReadAllBytes(temp["w.npy"]), File.ReadAllBytes(npy));
+        Assert.Equal(File.ReadAllBytes(temp["w.index.csv"]), File.ReadAllBytes(temp["c.index.csv"]));
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    [Fact]
+    public async Task A_bad_model_folder_from_the_environment_is_fatal()
+    {
+        string empty = temp["nomodel"];
+        Directory.CreateDirectory(empty);
+        CliRun run = await CliRun.ProcessAsync(new Dictionary<string, string> { ["AEONNX_MODEL"] = empty }, "info");
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("cannot use model", run.Error, StringComparison.Ordinal);
+
+        CliRun info = await CliRun.ProcessAsync(null, "info", "--model", Repo.Model, "--device", "cpu");
+        Assert.Equal(0, info.ExitCode);
+        Assert.Contains("latent        16 values", info.Out, StringComparison.Ordinal);
+        Assert.Contains("CPUExecutionProvider", info.Out, StringComparison.Ordinal);
+        Assert.Contains(File.ReadAllText(Path.Combine(Repo.Model, "manifest.json")).Split("\"sha256\": \"")[1][..64], info.Out, StringComparison.Ordinal);
+    }
+}

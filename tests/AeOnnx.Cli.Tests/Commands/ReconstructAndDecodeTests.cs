@@ -1,0 +1,111 @@
+using AeOnnx.Cli.Output;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace AeOnnx.Cli.Tests.Commands;
+
+public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDisposable
+{
+    private readonly Autoencoder model;
+    private readonly TempFolder temp = new();
+
+    public ReconstructAndDecodeTests(ModelFixture fixture) => model = fixture.Model;
+
+    public void Dispose() => temp.Dispose();
+
+    private static byte[] Pixels(Image image)
+    {
+        using Image<L8> gray = image.CloneAs<L8>();
+        var bytes = new byte[gray.Width * gray.Height];
+        gray.CopyPixelDataTo(bytes);
+        return bytes;
+    }
+
+    [Fact]
+    public async Task Reconstruct_writes_the_core_reconstructions_with_errors_and_a_comparison_grid()
+    {
+        string outDir = temp["recon"];
+        CliRun run = await CliRun.InProcessAsync("reconstruct", Repo.Samples, "--output", outDir, "--comparison", temp["cmp.png"], "--comparison-count", "12", "--model", Repo.Model);
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+
+        (bool withErrors, List<IndexEntry> index) = IndexCsv.Read(Path.Combine(outDir, "index.csv"));
+        Assert.True(withErrors);
+        string[] files = Repo.SampleFiles;
+        Assert.Equal(files.Length, index.Count);
+        for (int i = 0; i < files.Length; i++)
+        {
+            Reconstruction expected = model.Reconstruct(files[i]);
+            using Image<L8> written = Image.Load<L8>(Path.Combine(outDir, Path.GetFileName(files[i])));
+            using Image reference = model.Images.ToImage(expected.Output);
+            Assert.Equal(Pixels(reference), Pixels(written));
+            Assert.Equal(expected.Error.Mse, index[i].Mse!.Value, 1e-6);
+            Assert.Equal(expected.Error.Psnr, index[i].Psnr!.Value, 1e-3);
+        }
+
+        // 12 images: 8 columns, 2 row pairs of 84-pixel cells (28 × 3), plus labels, title and captions.
+        IImageInfo grid = Image.Identify(temp["cmp.png"]);
+        Assert.InRange(grid.Width, (8 * 84) + 80, (8 * 84) + 250);
+        Assert.InRange(grid.Height, 4 * 84, (4 * 84) + 120);
+    }
+
+    [Fact]
+    public async Task Reconstruct_resumes_to_the_same_files()
+    {
+        string[] files = Repo.SampleFiles[..12];
+        CliRun whole = await CliRun.InProcessAsync(["reconstruct", .. files, "--output", temp["a"], "--model", Repo.Model, "--batch-size", "5"]);
+        Assert.Equal(ExitCodes.Success, whole.ExitCode);
+        CliRun stopped = await CliRun.InProcessAsync(7, ["reconstruct", .. files, "--output", temp["b"], "--model", Repo.Model, "--batch-size", "5", "--resume"]);
+        Assert.Equal(ExitCodes.Interrupted, stopped.ExitCode);
+        Assert.False(File.Exists(temp["b/index.csv"]));
+        CliRun resumed = await CliRun.InProcessAsync(["reconstruct", .. files, "--output", temp["b"], "--model", Repo.Model, "--batch-size", "5", "--resume"]);
+        Assert.True(resumed.ExitCode == ExitCodes.Success, resumed.ToString());
+
+        string[] names = Directory.GetFiles(temp["a"]).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+        Assert.Equal(names, Directory.GetFiles(temp["b"]).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(13, names.Length);
+        foreach (string name in names)
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(temp["a"], name)), File.ReadAllBytes(Path.Combine(temp["b"], name)));
+        }
+    }
+
+    [Fact]
+    public async Task Decode_of_encoded_latents_gives_the_reconstructions_from_npy_csv_and_the_command_line()
+    {
+        string[] files = Repo.SampleFiles[..5];
+        CliRun encode = await CliRun.InProcessAsync(["encode", .. files, "--output", temp["z.npy"], "--csv", temp["z.csv"], "--model", Repo.Model]);
+        Assert.Equal(ExitCodes.Success, encode.ExitCode);
+
+        CliRun fromNpy = await CliRun.InProcessAsync("decode", temp["z.npy"], "--output", temp["npy"], "--model", Repo.Model, "--batch-size", "2");
+        Assert.True(fromNpy.ExitCode == ExitCodes.Success, fromNpy.ToString());
+        CliRun fromCsv = await CliRun.InProcessAsync("decode", temp["z.csv"], "--output", temp["csv"], "--model", Repo.Model);
+        Assert.True(fromCsv.ExitCode == ExitCodes.Success, fromCsv.ToString());
+
+        string[] csvIndex = File.ReadAllLines(Path.Combine(temp["csv"], "index.csv"));
+        Assert.Equal("row,file,source", csvIndex[0]);
+        Assert.Equal($"2,000002.png,{files[2].Replace('\\', '/')}", csvIndex[3]);
+        Assert.Equal("4,000004.png,z.npy row 4", File.ReadAllLines(Path.Combine(temp["npy"], "index.csv"))[5]);
+
+        float[,] z = NpyFile.ReadAll(temp["z.npy"]);
+        for (int i = 0; i < files.Length; i++)
+        {
+            string name = $"{i:D6}.png";
+            float[] latent = Enumerable.Range(0, model.LatentDim).Select(c => z[i, c]).ToArray();
+            using Image expected = model.DecodeImage(latent);
+            using Image<L8> decoded = Image.Load<L8>(Path.Combine(temp["npy"], name));
+            Assert.Equal(Pixels(expected), Pixels(decoded));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(temp["npy"], name)), File.ReadAllBytes(Path.Combine(temp["csv"], name)));
+        }
+
+        string vector = string.Join(',', Enumerable.Range(0, model.LatentDim).Select(c => z[3, c].ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        CliRun one = await CliRun.InProcessAsync("decode", "--latent", vector, "--output", temp["one"], "--model", Repo.Model);
+        Assert.True(one.ExitCode == ExitCodes.Success, one.ToString());
+        Assert.Equal(File.ReadAllBytes(Path.Combine(temp["npy"], "000003.png")), File.ReadAllBytes(Path.Combine(temp["one"], "000000.png")));
+
+        CliRun wrong = await CliRun.InProcessAsync("decode", "--latent", "0.5,1,2", "--output", temp["wrong"], "--model", Repo.Model);
+        Assert.True(wrong.ExitCode == ExitCodes.Fatal, wrong.ToString());
+        Assert.Contains("latent size is 16", wrong.Error, StringComparison.Ordinal);
+        CliRun both = await CliRun.InProcessAsync("decode", temp["z.npy"], "--latent", vector, "--output", temp["both"], "--model", Repo.Model);
+        Assert.Equal(ExitCodes.Usage, both.ExitCode);
+    }
+}
