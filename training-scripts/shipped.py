@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = ROOT / "models"
 RUNS_DIR = ROOT / "runs" / "shipped"
 # relative to the repository root; generated on demand (bump the suffix when synthetic.py changes)
-TINY_RGB_DATA = "runs/data/shapes-rgb-32-v2"
+TINY_RGB_DATA = "runs/data/shapes-rgb-32-v3"
+TINY_RGB_COUNT = 1200
 
 RECIPES: Dict[str, dict] = {
     "fashion-mnist-ae": dict(
@@ -42,8 +43,8 @@ RECIPES: Dict[str, dict] = {
         dataset="fashion-mnist", model="vae", latent_dim=16, widths=(24, 48), epochs=6,
         batch_size=128, lr=2e-3, lr_schedule="cosine", beta=1.0, seed=1, threads=1),
     "tiny-rgb": dict(
-        dataset=TINY_RGB_DATA, model="ae", latent_dim=8, widths=(16, 32), epochs=30,
-        batch_size=32, lr=2e-3, lr_schedule="cosine", image_size=(32, 32), channels=3,
+        dataset=TINY_RGB_DATA, model="ae", latent_dim=8, widths=(16, 32), epochs=60,
+        batch_size=16, lr=2e-3, lr_schedule="cosine", image_size=(32, 32), channels=3,
         val_fraction=0.1, seed=1, threads=1),
 }
 
@@ -60,7 +61,7 @@ def ensure_data(cfg: train_mod.TrainConfig) -> None:
     if cfg.dataset == TINY_RGB_DATA and not target.is_dir():
         tmp = target.with_name(target.name + ".partial")
         shutil.rmtree(tmp, ignore_errors=True)
-        synthetic.write_shapes_folder(tmp, count=600, size=32, seed=0)
+        synthetic.write_shapes_folder(tmp, count=TINY_RGB_COUNT, size=32, seed=0)
         tmp.rename(target)
 
 
