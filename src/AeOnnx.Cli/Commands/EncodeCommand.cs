@@ -82,17 +82,18 @@ internal sealed class EncodeCommand : VerbCommand
         run.BeforeCommit = () => part.Flush(flushToDisk: true);
 
         List<InputItem> remaining = mine.Skip(run.Resumed).ToList();
-        await foreach (PipelineResult result in model.EncodeFilesAsync(remaining.Select(i => i.FullPath), common.PipelineOptions(parse), cancellationToken))
+        PipelineOptions pipelineOptions = common.PipelineOptions(parse);
+        await foreach (ScreenedResult outcome in ScreenedPipeline.RunAsync(remaining, (paths, ct) => model.EncodeFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
-            InputItem item = remaining[result.Index];
-            if (result.Succeeded && result.Latent is { } latent)
+            InputItem item = outcome.Item;
+            if (outcome.Succeeded && outcome.Result!.Latent is { } latent)
             {
                 NpyFile.WriteValues(part, latent.AsSpan(0, dim));
                 run.Add(item, new IndexEntry(run.OkCount, item.DisplayPath, IndexEntry.Ok, string.Empty));
             }
             else
             {
-                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, FailureReason.Of(result.Failure!)));
+                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, FailureReason.Of(outcome)));
             }
         }
 

@@ -82,10 +82,11 @@ internal sealed class ReconstructCommand : VerbCommand
         using var run = new ResumableRun(Console, "reconstruct", Path.Combine(folder, ".aeonnx-journal"), jobId, parse.GetValue(job.Resume), quiet, items.Count, withErrors: true);
 
         List<InputItem> remaining = items.Skip(run.Resumed).ToList();
-        await foreach (PipelineResult result in model.ReconstructFilesAsync(remaining.Select(i => i.FullPath), common.PipelineOptions(parse), cancellationToken))
+        PipelineOptions pipelineOptions = common.PipelineOptions(parse);
+        await foreach (ScreenedResult outcome in ScreenedPipeline.RunAsync(remaining, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
-            InputItem item = remaining[result.Index];
-            if (result.Succeeded && result.Reconstruction is { } reconstruction && result.Error is { } error)
+            InputItem item = outcome.Item;
+            if (outcome.Succeeded && outcome.Result!.Reconstruction is { } reconstruction && outcome.Result.Error is { } error)
             {
                 using (Image image = model.Images.ToImage(reconstruction))
                 {
@@ -96,7 +97,7 @@ internal sealed class ReconstructCommand : VerbCommand
             }
             else
             {
-                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, FailureReason.Of(result.Failure!)));
+                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, FailureReason.Of(outcome)));
             }
         }
 
