@@ -375,7 +375,9 @@ public sealed class Autoencoder : IDisposable
     /// <summary>
     /// Encodes many image files with bounded memory: parallel decode workers feed a batcher that
     /// feeds inference, all overlapping; results come back in input order, one per path, with a
-    /// per-file <see cref="PipelineResult.Failure"/> instead of stopping on a bad file.
+    /// per-file <see cref="PipelineResult.Failure"/> instead of stopping on a bad file. Only
+    /// failures outside any one file (enumerating <paramref name="paths"/> throws, the model is
+    /// disposed, cancellation) end the stream, by throwing from the enumeration.
     /// </summary>
     /// <param name="paths">Image files; enumerated lazily.</param>
     /// <param name="options">Workers, batch size, queue bound; defaults when null.</param>

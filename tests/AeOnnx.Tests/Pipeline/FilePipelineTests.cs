@@ -143,6 +143,25 @@ public sealed class FilePipelineTests(SharedModels models) : IDisposable
     }
 
     [Fact]
+    public async Task A_model_disposed_mid_stream_ends_the_stream_with_object_disposed()
+    {
+        var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), TestModels.CpuOptions());
+        var path = AutoencoderTests.FixturePaths(TestModels.FashionAe)[0];
+        var seen = 0;
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () =>
+        {
+            await foreach (var _ in model.EncodeFilesAsync(Enumerable.Repeat(path, 10_000), new PipelineOptions { BatchSize = 4 }))
+            {
+                if (++seen == 3)
+                {
+                    model.Dispose();
+                }
+            }
+        });
+        Assert.InRange(seen, 3, 3 + 64);
+    }
+
+    [Fact]
     public async Task Empty_input_gives_no_results()
     {
         var model = models.Get(TestModels.FashionAe);
