@@ -15,10 +15,25 @@ public static class Program
     {
         // Ctrl+C / SIGTERM cancel the job: it commits what is done, keeps its journal for --resume and exits 130.
         using var interrupt = new CancellationTokenSource();
+        int signals = 0;
         void Cancel(PosixSignalContext context)
         {
+            if (Interlocked.Increment(ref signals) > 1)
+            {
+                return; // a second signal: the default action ends the process at once
+            }
+
             context.Cancel = true;
             interrupt.Cancel();
+
+            // A job stuck in a system call cannot see the token; whatever it journalled is safe, so end it after a grace period.
+            _ = Task.Delay(TimeSpan.FromSeconds(10)).ContinueWith(
+                _ =>
+                {
+                    Console.Error.WriteLine("aeonnx: still busy 10 s after the interruption; exiting (run again with --resume).");
+                    Environment.Exit(ExitCodes.Interrupted);
+                },
+                TaskScheduler.Default);
         }
 
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);

@@ -21,15 +21,26 @@ internal static class BadFiles
 
         File.WriteAllBytes(Path.Combine(folder, "zz-corrupt.png"), corrupt);
         File.WriteAllBytes(Path.Combine(folder, "zz-huge.png"), HugePngHeader(20000, 20000));
-        return new Dictionary<string, string>
+        var planted = new Dictionary<string, string>
         {
             ["zz-text.png"] = "unsupported",
-            ["zz-empty.jpg"] = string.Empty,
+            ["zz-empty.jpg"] = "empty",
             ["zz-truncated.png"] = string.Empty,
             ["zz-corrupt.png"] = string.Empty,
             ["zz-huge.png"] = "too large",
         };
+
+        // A named pipe would block the reader forever if it were opened: it must be skipped, not waited on.
+        if (!OperatingSystem.IsWindows() && MakeFifo(Path.Combine(folder, "zz-pipe.png"), Convert.ToUInt32("644", 8)) == 0)
+        {
+            planted["zz-pipe.png"] = "not a regular file";
+        }
+
+        return planted;
     }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
+    private static extern int MakeFifo([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, uint mode);
 
     /// <summary>A PNG whose (valid) header claims width × height pixels, followed by no real image data.</summary>
     public static byte[] HugePngHeader(int width, int height)

@@ -43,10 +43,12 @@ def vae_model(shapes_dir, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def ae_model(twin_runs, tmp_path_factory):
+    """The first twin's checkpoint exported twice (m1, m2), the second twin's once (m3)."""
     base = tmp_path_factory.mktemp("ae")
     export.export_model(twin_runs[0] / "checkpoint.pt", base / "m1", "tiny-ae", progress=False)
-    export.export_model(twin_runs[1] / "checkpoint.pt", base / "m2", "tiny-ae", progress=False)
-    return base / "m1", base / "m2"
+    export.export_model(twin_runs[0] / "checkpoint.pt", base / "m2", "tiny-ae", progress=False)
+    export.export_model(twin_runs[1] / "checkpoint.pt", base / "m3", "tiny-ae", progress=False)
+    return base / "m1", base / "m2", base / "m3"
 
 
 def test_training_twice_gives_identical_checkpoint_bytes(twin_runs):
@@ -72,10 +74,23 @@ def test_run_folder_contents(twin_runs):
 
 
 def test_reexport_gives_identical_files(ae_model):
-    m1, m2 = ae_model
+    m1, m2, _ = ae_model
     for f in ("encoder.onnx", "decoder.onnx", "manifest.json", "fixtures/fixtures.json",
               "fixtures/000.png", "samples.png", "reconstructions.png"):
         assert (m1 / f).read_bytes() == (m2 / f).read_bytes(), f
+
+
+def test_training_twice_gives_identical_onnx_hashes(ae_model):
+    m1, _, m3 = ae_model
+    man1 = json.loads((m1 / "manifest.json").read_text())
+    man3 = json.loads((m3 / "manifest.json").read_text())
+    for role in ("encoder", "decoder"):
+        assert man1[role]["sha256"] == man3[role]["sha256"] == sha(m3 / f"{role}.onnx")
+    assert (m1 / "fixtures/fixtures.json").read_bytes() == (m3 / "fixtures/fixtures.json").read_bytes()
+    # only the measured wall time may differ between the two runs' manifests
+    man1["training"].pop("wall_seconds")
+    man3["training"].pop("wall_seconds")
+    assert man1 == man3
 
 
 def test_graphs_have_no_doc_strings_or_paths(ae_model, vae_model):

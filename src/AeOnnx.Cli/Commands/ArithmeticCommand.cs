@@ -4,6 +4,7 @@ using AeOnnx.Cli.Imaging;
 using AeOnnx.Cli.Inputs;
 using AeOnnx.Cli.Output;
 using AeOnnx.Latents;
+using AeOnnx.Pipeline;
 using SixLabors.ImageSharp;
 
 namespace AeOnnx.Cli.Commands;
@@ -227,17 +228,18 @@ internal sealed class ArithmeticCommand : VerbCommand
     {
         IReadOnlyList<InputItem> items = InputResolver.Resolve([folder], [], parse.GetValue(inputs.Pattern), Environment.CurrentDirectory);
         var latents = new List<float[]>();
-        await foreach (var result in model.EncodeFilesAsync(items.Select(i => i.FullPath), common.PipelineOptions(parse), cancellationToken))
+        PipelineOptions pipelineOptions = common.PipelineOptions(parse);
+        await foreach (ScreenedResult outcome in ScreenedPipeline.RunAsync(items, (paths, ct) => model.EncodeFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
-            if (result.Succeeded && result.Latent is { } latent)
+            if (outcome.Succeeded && outcome.Result!.Latent is { } latent)
             {
                 latents.Add(latent);
             }
             else
             {
-                string reason = FailureReason.Of(result.Failure!);
-                skipped.Add(new IndexEntry(null, items[result.Index].DisplayPath, IndexEntry.Skipped, reason));
-                Console.Error.WriteLine($"skipped {items[result.Index].DisplayPath}: {reason}");
+                string reason = FailureReason.Of(outcome);
+                skipped.Add(new IndexEntry(null, outcome.Item.DisplayPath, IndexEntry.Skipped, reason));
+                Console.Error.WriteLine($"skipped {outcome.Item.DisplayPath}: {reason}");
             }
         }
 

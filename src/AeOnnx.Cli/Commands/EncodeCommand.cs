@@ -83,18 +83,19 @@ internal sealed class EncodeCommand : VerbCommand
         run.BeforeCommit = () => part.Flush(flushToDisk: true);
 
         List<InputItem> remaining = mine.Skip(run.Resumed).ToList();
-        await foreach (PipelineResult result in model.EncodeFilesAsync(remaining.Select(i => i.FullPath), common.PipelineOptions(parse), cancellationToken))
+        PipelineOptions pipelineOptions = common.PipelineOptions(parse);
+        await foreach (ScreenedResult outcome in ScreenedPipeline.RunAsync(remaining, (paths, ct) => model.EncodeFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
-            InputItem item = remaining[result.Index];
-            string? nonFinite = result.Succeeded ? FailureReason.NonFinite("latent", result.Latent) : null;
-            if (result.Succeeded && nonFinite is null && result.Latent is { } latent)
+            InputItem item = outcome.Item;
+            string? nonFinite = outcome.Succeeded ? FailureReason.NonFinite("latent", outcome.Result!.Latent) : null;
+            if (outcome.Succeeded && nonFinite is null && outcome.Result!.Latent is { } latent)
             {
                 NpyFile.WriteValues(part, latent.AsSpan(0, dim));
                 run.Add(item, new IndexEntry(run.OkCount, item.DisplayPath, IndexEntry.Ok, string.Empty));
             }
             else
             {
-                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, nonFinite ?? FailureReason.Of(result.Failure!)));
+                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, nonFinite ?? FailureReason.Of(outcome)));
             }
         }
 

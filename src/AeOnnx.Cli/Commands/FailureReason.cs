@@ -5,6 +5,9 @@ namespace AeOnnx.Cli.Commands;
 /// <summary>The reason column of the index for an input that was skipped: "corrupt: ...", "not found: ...".</summary>
 internal static class FailureReason
 {
+    public static string Of(Inputs.ScreenedResult outcome) =>
+        outcome.ScreenReason ?? (outcome.Result?.Failure is { } failure ? Of(failure) : "no result");
+
     public static string Of(Exception failure)
     {
         string message = failure.Message;

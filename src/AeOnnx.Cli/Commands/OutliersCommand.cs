@@ -88,17 +88,18 @@ internal sealed class OutliersCommand : VerbCommand
         var scored = new List<(InputItem Item, double Mse, double Psnr, double? Mahalanobis)>();
         var skipped = new List<(InputItem Item, string Reason)>();
         var progress = new ProgressReporter(Console, "outliers", items.Count, quiet);
-        await foreach (PipelineResult result in model.ReconstructFilesAsync(items.Select(i => i.FullPath), common.PipelineOptions(parse), cancellationToken))
+        PipelineOptions pipelineOptions = common.PipelineOptions(parse);
+        await foreach (ScreenedResult outcome in ScreenedPipeline.RunAsync(items, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
-            InputItem item = items[result.Index];
-            if (result.Succeeded && result.Error is { } error && result.Latent is { } latent)
+            InputItem item = outcome.Item;
+            if (outcome.Succeeded && outcome.Result!.Error is { } error && outcome.Result.Latent is { } latent)
             {
                 scored.Add((item, error.Mse, error.Psnr, hasStatistics ? model.OutlierScore(latent) : null));
                 progress.Advance(ok: true);
             }
             else
             {
-                string reason = FailureReason.Of(result.Failure!);
+                string reason = FailureReason.Of(outcome);
                 skipped.Add((item, reason));
                 progress.Warn($"skipped {item.DisplayPath}: {reason}");
                 progress.Advance(ok: false);

@@ -83,11 +83,12 @@ internal sealed class ReconstructCommand : VerbCommand
         using var run = new ResumableRun(Console, "reconstruct", Path.Combine(folder, ".aeonnx-journal"), jobId, parse.GetValue(job.Resume), quiet, items.Count, withErrors: true);
 
         List<InputItem> remaining = items.Skip(run.Resumed).ToList();
-        await foreach (PipelineResult result in model.ReconstructFilesAsync(remaining.Select(i => i.FullPath), common.PipelineOptions(parse), cancellationToken))
+        PipelineOptions pipelineOptions = common.PipelineOptions(parse);
+        await foreach (ScreenedResult outcome in ScreenedPipeline.RunAsync(remaining, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
-            InputItem item = remaining[result.Index];
-            string? nonFinite = result.Succeeded ? FailureReason.NonFinite("latent or reconstruction", result.Latent, result.Reconstruction) : null;
-            if (result.Succeeded && nonFinite is null && result.Reconstruction is { } reconstruction && result.Error is { } error)
+            InputItem item = outcome.Item;
+            string? nonFinite = outcome.Succeeded ? FailureReason.NonFinite("latent or reconstruction", outcome.Result!.Latent, outcome.Result.Reconstruction) : null;
+            if (outcome.Succeeded && nonFinite is null && outcome.Result!.Reconstruction is { } reconstruction && outcome.Result.Error is { } error)
             {
                 using (Image image = model.Images.ToImage(reconstruction))
                 {
@@ -98,7 +99,7 @@ internal sealed class ReconstructCommand : VerbCommand
             }
             else
             {
-                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, nonFinite ?? FailureReason.Of(result.Failure!)));
+                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, nonFinite ?? FailureReason.Of(outcome)));
             }
         }
 

@@ -12,7 +12,6 @@ internal sealed class JobJournal : IDisposable
 {
     private const string Magic = "aeonnx-journal/1 ";
     private readonly FileStream stream;
-    private bool deleted;
 
     private JobJournal(string path, FileStream stream, List<IndexEntry> completed)
     {
@@ -82,10 +81,7 @@ internal sealed class JobJournal : IDisposable
     {
         stream.Dispose();
         File.Delete(Path);
-        deleted = true;
     }
-
-    public bool IsDeleted => deleted;
 
     public void Dispose() => stream.Dispose();
 

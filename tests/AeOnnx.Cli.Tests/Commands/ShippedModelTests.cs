@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AeOnnx.Cli.Output;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace AeOnnx.Cli.Tests.Commands;
 
@@ -10,6 +11,19 @@ public sealed class ShippedModelTests : IDisposable
     private readonly TempFolder temp = new();
 
     public void Dispose() => temp.Dispose();
+
+    private static void AssertSamePixels(Autoencoder core, string input, string written, int width, int height)
+    {
+        using Image<Rgb24> actual = Image.Load<Rgb24>(written);
+        using Image expectedImage = core.Images.ToImage(core.Reconstruct(input).Output);
+        using Image<Rgb24> expected = expectedImage.CloneAs<Rgb24>();
+        Assert.Equal((width, height), (actual.Width, actual.Height));
+        var a = new Rgb24[width * height];
+        var e = new Rgb24[width * height];
+        actual.CopyPixelDataTo(a);
+        expected.CopyPixelDataTo(e);
+        Assert.Equal(e, a);
+    }
 
     public static TheoryData<string> Models()
     {
@@ -48,8 +62,13 @@ public sealed class ShippedModelTests : IDisposable
 
         CliRun reconstruct = await CliRun.InProcessAsync(["reconstruct", .. images, "--output", temp["r"], "--model", model]);
         Assert.True(reconstruct.ExitCode == 0, reconstruct.ToString());
-        IImageInfo png = Image.Identify(Path.Combine(temp["r"], Path.GetFileName(images[0])));
-        Assert.Equal((width, height), (png.Width, png.Height));
+        using (var core = Autoencoder.Load(model, new AutoencoderOptions { Device = Device.Cpu }))
+        {
+            AssertSamePixels(core, images[3], Path.Combine(temp["r"], Path.GetFileName(images[3])), width, height);
+            float[] expected = core.Encode(images[3]);
+            Assert.Equal(expected.Length, z.GetLength(1));
+            Assert.All(Enumerable.Range(0, dim), c => Assert.True(Math.Abs(expected[c] - z[3, c]) <= 1e-4f * Math.Max(1f, Math.Abs(expected[c]))));
+        }
 
         CliRun sample = await CliRun.InProcessAsync("sample", "--count", "4", "--output", temp["s.png"], "--model", model);
         Assert.True(sample.ExitCode == 0, sample.ToString());
