@@ -111,6 +111,10 @@ def main() -> None:
     best_raw = max(median(by[("model-only", b)]) for b in batches)
     best_lib = max(median(by[("library", b)]) for b in batches)
 
+    # AeOnnx.ML (batched) vs ML.NET's ApplyOnnxModel, in-process, same images and model.
+    ml_bench = ROOT / "bench" / "AeOnnx.ML.Bench" / "bin" / "Release" / "net10.0" / "AeOnnx.ML.Bench"
+    ml_text = run_rss([ml_bench, "--model", model, "--images", "2000" if args.quick else "5000", "--runs", str(max(3, reps * 2 + 1))])[2]
+
     # Per-image pre/post-processing and latent math (BenchmarkDotNet, short job).
     micro = json_lines(run_rss([BENCH, "micro"])[2])
 
@@ -161,6 +165,12 @@ def main() -> None:
         lines.append(f"| {b} | {raw:.0f} | {lib:.0f} | {lib / raw:.3f} |")
     lines += [
         f"| best | {best_raw:.0f} | {best_lib:.0f} | {best_lib / best_raw:.3f} |",
+        "",
+        "## ML.NET pipelines: AeOnnx.ML (batched) vs ApplyOnnxModel (one row per Run), in-process",
+        "",
+        "```",
+        ml_text.strip(),
+        "```",
         "",
         "## Per-operation costs (BenchmarkDotNet ShortRun, median)",
         "",

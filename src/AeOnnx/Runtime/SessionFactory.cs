@@ -84,6 +84,10 @@ internal sealed class SessionFactory
             sessionOptions.IntraOpNumThreads = _options.IntraOpThreads;
         }
 
+        // ORT's intra-op threads spin between runs by default; in the folder pipeline they would
+        // burn the cores the decode workers need, so spinning is opt-in.
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", _options.IntraOpSpinning ? "1" : "0");
+
         // The graph is loaded from bytes, so ORT would resolve external data against the working
         // directory; pin it to the model folder (ORT refuses paths that escape it).
         sessionOptions.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", Path.GetDirectoryName(Path.GetFullPath(path))!);
