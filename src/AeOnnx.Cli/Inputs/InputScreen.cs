@@ -15,6 +15,8 @@ internal static class InputScreen
             return null; // the decoder reports "not found" in its own words
         }
 
-        return info.Length == 0 ? "empty: 0 bytes (or not a regular file)" : null;
+        // Worded as the core's ImageLoadError.Unreadable for the same case, so the index reads alike
+        // whichever layer caught it.
+        return info.Length == 0 ? "unreadable: the file is empty (0 bytes) or not a regular file (a FIFO or device)." : null;
     }
 }
