@@ -11,7 +11,9 @@ namespace AeOnnx.Cli.Output;
 /// </summary>
 internal sealed class JobFingerprint
 {
-    private readonly StringBuilder text = new();
+    // Hashed as it goes: a job over 60k files would otherwise hold every input line in memory
+    // three times (builder, string, UTF-8 bytes) just to hash it once.
+    private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
     public JobFingerprint(string verb, Autoencoder model)
     {
@@ -23,7 +25,7 @@ internal sealed class JobFingerprint
 
     public JobFingerprint Add(string key, string value)
     {
-        text.Append(key).Append('=').Append(value).Append('\n');
+        hash.AppendData(Encoding.UTF8.GetBytes(string.Concat(key, "=", value, "\n")));
         return this;
     }
 
@@ -41,5 +43,5 @@ internal sealed class JobFingerprint
         return this;
     }
 
-    public override string ToString() => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    public override string ToString() => Convert.ToHexStringLower(hash.GetCurrentHash());
 }
