@@ -19,7 +19,7 @@ AEONNX = ROOT / "bin" / "aeonnx"
 OUT = ROOT / "bench" / "out"
 
 
-def run_rss(cmd):
+def run_rss(cmd, env=None):
     """Runs a command, returning (wall seconds, max RSS MiB, stdout) via wait4 on this child alone."""
     start = time.perf_counter()
     r, w = os.pipe()
@@ -30,7 +30,10 @@ def run_rss(cmd):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
         os.close(r)
-        os.execvp(str(cmd[0]), [str(c) for c in cmd])
+        try:
+            os.execvpe(str(cmd[0]), [str(c) for c in cmd], env if env is not None else os.environ)
+        finally:
+            os._exit(127)  # exec failed: never run the parent's code in the child
     os.close(w)
     chunks = []
     while True:
@@ -124,14 +127,22 @@ def main() -> None:
 
     # Peak memory 10k vs 60k (streaming: must not grow with the folder).
     mem60 = None
+    capped = None
     if not args.quick:
         _, mem60, _ = run_rss([AEONNX, "encode", "bench/data/fmnist-60k", "--model", model, "--output", OUT / "aeonnx60k.npy", "--quiet"])
+        # The same two runs with the GC heap capped at 48 MiB: if they pass, what a run keeps alive
+        # is bounded and any growth above is the GC's collection budget, not retained data.
+        env = dict(os.environ, DOTNET_GCHeapHardLimit="0x3000000")
+        capped = tuple(run_rss([AEONNX, "encode", f"bench/data/{d}", "--model", model, "--output", OUT / "capped.npy", "--quiet"], env)[1]
+                       for d in ("fmnist-10k", "fmnist-60k"))
 
     n = 10000
+    in_loop = n / (median(walls["aeonnx encode"]) - median(cold))
     ips = {k: n / median(v) for k, v in walls.items()}
     e2e = ips["aeonnx encode"]
     decode_limit = ips["decode-only (ImageSharp, all cores)"]
     slower_limit = min(decode_limit, best_raw)
+    shared = 1.0 / (1.0 / decode_limit + 1.0 / best_raw)
     lines = [
         "# Benchmark results",
         "",
@@ -154,8 +165,13 @@ def main() -> None:
         f"| decode-only (read + decode + preprocess, all cores, in-process) | {decode_limit:.0f} | {100 * e2e / decode_limit:.0f}% |",
         f"| model-only (raw ONNX Runtime, in-memory, best batch) | {best_raw:.0f} | {100 * e2e / best_raw:.0f}% |",
         f"| slower of the two | {slower_limit:.0f} | {100 * e2e / slower_limit:.0f}% |",
+        f"| both stages sharing the same cores: 1 / (1/decode + 1/model) | {shared:.0f} | {100 * e2e / shared:.0f}% |",
         "",
-        "## Library on in-memory tensors vs raw ONNX Runtime (encoder, images/s, median)",
+        f"Whole-process wall includes start-up (cold start {median(cold):.2f} s, below); without it `aeonnx encode` runs at "
+        f"{in_loop:.0f} images/s, {100 * in_loop / slower_limit:.0f}% of the slower stage limit and {100 * in_loop / shared:.0f}% of the shared-core bound. "
+        "Each stage limit uses every core by itself; end to end, decoding and inference share them.",
+        "",
+        "## Library on in-memory tensors vs raw ONNX Runtime (encoder, images/s, median; same session settings)",
         "",
         "| batch | raw ORT | AeOnnx library | library / raw |",
         "|---:|---:|---:|---:|",
@@ -188,6 +204,9 @@ def main() -> None:
         f"- Cold start, `aeonnx encode` of one image (whole process): median {median(cold):.2f} s over {len(cold)} runs.",
         f"- Peak RSS of `aeonnx encode`: 10k images {median(rss['aeonnx encode']):.0f} MiB"
         + (f", 60k images {mem60:.0f} MiB (ratio {mem60 / median(rss['aeonnx encode']):.2f})." if mem60 else " (60k run skipped in quick mode)."),
+        *([f"- With the GC heap capped at 48 MiB (`DOTNET_GCHeapHardLimit=0x3000000`) both runs complete: 10k {capped[0]:.0f} MiB, "
+           f"60k {capped[1]:.0f} MiB (ratio {capped[1] / capped[0]:.2f}): the live set does not grow with the folder; the uncapped "
+           "growth is the .NET GC's collection budget."] if capped else []),
         "",
     ]
     Path(ROOT / args.output).write_text("\n".join(lines) + "\n")
