@@ -107,8 +107,9 @@ internal sealed class SessionFactory
             }
             catch (Exception ex) when (ex is OnnxRuntimeException or DllNotFoundException or BadImageFormatException)
             {
-                // ORT's message names what is missing (libcudart, libcudnn, the driver).
-                providerError = ex.Message;
+                // ORT's exception says only "Failed to load shared library"; the library that is
+                // missing (libcublasLt, libcudnn, the driver) is in the loader's message.
+                providerError = ex.Message + CudaProviderProbe.Explain();
                 return null;
             }
         }
