@@ -109,7 +109,7 @@ internal sealed class SessionFactory
             {
                 // ORT's exception says only "Failed to load shared library"; the library that is
                 // missing (libcublasLt, libcudnn, the driver) is in the loader's message.
-                providerError = ex.Message + CudaProviderProbe.Explain();
+                providerError = ex.Message.TrimEnd('.') + "." + CudaProviderProbe.Explain();
                 return null;
             }
         }
