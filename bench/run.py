@@ -78,9 +78,11 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="smoke run: 10k images, 1 repetition, no 60k memory run")
     ap.add_argument("--reps", type=int, default=3, help="repetitions of each end-to-end case")
     ap.add_argument("--model", default="models/fashion-mnist-ae")
-    ap.add_argument("--output", default="bench/RESULTS.md")
+    ap.add_argument("--output", default=None, help="results file (default bench/RESULTS.md; quick runs: bench/out/RESULTS-quick.md)")
     args = ap.parse_args()
     reps = 1 if args.quick else args.reps
+    # A smoke run must not overwrite the committed full results.
+    args.output = args.output or ("bench/out/RESULTS-quick.md" if args.quick else "bench/RESULTS.md")
     py = sys.executable
     subprocess.run([py, "bench/make_data.py"] + (["--quick"] if args.quick else []), cwd=ROOT, check=True)
     OUT.mkdir(parents=True, exist_ok=True)
