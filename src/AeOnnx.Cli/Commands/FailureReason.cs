@@ -6,7 +6,7 @@ namespace AeOnnx.Cli.Commands;
 internal static class FailureReason
 {
     public static string Of(Inputs.ScreenedResult outcome) =>
-        outcome.ScreenReason ?? (outcome.Result?.Failure is { } failure ? Of(failure) : "no result");
+        outcome.Result?.Failure is { } failure ? Of(failure) : "no result";
 
     public static string Of(Exception failure)
     {

@@ -11,13 +11,6 @@ internal static class KeyImages
         var encoded = new List<(InputItem, float[])>();
         foreach (InputItem item in items)
         {
-            if (InputScreen.Reason(item) is { } screened)
-            {
-                skipped.Add(new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, screened));
-                console.Error.WriteLine($"skipped {item.DisplayPath}: {screened}");
-                continue;
-            }
-
             try
             {
                 encoded.Add((item, model.Encode(item.FullPath)));

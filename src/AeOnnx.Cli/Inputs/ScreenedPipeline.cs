@@ -4,8 +4,9 @@ using AeOnnx.Pipeline;
 namespace AeOnnx.Cli.Inputs;
 
 /// <summary>
-/// Runs the core's streaming pipeline over the inputs that pass <see cref="InputScreen"/> and yields every
-/// input's outcome in input order, screened-out ones in their places.
+/// Runs the core's streaming pipeline over the inputs and pairs each result with its input, in input
+/// order. Inputs the decoder must not open (empty files, FIFOs, devices) are refused by the core
+/// itself, as unreadable, so they come back as per-file failures like any other bad input.
 /// </summary>
 internal static class ScreenedPipeline
 {
@@ -14,33 +15,9 @@ internal static class ScreenedPipeline
         Func<IEnumerable<string>, CancellationToken, IAsyncEnumerable<PipelineResult>> pipeline,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var reasons = new string?[items.Count];
-        var passed = new List<int>(items.Count);
-        for (int i = 0; i < items.Count; i++)
+        await foreach (PipelineResult result in pipeline(items.Select(i => i.FullPath), cancellationToken).WithCancellation(cancellationToken))
         {
-            reasons[i] = InputScreen.Reason(items[i]);
-            if (reasons[i] is null)
-            {
-                passed.Add(i);
-            }
-        }
-
-        int next = 0;
-        await foreach (PipelineResult result in pipeline(passed.Select(i => items[i].FullPath), cancellationToken).WithCancellation(cancellationToken))
-        {
-            int position = passed[result.Index];
-            for (; next < position; next++)
-            {
-                yield return new ScreenedResult(items[next], null, reasons[next]);
-            }
-
-            yield return new ScreenedResult(items[position], result, null);
-            next = position + 1;
-        }
-
-        for (; next < items.Count; next++)
-        {
-            yield return new ScreenedResult(items[next], null, reasons[next]);
+            yield return new ScreenedResult(items[result.Index], result);
         }
     }
 }

@@ -2,8 +2,8 @@ using AeOnnx.Pipeline;
 
 namespace AeOnnx.Cli.Inputs;
 
-/// <summary>One input's outcome in input order: the pipeline's result, or the reason it was screened out.</summary>
-internal sealed record ScreenedResult(InputItem Item, PipelineResult? Result, string? ScreenReason)
+/// <summary>One input's outcome in input order, paired with the input it belongs to.</summary>
+internal sealed record ScreenedResult(InputItem Item, PipelineResult? Result)
 {
     public bool Succeeded => Result is { Succeeded: true };
 }
