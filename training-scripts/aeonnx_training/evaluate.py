@@ -3,30 +3,43 @@ latent statistics over the training set that go into the manifest.
 
   evaluate.py --checkpoint runs/fashion-mnist-ae/checkpoint.pt [--json out.json]
 
-Definitions (all in [0,1] pixel space, i.e. decoder output vs input pixels / 255):
+Everything here runs the trained float32 weights in float64 (activations included) and
+accumulates in float64, streaming batch by batch. float32 activations differ between CPUs in
+their last bits (BLAS and vector kernels differ by ISA); float64 ones differ ~1e-16 relative, far
+below the float32 digits the manifest keeps, so the written figures are the same on any CPU.
+
+Definitions (all in [0,1] pixel space, i.e. decoder output vs input pixels / scale):
   mse   mean squared error over all test pixels
   psnr  10·log10(1 / mse) with that mse
   ssim  mean over images and channels of Gaussian-window SSIM (11x11, sigma 1.5,
         K1 = 0.01, K2 = 0.03, data range 1, 'valid' windows only, as in Wang et al. 2004)
   pca_mse  MSE of a PCA with as many components as the latent, fit on the training split
-  elbo  VAE only: mean per-image ELBO in nats, Bernoulli likelihood, one z sample (fixed seed)
+        (exact Gram matrix up to 4096 pixel values per image, else the first 2048 training images)
+  elbo  VAE only: mean per-image ELBO in nats, Gaussian likelihood N(decoder(z), sigma^2 I) over
+        [0,1] pixels with the learned sigma, one z sample per image (fixed seed); a lower bound on
+        log p(x) for that density. kl: its mean KL term.
 """
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import math
 import os
 import sys
 from typing import Optional, Sequence
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numpy as np
+import torch
+import torch.nn.functional as F
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+from . import splits
+from .checkpoint import load_checkpoint
+from .config import setup_torch
+from .models import LOG_2PI, AutoEncoder, kl_divergence
 
-from models import AutoEncoder, kl_divergence  # noqa: E402
+PCA_EXACT_MAX_DIM = 4096
+PCA_SAMPLE = 2048
 
 
 # ---------------------------------------------------------------------------------------------
@@ -69,150 +82,157 @@ def ssim(a: torch.Tensor, b: torch.Tensor, data_range: float = 1.0, size: int = 
 def pca_baseline_mse(train: np.ndarray, test: np.ndarray, components: int) -> float:
     """MSE on test of a rank-`components` PCA fit on train; rows are flattened images in [0,1]."""
     x = train.reshape(train.shape[0], -1).astype(np.float64)
-    t = test.reshape(test.shape[0], -1).astype(np.float64)
     mean = x.mean(axis=0)
     xc = x - mean
-    k = min(components, xc.shape[0], xc.shape[1])
     if xc.shape[0] < xc.shape[1]:
         _, _, vt = np.linalg.svd(xc, full_matrices=False)
-        basis = vt[:k].T
-    else:
-        evals, evecs = np.linalg.eigh(xc.T @ xc)
-        basis = evecs[:, np.argsort(evals)[::-1][:k]]
-    tc = t - mean
-    rec = (tc @ basis) @ basis.T
-    return float(np.mean((tc - rec) ** 2))
+        basis = vt[:min(components, vt.shape[0])].T
+        return _pca_test_mse(basis, mean, test)
+    return _pca_from_gram(xc.T @ xc, mean, components, test)
+
+
+def _pca_from_gram(gram: np.ndarray, mean: np.ndarray, components: int, test: np.ndarray) -> float:
+    evals, evecs = np.linalg.eigh(gram)
+    basis = evecs[:, np.argsort(evals)[::-1][:min(components, gram.shape[0])]]
+    return _pca_test_mse(basis, mean, test)
+
+
+def _pca_test_mse(basis: np.ndarray, mean: np.ndarray, test: np.ndarray) -> float:
+    t = test.reshape(test.shape[0], -1).astype(np.float64) - mean
+    rec = (t @ basis) @ basis.T
+    return float(np.mean((t - rec) ** 2))
+
+
+def _pixels01(px: torch.Tensor, scale: float) -> np.ndarray:
+    return px.to(torch.float64).numpy().reshape(px.shape[0], -1) / scale
+
+
+def pca_baseline_streamed(train: splits.Source, test: splits.Source, components: int, workers: int = 0) -> float:
+    spec = train.spec
+    d = spec.channels * spec.height * spec.width
+    if d > PCA_EXACT_MAX_DIM:
+        px, _ = splits.first_images(train, PCA_SAMPLE)
+        tpx, _ = splits.first_images(test, PCA_SAMPLE)
+        return pca_baseline_mse(px.astype(np.float64) / spec.scale, tpx.astype(np.float64) / spec.scale, components)
+    n, s, gram = 0, np.zeros(d), np.zeros((d, d))
+    for b in splits.batches(train, 1000, workers):
+        x = _pixels01(b.pixels, spec.scale)
+        n += x.shape[0]
+        s += x.sum(axis=0)
+        gram += x.T @ x
+    mean = s / n
+    centered = gram - n * np.outer(mean, mean)
+    if n < d:
+        px, _ = splits.first_images(train, len(train))
+        centered = None
+    tests = [_pixels01(b.pixels, spec.scale) for b in splits.batches(test, 1000, workers)]
+    t = np.concatenate(tests) if tests else np.zeros((0, d))
+    if centered is None:
+        return pca_baseline_mse(px.astype(np.float64) / spec.scale, t, components)
+    return _pca_from_gram(centered, mean, components, t)
 
 
 # ---------------------------------------------------------------------------------------------
-# Model evaluation
+# Model evaluation (float64)
 # ---------------------------------------------------------------------------------------------
 
-@torch.no_grad()
-def encode_means(model: AutoEncoder, x: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
-    model.eval()
-    return torch.cat([model.encode_mean(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)])
+def float64_copy(model: AutoEncoder) -> AutoEncoder:
+    m = copy.deepcopy(model).to("cpu").double()
+    m.eval()
+    return m
 
 
 @torch.no_grad()
-def reconstruct(model: AutoEncoder, x: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
-    model.eval()
-    return torch.cat([model.decoder(model.encode_mean(x[i:i + batch_size]))
-                      for i in range(0, x.shape[0], batch_size)])
-
-
-@torch.no_grad()
-def evaluate_model(model: AutoEncoder, x_test: torch.Tensor, x_train: Optional[torch.Tensor],
-                   pixels_test01: torch.Tensor, pixels_train01: Optional[torch.Tensor],
-                   seed: int = 0, batch_size: int = 500) -> dict:
-    """Metrics dict with fixed key order. x_* are encoder inputs (normalized), pixels_*01 the
-    same images in [0,1] pixel space (equal when mean=0, std=1)."""
-    model.eval()
-    se, count, ssims = 0.0, 0, []
-    elbo_sum = 0.0
+def evaluate_model(model: AutoEncoder, test: splits.Source, train: Optional[splits.Source] = None,
+                   seed: int = 0, batch_size: int = 500, workers: int = 0) -> dict:
+    """Metrics dict with fixed key order (see the module doc)."""
+    m64 = float64_copy(model)
+    spec = test.spec
+    se, count, ssim_sum, n_img = 0.0, 0, 0.0, 0
+    elbo_sum, kl_sum = 0.0, 0.0
     g = torch.Generator().manual_seed(seed)
-    for i in range(0, x_test.shape[0], batch_size):
-        xb = x_test[i:i + batch_size]
-        pb = pixels_test01[i:i + batch_size].to(torch.float64)
-        rec = model.decoder(model.encode_mean(xb)).to(torch.float64)
-        se += float(((rec - pb) ** 2).sum())
-        count += pb.numel()
-        ssims.append(ssim(rec, pb))
-        if model.variational:
-            mean, logvar = model.encoder(xb)
-            eps = torch.randn(mean.shape, generator=g)
-            z = mean + torch.exp(0.5 * logvar) * eps
-            recz = model.decoder(z)
-            nll = F.binary_cross_entropy(recz, xb, reduction="none").sum(dim=(1, 2, 3))
-            elbo_sum += float((-(nll + kl_divergence(mean, logvar))).to(torch.float64).sum())
+    log_sigma = m64.clamped_log_sigma() if m64.variational else None
+    for b in splits.batches(test, batch_size, workers):
+        if not len(b):
+            continue
+        x, p01 = splits.normalize(b.pixels, spec, torch.device("cpu"))
+        x, p01 = x.double(), p01.double()
+        rec = m64.decoder.pixels(m64.encode_mean(x))
+        se += float(((rec - p01) ** 2).sum())
+        count += p01.numel()
+        ssim_sum += float(ssim(rec, p01).sum())
+        n_img += len(b)
+        if m64.variational:
+            mean, logvar = m64.encoder(x)
+            eps = torch.randn(mean.shape, generator=g, dtype=torch.float32).double()
+            recz = m64.decoder.pixels(mean + torch.exp(0.5 * logvar) * eps)
+            d = p01[0].numel()
+            nll = 0.5 * ((recz - p01) ** 2).flatten(1).sum(1) * torch.exp(-2 * log_sigma) + d * (log_sigma + 0.5 * LOG_2PI)
+            kl = kl_divergence(mean, logvar)
+            elbo_sum += float((-(nll + kl)).sum())
+            kl_sum += float(kl.sum())
     mse = se / count
     out = {
         "mse": mse,
         "psnr": 10.0 * math.log10(1.0 / mse) if mse > 0 else float("inf"),
-        "ssim": float(torch.cat(ssims).mean()),
+        "ssim": ssim_sum / n_img,
     }
-    if pixels_train01 is not None:
-        out["pca_mse"] = pca_baseline_mse(pixels_train01.numpy(), pixels_test01.numpy(), model.spec.latent_dim)
-    if model.variational:
-        out["elbo"] = elbo_sum / x_test.shape[0]
-    out["test_count"] = int(x_test.shape[0])
+    if train is not None:
+        out["pca_mse"] = pca_baseline_streamed(train, test, model.spec.latent_dim, workers)
+    if m64.variational:
+        out["elbo"] = elbo_sum / n_img
+        out["kl"] = kl_sum / n_img
+        out["sigma"] = float(torch.exp(log_sigma))
+    out["test_count"] = int(n_img)
     return out
 
 
 @torch.no_grad()
-def latent_statistics(model: AutoEncoder, x_train: torch.Tensor, labels: Optional[np.ndarray],
-                      class_names: Sequence[str]) -> dict:
-    """mean, std, covariance (unbiased), cholesky of covariance + 1e-6·I, class centroids; float64."""
-    z = encode_means(model, x_train).to(torch.float64).numpy()
-    mean = z.mean(axis=0)
-    cov = np.cov(z, rowvar=False).reshape(z.shape[1], z.shape[1]) if z.shape[0] > 1 else np.zeros((z.shape[1],) * 2)
-    std = np.sqrt(np.diag(cov))
-    chol = np.linalg.cholesky(cov + 1e-6 * np.eye(cov.shape[0]))
-    classes = []
-    if labels is not None and len(class_names):
-        for idx, name in enumerate(class_names):
-            sel = labels == idx
-            if sel.any():
-                classes.append({"label": str(name), "index": idx, "count": int(sel.sum()),
-                                "centroid": z[sel].mean(axis=0)})
+def encode_means(model: AutoEncoder, x: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
+    """float64 latents (AE latent or VAE mean) of normalized inputs x."""
+    m64 = float64_copy(model)
+    return torch.cat([m64.encode_mean(x[i:i + batch_size].double()) for i in range(0, x.shape[0], batch_size)])
+
+
+@torch.no_grad()
+def latent_statistics(model: AutoEncoder, train: splits.Source, batch_size: int = 500, workers: int = 0) -> dict:
+    """mean, std, covariance (unbiased), cholesky of covariance + 1e-6·I, class centroids;
+    float64 activations and sums."""
+    m64 = float64_copy(model)
+    dim = model.spec.latent_dim
+    n, s, ss = 0, np.zeros(dim), np.zeros((dim, dim))
+    k = len(train.class_names)
+    csum, ccount = np.zeros((max(k, 1), dim)), np.zeros(max(k, 1), dtype=np.int64)
+    for b in splits.batches(train, batch_size, workers):
+        if not len(b):
+            continue
+        x, _ = splits.normalize(b.pixels, train.spec, torch.device("cpu"))
+        z = m64.encode_mean(x.double()).numpy()
+        n += z.shape[0]
+        s += z.sum(axis=0)
+        ss += z.T @ z
+        if train.labels is not None and k:
+            lab = train.labels[b.index.numpy()]
+            for c in range(k):
+                sel = lab == c
+                if sel.any():
+                    csum[c] += z[sel].sum(axis=0)
+                    ccount[c] += int(sel.sum())
+    mean = s / n
+    cov = (ss - n * np.outer(mean, mean)) / (n - 1) if n > 1 else np.zeros((dim, dim))
+    cov = (cov + cov.T) / 2
+    std = np.sqrt(np.maximum(np.diag(cov), 0.0))
+    chol = np.linalg.cholesky(cov + 1e-6 * np.eye(dim))
+    classes = [{"label": str(name), "index": c, "count": int(ccount[c]), "centroid": csum[c] / ccount[c]}
+               for c, name in enumerate(train.class_names) if ccount[c] > 0]
     return {"mean": mean, "std": std, "covariance": cov, "cholesky": chol, "classes": classes}
 
 
-# ---------------------------------------------------------------------------------------------
-# Pictures
-# ---------------------------------------------------------------------------------------------
-
-def image_grid(images: torch.Tensor, rows: int, scale: int = 2) -> np.ndarray:
-    """[N,C,H,W] in [0,1] -> uint8 grid (H', W') or (H', W', 3), 1-pixel gaps, nearest upscaled."""
-    images = images.clamp(0, 1)
-    n, c, h, w = images.shape
-    cols = math.ceil(n / rows)
-    grid = np.full((rows * (h + 1) + 1, cols * (w + 1) + 1, c), 255, dtype=np.uint8)
-    arr = np.rint(images.numpy() * 255).astype(np.uint8).transpose(0, 2, 3, 1)
-    for i in range(n):
-        r, q = divmod(i, cols)
-        grid[1 + r * (h + 1):1 + r * (h + 1) + h, 1 + q * (w + 1):1 + q * (w + 1) + w] = arr[i]
-    grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
-    return grid[..., 0] if c == 1 else grid
-
-
-def save_png(path, arr: np.ndarray) -> None:
-    from PIL import Image
-    Image.fromarray(arr).save(str(path), optimize=False)
-
-
-@torch.no_grad()
-def save_reconstructions(path, model: AutoEncoder, x: torch.Tensor, pixels01: Optional[torch.Tensor] = None) -> None:
-    """Two rows: originals on top, reconstructions below (assumes mean=0/std=1 when pixels01 is None)."""
-    rec = reconstruct(model, x)
-    orig = x if pixels01 is None else pixels01
-    save_png(path, image_grid(torch.cat([orig, rec]), rows=2, scale=3))
-
-
-@torch.no_grad()
-def save_samples(path, model: AutoEncoder, stats: dict, count: int = 64, seed: int = 0) -> None:
-    """VAE: z ~ N(0, I) (the prior). AE: z ~ N(latent mean, latent covariance) via the Cholesky factor."""
-    g = torch.Generator().manual_seed(seed)
-    eps = torch.randn((count, model.spec.latent_dim), generator=g, dtype=torch.float64)
-    if model.variational:
-        z = eps
-    else:
-        z = torch.from_numpy(stats["mean"]) + eps @ torch.from_numpy(stats["cholesky"]).T
-    imgs = model.decoder(z.to(torch.float32))
-    save_png(path, image_grid(imgs, rows=int(math.sqrt(count)), scale=2))
-
-
 def evaluate_checkpoint(checkpoint: str, with_pca: bool = True) -> dict:
-    import train as train_mod
-    model, cfg, _ = train_mod.load_checkpoint(checkpoint)
-    train_mod.setup_torch(cfg.threads, cfg.seed)
-    tr, _, te = train_mod.load_splits(cfg)
-    spec = cfg.input_spec()
-    x_test = train_mod.to_tensor(te.pixels, spec)
-    x_train = train_mod.to_tensor(tr.pixels, spec)
-    p_test = torch.from_numpy(te.pixels.astype(np.float32) / np.float32(255.0))
-    p_train = torch.from_numpy(tr.pixels.astype(np.float32) / np.float32(255.0)) if with_pca else None
-    return evaluate_model(model, x_test, x_train, p_test, p_train, seed=cfg.seed)
+    model, cfg, _ = load_checkpoint(checkpoint)
+    setup_torch(cfg.threads, cfg.seed)
+    tr, _, te = splits.load_splits(cfg)
+    return evaluate_model(model, te, tr if with_pca else None, seed=cfg.seed)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -223,14 +243,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not os.path.isfile(args.checkpoint):
         print(f"error: checkpoint not found: {args.checkpoint}", file=sys.stderr)
         return 2
-    m = evaluate_checkpoint(args.checkpoint)
+    try:
+        m = evaluate_checkpoint(args.checkpoint)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     for k, v in m.items():
         print(f"{k:10s} {v}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(m, f, indent=2)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -14,7 +14,6 @@ import hashlib
 import inspect
 import io
 import json
-import math
 import os
 import shutil
 import sys
@@ -22,17 +21,16 @@ import warnings
 from pathlib import Path
 from typing import List, Optional, Sequence
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import numpy as np
+import onnx
+import torch
+from torch import nn
 
-import numpy as np  # noqa: E402
-import onnx  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
-import data as data_mod  # noqa: E402
-import evaluate  # noqa: E402
-import train as train_mod  # noqa: E402
-from models import AutoEncoder  # noqa: E402
+from . import data as data_mod
+from . import evaluate, plots, splits
+from .checkpoint import load_checkpoint
+from .config import machine_facts, setup_torch
+from .models import AutoEncoder
 
 MANIFEST_FORMAT = "aeonnx.model/1"
 OPSET = 17
@@ -200,18 +198,26 @@ def graph_io(path) -> dict:
 # Model folder
 # ---------------------------------------------------------------------------------------------
 
-def _pick_fixtures(images: data_mod.ImageSet, count: int) -> List[int]:
-    """One image per class in class order (first occurrence), then the next images, up to count."""
+def _pick_fixtures(images: splits.Source, count: int) -> List[int]:
+    """One image per class in class order (first decodable occurrence), then the next images, up to count."""
     picked: List[int] = []
+
+    def ok(i: int) -> bool:
+        try:
+            images.load(i)
+            return True
+        except splits.DECODE_ERRORS:
+            return False
     if images.labels is not None:
         for c in range(len(images.class_names)):
-            hits = np.nonzero(images.labels == c)[0]
-            if len(hits) and len(picked) < count:
-                picked.append(int(hits[0]))
+            hits = [int(h) for h in np.nonzero(images.labels == c)[0]]
+            hit = next((h for h in hits if ok(h)), None)
+            if hit is not None and len(picked) < count:
+                picked.append(hit)
     for i in range(len(images)):
         if len(picked) >= count:
             break
-        if i not in picked:
+        if i not in picked and ok(i):
             picked.append(i)
     return picked
 
@@ -220,7 +226,7 @@ def _floats(t: torch.Tensor) -> list:
     return [float(v) for v in t.detach().to(torch.float32).reshape(-1).tolist()]
 
 
-def write_fixtures(model: AutoEncoder, images: data_mod.ImageSet, spec: data_mod.InputSpec, name: str,
+def write_fixtures(model: AutoEncoder, images: splits.Source, spec: data_mod.InputSpec, name: str,
                    folder: Path, count: int = FIXTURE_COUNT) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.png"):
@@ -228,9 +234,9 @@ def write_fixtures(model: AutoEncoder, images: data_mod.ImageSet, spec: data_mod
     entries = []
     for k, i in enumerate(_pick_fixtures(images, count)):
         fname = f"{k:03d}.png"
-        px = images.pixels[i]
+        px = images.load(i)
         arr = px[0] if spec.channels == 1 else px.transpose(1, 2, 0)
-        evaluate.save_png(folder / fname, np.ascontiguousarray(arr))
+        plots.save_png(folder / fname, np.ascontiguousarray(arr))
         # torch values come from the PNG re-read through THE preprocessing function
         x = torch.from_numpy(data_mod.preprocess_image(folder / fname, spec))[None]
         with torch.no_grad():
@@ -250,25 +256,21 @@ def write_fixtures(model: AutoEncoder, images: data_mod.ImageSet, spec: data_mod
     return doc
 
 
-def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = True) -> dict:
-    """Write the model folder; returns the manifest dict."""
+def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = True, workers: int = 0) -> dict:
+    """Write the model folder; returns the manifest dict. Always on CPU, whatever trained the model."""
     checkpoint, out = Path(checkpoint), Path(out)
-    model, cfg, ckpt = train_mod.load_checkpoint(checkpoint)
-    train_mod.setup_torch(cfg.threads, cfg.seed)
+    model, cfg, ckpt = load_checkpoint(checkpoint)
+    setup_torch(cfg.threads, cfg.seed)
     name = name or cfg.name
     spec = cfg.input_spec()
     out.mkdir(parents=True, exist_ok=True)
     log = (lambda m: print(m, file=sys.stderr)) if progress else (lambda m: None)
 
-    tr, _, te = train_mod.load_splits(cfg)
-    x_train = train_mod.to_tensor(tr.pixels, spec)
-    x_test = train_mod.to_tensor(te.pixels, spec)
-    p_train = torch.from_numpy(tr.pixels.astype(np.float32) / np.float32(255.0))
-    p_test = torch.from_numpy(te.pixels.astype(np.float32) / np.float32(255.0))
-    log(f"[{name}] evaluating on {len(te)} test images")
-    metrics = evaluate.evaluate_model(model, x_test, x_train, p_test, p_train, seed=cfg.seed)
+    tr, _, te = splits.load_splits(cfg)
+    log(f"[{name}] evaluating on {len(te)} test images (float64)")
+    metrics = evaluate.evaluate_model(model, te, tr, seed=cfg.seed, workers=workers)
     log(f"[{name}] " + ", ".join(f"{k}={v:.6g}" for k, v in metrics.items()))
-    stats = evaluate.latent_statistics(model, x_train, tr.labels, tr.class_names)
+    stats = evaluate.latent_statistics(model, tr, workers=workers)
 
     input_obj = spec.to_manifest()
     meta = {
@@ -281,8 +283,8 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
                              "image", enc_outputs, [[cfg.latent_dim]] * len(enc_outputs), {**meta, "aeonnx.role": "encoder"})
     dec_bytes = export_graph(_DecoderGraph(model), torch.zeros(2, cfg.latent_dim), "latent", ["image"],
                              [[spec.channels, spec.height, spec.width]], {**meta, "aeonnx.role": "decoder"})
-    (out / "encoder.onnx").write_bytes(enc_bytes)
-    (out / "decoder.onnx").write_bytes(dec_bytes)
+    _atomic_write(out / "encoder.onnx", enc_bytes)
+    _atomic_write(out / "decoder.onnx", dec_bytes)
 
     if checkpoint.resolve() != (out / "checkpoint.pt").resolve():
         shutil.copyfile(checkpoint, out / "checkpoint.pt")
@@ -299,8 +301,10 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
             break
 
     write_fixtures(model, te, spec, name, out / "fixtures")
-    evaluate.save_reconstructions(out / "reconstructions.png", model, x_test[:16], p_test[:16])
-    evaluate.save_samples(out / "samples.png", model, stats, seed=cfg.seed)
+    px, _ = splits.first_images(te, 16)
+    x16, p16 = splits.normalize(torch.from_numpy(px), spec, torch.device("cpu"))
+    plots.save_reconstructions(out / "reconstructions.png", model, x16, p16)
+    plots.save_samples(out / "samples.png", model, stats, seed=cfg.seed)
 
     vers = ckpt.get("versions", {})
     manifest = {
@@ -326,16 +330,29 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
             "torch": vers.get("torch", torch.__version__),
             "onnx": onnx.__version__,
             "threads": cfg.threads,
+            "device": train_metrics.get("device"),
+            "precision": train_metrics.get("precision"),
+            "world_size": train_metrics.get("world_size"),
             "wall_seconds": train_metrics.get("wall_seconds"),
             "train_count": ckpt.get("train_count"), "val_count": ckpt.get("val_count"),
+            "machine": train_metrics.get("machine"),
+            "export_machine": machine_facts(cfg.threads),
         },
         "metrics": metrics,
     }
     if not manifest["latent"]["classes"]:
         del manifest["latent"]["classes"]
-    (out / "manifest.json").write_text(dumps(manifest) + "\n")
+    if manifest["training"]["machine"] is None:
+        del manifest["training"]["machine"]
+    _atomic_write(out / "manifest.json", (dumps(manifest) + "\n").encode())
     log(f"[{name}] wrote {out}: encoder {manifest['encoder']['sha256'][:12]}, decoder {manifest['decoder']['sha256'][:12]}")
     return manifest
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -354,6 +371,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -63,6 +63,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(write_shapes_folder(a.out, a.count, a.size, a.seed))
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

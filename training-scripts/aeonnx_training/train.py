@@ -1,10 +1,16 @@
 """Train a convolutional AE or VAE on Fashion-MNIST or a folder of images.
 
 Writes into --out: checkpoint.pt (weights + config + versions; bit-identical for the same
-config, seed, threads and torch version), train_metrics.json (wall time, losses),
-loss_curve.png and reconstructions.png.
+config, seed, threads, world size and torch version), resume.pt (optimizer, scheduler, RNG
+states, epoch, step: written atomically every --checkpoint-every epochs), train_metrics.json
+(wall time, losses, device), loss_curve.png, reconstructions.png, skipped.txt (undecodable files).
 
   train.py --dataset fashion-mnist --model ae --latent-dim 16 --epochs 12 --out runs/ae
+  train.py --resume runs/ae [--epochs 20]                  continue (or extend) a run
+  torchrun --standalone --nproc_per_node=2 train.py --device cpu ...   data-parallel (gloo/nccl)
+
+Under torchrun every process trains on its DistributedSampler shard with --batch-size images per
+step (global batch = batch size x processes); rank 0 alone logs, checkpoints and exports.
 """
 from __future__ import annotations
 
@@ -12,115 +18,33 @@ import argparse
 import json
 import math
 import os
-import platform
 import sys
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # Idle OpenMP workers sleep instead of spinning (shared machines); timing only, not results.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from torch.utils.data.distributed import DistributedSampler  # noqa: E402
 
-import data as data_mod  # noqa: E402
-from data import DatasetError, InputSpec  # noqa: E402
-from models import AutoEncoder, ModelConfigError, ModelSpec  # noqa: E402
-
-CHECKPOINT_FORMAT = "aeonnx.checkpoint/1"
-
-
-class UsageError(Exception):
-    """Bad arguments; printed as `error: ...` with exit code 2."""
+from . import checkpoint as ckpt_mod  # noqa: E402
+from . import plots, runtime, splits  # noqa: E402
+from .config import TrainConfig, UsageError, machine_facts, parse_floats, parse_ints, parse_size, setup_torch, versions  # noqa: E402
+from .data import DatasetError  # noqa: E402
+from .models import AutoEncoder, ModelConfigError, loss_terms  # noqa: E402
 
 
 @dataclass
-class TrainConfig:
-    dataset: str = "fashion-mnist"
-    data_dir: str = data_mod.DEFAULT_DATA_DIR
-    model: str = "ae"
-    latent_dim: int = 16
-    epochs: int = 10
-    batch_size: int = 128
-    lr: float = 2e-3
-    lr_schedule: str = "cosine"
-    beta: float = 1.0
-    widths: Tuple[int, int] = (32, 64)
-    image_size: Tuple[int, int] = (28, 28)
-    channels: int = 1
-    seed: int = 1
-    threads: int = 2
-    limit: int = 0
-    val_fraction: float = 0.1
-    name: str = ""
-    out: str = ""  # where the run goes; not saved in the checkpoint (bytes must not depend on it)
-
-    def input_spec(self) -> InputSpec:
-        return InputSpec(self.channels, self.image_size[0], self.image_size[1])
-
-    def model_spec(self) -> ModelSpec:
-        return ModelSpec(self.model, self.channels, self.image_size[0], self.image_size[1],
-                         self.latent_dim, tuple(self.widths), self.beta)
-
-    def to_saved(self) -> dict:
-        """Plain data (lists, not tuples) for the checkpoint and the manifest, `out` left out."""
-        d = asdict(self)
-        d.pop("out")
-        d["widths"] = [int(w) for w in self.widths]
-        d["image_size"] = [int(v) for v in self.image_size]
-        return d
-
-    @classmethod
-    def from_saved(cls, d: dict) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        kw = {k: v for k, v in d.items() if k in known}
-        kw["widths"] = tuple(kw.get("widths", (32, 64)))
-        kw["image_size"] = tuple(kw.get("image_size", (28, 28)))
-        return cls(**kw)
-
-    def validate(self) -> "TrainConfig":
-        if self.epochs < 1:
-            raise UsageError(f"--epochs must be >= 1, got {self.epochs}")
-        if self.batch_size < 1:
-            raise UsageError(f"--batch-size must be >= 1, got {self.batch_size}")
-        if not (self.lr > 0):
-            raise UsageError(f"--lr must be > 0, got {self.lr}")
-        if self.threads < 1:
-            raise UsageError(f"--threads must be >= 1, got {self.threads}")
-        if self.limit < 0:
-            raise UsageError(f"--limit must be >= 0 (0 = all), got {self.limit}")
-        if not (0.0 < self.val_fraction < 1.0):
-            raise UsageError(f"--val-fraction must be between 0 and 1, got {self.val_fraction}")
-        if self.lr_schedule not in ("cosine", "none"):
-            raise UsageError(f"--lr-schedule must be cosine or none, got {self.lr_schedule}")
-        try:
-            self.model_spec().validate()
-        except ModelConfigError as e:
-            raise UsageError(str(e)) from None
-        if self.dataset != "fashion-mnist" and not Path(self.dataset).is_dir():
-            raise UsageError(f"--dataset: not 'fashion-mnist' and not a folder: {self.dataset}")
-        return self
-
-
-def parse_size(text: str) -> Tuple[int, int]:
-    try:
-        h, w = text.lower().split("x")
-        return int(h), int(w)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected HxW such as 28x28, got {text!r}") from None
-
-
-def parse_widths(text: str) -> Tuple[int, int]:
-    try:
-        ws = tuple(int(v) for v in text.replace(",", " ").split())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected two integers such as 32,64, got {text!r}") from None
-    if len(ws) != 2:
-        raise argparse.ArgumentTypeError(f"expected two integers such as 32,64, got {text!r}")
-    return ws  # type: ignore[return-value]
+class RunOptions:
+    """How this invocation runs; none of it changes the trained weights."""
+    resume: Optional[str] = None
+    stop_after_epochs: int = 0        # 0 = run to --epochs
+    checkpoint_every: int = 1         # epochs between resume.pt writes
+    export_to: Optional[str] = None
+    progress: bool = True
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -133,229 +57,293 @@ AUTO_NAME, AUTO_OUT = "<dataset>-<model>", "runs/<name>"
 def build_parser() -> argparse.ArgumentParser:
     d = TrainConfig()
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=_HelpFormatter)
-    ap.add_argument("--dataset", default=d.dataset, help="fashion-mnist or PATH to an image folder")
+    ap.add_argument("--dataset", default=d.dataset, help="fashion-mnist or PATH to an image folder (streamed)")
     ap.add_argument("--data-dir", default=d.data_dir, help="folder with the Fashion-MNIST idx(.gz) files")
     ap.add_argument("--model", choices=("ae", "vae"), default=d.model, help="model kind")
     ap.add_argument("--latent-dim", type=int, default=d.latent_dim, help="latent size")
-    ap.add_argument("--epochs", type=int, default=d.epochs, help="training epochs")
-    ap.add_argument("--batch-size", type=int, default=d.batch_size, help="batch size")
+    ap.add_argument("--epochs", type=int, default=None, help=f"training epochs (default {d.epochs}; with --resume: "
+                    "the new total, default the run's own)")
+    ap.add_argument("--batch-size", type=int, default=d.batch_size, help="batch size per process")
     ap.add_argument("--lr", type=float, default=d.lr, help="Adam learning rate")
     ap.add_argument("--lr-schedule", choices=("cosine", "none"), default=d.lr_schedule,
                     help="cosine: decay to 5%% of --lr over the run")
-    ap.add_argument("--beta", type=float, default=d.beta, help="VAE KL weight")
-    ap.add_argument("--widths", type=parse_widths, default="32,64", help="channels of the two stages, e.g. 32,64")
-    ap.add_argument("--image-size", type=parse_size, default="28x28", help="model image size HxW")
+    ap.add_argument("--beta", type=float, default=d.beta, help="VAE KL weight (1 = the ELBO)")
+    ap.add_argument("--latent-penalty", type=float, default=d.latent_penalty,
+                    help="AE: weight of mean(z^2) in the loss, keeps the latent scale modest")
+    ap.add_argument("--widths", type=parse_ints, default="32,64",
+                    help="channels per stage (one stage per 2x down to <= 8 px); missing ones double the last, extra ones are unused")
+    ap.add_argument("--image-size", type=parse_size, default="28x28", help="model image size HxW (8..256)")
     ap.add_argument("--channels", type=int, default=d.channels, help="1 (gray) or 3 (rgb)")
+    ap.add_argument("--mean", type=parse_floats, default="", help="input normalization mean per channel (default 0)")
+    ap.add_argument("--std", type=parse_floats, default="", help="input normalization std per channel (default 1)")
     ap.add_argument("--seed", type=int, default=d.seed, help="seed for init, shuffling, splits and VAE noise")
-    ap.add_argument("--threads", type=int, default=d.threads, help="torch CPU threads (part of reproducibility)")
+    ap.add_argument("--threads", type=int, default=d.threads, help="torch CPU threads per process (part of reproducibility)")
     ap.add_argument("--limit", type=int, default=d.limit, help="use at most N training and N test images (0 = all)")
     ap.add_argument("--val-fraction", type=float, default=d.val_fraction, help="share of training images held out for validation")
+    ap.add_argument("--device", default=d.device, help="auto (CUDA when available), cpu, cuda or cuda:N")
+    ap.add_argument("--amp", choices=("none", "bf16", "fp16"), default=d.amp,
+                    help="mixed precision for forward/backward (fp16: CUDA only, with loss scaling)")
+    ap.add_argument("--workers", type=int, default=d.workers,
+                    help="DataLoader decode workers for image folders (-1: min(4, CPUs-1); 0: in-process)")
     ap.add_argument("--name", default=AUTO_NAME, help="model name")
     ap.add_argument("--out", default=AUTO_OUT, help="run folder")
+    ap.add_argument("--resume", default=None, metavar="RUN_DIR",
+                    help="continue the run in RUN_DIR from its resume.pt (its saved config is used; "
+                         "--epochs, --device, --workers, --export-to apply)")
+    ap.add_argument("--checkpoint-every", type=int, default=1, help="write resume.pt every N epochs (and at the end)")
+    ap.add_argument("--stop-after-epochs", type=int, default=0,
+                    help="stop this invocation after N epochs (resume later), e.g. to fit a job time limit; 0 = run to --epochs")
+    ap.add_argument("--export-to", default=None, metavar="MODEL_DIR", help="export the model folder there when training ends")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar, epoch lines only")
     return ap
 
 
-def config_from_args(argv: Optional[Sequence[str]] = None) -> TrainConfig:
+def config_from_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig, RunOptions]:
     a = build_parser().parse_args(argv)
+    opts = RunOptions(resume=a.resume, stop_after_epochs=a.stop_after_epochs, checkpoint_every=a.checkpoint_every,
+                      export_to=a.export_to, progress=not a.no_progress)
+    if opts.checkpoint_every < 1:
+        raise UsageError(f"--checkpoint-every must be >= 1, got {opts.checkpoint_every}")
+    if opts.stop_after_epochs < 0:
+        raise UsageError(f"--stop-after-epochs must be >= 0, got {opts.stop_after_epochs}")
+    if a.resume:
+        st = ckpt_mod.load_state(a.resume)
+        cfg = TrainConfig.from_saved(st["config"])
+        cfg.out = str(a.resume)
+        if a.epochs is not None:
+            cfg.epochs = a.epochs
+        cfg.device, cfg.workers = a.device, a.workers
+        return cfg, opts
     cfg = TrainConfig(
         dataset=a.dataset, data_dir=a.data_dir, model=a.model, latent_dim=a.latent_dim,
-        epochs=a.epochs, batch_size=a.batch_size, lr=a.lr, lr_schedule=a.lr_schedule, beta=a.beta,
-        widths=tuple(a.widths), image_size=tuple(a.image_size), channels=a.channels, seed=a.seed,
-        threads=a.threads, limit=a.limit, val_fraction=a.val_fraction,
-        name="" if a.name == AUTO_NAME else a.name, out="" if a.out == AUTO_OUT else a.out)
+        epochs=a.epochs if a.epochs is not None else TrainConfig.epochs, batch_size=a.batch_size, lr=a.lr,
+        lr_schedule=a.lr_schedule, beta=a.beta, latent_penalty=a.latent_penalty, widths=tuple(a.widths),
+        image_size=tuple(a.image_size), channels=a.channels, mean=tuple(a.mean), std=tuple(a.std), seed=a.seed,
+        threads=a.threads, limit=a.limit, val_fraction=a.val_fraction, amp=a.amp,
+        name="" if a.name == AUTO_NAME else a.name, out="" if a.out == AUTO_OUT else a.out,
+        device=a.device, workers=a.workers)
     if not cfg.name:
         base = "fashion-mnist" if cfg.dataset == "fashion-mnist" else Path(cfg.dataset).resolve().name
         cfg.name = f"{base}-{cfg.model}"
     if not cfg.out:
         cfg.out = str(Path("runs") / cfg.name)
-    return cfg
-
-
-def setup_torch(threads: int, seed: int) -> None:
-    torch.set_num_threads(threads)
-    torch.use_deterministic_algorithms(True)
-    torch.manual_seed(seed)
-
-
-def versions() -> dict:
-    import onnx  # noqa: F401  (recorded so the export is attributable)
-    return {"torch": torch.__version__, "numpy": np.__version__, "onnx": onnx.__version__,
-            "python": platform.python_version()}
-
-
-def load_splits(cfg: TrainConfig):
-    """(train, val, test) ImageSets as the config defines them (deterministic)."""
-    splits = data_mod.load_dataset(cfg.dataset, cfg.input_spec(), cfg.data_dir,
-                                   test_fraction=cfg.val_fraction, seed=cfg.seed)
-    train, test = splits.train, splits.test
-    rng = np.random.default_rng(cfg.seed)
-    if cfg.limit:
-        if len(train) > cfg.limit:
-            train = train.subset(np.sort(rng.permutation(len(train))[:cfg.limit]))
-        if len(test) > cfg.limit:
-            test = test.subset(np.arange(cfg.limit))
-    train, val = data_mod.split_holdout(train, cfg.val_fraction, cfg.seed)
-    return train, val, test
-
-
-def to_tensor(pixels: np.ndarray, spec: InputSpec) -> torch.Tensor:
-    return torch.from_numpy(data_mod.normalize_pixels(pixels, spec))
+    return cfg, opts
 
 
 @torch.no_grad()
-def mean_loss(model: AutoEncoder, x: torch.Tensor, batch_size: int, seed: int) -> Tuple[float, float]:
-    """Mean (loss, MSE) over x, with a fixed-seed generator for the VAE noise."""
+def mean_loss(model: AutoEncoder, source: splits.Source, batch_size: int, seed: int, workers: int,
+              device: torch.device) -> Tuple[float, float]:
+    """Mean (loss, MSE) over a split, with a fixed-seed generator for the VAE noise."""
     model.eval()
     g = torch.Generator().manual_seed(seed)
     tot, tot_mse, n = 0.0, 0.0, 0
-    for i in range(0, x.shape[0], batch_size):
-        xb = x[i:i + batch_size]
-        loss, mse = model.loss(xb, g)
-        tot += float(loss) * xb.shape[0]
-        tot_mse += float(mse) * xb.shape[0]
-        n += xb.shape[0]
-    return tot / n, tot_mse / n
+    for b in splits.batches(source, batch_size, workers):
+        if not len(b):
+            continue
+        x, t = splits.normalize(b.pixels, source.spec, device)
+        loss, mse = model.loss(x, t, g)
+        tot += float(loss) * len(b)
+        tot_mse += float(mse) * len(b)
+        n += len(b)
+    return tot / max(n, 1), tot_mse / max(n, 1)
 
 
-def train(cfg: TrainConfig, progress: bool = True) -> Path:
-    """Train and write the run folder; returns the checkpoint path."""
+def _fmt_seconds(s: float) -> str:
+    s = int(round(s))
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
+
+
+def train(cfg: TrainConfig, progress: bool = True, opts: Optional[RunOptions] = None) -> Optional[Path]:
+    """Train (or resume) and write the run folder; returns the checkpoint path, or None when the
+    invocation stopped early (--stop-after-epochs) or is not rank 0."""
+    opts = opts or RunOptions(progress=progress)
+    cfg.validate()
+    rt = runtime.start(cfg.device)
+    try:
+        return _train(cfg, opts, rt)
+    finally:
+        rt.close()
+
+
+def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[Path]:
     from tqdm import tqdm
 
-    cfg.validate()
-    setup_torch(cfg.threads, cfg.seed)
+    device = rt.device
+    runtime.check_amp(cfg.amp, device)
+    log = (lambda m: print(m, file=sys.stderr, flush=True)) if rt.is_main else (lambda m: None)
+    setup_torch(cfg.threads, cfg.seed, device)
     spec = cfg.input_spec()
-    train_set, val_set, test_set = load_splits(cfg)
+    train_src, val_src, test_src = splits.load_splits(cfg)
     out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    if rt.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+    rt.barrier()
 
-    t0 = time.perf_counter()
     torch.manual_seed(cfg.seed)
-    model = AutoEncoder(cfg.model_spec())
+    model = AutoEncoder(cfg.model_spec()).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    x_train = to_tensor(train_set.pixels, spec)
-    x_val = to_tensor(val_set.pixels, spec)
-    steps_per_epoch = math.ceil(x_train.shape[0] / cfg.batch_size)
+    sampler = DistributedSampler(train_src.dataset(), num_replicas=rt.world_size, rank=rt.rank, shuffle=True,
+                                 seed=cfg.seed + 1000, drop_last=False)
+    steps_per_epoch = math.ceil(len(sampler) / cfg.batch_size)
     total = steps_per_epoch * cfg.epochs
+    sched = None
     if cfg.lr_schedule == "cosine":
         sched = torch.optim.lr_scheduler.LambdaLR(
             opt, lambda s: 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
-    else:
-        sched = None
-    shuffle_gen = torch.Generator().manual_seed(cfg.seed + 1000)
-    noise_gen = torch.Generator().manual_seed(cfg.seed + 2000)
+    scaler = torch.cuda.amp.GradScaler(enabled=cfg.amp == "fp16")
+    # a CPU generator, so CPU and CUDA runs draw the same VAE noise; one stream per rank
+    noise_gen = torch.Generator().manual_seed(cfg.seed + 2000 + 7919 * rt.rank)
     history = {"train_loss": [], "train_mse": [], "val_loss": [], "val_mse": [], "epoch_seconds": []}
-    for epoch in range(cfg.epochs):
+    start_epoch, step, wall_before, skipped = 0, 0, 0.0, set()
+
+    if opts.resume:
+        st = ckpt_mod.load_state(opts.resume)
+        if st["world_size"] != rt.world_size:
+            raise UsageError(f"--resume {opts.resume}: the run used {st['world_size']} process(es), this one has "
+                             f"{rt.world_size}; the same world size is needed to continue the same run")
+        model.load_state_dict(st["model"])
+        opt.load_state_dict(st["optimizer"])
+        if sched is not None:
+            sched.load_state_dict(st["scheduler"])
+        scaler.load_state_dict(st["scaler"])
+        noise_gen.set_state(st["rng"]["noise"][rt.rank])
+        torch.set_rng_state(st["rng"]["torch"])
+        history = {k: list(v) for k, v in st["history"].items()}
+        start_epoch, step, wall_before = int(st["epoch"]), int(st["step"]), float(st["wall_seconds"])
+        skipped = set(st["skipped"])
+        if start_epoch >= cfg.epochs:
+            log(f"{out}: already trained {start_epoch} epoch(s) of {cfg.epochs}; pass --epochs N to extend")
+
+    ddp = model
+    if rt.distributed:
+        ddp = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None)
+    log(f"training {cfg.name}: {len(train_src)} train / {len(val_src)} val images, device {device}, "
+        f"{rt.world_size} process(es), amp {cfg.amp}, epochs {start_epoch + 1}..{cfg.epochs}")
+
+    t0 = time.perf_counter()
+    images_done, images_todo = 0, len(sampler) * max(0, cfg.epochs - start_epoch)
+    epochs_run = 0
+    for epoch in range(start_epoch, cfg.epochs):
+        if opts.stop_after_epochs and epochs_run >= opts.stop_after_epochs:
+            break
         te = time.perf_counter()
-        model.train()
-        perm = torch.randperm(x_train.shape[0], generator=shuffle_gen)
+        sampler.set_epoch(epoch)
+        order = list(iter(sampler))
+        ddp.train()
         run_loss, run_mse, seen = 0.0, 0.0, 0
-        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{cfg.epochs}", disable=not progress,
-                   leave=False, file=sys.stderr)
-        for s in bar:
-            idx = perm[s * cfg.batch_size:(s + 1) * cfg.batch_size]
-            xb = x_train[idx]
-            loss, mse = model.loss(xb, noise_gen)
+        bar = tqdm(total=len(order), desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="img", unit_scale=True,
+                   disable=not (opts.progress and rt.is_main and sys.stderr.isatty()), leave=False, file=sys.stderr)
+        for b in splits.batches(train_src, cfg.batch_size, cfg.workers, order):
+            skipped.update(b.skipped)
+            pixels = b.pixels
+            weight = 1.0
+            if not len(b):
+                # every file of this batch was undecodable: a zero-weight step keeps the ranks in step
+                pixels, weight = torch.zeros((1, *(spec.channels, spec.height, spec.width)), dtype=torch.uint8), 0.0
+            x, t = splits.normalize(pixels, spec, device)
+            with runtime.autocast(cfg.amp, device):
+                recon, mean, logvar = ddp(x, noise_gen)
+            loss, mse = loss_terms(model, recon, t, mean, logvar)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            scaler.scale(loss * weight).backward()
+            scaler.step(opt)
+            scaler.update()
             if sched is not None:
                 sched.step()
-            run_loss += float(loss) * xb.shape[0]
-            run_mse += float(mse) * xb.shape[0]
-            seen += xb.shape[0]
-            if s % 20 == 0:
+            step += 1
+            if weight:
+                run_loss += float(loss) * len(b)
+                run_mse += float(mse) * len(b)
+                seen += len(b)
+            bar.update(len(order) and min(cfg.batch_size, len(order) - bar.n))
+            if step % 20 == 0 and seen:
                 bar.set_postfix(loss=f"{run_loss / seen:.4f}", mse=f"{run_mse / seen:.4f}")
-        vl, vm = mean_loss(model, x_val, 512, cfg.seed + 3000)
-        history["train_loss"].append(run_loss / seen)
-        history["train_mse"].append(run_mse / seen)
+        bar.close()
+        run_loss, run_mse, seen = rt.all_sum([run_loss, run_mse, float(seen)])
+        if rt.is_main:
+            vl, vm = mean_loss(model, val_src, 512, cfg.seed + 3000, cfg.workers, device)
+        else:
+            vl, vm = 0.0, 0.0
+        vl, vm = rt.all_sum([vl, vm])
+        skipped = set(rt.gather_lists(sorted(skipped)))
+        history["train_loss"].append(run_loss / max(seen, 1))
+        history["train_mse"].append(run_mse / max(seen, 1))
         history["val_loss"].append(vl)
         history["val_mse"].append(vm)
         history["epoch_seconds"].append(round(time.perf_counter() - te, 3))
-        if progress:
-            print(f"epoch {epoch + 1}/{cfg.epochs}: train loss {run_loss / seen:.5f} mse {run_mse / seen:.5f}"
-                  f" | val loss {vl:.5f} mse {vm:.5f} ({history['epoch_seconds'][-1]:.1f}s)", file=sys.stderr)
-    wall = time.perf_counter() - t0
+        epochs_run += 1
+        images_done += len(order)
+        elapsed = time.perf_counter() - t0
+        rate = images_done * rt.world_size / elapsed if elapsed > 0 else float("nan")
+        eta = elapsed / images_done * (images_todo - images_done) if images_done else float("nan")
+        log(f"epoch {epoch + 1}/{cfg.epochs}: train loss {history['train_loss'][-1]:.5f} mse {history['train_mse'][-1]:.5f}"
+            f" | val loss {vl:.5f} mse {vm:.5f} | {history['epoch_seconds'][-1]:.1f}s, {rate:.0f} img/s, "
+            f"ETA {_fmt_seconds(eta)}")
+        if epoch == start_epoch and skipped:
+            splits.report_skipped(sorted(skipped), out / "skipped.txt" if rt.is_main else None, log)
+        last = epoch + 1 == cfg.epochs or (opts.stop_after_epochs and epochs_run >= opts.stop_after_epochs)
+        if (epoch + 1) % opts.checkpoint_every == 0 or last:
+            _save_state(out, cfg, rt, model, opt, sched, scaler, noise_gen, epoch + 1, step, history,
+                        wall_before + (time.perf_counter() - t0), skipped)
+        rt.barrier()
+    wall = wall_before + (time.perf_counter() - t0)
 
+    done = len(history["train_loss"]) >= cfg.epochs
+    if not done:
+        log(f"stopped after epoch {len(history['train_loss'])} of {cfg.epochs}; continue with: "
+            f"train.py --resume {out}")
+        return None
+    if not rt.is_main:
+        return None
+    model.to("cpu")
     ckpt_path = out / "checkpoint.pt"
-    save_checkpoint(ckpt_path, model, cfg, history, len(train_set), len(val_set),
-                    train_set.class_names)
+    ckpt_mod.save_checkpoint(ckpt_path, model, cfg, history, len(train_src), len(val_src), train_src.class_names)
     metrics = {
         "name": cfg.name, "wall_seconds": round(wall, 1), "threads": cfg.threads,
+        "device": str(device), "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
+        "precision": "float32" if cfg.amp == "none" else f"amp-{cfg.amp}", "world_size": rt.world_size,
         "epochs": cfg.epochs, "epoch_seconds": history["epoch_seconds"],
-        "train_count": len(train_set), "val_count": len(val_set), "test_count": len(test_set),
+        "train_count": len(train_src), "val_count": len(val_src), "test_count": len(test_src),
+        "skipped_files": len(skipped),
         "final_train_loss": history["train_loss"][-1], "final_val_loss": history["val_loss"][-1],
-        "final_val_mse": history["val_mse"][-1], "versions": versions(),
+        "final_val_mse": history["val_mse"][-1], "versions": versions(), "machine": machine_facts(cfg.threads),
     }
+    if model.variational:
+        metrics["likelihood_sigma"] = model.sigma()
     (out / "train_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    plot_loss_curve(out / "loss_curve.png", history, cfg)
-    import evaluate
-    evaluate.save_reconstructions(out / "reconstructions.png", model, to_tensor(test_set.pixels[:16], spec))
+    plots.plot_loss_curve(out / "loss_curve.png", history, cfg.name, cfg.model, cfg.beta)
+    px, _ = splits.first_images(test_src, 16)
+    x, p01 = splits.normalize(torch.from_numpy(px), spec, torch.device("cpu"))
+    plots.save_reconstructions(out / "reconstructions.png", model, x, p01)
+    if opts.export_to:
+        from . import export as export_mod
+        export_mod.export_model(ckpt_path, opts.export_to, cfg.name, progress=opts.progress)
     return ckpt_path
 
 
-def save_checkpoint(path: Path, model: AutoEncoder, cfg: TrainConfig, history: dict,
-                    train_count: int, val_count: int, class_names: Sequence[str]) -> None:
-    """torch.save of tensors + plain data only: no timestamps, no paths, no pickled classes."""
-    state = {k: v.detach().clone().contiguous() for k, v in model.state_dict().items()}
-    ckpt = {
-        "format": CHECKPOINT_FORMAT,
-        "config": cfg.to_saved(),
-        "state_dict": state,
-        "versions": versions(),
-        "history": {k: [float(v) for v in vs] for k, vs in history.items() if k != "epoch_seconds"},
-        "train_count": int(train_count),
-        "val_count": int(val_count),
-        "class_names": [str(c) for c in class_names],
-    }
-    torch.save(ckpt, str(path))
-
-
-def load_checkpoint(path) -> Tuple[AutoEncoder, TrainConfig, dict]:
-    # tensors and plain data only, so torch 2.x's safe loader works (its default from 2.6);
-    # torch 1.13's weights_only unpickler cannot read floats, so it keeps the full unpickler there
-    safe = int(torch.__version__.split(".")[0]) >= 2
-    ckpt = torch.load(str(path), map_location="cpu", **({"weights_only": True} if safe else {}))
-    if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path}: not an {CHECKPOINT_FORMAT} checkpoint")
-    cfg = TrainConfig.from_saved(ckpt["config"])
-    model = AutoEncoder(cfg.model_spec())
-    model.load_state_dict(ckpt["state_dict"])
-    model.eval()
-    return model, cfg, ckpt
-
-
-def plot_loss_curve(path: Path, history: dict, cfg: TrainConfig) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    ep = list(range(1, len(history["train_loss"]) + 1))
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
-    axes[0].plot(ep, history["train_loss"], "o-", label="train")
-    axes[0].plot(ep, history["val_loss"], "s-", label="validation")
-    axes[0].set_title("loss (MSE)" if cfg.model == "ae" else f"loss (BCE + {cfg.beta:g}·KL, nats)")
-    axes[1].plot(ep, history["train_mse"], "o-", label="train")
-    axes[1].plot(ep, history["val_mse"], "s-", label="validation")
-    axes[1].set_title("reconstruction MSE")
-    for a in axes:
-        a.set_xlabel("epoch")
-        a.legend()
-        a.grid(alpha=0.3)
-    fig.suptitle(cfg.name)
-    fig.tight_layout()
-    fig.savefig(path, dpi=80, metadata={"Software": None})
-    plt.close(fig)
+def _save_state(out: Path, cfg: TrainConfig, rt: runtime.Runtime, model, opt, sched, scaler, noise_gen,
+                epoch: int, step: int, history: dict, wall: float, skipped) -> None:
+    """Every rank takes part (the per-rank noise generator states are gathered); rank 0 writes."""
+    noise = rt.gather_lists([noise_gen.get_state()])
+    if not rt.is_main:
+        return
+    ckpt_mod.save_state(out, {
+        "config": cfg.to_saved(), "world_size": rt.world_size,
+        "model": ckpt_mod.model_state(model), "optimizer": opt.state_dict(),
+        "scheduler": sched.state_dict() if sched is not None else None,
+        "scaler": scaler.state_dict(),
+        "rng": {"noise": noise, "torch": torch.get_rng_state()},
+        "epoch": epoch, "step": step, "history": history, "wall_seconds": wall, "skipped": sorted(skipped),
+    })
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
-        cfg = config_from_args(argv)
-        ckpt = train(cfg)
-    except (UsageError, DatasetError, ModelConfigError) as e:
+        cfg, opts = config_from_args(argv)
+        ckpt = train(cfg, opts=opts)
+    except (UsageError, DatasetError, ModelConfigError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"wrote {ckpt}")
+    if ckpt is not None:
+        print(f"wrote {ckpt}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
