@@ -14,7 +14,8 @@ Definitions (all in [0,1] pixel space, i.e. decoder output vs input pixels / sca
   ssim  mean over images and channels of Gaussian-window SSIM (11x11, sigma 1.5,
         K1 = 0.01, K2 = 0.03, data range 1, 'valid' windows only, as in Wang et al. 2004)
   pca_mse  MSE of a PCA with as many components as the latent, fit on the training split
-        (exact Gram matrix up to 4096 pixel values per image, else the first 2048 training images)
+        (exact, from the Gram matrix, up to 4096 values per image; beyond that the first 2048
+        training and test images)
   elbo  VAE only: mean per-image ELBO in nats, Gaussian likelihood N(decoder(z), sigma^2 I) over
         [0,1] pixels with the learned sigma, one z sample per image (fixed seed); a lower bound on
         log p(x) for that density. kl: its mean KL term.
@@ -110,9 +111,11 @@ def _pixels01(px: torch.Tensor, scale: float) -> np.ndarray:
 def pca_baseline_streamed(train: splits.Source, test: splits.Source, components: int, workers: int = 0) -> float:
     spec = train.spec
     d = spec.channels * spec.height * spec.width
-    if d > PCA_EXACT_MAX_DIM:
-        px, _ = splits.first_images(train, PCA_SAMPLE)
-        tpx, _ = splits.first_images(test, PCA_SAMPLE)
+    if d > PCA_EXACT_MAX_DIM or len(train) < d:
+        # few images (SVD of the data matrix is cheaper than the Gram matrix) or huge images
+        # (a d x d Gram matrix would not fit): fit on the first images that decode
+        px, _ = splits.first_images(train, min(len(train), PCA_SAMPLE))
+        tpx, _ = splits.first_images(test, len(test) if d <= PCA_EXACT_MAX_DIM else min(len(test), PCA_SAMPLE))
         return pca_baseline_mse(px.astype(np.float64) / spec.scale, tpx.astype(np.float64) / spec.scale, components)
     n, s, gram = 0, np.zeros(d), np.zeros((d, d))
     for b in splits.batches(train, 1000, workers):
@@ -121,15 +124,9 @@ def pca_baseline_streamed(train: splits.Source, test: splits.Source, components:
         s += x.sum(axis=0)
         gram += x.T @ x
     mean = s / n
-    centered = gram - n * np.outer(mean, mean)
-    if n < d:
-        px, _ = splits.first_images(train, len(train))
-        centered = None
     tests = [_pixels01(b.pixels, spec.scale) for b in splits.batches(test, 1000, workers)]
     t = np.concatenate(tests) if tests else np.zeros((0, d))
-    if centered is None:
-        return pca_baseline_mse(px.astype(np.float64) / spec.scale, t, components)
-    return _pca_from_gram(centered, mean, components, t)
+    return _pca_from_gram(gram - n * np.outer(mean, mean), mean, components, t)
 
 
 # ---------------------------------------------------------------------------------------------
