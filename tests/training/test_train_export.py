@@ -69,7 +69,7 @@ def test_run_folder_contents(twin_runs):
     assert m["machine"]["threads"] == 1 and m["machine"]["cpu"]
     _, _, ckpt = load_checkpoint(run / "checkpoint.pt")
     assert ckpt["format"] == "aeonnx.checkpoint/1"
-    assert ckpt["config"]["seed"] == 5 and ckpt["config"]["widths"] == [4, 8]
+    assert ckpt["config"]["seed"] == 5 and ckpt["config"]["widths"] == [4]
     assert "out" not in ckpt["config"]                 # no run path inside the bytes
     assert ckpt["versions"]["torch"] == torch.__version__
     assert set(ckpt["history"]) == {"train_loss", "train_mse", "val_loss", "val_mse"}

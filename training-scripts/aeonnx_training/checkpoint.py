@@ -4,6 +4,7 @@ atomically (temporary file in the same folder, fsync, rename), so a killed run l
 previous file intact."""
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Sequence, Tuple
@@ -16,6 +17,7 @@ from .models import AutoEncoder
 CHECKPOINT_FORMAT = "aeonnx.checkpoint/1"
 STATE_FORMAT = "aeonnx.train-state/1"
 STATE_FILE = "resume.pt"
+LEGACY_SIGMA = 0.1
 
 
 def atomic_torch_save(obj, path: Path) -> None:
@@ -68,7 +70,13 @@ def load_checkpoint(path) -> Tuple[AutoEncoder, TrainConfig, dict]:
         raise ValueError(f"{path}: checkpoint format {ckpt['format']!r}, expected {CHECKPOINT_FORMAT!r}")
     cfg = TrainConfig.from_saved(ckpt["config"])
     model = AutoEncoder(cfg.model_spec())
-    model.load_state_dict(ckpt["state_dict"])
+    state = dict(ckpt["state_dict"])
+    if model.variational and "log_sigma" not in state:
+        # a VAE of the first trainer (Bernoulli cross-entropy loss, no likelihood scale): its graphs
+        # are unchanged; evaluation uses the Gaussian likelihood at LEGACY_SIGMA
+        state["log_sigma"] = torch.tensor(math.log(LEGACY_SIGMA))
+        ckpt["legacy_likelihood"] = True
+    model.load_state_dict(state)
     model.eval()
     return model, cfg, ckpt
 

@@ -330,9 +330,10 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
             "torch": vers.get("torch", torch.__version__),
             "onnx": onnx.__version__,
             "threads": cfg.threads,
-            "device": train_metrics.get("device"),
-            "precision": train_metrics.get("precision"),
-            "world_size": train_metrics.get("world_size"),
+            # runs of the first trainer recorded none of these: it trained on CPU, float32, one process
+            "device": train_metrics.get("device", "cpu"),
+            "precision": train_metrics.get("precision", "float32"),
+            "world_size": train_metrics.get("world_size", 1),
             "wall_seconds": train_metrics.get("wall_seconds"),
             "train_count": ckpt.get("train_count"), "val_count": ckpt.get("val_count"),
             "machine": train_metrics.get("machine"),
