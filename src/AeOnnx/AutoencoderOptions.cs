@@ -1,4 +1,6 @@
 using AeOnnx.Imaging;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 
 namespace AeOnnx;
@@ -36,8 +38,10 @@ public sealed class AutoencoderOptions
     public ImageLimits ImageLimits { get; set; } = ImageLimits.Default;
 
     /// <summary>
-    /// Optional sink for one-line diagnostics: the execution provider chosen and why (e.g. the
-    /// reason CUDA was skipped). Default null. Pass <c>Console.Error.WriteLine</c> for a TextWriter.
+    /// Where the library logs its diagnostics: the model and execution provider chosen (Information),
+    /// why CUDA was skipped under <see cref="Device.Auto"/> (Information, event id 1), a CUDA session
+    /// that failed or an unusable cached graph (Warning). Default <see cref="NullLogger.Instance"/>.
+    /// Pass a logger from your <c>ILoggerFactory</c>, e.g. <c>factory.CreateLogger&lt;Autoencoder&gt;()</c>.
     /// </summary>
-    public Action<string>? Log { get; set; }
+    public ILogger Logger { get; set; } = NullLogger.Instance;
 }

@@ -1,6 +1,8 @@
 using AeOnnx.Imaging;
 using AeOnnx.Latents;
 using AeOnnx.Tests.Support;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 
 namespace AeOnnx.Tests;
@@ -19,7 +21,7 @@ public sealed class AutoencoderOptionsTests
         Assert.Null(options.OptimizedModelCacheDirectory);
         Assert.Equal(64, options.BatchSize);
         Assert.Same(ImageLimits.Default, options.ImageLimits);
-        Assert.Null(options.Log);
+        Assert.Same(NullLogger.Instance, options.Logger);
     }
 
     [Fact]
@@ -67,11 +69,11 @@ public sealed class AutoencoderOptionsTests
             File.WriteAllText(file, "garbage");
         }
 
-        var log = new List<string>();
-        options.Log = log.Add;
+        var log = new ListLogger();
+        options.Logger = log;
         using var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options);
         Assert.Equal(model.LatentDim, model.Encode(Image).Length);
-        Assert.Contains(log, l => l.Contains("ignoring unusable cached graph", StringComparison.Ordinal));
+        Assert.Contains(log.Events, e => e.Level == LogLevel.Warning && e.Message.Contains("ignoring unusable cached graph", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -30,13 +30,13 @@ internal sealed class SessionFactory
                     return session;
                 }
 
-                _options.Log?.Invoke($"AeOnnx: CUDA not available ({providerError}); using CPU.");
+                Log.CudaUnavailable(_options.Logger, providerError ?? "unknown reason");
             }
             catch (OnnxRuntimeException ex)
             {
                 // The CUDA provider attached but the session failed: retry on CPU. If the graph
                 // itself is bad, the CPU attempt below reports it.
-                _options.Log?.Invoke($"AeOnnx: CUDA session failed ({ex.Message}); using CPU.");
+                Log.CudaSessionFailed(_options.Logger, ex.Message);
             }
 
             device = Device.Cpu;
@@ -124,7 +124,7 @@ internal sealed class SessionFactory
             }
             catch (OnnxRuntimeException ex)
             {
-                _options.Log?.Invoke($"AeOnnx: ignoring unusable cached graph {cachePath} ({ex.Message}).");
+                Log.CachedGraphIgnored(_options.Logger, cachePath, ex.Message);
                 sessionOptions.GraphOptimizationLevel = _options.OptimizationLevel;
                 TryDelete(cachePath);
             }
