@@ -118,7 +118,7 @@ public sealed class Autoencoder : IDisposable
     /// <param name="options">Device, threads, batch size, limits; defaults when null.</param>
     /// <returns>The loaded model; dispose it.</returns>
     /// <exception cref="ModelLoadException">The folder, manifest or a graph is missing, malformed or inconsistent.</exception>
-    /// <exception cref="DeviceUnavailableException">An explicitly requested device (CUDA) cannot start.</exception>
+    /// <exception cref="DeviceUnavailableException">An explicitly requested device (CUDA) cannot start, or the application has no native ONNX Runtime package (any device; the message names the package to add).</exception>
     public static Autoencoder Load(string folder, AutoencoderOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
@@ -135,13 +135,13 @@ public sealed class Autoencoder : IDisposable
 
     /// <summary>Encodes N images (N × <see cref="PixelCount"/> normalized floats) into N latents.</summary>
     /// <param name="images">N images, NCHW, concatenated.</param>
-    /// <param name="latents">N × <see cref="LatentDim"/> floats to overwrite (a VAE's mean).</param>
+    /// <param name="latents">Exactly N × <see cref="LatentDim"/> floats to overwrite (a VAE's mean).</param>
     public void EncodeTensor(ReadOnlySpan<float> images, Span<float> latents) => EncodeTensor(images, latents, Span<float>.Empty);
 
     /// <summary>Encodes N images; for a VAE also returns the log-variance.</summary>
     /// <param name="images">N images, NCHW, concatenated.</param>
-    /// <param name="latents">N × <see cref="LatentDim"/> floats to overwrite (a VAE's mean).</param>
-    /// <param name="logVariances">N × <see cref="LatentDim"/> floats for a VAE's log-variance, or empty to skip.</param>
+    /// <param name="latents">Exactly N × <see cref="LatentDim"/> floats to overwrite (a VAE's mean).</param>
+    /// <param name="logVariances">Exactly N × <see cref="LatentDim"/> floats for a VAE's log-variance, or empty to skip.</param>
     /// <exception cref="InvalidOperationException">Log-variances were asked of a plain autoencoder.</exception>
     public void EncodeTensor(ReadOnlySpan<float> images, Span<float> latents, Span<float> logVariances)
     {
@@ -189,7 +189,7 @@ public sealed class Autoencoder : IDisposable
 
     /// <summary>Decodes N latents (N × <see cref="LatentDim"/> floats) into N raw decoder outputs.</summary>
     /// <param name="latents">N latents, concatenated.</param>
-    /// <param name="images">N × <see cref="PixelCount"/> floats to overwrite (normalized space, NCHW).</param>
+    /// <param name="images">Exactly N × <see cref="PixelCount"/> floats to overwrite (normalized space, NCHW).</param>
     public void DecodeTensor(ReadOnlySpan<float> latents, Span<float> images)
     {
         var count = CountItems(latents.Length, LatentDim, nameof(latents));
@@ -619,11 +619,13 @@ public sealed class Autoencoder : IDisposable
         return length / size;
     }
 
+    // Exact, not "at least": a longer destination would leave its tail untouched, and a caller who
+    // passed a whole pooled buffer would read stale floats there as if they were results.
     private static void CheckDestination(int length, int needed, string name)
     {
-        if (length < needed)
+        if (length != needed)
         {
-            throw new ArgumentException($"Expected at least {needed} floats, got {length}.", name);
+            throw new ArgumentException($"Expected exactly {needed} floats for the destination (one per output value of the given items), got {length}.", name);
         }
     }
 

@@ -26,8 +26,10 @@ public sealed class AutoencoderOptions
 
     /// <summary>
     /// Optional folder for optimized graphs. When set, each graph is saved there after ONNX Runtime
-    /// optimizes it, keyed by the graph's SHA-256, the optimization level and the device, and later
-    /// loads reuse that file instead of optimizing again. Default null (no cache).
+    /// optimizes it, keyed by the graph's SHA-256, the optimization level, the device, the ONNX Runtime
+    /// version and the CPU, and later loads reuse that file instead of optimizing again. A cached file
+    /// is used only when it names the verified graph's SHA-256 and its own bytes match the SHA-256 in
+    /// its header; any other file is logged, deleted and rebuilt. Default null (no cache).
     /// </summary>
     public string? OptimizedModelCacheDirectory { get; set; }
 

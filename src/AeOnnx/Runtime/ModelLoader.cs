@@ -172,6 +172,32 @@ internal static class ModelLoader
             // protobuf before building anything native), so they become a load error, not a crash.
             throw new ModelLoadException(path, null, "a valid ONNX model", $"ONNX Runtime refused it: {ex.Message}", ex);
         }
+        catch (Exception ex) when (NativeRuntimeMissing(ex) is { } loader)
+        {
+            // The libraries reference only the managed API; an application that added no native
+            // flavor meets ORT's static initializer failing, which says nothing about what to add.
+            throw new DeviceUnavailableException(
+                device,
+                "the native ONNX Runtime library (onnxruntime) is not part of this application. AeOnnx references only "
+                + "Microsoft.ML.OnnxRuntime.Managed; add one native package to the application: Microsoft.ML.OnnxRuntime (CPU) "
+                + "or Microsoft.ML.OnnxRuntime.Gpu (CUDA and CPU), never both. Loader: " + loader,
+                ex);
+        }
+    }
+
+    /// <summary>The loader's message when <paramref name="ex"/> is ORT's own native library failing to load; otherwise null.</summary>
+    private static string? NativeRuntimeMissing(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is DllNotFoundException or EntryPointNotFoundException && e.Message.Contains("onnxruntime", StringComparison.OrdinalIgnoreCase)
+                && !e.Message.Contains("providers", StringComparison.OrdinalIgnoreCase))
+            {
+                return e.Message;
+            }
+        }
+
+        return null;
     }
 
     private static ModelManifest FromMetadata(InferenceSession encoder, InferenceSession decoder, string encoderPath, string decoderPath)
