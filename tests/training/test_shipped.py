@@ -17,7 +17,7 @@ def test_recipes_are_valid_and_frugal():
     for name in shipped.RECIPES:
         cfg = shipped.config_for(name)
         cfg.model_spec().validate()
-        assert 1 <= cfg.threads <= 2, name
+        assert 1 <= cfg.threads <= 4, name
         assert cfg.name == name
 
 
