@@ -44,8 +44,9 @@ if (( run_tests )); then
     timeout 300 dotnet test tests/AeOnnx.Tests -c "$CONFIGURATION" -p:AeOnnxGpu=true --no-build \
       --filter "FullyQualifiedName~DeviceTests" --logger "console;verbosity=normal" >"$OUT/device-tests.log" 2>&1
     rc=$?
-    line=$(grep -E "^(Passed|Failed)!" "$OUT/device-tests.log" | tail -1)
-    skipped=$(sed -n 's/.*Skipped: *\([0-9]*\).*/\1/p' <<<"$line")
+    count() { local v; v=$(sed -n "s/^ *$1: *\([0-9]*\).*/\1/p" "$OUT/device-tests.log" | tail -1); echo "${v:-0}"; }
+    skipped=$(count Skipped)
+    line="$(count Passed) passed, $(count Failed) failed, ${skipped:-0} skipped of $(count 'Total tests')"
     if (( rc != 0 )); then
       record FAIL cuda-tests "${line:-no summary line} (see $OUT/device-tests.log)"
     elif [[ -n "$gpu" && "${skipped:-0}" != 0 ]]; then
