@@ -3,8 +3,6 @@ using AeOnnx.Models;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
-using SixLabors.ImageSharp.Processing.Processors.Transforms;
 
 namespace AeOnnx.Imaging;
 
@@ -19,12 +17,11 @@ namespace AeOnnx.Imaging;
 /// <remarks>
 /// The work is split in three internal parts: <c>ImageDecoder</c> (bytes to pixels, limits),
 /// <c>PixelConversion</c> (color rules) and <c>TensorCodec</c> (normalization, layout, inverse).
-/// ImageSharp is used only for images that callers pass in, for resampling pixels already decoded,
-/// and for writing; it never parses a file.
+/// Resizing follows Pillow's resampler to the bit (<c>PilResampler</c>). ImageSharp is used only to
+/// hold images that callers pass in or get back, and for writing; it never parses a file.
 /// </remarks>
 public sealed class ImageConverter
 {
-    private readonly IResampler _resampler;
     private readonly bool _gray;
     private readonly ImageDecoder _decoder;
     private readonly TensorCodec _codec;
@@ -61,8 +58,11 @@ public sealed class ImageConverter
         Input = input;
         Limits = limits ?? ImageLimits.Default;
         _gray = input.Channels == 1;
-        _resampler = ResamplerFor(input.Resize)
-            ?? throw new ArgumentException($"Unknown input.resize '{input.Resize}'.", nameof(input));
+        if (ResamplerFor(input.Resize) is null)
+        {
+            throw new ArgumentException($"Unknown input.resize '{input.Resize}'.", nameof(input));
+        }
+
         _decoder = new ImageDecoder(Limits);
         _codec = new TensorCodec(input);
         (_draftWidth, _draftHeight) = input.JpegDraft == true ? (input.Width, input.Height) : (0, 0);
@@ -245,12 +245,27 @@ public sealed class ImageConverter
     {
         ArgumentNullException.ThrowIfNull(image);
         Image converted = _gray ? PixelConversion.ToGray(image, DecoderConfiguration) : PixelConversion.ToRgb(image, DecoderConfiguration);
-        if (converted.Width != Width || converted.Height != Height)
+        if (converted.Width == Width && converted.Height == Height)
         {
-            Resize(converted);
+            return converted;
         }
 
-        return converted;
+        // The same resampler as for files, so an image object and its file give the same tensor.
+        using (converted)
+        {
+            var source = new byte[converted.Width * converted.Height * Channels];
+            var resized = new byte[PixelCount];
+            if (converted is Image<L8> gray)
+            {
+                gray.CopyPixelDataTo(source);
+                PilResampler.Resize(source, converted.Width, converted.Height, 1, resized, Width, Height, Input.Resize!);
+                return Image.LoadPixelData<L8>(DecoderConfiguration, resized, Width, Height);
+            }
+
+            ((Image<Rgb24>)converted).CopyPixelDataTo(source);
+            PilResampler.Resize(source, converted.Width, converted.Height, 3, resized, Width, Height, Input.Resize!);
+            return Image.LoadPixelData<Rgb24>(DecoderConfiguration, resized, Width, Height);
+        }
     }
 
     /// <summary>
@@ -298,13 +313,8 @@ public sealed class ImageConverter
     /// <returns>The gray value.</returns>
     public static byte GrayBt601(byte r, byte g, byte b) => PixelConversion.GrayBt601(r, g, b);
 
-    internal static IResampler? ResamplerFor(string? name) => name switch
-    {
-        "bilinear" => KnownResamplers.Triangle,
-        "bicubic" => KnownResamplers.Bicubic,
-        "nearest" => KnownResamplers.NearestNeighbor,
-        _ => null,
-    };
+    /// <summary>The manifest's resampler name, or null when it names none this library implements.</summary>
+    internal static string? ResamplerFor(string? name) => name is "bilinear" or "bicubic" or "nearest" ? name : null;
 
     /// <summary>Encoded bytes to the normalized tensor: decode, color, resize if needed, normalize.</summary>
     internal void DecodeToTensor(EncodedBytes encoded, string name, Span<float> destination)
@@ -336,31 +346,13 @@ public sealed class ImageConverter
         try
         {
             PixelConversion.ToModelColor(decoded, _gray, full.AsSpan(0, count));
-            if (_gray)
-            {
-                using var image = Image.LoadPixelData<L8>(DecoderConfiguration, full.AsSpan(0, count), decoded.Width, decoded.Height);
-                Resize(image);
-                image.CopyPixelDataTo(destination);
-            }
-            else
-            {
-                using var image = Image.LoadPixelData<Rgb24>(DecoderConfiguration, full.AsSpan(0, count), decoded.Width, decoded.Height);
-                Resize(image);
-                image.CopyPixelDataTo(destination);
-            }
+            PilResampler.Resize(full.AsSpan(0, count), decoded.Width, decoded.Height, Channels, destination, Width, Height, Input.Resize!);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(full);
         }
     }
-
-    private void Resize(Image image) => image.Mutate(x => x.Resize(new ResizeOptions
-    {
-        Size = new Size(Width, Height),
-        Mode = ResizeMode.Stretch,
-        Sampler = _resampler,
-    }));
 
     private void CheckLength(int length, string name)
     {
