@@ -59,7 +59,7 @@ public sealed class PreprocessParityTests(SharedModels models, ITestOutputHelper
         var files = System.Text.Json.JsonSerializer.Deserialize<string[]>(File.ReadAllText(_temp.File("files.json")))!;
         var model = models.Get(TestModels.TinyRgb);
         var baseInput = model.Images.Input;
-        var specs = new Dictionary<string, Models.InputSpec>
+        var specs = new Dictionary<string, AeOnnx.Models.InputSpec>
         {
             ["rgb"] = baseInput with { JpegDraft = true },
             ["rgb-full"] = baseInput with { JpegDraft = false },
