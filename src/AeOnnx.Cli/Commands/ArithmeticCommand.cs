@@ -127,7 +127,11 @@ internal sealed class ArithmeticCommand : VerbCommand
         }
 
         string gridPath = parse.GetValue(output) ?? throw CliException.Usage("--output FILE is required.");
-        IReadOnlyList<InputItem> items = inputs.Resolve(parse);
+        JobOutputs outputs = new JobOutputs().File("--output", gridPath);
+        IReadOnlyList<InputItem> items = inputs.Resolve(parse, outputs);
+        var fromItems = byFolder ? FolderItems(parse, fromDir!, outputs) : [];
+        var toItems = byFolder ? FolderItems(parse, toDir!, outputs) : [];
+        using JobLock claim = outputs.Claim(items.Concat(fromItems).Concat(toItems), AtomicFile.Sibling(gridPath, ".aeonnx-lock"));
         AtomicFile.CheckWritable(gridPath);
         bool quiet = parse.GetValue(common.Quiet);
 
@@ -144,8 +148,8 @@ internal sealed class ArithmeticCommand : VerbCommand
         }
         else
         {
-            start = await FolderCentroidAsync(model, parse, fromDir!, skipped, cancellationToken);
-            end = await FolderCentroidAsync(model, parse, toDir!, skipped, cancellationToken);
+            start = await FolderCentroidAsync(model, parse, fromDir!, fromItems, skipped, cancellationToken);
+            end = await FolderCentroidAsync(model, parse, toDir!, toItems, skipped, cancellationToken);
             fromName = fromDir!.TrimEnd('/');
             toName = toDir!.TrimEnd('/');
         }
@@ -162,6 +166,10 @@ internal sealed class ArithmeticCommand : VerbCommand
         }
 
         float[] direction = LatentMath.Subtract(end, start);
+        if (FailureReason.NonFiniteLatent(direction) is { } badDirection)
+        {
+            throw CliException.Fatal($"the direction {toName} - {fromName} is not finite ({badDirection}); check the model's latent.classes or the folders.");
+        }
         float k = parse.GetValue(strength);
         int columns = parse.GetValue(steps);
         float[] strengths = Enumerable.Range(0, columns).Select(j => k * j / (columns - 1)).ToArray();
@@ -185,6 +193,14 @@ internal sealed class ArithmeticCommand : VerbCommand
                 float[][] decoded = model.DecodeBatch(moved);
                 for (int j = 0; j < columns; j++)
                 {
+                    if (FailureReason.NonFinite("decoded cell", decoded[j]) is { } reason)
+                    {
+                        // Left blank in the grid (never drawn as black pixels) and reported.
+                        skipped.Add(new IndexEntry(null, $"{rows[r].Item.DisplayPath} s={strengths[j].ToString(CultureInfo.InvariantCulture)}", IndexEntry.Skipped, reason));
+                        Console.Error.WriteLine($"skipped {rows[r].Item.DisplayPath} at s={strengths[j].ToString(CultureInfo.InvariantCulture)}: {reason}");
+                        continue;
+                    }
+
                     var cell = GridImages.FromOutput(model, decoded[j]);
                     cells.Add(cell);
                     grid.Set(r, j, cell);
@@ -224,20 +240,24 @@ internal sealed class ArithmeticCommand : VerbCommand
         return (match.Centroid, match.Label ?? label);
     }
 
-    private async Task<float[]> FolderCentroidAsync(Autoencoder model, ParseResult parse, string folder, List<IndexEntry> skipped, CancellationToken cancellationToken)
+    private IReadOnlyList<InputItem> FolderItems(ParseResult parse, string folder, JobOutputs outputs) =>
+        InputResolver.Resolve([folder], [], parse.GetValue(inputs.Pattern), Environment.CurrentDirectory, outputs.Folders);
+
+    private async Task<float[]> FolderCentroidAsync(Autoencoder model, ParseResult parse, string folder, IReadOnlyList<InputItem> items, List<IndexEntry> skipped, CancellationToken cancellationToken)
     {
-        IReadOnlyList<InputItem> items = InputResolver.Resolve([folder], [], parse.GetValue(inputs.Pattern), Environment.CurrentDirectory);
         var latents = new List<float[]>();
         PipelineOptions pipelineOptions = common.PipelineOptions(parse);
         await foreach (ScreenedResult outcome in ScreenedPipeline.RunAsync(items, (paths, ct) => model.EncodeFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
-            if (outcome.Succeeded && outcome.Result!.Latent is { } latent)
+            string? nonFinite = outcome.Succeeded ? FailureReason.NonFinite("latent", outcome.Result!.Latent) : null;
+            if (nonFinite is null && outcome.Succeeded && outcome.Result!.Latent is { } latent)
             {
                 latents.Add(latent);
             }
             else
             {
-                string reason = FailureReason.Of(outcome);
+                // A NaN latent would turn the whole centroid, and so every cell, into NaN.
+                string reason = nonFinite ?? FailureReason.Of(outcome);
                 skipped.Add(new IndexEntry(null, outcome.Item.DisplayPath, IndexEntry.Skipped, reason));
                 Console.Error.WriteLine($"skipped {outcome.Item.DisplayPath}: {reason}");
             }

@@ -51,11 +51,19 @@ internal sealed class EncodeCommand : VerbCommand
 
     protected override async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        IReadOnlyList<InputItem> items = inputs.Resolve(parse);
         ShardSpec? shard = job.GetShard(parse);
         var paths = new LatentOutputPaths(parse.GetValue(output)!);
         string? csvPath = parse.GetValue(csv);
         bool quiet = parse.GetValue(common.Quiet);
+        JobOutputs outputs = new JobOutputs()
+            .File("--output", parse.GetValue(output))
+            .File("--csv", csvPath)
+            .File("the index", paths.Index)
+            .File("the shard file", shard is null ? null : paths.ShardInfo)
+            .File("the journal", paths.Journal)
+            .File("the part file", paths.Part);
+        IReadOnlyList<InputItem> items = inputs.Resolve(parse, outputs);
+        using JobLock claim = outputs.Claim(items, paths.Lock);
         AtomicFile.CheckWritable(paths.Npy);
         if (csvPath is not null)
         {

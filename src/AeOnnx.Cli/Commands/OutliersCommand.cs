@@ -68,9 +68,11 @@ internal sealed class OutliersCommand : VerbCommand
 
     protected override async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        IReadOnlyList<InputItem> items = inputs.Resolve(parse);
         string reportPath = parse.GetValue(output)!;
         string gridPath = parse.GetValue(grid) ?? Path.ChangeExtension(reportPath, ".png");
+        JobOutputs outputs = new JobOutputs().File("--output", reportPath).File(parse.GetValue(grid) is null ? "the grid (--output with .png)" : "--grid", gridPath);
+        IReadOnlyList<InputItem> items = inputs.Resolve(parse, outputs);
+        using JobLock claim = outputs.Claim(items, AtomicFile.Sibling(reportPath, ".aeonnx-lock"));
         bool byMahalanobis = parse.GetValue(rankBy) == "mahalanobis";
         int k = parse.GetValue(top);
         bool quiet = parse.GetValue(common.Quiet);
@@ -92,14 +94,15 @@ internal sealed class OutliersCommand : VerbCommand
         await foreach (ScreenedResult outcome in ScreenedPipeline.RunAsync(items, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
             InputItem item = outcome.Item;
-            if (outcome.Succeeded && outcome.Result!.Error is { } error && outcome.Result.Latent is { } latent)
+            string? nonFinite = outcome.Succeeded ? FailureReason.NonFinite("latent or reconstruction", outcome.Result!.Latent, outcome.Result.Reconstruction) : null;
+            if (nonFinite is null && outcome.Succeeded && outcome.Result!.Error is { } error && outcome.Result.Latent is { } latent)
             {
                 scored.Add((item, error.Mse, error.Psnr, hasStatistics ? model.OutlierScore(latent) : null));
                 progress.Advance(ok: true);
             }
             else
             {
-                string reason = FailureReason.Of(outcome);
+                string reason = nonFinite ?? FailureReason.Of(outcome);
                 skipped.Add((item, reason));
                 progress.Warn($"skipped {item.DisplayPath}: {reason}");
                 progress.Advance(ok: false);

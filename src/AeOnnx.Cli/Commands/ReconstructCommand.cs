@@ -60,7 +60,6 @@ internal sealed class ReconstructCommand : VerbCommand
 
     protected override async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        IReadOnlyList<InputItem> items = inputs.Resolve(parse);
         string folder = Path.GetFullPath(parse.GetValue(output)!);
         string indexPath = Path.Combine(folder, "index.csv");
         string? comparisonPath = parse.GetValue(comparison);
@@ -70,6 +69,9 @@ internal sealed class ReconstructCommand : VerbCommand
             throw CliException.Fatal($"--output '{parse.GetValue(output)}' is a file; reconstruct writes a folder of PNGs.");
         }
 
+        JobOutputs outputs = new JobOutputs().Folder("--output", parse.GetValue(output)).File("--comparison", comparisonPath);
+        IReadOnlyList<InputItem> items = inputs.Resolve(parse, outputs);
+        using JobLock claim = outputs.Claim(items, Path.Combine(folder, ".aeonnx-lock"));
         AtomicFile.CheckWritable(indexPath);
         if (comparisonPath is not null)
         {
