@@ -170,10 +170,11 @@ internal sealed class ArithmeticCommand : VerbCommand
         {
             throw CliException.Fatal($"the direction {toName} - {fromName} is not finite ({badDirection}); check the model's latent.classes or the folders.");
         }
+
         float k = parse.GetValue(strength);
         int columns = parse.GetValue(steps);
         float[] strengths = Enumerable.Range(0, columns).Select(j => k * j / (columns - 1)).ToArray();
-        var grid = new ImageGrid(rows.Count, columns, model.Width, model.Height)
+        using var grid = new ImageGrid(rows.Count, columns, model.Width, model.Height)
         {
             Title = $"{model.Name}: + s * ({toName} - {fromName})",
         };
@@ -182,39 +183,29 @@ internal sealed class ArithmeticCommand : VerbCommand
             grid.ColumnLabels[j] = "s=" + strengths[j].ToString("0.##", CultureInfo.InvariantCulture);
         }
 
-        var cells = new List<Image<SixLabors.ImageSharp.PixelFormats.Rgb24>>();
-        try
+        for (int r = 0; r < rows.Count; r++)
         {
-            for (int r = 0; r < rows.Count; r++)
+            grid.RowLabels[r] = Path.GetFileNameWithoutExtension(rows[r].Item.DisplayPath);
+            float[] z = rows[r].Latent;
+            float[][] moved = strengths.Select(sj => LatentMath.Add(z, LatentMath.Scale(direction, sj))).ToArray();
+            float[][] decoded = model.DecodeBatch(moved);
+            for (int j = 0; j < columns; j++)
             {
-                grid.RowLabels[r] = Path.GetFileNameWithoutExtension(rows[r].Item.DisplayPath);
-                float[] z = rows[r].Latent;
-                float[][] moved = strengths.Select(sj => LatentMath.Add(z, LatentMath.Scale(direction, sj))).ToArray();
-                float[][] decoded = model.DecodeBatch(moved);
-                for (int j = 0; j < columns; j++)
+                if (FailureReason.NonFinite("decoded cell", decoded[j]) is { } reason)
                 {
-                    if (FailureReason.NonFinite("decoded cell", decoded[j]) is { } reason)
-                    {
-                        // Left blank in the grid (never drawn as black pixels) and reported.
-                        skipped.Add(new IndexEntry(null, $"{rows[r].Item.DisplayPath} s={strengths[j].ToString(CultureInfo.InvariantCulture)}", IndexEntry.Skipped, reason));
-                        Console.Error.WriteLine($"skipped {rows[r].Item.DisplayPath} at s={strengths[j].ToString(CultureInfo.InvariantCulture)}: {reason}");
-                        continue;
-                    }
-
-                    var cell = GridImages.FromOutput(model, decoded[j]);
-                    cells.Add(cell);
-                    grid.Set(r, j, cell);
+                    // Left blank in the grid (never drawn as black pixels) and reported.
+                    skipped.Add(new IndexEntry(null, $"{rows[r].Item.DisplayPath} s={strengths[j].ToString(CultureInfo.InvariantCulture)}", IndexEntry.Skipped, reason));
+                    Console.Error.WriteLine($"skipped {rows[r].Item.DisplayPath} at s={strengths[j].ToString(CultureInfo.InvariantCulture)}: {reason}");
+                    grid.SetEmpty(r, j, "non-finite");
+                    continue;
                 }
+
+                var cell = GridImages.FromOutput(model, decoded[j]);
+                grid.Set(r, j, cell);
             }
-
-            using Image rendered = grid.Render();
-            ImageFiles.SavePng(rendered, gridPath);
-        }
-        finally
-        {
-            cells.ForEach(c => c.Dispose());
         }
 
+        grid.SavePng(gridPath);
         if (!quiet)
         {
             Console.Out.WriteLine($"moved {rows.Count} images from {fromName} towards {toName} (strength 0..{k.ToString(CultureInfo.InvariantCulture)}) -> {gridPath}");

@@ -6,6 +6,7 @@ using AeOnnx.Cli.Inputs;
 using AeOnnx.Cli.Output;
 using AeOnnx.Pipeline;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace AeOnnx.Cli.Commands;
 
@@ -150,39 +151,17 @@ internal sealed class OutliersCommand : VerbCommand
     /// <summary>The top K: originals above reconstructions (recomputed for these K only), 8 a row pair.</summary>
     private static void WriteGrid(Autoencoder model, List<(InputItem Item, double Score)> shown, bool byMahalanobis, string path)
     {
-        const int perRow = 8;
-        int columns = Math.Min(perRow, shown.Count);
-        int pairs = (shown.Count + perRow - 1) / perRow;
-        var gridImage = new ImageGrid(pairs * 2, columns, model.Width, model.Height)
+        using var grid = new ComparisonGrid(model, shown.Count, $"{model.Name}: top {shown.Count} by {(byMahalanobis ? "latent Mahalanobis distance" : "reconstruction MSE")}");
+        for (int i = 0; i < shown.Count; i++)
         {
-            Title = $"{model.Name}: top {shown.Count} by {(byMahalanobis ? "latent Mahalanobis distance" : "reconstruction MSE")}",
-        };
-        var cells = new List<Image>();
-        try
-        {
-            for (int i = 0; i < shown.Count; i++)
-            {
-                int row = (i / perRow) * 2;
-                InputItem item = shown[i].Item;
-                var original = GridImages.ModelView(model, item.FullPath);
-                var reconstructed = GridImages.FromOutput(model, model.Reconstruct(item.FullPath).Output);
-                cells.Add(original);
-                cells.Add(reconstructed);
-                string score = byMahalanobis
-                    ? $"#{i + 1} d " + shown[i].Score.ToString("0.0", CultureInfo.InvariantCulture)
-                    : $"#{i + 1} mse " + shown[i].Score.ToString("0.000", CultureInfo.InvariantCulture);
-                gridImage.Set(row, i % perRow, original, Path.GetFileNameWithoutExtension(item.DisplayPath));
-                gridImage.Set(row + 1, i % perRow, reconstructed, score);
-                gridImage.RowLabels[row] = "original";
-                gridImage.RowLabels[row + 1] = "recon";
-            }
+            InputItem item = shown[i].Item;
+            string score = byMahalanobis
+                ? $"#{i + 1} d " + shown[i].Score.ToString("0.0", CultureInfo.InvariantCulture)
+                : $"#{i + 1} mse " + shown[i].Score.ToString("0.000", CultureInfo.InvariantCulture);
+            Image<Rgb24> original = GridImages.ModelView(model, item.FullPath);
+            grid.Add(original, Path.GetFileNameWithoutExtension(item.DisplayPath), GridImages.FromOutput(model, model.Reconstruct(item.FullPath).Output), score);
+        }
 
-            using Image rendered = gridImage.Render();
-            ImageFiles.SavePng(rendered, path);
-        }
-        finally
-        {
-            cells.ForEach(c => c.Dispose());
-        }
+        grid.SavePng(path);
     }
 }

@@ -5,6 +5,7 @@ using AeOnnx.Cli.Inputs;
 using AeOnnx.Cli.Output;
 using AeOnnx.Pipeline;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace AeOnnx.Cli.Commands;
 
@@ -131,33 +132,25 @@ internal sealed class ReconstructCommand : VerbCommand
             return;
         }
 
-        const int perRow = 8;
-        int columns = Math.Min(perRow, shown.Count);
-        int pairs = (shown.Count + perRow - 1) / perRow;
-        var grid = new ImageGrid(pairs * 2, columns, model.Width, model.Height) { Title = $"{model.Name}: originals above reconstructions" };
-        var cells = new List<Image>();
-        try
+        using var grid = new ComparisonGrid(model, shown.Count, $"{model.Name}: originals above reconstructions");
+        foreach (IndexEntry entry in shown)
         {
-            for (int i = 0; i < shown.Count; i++)
+            InputItem item = byPath[entry.Path];
+            Image<Rgb24> original = GridImages.ModelView(model, item.FullPath);
+            Image<Rgb24> reconstructed;
+            try
             {
-                InputItem item = byPath[shown[i].Path];
-                int row = (i / perRow) * 2;
-                var original = GridImages.ModelView(model, item.FullPath);
-                var reconstructed = GridImages.Load(Path.Combine(folder, names[item.Position]));
-                cells.Add(original);
-                cells.Add(reconstructed);
-                grid.Set(row, i % perRow, original, Path.GetFileNameWithoutExtension(item.DisplayPath));
-                grid.Set(row + 1, i % perRow, reconstructed, "PSNR " + (shown[i].Psnr ?? 0).ToString("0.0", CultureInfo.InvariantCulture));
-                grid.RowLabels[row] = "original";
-                grid.RowLabels[row + 1] = "recon";
+                reconstructed = GridImages.Load(Path.Combine(folder, names[item.Position]));
+            }
+            catch
+            {
+                original.Dispose();
+                throw;
             }
 
-            using Image rendered = grid.Render();
-            ImageFiles.SavePng(rendered, path);
+            grid.Add(original, Path.GetFileNameWithoutExtension(item.DisplayPath), reconstructed, "PSNR " + (entry.Psnr ?? 0).ToString("0.0", CultureInfo.InvariantCulture));
         }
-        finally
-        {
-            cells.ForEach(c => c.Dispose());
-        }
+
+        grid.SavePng(path);
     }
 }

@@ -35,6 +35,19 @@ internal static class CanonicalPath
         return inner.StartsWith(prefix, Comparison);
     }
 
+    /// <summary>The target a symbolic link names, or null (not a link, missing, unreadable: taken as written).</summary>
+    public static string? LinkTarget(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
     private static string Resolve(string full, ref int hops)
     {
         string root = Path.GetPathRoot(full) ?? string.Empty;
@@ -43,15 +56,7 @@ internal static class CanonicalPath
         for (int i = 0; i < parts.Length; i++)
         {
             string next = Path.Combine(current, parts[i]);
-            string? target = null;
-            try
-            {
-                target = new FileInfo(next).LinkTarget;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Unreadable: taken as it is written.
-            }
+            string? target = LinkTarget(next);
 
             if (target is null)
             {

@@ -21,9 +21,9 @@ internal sealed class JobLock : IDisposable
     public static JobLock Acquire(string path, string outputShown)
     {
         string full = System.IO.Path.GetFullPath(path);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
         try
         {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
             return new JobLock(full, new FileStream(full, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None));
         }
         catch (IOException e) when (System.IO.File.Exists(full))

@@ -87,7 +87,7 @@ internal sealed class JobOutputs
         }
 
         string joined = Path.Combine(canonicalParent, Path.GetFileName(fullPath));
-        return System.IO.File.ResolveLinkTarget(joined, returnFinalTarget: false) is null ? joined : CanonicalPath.Of(joined);
+        return CanonicalPath.LinkTarget(joined) is null ? joined : CanonicalPath.Of(joined);
     }
 
     private JobOutputs Add(string option, string? path, bool isFolder)
