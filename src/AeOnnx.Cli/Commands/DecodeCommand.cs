@@ -134,7 +134,8 @@ internal sealed class DecodeCommand : VerbCommand
         }
 
         progress.Finish();
-        CsvText.WriteFile(Path.Combine(folder, "index.csv"), ["row", "file", "source", "status", "reason"], index);
+        // Skipped rows are recorded when read, done ones after their batch: the index lists them in row order.
+        CsvText.WriteFile(Path.Combine(folder, "index.csv"), ["row", "file", "source", "status", "reason"], index.OrderBy(r => long.Parse(r[0], CultureInfo.InvariantCulture)));
         List<string> stale = before.Where(f => !written.Contains(f)).Order(StringComparer.Ordinal).ToList();
         if (stale.Count > 0)
         {

@@ -96,12 +96,11 @@ internal static partial class NpyFile
         for (int i = 0; i < dims.Length; i++)
         {
             // Plain non-negative decimal integers only: "-1", "3L" (Python 2), "1e3" are not NumPy shapes.
-            if (cells[i].Length is 0 or > 18 || !cells[i].All(char.IsAsciiDigit))
+            if (cells[i].Length == 0 || !cells[i].All(char.IsAsciiDigit)
+                || !long.TryParse(cells[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]))
             {
-                throw new InvalidDataException($"shape ({shape.Groups[1].Value.Trim()}): dimension '{Shorten(cells[i])}' is not a non-negative integer below 10^18");
+                throw new InvalidDataException($"shape ({Shorten(shape.Groups[1].Value.Trim())}): dimension '{Shorten(cells[i])}' is not a non-negative 64-bit integer");
             }
-
-            dims[i] = long.Parse(cells[i], NumberStyles.None, CultureInfo.InvariantCulture);
         }
 
         return (descr.Groups[1].Value, fortran.Groups[1].Value == "True", dims);
