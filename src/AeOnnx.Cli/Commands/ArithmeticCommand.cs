@@ -128,10 +128,10 @@ internal sealed class ArithmeticCommand : VerbCommand
 
         string gridPath = parse.GetValue(output) ?? throw CliException.Usage("--output FILE is required.");
         JobOutputs outputs = new JobOutputs().File("--output", gridPath);
-        IReadOnlyList<InputItem> items = inputs.Resolve(parse, outputs);
-        var fromItems = byFolder ? FolderItems(parse, fromDir!, outputs) : [];
-        var toItems = byFolder ? FolderItems(parse, toDir!, outputs) : [];
-        using JobLock claim = outputs.Claim(items.Concat(fromItems).Concat(toItems), AtomicFile.Sibling(gridPath, ".aeonnx-lock"));
+        IReadOnlyList<InputItem> fromItems = byFolder ? FolderItems(parse, fromDir!, outputs) : [];
+        IReadOnlyList<InputItem> toItems = byFolder ? FolderItems(parse, toDir!, outputs) : [];
+        using StreamingJob streamingJob = StreamingJob.Start(parse, inputs, outputs, AtomicFile.Sibling(gridPath, ".aeonnx-lock"), fromItems.Concat(toItems));
+        IReadOnlyList<InputItem> items = streamingJob.Items;
         AtomicFile.CheckWritable(gridPath);
         bool quiet = parse.GetValue(common.Quiet);
 
@@ -211,7 +211,7 @@ internal sealed class ArithmeticCommand : VerbCommand
             Console.Out.WriteLine($"moved {rows.Count} images from {fromName} towards {toName} (strength 0..{k.ToString(CultureInfo.InvariantCulture)}) -> {gridPath}");
         }
 
-        return skipped.Count > 0 ? ExitCodes.SomeInputsSkipped : ExitCodes.Success;
+        return StreamingJob.ExitCode(skipped.Count);
     }
 
     private static (float[] Centroid, string Label) ClassCentroid(Autoencoder model, string label)
@@ -238,17 +238,16 @@ internal sealed class ArithmeticCommand : VerbCommand
     {
         var latents = new List<float[]>();
         PipelineOptions pipelineOptions = common.PipelineOptions(parse);
-        await foreach (ScreenedResult outcome in ScreenedPipeline.RunAsync(items, (paths, ct) => model.EncodeFilesAsync(paths, pipelineOptions, ct), cancellationToken))
+        await foreach (JobOutcome outcome in StreamingJob.RunAsync(items, (paths, ct) => model.EncodeFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
-            string? nonFinite = outcome.Succeeded ? FailureReason.NonFinite("latent", outcome.Result!.Latent) : null;
-            if (nonFinite is null && outcome.Succeeded && outcome.Result!.Latent is { } latent)
+            if (outcome.IsOk)
             {
-                latents.Add(latent);
+                latents.Add(outcome.Latent);
             }
             else
             {
                 // A NaN latent would turn the whole centroid, and so every cell, into NaN.
-                string reason = nonFinite ?? FailureReason.Of(outcome);
+                string reason = outcome.SkipReason ?? "no latent";
                 skipped.Add(new IndexEntry(null, outcome.Item.DisplayPath, IndexEntry.Skipped, reason));
                 Console.Error.WriteLine($"skipped {outcome.Item.DisplayPath}: {reason}");
             }

@@ -148,7 +148,7 @@ internal sealed class DecodeCommand : VerbCommand
             Console.Out.WriteLine($"decoded {row - skipped} of {row} latents ({skipped} skipped) -> {parse.GetValue(output)} ({model.Width}x{model.Height} PNG each; index.csv maps rows to files)");
         }
 
-        return Task.FromResult(skipped > 0 ? ExitCodes.SomeInputsSkipped : ExitCodes.Success);
+        return Task.FromResult(StreamingJob.ExitCode(skipped));
     }
 
     private static HashSet<string> ExistingPngs(string folder) =>

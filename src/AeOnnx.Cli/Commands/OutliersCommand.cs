@@ -72,8 +72,8 @@ internal sealed class OutliersCommand : VerbCommand
         string reportPath = parse.GetValue(output)!;
         string gridPath = parse.GetValue(grid) ?? Path.ChangeExtension(reportPath, ".png");
         JobOutputs outputs = new JobOutputs().File("--output", reportPath).File(parse.GetValue(grid) is null ? "the grid (--output with .png)" : "--grid", gridPath);
-        IReadOnlyList<InputItem> items = inputs.Resolve(parse, outputs);
-        using JobLock claim = outputs.Claim(items, AtomicFile.Sibling(reportPath, ".aeonnx-lock"));
+        using StreamingJob streamingJob = StreamingJob.Start(parse, inputs, outputs, AtomicFile.Sibling(reportPath, ".aeonnx-lock"));
+        IReadOnlyList<InputItem> items = streamingJob.Items;
         bool byMahalanobis = parse.GetValue(rankBy) == "mahalanobis";
         int k = parse.GetValue(top);
         bool quiet = parse.GetValue(common.Quiet);
@@ -92,18 +92,17 @@ internal sealed class OutliersCommand : VerbCommand
         var skipped = new List<(InputItem Item, string Reason)>();
         var progress = new ProgressReporter(Console, "outliers", items.Count, quiet);
         PipelineOptions pipelineOptions = common.PipelineOptions(parse);
-        await foreach (ScreenedResult outcome in ScreenedPipeline.RunAsync(items, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
+        await foreach (JobOutcome outcome in StreamingJob.RunAsync(items, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
             InputItem item = outcome.Item;
-            string? nonFinite = outcome.Succeeded ? FailureReason.NonFinite("latent or reconstruction", outcome.Result!.Latent, outcome.Result.Reconstruction) : null;
-            if (nonFinite is null && outcome.Succeeded && outcome.Result!.Error is { } error && outcome.Result.Latent is { } latent)
+            if (outcome.IsOk && outcome.Result!.Error is { } error)
             {
-                scored.Add((item, error.Mse, error.Psnr, hasStatistics ? model.OutlierScore(latent) : null));
+                scored.Add((item, error.Mse, error.Psnr, hasStatistics ? model.OutlierScore(outcome.Latent) : null));
                 progress.Advance(ok: true);
             }
             else
             {
-                string reason = nonFinite ?? FailureReason.Of(outcome);
+                string reason = outcome.SkipReason ?? "no reconstruction";
                 skipped.Add((item, reason));
                 progress.Warn($"skipped {item.DisplayPath}: {reason}");
                 progress.Advance(ok: false);
@@ -145,7 +144,7 @@ internal sealed class OutliersCommand : VerbCommand
             }
         }
 
-        return skipped.Count > 0 ? ExitCodes.SomeInputsSkipped : ExitCodes.Success;
+        return StreamingJob.ExitCode(skipped.Count);
     }
 
     /// <summary>The top K: originals above reconstructions (recomputed for these K only), 8 a row pair.</summary>

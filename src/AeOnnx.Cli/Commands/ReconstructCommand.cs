@@ -71,8 +71,8 @@ internal sealed class ReconstructCommand : VerbCommand
         }
 
         JobOutputs outputs = new JobOutputs().Folder("--output", parse.GetValue(output)).File("--comparison", comparisonPath);
-        IReadOnlyList<InputItem> items = inputs.Resolve(parse, outputs);
-        using JobLock claim = outputs.Claim(items, Path.Combine(folder, ".aeonnx-lock"));
+        using StreamingJob streamingJob = StreamingJob.Start(parse, inputs, outputs, Path.Combine(folder, ".aeonnx-lock"));
+        IReadOnlyList<InputItem> items = streamingJob.Items;
         AtomicFile.CheckWritable(indexPath);
         if (comparisonPath is not null)
         {
@@ -87,11 +87,10 @@ internal sealed class ReconstructCommand : VerbCommand
 
         List<InputItem> remaining = items.Skip(run.Resumed).ToList();
         PipelineOptions pipelineOptions = common.PipelineOptions(parse);
-        await foreach (ScreenedResult outcome in ScreenedPipeline.RunAsync(remaining, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
+        await foreach (JobOutcome outcome in StreamingJob.RunAsync(remaining, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
             InputItem item = outcome.Item;
-            string? nonFinite = outcome.Succeeded ? FailureReason.NonFinite("latent or reconstruction", outcome.Result!.Latent, outcome.Result.Reconstruction) : null;
-            if (outcome.Succeeded && nonFinite is null && outcome.Result!.Reconstruction is { } reconstruction && outcome.Result.Error is { } error)
+            if (outcome.IsOk && outcome.Result!.Reconstruction is { } reconstruction && outcome.Result.Error is { } error)
             {
                 using (Image image = model.Images.ToImage(reconstruction))
                 {
@@ -102,7 +101,7 @@ internal sealed class ReconstructCommand : VerbCommand
             }
             else
             {
-                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, nonFinite ?? FailureReason.Of(outcome)));
+                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, outcome.SkipReason ?? "no reconstruction"));
             }
         }
 
@@ -119,7 +118,7 @@ internal sealed class ReconstructCommand : VerbCommand
                 + (comparisonPath is null ? string.Empty : $", comparison {comparisonPath}"));
         }
 
-        return run.SkippedCount > 0 ? ExitCodes.SomeInputsSkipped : ExitCodes.Success;
+        return StreamingJob.ExitCode(run.SkippedCount);
     }
 
     /// <summary>Originals (as the model sees them) above their reconstructions, 8 a row pair.</summary>
