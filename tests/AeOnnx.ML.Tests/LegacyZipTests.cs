@@ -15,9 +15,9 @@ public sealed class LegacyZipTests
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
         var m = TestData.FashionModel;
-        var fresh = ml.Transforms.LoadAutoencoderImages(m, "Pix", "ImagePath")
-            .Append(ml.Transforms.EncodeWithAutoencoder(m, "Z", "Pix"))
-            .Append(ml.Transforms.AutoencoderReconstructionError(m, "Err", "Pix"))
+        var fresh = ml.Transforms.Autoencoder().LoadImages("Pix", "ImagePath", m)
+            .Append(ml.Transforms.Autoencoder().Encode("Z", "Pix", m))
+            .Append(ml.Transforms.Autoencoder().ReconstructionError("Err", "Pix", m))
             .Fit(data)
             .Transform(data);
 

@@ -19,8 +19,8 @@ public sealed class MlNetImageTransformsTests
         var mlnet = ml.Transforms.LoadImages("Image", TestData.SampleImages, "ImagePath")
             .Append(ml.Transforms.ResizeImages("Image", 28, 28))
             .Append(ml.Transforms.ExtractPixels("Pixels", "Image", ImagePixelExtractingEstimator.ColorBits.Red, scaleImage: 1f / 255f, outputAsFloatArray: true))
-            .Append(ml.Transforms.EncodeWithAutoencoder(m));
-        var ours = ml.Transforms.LoadAutoencoderImages(m).Append(ml.Transforms.EncodeWithAutoencoder(m));
+            .Append(ml.Transforms.Autoencoder().Encode("Latent", "Pixels", m));
+        var ours = ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", m).Append(ml.Transforms.Autoencoder().Encode("Latent", "Pixels", m));
 
         var a = mlnet.Fit(data).Transform(data);
         var b = ours.Fit(data).Transform(data);
@@ -65,7 +65,7 @@ public sealed class MlNetNormalizationTests : IDisposable
             .Append(ml.Transforms.ResizeImages("Image", 28, 28))
             .Append(ml.Transforms.ExtractPixels("Pixels", "Image", ImagePixelExtractingEstimator.ColorBits.Red,
                 offsetImage: 0.5f * 255f, scaleImage: 1f / (255f * 0.25f), outputAsFloatArray: true));
-        var ours = ml.Transforms.LoadAutoencoderImages(_model.Path);
+        var ours = ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", _model.Path);
 
         var a = Columns.Vectors(mlnet.Fit(data).Transform(data), "Pixels");
         var b = Columns.Vectors(ours.Fit(data).Transform(data), "Pixels");
