@@ -51,11 +51,12 @@ internal static class ModelBinding
                 "A model of another shape is refused under every policy: fit the pipeline again for it.");
         }
 
-        if (spec.Channels > 0 && (spec.Channels, spec.Height, spec.Width, spec.LatentDim) != (model.Channels, model.Height, model.Width, model.LatentDim))
+        // Equal pixel counts can still be another layout (3×16×16 vs 1×28×28 is not, 2×8×8 vs 1×16×8 is).
+        if (spec.Channels > 0 && (spec.Channels, spec.Height, spec.Width) != (model.Channels, model.Height, model.Width))
         {
             throw new AutoencoderModelMismatchException(
-                $"{where}: field input/latent: expected {spec.Channels}×{spec.Height}×{spec.Width} → {spec.LatentDim}, " +
-                $"found {model.Channels}×{model.Height}×{model.Width} → {model.LatentDim}. Fit the pipeline again for the new shape.");
+                $"{where}: field input: expected {spec.Channels}×{spec.Height}×{spec.Width}, found '{model.Name}' ({model.Channels}×{model.Height}×{model.Width} → {model.LatentDim}). " +
+                "A model of another shape is refused under every policy: fit the pipeline again for it.");
         }
 
         var sameGraphs = string.Equals(identity, spec.ModelIdentity, StringComparison.Ordinal);
@@ -64,7 +65,7 @@ internal static class ModelBinding
             case AutoencoderModelPolicy.Pinned when !sameGraphs:
                 throw new AutoencoderModelMismatchException(
                     $"{where}: field encoder+decoder sha256: expected {spec.ModelIdentity} ('{spec.ModelName}', recorded at fit time), " +
-                    $"found {identity} ('{model.Name}'). The Pinned policy only accepts the same graphs; use Compatible or Follow to take a retrained model.");
+                    $"found {identity} ('{model.Name}' ({model.Channels}×{model.Height}×{model.Width} → {model.LatentDim})). The Pinned policy only accepts the same graphs; use Compatible or Follow to take a retrained model.");
             case AutoencoderModelPolicy.Compatible:
                 if (!spec.ExplicitlyMapped && !string.Equals(model.Name, spec.ModelName, StringComparison.Ordinal))
                 {
