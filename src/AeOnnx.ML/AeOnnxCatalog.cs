@@ -312,7 +312,7 @@ public static class AeOnnxCatalog
 
         var modelOptions = options?.ModelOptions ?? (spec.IntraOpThreads > 0 ? new AutoencoderOptions { IntraOpThreads = spec.IntraOpThreads } : null);
         var resolved = spec with { ModelDirectory = Path.GetFullPath(folder), Device = device.ToString(), Policy = policy, ExplicitlyMapped = explicitly };
-        var operation = new Operation(resolved, new ModelSource.Cached(folder, device, spec.BatchSize, modelOptions), modelOptions?.Log);
+        var operation = new Operation(resolved, new ModelSource.Cached(folder, device, spec.BatchSize, modelOptions), modelOptions?.Logger);
         try
         {
             // Resolve and check now, so a missing or refused model is reported here, unwrapped,

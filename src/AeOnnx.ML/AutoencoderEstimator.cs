@@ -1,4 +1,5 @@
 using AeOnnx.ML.Internal;
+using Microsoft.Extensions.Logging;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -13,14 +14,14 @@ public sealed class AutoencoderEstimator : IEstimator<AutoencoderTransformer>
 {
     private readonly MappingSpec _template;
     private readonly ModelSource? _source;
-    private readonly Action<string>? _log;
+    private readonly ILogger? _logger;
     private readonly string _stage;
 
-    internal AutoencoderEstimator(MappingSpec template, ModelSource? source, Action<string>? log, string stage)
+    internal AutoencoderEstimator(MappingSpec template, ModelSource? source, ILogger? logger, string stage)
     {
         _template = template;
         _source = source;
-        _log = log;
+        _logger = logger;
         _stage = stage;
     }
 
@@ -63,7 +64,7 @@ public sealed class AutoencoderEstimator : IEstimator<AutoencoderTransformer>
             spec = ModelBinding.Describe(spec with { Input = form, InputSize = inSize, OutputSize = outSize }, model);
         }
 
-        var transformer = new AutoencoderTransformer(new Operation(spec, _source, _log), _stage);
+        var transformer = new AutoencoderTransformer(new Operation(spec, _source, _logger), _stage);
         transformer.CheckInputs(input.Schema);
         return transformer;
     }

@@ -1,4 +1,5 @@
 using AeOnnx.ML.Internal;
+using Microsoft.Extensions.Logging;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -98,8 +99,8 @@ public sealed class AutoencoderTransformer : ITransformer
     }
 
     /// <summary>A transformer with the same schema whose model comes from <paramref name="source"/>.</summary>
-    internal AutoencoderTransformer WithSource(ModelSource source, Action<string>? log, AutoencoderModelPolicy policy) =>
-        new(new Operation(Spec with { Policy = policy }, source, log ?? _operation.Log), Stage);
+    internal AutoencoderTransformer WithSource(ModelSource source, ILogger? logger, AutoencoderModelPolicy policy) =>
+        new(new Operation(Spec with { Policy = policy }, source, logger ?? _operation.Logger), Stage);
 
     /// <summary>Writes this transformer as an ML.NET <c>CustomMapping</c> under a <see cref="AeOnnxCatalog.SaveWithAeOnnx(MLContext, ITransformer, DataViewSchema, string, AeOnnxSaveOptions?)"/> call.</summary>
     /// <param name="ctx">ML.NET's save context.</param>

@@ -175,6 +175,6 @@ public sealed class AutoencoderTransforms
             ImageFolder = imageFolder ?? "",
         };
         spec = ModelBinding.Describe(spec, model);
-        return new AutoencoderEstimator(spec, source, options.ModelOptions?.Log, $"{stage} ({DefaultModelStage} model '{model.Name}')");
+        return new AutoencoderEstimator(spec, source, options.ModelOptions?.Logger, $"{stage} ({DefaultModelStage} model '{model.Name}')");
     }
 }

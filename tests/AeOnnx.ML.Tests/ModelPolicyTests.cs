@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using AeOnnx.ML.Tests.Support;
 using AeOnnx.Tests.Support;
 using Microsoft.ML;
@@ -15,7 +14,7 @@ public sealed class ModelPolicyTests : IDisposable
 {
     private readonly TempFolder _folder = TestModels.Copy(TestModels.FashionAe);
     private readonly TempFolder _zips = new();
-    private readonly ConcurrentQueue<string> _log = new();
+    private readonly ListLogger _logger = new();
 
     public void Dispose()
     {
@@ -24,7 +23,7 @@ public sealed class ModelPolicyTests : IDisposable
         _zips.Dispose();
     }
 
-    private AutoencoderOptions LoggingOptions() => new() { Log = _log.Enqueue, IntraOpThreads = 1 };
+    private AutoencoderOptions LoggingOptions() => new() { Logger = _logger, IntraOpThreads = 1 };
 
     private IEstimator<ITransformer> Pipeline(MLContext ml, AutoencoderModelPolicy policy, AutoencoderOptions? modelOptions = null)
     {
@@ -140,7 +139,7 @@ public sealed class ModelPolicyTests : IDisposable
         var after = Columns.Vectors(output, "Latent");
         AssertLatents(CoreLatents(TestModels.Folder(TestModels.FashionVae)), after);
         Assert.NotEqual(before[0], after[0]);
-        Assert.Contains(_log, l => l.Contains("now uses 'fashion-mnist-vae'", StringComparison.Ordinal) && l.Contains("policy Follow", StringComparison.Ordinal));
+        Assert.Contains(_logger.Lines, l => l.Contains("now uses 'fashion-mnist-vae'", StringComparison.Ordinal) && l.Contains("policy Follow", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -155,7 +154,7 @@ public sealed class ModelPolicyTests : IDisposable
         AeOnnxModelCache.Clear();
 
         AssertLatents(CoreLatents(_folder.Path), Columns.Vectors(model.Transform(data), "Latent"));
-        var line = Assert.Single(_log, l => l.Contains("column 'Latent' now uses", StringComparison.Ordinal));
+        var line = Assert.Single(_logger.Lines, l => l.Contains("column 'Latent' now uses", StringComparison.Ordinal));
         Assert.Contains(TestModels.Sha256(_folder.File("encoder.onnx")), line, StringComparison.Ordinal);
         Assert.Contains("policy Compatible", line, StringComparison.Ordinal);
     }

@@ -45,7 +45,7 @@ internal static class ModelCache
             OptimizationLevel = o.OptimizationLevel,
             OptimizedModelCacheDirectory = o.OptimizedModelCacheDirectory,
             ImageLimits = o.ImageLimits,
-            Log = o.Log,
+            Logger = o.Logger,
         };
     }
 
@@ -65,6 +65,5 @@ internal static class ModelCache
     }
 
     /// <summary>The identity recorded in saved pipelines: encoder and decoder SHA-256.</summary>
-    public static string Identity(Autoencoder model) =>
-        $"{model.Manifest.Encoder?.Sha256}+{model.Manifest.Decoder?.Sha256}";
+    public static string Identity(Autoencoder model) => model.Model.GraphIdentity;
 }

@@ -1,5 +1,7 @@
 using AeOnnx.Imaging;
 using AeOnnx.Latents;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.Data;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -14,12 +16,12 @@ namespace AeOnnx.ML.Internal;
 /// </summary>
 internal sealed class Operation
 {
-    private readonly Action<string> _log;
+    private readonly ILogger _logger;
     private Autoencoder? _verified;
     private long _skipped;
     private int _rangeWarned;
 
-    public Operation(MappingSpec spec, ModelSource? source, Action<string>? log = null)
+    public Operation(MappingSpec spec, ModelSource? source, ILogger? logger = null)
     {
         Spec = spec;
         if (spec.NeedsModel && source is null)
@@ -28,14 +30,17 @@ internal sealed class Operation
         }
 
         Source = spec.NeedsModel ? source : null;
-        _log = log ?? (message => System.Diagnostics.Trace.WriteLine(message));
+        _logger = logger ?? NullLogger.Instance;
     }
 
     public MappingSpec Spec { get; }
 
     public ModelSource? Source { get; }
 
-    public Action<string> Log => _log;
+    public ILogger Logger => _logger;
+
+    // Plain Log calls (no LoggerMessage source generator in this project): the lines are rare.
+    private void Write(LogLevel level, int id, string message) => _logger.Log(level, new EventId(id, "AeOnnx.ML"), message, null, static (m, _) => m);
 
     /// <summary>Rows left out under <see cref="AutoencoderBadImageHandling.Skip"/> so far.</summary>
     public long SkippedRows => Interlocked.Read(ref _skipped);
@@ -43,7 +48,7 @@ internal sealed class Operation
     public void CountSkipped(string reason)
     {
         Interlocked.Increment(ref _skipped);
-        _log($"AeOnnx: column '{Spec.OutputColumn}': skipped a row: {reason}");
+        Write(LogLevel.Warning, 1401, $"AeOnnx: column '{Spec.OutputColumn}': skipped a row: {reason}");
     }
 
     /// <summary>The model a call would use now, checked (for inspection; calls hold a lease instead).</summary>
@@ -72,7 +77,7 @@ internal sealed class Operation
                 var change = ModelBinding.Check(Spec, lease.Model, Spec.Policy);
                 if (change is not null)
                 {
-                    _log(change);
+                    Write(LogLevel.Information, 1400, change);
                 }
             }
             catch
@@ -304,13 +309,13 @@ internal sealed class Operation
 
         // Normalized pixels lie in [(0 − mean)/std, (1 − mean)/std] per channel; values several
         // widths outside are raw 0..255 bytes or a doubled normalization, not an unusual image.
-        var input = model.Manifest.Input!;
+        var input = model.Model.Image;
         var lo = float.MaxValue;
         var hi = float.MinValue;
         for (var c = 0; c < input.Channels; c++)
         {
-            var mean = input.Mean?[c] ?? 0f;
-            var std = input.Std?[c] ?? 1f;
+            var mean = input.Mean[c];
+            var std = input.Std[c];
             lo = Math.Min(lo, (0f - mean) / std);
             hi = Math.Max(hi, (1f - mean) / std);
         }
@@ -329,7 +334,7 @@ internal sealed class Operation
 
         if ((max > hi + (2 * width) || min < lo - (2 * width)) && Interlocked.Exchange(ref _rangeWarned, 1) == 0)
         {
-            _log($"AeOnnx: column '{Spec.InputColumns[0]}' holds values in [{min}, {max}], but model '{model.Name}' expects normalized pixels in [{lo}, {hi}] " +
+            Write(LogLevel.Warning, 1402, $"AeOnnx: column '{Spec.InputColumns[0]}' holds values in [{min}, {max}], but model '{model.Name}' expects normalized pixels in [{lo}, {hi}] " +
                  $"(p / {input.Scale} − mean) / std). Raw 0..255 pixels? Set ExtractPixels' scaleImage to 1/{input.Scale} or use the AeOnnx image loader. (Warned once.)");
         }
     }
