@@ -110,9 +110,9 @@ internal sealed class InferenceBatcher : IAsyncDisposable
         {
             await _worker.ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
         {
-            // The worker ends by cancellation.
+            // The worker ends by cancellation or by the closed queue.
         }
 
         var refusal = ApiException.Unavailable("The server is shutting down.");
