@@ -74,7 +74,10 @@ public sealed class AeOnnxServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+
+            // The handlers enforce MaxBodyBytes with a clean 413. Kestrel's own cap sits 1 MiB higher so it
+            // can drain a slightly oversized body and deliver that answer; far larger uploads are cut off.
+            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes + (1024 * 1024);
             Listen(kestrel, options.Host, options.Port);
         });
 
