@@ -79,10 +79,11 @@ internal sealed class ModelService : IDisposable
             fingerprint ??= Source.Fingerprint();
             Volatile.Write(ref _fingerprint, fingerprint);
             string folderName = "?";
+            string folder = Source.Path;
             Autoencoder? model = null;
             try
             {
-                string folder = Source.ResolveFolder();
+                folder = Source.ResolveFolder();
                 folderName = System.IO.Path.GetFileName(folder);
                 model = Autoencoder.Load(folder, _options);
                 var identity = Identify(model, _host.Generation + 1);
@@ -99,10 +100,13 @@ internal sealed class ModelService : IDisposable
             catch (Exception e) when (e is ModelLoadException or DeviceUnavailableException or IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
             {
                 model?.Dispose();
-                var refusal = new SwapRefusal(folderName, e.Message, DateTimeOffset.UtcNow);
+
+                // /v1/model is public: report the folder by name, not the server's directory layout.
+                var reason = e.Message.Replace(folder, folderName, StringComparison.Ordinal).Replace(Source.Path, System.IO.Path.GetFileName(Source.Path), StringComparison.Ordinal);
+                var refusal = new SwapRefusal(folderName, reason, DateTimeOffset.UtcNow);
                 Volatile.Write(ref _lastRefusal, refusal);
                 _metrics.ModelSwapRefusals.Inc();
-                _logger.LogWarning("model folder {Folder} refused ({Trigger}); still serving the previous model: {Reason}", folderName, trigger, e.Message);
+                _logger.LogWarning("model folder {Folder} refused ({Trigger}); still serving the previous model: {Reason}", folder, trigger, e.Message);
                 return null;
             }
         }
