@@ -14,7 +14,7 @@ namespace AeOnnx.ML;
 /// Saving: <c>mlContext.Model.Save</c> stores this transformer as an ML.NET <c>CustomMapping</c>
 /// whose contract name describes the mapping (kind, columns, sizes, model folder, graph SHA-256,
 /// device). Before <c>mlContext.Model.Load</c>, call
-/// <see cref="AeOnnxCatalog.RegisterAeOnnx(ComponentCatalog, string, AeOnnxLoadOptions?)"/> with the
+/// <see cref="AeOnnxCatalog.RegisterAeOnnx(Microsoft.ML.Runtime.ComponentCatalog, string, AeOnnxLoadOptions?)"/> with the
 /// saved file. The loaded pipeline gives the same outputs, with the same column types (vector sizes
 /// known); it runs one row per model call. The transformer owns no sessions (see <see cref="AeOnnxModelCache"/>).
 /// </remarks>

@@ -34,31 +34,37 @@ public sealed class Autoencoder : IDisposable
     {
         Folder = model.Folder;
         Manifest = model.Manifest;
+        Model = model.Model;
         Device = model.Device;
         _encoder = model.Encoder;
         _decoder = model.Decoder;
         BatchSize = options.BatchSize;
-        Images = new ImageConverter(Manifest.Input!, options.ImageLimits);
-        var latent = Manifest.Latent!;
-        if (latent.Mean is not null && latent.Cholesky is not null)
+        Images = new ImageConverter(Model.Image.Source, options.ImageLimits);
+        if (model.Manifest.Latent is { Mean: { } mean, Cholesky: { } cholesky })
         {
-            _latentDistribution = new LatentGaussian(latent.Mean, latent.Cholesky);
+            _latentDistribution = new LatentGaussian(mean, cholesky);
         }
 
-        _samplingDistribution = IsVariational ? LatentGaussian.Standard(latent.Dim) : _latentDistribution;
+        _samplingDistribution = IsVariational ? LatentGaussian.Standard(Model.Latent.Dim) : _latentDistribution;
     }
 
     /// <summary>The model folder the graphs were loaded from (full path).</summary>
     public string Folder { get; }
 
-    /// <summary>The checked manifest (rebuilt from metadata_props for a bare graph pair).</summary>
+    /// <summary>
+    /// The manifest as read (rebuilt from metadata_props for a bare graph pair), including fields the
+    /// loader does not interpret. Prefer <see cref="Model"/>: the same facts, validated and non-null.
+    /// </summary>
     public ModelManifest Manifest { get; }
 
+    /// <summary>The model as the loader validated it: kind, image, latent space and both graphs with their verified SHA-256.</summary>
+    public ValidatedModel Model { get; }
+
     /// <summary>Model name from the manifest.</summary>
-    public string Name => Manifest.Name ?? Path.GetFileName(Folder);
+    public string Name => Model.Name;
 
     /// <summary>True for a variational autoencoder.</summary>
-    public bool IsVariational => Manifest.IsVariational;
+    public bool IsVariational => Model.IsVariational;
 
     /// <summary>The device both sessions run on: <see cref="Device.Cpu"/> or <see cref="Device.Cuda(int)"/>, never Auto.</summary>
     public Device Device { get; }
@@ -70,19 +76,19 @@ public sealed class Autoencoder : IDisposable
     public int BatchSize { get; }
 
     /// <summary>Image channels (1 or 3).</summary>
-    public int Channels => Manifest.Input!.Channels;
+    public int Channels => Model.Image.Channels;
 
     /// <summary>Image height in pixels.</summary>
-    public int Height => Manifest.Input!.Height;
+    public int Height => Model.Image.Height;
 
     /// <summary>Image width in pixels.</summary>
-    public int Width => Manifest.Input!.Width;
+    public int Width => Model.Image.Width;
 
     /// <summary>Floats per image tensor (C × H × W).</summary>
-    public int PixelCount => Manifest.Input!.PixelCount;
+    public int PixelCount => Model.Image.PixelCount;
 
     /// <summary>Latent size D.</summary>
-    public int LatentDim => Manifest.Latent!.Dim;
+    public int LatentDim => Model.Latent.Dim;
 
     /// <summary>The model's pre- and post-processing (decode, convert, resize, normalize and back).</summary>
     public ImageConverter Images { get; }
@@ -100,7 +106,7 @@ public sealed class Autoencoder : IDisposable
     public LatentGaussian? SamplingDistribution => _samplingDistribution;
 
     /// <summary>Per-class centroids from the manifest (empty when there are none).</summary>
-    public IReadOnlyList<LatentClass> Classes => Manifest.Latent!.Classes ?? [];
+    public IReadOnlyList<LatentClass> Classes => Model.Latent.Classes;
 
     /// <summary>
     /// Loads a model folder (or a path to its manifest.json): reads and checks the manifest, verifies
@@ -112,7 +118,7 @@ public sealed class Autoencoder : IDisposable
     /// <param name="options">Device, threads, batch size, limits; defaults when null.</param>
     /// <returns>The loaded model; dispose it.</returns>
     /// <exception cref="ModelLoadException">The folder, manifest or a graph is missing, malformed or inconsistent.</exception>
-    /// <exception cref="DeviceUnavailableException">An explicitly requested device (CUDA) cannot start.</exception>
+    /// <exception cref="DeviceUnavailableException">An explicitly requested device (CUDA) cannot start, or the application has no native ONNX Runtime package (any device; the message names the package to add).</exception>
     public static Autoencoder Load(string folder, AutoencoderOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
@@ -120,6 +126,7 @@ public sealed class Autoencoder : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpThreads, nameof(options));
         ArgumentNullException.ThrowIfNull(options.ImageLimits, nameof(options));
+        ArgumentNullException.ThrowIfNull(options.Logger, nameof(options));
         var model = ModelLoader.Load(folder, options);
         return new Autoencoder(model, options);
     }
@@ -128,13 +135,13 @@ public sealed class Autoencoder : IDisposable
 
     /// <summary>Encodes N images (N × <see cref="PixelCount"/> normalized floats) into N latents.</summary>
     /// <param name="images">N images, NCHW, concatenated.</param>
-    /// <param name="latents">N × <see cref="LatentDim"/> floats to overwrite (a VAE's mean).</param>
+    /// <param name="latents">Exactly N × <see cref="LatentDim"/> floats to overwrite (a VAE's mean).</param>
     public void EncodeTensor(ReadOnlySpan<float> images, Span<float> latents) => EncodeTensor(images, latents, Span<float>.Empty);
 
     /// <summary>Encodes N images; for a VAE also returns the log-variance.</summary>
     /// <param name="images">N images, NCHW, concatenated.</param>
-    /// <param name="latents">N × <see cref="LatentDim"/> floats to overwrite (a VAE's mean).</param>
-    /// <param name="logVariances">N × <see cref="LatentDim"/> floats for a VAE's log-variance, or empty to skip.</param>
+    /// <param name="latents">Exactly N × <see cref="LatentDim"/> floats to overwrite (a VAE's mean).</param>
+    /// <param name="logVariances">Exactly N × <see cref="LatentDim"/> floats for a VAE's log-variance, or empty to skip.</param>
     /// <exception cref="InvalidOperationException">Log-variances were asked of a plain autoencoder.</exception>
     public void EncodeTensor(ReadOnlySpan<float> images, Span<float> latents, Span<float> logVariances)
     {
@@ -182,7 +189,7 @@ public sealed class Autoencoder : IDisposable
 
     /// <summary>Decodes N latents (N × <see cref="LatentDim"/> floats) into N raw decoder outputs.</summary>
     /// <param name="latents">N latents, concatenated.</param>
-    /// <param name="images">N × <see cref="PixelCount"/> floats to overwrite (normalized space, NCHW).</param>
+    /// <param name="images">Exactly N × <see cref="PixelCount"/> floats to overwrite (normalized space, NCHW).</param>
     public void DecodeTensor(ReadOnlySpan<float> latents, Span<float> images)
     {
         var count = CountItems(latents.Length, LatentDim, nameof(latents));
@@ -612,11 +619,13 @@ public sealed class Autoencoder : IDisposable
         return length / size;
     }
 
+    // Exact, not "at least": a longer destination would leave its tail untouched, and a caller who
+    // passed a whole pooled buffer would read stale floats there as if they were results.
     private static void CheckDestination(int length, int needed, string name)
     {
-        if (length < needed)
+        if (length != needed)
         {
-            throw new ArgumentException($"Expected at least {needed} floats, got {length}.", name);
+            throw new ArgumentException($"Expected exactly {needed} floats for the destination (one per output value of the given items), got {length}.", name);
         }
     }
 

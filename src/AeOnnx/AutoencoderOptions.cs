@@ -1,4 +1,6 @@
 using AeOnnx.Imaging;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 
 namespace AeOnnx;
@@ -24,8 +26,10 @@ public sealed class AutoencoderOptions
 
     /// <summary>
     /// Optional folder for optimized graphs. When set, each graph is saved there after ONNX Runtime
-    /// optimizes it, keyed by the graph's SHA-256, the optimization level and the device, and later
-    /// loads reuse that file instead of optimizing again. Default null (no cache).
+    /// optimizes it, keyed by the graph's SHA-256, the optimization level, the device, the ONNX Runtime
+    /// version and the CPU, and later loads reuse that file instead of optimizing again. A cached file
+    /// is used only when it names the verified graph's SHA-256 and its own bytes match the SHA-256 in
+    /// its header; any other file is logged, deleted and rebuilt. Default null (no cache).
     /// </summary>
     public string? OptimizedModelCacheDirectory { get; set; }
 
@@ -36,8 +40,10 @@ public sealed class AutoencoderOptions
     public ImageLimits ImageLimits { get; set; } = ImageLimits.Default;
 
     /// <summary>
-    /// Optional sink for one-line diagnostics: the execution provider chosen and why (e.g. the
-    /// reason CUDA was skipped). Default null. Pass <c>Console.Error.WriteLine</c> for a TextWriter.
+    /// Where the library logs its diagnostics: the model and execution provider chosen (Information),
+    /// why CUDA was skipped under <see cref="Device.Auto"/> (Information, event id 1), a CUDA session
+    /// that failed or an unusable cached graph (Warning). Default <see cref="NullLogger.Instance"/>.
+    /// Pass a logger from your <c>ILoggerFactory</c>, e.g. <c>factory.CreateLogger&lt;Autoencoder&gt;()</c>.
     /// </summary>
-    public Action<string>? Log { get; set; }
+    public ILogger Logger { get; set; } = NullLogger.Instance;
 }

@@ -3,7 +3,9 @@ namespace AeOnnx;
 /// <summary>
 /// Thrown when an explicitly requested execution provider (e.g. <c>cuda:0</c>) cannot start.
 /// The message carries ONNX Runtime's reason (a missing CUDA/cuDNN library, no driver, a CPU-only
-/// ONNX Runtime package). <see cref="Device.Auto"/> never throws this: it falls back to CPU.
+/// ONNX Runtime package). <see cref="Device.Auto"/> falls back to CPU instead, except when the
+/// application has no native ONNX Runtime at all (neither <c>Microsoft.ML.OnnxRuntime</c> nor
+/// <c>Microsoft.ML.OnnxRuntime.Gpu</c>): then every device throws this, naming the package to add.
 /// </summary>
 public sealed class DeviceUnavailableException : Exception
 {

@@ -1,6 +1,8 @@
 using AeOnnx.Imaging;
 using AeOnnx.Latents;
 using AeOnnx.Tests.Support;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 
 namespace AeOnnx.Tests;
@@ -19,7 +21,7 @@ public sealed class AutoencoderOptionsTests
         Assert.Null(options.OptimizedModelCacheDirectory);
         Assert.Equal(64, options.BatchSize);
         Assert.Same(ImageLimits.Default, options.ImageLimits);
-        Assert.Null(options.Log);
+        Assert.Same(NullLogger.Instance, options.Logger);
     }
 
     [Fact]
@@ -67,11 +69,92 @@ public sealed class AutoencoderOptionsTests
             File.WriteAllText(file, "garbage");
         }
 
-        var log = new List<string>();
-        options.Log = log.Add;
+        var log = new ListLogger();
+        options.Logger = log;
         using var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options);
         Assert.Equal(model.LatentDim, model.Encode(Image).Length);
-        Assert.Contains(log, l => l.Contains("ignoring unusable cached graph", StringComparison.Ordinal));
+        Assert.Contains(log.Events, e => e.Level == LogLevel.Warning && e.Message.Contains("ignoring unusable cached graph", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Cached_graphs_are_verified_swapped_ones_are_rebuilt()
+    {
+        // Before: a cached file was loaded unchecked, so the decoder's optimized graph under the
+        // encoder's name was used as the encoder (bypassing the manifest's SHA-256).
+        using var cache = new TempFolder();
+        var options = TestModels.CpuOptions();
+        options.OptimizedModelCacheDirectory = cache.Path;
+        float[] expected;
+        using (var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options))
+        {
+            expected = model.Reconstruct(Image).Output;
+        }
+
+        var encoder = Directory.GetFiles(cache.Path, "encoder-*").Single();
+        var decoder = Directory.GetFiles(cache.Path, "decoder-*").Single();
+        var encoderBytes = File.ReadAllBytes(encoder);
+        File.WriteAllBytes(encoder, File.ReadAllBytes(decoder));
+        File.WriteAllBytes(decoder, encoderBytes);
+
+        var log = new ListLogger();
+        options.Logger = log;
+        using (var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options))
+        {
+            Assert.Equal(expected, model.Reconstruct(Image).Output);
+        }
+
+        var warnings = log.Events.Where(e => e.Level == LogLevel.Warning).Select(e => e.Message).ToArray();
+        Assert.Equal(2, warnings.Length);
+        Assert.All(warnings, w => Assert.Contains("ignoring unusable cached graph", w, StringComparison.Ordinal));
+        Assert.All(warnings, w => Assert.Contains("made from a graph with SHA-256", w, StringComparison.Ordinal));
+
+        // Rebuilt files are good again: a third load logs nothing.
+        var quiet = new ListLogger();
+        options.Logger = quiet;
+        using (Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options))
+        {
+        }
+
+        Assert.DoesNotContain(quiet.Events, e => e.Level == LogLevel.Warning);
+    }
+
+    [Fact]
+    public void A_cached_graph_with_modified_bytes_is_rebuilt()
+    {
+        using var cache = new TempFolder();
+        var options = TestModels.CpuOptions();
+        options.OptimizedModelCacheDirectory = cache.Path;
+        using (Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options))
+        {
+        }
+
+        var encoder = Directory.GetFiles(cache.Path, "encoder-*").Single();
+        var bytes = File.ReadAllBytes(encoder);
+        bytes[^5] ^= 0x01;
+        File.WriteAllBytes(encoder, bytes);
+
+        var log = new ListLogger();
+        options.Logger = log;
+        using var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options);
+        var warning = Assert.Single(log.Events, e => e.Level == LogLevel.Warning);
+        Assert.Contains(Path.GetFileName(encoder), warning.Message, StringComparison.Ordinal);
+        Assert.Contains("(modified or truncated)", warning.Message, StringComparison.Ordinal);
+        Assert.NotEqual(bytes, File.ReadAllBytes(encoder));
+    }
+
+    [Fact]
+    public void The_cache_key_names_the_onnx_runtime_version_and_the_cpu()
+    {
+        using var cache = new TempFolder();
+        var options = TestModels.CpuOptions();
+        options.OptimizedModelCacheDirectory = cache.Path;
+        using (Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options))
+        {
+        }
+
+        var version = OrtEnv.Instance().GetVersionString();
+        Assert.Matches(@"^\d+\.\d+\.\d+", version);
+        Assert.All(Directory.GetFiles(cache.Path), f => Assert.Matches($@"-ort{System.Text.RegularExpressions.Regex.Escape(version)}-cpu[0-9a-f]{{12}}\.ortcache$", Path.GetFileName(f)));
     }
 
     [Fact]
@@ -125,7 +208,14 @@ public sealed class AutoencoderOptionsTests
 
         // Centroids are usable with the latent math: the nearest class centroid of a fixture image.
         var latent = model.Encode(Image);
-        var nearest = LatentMath.Nearest(latent, model.Classes.Select(c => c.Centroid!).ToArray(), 1);
-        Assert.InRange(nearest[0].Index, 0, 9);
+        var centroids = model.Classes.Select(c => c.Centroid).ToArray();
+        var nearest = LatentMath.Nearest(latent, centroids, 1);
+
+        // The index must be the centroid at the smallest Euclidean distance, computed here independently.
+        var distances = centroids.Select(c => Math.Sqrt(c.Select((v, i) => (double)(v - latent[i]) * (v - latent[i])).Sum())).ToArray();
+        var expected = Array.IndexOf(distances, distances.Min());
+        Assert.Equal(expected, nearest[0].Index);
+        Assert.Equal(distances[expected], nearest[0].Distance, 4);
+        Assert.True(distances.Count(d => d == distances.Min()) == 1, "the fixture must have one nearest centroid for this test to mean something");
     }
 }

@@ -221,6 +221,30 @@ public sealed class AutoencoderTests(SharedModels models)
     }
 
     [Fact]
+    public void A_destination_longer_than_the_output_is_refused_not_half_filled()
+    {
+        // Before: "at least" was accepted, so the tail of a too-long destination kept stale values.
+        var model = models.Get(TestModels.FashionVae);
+        var images = new float[2 * model.PixelCount];
+        var longer = new float[(2 * model.LatentDim) + 1];
+        var error = Assert.Throws<ArgumentException>(() => model.EncodeTensor(images, longer));
+        Assert.Equal("latents", error.ParamName);
+        Assert.Contains($"Expected exactly {2 * model.LatentDim} floats", error.Message, StringComparison.Ordinal);
+
+        var logVariances = Assert.Throws<ArgumentException>(() => model.EncodeTensor(images, new float[2 * model.LatentDim], new float[3 * model.LatentDim]));
+        Assert.Equal("logVariances", logVariances.ParamName);
+
+        var decoded = Assert.Throws<ArgumentException>(() => model.DecodeTensor(new float[model.LatentDim], new float[model.PixelCount + 1]));
+        Assert.Equal("images", decoded.ParamName);
+        Assert.Contains($"Expected exactly {model.PixelCount} floats", decoded.Message, StringComparison.Ordinal);
+
+        // The exact size still works, and fills every value.
+        var exact = Enumerable.Repeat(float.NaN, 2 * model.LatentDim).ToArray();
+        model.EncodeTensor(images, exact);
+        Assert.All(exact, v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Fact]
     public async Task Dispose_waits_for_running_calls()
     {
         var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), TestModels.CpuOptions(batchSize: 1));

@@ -48,12 +48,12 @@ public sealed class DeviceTests(ITestOutputHelper output)
     public void Auto_falls_back_to_cpu_and_says_why()
     {
         // The test project links the CPU-only ONNX Runtime, so CUDA cannot start here.
-        var log = new List<string>();
-        using var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), new AutoencoderOptions { Device = Device.Auto, Log = log.Add });
+        var log = new ListLogger();
+        using var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), new AutoencoderOptions { Device = Device.Auto, Logger = log });
         Assert.Equal(Device.Cpu, model.Device);
         Assert.Equal("CPUExecutionProvider", model.ExecutionProvider);
-        Assert.Contains(log, line => line.Contains("CUDA not available", StringComparison.Ordinal));
-        Assert.Contains(log, line => line.Contains("CPUExecutionProvider", StringComparison.Ordinal));
+        Assert.Contains(log.Messages, line => line.Contains("CUDA not available", StringComparison.Ordinal));
+        Assert.Contains(log.Messages, line => line.Contains("CPUExecutionProvider", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -79,14 +79,10 @@ internal sealed partial class CommonOptions
             Device = AeOnnx.Device.Parse(device),
             IntraOpThreads = parse.GetValue(Threads),
             BatchSize = parse.GetValue(BatchSize),
-            Log = quiet ? null : message =>
-            {
-                // With --device auto, falling back to the CPU is the expected outcome, not news.
-                if (!(device == "auto" && message.StartsWith("AeOnnx: CUDA", StringComparison.Ordinal)))
-                {
-                    console.Error.WriteLine(message);
-                }
-            },
+            // With --device auto, falling back to the CPU (event ids 1 and 2) is the expected outcome, not news.
+            Logger = quiet
+                ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance
+                : new Output.StderrLogger(console.Error, e => !(device == "auto" && e.Id is 1 or 2)),
         };
         try
         {

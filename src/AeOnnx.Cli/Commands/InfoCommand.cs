@@ -49,8 +49,10 @@ internal sealed class InfoCommand : VerbCommand
 
         Line("device", $"{parse.GetValue(common.Device)} -> {model.Device} ({model.ExecutionProvider})");
         Line("batch size", model.BatchSize.ToString(CultureInfo.InvariantCulture));
-        Line("encoder", $"{m.Encoder?.File}  sha256 {m.Encoder?.Sha256} (verified)  {m.Encoder?.Input} -> {string.Join(", ", m.Encoder?.Outputs ?? [])}, opset {m.Encoder?.Opset}");
-        Line("decoder", $"{m.Decoder?.File}  sha256 {m.Decoder?.Sha256} (verified)  {m.Decoder?.Input} -> {m.Decoder?.Output}, opset {m.Decoder?.Opset}");
+        var (encoder, decoder) = (model.Model.Encoder, model.Model.Decoder);
+        var check = model.Model.HasManifest ? "verified" : "computed, no manifest";
+        Line("encoder", $"{encoder.File}  sha256 {encoder.Sha256} ({check})  {encoder.Input} -> {string.Join(", ", encoder.Outputs)}, opset {encoder.Opset}");
+        Line("decoder", $"{decoder.File}  sha256 {decoder.Sha256} ({check})  {decoder.Input} -> {decoder.Outputs[0]}, opset {decoder.Opset}");
         Console.Out.Write(text.ToString());
         return Task.FromResult(ExitCodes.Success);
     }

@@ -18,8 +18,8 @@ internal sealed class JobFingerprint
     public JobFingerprint(string verb, Autoencoder model)
     {
         Add("verb", verb);
-        Add("model.encoder", model.Manifest.Encoder?.Sha256 ?? string.Empty);
-        Add("model.decoder", model.Manifest.Decoder?.Sha256 ?? string.Empty);
+        Add("model.encoder", model.Model.Encoder.Sha256);
+        Add("model.decoder", model.Model.Decoder.Sha256);
         Add("model.dim", model.LatentDim.ToString(CultureInfo.InvariantCulture));
     }
 

@@ -45,6 +45,5 @@ internal static class ModelCache
     }
 
     /// <summary>The identity recorded in saved pipelines: encoder and decoder SHA-256.</summary>
-    public static string Identity(Autoencoder model) =>
-        $"{model.Manifest.Encoder?.Sha256}+{model.Manifest.Decoder?.Sha256}";
+    public static string Identity(Autoencoder model) => model.Model.GraphIdentity;
 }

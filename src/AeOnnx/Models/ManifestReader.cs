@@ -1,6 +1,6 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
-using AeOnnx.Imaging;
 
 namespace AeOnnx.Models;
 
@@ -10,6 +10,8 @@ internal static class ManifestReader
     public const string ManifestFileName = "manifest.json";
     public const string DefaultEncoderFile = "encoder.onnx";
     public const string DefaultDecoderFile = "decoder.onnx";
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -25,7 +27,15 @@ internal static class ManifestReader
         ModelManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<ModelManifest>(json, JsonOptions);
+            // Editors on Windows save UTF-8 with a byte order mark; the JSON reader refuses it, but
+            // it says nothing about the content, so it is skipped.
+            var text = json.AsSpan();
+            if (text.StartsWith(Utf8Bom))
+            {
+                text = text[Utf8Bom.Length..];
+            }
+
+            manifest = JsonSerializer.Deserialize<ModelManifest>(text, JsonOptions);
         }
         catch (JsonException ex)
         {
@@ -50,8 +60,11 @@ internal static class ManifestReader
         }
     }
 
-    /// <summary>Checks everything the manifest says by itself (the graphs are checked later).</summary>
-    public static void Validate(ModelManifest m, string file, bool requireHashes = true)
+    /// <summary>
+    /// Checks everything the manifest says by itself (the graphs are checked later) and returns it as a
+    /// <see cref="ValidatedModel"/>. Graph hashes a bare pair lacks are left empty for the loader to fill.
+    /// </summary>
+    public static ValidatedModel Validate(ModelManifest m, string file, bool requireHashes = true)
     {
         if (m.Format != ModelManifest.CurrentFormat)
         {
@@ -63,14 +76,15 @@ internal static class ManifestReader
             throw new ModelLoadException(file, "kind", "\"ae\" or \"vae\"", Quote(m.Kind));
         }
 
+        var kind = m.Kind == "vae" ? ModelKind.VariationalAutoencoder : ModelKind.Autoencoder;
         var input = m.Input ?? throw Missing(file, "input");
-        ValidateInput(input, file, "input");
+        var image = ValidateInput(input, file, "input");
 
         var latent = m.Latent ?? throw Missing(file, "latent");
         var d = latent.Dim;
-        if (d <= 0)
+        if (d <= 0 || d > ModelLimits.MaxLatentDim)
         {
-            throw new ModelLoadException(file, "latent.dim", "a positive integer", Num(d));
+            throw new ModelLoadException(file, "latent.dim", $"an integer from 1 to {Num(ModelLimits.MaxLatentDim)}", Num(d));
         }
 
         CheckVector(latent.Mean, d, file, "latent.mean");
@@ -106,7 +120,19 @@ internal static class ManifestReader
             for (var i = 0; i < latent.Classes.Count; i++)
             {
                 var c = latent.Classes[i] ?? throw Missing(file, $"latent.classes[{i}]");
-                CheckVector(c.Centroid ?? throw Missing(file, $"latent.classes[{i}].centroid"), d, file, $"latent.classes[{i}].centroid");
+
+                // JSON null reaches these non-nullable properties; after this check they hold values.
+                if (string.IsNullOrEmpty(c.Label))
+                {
+                    throw Missing(file, $"latent.classes[{i}].label");
+                }
+
+                if (c.Centroid is null || c.Centroid.Length == 0)
+                {
+                    throw Missing(file, $"latent.classes[{i}].centroid");
+                }
+
+                CheckVector(c.Centroid, d, file, $"latent.classes[{i}].centroid");
             }
         }
 
@@ -121,6 +147,7 @@ internal static class ManifestReader
         {
             throw Missing(file, "encoder.input");
         }
+
 
         var outputs = m.IsVariational ? 2 : 1;
         if (encoder.Outputs is null || encoder.Outputs.Count != outputs || encoder.Outputs.Any(string.IsNullOrEmpty))
@@ -148,23 +175,49 @@ internal static class ManifestReader
         {
             throw Missing(file, "decoder.output");
         }
+
+        var name = string.IsNullOrEmpty(m.Name) ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))) ?? "model" : m.Name;
+        return new ValidatedModel(
+            name,
+            kind,
+            image,
+            new LatentSpace(latent),
+            new GraphInfo(encoder.File, encoder.Sha256 ?? string.Empty, encoder.Input, [.. encoder.Outputs], encoder.Opset),
+            new GraphInfo(decoder.File, decoder.Sha256 ?? string.Empty, decoder.Input, [decoder.Output], decoder.Opset),
+            m.Output?.Activation,
+            m.Metrics,
+            m.Training,
+            requireHashes);
     }
 
-    public static void ValidateInput(InputSpec input, string file, string field)
+    /// <summary>Checks a manifest <c>input</c> object: shape within <see cref="ModelLimits"/>, color, preprocessing.</summary>
+    public static ImageSpec ValidateInput(InputSpec input, string file, string field)
     {
         if (input.Channels is not (1 or 3))
         {
             throw new ModelLoadException(file, $"{field}.channels", "1 or 3", Num(input.Channels));
         }
 
-        if (input.Height <= 0)
+        var sides = $"an integer from 1 to {Num(ModelLimits.MaxImageSide)}";
+        if (input.Height <= 0 || input.Height > ModelLimits.MaxImageSide)
         {
-            throw new ModelLoadException(file, $"{field}.height", "a positive integer", Num(input.Height));
+            throw new ModelLoadException(file, $"{field}.height", sides, Num(input.Height));
         }
 
-        if (input.Width <= 0)
+        if (input.Width <= 0 || input.Width > ModelLimits.MaxImageSide)
         {
-            throw new ModelLoadException(file, $"{field}.width", "a positive integer", Num(input.Width));
+            throw new ModelLoadException(file, $"{field}.width", sides, Num(input.Width));
+        }
+
+        // Each side may be fine while the product is not: one image tensor is allocated per item of a batch.
+        var values = (long)input.Channels * input.Height * input.Width;
+        if (values > ModelLimits.MaxImageValues)
+        {
+            throw new ModelLoadException(
+                file,
+                $"{field}.channels x height x width",
+                $"at most {Num(ModelLimits.MaxImageValues)} values per image",
+                $"{input.Channels}x{input.Height}x{input.Width} = {Num(values)}");
         }
 
         var color = input.Channels == 1 ? "gray" : "rgb";
@@ -183,20 +236,25 @@ internal static class ManifestReader
             throw new ModelLoadException(file, $"{field}.scale", "a positive number", Num(input.Scale));
         }
 
-        CheckVector(input.Mean, input.Channels, file, $"{field}.mean");
-        CheckVector(input.Std, input.Channels, file, $"{field}.std");
+        var mean = input.Mean ?? throw Missing(file, $"{field}.mean");
+        var std = input.Std ?? throw Missing(file, $"{field}.std");
+        CheckVector(mean, input.Channels, file, $"{field}.mean");
+        CheckVector(std, input.Channels, file, $"{field}.std");
         for (var c = 0; c < input.Channels; c++)
         {
-            if (input.Std![c] == 0)
+            if (std[c] == 0)
             {
                 throw new ModelLoadException(file, $"{field}.std[{c}]", "a non-zero number", "0");
             }
         }
 
-        if (ImageConverter.ResamplerFor(input.Resize) is null)
+        ResizeMethod resize = input.Resize switch
         {
-            throw new ModelLoadException(file, $"{field}.resize", "\"bilinear\", \"bicubic\" or \"nearest\"", Quote(input.Resize));
-        }
+            "bilinear" => ResizeMethod.Bilinear,
+            "bicubic" => ResizeMethod.Bicubic,
+            "nearest" => ResizeMethod.Nearest,
+            _ => throw new ModelLoadException(file, $"{field}.resize", "\"bilinear\", \"bicubic\" or \"nearest\"", Quote(input.Resize)),
+        };
 
         if (input.Gray is not null && input.Gray != "bt601")
         {
@@ -207,9 +265,11 @@ internal static class ManifestReader
         {
             throw new ModelLoadException(file, $"{field}.alpha", "\"ignore\"", Quote(input.Alpha));
         }
+
+        return new ImageSpec(input, mean, std, color == "gray" ? ImageColor.Gray : ImageColor.Rgb, resize);
     }
 
-    private static void CheckPlainFileName(string? name, string file, string field)
+    private static void CheckPlainFileName([NotNull] string? name, string file, string field)
     {
         if (string.IsNullOrEmpty(name))
         {

@@ -18,14 +18,15 @@ internal static class ModelLoader
         var folder = ResolveFolder(folderOrManifest);
         var manifestPath = Path.Combine(folder, ManifestReader.ManifestFileName);
         ModelManifest? manifest = null;
+        ValidatedModel? model = null;
         if (File.Exists(manifestPath))
         {
             manifest = ManifestReader.Parse(ReadFile(manifestPath, null), manifestPath);
-            ManifestReader.Validate(manifest, manifestPath);
+            model = ManifestReader.Validate(manifest, manifestPath);
         }
 
-        var encoderPath = Path.Combine(folder, manifest?.Encoder?.File ?? ManifestReader.DefaultEncoderFile);
-        var decoderPath = Path.Combine(folder, manifest?.Decoder?.File ?? ManifestReader.DefaultDecoderFile);
+        var encoderPath = Path.Combine(folder, model?.Encoder.File ?? ManifestReader.DefaultEncoderFile);
+        var decoderPath = Path.Combine(folder, model?.Decoder.File ?? ManifestReader.DefaultDecoderFile);
         if (manifest is null && !File.Exists(encoderPath) && !File.Exists(decoderPath))
         {
             throw new ModelLoadException(manifestPath, null, "a model folder with manifest.json (or encoder.onnx and decoder.onnx)", "missing");
@@ -37,10 +38,10 @@ internal static class ModelLoader
         var decoderBytes = ReadFile(decoderPath, manifest is null ? null : "decoder.file");
         var encoderHash = Sha256(encoderBytes);
         var decoderHash = Sha256(decoderBytes);
-        if (manifest is not null)
+        if (model is not null)
         {
-            CheckHash(encoderPath, "encoder.sha256", manifest.Encoder!.Sha256!, encoderHash);
-            CheckHash(decoderPath, "decoder.sha256", manifest.Decoder!.Sha256!, decoderHash);
+            CheckHash(encoderPath, "encoder.sha256", model.Encoder.Sha256, encoderHash);
+            CheckHash(decoderPath, "decoder.sha256", model.Decoder.Sha256, decoderHash);
         }
 
         var factory = new SessionFactory(options);
@@ -51,10 +52,18 @@ internal static class ModelLoader
         {
             encoder = CreateSession(factory, encoderBytes, encoderPath, encoderHash, ref device);
             decoder = CreateSession(factory, decoderBytes, decoderPath, decoderHash, ref device);
-            manifest ??= FromMetadata(encoder, decoder, encoderPath, decoderPath);
-            var (encoderGraph, decoderGraph) = CheckGraphs(manifest, encoder, decoder, encoderPath, decoderPath);
-            options.Log?.Invoke($"AeOnnx: {manifest.Name} ({manifest.Kind}, {manifest.Input!.Channels}x{manifest.Input.Height}x{manifest.Input.Width} -> {manifest.Latent!.Dim}) on {SessionFactory.ProviderName(device)} ({device}).");
-            return new LoadedModel(folder, manifest, encoderGraph, decoderGraph, device);
+            if (manifest is null || model is null)
+            {
+                manifest = FromMetadata(encoder, decoder, encoderPath, decoderPath);
+                model = ManifestReader.Validate(manifest, encoderPath, requireHashes: false);
+            }
+
+            // A bare pair has no hashes to check, but its identity is still the bytes that were loaded.
+            model = model.WithGraphHashes(encoderHash, decoderHash);
+            var (encoderGraph, decoderGraph) = CheckGraphs(model, encoder, decoder, encoderPath, decoderPath);
+            var image = model.Image;
+            Log.ModelLoaded(options.Logger, model.Name, model.IsVariational ? "vae" : "ae", image.Channels, image.Height, image.Width, model.Latent.Dim, SessionFactory.ProviderName(device), device.ToString());
+            return new LoadedModel(folder, manifest, model, encoderGraph, decoderGraph, device);
         }
         catch
         {
@@ -163,6 +172,32 @@ internal static class ModelLoader
             // protobuf before building anything native), so they become a load error, not a crash.
             throw new ModelLoadException(path, null, "a valid ONNX model", $"ONNX Runtime refused it: {ex.Message}", ex);
         }
+        catch (Exception ex) when (NativeRuntimeMissing(ex) is { } loader)
+        {
+            // The libraries reference only the managed API; an application that added no native
+            // flavor meets ORT's static initializer failing, which says nothing about what to add.
+            throw new DeviceUnavailableException(
+                device,
+                "the native ONNX Runtime library (onnxruntime) is not part of this application. AeOnnx references only "
+                + "Microsoft.ML.OnnxRuntime.Managed; add one native package to the application: Microsoft.ML.OnnxRuntime (CPU) "
+                + "or Microsoft.ML.OnnxRuntime.Gpu (CUDA and CPU), never both. Loader: " + loader,
+                ex);
+        }
+    }
+
+    /// <summary>The loader's message when <paramref name="ex"/> is ORT's own native library failing to load; otherwise null.</summary>
+    private static string? NativeRuntimeMissing(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is DllNotFoundException or EntryPointNotFoundException && e.Message.Contains("onnxruntime", StringComparison.OrdinalIgnoreCase)
+                && !e.Message.Contains("providers", StringComparison.OrdinalIgnoreCase))
+            {
+                return e.Message;
+            }
+        }
+
+        return null;
     }
 
     private static ModelManifest FromMetadata(InferenceSession encoder, InferenceSession decoder, string encoderPath, string decoderPath)
@@ -210,7 +245,6 @@ internal static class ModelLoader
                 Output = decoder.OutputNames.FirstOrDefault(),
             },
         };
-        ManifestReader.Validate(manifest, encoderPath, requireHashes: false);
         return manifest;
     }
 
@@ -223,16 +257,17 @@ internal static class ModelLoader
     }
 
     private static (GraphSession Encoder, GraphSession Decoder) CheckGraphs(
-        ModelManifest manifest, InferenceSession encoder, InferenceSession decoder, string encoderPath, string decoderPath)
+        ValidatedModel model, InferenceSession encoder, InferenceSession decoder, string encoderPath, string decoderPath)
     {
-        var input = manifest.Input!;
-        var dim = manifest.Latent!.Dim;
+        var input = model.Image;
+        var dim = model.Latent.Dim;
         int[] image = [input.Channels, input.Height, input.Width];
 
-        CheckSingleInput(encoder, encoderPath, "encoder.input", manifest.Encoder!.Input!);
-        CheckTensor(encoder.InputMetadata[manifest.Encoder.Input!], encoderPath, "encoder.input", manifest.Encoder.Input!, image);
+        var encoderInput = model.Encoder.Input;
+        CheckSingleInput(encoder, encoderPath, "encoder.input", encoderInput);
+        CheckTensor(encoder.InputMetadata[encoderInput], encoderPath, "encoder.input", encoderInput, image);
 
-        var outputs = manifest.Encoder.Outputs!;
+        var outputs = model.Encoder.Outputs;
         var encoderDim = -1;
         for (var i = 0; i < outputs.Count; i++)
         {
@@ -252,9 +287,10 @@ internal static class ModelLoader
             encoderDim = found > 0 ? found : encoderDim;
         }
 
-        CheckSingleInput(decoder, decoderPath, "decoder.input", manifest.Decoder!.Input!);
-        var decoderInput = decoder.InputMetadata[manifest.Decoder.Input!];
-        CheckTensor(decoderInput, decoderPath, "decoder.input", manifest.Decoder.Input!, null);
+        var decoderInputName = model.Decoder.Input;
+        CheckSingleInput(decoder, decoderPath, "decoder.input", decoderInputName);
+        var decoderInput = decoder.InputMetadata[decoderInputName];
+        CheckTensor(decoderInput, decoderPath, "decoder.input", decoderInputName, null);
         var decoderDim = decoderInput.Dimensions[1];
         if (encoderDim > 0 && decoderDim > 0 && decoderDim != encoderDim)
         {
@@ -266,7 +302,7 @@ internal static class ModelLoader
             throw new ModelLoadException(decoderPath, "decoder.input", $"latent size {dim} (latent.dim), shape [N, {dim}]", $"shape {Shape(decoderInput.Dimensions)}");
         }
 
-        var outputName = manifest.Decoder.Output!;
+        var outputName = model.Decoder.Outputs[0];
         if (!decoder.OutputMetadata.TryGetValue(outputName, out var decoderOutput))
         {
             throw new ModelLoadException(decoderPath, "decoder.output", $"an output named \"{outputName}\"", $"outputs {Names(decoder.OutputMetadata.Keys)}");
@@ -275,8 +311,8 @@ internal static class ModelLoader
         CheckTensor(decoderOutput, decoderPath, "decoder.output", outputName, image);
 
         var pixels = input.PixelCount;
-        var encoderGraph = new GraphSession(encoder, encoderPath, manifest.Encoder.Input!, outputs, image, [.. outputs.Select(_ => dim)]);
-        var decoderGraph = new GraphSession(decoder, decoderPath, manifest.Decoder.Input!, [outputName], [dim], [pixels]);
+        var encoderGraph = new GraphSession(encoder, encoderPath, encoderInput, outputs, image, [.. outputs.Select(_ => dim)]);
+        var decoderGraph = new GraphSession(decoder, decoderPath, decoderInputName, [outputName], [dim], [pixels]);
         return (encoderGraph, decoderGraph);
     }
 

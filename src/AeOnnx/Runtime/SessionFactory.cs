@@ -30,13 +30,13 @@ internal sealed class SessionFactory
                     return session;
                 }
 
-                _options.Log?.Invoke($"AeOnnx: CUDA not available ({providerError}); using CPU.");
+                Log.CudaUnavailable(_options.Logger, providerError ?? "unknown reason");
             }
             catch (OnnxRuntimeException ex)
             {
                 // The CUDA provider attached but the session failed: retry on CPU. If the graph
                 // itself is bad, the CPU attempt below reports it.
-                _options.Log?.Invoke($"AeOnnx: CUDA session failed ({ex.Message}); using CPU.");
+                Log.CudaSessionFailed(_options.Logger, ex.Message);
             }
 
             device = Device.Cpu;
@@ -115,28 +115,49 @@ internal sealed class SessionFactory
         }
 
         var cachePath = CachePath(path, sha256, device);
-        if (cachePath is not null && File.Exists(cachePath))
+        if (cachePath is null)
+        {
+            return new InferenceSession(model, sessionOptions);
+        }
+
+        // The cached graph replaces the verified original, so it is verified too: it must name the
+        // original's SHA-256 and hash to what its header says. Anything else is rebuilt.
+        var cached = OptimizedGraphCache.Read(cachePath, sha256, out var refusal);
+        if (cached is not null)
         {
             try
             {
                 sessionOptions.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
-                return new InferenceSession(cachePath, sessionOptions);
+                return new InferenceSession(cached, sessionOptions);
             }
             catch (OnnxRuntimeException ex)
             {
-                _options.Log?.Invoke($"AeOnnx: ignoring unusable cached graph {cachePath} ({ex.Message}).");
+                refusal = ex.Message;
                 sessionOptions.GraphOptimizationLevel = _options.OptimizationLevel;
-                TryDelete(cachePath);
             }
         }
 
-        if (cachePath is not null)
+        if (refusal is not null)
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(cachePath)!);
-            sessionOptions.OptimizedModelFilePath = cachePath;
+            Log.CachedGraphIgnored(_options.Logger, cachePath, refusal);
+            TryDelete(cachePath);
         }
 
-        return new InferenceSession(model, sessionOptions);
+        // ORT writes the optimized graph while it builds the session; it goes to a private temporary
+        // name and is published (with its header) by an atomic rename, so a reader never sees half a file.
+        Directory.CreateDirectory(Path.GetDirectoryName(cachePath)!);
+        var temporary = $"{cachePath}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        sessionOptions.OptimizedModelFilePath = temporary;
+        try
+        {
+            var session = new InferenceSession(model, sessionOptions);
+            OptimizedGraphCache.Publish(temporary, cachePath, sha256);
+            return session;
+        }
+        finally
+        {
+            TryDelete(temporary);
+        }
     }
 
     private string? CachePath(string path, string sha256, Device device)
@@ -146,8 +167,11 @@ internal sealed class SessionFactory
             return null;
         }
 
-        // Keyed by content, level and provider: an optimized graph is only valid for all three.
-        var name = $"{Path.GetFileNameWithoutExtension(path)}-{sha256[..16]}-{_options.OptimizationLevel}-{device.ToString().Replace(':', '_')}.onnx";
+        // An optimized graph is only valid for the graph, the level, the provider, the ONNX Runtime
+        // that wrote it (fused operators differ between versions) and the CPU (kernels are chosen by
+        // instruction set): all five are in the name.
+        var name = $"{Path.GetFileNameWithoutExtension(path)}-{sha256[..16]}-{_options.OptimizationLevel}-{device.ToString().Replace(':', '_')}"
+            + $"-ort{OptimizedGraphCache.RuntimeVersion}-cpu{OptimizedGraphCache.CpuKey}{OptimizedGraphCache.Extension}";
         return Path.Combine(Path.GetFullPath(_options.OptimizedModelCacheDirectory), name);
     }
 

@@ -98,7 +98,7 @@ public sealed class ImageLimitsTests : IDisposable
     }
 
     private static ImageConverter Converter(ImageLimits limits) => new(
-        new Models.InputSpec { Channels = 1, Height = 28, Width = 28, Color = "gray", Layout = "NCHW", Scale = 255f, Mean = [0f], Std = [1f], Resize = "bilinear", Gray = "bt601", Alpha = "ignore" },
+        new AeOnnx.Models.InputSpec { Channels = 1, Height = 28, Width = 28, Color = "gray", Layout = "NCHW", Scale = 255f, Mean = [0f], Std = [1f], Resize = "bilinear", Gray = "bt601", Alpha = "ignore" },
         limits);
 
     /// <summary>A non-seekable stream of PNG-looking bytes that never ends.</summary>

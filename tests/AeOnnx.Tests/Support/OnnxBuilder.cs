@@ -160,6 +160,22 @@ internal static class OnnxBuilder
         }));
     }
 
+    /// <summary>Appends metadata_props entries (ModelProto field 14) to a graph that has none.</summary>
+    public static byte[] WithMetadata(byte[] model, IReadOnlyDictionary<string, string> metadata)
+    {
+        var w = new ProtoWriter();
+        foreach (var (key, value) in metadata)
+        {
+            w.Message(14, entry =>
+            {
+                entry.String(1, key);
+                entry.String(2, value);
+            });
+        }
+
+        return [.. model, .. w.ToArray()];
+    }
+
     private sealed class ProtoWriter
     {
         private readonly MemoryStream _stream = new();

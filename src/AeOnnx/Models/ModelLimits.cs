@@ -1,0 +1,18 @@
+namespace AeOnnx.Models;
+
+/// <summary>
+/// Upper bounds the loader puts on a manifest's sizes. Each sizes an allocation (an image tensor,
+/// a batch buffer, the latent statistics), so a manifest beyond them is refused before any work
+/// instead of exhausting memory or overflowing a 32-bit count.
+/// </summary>
+public static class ModelLimits
+{
+    /// <summary>Largest model image height or width in pixels: 8192.</summary>
+    public const int MaxImageSide = 8192;
+
+    /// <summary>Most floats in one image tensor (channels × height × width): 2²⁴ = 16,777,216 (64 MiB).</summary>
+    public const int MaxImageValues = 1 << 24;
+
+    /// <summary>Largest latent size D: 65,536.</summary>
+    public const int MaxLatentDim = 1 << 16;
+}
