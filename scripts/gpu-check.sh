@@ -5,7 +5,7 @@
 #      1/64/1024, Auto picks CUDA, hot swap on the device); a CUDA test skipped on a GPU machine is a failure;
 #   3. the CUDA inference benchmark: shipped models, CPU vs CUDA side by side, batch 1..4096
 #      (tuned CUDA provider options: exhaustive cuDNN search, max workspace, arena kSameAsRequested);
-#   4. scripts/gpu-check-train.sh when present (the training side's CUDA checks);
+#   4. scripts/gpu-check-train.sh when present (the training side's CUDA checks), given 150 s;
 # then one summary. Without a GPU (no nvidia-smi, or no device listed) every step prints a SKIP line
 # and the script exits 0; GPU_CHECK_FORCE=1 runs steps 1-2 anyway (the CUDA tests then skip, which is
 # how `make test GPU=1` behaves on a CPU-only machine). The GPU machine needs the NuGet packages
@@ -38,10 +38,10 @@ run_tests=0
 # 1-2. CUDA build and CUDA tests.
 if (( run_tests )); then
   say "building tests/AeOnnx.Tests with the CUDA flavor (-p:AeOnnxGpu=true)"
-  if timeout 300 dotnet build tests/AeOnnx.Tests -c "$CONFIGURATION" -p:AeOnnxGpu=true --nologo -v q >"$OUT/build.log" 2>&1; then
+  if timeout 150 dotnet build tests/AeOnnx.Tests -c "$CONFIGURATION" -p:AeOnnxGpu=true --nologo -v q >"$OUT/build.log" 2>&1; then
     record PASS build "tests/AeOnnx.Tests with Microsoft.ML.OnnxRuntime.Gpu"
     say "CUDA tests (DeviceTests)"
-    timeout 300 dotnet test tests/AeOnnx.Tests -c "$CONFIGURATION" -p:AeOnnxGpu=true --no-build \
+    timeout 120 dotnet test tests/AeOnnx.Tests -c "$CONFIGURATION" -p:AeOnnxGpu=true --no-build \
       --filter "FullyQualifiedName~DeviceTests" --logger "console;verbosity=normal" >"$OUT/device-tests.log" 2>&1
     rc=$?
     count() { local v; v=$(sed -n "s/^ *$1: *\([0-9]*\).*/\1/p" "$OUT/device-tests.log" | tail -1); echo "${v:-0}"; }
@@ -70,8 +70,8 @@ fi
 # 3. CUDA inference benchmark.
 if [[ -n "$gpu" ]]; then
   say "CUDA inference benchmark (CPU vs CUDA, batch 1..4096)"
-  if timeout 60 dotnet build bench/AeOnnx.GpuBench -c "$CONFIGURATION" -p:AeOnnxGpu=true --nologo -v q >"$OUT/bench-build.log" 2>&1 \
-     && timeout 240 dotnet "bench/AeOnnx.GpuBench/bin/$CONFIGURATION/net10.0/AeOnnx.GpuBench.dll" --out "$OUT/cuda-bench.md" | tee "$OUT/cuda-bench.log"; then
+  if timeout 45 dotnet build bench/AeOnnx.GpuBench -c "$CONFIGURATION" -p:AeOnnxGpu=true --nologo -v q >"$OUT/bench-build.log" 2>&1 \
+     && timeout 120 dotnet "bench/AeOnnx.GpuBench/bin/$CONFIGURATION/net10.0/AeOnnx.GpuBench.dll" --out "$OUT/cuda-bench.md" | tee "$OUT/cuda-bench.log"; then
     if grep -q "^SKIP" "$OUT/cuda-bench.log"; then
       record FAIL cuda-benchmark "$(grep '^SKIP' "$OUT/cuda-bench.log") (on a GPU machine)"
     else
@@ -87,7 +87,7 @@ fi
 # 4. Training on CUDA (owned by the training side).
 if [[ -x scripts/gpu-check-train.sh ]]; then
   say "training checks (scripts/gpu-check-train.sh)"
-  if timeout 240 scripts/gpu-check-train.sh 2>&1 | tee "$OUT/train.log"; then
+  if timeout 150 scripts/gpu-check-train.sh 2>&1 | tee "$OUT/train.log"; then
     if [[ -z "$gpu" ]]; then record SKIP training "scripts/gpu-check-train.sh: $(grep -m1 SKIP "$OUT/train.log" || echo "ran without a GPU")"; else record PASS training "scripts/gpu-check-train.sh"; fi
   else
     record FAIL training "scripts/gpu-check-train.sh failed (see $OUT/train.log)"
