@@ -4,7 +4,8 @@
 #   2. the CUDA tests (DeviceTests: parity CPU vs CUDA <= 1e-4 on the shipped fixtures at batch
 #      1/64/1024, Auto picks CUDA, hot swap on the device); a CUDA test skipped on a GPU machine is a failure;
 #   3. the CUDA inference benchmark: shipped models, CPU vs CUDA side by side, batch 1..4096
-#      (tuned CUDA provider options: exhaustive cuDNN search, max workspace, arena kSameAsRequested);
+#      (tuned CUDA provider options: exhaustive cuDNN search, max workspace, arena kSameAsRequested),
+#      with a column for the encoder through IO binding on pinned host buffers (does that path pay?);
 #   4. scripts/gpu-check-train.sh when present (the training side's CUDA checks), given 150 s;
 # then one summary. Without a GPU (no nvidia-smi, or no device listed) every step prints a SKIP line
 # and the script exits 0; GPU_CHECK_FORCE=1 runs steps 1-2 anyway (the CUDA tests then skip, which is
