@@ -123,6 +123,9 @@ def main() -> None:
     # Per-image pre/post-processing and latent math (BenchmarkDotNet, short job).
     micro = json_lines(run_rss([BENCH, "micro"])[2])
 
+    # The HTTP service (aeonnx serve): encode requests/s, p50/p99 at 1/16/64 clients, batching on vs off.
+    serve_text = run_rss([ROOT / "bench/AeOnnx.Serve.Bench/bin/Release/net10.0/AeOnnx.Serve.Bench", "--model", model, "--seconds", "2" if args.quick else "10"])[2]
+
     # Cold start: one image, whole process.
     one = sorted((ROOT / d10).rglob("*.png"))[0]
     cold = [run_rss([AEONNX, "encode", one, "--model", model, "--output", OUT / "one.npy", "--quiet"])[0] for _ in range(max(3, reps))]
@@ -199,6 +202,8 @@ def main() -> None:
         t = r["seconds"]
         shown = f"{t * 1e6:.2f} µs" if t >= 1e-6 else f"{t * 1e9:.1f} ns"
         lines.append(f"| {r['mode'][6:]} | {shown} | {r['note'].split('=')[1]} B |")
+    lines += ["", "## HTTP service (`aeonnx serve`): encode, dynamic batching on vs off", "",
+              *[l for l in serve_text.splitlines() if not l.startswith("{")]]
     lines += [
         "",
         "## Start-up and memory",

@@ -83,6 +83,12 @@ public sealed class AeOnnxServer : IAsyncDisposable
 
         var metrics = new ServerMetrics();
         var loggerFactory = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel));
+        if (options.ModelOptions.Logger is Microsoft.Extensions.Logging.Abstractions.NullLogger)
+        {
+            // The core reports the provider it chose (and why CUDA was skipped) through this logger.
+            options.ModelOptions.Logger = loggerFactory.CreateLogger("AeOnnx");
+        }
+
         var models = new ModelService(new ModelSource(options.ModelPath), options.ModelOptions, metrics, loggerFactory.CreateLogger("AeOnnx.Server.Models"));
         var batcher = new InferenceBatcher(options.MaxBatch, options.MaxDelay, options.QueueCapacity, metrics);
         builder.Services.AddSingleton(loggerFactory);

@@ -16,7 +16,7 @@ internal sealed class ServeCommand : VerbCommand
     private readonly Option<string> host = new("--host") { Description = "Address to bind: an IP, localhost, or * for every interface", HelpName = "ADDR", DefaultValueFactory = _ => "127.0.0.1" };
     private readonly Option<bool> watch = new("--watch") { Description = "Swap in the model when its folder or pointer file changes (a refused folder keeps the old model)" };
     private readonly Option<int> maxBatch = new("--max-batch") { Description = "Most rows coalesced into one ONNX Runtime run (1: no batching)", HelpName = "N", DefaultValueFactory = _ => 32 };
-    private readonly Option<double> maxDelay = new("--max-delay-ms") { Description = "Longest a request waits for companions before its batch runs", HelpName = "MS", DefaultValueFactory = _ => 2.0 };
+    private readonly Option<double> maxDelay = new("--max-delay-ms") { Description = "Longest a request waits for companions before its batch runs (0: run with whatever queued while the last run was busy)", HelpName = "MS", DefaultValueFactory = _ => 0.0 };
     private readonly Option<int> queue = new("--queue") { Description = "Most rows waiting for inference; more get 429", HelpName = "N", DefaultValueFactory = _ => 4096 };
     private readonly Option<int> maxBodyMb = new("--max-body-mb") { Description = "Largest request body in MiB (413 above)", HelpName = "MB", DefaultValueFactory = _ => 16 };
     private readonly Option<double> timeout = new("--timeout-s") { Description = "Per-request time limit in seconds (503 above)", HelpName = "S", DefaultValueFactory = _ => 30.0 };
