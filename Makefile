@@ -20,7 +20,7 @@ RID ?= $(shell dotnet --info 2>/dev/null | awk '/^ *RID:/{print $$2; exit}')
 MODELS := fashion-mnist-ae fashion-mnist-vae tiny-rgb
 DEMO_OUT ?= out/demo
 
-.PHONY: help setup setup-python setup-browser setup-dotnet serve build test test-dotnet test-python demo train models export bench bench-quick format clean
+.PHONY: help setup setup-python setup-browser setup-dotnet serve build test test-dotnet test-python demo train models export bench bench-quick pack gpu-check format clean
 
 help:
 	@echo "make demo        run aeonnx on the shipped model and sample images (outputs in $(DEMO_OUT))"
@@ -31,6 +31,8 @@ help:
 	@echo "make train       retrain the shipped models from scratch (alias: make models)"
 	@echo "make export      re-export the shipped models from their committed checkpoints, check SHA-256"
 	@echo "make bench       benchmarks against the baselines; writes bench/RESULTS.md (bench-quick: smoke run)"
+	@echo "make pack        NuGet packages AeOnnx, AeOnnx.ML and the aeonnx .NET tool in artifacts/packages, then an install check"
+	@echo "make gpu-check   on a GPU machine: CUDA build, CUDA tests, CPU-vs-CUDA benchmark, one summary (SKIP lines without a GPU)"
 	@echo "make format      dotnet format"
 	@echo "make clean       remove build outputs"
 
@@ -80,6 +82,12 @@ bench: setup build
 
 bench-quick: setup build
 	@PYTHON="$(PYTHON)" bench/run.sh --quick
+
+pack: setup-dotnet
+	@CONFIGURATION="$(CONFIGURATION)" GPU="$(GPU)" scripts/pack.sh
+
+gpu-check:
+	@PYTHON="$(PYTHON)" CONFIGURATION="$(CONFIGURATION)" scripts/gpu-check.sh
 
 format:
 	dotnet format AeOnnx.sln
