@@ -20,13 +20,27 @@ for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
     {
-        case "--model": model = args[++i]; break;
-        case "--seconds": seconds = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
-        case "--clients": clientCounts = args[++i].Split(',').Select(int.Parse).ToArray(); break;
-        case "--url": url = args[++i]; break;
-        case "--image": imagePath = args[++i]; break;
-        case "--max-batch": maxBatch = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-        case "--max-delay-ms": maxDelayMs = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
+        case "--model":
+            model = args[++i];
+            break;
+        case "--seconds":
+            seconds = double.Parse(args[++i], CultureInfo.InvariantCulture);
+            break;
+        case "--clients":
+            clientCounts = args[++i].Split(',').Select(int.Parse).ToArray();
+            break;
+        case "--url":
+            url = args[++i];
+            break;
+        case "--image":
+            imagePath = args[++i];
+            break;
+        case "--max-batch":
+            maxBatch = int.Parse(args[++i], CultureInfo.InvariantCulture);
+            break;
+        case "--max-delay-ms":
+            maxDelayMs = double.Parse(args[++i], CultureInfo.InvariantCulture);
+            break;
         default:
             Console.Error.WriteLine($"usage: AeOnnx.Serve.Bench [--model DIR] [--seconds S] [--clients 1,16,64] [--url URL] [--image PNG] [--max-batch N] [--max-delay-ms MS]; unknown '{args[i]}'");
             return 2;
