@@ -85,6 +85,13 @@ internal static class BenchCommand
 
     public static double Seconds(Stopwatch sw) => sw.Elapsed.TotalSeconds;
 
+    /// <summary>The image files of a benchmark folder (every supported extension), in a fixed order.</summary>
+    public static string[] ImageFiles(string dir) => Directory
+        .EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+        .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" or ".bmp" or ".gif" or ".webp")
+        .Order(StringComparer.Ordinal)
+        .ToArray();
+
     private static void Emit(BenchResult result) =>
         Console.WriteLine(JsonSerializer.Serialize(result, BenchJson.Default.BenchResult));
 }
