@@ -147,6 +147,7 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3, help="repetitions of each end-to-end case")
     ap.add_argument("--model", default="models/fashion-mnist-ae")
     ap.add_argument("--photo-model", default="models/tiny-rgb", help="RGB model for the photo workloads")
+    ap.add_argument("--photos-only", action="store_true", help="only the photo workloads (a quick look at the read path)")
     ap.add_argument("--output", default=None, help="results file (default bench/RESULTS.md; quick runs: bench/out/RESULTS-quick.md)")
     args = ap.parse_args()
     reps = 1 if args.quick else args.reps
@@ -155,6 +156,11 @@ def main() -> None:
     py = sys.executable
     subprocess.run([py, "bench/make_data.py"] + (["--quick"] if args.quick else []), cwd=ROOT, check=True)
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.photos_only:
+        lines = ["# Benchmark results (photo workloads only)", "", f"Machine: {machine()}."] + photo_workloads(args, reps, py)
+        Path(ROOT / args.output).write_text("\n".join(lines) + "\n")
+        print("\n".join(lines))
+        return
     d10 = "bench/data/fmnist-10k"
     model = args.model
 
@@ -190,7 +196,7 @@ def main() -> None:
     ml_text = run_rss([ml_bench, "--model", model, "--images", "2000" if args.quick else "5000", "--runs", str(max(3, reps * 2 + 1))])[2]
 
     # Per-image pre/post-processing and latent math (BenchmarkDotNet, short job).
-    micro = json_lines(run_rss([BENCH, "micro"])[2])
+    micro = json_lines(run_rss([BENCH, "micro"] + (["job=dry"] if args.quick else []))[2])
 
     # Cold start: one image, whole process.
     one = sorted((ROOT / d10).rglob("*.png"))[0]
@@ -259,7 +265,7 @@ def main() -> None:
         ml_text.strip(),
         "```",
         "",
-        "## Per-operation costs (BenchmarkDotNet ShortRun, median)",
+        f"## Per-operation costs (BenchmarkDotNet {'Dry: one iteration, smoke only' if args.quick else 'ShortRun'}, median)",
         "",
         "| operation | median | allocated per op |",
         "|---|---:|---:|",

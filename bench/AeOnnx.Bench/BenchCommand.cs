@@ -32,8 +32,10 @@ internal static class BenchCommand
             case "micro":
                 // BenchmarkDotNet's short job: 3 warm-ups, 3 measured iterations; enough for medians
                 // of sub-millisecond operations without making `make bench` take many minutes.
+                // job=dry (bench-quick): one iteration each, a smoke run of the same code.
+                var job = Get("job", "short") == "dry" ? BenchmarkDotNet.Jobs.Job.Dry : BenchmarkDotNet.Jobs.Job.ShortRun;
                 var config = BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance)
-                    .AddJob(BenchmarkDotNet.Jobs.Job.ShortRun)
+                    .AddJob(job)
                     .WithOptions(BenchmarkDotNet.Configs.ConfigOptions.DisableOptimizationsValidator);
                 var summary = BenchmarkDotNet.Running.BenchmarkRunner.Run<MicroBenchmarks>(config);
                 foreach (var report in summary.Reports)
