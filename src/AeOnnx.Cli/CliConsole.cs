@@ -21,15 +21,13 @@ internal sealed class CliConsole
     public bool ErrorIsTerminal { get; }
 
     /// <summary>
-    /// Test hook: stop a streaming job (as an interruption would) after this many inputs were committed.
-    /// Null in normal runs; set by tests to check that <c>--resume</c> finishes an interrupted job.
+    /// Called after each input a streaming job records, with the number recorded so far in this run. Null in
+    /// the shipped command (nothing outside the process can set it); in-process tests use it to interrupt a
+    /// job at an exact input, as Ctrl+C would.
     /// </summary>
-    public int? StopAfterInputs { get; init; }
+    internal Action<int>? AfterInputRecorded { get; init; }
 
-    /// <summary>The process console. <c>AEONNX_TEST_STOP_AFTER=K</c> sets the interruption test hook for process-level tests.</summary>
+    /// <summary>The process console.</summary>
     public static CliConsole System() =>
-        new(global::System.Console.Out, global::System.Console.Error, !global::System.Console.IsErrorRedirected)
-        {
-            StopAfterInputs = int.TryParse(Environment.GetEnvironmentVariable("AEONNX_TEST_STOP_AFTER"), out int k) && k > 0 ? k : null,
-        };
+        new(global::System.Console.Out, global::System.Console.Error, !global::System.Console.IsErrorRedirected);
 }

@@ -347,6 +347,11 @@ public sealed class Autoencoder : IDisposable
     public float[][] DecodeBatch(IReadOnlyList<float[]> latents)
     {
         ArgumentNullException.ThrowIfNull(latents);
+        if (latents.Count == 0)
+        {
+            return []; // as EncodeBatch([]) does: an empty batch is no work, not an error
+        }
+
         var flat = new float[latents.Count * LatentDim];
         for (var i = 0; i < latents.Count; i++)
         {

@@ -14,8 +14,20 @@ public sealed record CliRun(int ExitCode, string Out, string Error)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var console = new CliConsole(output, error, errorIsTerminal: false) { StopAfterInputs = stopAfterInputs };
-        int code = await Program.RunAsync(args, console, CancellationToken.None);
+        using var interrupt = new CancellationTokenSource();
+
+        // Interrupts the job right after its K-th input is recorded, exactly as Ctrl+C would (a cancelled token).
+        void StopAt(int recorded)
+        {
+            if (recorded >= stopAfterInputs)
+            {
+                interrupt.Cancel();
+                interrupt.Token.ThrowIfCancellationRequested();
+            }
+        }
+
+        var console = new CliConsole(output, error, errorIsTerminal: false) { AfterInputRecorded = stopAfterInputs is null ? null : StopAt };
+        int code = await Program.RunAsync(args, console, interrupt.Token);
         return new CliRun(code, output.ToString(), error.ToString());
     }
 

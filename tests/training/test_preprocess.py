@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from data import InputSpec, bt601_gray, load_pixels, postprocess_image, preprocess_image
+from aeonnx_training.data import InputSpec, bt601_gray, load_pixels, postprocess_image, preprocess_image
 
 GRAY28 = InputSpec(1, 28, 28)
 

@@ -127,7 +127,11 @@ internal sealed class ArithmeticCommand : VerbCommand
         }
 
         string gridPath = parse.GetValue(output) ?? throw CliException.Usage("--output FILE is required.");
-        IReadOnlyList<InputItem> items = inputs.Resolve(parse);
+        JobOutputs outputs = new JobOutputs().File("--output", gridPath);
+        IReadOnlyList<InputItem> fromItems = byFolder ? FolderItems(parse, fromDir!, outputs) : [];
+        IReadOnlyList<InputItem> toItems = byFolder ? FolderItems(parse, toDir!, outputs) : [];
+        using StreamingJob streamingJob = StreamingJob.Start(parse, inputs, outputs, AtomicFile.Sibling(gridPath, ".aeonnx-lock"), fromItems.Concat(toItems));
+        IReadOnlyList<InputItem> items = streamingJob.Items;
         AtomicFile.CheckWritable(gridPath);
         bool quiet = parse.GetValue(common.Quiet);
 
@@ -144,8 +148,8 @@ internal sealed class ArithmeticCommand : VerbCommand
         }
         else
         {
-            start = await FolderCentroidAsync(model, parse, fromDir!, skipped, cancellationToken);
-            end = await FolderCentroidAsync(model, parse, toDir!, skipped, cancellationToken);
+            start = await FolderCentroidAsync(model, parse, fromDir!, fromItems, skipped, cancellationToken);
+            end = await FolderCentroidAsync(model, parse, toDir!, toItems, skipped, cancellationToken);
             fromName = fromDir!.TrimEnd('/');
             toName = toDir!.TrimEnd('/');
         }
@@ -162,10 +166,15 @@ internal sealed class ArithmeticCommand : VerbCommand
         }
 
         float[] direction = LatentMath.Subtract(end, start);
+        if (FailureReason.NonFiniteLatent(direction) is { } badDirection)
+        {
+            throw CliException.Fatal($"the direction {toName} - {fromName} is not finite ({badDirection}); check the model's latent.classes or the folders.");
+        }
+
         float k = parse.GetValue(strength);
         int columns = parse.GetValue(steps);
         float[] strengths = Enumerable.Range(0, columns).Select(j => k * j / (columns - 1)).ToArray();
-        var grid = new ImageGrid(rows.Count, columns, model.Width, model.Height)
+        using var grid = new ImageGrid(rows.Count, columns, model.Width, model.Height)
         {
             Title = $"{model.Name}: + s * ({toName} - {fromName})",
         };
@@ -174,37 +183,35 @@ internal sealed class ArithmeticCommand : VerbCommand
             grid.ColumnLabels[j] = "s=" + strengths[j].ToString("0.##", CultureInfo.InvariantCulture);
         }
 
-        var cells = new List<Image<SixLabors.ImageSharp.PixelFormats.Rgb24>>();
-        try
+        for (int r = 0; r < rows.Count; r++)
         {
-            for (int r = 0; r < rows.Count; r++)
+            grid.RowLabels[r] = Path.GetFileNameWithoutExtension(rows[r].Item.DisplayPath);
+            float[] z = rows[r].Latent;
+            float[][] moved = strengths.Select(sj => LatentMath.Add(z, LatentMath.Scale(direction, sj))).ToArray();
+            float[][] decoded = model.DecodeBatch(moved);
+            for (int j = 0; j < columns; j++)
             {
-                grid.RowLabels[r] = Path.GetFileNameWithoutExtension(rows[r].Item.DisplayPath);
-                float[] z = rows[r].Latent;
-                float[][] moved = strengths.Select(sj => LatentMath.Add(z, LatentMath.Scale(direction, sj))).ToArray();
-                float[][] decoded = model.DecodeBatch(moved);
-                for (int j = 0; j < columns; j++)
+                if (FailureReason.NonFinite("decoded cell", decoded[j]) is { } reason)
                 {
-                    var cell = GridImages.FromOutput(model, decoded[j]);
-                    cells.Add(cell);
-                    grid.Set(r, j, cell);
+                    // Left blank in the grid (never drawn as black pixels) and reported.
+                    skipped.Add(new IndexEntry(null, $"{rows[r].Item.DisplayPath} s={strengths[j].ToString(CultureInfo.InvariantCulture)}", IndexEntry.Skipped, reason));
+                    Console.Error.WriteLine($"skipped {rows[r].Item.DisplayPath} at s={strengths[j].ToString(CultureInfo.InvariantCulture)}: {reason}");
+                    grid.SetEmpty(r, j, "non-finite");
+                    continue;
                 }
+
+                var cell = GridImages.FromOutput(model, decoded[j]);
+                grid.Set(r, j, cell);
             }
-
-            using Image rendered = grid.Render();
-            ImageFiles.SavePng(rendered, gridPath);
-        }
-        finally
-        {
-            cells.ForEach(c => c.Dispose());
         }
 
+        grid.SavePng(gridPath);
         if (!quiet)
         {
             Console.Out.WriteLine($"moved {rows.Count} images from {fromName} towards {toName} (strength 0..{k.ToString(CultureInfo.InvariantCulture)}) -> {gridPath}");
         }
 
-        return skipped.Count > 0 ? ExitCodes.SomeInputsSkipped : ExitCodes.Success;
+        return StreamingJob.ExitCode(skipped.Count);
     }
 
     private static (float[] Centroid, string Label) ClassCentroid(Autoencoder model, string label)
@@ -224,20 +231,23 @@ internal sealed class ArithmeticCommand : VerbCommand
         return (match.Centroid, match.Label ?? label);
     }
 
-    private async Task<float[]> FolderCentroidAsync(Autoencoder model, ParseResult parse, string folder, List<IndexEntry> skipped, CancellationToken cancellationToken)
+    private IReadOnlyList<InputItem> FolderItems(ParseResult parse, string folder, JobOutputs outputs) =>
+        InputResolver.Resolve([folder], [], parse.GetValue(inputs.Pattern), Environment.CurrentDirectory, outputs.Folders);
+
+    private async Task<float[]> FolderCentroidAsync(Autoencoder model, ParseResult parse, string folder, IReadOnlyList<InputItem> items, List<IndexEntry> skipped, CancellationToken cancellationToken)
     {
-        IReadOnlyList<InputItem> items = InputResolver.Resolve([folder], [], parse.GetValue(inputs.Pattern), Environment.CurrentDirectory);
         var latents = new List<float[]>();
         PipelineOptions pipelineOptions = common.PipelineOptions(parse);
-        await foreach (ScreenedResult outcome in ScreenedPipeline.RunAsync(items, (paths, ct) => model.EncodeFilesAsync(paths, pipelineOptions, ct), cancellationToken))
+        await foreach (JobOutcome outcome in StreamingJob.RunAsync(items, (paths, ct) => model.EncodeFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
-            if (outcome.Succeeded && outcome.Result!.Latent is { } latent)
+            if (outcome.IsOk)
             {
-                latents.Add(latent);
+                latents.Add(outcome.Latent);
             }
             else
             {
-                string reason = FailureReason.Of(outcome);
+                // A NaN latent would turn the whole centroid, and so every cell, into NaN.
+                string reason = outcome.SkipReason ?? "no latent";
                 skipped.Add(new IndexEntry(null, outcome.Item.DisplayPath, IndexEntry.Skipped, reason));
                 Console.Error.WriteLine($"skipped {outcome.Item.DisplayPath}: {reason}");
             }

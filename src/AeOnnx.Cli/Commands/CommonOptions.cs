@@ -7,6 +7,15 @@ namespace AeOnnx.Cli.Commands;
 /// <summary>The options every model-using verb takes: model folder, device, batch size, threads, quiet.</summary>
 internal sealed partial class CommonOptions
 {
+    /// <summary>Largest --batch-size accepted before the model is known (then the memory bound below applies).</summary>
+    public const int MaxBatchSize = 65536;
+
+    /// <summary>Bytes one batch of model inputs may take; a larger --batch-size is refused with the largest that fits.</summary>
+    public const long MaxBatchBytes = 1L << 30;
+
+    /// <summary>More threads than this only adds contention (thousands hung the job).</summary>
+    public static int MaxThreads => Math.Max(64, 4 * Environment.ProcessorCount);
+
     public Option<string?> Model { get; } = new("--model", "-m")
     {
         Description = "Model folder (manifest.json + encoder.onnx + decoder.onnx). Default: $AEONNX_MODEL, else the shipped models/fashion-mnist-ae",
@@ -51,16 +60,16 @@ internal sealed partial class CommonOptions
         });
         BatchSize.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() < 1)
+            if (result.GetValueOrDefault<int>() is < 1 or > MaxBatchSize)
             {
-                result.AddError("--batch-size must be at least 1.");
+                result.AddError($"--batch-size must be between 1 and {MaxBatchSize}.");
             }
         });
         Threads.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() < 0)
+            if (result.GetValueOrDefault<int>() < 0 || result.GetValueOrDefault<int>() > MaxThreads)
             {
-                result.AddError("--threads must be 0 (all cores) or more.");
+                result.AddError($"--threads must be between 0 (all cores) and {MaxThreads} (4 per core here, 64 at least).");
             }
         });
     }
@@ -84,9 +93,10 @@ internal sealed partial class CommonOptions
                 ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance
                 : new Output.StderrLogger(console.Error, e => !(device == "auto" && e.Id is 1 or 2)),
         };
+        Autoencoder model;
         try
         {
-            return Autoencoder.Load(folder, options);
+            model = Autoencoder.Load(folder, options);
         }
         catch (ModelLoadException e)
         {
@@ -100,6 +110,19 @@ internal sealed partial class CommonOptions
         {
             throw CliException.Fatal($"cannot use model '{folder}': {e.Message}", e);
         }
+
+        // Checked against this model's sizes: a batch of images (or decoded outputs) must fit in int
+        // element counts and in memory, or the run dies deep inside (an overflow, OutOfMemory).
+        long perItem = 4L * Math.Max(model.PixelCount, model.LatentDim);
+        long fits = Math.Max(1, Math.Min(MaxBatchBytes, int.MaxValue) / perItem);
+        if (options.BatchSize > fits)
+        {
+            model.Dispose();
+            throw CliException.Usage(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"--batch-size {options.BatchSize} is too large for model '{model.Name}': {model.Channels}x{model.Height}x{model.Width} floats per image make {options.BatchSize * perItem / (1024.0 * 1024 * 1024):0.#} GiB a batch (limit {MaxBatchBytes >> 30} GiB); use at most {fits}."));
+        }
+
+        return model;
     }
 
     /// <summary>Options of the streaming file pipeline: decode workers from --threads, batch from --batch-size.</summary>

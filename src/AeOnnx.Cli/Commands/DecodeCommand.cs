@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using AeOnnx.Cli.Imaging;
 using AeOnnx.Cli.Output;
 using SixLabors.ImageSharp;
@@ -28,7 +27,7 @@ internal sealed class DecodeCommand : VerbCommand
 
     private readonly Option<string> output = new("--output", "-o")
     {
-        Description = "Folder for the PNG images (000000.png, ... by row) and index.csv (row, file, source: the .npy row or the CSV line's name)",
+        Description = "Folder for the PNG images (000000.png, ... by row) and index.csv (row, file, source, status, reason; source: the .npy row or the CSV line's name)",
         HelpName = "DIR",
         Required = true,
     };
@@ -65,55 +64,97 @@ internal sealed class DecodeCommand : VerbCommand
         List<float[]> fromCommandLine = vectors.Select(LatentCsv.ParseVector).ToList();
         string folder = Path.GetFullPath(parse.GetValue(output)!);
         bool quiet = parse.GetValue(common.Quiet);
+        JobOutputs outputs = new JobOutputs().Folder("--output", parse.GetValue(output));
+        using JobLock claim = outputs.Claim(source is null ? [] : [(source, Path.GetFullPath(source))], Path.Combine(folder, ".aeonnx-lock"));
         AtomicFile.CheckWritable(Path.Combine(folder, "index.csv"));
+        HashSet<string> before = ExistingPngs(folder);
 
         using Autoencoder model = common.LoadModel(parse, Console);
         using IEnumerator<(string Name, float[] Vector)> rows = OpenRows(source, fromCommandLine, model.LatentDim, out long count);
         int digits = Math.Max(6, count.ToString(CultureInfo.InvariantCulture).Length);
-        int batchSize = parse.GetValue(common.BatchSize);
+        int batchSize = (int)Math.Min(parse.GetValue(common.BatchSize), Math.Max(1, count));
         var progress = new ProgressReporter(Console, "decode", count, quiet);
-        var index = new StringBuilder("row,file,source\n");
-        var batch = new List<(string Name, float[] Vector)>(batchSize);
+        var index = new List<string[]>();
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        var batch = new List<(long Row, string Name, float[] Vector)>(batchSize);
         long row = 0;
+        long skipped = 0;
         bool more = true;
         while (more)
         {
             batch.Clear();
             while (batch.Count < batchSize && (more = rows.MoveNext()))
             {
-                batch.Add(rows.Current);
+                (string name, float[] vector) = rows.Current;
+                if (FailureReason.NonFiniteLatent(vector) is { } reason)
+                {
+                    // One rule for every verb: a non-finite latent is reported and skipped, never decoded into a black image.
+                    index.Add([row.ToString(CultureInfo.InvariantCulture), string.Empty, name, IndexEntry.Skipped, reason]);
+                    progress.Warn($"skipped {name}: {reason}");
+                    progress.Advance(ok: false);
+                    skipped++;
+                }
+                else
+                {
+                    batch.Add((row, name, vector));
+                }
+
+                row++;
             }
 
             if (batch.Count == 0)
             {
-                break;
+                continue;
             }
 
             cancellationToken.ThrowIfCancellationRequested();
             float[][] images = model.DecodeBatch(batch.Select(b => b.Vector).ToList());
             for (int i = 0; i < images.Length; i++)
             {
-                string file = row.ToString(CultureInfo.InvariantCulture).PadLeft(digits, '0') + ".png";
+                string rowText = batch[i].Row.ToString(CultureInfo.InvariantCulture);
+                if (FailureReason.NonFinite("decoded image", images[i]) is { } reason)
+                {
+                    index.Add([rowText, string.Empty, batch[i].Name, IndexEntry.Skipped, reason]);
+                    progress.Warn($"skipped {batch[i].Name}: {reason}");
+                    progress.Advance(ok: false);
+                    skipped++;
+                    continue;
+                }
+
+                string file = rowText.PadLeft(digits, '0') + ".png";
                 using (Image image = model.Images.ToImage(images[i]))
                 {
                     ImageFiles.SavePng(image, Path.Combine(folder, file));
                 }
 
-                index.Append(CultureInfo.InvariantCulture, $"{row},{file},{IndexCsv.Quote(batch[i].Name)}\n");
-                row++;
+                written.Add(file);
+                index.Add([rowText, file, batch[i].Name, IndexEntry.Ok, string.Empty]);
                 progress.Advance(ok: true);
             }
         }
 
         progress.Finish();
-        AtomicFile.WriteAllText(Path.Combine(folder, "index.csv"), index.ToString());
-        if (!quiet)
+        // Skipped rows are recorded when read, done ones after their batch: the index lists them in row order.
+        CsvText.WriteFile(Path.Combine(folder, "index.csv"), ["row", "file", "source", "status", "reason"], index.OrderBy(r => long.Parse(r[0], CultureInfo.InvariantCulture)));
+        List<string> stale = before.Where(f => !written.Contains(f)).Order(StringComparer.Ordinal).ToList();
+        if (stale.Count > 0)
         {
-            Console.Out.WriteLine($"decoded {row} latents -> {parse.GetValue(output)} ({model.Width}x{model.Height} PNG each; index.csv maps rows to files)");
+            // Not deleted (they may be the user's), but said: a folder listing would otherwise mix two runs.
+            Console.Error.WriteLine($"decode: note: '{parse.GetValue(output)}' also holds {stale.Count} PNG(s) this run did not write (e.g. {stale[0]}); index.csv lists this run's files.");
         }
 
-        return Task.FromResult(ExitCodes.Success);
+        if (!quiet)
+        {
+            Console.Out.WriteLine($"decoded {row - skipped} of {row} latents ({skipped} skipped) -> {parse.GetValue(output)} ({model.Width}x{model.Height} PNG each; index.csv maps rows to files)");
+        }
+
+        return Task.FromResult(StreamingJob.ExitCode(skipped));
     }
+
+    private static HashSet<string> ExistingPngs(string folder) =>
+        Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder, "*.png").Select(f => Path.GetFileName(f)).ToHashSet(StringComparer.Ordinal)
+            : [];
 
     /// <summary>
     /// The latent rows to decode, streamed from a .npy (one row at a time) or read from CSV / the command
@@ -137,7 +178,7 @@ internal sealed class DecodeCommand : VerbCommand
             }
             catch (InvalidDataException e)
             {
-                throw CliException.Fatal($"'{source}': {e.Message}", e);
+                throw CliException.Usage($"'{source}' is not a usable .npy of latents: {e.Message}");
             }
 
             if (reader.Columns != dim)
@@ -155,7 +196,7 @@ internal sealed class DecodeCommand : VerbCommand
         {
             csvRows = LatentCsv.Read(source);
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException)
+        catch (Exception e) when (e is InvalidDataException or FormatException or CsvHelper.CsvHelperException)
         {
             throw CliException.Usage($"'{source}' is neither a .npy file nor a CSV of numbers: {e.Message}");
         }

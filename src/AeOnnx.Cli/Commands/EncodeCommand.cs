@@ -51,11 +51,19 @@ internal sealed class EncodeCommand : VerbCommand
 
     protected override async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        IReadOnlyList<InputItem> items = inputs.Resolve(parse);
         ShardSpec? shard = job.GetShard(parse);
         var paths = new LatentOutputPaths(parse.GetValue(output)!);
         string? csvPath = parse.GetValue(csv);
         bool quiet = parse.GetValue(common.Quiet);
+        JobOutputs outputs = new JobOutputs()
+            .File("--output", parse.GetValue(output))
+            .File("--csv", csvPath)
+            .File("the index", paths.Index)
+            .File("the shard file", shard is null ? null : paths.ShardInfo)
+            .File("the journal", paths.Journal)
+            .File("the part file", paths.Part);
+        using StreamingJob streamingJob = StreamingJob.Start(parse, inputs, outputs, paths.Lock);
+        IReadOnlyList<InputItem> items = streamingJob.Items;
         AtomicFile.CheckWritable(paths.Npy);
         if (csvPath is not null)
         {
@@ -84,18 +92,17 @@ internal sealed class EncodeCommand : VerbCommand
 
         List<InputItem> remaining = mine.Skip(run.Resumed).ToList();
         PipelineOptions pipelineOptions = common.PipelineOptions(parse);
-        await foreach (ScreenedResult outcome in ScreenedPipeline.RunAsync(remaining, (paths, ct) => model.EncodeFilesAsync(paths, pipelineOptions, ct), cancellationToken))
+        await foreach (JobOutcome outcome in StreamingJob.RunAsync(remaining, (paths, ct) => model.EncodeFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
             InputItem item = outcome.Item;
-            string? nonFinite = outcome.Succeeded ? FailureReason.NonFinite("latent", outcome.Result!.Latent) : null;
-            if (outcome.Succeeded && nonFinite is null && outcome.Result!.Latent is { } latent)
+            if (outcome.IsOk)
             {
-                NpyFile.WriteValues(part, latent.AsSpan(0, dim));
+                NpyFile.WriteValues(part, outcome.Latent.AsSpan(0, dim));
                 run.Add(item, new IndexEntry(run.OkCount, item.DisplayPath, IndexEntry.Ok, string.Empty));
             }
             else
             {
-                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, nonFinite ?? FailureReason.Of(outcome)));
+                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, outcome.SkipReason!));
             }
         }
 
@@ -127,6 +134,6 @@ internal sealed class EncodeCommand : VerbCommand
             Console.Out.WriteLine($"encoded {rows} of {mine.Count} images ({run.SkippedCount} skipped) -> {parse.GetValue(output)} [{rows}, {dim}], index {IndexDisplayPath(parse.GetValue(output)!)}");
         }
 
-        return run.SkippedCount > 0 ? ExitCodes.SomeInputsSkipped : ExitCodes.Success;
+        return StreamingJob.ExitCode(run.SkippedCount);
     }
 }

@@ -23,6 +23,15 @@ internal static class FailureReason
         return message.ReplaceLineEndings(" ").Trim();
     }
 
+    /// <summary>The reason to skip a latent given as input (file or command line) that is not finite, or null.</summary>
+    public static string? NonFiniteLatent(float[] latent)
+    {
+        int at = Array.FindIndex(latent, v => !float.IsFinite(v));
+        return at < 0
+            ? null
+            : $"the latent has a non-finite value ({latent[at].ToString(System.Globalization.CultureInfo.InvariantCulture)} at z{at}; float64 values beyond float32 become infinity); nothing was decoded";
+    }
+
     /// <summary>The reason to skip an input whose model output is not finite (NaN weights, overflow), or null.</summary>
     public static string? NonFinite(string what, params float[]?[] outputs)
     {
@@ -30,7 +39,7 @@ internal static class FailureReason
         {
             if (values is not null && values.Any(v => !float.IsFinite(v)))
             {
-                return $"the model produced non-finite values (NaN or infinity) in the {what}; nothing was written for this image";
+                return $"the model produced non-finite values (NaN or infinity) in the {what}; nothing was written for it";
             }
         }
 

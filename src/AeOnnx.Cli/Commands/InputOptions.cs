@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AeOnnx.Cli.Inputs;
+using AeOnnx.Cli.Output;
 
 namespace AeOnnx.Cli.Commands;
 
@@ -34,7 +35,7 @@ internal sealed class InputOptions
     }
 
     /// <summary>The deterministic input list; a usage error when nothing matched.</summary>
-    public IReadOnlyList<InputItem> Resolve(ParseResult parse)
+    public IReadOnlyList<InputItem> Resolve(ParseResult parse, JobOutputs outputs)
     {
         string[] inputs = parse.GetValue(Inputs) ?? [];
         string[] lists = parse.GetValue(List) ?? [];
@@ -52,7 +53,7 @@ internal sealed class InputOptions
             }
         }
 
-        IReadOnlyList<InputItem> items = InputResolver.Resolve(inputs, lists, parse.GetValue(Pattern), Environment.CurrentDirectory);
+        IReadOnlyList<InputItem> items = InputResolver.Resolve(inputs, lists, parse.GetValue(Pattern), Environment.CurrentDirectory, outputs.Folders);
         if (items.Count == 0)
         {
             throw CliException.Usage("no input images found (folders are searched for " +

@@ -98,13 +98,15 @@ internal sealed class InterpolateCommand : VerbCommand
     {
         string[] given = parse.GetValue(images)!;
         IReadOnlyList<InputItem> items = given
-            .Select((path, i) => new InputItem(i, path.Replace('\\', '/'), Path.GetFullPath(path)))
+            .Select((path, i) => new InputItem(i, path, Path.GetFullPath(path)))
             .ToList();
         string gridPath = parse.GetValue(output)!;
         string? gifPath = parse.GetValue(gif);
         int stepCount = parse.GetValue(steps);
         bool strip = parse.GetValue(layout) == "strip";
         InterpolationMode interpolation = parse.GetValue(mode) == "lerp" ? InterpolationMode.Linear : InterpolationMode.Spherical;
+        JobOutputs outputs = new JobOutputs().File("--output", gridPath).File("--gif", gifPath);
+        using JobLock claim = outputs.Claim(items, AtomicFile.Sibling(gridPath, ".aeonnx-lock"));
         AtomicFile.CheckWritable(gridPath);
         if (gifPath is not null)
         {

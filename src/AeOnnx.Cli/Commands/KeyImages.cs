@@ -13,7 +13,15 @@ internal static class KeyImages
         {
             try
             {
-                encoded.Add((item, model.Encode(item.FullPath)));
+                float[] latent = model.Encode(item.FullPath);
+                if (FailureReason.NonFinite("latent", latent) is { } reason)
+                {
+                    skipped.Add(new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, reason));
+                    console.Error.WriteLine($"skipped {item.DisplayPath}: {reason}");
+                    continue;
+                }
+
+                encoded.Add((item, latent));
             }
             catch (AeOnnx.Imaging.ImageLoadException e)
             {

@@ -48,9 +48,15 @@ internal sealed class MergeCommand : VerbCommand
     protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var parts = new List<(ShardInfo Info, LatentOutputPaths Paths)>();
+        var given = new Dictionary<string, string>(Inputs.CanonicalPath.Comparer);
         foreach (string shard in parse.GetValue(shards)!)
         {
             var paths = new LatentOutputPaths(shard);
+            if (!given.TryAdd(Inputs.CanonicalPath.Of(paths.Npy), shard))
+            {
+                throw CliException.Usage($"'{shard}' is given twice (as '{given[Inputs.CanonicalPath.Of(paths.Npy)]}' too); name each shard once.");
+            }
+
             foreach (string needed in new[] { paths.Npy, paths.Index, paths.ShardInfo })
             {
                 if (!File.Exists(needed))
@@ -69,30 +75,38 @@ internal sealed class MergeCommand : VerbCommand
             ShardInfo info = parts[i].Info;
             if (info.Job != first.Job || info.Count != first.Count || info.Inputs != first.Inputs || info.Dim != first.Dim)
             {
-                throw CliException.Usage($"'{parts[i].Paths.Npy}' comes from another job than '{parts[0].Paths.Npy}' (other inputs, model or options).");
+                throw CliException.Usage($"'{parts[i].Paths.Npy}' comes from another job than '{parts[0].Paths.Npy}' (other inputs, model, preprocessing or options).");
             }
 
-            if (info.Shard != i + 1)
+            if (i > 0 && info.Shard == parts[i - 1].Info.Shard)
             {
-                string missing = string.Join(", ", Enumerable.Range(1, first.Count).Except(parts.Select(p => p.Info.Shard)).Select(k => $"{k}/{first.Count}"));
-                throw CliException.Usage(missing.Length > 0 ? $"shard(s) {missing} missing." : $"shard {info.Shard}/{info.Count} given twice.");
+                throw CliException.Usage($"shard {info.Shard}/{info.Count} is given twice: '{parts[i - 1].Paths.Npy}' and '{parts[i].Paths.Npy}'.");
             }
         }
 
         if (parts.Count != first.Count)
         {
-            string missing = string.Join(", ", Enumerable.Range(parts.Count + 1, first.Count - parts.Count).Select(k => $"{k}/{first.Count}"));
-            throw CliException.Usage($"shard(s) {missing} missing.");
+            throw CliException.Usage(MissingMessage(parts.Select(p => p.Info.Shard).ToList(), first.Count));
         }
 
+        // Every part is checked before anything is written: a merged header must agree with its data.
         var entries = new List<IndexEntry>();
         long rows = 0;
         foreach ((ShardInfo info, LatentOutputPaths paths) in parts)
         {
-            (bool _, List<IndexEntry> shardEntries) = IndexCsv.Read(paths.Index);
+            List<IndexEntry> shardEntries = IndexCsv.Read(paths.Index).Entries;
             if (shardEntries.Count != info.Length)
             {
-                throw CliException.Fatal($"'{paths.Index}' has {shardEntries.Count} lines, its shard file says {info.Length}.");
+                throw CliException.Usage($"'{paths.Index}' has {shardEntries.Count} records, its shard file says {info.Length}; the shard's files do not belong together (run that shard again).");
+            }
+
+            long ok = shardEntries.Count(e => e.IsOk);
+            using (NpyReader reader = OpenNpy(paths.Npy, first.Dim))
+            {
+                if (reader.Rows != ok)
+                {
+                    throw CliException.Usage($"'{paths.Npy}' has {reader.Rows} rows, its index '{paths.Index}' lists {ok} encoded inputs; the shard's files do not belong together (run that shard again).");
+                }
             }
 
             foreach (IndexEntry entry in shardEntries)
@@ -102,6 +116,13 @@ internal sealed class MergeCommand : VerbCommand
         }
 
         var target = new LatentOutputPaths(parse.GetValue(output)!);
+        JobOutputs outputs = new JobOutputs()
+            .File("--output", parse.GetValue(output))
+            .File("the merged index", target.Index)
+            .File("--csv", parse.GetValue(csv));
+        using JobLock claim = outputs.Claim(
+            parts.SelectMany(p => new[] { p.Paths.Npy, p.Paths.Index, p.Paths.ShardInfo }).Select(f => (f, Path.GetFullPath(f))),
+            target.Lock);
         AtomicFile.CheckWritable(target.Npy);
         AtomicFile.Write(target.Npy, stream =>
         {
@@ -132,6 +153,18 @@ internal sealed class MergeCommand : VerbCommand
         return Task.FromResult(skipped > 0 ? ExitCodes.SomeInputsSkipped : ExitCodes.Success);
     }
 
+    /// <summary>Names at most a few missing parts: the message stays short whatever N the parts claim.</summary>
+    private static string MissingMessage(List<int> present, int count)
+    {
+        var have = present.ToHashSet();
+        List<int> firstMissing = Enumerable.Range(1, count).Where(k => !have.Contains(k)).Take(5).ToList();
+        int missing = count - have.Count;
+        string listed = string.Join(", ", firstMissing.Select(k => $"{k}/{count}"));
+        return missing > firstMissing.Count
+            ? $"{missing} of {count} shards missing ({listed}, ...); {have.Count} given."
+            : $"shard(s) {listed} missing.";
+    }
+
     private static ShardInfo ReadShardInfo(string path)
     {
         try
@@ -146,11 +179,20 @@ internal sealed class MergeCommand : VerbCommand
 
     private static NpyReader OpenNpy(string path, int dim)
     {
-        NpyReader reader = NpyReader.Open(path);
+        NpyReader reader;
+        try
+        {
+            reader = NpyReader.Open(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw CliException.Usage($"'{path}': {e.Message}");
+        }
+
         if (reader.Columns != dim)
         {
             reader.Dispose();
-            throw CliException.Fatal($"'{path}' has {reader.Columns} columns, expected {dim}.");
+            throw CliException.Usage($"'{path}' has {reader.Columns} columns, its shard file says {dim}.");
         }
 
         return reader;

@@ -6,6 +6,7 @@ using AeOnnx.Cli.Inputs;
 using AeOnnx.Cli.Output;
 using AeOnnx.Pipeline;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace AeOnnx.Cli.Commands;
 
@@ -68,9 +69,11 @@ internal sealed class OutliersCommand : VerbCommand
 
     protected override async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        IReadOnlyList<InputItem> items = inputs.Resolve(parse);
         string reportPath = parse.GetValue(output)!;
         string gridPath = parse.GetValue(grid) ?? Path.ChangeExtension(reportPath, ".png");
+        JobOutputs outputs = new JobOutputs().File("--output", reportPath).File(parse.GetValue(grid) is null ? "the grid (--output with .png)" : "--grid", gridPath);
+        using StreamingJob streamingJob = StreamingJob.Start(parse, inputs, outputs, AtomicFile.Sibling(reportPath, ".aeonnx-lock"));
+        IReadOnlyList<InputItem> items = streamingJob.Items;
         bool byMahalanobis = parse.GetValue(rankBy) == "mahalanobis";
         int k = parse.GetValue(top);
         bool quiet = parse.GetValue(common.Quiet);
@@ -89,17 +92,17 @@ internal sealed class OutliersCommand : VerbCommand
         var skipped = new List<(InputItem Item, string Reason)>();
         var progress = new ProgressReporter(Console, "outliers", items.Count, quiet);
         PipelineOptions pipelineOptions = common.PipelineOptions(parse);
-        await foreach (ScreenedResult outcome in ScreenedPipeline.RunAsync(items, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
+        await foreach (JobOutcome outcome in StreamingJob.RunAsync(items, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
             InputItem item = outcome.Item;
-            if (outcome.Succeeded && outcome.Result!.Error is { } error && outcome.Result.Latent is { } latent)
+            if (outcome.IsOk && outcome.Result!.Error is { } error)
             {
-                scored.Add((item, error.Mse, error.Psnr, hasStatistics ? model.OutlierScore(latent) : null));
+                scored.Add((item, error.Mse, error.Psnr, hasStatistics ? model.OutlierScore(outcome.Latent) : null));
                 progress.Advance(ok: true);
             }
             else
             {
-                string reason = FailureReason.Of(outcome);
+                string reason = outcome.SkipReason ?? "no reconstruction";
                 skipped.Add((item, reason));
                 progress.Warn($"skipped {item.DisplayPath}: {reason}");
                 progress.Advance(ok: false);
@@ -141,45 +144,23 @@ internal sealed class OutliersCommand : VerbCommand
             }
         }
 
-        return skipped.Count > 0 ? ExitCodes.SomeInputsSkipped : ExitCodes.Success;
+        return StreamingJob.ExitCode(skipped.Count);
     }
 
     /// <summary>The top K: originals above reconstructions (recomputed for these K only), 8 a row pair.</summary>
     private static void WriteGrid(Autoencoder model, List<(InputItem Item, double Score)> shown, bool byMahalanobis, string path)
     {
-        const int perRow = 8;
-        int columns = Math.Min(perRow, shown.Count);
-        int pairs = (shown.Count + perRow - 1) / perRow;
-        var gridImage = new ImageGrid(pairs * 2, columns, model.Width, model.Height)
+        using var grid = new ComparisonGrid(model, shown.Count, $"{model.Name}: top {shown.Count} by {(byMahalanobis ? "latent Mahalanobis distance" : "reconstruction MSE")}");
+        for (int i = 0; i < shown.Count; i++)
         {
-            Title = $"{model.Name}: top {shown.Count} by {(byMahalanobis ? "latent Mahalanobis distance" : "reconstruction MSE")}",
-        };
-        var cells = new List<Image>();
-        try
-        {
-            for (int i = 0; i < shown.Count; i++)
-            {
-                int row = (i / perRow) * 2;
-                InputItem item = shown[i].Item;
-                var original = GridImages.ModelView(model, item.FullPath);
-                var reconstructed = GridImages.FromOutput(model, model.Reconstruct(item.FullPath).Output);
-                cells.Add(original);
-                cells.Add(reconstructed);
-                string score = byMahalanobis
-                    ? $"#{i + 1} d " + shown[i].Score.ToString("0.0", CultureInfo.InvariantCulture)
-                    : $"#{i + 1} mse " + shown[i].Score.ToString("0.000", CultureInfo.InvariantCulture);
-                gridImage.Set(row, i % perRow, original, Path.GetFileNameWithoutExtension(item.DisplayPath));
-                gridImage.Set(row + 1, i % perRow, reconstructed, score);
-                gridImage.RowLabels[row] = "original";
-                gridImage.RowLabels[row + 1] = "recon";
-            }
+            InputItem item = shown[i].Item;
+            string score = byMahalanobis
+                ? $"#{i + 1} d " + shown[i].Score.ToString("0.0", CultureInfo.InvariantCulture)
+                : $"#{i + 1} mse " + shown[i].Score.ToString("0.000", CultureInfo.InvariantCulture);
+            Image<Rgb24> original = GridImages.ModelView(model, item.FullPath);
+            grid.Add(original, Path.GetFileNameWithoutExtension(item.DisplayPath), GridImages.FromOutput(model, model.Reconstruct(item.FullPath).Output), score);
+        }
 
-            using Image rendered = gridImage.Render();
-            ImageFiles.SavePng(rendered, path);
-        }
-        finally
-        {
-            cells.ForEach(c => c.Dispose());
-        }
+        grid.SavePng(path);
     }
 }

@@ -5,6 +5,7 @@ using AeOnnx.Cli.Inputs;
 using AeOnnx.Cli.Output;
 using AeOnnx.Pipeline;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace AeOnnx.Cli.Commands;
 
@@ -60,7 +61,6 @@ internal sealed class ReconstructCommand : VerbCommand
 
     protected override async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        IReadOnlyList<InputItem> items = inputs.Resolve(parse);
         string folder = Path.GetFullPath(parse.GetValue(output)!);
         string indexPath = Path.Combine(folder, "index.csv");
         string? comparisonPath = parse.GetValue(comparison);
@@ -70,6 +70,9 @@ internal sealed class ReconstructCommand : VerbCommand
             throw CliException.Fatal($"--output '{parse.GetValue(output)}' is a file; reconstruct writes a folder of PNGs.");
         }
 
+        JobOutputs outputs = new JobOutputs().Folder("--output", parse.GetValue(output)).File("--comparison", comparisonPath);
+        using StreamingJob streamingJob = StreamingJob.Start(parse, inputs, outputs, Path.Combine(folder, ".aeonnx-lock"));
+        IReadOnlyList<InputItem> items = streamingJob.Items;
         AtomicFile.CheckWritable(indexPath);
         if (comparisonPath is not null)
         {
@@ -84,11 +87,10 @@ internal sealed class ReconstructCommand : VerbCommand
 
         List<InputItem> remaining = items.Skip(run.Resumed).ToList();
         PipelineOptions pipelineOptions = common.PipelineOptions(parse);
-        await foreach (ScreenedResult outcome in ScreenedPipeline.RunAsync(remaining, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
+        await foreach (JobOutcome outcome in StreamingJob.RunAsync(remaining, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
             InputItem item = outcome.Item;
-            string? nonFinite = outcome.Succeeded ? FailureReason.NonFinite("latent or reconstruction", outcome.Result!.Latent, outcome.Result.Reconstruction) : null;
-            if (outcome.Succeeded && nonFinite is null && outcome.Result!.Reconstruction is { } reconstruction && outcome.Result.Error is { } error)
+            if (outcome.IsOk && outcome.Result!.Reconstruction is { } reconstruction && outcome.Result.Error is { } error)
             {
                 using (Image image = model.Images.ToImage(reconstruction))
                 {
@@ -99,7 +101,7 @@ internal sealed class ReconstructCommand : VerbCommand
             }
             else
             {
-                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, nonFinite ?? FailureReason.Of(outcome)));
+                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, outcome.SkipReason ?? "no reconstruction"));
             }
         }
 
@@ -116,7 +118,7 @@ internal sealed class ReconstructCommand : VerbCommand
                 + (comparisonPath is null ? string.Empty : $", comparison {comparisonPath}"));
         }
 
-        return run.SkippedCount > 0 ? ExitCodes.SomeInputsSkipped : ExitCodes.Success;
+        return StreamingJob.ExitCode(run.SkippedCount);
     }
 
     /// <summary>Originals (as the model sees them) above their reconstructions, 8 a row pair.</summary>
@@ -129,33 +131,25 @@ internal sealed class ReconstructCommand : VerbCommand
             return;
         }
 
-        const int perRow = 8;
-        int columns = Math.Min(perRow, shown.Count);
-        int pairs = (shown.Count + perRow - 1) / perRow;
-        var grid = new ImageGrid(pairs * 2, columns, model.Width, model.Height) { Title = $"{model.Name}: originals above reconstructions" };
-        var cells = new List<Image>();
-        try
+        using var grid = new ComparisonGrid(model, shown.Count, $"{model.Name}: originals above reconstructions");
+        foreach (IndexEntry entry in shown)
         {
-            for (int i = 0; i < shown.Count; i++)
+            InputItem item = byPath[entry.Path];
+            Image<Rgb24> original = GridImages.ModelView(model, item.FullPath);
+            Image<Rgb24> reconstructed;
+            try
             {
-                InputItem item = byPath[shown[i].Path];
-                int row = (i / perRow) * 2;
-                var original = GridImages.ModelView(model, item.FullPath);
-                var reconstructed = GridImages.Load(Path.Combine(folder, names[item.Position]));
-                cells.Add(original);
-                cells.Add(reconstructed);
-                grid.Set(row, i % perRow, original, Path.GetFileNameWithoutExtension(item.DisplayPath));
-                grid.Set(row + 1, i % perRow, reconstructed, "PSNR " + (shown[i].Psnr ?? 0).ToString("0.0", CultureInfo.InvariantCulture));
-                grid.RowLabels[row] = "original";
-                grid.RowLabels[row + 1] = "recon";
+                reconstructed = GridImages.Load(Path.Combine(folder, names[item.Position]));
+            }
+            catch
+            {
+                original.Dispose();
+                throw;
             }
 
-            using Image rendered = grid.Render();
-            ImageFiles.SavePng(rendered, path);
+            grid.Add(original, Path.GetFileNameWithoutExtension(item.DisplayPath), reconstructed, "PSNR " + (entry.Psnr ?? 0).ToString("0.0", CultureInfo.InvariantCulture));
         }
-        finally
-        {
-            cells.ForEach(c => c.Dispose());
-        }
+
+        grid.SavePng(path);
     }
 }

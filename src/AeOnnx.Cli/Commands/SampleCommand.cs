@@ -98,6 +98,8 @@ internal sealed class SampleCommand : VerbCommand
         float t = parse.GetValue(temperature);
         string gridPath = parse.GetValue(output)!;
         string? npyPath = parse.GetValue(latentsOut);
+        JobOutputs outputs = new JobOutputs().File("--output", gridPath).File("--latents", npyPath);
+        using JobLock claim = outputs.Claim(Array.Empty<(string, string)>(), AtomicFile.Sibling(gridPath, ".aeonnx-lock"));
         AtomicFile.CheckWritable(gridPath);
         if (npyPath is not null)
         {
@@ -116,36 +118,39 @@ internal sealed class SampleCommand : VerbCommand
 
         int batchSize = parse.GetValue(common.BatchSize);
         int cols = Math.Min(parse.GetValue(columns), n);
-        var grid = new ImageGrid((n + cols - 1) / cols, cols, model.Width, model.Height)
+        using var grid = new ImageGrid((n + cols - 1) / cols, cols, model.Width, model.Height)
         {
             Title = string.Create(CultureInfo.InvariantCulture, $"{model.Name}: {n} samples from the {(model.IsVariational ? "prior N(0, I)" : "latent Gaussian")}, seed {randomSeed}, T={t:0.##}"),
         };
-        var cells = new List<Image<SixLabors.ImageSharp.PixelFormats.Rgb24>>();
-        try
+        var nonFinite = new List<int>();
+        for (int start = 0; start < n; start += batchSize)
         {
-            for (int start = 0; start < n; start += batchSize)
+            cancellationToken.ThrowIfCancellationRequested();
+            float[][] decoded = model.DecodeBatch(latents.Skip(start).Take(batchSize).ToList());
+            for (int i = 0; i < decoded.Length; i++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                float[][] decoded = model.DecodeBatch(latents.Skip(start).Take(batchSize).ToList());
-                for (int i = 0; i < decoded.Length; i++)
+                if ((FailureReason.NonFiniteLatent(latents[start + i]) ?? FailureReason.NonFinite("decoded image", decoded[i])) is { } reason)
                 {
-                    var cell = GridImages.FromOutput(model, decoded[i]);
-                    cells.Add(cell);
-                    grid.Set((start + i) / cols, (start + i) % cols, cell, "#" + (start + i).ToString(CultureInfo.InvariantCulture));
+                    // Left blank (never drawn as black pixels), reported, and kept out of --latents.
+                    nonFinite.Add(start + i);
+                    Console.Error.WriteLine($"sample #{start + i}: {reason}");
+                    grid.SetEmpty((start + i) / cols, (start + i) % cols, $"#{start + i} non-finite");
+                    continue;
                 }
+
+                var cell = GridImages.FromOutput(model, decoded[i]);
+                grid.Set((start + i) / cols, (start + i) % cols, cell, "#" + (start + i).ToString(CultureInfo.InvariantCulture));
             }
-
-            using Image rendered = grid.Render();
-            ImageFiles.SavePng(rendered, gridPath);
-        }
-        finally
-        {
-            cells.ForEach(c => c.Dispose());
         }
 
-        if (npyPath is not null)
+        grid.SavePng(gridPath);
+        if (npyPath is not null && nonFinite.Count == 0)
         {
             AtomicFile.Write(npyPath, stream => NpyFile.Write(stream, latents.SelectMany(z => z).ToArray(), model.LatentDim));
+        }
+        else if (npyPath is not null)
+        {
+            Console.Error.WriteLine($"sample: --latents '{npyPath}' not written: {nonFinite.Count} of {n} samples are not finite (their rows would not be latents).");
         }
 
         if (!parse.GetValue(common.Quiet))
@@ -153,6 +158,6 @@ internal sealed class SampleCommand : VerbCommand
             Console.Out.WriteLine($"sampled {n} images (seed {randomSeed}) -> {gridPath}" + (npyPath is null ? string.Empty : $", latents {npyPath}"));
         }
 
-        return Task.FromResult(ExitCodes.Success);
+        return Task.FromResult(nonFinite.Count > 0 ? ExitCodes.SomeInputsSkipped : ExitCodes.Success);
     }
 }

@@ -40,23 +40,45 @@ internal abstract class VerbCommand : Command
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await Console.Error.WriteLineAsync($"aeonnx {Name}: interrupted; run the same command with --resume to continue.");
+            // Only verbs with --resume keep a journal; the others simply stop.
+            await Console.Error.WriteLineAsync(Options.Any(o => o.Name == "--resume")
+                ? $"aeonnx {Name}: interrupted; run the same command with --resume to continue."
+                : $"aeonnx {Name}: interrupted; nothing was written under a final name for the unfinished work; run the command again.");
             return ExitCodes.Interrupted;
         }
-        catch (JobInterruptedException)
+        catch (InvalidDataException e)
         {
-            await Console.Error.WriteLineAsync($"aeonnx {Name}: stopped by the test hook; run the same command with --resume to continue.");
-            return ExitCodes.Interrupted;
+            // A data file (.npy, index, CSV, shard file) that does not parse: the user's input, not our failure.
+            await Console.Error.WriteLineAsync($"aeonnx {Name}: {e.Message}");
+            return ExitCodes.Usage;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             await Console.Error.WriteLineAsync($"aeonnx {Name}: {e.Message}");
             return ExitCodes.Fatal;
         }
-        catch (Exception e)
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
         {
-            await Console.Error.WriteLineAsync($"aeonnx {Name}: unexpected error: {e}");
+            // A model that loads and validates can still fail when run (a huge ConstantOfShape, a bad Reshape).
+            await Console.Error.WriteLineAsync($"aeonnx {Name}: the model failed while running: {OneLine(e.Message)}");
             return ExitCodes.Fatal;
         }
+        catch (OutOfMemoryException)
+        {
+            await Console.Error.WriteLineAsync($"aeonnx {Name}: out of memory; try a smaller --batch-size or fewer --threads.");
+            return ExitCodes.Fatal;
+        }
+        catch (Exception e)
+        {
+            // No stack trace for the user: the type and message say what failed; nothing partial was renamed into place.
+            await Console.Error.WriteLineAsync($"aeonnx {Name}: unexpected error ({e.GetType().Name}): {OneLine(e.Message)}");
+            return ExitCodes.Fatal;
+        }
+    }
+
+    private static string OneLine(string message)
+    {
+        string line = message.ReplaceLineEndings(" ").Trim();
+        return line.Length > 600 ? line[..600] + "..." : line;
     }
 }

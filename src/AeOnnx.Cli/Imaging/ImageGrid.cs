@@ -8,8 +8,9 @@ namespace AeOnnx.Cli.Imaging;
 /// Composes model-size images into one labelled picture: an optional title, column headers, row labels on
 /// the left and an optional caption under each cell. Images are enlarged by an integer factor with
 /// nearest-neighbour sampling so that 28×28 pixels stay crisp; labels use <see cref="BitmapFont"/>.
+/// The grid owns the images placed in it and disposes them, so a command never tracks cell lifetimes.
 /// </summary>
-internal sealed class ImageGrid
+internal sealed class ImageGrid : IDisposable
 {
     private const int Margin = 8;
     private const int Gap = 4;
@@ -52,11 +53,41 @@ internal sealed class ImageGrid
 
     public string?[] RowLabels { get; }
 
-    /// <summary>Places a model-size image (the grid keeps a reference; dispose images after rendering).</summary>
+    /// <summary>Places a model-size image; the grid takes ownership (a replaced image is disposed).</summary>
     public void Set(int row, int column, Image<Rgb24> image, string? caption = null)
     {
+        if (!ReferenceEquals(cells[row, column], image))
+        {
+            cells[row, column]?.Dispose();
+        }
+
         cells[row, column] = image;
         captions[row, column] = caption;
+    }
+
+    /// <summary>Leaves a cell empty (drawn as a gray box) with a caption saying why.</summary>
+    public void SetEmpty(int row, int column, string? caption)
+    {
+        cells[row, column]?.Dispose();
+        cells[row, column] = null;
+        captions[row, column] = caption;
+    }
+
+    /// <summary>Renders the grid and saves it as a PNG, atomically.</summary>
+    public void SavePng(string path)
+    {
+        using Image<Rgb24> rendered = Render();
+        ImageFiles.SavePng(rendered, path);
+    }
+
+    public void Dispose()
+    {
+        foreach (Image<Rgb24>? cell in cells)
+        {
+            cell?.Dispose();
+        }
+
+        Array.Clear(cells);
     }
 
     public Image<Rgb24> Render()

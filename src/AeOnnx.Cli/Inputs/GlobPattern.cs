@@ -1,21 +1,41 @@
-using System.Text;
-using System.Text.RegularExpressions;
+using Microsoft.Extensions.FileSystemGlobbing;
 
 namespace AeOnnx.Cli.Inputs;
 
 /// <summary>
-/// A file glob: <c>*</c> and <c>?</c> within one path segment, <c>**</c> across segments, <c>[abc]</c> sets.
-/// Matching is ordinal and case-sensitive on '/' separated relative paths.
+/// A file glob matched by <c>Microsoft.Extensions.FileSystemGlobbing</c>: <c>*</c> within one path segment,
+/// <c>**</c> across segments. Its matcher walks segments without backtracking, so a pattern of many stars
+/// against a long name costs linear time (a regex translation backtracked for minutes). Character sets
+/// and <c>?</c> are not glob syntax there; a pattern using them is refused rather than matched literally.
+/// Matching is ordinal (case-sensitive) on '/' separated relative paths.
 /// </summary>
 internal sealed class GlobPattern
 {
-    private readonly Regex regex;
+    private readonly Matcher matcher = new(StringComparison.Ordinal);
 
-    public GlobPattern(string pattern)
+    /// <exception cref="CliException">A usage error: the pattern uses syntax the matcher does not have.</exception>
+    /// <param name="pattern">The glob.</param>
+    /// <param name="nameAnywhere">A pattern without '/' matches file names at any depth (--pattern); false for a quoted INPUT glob, which is anchored like a shell glob.</param>
+    public GlobPattern(string pattern, bool nameAnywhere = true)
     {
-        Pattern = pattern.Replace('\\', '/');
-        regex = new Regex("^" + ToRegex(Pattern) + "$", RegexOptions.CultureInvariant);
-        MatchesFileNameOnly = !Pattern.Contains('/');
+        Pattern = pattern;
+        int unsupported = pattern.IndexOfAny(['?', '[', ']', '{', '}']);
+        if (pattern.Length == 0 || unsupported >= 0)
+        {
+            throw CliException.Usage(pattern.Length == 0
+                ? "empty glob pattern."
+                : $"glob pattern '{pattern}': '{pattern[unsupported]}' is not supported (use * within a name and ** across folders).");
+        }
+
+        if (pattern.StartsWith('/') || pattern.Split('/').Any(s => s == ".."))
+        {
+            throw CliException.Usage($"glob pattern '{pattern}': a --pattern is relative to the folder it filters (no leading '/' or '..').");
+        }
+
+        MatchesFileNameOnly = nameAnywhere && !pattern.Contains('/');
+
+        // A pattern without '/' matches the file name at any depth, as `find -name` does.
+        matcher.AddInclude(MatchesFileNameOnly ? "**/" + pattern : pattern);
     }
 
     public string Pattern { get; }
@@ -23,65 +43,20 @@ internal sealed class GlobPattern
     /// <summary>A pattern without '/' is matched against the file name, as <c>find -name</c> does.</summary>
     public bool MatchesFileNameOnly { get; }
 
+    /// <summary>True when the text would be taken as a glob (it has a wildcard or glob syntax).</summary>
     public static bool HasWildcards(string text) => text.IndexOfAny(['*', '?', '[']) >= 0;
 
+    /// <summary>The relative paths ('/' separated) that match, in their given order.</summary>
+    public IEnumerable<string> Filter(IReadOnlyList<string> relativePaths)
+    {
+        // The in-memory overload matches the listing we made ourselves; the matcher never walks the disk.
+        const string root = "/aeonnx-glob-root";
+        var matched = new HashSet<string>(
+            matcher.Match(root, relativePaths.Select(p => root + "/" + p)).Files.Select(f => f.Path),
+            StringComparer.Ordinal);
+        return relativePaths.Where(matched.Contains);
+    }
+
     /// <summary>True when <paramref name="relativePath"/> ('/' separated) matches.</summary>
-    public bool IsMatch(string relativePath)
-    {
-        string subject = MatchesFileNameOnly ? relativePath[(relativePath.LastIndexOf('/') + 1)..] : relativePath;
-        return regex.IsMatch(subject);
-    }
-
-    private static string ToRegex(string pattern)
-    {
-        var sb = new StringBuilder();
-        for (int i = 0; i < pattern.Length; i++)
-        {
-            char c = pattern[i];
-            switch (c)
-            {
-                case '*' when i + 1 < pattern.Length && pattern[i + 1] == '*':
-                    i++;
-                    if (i + 1 < pattern.Length && pattern[i + 1] == '/')
-                    {
-                        i++;
-                        sb.Append("(?:.*/)?"); // "**/" : zero or more whole segments
-                    }
-                    else
-                    {
-                        sb.Append(".*");
-                    }
-
-                    break;
-                case '*':
-                    sb.Append("[^/]*");
-                    break;
-                case '?':
-                    sb.Append("[^/]");
-                    break;
-                case '[':
-                    int close = pattern.IndexOf(']', i + 1);
-                    if (close < 0)
-                    {
-                        sb.Append(@"\[");
-                        break;
-                    }
-
-                    string set = pattern[(i + 1)..close];
-                    if (set.StartsWith('!'))
-                    {
-                        set = "^" + set[1..];
-                    }
-
-                    sb.Append('[').Append(set.Replace(@"\", @"\\", StringComparison.Ordinal)).Append(']');
-                    i = close;
-                    break;
-                default:
-                    sb.Append(Regex.Escape(c.ToString()));
-                    break;
-            }
-        }
-
-        return sb.ToString();
-    }
+    public bool IsMatch(string relativePath) => Filter([relativePath]).Any();
 }

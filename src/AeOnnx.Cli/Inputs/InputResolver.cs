@@ -3,7 +3,8 @@ namespace AeOnnx.Cli.Inputs;
 /// <summary>
 /// Turns INPUT arguments (files, folders searched recursively, quoted globs, <c>@list.txt</c>) and
 /// <c>--list</c> files into one deterministic list: arguments in the order given, each folder or glob
-/// expanded in ordinal order of its relative paths, duplicates (same full path) kept once.
+/// expanded in ordinal order of its relative paths, duplicates (same full path) kept once. Folders in
+/// <c>excludedFolders</c> (canonical paths: the job's own output folders) are left out of every listing.
 /// Files that are named explicitly are always kept, whatever their extension, so that a missing or
 /// unreadable one is reported in the index instead of silently dropped.
 /// </summary>
@@ -16,8 +17,10 @@ internal static class InputResolver
         IEnumerable<string> arguments,
         IEnumerable<string> listFiles,
         string? pattern,
-        string currentDirectory)
+        string currentDirectory,
+        IReadOnlyCollection<string>? excludedFolders = null)
     {
+        excludedFolders ??= [];
         GlobPattern? filter = string.IsNullOrEmpty(pattern) ? null : new GlobPattern(pattern);
         var specs = new List<string>();
         foreach (string argument in arguments)
@@ -41,7 +44,7 @@ internal static class InputResolver
         var items = new List<InputItem>();
         foreach (string spec in specs)
         {
-            foreach ((string display, string full) in Expand(spec, filter, currentDirectory))
+            foreach ((string display, string full) in Expand(spec, filter, currentDirectory, excludedFolders))
             {
                 if (seen.Add(full))
                 {
@@ -72,21 +75,22 @@ internal static class InputResolver
         }
     }
 
-    private static IEnumerable<(string Display, string Full)> Expand(string spec, GlobPattern? filter, string cwd)
+    private static IEnumerable<(string Display, string Full)> Expand(string spec, GlobPattern? filter, string cwd, IReadOnlyCollection<string> excludedFolders)
     {
         string full = Path.GetFullPath(spec, cwd);
         if (Directory.Exists(full))
         {
-            return FromFolder(spec, full, filter, glob: null);
+            return FromFolder(spec, full, filter, glob: null, excludedFolders);
         }
 
         if (!File.Exists(full) && GlobPattern.HasWildcards(spec))
         {
-            string normalized = spec.Replace('\\', '/');
+            string normalized = Normalize(spec);
             string[] segments = normalized.Split('/');
             int firstWild = Array.FindIndex(segments, GlobPattern.HasWildcards);
             string baseDisplay = string.Join('/', segments[..firstWild]);
             string rest = string.Join('/', segments[firstWild..]);
+            var glob = new GlobPattern(rest, nameAnywhere: false);
             string baseFull = baseDisplay.Length == 0
                 ? (normalized.StartsWith('/') ? "/" : cwd)
                 : Path.GetFullPath(baseDisplay, cwd);
@@ -95,54 +99,87 @@ internal static class InputResolver
                 return [];
             }
 
-            return FromFolder(baseDisplay, baseFull, filter, new GlobPattern(rest));
+            return FromFolder(baseDisplay, baseFull, filter, glob, excludedFolders);
         }
 
         // A named file: kept even if missing, so that the index says why it was skipped.
         return [(Normalize(spec), full)];
     }
 
-    private static IEnumerable<(string, string)> FromFolder(string displayRoot, string fullRoot, GlobPattern? filter, GlobPattern? glob)
+    private static IEnumerable<(string, string)> FromFolder(string displayRoot, string fullRoot, GlobPattern? filter, GlobPattern? glob, IReadOnlyCollection<string> excludedFolders)
     {
-        var found = new List<string>();
-        var options = new EnumerationOptions
-        {
-            RecurseSubdirectories = true,
-            IgnoreInaccessible = true,
-            AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
-            MatchType = MatchType.Simple,
-            ReturnSpecialDirectories = false,
-        };
-        foreach (string file in Directory.EnumerateFiles(fullRoot, "*", options))
-        {
-            string relative = Path.GetRelativePath(fullRoot, file).Replace('\\', '/');
-            if (relative.Split('/').Any(segment => segment.StartsWith('.')))
-            {
-                continue;
-            }
-
-            if (glob is not null && !glob.IsMatch(relative))
-            {
-                continue;
-            }
-
-            bool keep = filter is not null
-                ? filter.IsMatch(relative)
-                : ImageExtensions.Contains(Path.GetExtension(relative).ToLowerInvariant());
-            if (keep)
-            {
-                found.Add(relative);
-            }
-        }
-
-        found.Sort(StringComparer.Ordinal);
+        List<string> found = ListFiles(fullRoot, excludedFolders);
+        IEnumerable<string> kept = glob is null ? found : glob.Filter(found);
+        kept = filter is not null
+            ? filter.Filter(kept.ToList())
+            : kept.Where(relative => ImageExtensions.Contains(Path.GetExtension(relative).ToLowerInvariant()));
+        List<string> sorted = kept.ToList();
+        sorted.Sort(StringComparer.Ordinal);
         string prefix = Normalize(displayRoot).TrimEnd('/');
-        foreach (string relative in found)
+        foreach (string relative in sorted)
         {
             string display = prefix.Length == 0 || prefix == "." ? relative : prefix + "/" + relative;
             yield return (display, Path.Combine(fullRoot, relative.Replace('/', Path.DirectorySeparatorChar)));
         }
     }
 
-    private static string Normalize(string path) => path.Replace('\\', '/');
+    /// <summary>
+    /// Every file below <paramref name="root"/> ('/' separated relative paths), skipping names that start
+    /// with '.', the excluded (output) folders, and links to folders: a link is never followed into a folder,
+    /// so a link cycle (<c>a/up -> ..</c>) can neither repeat an image nor make the listing endless. Links to
+    /// files are listed like files.
+    /// </summary>
+    private static List<string> ListFiles(string root, IReadOnlyCollection<string> excludedFolders)
+    {
+        var found = new List<string>();
+        var pending = new Stack<(string Full, string Relative, string Canonical)>();
+        pending.Push((root, string.Empty, CanonicalPath.Of(root)));
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = false,
+            IgnoreInaccessible = true,
+            AttributesToSkip = 0,
+            ReturnSpecialDirectories = false,
+        };
+        while (pending.Count > 0)
+        {
+            (string folder, string relative, string canonical) = pending.Pop();
+            List<FileSystemInfo> entries;
+            try
+            {
+                entries = new DirectoryInfo(folder).EnumerateFileSystemInfos("*", options).ToList();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            foreach (FileSystemInfo entry in entries)
+            {
+                if (entry.Name.StartsWith('.'))
+                {
+                    continue;
+                }
+
+                string childRelative = relative.Length == 0 ? entry.Name : relative + "/" + entry.Name;
+                if (entry is DirectoryInfo directory)
+                {
+                    string childCanonical = Path.Combine(canonical, entry.Name);
+                    if (directory.LinkTarget is null && !excludedFolders.Contains(childCanonical))
+                    {
+                        pending.Push((directory.FullName, childRelative, childCanonical));
+                    }
+                }
+                else
+                {
+                    found.Add(childRelative);
+                }
+            }
+        }
+
+        return found;
+    }
+
+    // Backslash is a separator on Windows only; elsewhere it is a character of the name and is kept as it is.
+    private static string Normalize(string path) => OperatingSystem.IsWindows() ? path.Replace('\\', '/') : path;
 }

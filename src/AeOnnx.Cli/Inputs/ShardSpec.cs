@@ -8,15 +8,19 @@ namespace AeOnnx.Cli.Inputs;
 /// </summary>
 internal readonly record struct ShardSpec(int Index, int Count)
 {
+    /// <summary>More parts than this is a typo, not a plan (and merge checks every part).</summary>
+    public const int MaxCount = 10000;
+
     public static ShardSpec Parse(string text)
     {
         string[] parts = text.Split('/');
         if (parts.Length != 2
             || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int k)
             || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n)
-            || n < 1 || k < 1 || k > n)
+            || n < 1 || k < 1 || k > n || n > MaxCount)
         {
-            throw CliException.Usage($"--shard expects K/N with 1 <= K <= N (for example 2/4), got '{text}'.");
+            string shown = text.Length > 40 ? text[..40] + "..." : text;
+            throw CliException.Usage($"--shard expects K/N with 1 <= K <= N <= {MaxCount} (for example 2/4), got '{shown}'.");
         }
 
         return new ShardSpec(k, n);

@@ -11,7 +11,7 @@ internal static class AtomicFile
         string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(folder);
-        string temp = Path.Combine(folder, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
+        string temp = Path.Combine(folder, TempPrefix(Path.GetFileName(full)) + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp");
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -47,16 +47,39 @@ internal static class AtomicFile
             return;
         }
 
-        var wanted = new HashSet<string>(names, StringComparer.Ordinal);
+        var wanted = new HashSet<string>(names.Select(TempPrefix), StringComparer.Ordinal);
         foreach (string file in Directory.EnumerateFiles(folder, ".*.tmp"))
         {
             string name = Path.GetFileName(file);
-            if (name.Length > 14 && name[^13] == '.' && wanted.Contains(name[1..^13]))
+            if (name.Length > 14 && name[^13] == '.' && wanted.Contains(name[..^13]))
             {
                 TryDelete(file);
             }
         }
     }
+
+    /// <summary>
+    /// A short sibling name for a file the job derives from <paramref name="path"/> (journal, part, lock):
+    /// the path plus <paramref name="suffix"/> when that name fits a file system's 255 bytes, else a name
+    /// made from a hash of it, so a long output name never fails on a helper file.
+    /// </summary>
+    public static string Sibling(string path, string suffix)
+    {
+        string full = Path.GetFullPath(path);
+        string name = Path.GetFileName(full) + suffix;
+        return System.Text.Encoding.UTF8.GetByteCount(name) <= MaxNameBytes
+            ? full + suffix
+            : Path.Combine(Path.GetDirectoryName(full)!, "." + Hash(Path.GetFileName(full)) + suffix);
+    }
+
+    private const int MaxNameBytes = 255;
+
+    // ".NAME" while ".NAME.xxxxxxxx.tmp" fits in 255 bytes; a hash of NAME beyond (a 250-byte name must still work).
+    private static string TempPrefix(string name) =>
+        System.Text.Encoding.UTF8.GetByteCount(name) + 14 <= MaxNameBytes ? "." + name : ".aeonnx-" + Hash(name);
+
+    private static string Hash(string name) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name)))[..16];
 
     /// <summary>Fails early, with a clear message, when an output cannot be created in its folder.</summary>
     public static void CheckWritable(string path)

@@ -5,37 +5,79 @@ namespace AeOnnx.Cli.Output;
 
 /// <summary>
 /// The index CSV written next to every batch output: <c>row,path,status,reason[,mse,psnr]</c>, one line per
-/// input in input order (RFC 4180 quoting, '\n' line ends, invariant culture).
+/// input in input order (RFC 4180 through <see cref="CsvText"/>, '\n' line ends, invariant culture); a file
+/// name is kept byte-exact, line breaks and commas included.
 /// </summary>
 internal static class IndexCsv
 {
     public static string HeaderLine(bool withErrors) => withErrors ? "row,path,status,reason,mse,psnr" : "row,path,status,reason";
 
+    /// <summary>One index record without its line end (RFC 4180 quoting through <see cref="CsvText"/>).</summary>
     public static string Format(IndexEntry entry, bool withErrors)
     {
-        var sb = new StringBuilder();
-        sb.Append(entry.Row?.ToString(CultureInfo.InvariantCulture) ?? string.Empty).Append(',');
-        sb.Append(Quote(entry.Path)).Append(',');
-        sb.Append(entry.Status).Append(',');
-        sb.Append(Quote(OneLine(entry.Reason)));
-        if (withErrors)
-        {
-            sb.Append(',').Append(FormatNumber(entry.Mse)).Append(',').Append(FormatNumber(entry.Psnr));
-        }
-
-        return sb.ToString();
+        string record = CsvText.Record(Fields(entry, withErrors));
+        return record[..^1];
     }
 
+    public static IEnumerable<string> Fields(IndexEntry entry, bool withErrors)
+    {
+        yield return entry.Row?.ToString(CultureInfo.InvariantCulture) ?? string.Empty;
+        yield return entry.Path;
+        yield return entry.Status;
+        yield return OneLine(entry.Reason);
+        if (withErrors)
+        {
+            yield return FormatNumber(entry.Mse);
+            yield return FormatNumber(entry.Psnr);
+        }
+    }
+
+    /// <summary>Parses one record's text (see <see cref="Parse"/>).</summary>
     public static IndexEntry ParseLine(string line)
     {
-        List<string> f = SplitLine(line);
-        if (f.Count is not (4 or 6))
+        List<string[]> records = CsvText.Records(new StringReader(line)).ToList();
+        if (records.Count != 1)
         {
-            throw new InvalidDataException($"index line has {f.Count} fields, expected 4 or 6: {line}");
+            throw new InvalidDataException($"expected one index record, found {records.Count}");
         }
 
-        long? row = f[0].Length == 0 ? null : long.Parse(f[0], NumberStyles.None, CultureInfo.InvariantCulture);
-        return f.Count == 6
+        return Parse(records[0]);
+    }
+
+    /// <summary>
+    /// Checks and converts one index record: 4 or 6 fields, a known status, a row number exactly for
+    /// done inputs, numbers where numbers belong.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The record is not an index line aeonnx writes.</exception>
+    public static IndexEntry Parse(string[] f)
+    {
+        if (f.Length is not (4 or 6))
+        {
+            throw new InvalidDataException($"an index record has {f.Length} fields, expected 4 or 6");
+        }
+
+        if (f[2] is not (IndexEntry.Ok or IndexEntry.Skipped))
+        {
+            throw new InvalidDataException($"unknown status '{Shorten(f[2])}' (expected ok or skipped)");
+        }
+
+        long? row = null;
+        if (f[0].Length > 0)
+        {
+            if (!long.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out long parsed))
+            {
+                throw new InvalidDataException($"row '{Shorten(f[0])}' is not a row number");
+            }
+
+            row = parsed;
+        }
+
+        if ((f[2] == IndexEntry.Ok) != row.HasValue)
+        {
+            throw new InvalidDataException(row.HasValue ? "a skipped input has a row number" : "a done input has no row number");
+        }
+
+        return f.Length == 6
             ? new IndexEntry(row, f[1], f[2], f[3], ParseNumber(f[4]), ParseNumber(f[5]))
             : new IndexEntry(row, f[1], f[2], f[3]);
     }
@@ -57,14 +99,28 @@ internal static class IndexCsv
 
     public static (bool WithErrors, List<IndexEntry> Entries) Read(string path)
     {
-        string[] lines = File.ReadAllLines(path);
-        if (lines.Length == 0 || !lines[0].StartsWith("row,path,status,reason", StringComparison.Ordinal))
+        using var reader = new StreamReader(path, new UTF8Encoding(false));
+        using IEnumerator<string[]> records = CsvText.Records(reader).GetEnumerator();
+        if (!records.MoveNext() || string.Join(',', records.Current) is not ("row,path,status,reason" or "row,path,status,reason,mse,psnr"))
         {
             throw new InvalidDataException($"'{path}' is not an aeonnx index (no 'row,path,status,reason' header)");
         }
 
-        bool withErrors = lines[0] == HeaderLine(true);
-        return (withErrors, lines.Skip(1).Where(l => l.Length > 0).Select(ParseLine).ToList());
+        bool withErrors = records.Current.Length == 6;
+        var entries = new List<IndexEntry>();
+        while (records.MoveNext())
+        {
+            try
+            {
+                entries.Add(Parse(records.Current));
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"'{path}' record {entries.Count + 1}: {e.Message}", e);
+            }
+        }
+
+        return (withErrors, entries);
     }
 
     public static string FormatNumber(double? value) => value switch
@@ -74,10 +130,8 @@ internal static class IndexCsv
         double v => v.ToString("R", CultureInfo.InvariantCulture),
     };
 
-    public static string Quote(string field) =>
-        field.IndexOfAny([',', '"', '\n', '\r']) >= 0 || (field.Length > 0 && (field[0] == ' ' || field[^1] == ' '))
-            ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
-            : field;
+    /// <summary>One field quoted as RFC 4180 wants it (for lines built by hand, e.g. the outliers report).</summary>
+    public static string Quote(string field) => CsvText.Record([field])[..^1];
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 
@@ -85,49 +139,9 @@ internal static class IndexCsv
     {
         "" => null,
         "inf" => double.PositiveInfinity,
-        _ => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture),
+        _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) => value,
+        _ => throw new InvalidDataException($"'{Shorten(text)}' is not a number"),
     };
 
-    private static List<string> SplitLine(string line)
-    {
-        var fields = new List<string>();
-        var current = new StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            char c = line[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    current.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    current.Append(c);
-                }
-            }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                fields.Add(current.ToString());
-                current.Clear();
-            }
-            else
-            {
-                current.Append(c);
-            }
-        }
-
-        fields.Add(current.ToString());
-        return fields;
-    }
+    private static string Shorten(string text) => text.Length > 40 ? text[..40] + "..." : text;
 }

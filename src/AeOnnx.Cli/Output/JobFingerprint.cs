@@ -7,7 +7,8 @@ namespace AeOnnx.Cli.Output;
 
 /// <summary>
 /// Names a job for <c>--resume</c> and <c>merge</c>: a SHA-256 over the verb, the model's graph checksums,
-/// the options that change the output, and every input (path, size, modification time).
+/// its preprocessing (the manifest's <c>input</c> block), the options that change the output (added by the
+/// verb), and every input (path, size, modification time).
 /// </summary>
 internal sealed class JobFingerprint
 {
@@ -21,6 +22,10 @@ internal sealed class JobFingerprint
         Add("model.encoder", model.Model.Encoder.Sha256);
         Add("model.decoder", model.Model.Decoder.Sha256);
         Add("model.dim", model.LatentDim.ToString(CultureInfo.InvariantCulture));
+
+        // The preprocessing is part of what a latent means: a copy of the model with another input.std
+        // (or resize, color, size) must not resume or merge into this job's outputs.
+        Add("model.input", System.Text.Json.JsonSerializer.Serialize(model.Manifest.Input));
     }
 
     public JobFingerprint Add(string key, string value)

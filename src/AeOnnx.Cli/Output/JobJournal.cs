@@ -36,23 +36,19 @@ internal sealed class JobJournal : IDisposable
         if (resume && File.Exists(path))
         {
             byte[] bytes = File.ReadAllBytes(path);
+            int firstNewline = Array.IndexOf(bytes, (byte)'\n');
             int lastNewline = Array.LastIndexOf(bytes, (byte)'\n');
-            string text = lastNewline < 0 ? string.Empty : Encoding.UTF8.GetString(bytes, 0, lastNewline + 1);
-            string[] lines = text.Split('\n');
-            if (lines.Length > 1 && lines[0] == Magic + fingerprint)
+            if (firstNewline >= 0)
             {
-                foreach (string line in lines.Skip(1).Where(l => l.Length > 0))
+                string jobLine = Encoding.UTF8.GetString(bytes, 0, firstNewline);
+                if (jobLine != Magic + fingerprint)
                 {
-                    completed.Add(IndexCsv.ParseLine(line));
+                    throw CliException.Usage(jobLine.StartsWith(Magic, StringComparison.Ordinal)
+                        ? $"--resume: the journal '{path}' belongs to a different job (inputs, model or options changed); run without --resume to start over."
+                        : $"--resume: '{path}' is not an aeonnx journal; run without --resume to start over.");
                 }
 
-                keep = lastNewline + 1;
-            }
-            else if (lines.Length > 1)
-            {
-                throw CliException.Usage(
-                    $"--resume: the journal '{path}' belongs to a different job (inputs, model or options changed); " +
-                    "run without --resume to start over.");
+                keep = firstNewline + 1 + ReadEntries(path, bytes.AsSpan(firstNewline + 1, lastNewline - firstNewline), completed);
             }
         }
 
@@ -69,12 +65,84 @@ internal sealed class JobJournal : IDisposable
         return journal;
     }
 
+    /// <summary>
+    /// Reads the committed records; returns how many bytes of them to keep. Only the last record may be
+    /// cut short (an append interrupted by a crash): it is dropped and done again. Any other damage (a
+    /// record that does not parse, an unknown status, rows out of order) refuses the resume, since
+    /// continuing would misalign outputs and their index.
+    /// </summary>
+    private static long ReadEntries(string path, ReadOnlySpan<byte> records, List<IndexEntry> completed)
+    {
+        string text = Encoding.UTF8.GetString(records);
+        List<(string[] Fields, long End)> parsed = CsvText.RecordsWithEnds(text, out bool malformedTail);
+        long start = 0;
+        long okRows = 0;
+        for (int i = 0; i < parsed.Count; i++)
+        {
+            (string[] fields, long end) = parsed[i];
+            bool last = i == parsed.Count - 1 && !malformedTail;
+            string raw = text[(int)start..(int)end];
+            IndexEntry? entry = null;
+            string? problem = null;
+            try
+            {
+                entry = IndexCsv.Parse(fields);
+                if (entry.IsOk && entry.Row != okRows)
+                {
+                    problem = $"row {entry.Row} where row {okRows} was due";
+                }
+                else if (raw.TrimStart('\n') != IndexCsv.Format(entry, fields.Length == 6) + "\n")
+                {
+                    problem = "the record is not as aeonnx writes it";
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                problem = e.Message;
+            }
+
+            if (problem is not null)
+            {
+                if (last)
+                {
+                    break; // a torn final append: that input is simply done again
+                }
+
+                throw Damaged(path, completed.Count + 1, problem);
+            }
+
+            completed.Add(entry!);
+            okRows += entry!.IsOk ? 1 : 0;
+            start = end;
+        }
+
+        // A record with broken quoting runs to the end of the text: whatever follows the good records is
+        // dropped and done again (the data files are cut to the journalled rows, so nothing misaligns).
+        return Encoding.UTF8.GetByteCount(text.AsSpan(0, (int)start));
+    }
+
+    private static CliException Damaged(string path, int record, string problem) =>
+        CliException.Usage($"--resume: the journal '{path}' is damaged (input record {record}: {problem}); run the same command without --resume to start over.");
+
     /// <summary>Records one input as done; call after its outputs are safely written.</summary>
     public void Commit(IndexEntry entry, bool withErrors) => WriteLine(IndexCsv.Format(entry, withErrors));
 
     /// <summary>Records several inputs with one write and one flush.</summary>
     public void CommitAll(IEnumerable<IndexEntry> entries, bool withErrors) =>
         WriteLine(string.Join('\n', entries.Select(e => IndexCsv.Format(e, withErrors))));
+
+    /// <summary>Copies the committed records (the index lines, in order) to <paramref name="destination"/>.</summary>
+    public void CopyRecordsTo(Stream destination)
+    {
+        stream.Flush(flushToDisk: true);
+        using var reader = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        int b;
+        while ((b = reader.ReadByte()) is not ('\n' or -1))
+        {
+        }
+
+        reader.CopyTo(destination);
+    }
 
     /// <summary>Removes the journal once the final outputs are in place.</summary>
     public void Delete()

@@ -10,86 +10,83 @@ internal static class LatentCsv
     public static void Write(string csvPath, string npyPath, IReadOnlyList<IndexEntry> entries)
     {
         using NpyReader reader = NpyReader.Open(npyPath);
-        var row = new float[reader.Columns];
-        AtomicFile.Write(csvPath, stream =>
-        {
-            using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
-            writer.Write("path");
-            for (int c = 0; c < reader.Columns; c++)
-            {
-                writer.Write(string.Create(CultureInfo.InvariantCulture, $",z{c}"));
-            }
-
-            writer.WriteLine();
-            foreach (IndexEntry entry in entries.Where(e => e.IsOk))
-            {
-                reader.ReadRow(row);
-                writer.Write(IndexCsv.Quote(entry.Path));
-                foreach (float value in row)
-                {
-                    writer.Write(',');
-                    writer.Write(value.ToString("R", CultureInfo.InvariantCulture));
-                }
-
-                writer.WriteLine();
-            }
-        });
+        string[] header = ["path", .. Enumerable.Range(0, reader.Columns).Select(c => string.Create(CultureInfo.InvariantCulture, $"z{c}"))];
+        CsvText.WriteFile(csvPath, header, Rows(reader, entries));
     }
 
     /// <summary>
-    /// Reads latent vectors from a CSV: numeric columns are the vector, a non-numeric first column is a
-    /// name, a first line with non-numeric cells is a header.
+    /// Reads latent vectors from an RFC 4180 CSV: numeric columns are the vector, a non-numeric first
+    /// column is a name (kept byte-exact, commas and line breaks included), a first record with
+    /// non-numeric cells is a header. An empty cell is an error, never dropped.
     /// </summary>
     public static List<(string? Name, float[] Vector)> Read(string path)
     {
         var result = new List<(string?, float[])>();
-        int lineNumber = 0;
-        foreach (string raw in File.ReadLines(path))
+        int recordNumber = 0;
+        using var text = new StreamReader(path, new UTF8Encoding(false));
+        foreach (string[] cells in CsvText.Records(text))
         {
-            lineNumber++;
-            string line = raw.Trim();
-            if (line.Length == 0 || line.StartsWith('#'))
+            recordNumber++;
+            if (cells.Length == 0 || (cells.Length == 1 && cells[0].Trim().Length == 0) || cells[0].StartsWith('#'))
             {
                 continue;
             }
 
-            string[] cells = line.Split(',');
             string? name = null;
             int start = 0;
             if (!IsNumber(cells[0]))
             {
-                name = cells[0].Trim().Trim('"');
+                name = cells[0];
                 start = 1;
             }
 
-            if (cells.Skip(start).Any(c => !IsNumber(c)))
+            if (cells.Length == start || cells.Skip(start).Any(c => !IsNumber(c)))
             {
-                if (result.Count == 0 && lineNumber == 1)
+                if (result.Count == 0 && recordNumber == 1)
                 {
                     continue; // header
                 }
 
-                throw new InvalidDataException($"{path}:{lineNumber}: not a list of numbers");
+                int bad = cells.Length == start ? start : Array.FindIndex(cells, start, c => !IsNumber(c));
+                throw new InvalidDataException(bad < cells.Length
+                    ? $"{path}: record {recordNumber}, column {bad + 1}: '{cells[bad]}' is not a number"
+                    : $"{path}: record {recordNumber} has no numbers");
             }
 
-            result.Add((name, cells.Skip(start).Select(c => float.Parse(c, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray()));
+            result.Add((name, cells.Skip(start).Select(Parse).ToArray()));
         }
 
         return result;
     }
 
-    /// <summary>Parses "0.1,0.2,..." (commas or spaces) as one vector.</summary>
+    /// <summary>Parses "0.1,0.2,..." (or values separated by spaces) as one vector; an empty value is refused.</summary>
     public static float[] ParseVector(string text)
     {
-        string[] cells = text.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (cells.Length == 0 || cells.Any(c => !IsNumber(c)))
+        string[] cells = text.Contains(',') || text.Contains(';')
+            ? text.Split([',', ';']).Select(c => c.Trim()).ToArray()
+            : text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        int bad = Array.FindIndex(cells, c => !IsNumber(c));
+        if (cells.Length == 0 || bad >= 0)
         {
-            throw CliException.Usage($"--latent expects comma-separated numbers, got '{text}'.");
+            string what = cells.Length == 0 ? "no values" : cells[bad].Length == 0 ? $"value {bad + 1} is empty" : $"value {bad + 1} '{cells[bad]}' is not a number";
+            throw CliException.Usage($"--latent expects comma-separated numbers, got '{text}' ({what}).");
         }
 
-        return cells.Select(c => float.Parse(c, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
+        return cells.Select(Parse).ToArray();
     }
 
+    private static IEnumerable<IReadOnlyList<string>> Rows(NpyReader reader, IReadOnlyList<IndexEntry> entries)
+    {
+        var row = new float[reader.Columns];
+        foreach (IndexEntry entry in entries.Where(e => e.IsOk))
+        {
+            reader.ReadRow(row);
+            yield return [entry.Path, .. row.Select(v => v.ToString("R", CultureInfo.InvariantCulture))];
+        }
+    }
+
+    private static float Parse(string cell) => float.Parse(cell.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture);
+
     private static bool IsNumber(string cell) =>
-        float.TryParse(cell.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+        cell.Trim().Length > 0 && float.TryParse(cell.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out _);
 }

@@ -11,7 +11,10 @@ internal sealed record LatentOutputPaths(string Npy)
     /// <summary><c>NAME.shard.json</c>: written by <c>--shard K/N</c> runs only, read by <c>aeonnx merge</c>.</summary>
     public string ShardInfo => Stem + ".shard.json";
 
-    public string Journal => Path.GetFullPath(Npy) + ".aeonnx-journal";
+    public string Journal => AtomicFile.Sibling(Npy, ".aeonnx-journal");
 
-    public string Part => Path.GetFullPath(Npy) + ".aeonnx-part";
+    public string Part => AtomicFile.Sibling(Npy, ".aeonnx-part");
+
+    /// <summary>The job's exclusive lock (see <see cref="JobLock"/>).</summary>
+    public string Lock => AtomicFile.Sibling(Npy, ".aeonnx-lock");
 }

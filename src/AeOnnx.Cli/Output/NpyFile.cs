@@ -83,17 +83,32 @@ internal static partial class NpyFile
         Match shape = ShapeRegex().Match(header);
         if (!descr.Success || !fortran.Success || !shape.Success)
         {
-            throw new InvalidDataException($"not a NumPy header: {header.Trim()}");
+            throw new InvalidDataException($"not a NumPy header: {Shorten(header.Trim())}");
         }
 
-        long[] dims = shape.Groups[1].Value
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(d => long.Parse(d, NumberStyles.None, CultureInfo.InvariantCulture))
-            .ToArray();
+        string[] cells = shape.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries);
+        if (cells.Length > 1 && cells[^1].Length == 0)
+        {
+            cells = cells[..^1]; // the trailing comma of "(3,)"
+        }
+
+        var dims = new long[cells.Length == 1 && cells[0].Length == 0 ? 0 : cells.Length];
+        for (int i = 0; i < dims.Length; i++)
+        {
+            // Plain non-negative decimal integers only: "-1", "3L" (Python 2), "1e3" are not NumPy shapes.
+            if (cells[i].Length == 0 || !cells[i].All(char.IsAsciiDigit)
+                || !long.TryParse(cells[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]))
+            {
+                throw new InvalidDataException($"shape ({Shorten(shape.Groups[1].Value.Trim())}): dimension '{Shorten(cells[i])}' is not a non-negative 64-bit integer");
+            }
+        }
+
         return (descr.Groups[1].Value, fortran.Groups[1].Value == "True", dims);
     }
 
     internal static ReadOnlySpan<byte> MagicBytes => Magic;
+
+    private static string Shorten(string text) => text.Length > 24 ? text[..24] + "..." : text;
 
     [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]
     private static partial Regex DescrRegex();

@@ -9,6 +9,8 @@ namespace AeOnnx.Cli.Output;
 /// </summary>
 internal sealed class NpyReader : IDisposable
 {
+    private const long MaxHeaderBytes = 1 << 20;
+    private const long MaxColumns = 1 << 20;
     private readonly Stream stream;
     private readonly int itemSize;
     private readonly byte[] rowBuffer;
@@ -39,7 +41,7 @@ internal sealed class NpyReader : IDisposable
             }
 
             int major = prefix[6];
-            int headerLength;
+            long headerLength;
             if (major == 1)
             {
                 headerLength = BinaryPrimitives.ReadUInt16LittleEndian(prefix[8..]);
@@ -48,11 +50,17 @@ internal sealed class NpyReader : IDisposable
             {
                 Span<byte> more = stackalloc byte[2];
                 stream.ReadExactly(more);
-                headerLength = checked((int)BinaryPrimitives.ReadUInt32LittleEndian([prefix[8], prefix[9], more[0], more[1]]));
+                headerLength = BinaryPrimitives.ReadUInt32LittleEndian([prefix[8], prefix[9], more[0], more[1]]);
             }
             else
             {
                 throw new InvalidDataException($"unsupported .npy version {major}.{prefix[7]}");
+            }
+
+            // Sizes are checked against the file before anything is allocated: a header may claim anything.
+            if (headerLength > MaxHeaderBytes || stream.Position + headerLength > stream.Length)
+            {
+                throw new InvalidDataException($"the header claims {headerLength} bytes; the file has {stream.Length - stream.Position} after the prefix (at most {MaxHeaderBytes})");
             }
 
             var headerBytes = new byte[headerLength];
@@ -75,13 +83,24 @@ internal sealed class NpyReader : IDisposable
                 2 => (shape[0], shape[1]),
                 _ => throw new InvalidDataException($"expected a 2-D array [N, D], found {shape.Length} dimensions"),
             };
-            long expected = stream.Position + (rows * columns * itemSize);
-            if (stream.Length < expected)
+            if (columns is < 1 or > MaxColumns)
             {
-                throw new InvalidDataException($"truncated: {rows}x{columns} values need {expected} bytes, the file has {stream.Length}");
+                throw new InvalidDataException($"a latent of {columns} values (expected 1 to {MaxColumns})");
+            }
+
+            long available = stream.Length - stream.Position;
+            long rowBytes = columns * itemSize;
+            if (rows > available / rowBytes)
+            {
+                throw new InvalidDataException($"truncated or bad shape: {rows}x{columns} values of {itemSize} bytes need more than the {available} bytes the file has after its header");
             }
 
             return new NpyReader(stream, rows, checked((int)columns), itemSize);
+        }
+        catch (EndOfStreamException e)
+        {
+            stream.Dispose();
+            throw new InvalidDataException("the file ends inside its header", e);
         }
         catch
         {

@@ -21,15 +21,28 @@ internal static class OutputNames
                 stem = "image" + stem;
             }
 
-            string name = stem + ".png";
+            string name = Fit(stem, ".png");
             for (int n = 2; !taken.Add(name); n++)
             {
-                name = $"{stem}-{n}.png";
+                name = Fit(stem, $"-{n}.png");
             }
 
             names[i] = name;
         }
 
         return names;
+    }
+
+    // A name longer than a file system allows (255 bytes) is cut at a character boundary, so a long
+    // input name still gets its output instead of failing the job.
+    private static string Fit(string stem, string suffix)
+    {
+        const int maxBytes = 255;
+        while (System.Text.Encoding.UTF8.GetByteCount(stem) + System.Text.Encoding.UTF8.GetByteCount(suffix) > maxBytes)
+        {
+            stem = stem[..^(char.IsLowSurrogate(stem[^1]) && stem.Length > 1 ? 2 : 1)];
+        }
+
+        return stem + suffix;
     }
 }

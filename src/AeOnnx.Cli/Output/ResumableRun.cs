@@ -5,8 +5,7 @@ using AeOnnx.Cli.Inputs;
 namespace AeOnnx.Cli.Output;
 
 /// <summary>
-/// Bookkeeping of a streaming job: the journal, progress, warnings for skipped inputs and the
-/// interruption test hook. Inputs are committed in input order, in groups (one disk flush per group);
+/// Bookkeeping of a streaming job: the journal, progress and warnings for skipped inputs. Inputs are committed in input order, in groups (one disk flush per group);
 /// <see cref="BeforeCommit"/> runs first, so data an input's journal line refers to is on disk before it.
 /// </summary>
 internal sealed class ResumableRun : IDisposable
@@ -72,16 +71,13 @@ internal sealed class ResumableRun : IDisposable
         pending.Add(entry);
         progress.Advance(entry.IsOk);
         committedThisRun++;
-        bool stop = console.StopAfterInputs is int limit && committedThisRun >= limit;
-        if (stop || pending.Count >= MaxPending || sinceCommit.Elapsed >= MaxPendingAge)
+        if (pending.Count >= MaxPending || sinceCommit.Elapsed >= MaxPendingAge)
         {
             Commit();
         }
 
-        if (stop)
-        {
-            throw new JobInterruptedException();
-        }
+        // Whatever this throws (an interruption), Dispose commits the pending inputs: their outputs are written.
+        console.AfterInputRecorded?.Invoke(committedThisRun);
     }
 
     /// <summary>Commits what is pending (also called on errors and interruption: those inputs are done).</summary>
@@ -106,15 +102,7 @@ internal sealed class ResumableRun : IDisposable
         AtomicFile.Write(indexPath, stream =>
         {
             stream.Write(Encoding.UTF8.GetBytes(IndexCsv.HeaderLine(withErrors) + "\n"));
-            using var reader = new StreamReader(journal.Path, Encoding.UTF8);
-            reader.ReadLine(); // the job line
-            while (reader.ReadLine() is { } line)
-            {
-                if (line.Length > 0)
-                {
-                    stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
-                }
-            }
+            journal.CopyRecordsTo(stream);
         });
     }
 

@@ -119,6 +119,70 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
     }
 
     [Fact]
+    public async Task Arithmetic_cells_are_the_core_decode_of_z_plus_s_times_the_class_direction()
+    {
+        string shirt = Sample("shirt-00007.png");
+        CliRun run = await CliRun.InProcessAsync("arithmetic", shirt, "--from", "Shirt", "--to", "Coat", "--steps", "3", "--strength", "2", "--output", temp["cells.png"], "--model", Repo.Model, "--device", "cpu", "--quiet");
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        using Image<Rgb24> grid = Image.Load<Rgb24>(temp["cells.png"]);
+
+        float[] z = model.Encode(shirt);
+        float[] from = model.Classes.Single(c => c.Label == "Shirt").Centroid!;
+        float[] to = model.Classes.Single(c => c.Label == "Coat").Centroid!;
+        float[] direction = to.Select((v, i) => v - from[i]).ToArray();
+        byte[][] cells = new float[] { 0, 1, 2 }
+            .Select(s => z.Select((v, i) => v + (s * direction[i])).ToArray())
+            .Select(moved => Gray(model.DecodeImage(moved)))
+            .ToArray();
+
+        // A zero (or wrong) direction would draw Decode(z) in every column: the s=2 cell must differ from it.
+        Assert.NotEqual(cells[0], cells[2]);
+        foreach (byte[] cell in cells)
+        {
+            Assert.True(FindCell(grid, cell, model.Width, model.Height, zoom: 3), "a grid cell equals the core's Decode(z + s*d), enlarged 3x");
+        }
+    }
+
+    private static byte[] Gray(Image image)
+    {
+        using (image)
+        using (Image<L8> gray = image.CloneAs<L8>())
+        {
+            var pixels = new byte[gray.Width * gray.Height];
+            gray.CopyPixelDataTo(pixels);
+            return pixels;
+        }
+    }
+
+    /// <summary>True when the grid holds the gray image, each pixel drawn as a zoom x zoom block.</summary>
+    private static bool FindCell(Image<Rgb24> grid, byte[] cell, int width, int height, int zoom)
+    {
+        for (int top = 0; top + (height * zoom) <= grid.Height; top++)
+        {
+            for (int left = 0; left + (width * zoom) <= grid.Width; left++)
+            {
+                bool match = true;
+                for (int y = 0; y < height * zoom && match; y++)
+                {
+                    for (int x = 0; x < width * zoom && match; x++)
+                    {
+                        byte expected = cell[((y / zoom) * width) + (x / zoom)];
+                        Rgb24 actual = grid[left + x, top + y];
+                        match = actual.R == expected && actual.G == expected && actual.B == expected;
+                    }
+                }
+
+                if (match)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    [Fact]
     public async Task Arithmetic_with_the_same_folder_twice_leaves_every_column_the_plain_reconstruction()
     {
         // Direction (centroid − centroid) is zero, so each column decodes the image's own latent.

@@ -31,9 +31,10 @@ public sealed class ProcessTests : IDisposable
         Assert.Contains("encoded 30 of 30 images", whole.Out, StringComparison.Ordinal);
         Assert.Contains("encode: 30/30 100%", whole.Error, StringComparison.Ordinal); // plain progress: stderr is not a terminal
 
-        var stop = new Dictionary<string, string> { ["AEONNX_TEST_STOP_AFTER"] = "13", ["AEONNX_MODEL"] = Repo.Model };
-        CliRun stopped = await CliRun.ProcessAsync(stop, "encode", Repo.Samples, "--output", npy, "--resume");
+        // Interrupted in-process at an exact input (the shipped binary has no test back door), resumed by the real process.
+        CliRun stopped = await CliRun.InProcessAsync(13, "encode", Repo.Samples, "--output", npy, "--model", Repo.Model, "--resume");
         Assert.True(stopped.ExitCode == ExitCodes.Interrupted, stopped.ToString());
+        Assert.Contains("--resume to continue", stopped.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(npy));
 
         CliRun resumed = await CliRun.ProcessAsync(new Dictionary<string, string> { ["AEONNX_MODEL"] = Repo.Model }, "encode", Repo.Samples, "--output", npy, "--resume", "--quiet");

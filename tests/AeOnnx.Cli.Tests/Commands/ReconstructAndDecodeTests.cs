@@ -82,9 +82,9 @@ public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDi
         Assert.True(fromCsv.ExitCode == ExitCodes.Success, fromCsv.ToString());
 
         string[] csvIndex = File.ReadAllLines(Path.Combine(temp["csv"], "index.csv"));
-        Assert.Equal("row,file,source", csvIndex[0]);
-        Assert.Equal($"2,000002.png,{files[2].Replace('\\', '/')}", csvIndex[3]);
-        Assert.Equal("4,000004.png,z.npy row 4", File.ReadAllLines(Path.Combine(temp["npy"], "index.csv"))[5]);
+        Assert.Equal("row,file,source,status,reason", csvIndex[0]);
+        Assert.Equal($"2,000002.png,{files[2]},ok,", csvIndex[3]);
+        Assert.Equal("4,000004.png,z.npy row 4,ok,", File.ReadAllLines(Path.Combine(temp["npy"], "index.csv"))[5]);
 
         float[,] z = NpyFile.ReadAll(temp["z.npy"]);
         for (int i = 0; i < files.Length; i++)

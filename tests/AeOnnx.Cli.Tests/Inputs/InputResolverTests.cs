@@ -41,7 +41,7 @@ public sealed class InputResolverTests : IDisposable
     [Fact]
     public void Quoted_globs_expand_with_double_star_across_folders()
     {
-        Assert.Equal(["imgs/a.png", "imgs/b.png"], Resolve(["imgs/[ab].png"]).Select(i => i.DisplayPath));
+        Assert.Equal(["imgs/B.png", "imgs/a.png", "imgs/b.png"], Resolve(["imgs/*.png"]).Select(i => i.DisplayPath)); // anchored: not sub/deeper
         Assert.Equal(["imgs/B.png", "imgs/a.png", "imgs/b.png", "imgs/sub/deeper/d.png"], Resolve(["imgs/**/*.png"]).Select(i => i.DisplayPath));
         Assert.Empty(Resolve(["nowhere/*.png"]));
     }

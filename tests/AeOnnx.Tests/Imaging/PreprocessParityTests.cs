@@ -22,7 +22,7 @@ public sealed class PreprocessParityTests(SharedModels models, ITestOutputHelper
         import sys, json
         import numpy as np
         from PIL import Image
-        from data import InputSpec, load_pixels
+        from aeonnx_training.data import InputSpec, load_pixels
         out = sys.argv[1]
         specs = {"rgb": InputSpec(3, 32, 32, jpeg_draft=True), "rgb-full": InputSpec(3, 32, 32, jpeg_draft=False),
                  "gray": InputSpec(1, 28, 28, jpeg_draft=True), "rgb-bicubic": InputSpec(3, 32, 32, resize="bicubic"),

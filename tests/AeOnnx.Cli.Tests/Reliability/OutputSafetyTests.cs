@@ -1,0 +1,249 @@
+using System.Text.Json.Nodes;
+using AeOnnx.Cli.Output;
+
+namespace AeOnnx.Cli.Tests.Reliability;
+
+/// <summary>
+/// Issue 12, data loss and hangs: outputs never over inputs or each other, one job per output, job identity
+/// covering preprocessing, merge checked before writing, link cycles, bounded options, linear-time globs.
+/// </summary>
+public sealed class OutputSafetyTests : IDisposable
+{
+    private readonly TempFolder temp = new();
+
+    public void Dispose() => temp.Dispose();
+
+    private static Task<CliRun> Run(params string[] args) => CliRun.InProcessAsync([.. args, .. CliFixtures.ModelArgs]);
+
+    private static string[] WithModel(string model) => ["--model", model, "--device", "cpu", "--threads", "1", "--quiet"];
+
+    private static Dictionary<string, byte[]> Snapshot(string folder) =>
+        Directory.GetFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllBytes);
+
+    private static void AssertUnchanged(Dictionary<string, byte[]> before, string folder)
+    {
+        Dictionary<string, byte[]> after = Snapshot(folder);
+        Assert.Equal(before.Keys.Order(StringComparer.Ordinal), after.Keys.Order(StringComparer.Ordinal));
+        foreach ((string file, byte[] bytes) in before)
+        {
+            Assert.Equal(bytes, after[file]);
+        }
+    }
+
+    private static void AssertUsage(CliRun run, string expected)
+    {
+        Assert.True(run.ExitCode == ExitCodes.Usage, run.ToString());
+        Assert.Contains(expected, run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reconstruct_into_its_own_input_folder_is_refused_and_the_inputs_are_untouched()
+    {
+        string d = temp["d"];
+        CliFixtures.WriteGoodImages(d, 3);
+        var before = Snapshot(d);
+
+        AssertUsage(await Run("reconstruct", d, "--output", d), "contains the input");
+        AssertUsage(await Run("reconstruct", d + "/00001.png", "--output", temp.Path), "contains the input");
+
+        // The same folder under another name (a symbolic link, a '..' detour) is the same folder.
+        Directory.CreateSymbolicLink(temp["alias"], d);
+        AssertUsage(await Run("reconstruct", d, "--output", temp["alias"]), "contains the input");
+        AssertUsage(await Run("reconstruct", temp["alias"], "--output", temp["d/../d"]), "contains the input");
+        AssertUnchanged(before, d);
+    }
+
+    [Fact]
+    public async Task An_output_equal_to_an_input_or_to_another_output_is_refused_before_any_work()
+    {
+        string d = temp["d"];
+        CliFixtures.WriteGoodImages(d, 3);
+        var before = Snapshot(d);
+        string input = Path.Combine(d, "00000.png");
+
+        AssertUsage(await Run("encode", d, "--output", temp["z.npy"], "--csv", temp["z.npy"]), "is the same path as --output");
+        AssertUsage(await Run("encode", d, "--output", temp["z.npy"], "--csv", temp["z.index.csv"]), "is the same path as --csv");
+        AssertUsage(await Run("encode", d, "--output", temp["z.npy"], "--csv", input), "is the input");
+        AssertUsage(await Run("outliers", d, "--output", temp["o.csv"], "--grid", input), "is the input");
+        AssertUsage(await Run("outliers", d, "--output", temp["o.csv"], "--grid", temp["o.csv"]), "is the same path");
+        AssertUsage(await Run("reconstruct", d, "--output", temp["r"], "--comparison", temp["r/00000.png"]), "inside the output folder");
+        AssertUsage(await Run("sample", "--output", temp["s.png"], "--latents", temp["s.png"]), "is the same path");
+        AssertUsage(await Run("interpolate", input, Path.Combine(d, "00001.png"), "--output", input), "is the input");
+        Assert.Empty(Directory.GetFiles(temp.Path)); // nothing written next to the inputs either
+        AssertUnchanged(before, d);
+
+        CliRun encoded = await Run("encode", d, "--output", temp["z/z.npy"]);
+        Assert.Equal(ExitCodes.Success, encoded.ExitCode);
+        AssertUsage(await Run("decode", temp["z/z.npy"], "--output", temp["z"]), "contains the input");
+    }
+
+    [Fact]
+    public async Task An_output_folder_inside_the_input_folder_is_left_out_of_the_listing()
+    {
+        string d = temp["d"];
+        CliFixtures.WriteGoodImages(d, 4);
+        for (int run = 0; run < 2; run++)
+        {
+            CliRun result = await Run(["reconstruct", d, "--output", temp["d/recon"], .. (run == 1 ? ["--resume"] : Array.Empty<string>())]);
+            Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
+            List<IndexEntry> index = CliFixtures.ReadIndex(temp["d/recon/index.csv"]);
+            Assert.Equal(4, index.Count); // never its own outputs
+            Assert.All(index, e => Assert.DoesNotContain("recon", e.Path, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task A_second_job_on_a_locked_output_is_refused_and_the_first_jobs_files_are_untouched()
+    {
+        string d = temp["d"];
+        CliFixtures.WriteGoodImages(d, 3);
+        var paths = new LatentOutputPaths(temp["out/z.npy"]);
+        Directory.CreateDirectory(temp["out"]);
+        File.WriteAllText(paths.Journal, "a running job's journal\n");
+
+        // A running job holds the lock: the same lock another aeonnx process would hold.
+        using (JobLock held = JobLock.Acquire(paths.Lock, paths.Npy))
+        {
+            CliRun second = await Run("encode", d, "--output", paths.Npy);
+            Assert.True(second.ExitCode == ExitCodes.Fatal, second.ToString());
+            Assert.Contains("another aeonnx job is writing", second.Error, StringComparison.Ordinal);
+            Assert.Equal("a running job's journal\n", File.ReadAllText(paths.Journal));
+            Assert.False(File.Exists(paths.Npy));
+
+            using (JobLock folderHeld = JobLock.Acquire(temp["r/.aeonnx-lock"], temp["r"]))
+            {
+                CliRun reconstruct = await Run("reconstruct", d, "--output", temp["r"]);
+                Assert.Equal(ExitCodes.Fatal, reconstruct.ExitCode);
+                Assert.Contains("another aeonnx job", reconstruct.Error, StringComparison.Ordinal);
+            }
+        }
+
+        CliRun after = await Run("encode", d, "--output", paths.Npy);
+        Assert.True(after.ExitCode == ExitCodes.Success, after.ToString());
+        Assert.False(File.Exists(paths.Lock), "the lock is removed when the job ends");
+    }
+
+    [Fact]
+    public async Task Resume_and_merge_refuse_a_model_that_differs_only_in_preprocessing()
+    {
+        string d = temp["d"];
+        CliFixtures.WriteGoodImages(d, 6);
+        string other = CliFixtures.CopyModel(temp["model-std"]);
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(other, "manifest.json")))!.AsObject();
+        manifest["input"]!["std"] = new JsonArray(0.5);
+        File.WriteAllText(Path.Combine(other, "manifest.json"), manifest.ToJsonString());
+
+        string npy = temp["z.npy"];
+        CliRun first = await CliRun.InProcessAsync(2, ["encode", d, "--output", npy, .. CliFixtures.ModelArgs]);
+        Assert.Equal(ExitCodes.Interrupted, first.ExitCode);
+        CliRun resumed = await CliRun.InProcessAsync(["encode", d, "--output", npy, "--resume", .. WithModel(other)]);
+        Assert.True(resumed.ExitCode == ExitCodes.Usage, resumed.ToString());
+        Assert.Contains("different job", resumed.Error, StringComparison.Ordinal);
+
+        Assert.Equal(ExitCodes.Success, (await Run("encode", d, "--shard", "1/2", "--output", temp["p1.npy"])).ExitCode);
+        Assert.Equal(ExitCodes.Success, (await CliRun.InProcessAsync(["encode", d, "--shard", "2/2", "--output", temp["p2.npy"], .. WithModel(other)])).ExitCode);
+        CliRun merged = await CliRun.InProcessAsync("merge", temp["p1.npy"], temp["p2.npy"], "--output", temp["all.npy"]);
+        Assert.True(merged.ExitCode == ExitCodes.Usage, merged.ToString());
+        Assert.Contains("another job", merged.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(temp["all.npy"]));
+    }
+
+    [Fact]
+    public async Task Merge_checks_every_part_before_writing()
+    {
+        string d = temp["d"];
+        CliFixtures.WriteGoodImages(d, 6);
+        for (int k = 1; k <= 2; k++)
+        {
+            Assert.Equal(ExitCodes.Success, (await Run("encode", d, "--shard", $"{k}/2", "--output", temp[$"p{k}.npy"])).ExitCode);
+        }
+
+        CliRun twice = await CliRun.InProcessAsync("merge", temp["p1.npy"], temp["p1.npy"], "--output", temp["all.npy"]);
+        AssertUsage(twice, "is given twice");
+        Assert.DoesNotContain("missing", twice.Error, StringComparison.Ordinal);
+
+        AssertUsage(await CliRun.InProcessAsync("merge", temp["p1.npy"], temp["p2.npy"], "--output", temp["p1.npy"]), "is the input");
+
+        // Part 2's .npy loses a row: its header (and the merged one) would disagree with the index.
+        float[,] rows = NpyFile.ReadAll(temp["p2.npy"]);
+        using (var stream = File.Create(temp["p2.npy"]))
+        {
+            NpyFile.Write(stream, rows.Cast<float>().Take(2 * rows.GetLength(1)).ToArray(), rows.GetLength(1));
+        }
+
+        AssertUsage(await CliRun.InProcessAsync("merge", temp["p1.npy"], temp["p2.npy"], "--output", temp["all.npy"]), "has 2 rows, its index");
+        Assert.False(File.Exists(temp["all.npy"]));
+        Assert.False(File.Exists(temp["all.index.csv"]));
+    }
+
+    [Fact]
+    public async Task Shard_counts_are_bounded_and_merge_messages_stay_short()
+    {
+        string d = temp["d"];
+        CliFixtures.WriteGoodImages(d, 3);
+        CliRun huge = await Run("encode", d, "--shard", "1/2000000000", "--output", temp["p.npy"]);
+        Assert.Equal(ExitCodes.Usage, huge.ExitCode);
+        Assert.Contains("N <= 10000", huge.Error, StringComparison.Ordinal);
+
+        Assert.Equal(ExitCodes.Success, (await Run("encode", d, "--shard", "1/10000", "--output", temp["p1.npy"])).ExitCode);
+        CliRun merged = await CliRun.InProcessAsync("merge", temp["p1.npy"], "--output", temp["all.npy"]);
+        Assert.Equal(ExitCodes.Usage, merged.ExitCode);
+        Assert.Contains("9999 of 10000 shards missing", merged.Error, StringComparison.Ordinal);
+        Assert.True(merged.Error.Length < 400, merged.Error);
+    }
+
+    [Fact]
+    public async Task Directory_link_cycles_are_not_followed_so_no_image_repeats_and_the_listing_ends()
+    {
+        string d = temp["d"];
+        CliFixtures.WriteGoodImages(Path.Combine(d, "a"), 2);
+        CliFixtures.WriteGoodImages(Path.Combine(d, "b"), 1, seed: 7);
+        Directory.CreateSymbolicLink(Path.Combine(d, "a", "up"), "..");
+        Directory.CreateSymbolicLink(Path.Combine(d, "b", "loop"), Path.Combine(d, "b"));
+        File.CreateSymbolicLink(Path.Combine(d, "b", "file-link.png"), Path.Combine(d, "a", "00000.png"));
+
+        using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(120)); // turns a hang into a failure
+        CliRun run = await Run("encode", d, "--output", temp["z.npy"]).WaitAsync(hang.Token);
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        Assert.Equal(
+            ["d/a/00000.png", "d/a/00001.png", "d/b/00000.png", "d/b/file-link.png"],
+            CliFixtures.ReadIndex(temp["z.index.csv"]).Select(e => e.Path[(e.Path.IndexOf("/d/", StringComparison.Ordinal) + 1)..]));
+    }
+
+    [Theory]
+    [InlineData("--batch-size", "2000000000", "--batch-size must be between 1 and 65536")]
+    [InlineData("--batch-size", "0", "--batch-size must be between 1 and 65536")]
+    [InlineData("--threads", "30000", "--threads must be between 0 (all cores) and")]
+    [InlineData("--threads", "2147483647", "--threads must be between 0 (all cores) and")]
+    public async Task Batch_size_and_threads_are_bounded_with_a_usage_error(string option, string value, string message)
+    {
+        CliFixtures.WriteGoodImages(temp["d"], 1);
+        foreach (string[] verb in new[] { new[] { "encode", temp["d"], "--output", temp["z.npy"] }, ["decode", "--latent", "0", "--output", temp["o"]] })
+        {
+            CliRun run = await CliRun.InProcessAsync([.. verb, "--model", Repo.Model, option, value]);
+            Assert.True(run.ExitCode == ExitCodes.Usage, run.ToString());
+            Assert.Contains(message, run.Error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Globs_match_in_linear_time_and_a_bad_pattern_is_a_usage_error()
+    {
+        string d = temp["d"];
+        Directory.CreateDirectory(d);
+        string name = new string('a', 60) + ".png";
+        File.Copy(Repo.SampleFiles[0], Path.Combine(d, name));
+        string stars = string.Concat(Enumerable.Repeat("*a", 24)) + "*b";
+
+        using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(60)); // the regex version ran for minutes
+        CliRun none = await Run("encode", d, "--pattern", stars, "--output", temp["z.npy"]).WaitAsync(hang.Token);
+        AssertUsage(none, "no input images found");
+        CliRun some = await Run("encode", d, "--pattern", string.Concat(Enumerable.Repeat("*a", 24)) + "*.png", "--output", temp["z.npy"]).WaitAsync(hang.Token);
+        Assert.True(some.ExitCode == ExitCodes.Success, some.ToString());
+
+        AssertUsage(await Run("encode", d, "--pattern", "[z-a].png", "--output", temp["z.npy"]), "is not supported");
+        AssertUsage(await Run("encode", d + "/[z-a]*.png", "--output", temp["z.npy"]), "is not supported");
+        AssertUsage(await Run("encode", d, "--pattern", "../*.png", "--output", temp["z.npy"]), "relative to the folder");
+    }
+}
