@@ -116,9 +116,9 @@ internal sealed class ModelService : IDisposable
 
     private static ServedModel Identify(Autoencoder model, int generation) => new(
         model.Name,
-        model.Manifest.Kind ?? (model.IsVariational ? "vae" : "ae"),
-        model.Manifest.Encoder?.Sha256 ?? string.Empty,
-        model.Manifest.Decoder?.Sha256 ?? string.Empty,
+        model.IsVariational ? "vae" : "ae",
+        model.Model.Encoder.Sha256,
+        model.Model.Decoder.Sha256,
         generation,
         System.IO.Path.GetFileName(model.Folder),
         DateTimeOffset.UtcNow);
