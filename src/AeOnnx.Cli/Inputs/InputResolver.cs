@@ -11,7 +11,7 @@ namespace AeOnnx.Cli.Inputs;
 internal static class InputResolver
 {
     /// <summary>The file names a folder or glob yields when no --pattern is given.</summary>
-    public static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif"];
+    public static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"];
 
     public static IReadOnlyList<InputItem> Resolve(
         IEnumerable<string> arguments,
