@@ -150,6 +150,11 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
         Assert.Equal(ExitCodes.SomeInputsSkipped, sample.ExitCode);
         Assert.Contains("sample #1: the model produced non-finite values", sample.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(temp["s.npy"]));
+
+        CliRun interpolate = await CliRun.InProcessAsync(["interpolate", Path.Combine(d, "00000.png"), Path.Combine(d, "00001.png"), "--output", temp["i.png"], "--gif", temp["i.gif"], .. args]);
+        Assert.True(interpolate.ExitCode == ExitCodes.Fatal, interpolate.ToString());
+        Assert.Contains("non-finite values (NaN or infinity) for 8 of 8 images", interpolate.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(temp["i.png"]) || File.Exists(temp["i.gif"]));
     }
 
     [Fact]

@@ -91,6 +91,13 @@ public sealed class OutputSafetyTests : IDisposable
             Assert.Equal(4, index.Count); // never its own outputs
             Assert.All(index, e => Assert.DoesNotContain("recon", e.Path, StringComparison.Ordinal));
         }
+
+        // A folder of the user's own images inside the inputs is not an output folder to skip and fill.
+        CliFixtures.WriteGoodImages(temp["d/mine"], 2, seed: 5);
+        var before = Snapshot(temp["d/mine"]);
+        CliRun refused = await Run("reconstruct", d, "--output", temp["d/mine"]);
+        AssertUsage(refused, "holds files of its own");
+        AssertUnchanged(before, temp["d/mine"]);
     }
 
     [Fact]
