@@ -234,6 +234,17 @@ public sealed class OutputSafetyTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(1 * 28 * 28, 16, 342_392)] // 2^30 bytes / (784 floats × 4 bytes)
+    [InlineData(3 * 512 * 512, 64, 341)]
+    [InlineData(3 * 20000 * 20000, 64, 1)] // never below one image
+    public void The_batch_size_bound_keeps_one_batch_under_a_gibibyte_and_2_to_the_31_elements(int pixels, int dim, long expected)
+    {
+        long largest = AeOnnx.Cli.Commands.CommonOptions.LargestBatch(pixels, dim);
+        Assert.Equal(expected, largest);
+        Assert.True(largest == 1 || largest * pixels < int.MaxValue);
+    }
+
     [Fact]
     public async Task Globs_match_in_linear_time_and_a_bad_pattern_is_a_usage_error()
     {
