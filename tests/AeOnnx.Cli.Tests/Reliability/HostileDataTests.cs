@@ -85,12 +85,13 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
     [Fact]
     public void Index_records_round_trip_every_name_byte_exact()
     {
-        foreach (string name in new[] { "a\nb.png", "a\r\nb.png", "a,b.png", "\"q\".png", @"c:\x\y.png", " lead.png", "trail.png ", "a\n\nb.png", "ünï©ødé.png" })
+        foreach (string name in new[] { "a\nb.png", "a\r\nb.png", "a\rb.png", "a,b.png", "\"q\".png", @"c:\x\y.png", " lead.png", "trail.png ", "a\n\nb.png", "ünï©ødé.png" })
         {
             var entry = new IndexEntry(3, name, IndexEntry.Ok, string.Empty);
             Assert.Equal(entry, IndexCsv.ParseLine(IndexCsv.Format(entry, withErrors: false)));
             string path = temp.Write("i.csv", IndexCsv.Render([entry, entry with { Row = 4 }], withErrors: false));
             Assert.Equal([entry, entry with { Row = 4 }], IndexCsv.Read(path).Entries);
+            Assert.Equal(name.IndexOfAny([',', '"', '\r', '\n']) >= 0 || name.StartsWith(' ') || name.EndsWith(' '), IndexCsv.Format(entry, false).Contains('"'));
         }
     }
 
