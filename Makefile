@@ -20,23 +20,29 @@ RID ?= $(shell dotnet --info 2>/dev/null | awk '/^ *RID:/{print $$2; exit}')
 MODELS := fashion-mnist-ae fashion-mnist-vae tiny-rgb
 DEMO_OUT ?= out/demo
 
-.PHONY: help setup setup-python setup-dotnet build test test-dotnet test-python demo train models export bench bench-quick format clean
+.PHONY: help setup setup-python setup-browser setup-dotnet serve build test test-dotnet test-python demo train models export bench bench-quick pack gpu-check format clean
 
 help:
 	@echo "make demo        run aeonnx on the shipped model and sample images (outputs in $(DEMO_OUT))"
 	@echo "make test        run all .NET and Python tests, then print 'N passed, N failed'"
+	@echo "make serve       HTTP model service + latent explorer on the shipped model (MODEL=..., PORT=...)"
 	@echo "make build       build everything; leaves bin/aeonnx  (GPU=1 for the CUDA flavor)"
 	@echo "make setup       install Debian packages for the Python side, restore NuGet packages"
 	@echo "make train       retrain the shipped models from scratch (alias: make models)"
 	@echo "make export      re-export the shipped models from their committed checkpoints, check SHA-256"
 	@echo "make bench       benchmarks against the baselines; writes bench/RESULTS.md (bench-quick: smoke run)"
+	@echo "make pack        NuGet packages AeOnnx, AeOnnx.ML and the aeonnx .NET tool in artifacts/packages, then an install check"
+	@echo "make gpu-check   on a GPU machine: CUDA build, CUDA tests, CPU-vs-CUDA benchmark, one summary (SKIP lines without a GPU)"
 	@echo "make format      dotnet format"
 	@echo "make clean       remove build outputs"
 
-setup: setup-python setup-dotnet
+setup: setup-python setup-browser setup-dotnet
 
 setup-python:
 	@scripts/setup-python.sh
+
+setup-browser:
+	@scripts/setup-browser.sh
 
 setup-dotnet:
 	dotnet restore AeOnnx.sln $(if $(filter 1 true yes,$(GPU)),-p:AeOnnxGpu=true,)
@@ -48,6 +54,10 @@ build: setup-dotnet
 	@printf '#!/usr/bin/env bash\nexec "$$(dirname "$$(readlink -f "$$0")")/../artifacts/aeonnx/AeOnnx.Cli" "$$@"\n' > bin/aeonnx
 	@chmod +x bin/aeonnx
 	@echo "built: bin/aeonnx"
+
+# The model service and latent explorer on the shipped model: open the printed URL (make serve MODEL=models/tiny-rgb PORT=0).
+serve: build
+	bin/aeonnx serve --model $(or $(MODEL),models/fashion-mnist-ae) --port $(or $(PORT),8080)
 
 test: setup build
 	@PYTHON="$(PYTHON)" CONFIGURATION="$(CONFIGURATION)" scripts/test-all.sh
@@ -72,6 +82,12 @@ bench: setup build
 
 bench-quick: setup build
 	@PYTHON="$(PYTHON)" bench/run.sh --quick
+
+pack: setup-dotnet
+	@CONFIGURATION="$(CONFIGURATION)" GPU="$(GPU)" scripts/pack.sh
+
+gpu-check:
+	@PYTHON="$(PYTHON)" CONFIGURATION="$(CONFIGURATION)" scripts/gpu-check.sh
 
 format:
 	dotnet format AeOnnx.sln

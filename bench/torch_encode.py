@@ -15,7 +15,7 @@ from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "training-scripts"))
-import train as train_mod  # noqa: E402  (the checkpoint loader that training wrote with)
+from aeonnx_training import checkpoint as train_mod  # noqa: E402  (the checkpoint loader that training wrote with)
 
 
 class Folder(Dataset):

@@ -32,18 +32,18 @@ IEstimator<ITransformer> MlNetPixels() => ml.Transforms.LoadImages("Bitmap", ima
 var cases = new (string Name, IEstimator<ITransformer> Pipeline, string Output, IDataView Input)[]
 {
     ("ML.NET pixels -> ApplyOnnxModel (per row)", MlNetPixels().Append(ml.Transforms.ApplyOnnxModel("latent", "image", encoderFile)), "latent", data),
-    ($"ML.NET pixels -> EncodeWithAutoencoder (batch {batch})", MlNetPixels().Append(ml.Transforms.EncodeWithAutoencoder(new AutoencoderEncodingOptions { ModelDirectory = model, InputColumnName = "image", OutputColumnName = "Latent", Device = cpu, BatchSize = batch })), "Latent", data),
-    ($"LoadAutoencoderImages -> EncodeWithAutoencoder (batch {batch})", ml.Transforms.LoadAutoencoderImages(new AutoencoderImageLoadingOptions { ModelDirectory = model, OutputColumnName = "image", Device = cpu })
-        .Append(ml.Transforms.EncodeWithAutoencoder(new AutoencoderEncodingOptions { ModelDirectory = model, InputColumnName = "image", OutputColumnName = "Latent", Device = cpu, BatchSize = batch })), "Latent", data),
+    ($"ML.NET pixels -> EncodeWithAutoencoder (batch {batch})", MlNetPixels().Append(ml.Transforms.Autoencoder().Encode(new AutoencoderEncodingOptions { ModelDirectory = model, InputColumnName = "image", OutputColumnName = "Latent", Device = cpu, BatchSize = batch })), "Latent", data),
+    ($"LoadAutoencoderImages -> EncodeWithAutoencoder (batch {batch})", ml.Transforms.Autoencoder().LoadImages(new AutoencoderImageLoadingOptions { ModelDirectory = model, OutputColumnName = "image", Device = cpu })
+        .Append(ml.Transforms.Autoencoder().Encode(new AutoencoderEncodingOptions { ModelDirectory = model, InputColumnName = "image", OutputColumnName = "Latent", Device = cpu, BatchSize = batch })), "Latent", data),
 };
 
 // Model-only: the pixels decoded once and cached in memory, so only the encoder calls differ.
-var cachedPixels = ml.Data.Cache(ml.Transforms.LoadAutoencoderImages(new AutoencoderImageLoadingOptions { ModelDirectory = model, OutputColumnName = "image", Device = cpu }).Fit(data).Transform(data), "image");
+var cachedPixels = ml.Data.Cache(ml.Transforms.Autoencoder().LoadImages(new AutoencoderImageLoadingOptions { ModelDirectory = model, OutputColumnName = "image", Device = cpu }).Fit(data).Transform(data), "image");
 Drain(cachedPixels, "image");
 var modelOnly = new (string Name, IEstimator<ITransformer> Pipeline, string Output, IDataView Input)[]
 {
     ("cached pixels -> ApplyOnnxModel (per row)", ml.Transforms.ApplyOnnxModel("latent", "image", encoderFile), "latent", cachedPixels),
-    ($"cached pixels -> EncodeWithAutoencoder (batch {batch})", ml.Transforms.EncodeWithAutoencoder(new AutoencoderEncodingOptions { ModelDirectory = model, InputColumnName = "image", OutputColumnName = "Latent", Device = cpu, BatchSize = batch }), "Latent", cachedPixels),
+    ($"cached pixels -> EncodeWithAutoencoder (batch {batch})", ml.Transforms.Autoencoder().Encode(new AutoencoderEncodingOptions { ModelDirectory = model, InputColumnName = "image", OutputColumnName = "Latent", Device = cpu, BatchSize = batch }), "Latent", cachedPixels),
 };
 
 // Stage limit: the core's EncodeTensor over all cached pixels in one call (batches of `batch`), no ML.NET.

@@ -23,8 +23,8 @@ var testData = ml.Data.LoadFromEnumerable(test.Select(r => new ImageRow { ImageP
 var model = options.ModelDirectory;
 
 // Image files → normalized pixels → latent; cached so trainers that make several passes encode once.
-var featurizer = ml.Transforms.LoadAutoencoderImages(model)
-    .Append(ml.Transforms.EncodeWithAutoencoder(model))
+var featurizer = ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", model)
+    .Append(ml.Transforms.Autoencoder().Encode("Latent", "Pixels", model))
     .Append(ml.Transforms.NormalizeMeanVariance("Features", "Latent"));
 
 // (a) linear probe
@@ -41,7 +41,7 @@ Console.WriteLine($"(a) linear probe on {ml.Data.CreateEnumerable<LatentSize>(pr
 if (options.PixelBaseline)
 {
     clock.Restart();
-    var pixelProbe = ml.Transforms.LoadAutoencoderImages(model)
+    var pixelProbe = ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", model)
         .Append(ml.Transforms.NormalizeMeanVariance("Features", "Pixels"))
         .Append(ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label"))
         .AppendCacheCheckpoint(ml)
@@ -66,8 +66,8 @@ Console.WriteLine($"(b) KMeans k=10 on latents, test set: NMI {clusterMetrics.No
 
 // (c) outliers by reconstruction error
 clock.Restart();
-var errors = ml.Transforms.LoadAutoencoderImages(model)
-    .Append(ml.Transforms.AutoencoderReconstructionError(model))
+var errors = ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", model)
+    .Append(ml.Transforms.Autoencoder().ReconstructionError("ReconstructionError", "Pixels", model))
     .Fit(testData).Transform(testData);
 var worst = ml.Data.CreateEnumerable<ErrorRow>(errors, false).OrderByDescending(r => r.ReconstructionError).ToArray();
 var median = worst[worst.Length / 2].ReconstructionError;
@@ -78,14 +78,14 @@ foreach (var r in worst.Take(5))
 }
 
 var outlierRows = ml.Data.LoadFromEnumerable(worst.Take(5).Select(r => new ImageRow { ImagePath = r.ImagePath, Label = r.Label }));
-var reconstructions = ml.Transforms.LoadAutoencoderImages(model).Append(ml.Transforms.ReconstructWithAutoencoder(model))
+var reconstructions = ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", model).Append(ml.Transforms.Autoencoder().Reconstruct("Reconstruction", "Pixels", model))
     .Fit(outlierRows).Transform(outlierRows);
 var written = AutoencoderImages.SavePngs(reconstructions, "Reconstruction", model, Path.Combine(options.OutputDirectory, "outliers"), "reconstruction-");
 Console.WriteLine($"    their reconstructions: {Path.GetDirectoryName(written[0])} ({clock.Elapsed.TotalSeconds:F1} s)");
 
 // (d) save, load in a fresh context, predict one image
 var savedPath = Path.Combine(options.OutputDirectory, "probe-model.zip");
-ml.Model.Save(probeModel, trainData.Schema, savedPath);
+ml.SaveWithAeOnnx(probeModel, trainData.Schema, savedPath);
 var first = new ImageRow { ImagePath = test[0].Path, Label = test[0].Label };
 var before = ml.Model.CreatePredictionEngine<ImageRow, Prediction>(probeModel).Predict(first);
 

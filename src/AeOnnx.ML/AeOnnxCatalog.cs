@@ -1,237 +1,375 @@
+using System.IO.Compression;
+using System.Reflection;
+using System.Runtime.ExceptionServices;
 using AeOnnx.ML.Internal;
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 
 namespace AeOnnx.ML;
 
 /// <summary>
-/// ML.NET catalog extensions for AeOnnx autoencoders: image files to pixel vectors, encode, decode,
-/// reconstruct, reconstruction error, latent interpolation; and registration for loading saved
-/// pipelines.
+/// ML.NET catalog extensions for AeOnnx autoencoders: <see cref="Autoencoder(TransformsCatalog)"/>
+/// (the transforms: image loading, encode, decode, reconstruct, reconstruction error, latent
+/// interpolation), saving and loading pipelines that contain them, and the earlier model-first
+/// methods (obsolete).
 /// </summary>
 /// <remarks>
 /// <para><b>Trust.</b> Only apply models from trusted sources. A model folder's ONNX graphs are run
 /// by ONNX Runtime; a crafted graph or manifest is untrusted input to native code. Image files are
-/// decoded by ImageSharp with the core's limited decoder set and size limits.</para>
+/// decoded by the core with its limits.</para>
 /// <para><b>Who disposes what.</b> Estimators and transformers own no ONNX Runtime sessions: every
-/// model folder is loaded once per process and device into <see cref="AeOnnxModelCache"/>, shared,
-/// and released by <see cref="AeOnnxModelCache.Clear"/>. Cursors that ML.NET hands out are disposed
-/// by their users as usual.</para>
+/// model folder is loaded once per process, device and options object into <see cref="AeOnnxModelCache"/>, shared,
+/// and released by <see cref="AeOnnxModelCache.Clear"/>; or it belongs to the <see cref="AutoencoderHost"/> a transformer is bound to.</para>
+/// <para><b>Models change.</b> A transformer checks every model instance it gets against what it was
+/// fitted with, under its <see cref="AutoencoderModelPolicy"/>; a model of other shapes is always refused.</para>
 /// <para><b>Pixel columns.</b> A pixel vector is C·H·W floats, NCHW (planar), normalized as the
-/// manifest says: <c>x = (p / scale − mean[c]) / std[c]</c>. Columns from ML.NET's own
-/// <c>LoadImages → ResizeImages → ExtractPixels</c> work when <c>ExtractPixels</c> produces the same
-/// numbers: <c>interleavePixelColors: false</c> (planar, the default), <c>outputAsFloatArray: true</c>,
-/// <c>scaleImage = 1 / (scale · std)</c> and <c>offsetImage = mean · scale</c> (ExtractPixels computes
-/// <c>(p − offset) · scale</c>; one offset and scale for all channels, so per-channel mean/std must be
-/// equal), and for a gray model <c>colorsToExtract: ColorBits.Red</c> on gray images. ML.NET's
-/// <c>ConvertToGrayscale</c> uses other weights than the model contract's integer BT.601 rule
-/// (<c>(R·19595 + G·38470 + B·7471 + 32768) &gt;&gt; 16</c>) and ML.NET's resizers differ from
-/// ImageSharp's, so for color or off-size images prefer <see cref="LoadAutoencoderImages(TransformsCatalog, string, string, string)"/>,
-/// which runs the core's preprocessing.</para>
-/// <para><b>Saving and loading.</b> Fitted pipelines save with <c>mlContext.Model.Save</c> as usual.
-/// To load one, first call <see cref="RegisterAeOnnx(ComponentCatalog, string, AeOnnxLoadOptions?)"/>
-/// on the loading context's <c>ComponentCatalog</c> with the same file, then <c>mlContext.Model.Load</c>.
-/// The model folders must still exist (at the saved path, or as given in <see cref="AeOnnxLoadOptions.ModelDirectories"/>)
-/// with the same graphs (SHA-256 checked).</para>
+/// manifest says: <c>x = (p / scale − mean[c]) / std[c]</c>. ML.NET's own <c>LoadImages</c> output
+/// (an <c>MLImage</c> column) can be given to the image-taking transforms directly: the core then
+/// applies the model's preprocessing to each image.</para>
+/// <para><b>Saving and loading.</b> <see cref="SaveWithAeOnnx(MLContext, ITransformer, DataViewSchema, string, AeOnnxSaveOptions?)"/>
+/// writes ML.NET's zip plus one JSON entry (<c>AeOnnx/pipeline.json</c>) and, when asked, the model
+/// folders; <see cref="LoadWithAeOnnx(MLContext, string, out DataViewSchema, AeOnnxLoadOptions?)"/> reads it back.</para>
 /// </remarks>
 public static class AeOnnxCatalog
 {
-    private const string DefaultModelStage = "AeOnnx";
-
-    /// <summary>Loads image files into the model's pixel vector column with the core's preprocessing (ImageSharp: decode, model color, resize when needed, normalize).</summary>
+    /// <summary>The AeOnnx transforms: <c>mlContext.Transforms.Autoencoder().Encode("Latent", "Pixels", modelDirectory)</c>.</summary>
     /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="modelDirectory">The model folder. Only apply models from trusted sources.</param>
-    /// <param name="outputColumnName">The Vector&lt;Single, C·H·W&gt; column to add.</param>
-    /// <param name="inputColumnName">The text column of image file paths.</param>
+    /// <returns>The AeOnnx sub-catalog.</returns>
+    public static AutoencoderTransforms Autoencoder(this TransformsCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new AutoencoderTransforms(catalog);
+    }
+
+    /// <summary>Obsolete: model first. Use <see cref="AutoencoderTransforms.LoadImages(string, string, string, string?)"/>.</summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="modelDirectory">The model folder.</param>
+    /// <param name="outputColumnName">The pixel column to add.</param>
+    /// <param name="inputColumnName">The image path column.</param>
     /// <returns>The estimator.</returns>
+    [Obsolete("Model-first argument order. " + "Use mlContext.Transforms.Autoencoder().LoadImages(outputColumnName, inputColumnName, modelDirectory).")]
     public static AutoencoderEstimator LoadAutoencoderImages(this TransformsCatalog catalog, string modelDirectory, string outputColumnName = "Pixels", string inputColumnName = "ImagePath")
-        => LoadAutoencoderImages(catalog, new AutoencoderImageLoadingOptions { ModelDirectory = modelDirectory, OutputColumnName = outputColumnName, InputColumnName = inputColumnName });
+        => catalog.Autoencoder().LoadImages(outputColumnName, inputColumnName, modelDirectory);
 
-    /// <summary>Loads image files into the model's pixel vector column (see the other overload).</summary>
+    /// <summary>Obsolete. Use <see cref="AutoencoderTransforms.LoadImages(AutoencoderImageLoadingOptions)"/>.</summary>
     /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="options">Model folder, columns, device, batch size.</param>
+    /// <param name="options">The options.</param>
     /// <returns>The estimator.</returns>
-    /// <exception cref="ModelLoadException">The model folder cannot be loaded.</exception>
+    [Obsolete("Use mlContext.Transforms.Autoencoder().LoadImages(options).")]
     public static AutoencoderEstimator LoadAutoencoderImages(this TransformsCatalog catalog, AutoencoderImageLoadingOptions options)
-        => Create(catalog, options, OperationKind.LoadImages, nameof(LoadAutoencoderImages));
+        => catalog.Autoencoder().LoadImages(options);
 
-    /// <summary>Encodes a normalized pixel vector column into a latent vector column (a VAE's mean).</summary>
+    /// <summary>Obsolete: model first. Use <see cref="AutoencoderTransforms.Encode(string, string, string)"/>.</summary>
     /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="modelDirectory">The model folder. Only apply models from trusted sources.</param>
-    /// <param name="outputColumnName">The Vector&lt;Single, D&gt; column to add.</param>
-    /// <param name="inputColumnName">The Vector&lt;Single, C·H·W&gt; pixel column.</param>
+    /// <param name="modelDirectory">The model folder.</param>
+    /// <param name="outputColumnName">The latent column to add.</param>
+    /// <param name="inputColumnName">The pixel column.</param>
     /// <returns>The estimator.</returns>
+    [Obsolete("Model-first argument order. " + "Use mlContext.Transforms.Autoencoder().Encode(outputColumnName, inputColumnName, modelDirectory).")]
     public static AutoencoderEstimator EncodeWithAutoencoder(this TransformsCatalog catalog, string modelDirectory, string outputColumnName = "Latent", string inputColumnName = "Pixels")
-        => EncodeWithAutoencoder(catalog, new AutoencoderEncodingOptions { ModelDirectory = modelDirectory, OutputColumnName = outputColumnName, InputColumnName = inputColumnName });
+        => catalog.Autoencoder().Encode(outputColumnName, inputColumnName, modelDirectory);
 
-    /// <summary>Encodes a normalized pixel vector column into a latent vector column.</summary>
+    /// <summary>Obsolete. Use <see cref="AutoencoderTransforms.Encode(AutoencoderEncodingOptions)"/>.</summary>
     /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="options">Model folder, columns, device, batch size.</param>
+    /// <param name="options">The options.</param>
     /// <returns>The estimator.</returns>
-    /// <exception cref="ModelLoadException">The model folder cannot be loaded.</exception>
+    [Obsolete("Use mlContext.Transforms.Autoencoder().Encode(options).")]
     public static AutoencoderEstimator EncodeWithAutoencoder(this TransformsCatalog catalog, AutoencoderEncodingOptions options)
-        => Create(catalog, options, OperationKind.Encode, nameof(EncodeWithAutoencoder));
+        => catalog.Autoencoder().Encode(options);
 
-    /// <summary>Decodes a latent column into a pixel vector column (raw decoder output, normalized space). Turn it into images with <see cref="AutoencoderImages"/>.</summary>
+    /// <summary>Obsolete: model first. Use <see cref="AutoencoderTransforms.Decode(string, string, string)"/>.</summary>
     /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="modelDirectory">The model folder. Only apply models from trusted sources.</param>
-    /// <param name="outputColumnName">The Vector&lt;Single, C·H·W&gt; column to add.</param>
-    /// <param name="inputColumnName">The Vector&lt;Single, D&gt; latent column.</param>
+    /// <param name="modelDirectory">The model folder.</param>
+    /// <param name="outputColumnName">The pixel column to add.</param>
+    /// <param name="inputColumnName">The latent column.</param>
     /// <returns>The estimator.</returns>
+    [Obsolete("Model-first argument order. " + "Use mlContext.Transforms.Autoencoder().Decode(outputColumnName, inputColumnName, modelDirectory).")]
     public static AutoencoderEstimator DecodeWithAutoencoder(this TransformsCatalog catalog, string modelDirectory, string outputColumnName = "Decoded", string inputColumnName = "Latent")
-        => DecodeWithAutoencoder(catalog, new AutoencoderDecodingOptions { ModelDirectory = modelDirectory, OutputColumnName = outputColumnName, InputColumnName = inputColumnName });
+        => catalog.Autoencoder().Decode(outputColumnName, inputColumnName, modelDirectory);
 
-    /// <summary>Decodes a latent column into a pixel vector column.</summary>
+    /// <summary>Obsolete. Use <see cref="AutoencoderTransforms.Decode(AutoencoderDecodingOptions)"/>.</summary>
     /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="options">Model folder, columns, device, batch size.</param>
+    /// <param name="options">The options.</param>
     /// <returns>The estimator.</returns>
-    /// <exception cref="ModelLoadException">The model folder cannot be loaded.</exception>
+    [Obsolete("Use mlContext.Transforms.Autoencoder().Decode(options).")]
     public static AutoencoderEstimator DecodeWithAutoencoder(this TransformsCatalog catalog, AutoencoderDecodingOptions options)
-        => Create(catalog, options, OperationKind.Decode, nameof(DecodeWithAutoencoder));
+        => catalog.Autoencoder().Decode(options);
 
-    /// <summary>Runs a pixel vector column through encoder and decoder: the reconstruction, in normalized space.</summary>
+    /// <summary>Obsolete: model first. Use <see cref="AutoencoderTransforms.Reconstruct(string, string, string)"/>.</summary>
     /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="modelDirectory">The model folder. Only apply models from trusted sources.</param>
-    /// <param name="outputColumnName">The Vector&lt;Single, C·H·W&gt; column to add.</param>
-    /// <param name="inputColumnName">The Vector&lt;Single, C·H·W&gt; pixel column.</param>
+    /// <param name="modelDirectory">The model folder.</param>
+    /// <param name="outputColumnName">The reconstruction column to add.</param>
+    /// <param name="inputColumnName">The pixel column.</param>
     /// <returns>The estimator.</returns>
+    [Obsolete("Model-first argument order. " + "Use mlContext.Transforms.Autoencoder().Reconstruct(outputColumnName, inputColumnName, modelDirectory).")]
     public static AutoencoderEstimator ReconstructWithAutoencoder(this TransformsCatalog catalog, string modelDirectory, string outputColumnName = "Reconstruction", string inputColumnName = "Pixels")
-        => ReconstructWithAutoencoder(catalog, new AutoencoderReconstructionOptions { ModelDirectory = modelDirectory, OutputColumnName = outputColumnName, InputColumnName = inputColumnName });
+        => catalog.Autoencoder().Reconstruct(outputColumnName, inputColumnName, modelDirectory);
 
-    /// <summary>Runs a pixel vector column through encoder and decoder.</summary>
+    /// <summary>Obsolete. Use <see cref="AutoencoderTransforms.Reconstruct(AutoencoderReconstructionOptions)"/>.</summary>
     /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="options">Model folder, columns, device, batch size.</param>
+    /// <param name="options">The options.</param>
     /// <returns>The estimator.</returns>
-    /// <exception cref="ModelLoadException">The model folder cannot be loaded.</exception>
+    [Obsolete("Use mlContext.Transforms.Autoencoder().Reconstruct(options).")]
     public static AutoencoderEstimator ReconstructWithAutoencoder(this TransformsCatalog catalog, AutoencoderReconstructionOptions options)
-        => Create(catalog, options, OperationKind.Reconstruct, nameof(ReconstructWithAutoencoder));
+        => catalog.Autoencoder().Reconstruct(options);
 
-    /// <summary>Adds each row's reconstruction error (MSE in [0,1] pixel space) as a Single column: an anomaly score, higher is stranger.</summary>
+    /// <summary>Obsolete: model first. Use <see cref="AutoencoderTransforms.ReconstructionError(string, string, string)"/>.</summary>
     /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="modelDirectory">The model folder. Only apply models from trusted sources.</param>
-    /// <param name="outputColumnName">The Single column to add.</param>
-    /// <param name="inputColumnName">The Vector&lt;Single, C·H·W&gt; pixel column.</param>
+    /// <param name="modelDirectory">The model folder.</param>
+    /// <param name="outputColumnName">The error column to add.</param>
+    /// <param name="inputColumnName">The pixel column.</param>
     /// <returns>The estimator.</returns>
+    [Obsolete("Model-first argument order. " + "Use mlContext.Transforms.Autoencoder().ReconstructionError(outputColumnName, inputColumnName, modelDirectory).")]
     public static AutoencoderEstimator AutoencoderReconstructionError(this TransformsCatalog catalog, string modelDirectory, string outputColumnName = "ReconstructionError", string inputColumnName = "Pixels")
-        => AutoencoderReconstructionError(catalog, new AutoencoderReconstructionErrorOptions { ModelDirectory = modelDirectory, OutputColumnName = outputColumnName, InputColumnName = inputColumnName });
+        => catalog.Autoencoder().ReconstructionError(outputColumnName, inputColumnName, modelDirectory);
 
-    /// <summary>Adds each row's reconstruction error as a Single column.</summary>
+    /// <summary>Obsolete. Use <see cref="AutoencoderTransforms.ReconstructionError(AutoencoderReconstructionErrorOptions)"/>.</summary>
     /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="options">Model folder, columns, device, batch size.</param>
+    /// <param name="options">The options.</param>
     /// <returns>The estimator.</returns>
-    /// <exception cref="ModelLoadException">The model folder cannot be loaded.</exception>
+    [Obsolete("Use mlContext.Transforms.Autoencoder().ReconstructionError(options).")]
     public static AutoencoderEstimator AutoencoderReconstructionError(this TransformsCatalog catalog, AutoencoderReconstructionErrorOptions options)
-        => Create(catalog, options, OperationKind.ReconstructionError, nameof(AutoencoderReconstructionError));
+        => catalog.Autoencoder().ReconstructionError(options);
 
-    /// <summary>Adds the point at <paramref name="t"/> between two latent columns (spherical by default). Needs no model.</summary>
+    /// <summary>Obsolete. Use <see cref="AutoencoderTransforms.InterpolateLatents(string, string, string, float)"/> (same argument order).</summary>
     /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="outputColumnName">The Vector&lt;Single, D&gt; column to add.</param>
-    /// <param name="firstColumnName">The start latent column (t = 0).</param>
-    /// <param name="secondColumnName">The end latent column (t = 1), same size.</param>
-    /// <param name="t">Position; 0.5 is the midpoint.</param>
+    /// <param name="outputColumnName">The column to add.</param>
+    /// <param name="firstColumnName">The start latent column.</param>
+    /// <param name="secondColumnName">The end latent column.</param>
+    /// <param name="t">Position.</param>
     /// <returns>The estimator.</returns>
+    [Obsolete("Use mlContext.Transforms.Autoencoder().InterpolateLatents(outputColumnName, firstColumnName, secondColumnName, t).")]
     public static AutoencoderEstimator InterpolateLatents(this TransformsCatalog catalog, string outputColumnName, string firstColumnName, string secondColumnName, float t = 0.5f)
-        => InterpolateLatents(catalog, new LatentInterpolationOptions { OutputColumnName = outputColumnName, FirstColumnName = firstColumnName, SecondColumnName = secondColumnName, T = t });
+        => catalog.Autoencoder().InterpolateLatents(outputColumnName, firstColumnName, secondColumnName, t);
 
-    /// <summary>Adds the point between two latent columns given by <paramref name="options"/>.</summary>
+    /// <summary>Obsolete. Use <see cref="AutoencoderTransforms.InterpolateLatents(LatentInterpolationOptions)"/>.</summary>
     /// <param name="catalog">The transforms catalog.</param>
     /// <param name="options">Columns, t and mode.</param>
     /// <returns>The estimator.</returns>
+    [Obsolete("Use mlContext.Transforms.Autoencoder().InterpolateLatents(options).")]
     public static AutoencoderEstimator InterpolateLatents(this TransformsCatalog catalog, LatentInterpolationOptions options)
+        => catalog.Autoencoder().InterpolateLatents(options);
+
+    /// <summary>
+    /// Saves a fitted pipeline that contains AeOnnx transformers: ML.NET's zip (as <c>mlContext.Model.Save</c>
+    /// writes it) plus the entry <c>AeOnnx/pipeline.json</c> (format <c>aeonnx.ml.pipeline/2</c>: per
+    /// mapping the model name, SHA-256s, shapes, preprocessing, policy, options and the model folder
+    /// relative to the zip's folder) and, with <see cref="AeOnnxSaveOptions.EmbedModels"/>, the model
+    /// folders themselves. Written to a temporary file and renamed, so the target is never half-written.
+    /// Plain <c>mlContext.Model.Save</c> refuses pipelines with AeOnnx transformers.
+    /// </summary>
+    /// <param name="mlContext">The context.</param>
+    /// <param name="model">The fitted pipeline.</param>
+    /// <param name="inputSchema">The schema of its input.</param>
+    /// <param name="path">The zip to write.</param>
+    /// <param name="options">Embedding; null for defaults.</param>
+    public static void SaveWithAeOnnx(this MLContext mlContext, ITransformer model, DataViewSchema inputSchema, string path, AeOnnxSaveOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.OutputColumnName, nameof(options));
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.FirstColumnName, nameof(options));
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.SecondColumnName, nameof(options));
-        if (!float.IsFinite(options.T))
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var full = Path.GetFullPath(path);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
         {
-            throw new ArgumentOutOfRangeException(nameof(options), $"LatentInterpolationOptions.T must be finite, found {options.T}.");
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite))
+            {
+                Save(mlContext, model, inputSchema, stream, Path.GetDirectoryName(full), options);
+            }
+
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    /// <summary>Like <see cref="SaveWithAeOnnx(MLContext, ITransformer, DataViewSchema, string, AeOnnxSaveOptions?)"/>, to a stream (no relative folder is recorded: embed the models or map them by name when loading).</summary>
+    /// <param name="mlContext">The context.</param>
+    /// <param name="model">The fitted pipeline.</param>
+    /// <param name="inputSchema">The schema of its input.</param>
+    /// <param name="stream">A writable stream; the zip is written at its position; not disposed.</param>
+    /// <param name="options">Embedding; null for defaults.</param>
+    public static void SaveWithAeOnnx(this MLContext mlContext, ITransformer model, DataViewSchema inputSchema, Stream stream, AeOnnxSaveOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var buffer = new MemoryStream();
+        Save(mlContext, model, inputSchema, buffer, null, options);
+        buffer.Position = 0;
+        buffer.CopyTo(stream);
+    }
+
+    private static void Save(MLContext mlContext, ITransformer model, DataViewSchema inputSchema, Stream stream, string? zipFolder, AeOnnxSaveOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(model);
+        using (var session = SaveSession.Begin())
+        {
+            mlContext.Model.Save(model, inputSchema, stream);
+            stream.Position = 0;
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Update, leaveOpen: true);
+            PipelinePayload.Write(zip, session.Transformers, zipFolder, options?.EmbedModels ?? false);
         }
 
-        var spec = new MappingSpec
-        {
-            Kind = OperationKind.Interpolate,
-            InputColumns = [options.FirstColumnName, options.SecondColumnName],
-            OutputColumn = options.OutputColumnName,
-            InputSize = 1,
-            OutputSize = 1,
-            T = options.T,
-            Mode = options.Mode,
-        };
-        return new AutoencoderEstimator(spec, Device.Cpu, nameof(InterpolateLatents));
+        stream.Position = 0;
     }
 
     /// <summary>
-    /// Makes the AeOnnx mappings in a saved ML.NET model loadable by this catalog's context. Call it
-    /// before <c>mlContext.Model.Load</c> of the same file:
-    /// <code>
-    /// var mlContext = new MLContext();
-    /// mlContext.ComponentCatalog.RegisterAeOnnx("model.zip");
-    /// var model = mlContext.Model.Load("model.zip", out var inputSchema);
-    /// </code>
-    /// It reads the mapping descriptions stored in the zip, generates one <c>CustomMappingFactory</c>
-    /// per mapping (once per process) and registers them. Models are resolved when the pipeline is
-    /// first used, from the folder recorded at save time or <see cref="AeOnnxLoadOptions.ModelDirectories"/>,
-    /// and must have the saved SHA-256. Only load pipelines and models from trusted sources.
+    /// Makes the AeOnnx mappings in a saved ML.NET model loadable by this catalog's context (for a
+    /// plain <c>mlContext.Model.Load</c> afterwards; <see cref="LoadWithAeOnnx(MLContext, string, out DataViewSchema, AeOnnxLoadOptions?)"/>
+    /// does both). It reads <c>AeOnnx/pipeline.json</c> from the zip (or, for a zip saved by the first
+    /// format, the contract names in ML.NET's entries), finds each model (<see cref="AeOnnxLoadOptions.ModelDirectories"/>,
+    /// the embedded copy, the folder relative to the zip), checks it under the mapping's policy, and
+    /// registers a generated <c>CustomMappingFactory</c> per mapping. Only load pipelines and models from trusted sources.
     /// </summary>
     /// <param name="catalog">The loading context's <c>mlContext.ComponentCatalog</c>.</param>
-    /// <param name="savedModelPath">The file written by <c>mlContext.Model.Save</c>.</param>
-    /// <param name="options">Model folder overrides and device; null for the saved ones.</param>
+    /// <param name="savedModelPath">The saved zip.</param>
+    /// <param name="options">Model folders, device, policy, core options; null for the saved ones.</param>
     /// <returns>How many AeOnnx mappings were found and registered.</returns>
+    /// <exception cref="ArgumentException">A <see cref="AeOnnxLoadOptions.ModelDirectories"/> key names no model of the pipeline.</exception>
+    /// <exception cref="ModelLoadException">A model folder cannot be loaded.</exception>
+    /// <exception cref="AutoencoderModelMismatchException">A found model is refused by the mapping's policy.</exception>
     public static int RegisterAeOnnx(this ComponentCatalog catalog, string savedModelPath, AeOnnxLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(savedModelPath);
         using var stream = File.OpenRead(savedModelPath);
-        return RegisterAeOnnx(catalog, stream, options);
+        return Register(catalog, stream, Path.GetDirectoryName(Path.GetFullPath(savedModelPath)), options).Count;
     }
 
-    /// <summary>Like <see cref="RegisterAeOnnx(ComponentCatalog, string, AeOnnxLoadOptions?)"/>, reading the saved model from a seekable stream (rewind it before loading).</summary>
+    /// <summary>Like <see cref="RegisterAeOnnx(ComponentCatalog, string, AeOnnxLoadOptions?)"/>, reading the saved model from a seekable stream (rewind it before loading). Relative model folders cannot be resolved from a stream.</summary>
     /// <param name="catalog">The loading context's <c>mlContext.ComponentCatalog</c>.</param>
     /// <param name="savedModel">The saved model; read, not disposed.</param>
-    /// <param name="options">Model folder overrides and device; null for the saved ones.</param>
+    /// <param name="options">Model folders, device, policy, core options; null for the saved ones.</param>
     /// <returns>How many AeOnnx mappings were found and registered.</returns>
     public static int RegisterAeOnnx(this ComponentCatalog catalog, Stream savedModel, AeOnnxLoadOptions? options = null)
+        => Register(catalog, savedModel, null, options).Count;
+
+    private static IReadOnlyList<Operation> Register(ComponentCatalog catalog, Stream savedModel, string? zipFolder, AeOnnxLoadOptions? options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(savedModel);
-        var contracts = LoadTimeRegistry.FindContracts(savedModel);
-        foreach (var contract in contracts)
-        {
-            var spec = MappingSpec.Parse(contract);
-            string? folder = null;
-            if (options is not null && options.ModelDirectories.TryGetValue(spec.ModelName, out var dir))
-            {
-                folder = dir;
-            }
+        using var zip = new ZipArchive(savedModel, ZipArchiveMode.Read, leaveOpen: true);
+        var payload = PipelinePayload.Read(zip);
+        var mappings = payload?.Mappings
+            ?? LoadTimeRegistry.FindLegacyContracts(zip).Select(c => new PipelinePayload.Mapping { Contract = c, Spec = MappingSpec.ParseLegacy(c) }).ToList();
 
-            LoadTimeRegistry.Register(catalog, contract, folder, options?.Device);
+        var names = mappings.Where(m => m.Spec!.NeedsModel).Select(m => m.Spec!.ModelName).ToHashSet(StringComparer.Ordinal);
+        var unknown = options?.ModelDirectories.Keys.Where(k => !names.Contains(k)).ToArray() ?? [];
+        if (unknown.Length > 0)
+        {
+            throw new ArgumentException(
+                $"AeOnnxLoadOptions.ModelDirectories names {string.Join(", ", unknown.Select(k => $"'{k}'"))}, which the saved pipeline does not use; " +
+                $"its models are: {(names.Count == 0 ? "none" : string.Join(", ", names.Order(StringComparer.Ordinal).Select(k => $"'{k}'")))}.",
+                nameof(options));
         }
 
-        return contracts.Count;
+        var operations = new List<Operation>();
+        foreach (var mapping in mappings)
+        {
+            var operation = Resolve(zip, mapping, zipFolder, options);
+            LoadTimeRegistry.Register(catalog, mapping.Contract, operation);
+            operations.Add(operation);
+        }
+
+        return operations;
+    }
+
+    private static Operation Resolve(ZipArchive zip, PipelinePayload.Mapping mapping, string? zipFolder, AeOnnxLoadOptions? options)
+    {
+        var spec = mapping.Spec!;
+        if (!spec.NeedsModel)
+        {
+            return new Operation(spec, null);
+        }
+
+        var policy = options?.ModelPolicy ?? spec.Policy;
+        var device = options?.Device ?? AeOnnx.Device.Parse(spec.Device);
+        string folder;
+        var explicitly = false;
+        if (options is not null && options.ModelDirectories.TryGetValue(spec.ModelName, out var mapped))
+        {
+            folder = mapped;
+            explicitly = true;
+        }
+        else if (mapping.Embedded is not null)
+        {
+            folder = PipelinePayload.Unpack(zip, mapping, options?.EmbeddedModelCacheDirectory);
+        }
+        else if (mapping.RelativeFolder is not null && zipFolder is not null)
+        {
+            folder = Path.GetFullPath(Path.Combine(zipFolder, mapping.RelativeFolder));
+        }
+        else if (spec.ModelDirectory.Length > 0)
+        {
+            folder = spec.ModelDirectory; // a version-1 zip's absolute folder
+        }
+        else
+        {
+            throw new InvalidOperationException(
+                $"AeOnnx mapping for column '{spec.OutputColumn}' needs model '{spec.ModelName}', but the zip neither embeds it nor records a folder relative to a file path. " +
+                "Name its folder with AeOnnxLoadOptions.ModelDirectories, or save with AeOnnxSaveOptions.EmbedModels.");
+        }
+
+        var modelOptions = options?.ModelOptions ?? (spec.IntraOpThreads > 0 ? new AutoencoderOptions { IntraOpThreads = spec.IntraOpThreads } : null);
+        var resolved = spec with { ModelDirectory = Path.GetFullPath(folder), Device = device.ToString(), Policy = policy, ExplicitlyMapped = explicitly };
+        var operation = new Operation(resolved, new ModelSource.Cached(folder, device, spec.BatchSize, modelOptions), modelOptions?.Logger);
+        try
+        {
+            // Resolve and check now, so a missing or refused model is reported here, unwrapped,
+            // rather than from inside ML.NET's reflection during Model.Load.
+            using var lease = operation.Acquire();
+        }
+        catch (Exception e) when (e is ModelLoadException or IOException or UnauthorizedAccessException)
+        {
+            throw new ModelLoadException(
+                $"AeOnnx mapping for column '{spec.OutputColumn}' needs model '{spec.ModelName}' from '{folder}', which cannot be loaded: {e.Message} " +
+                "Name the model's current folder with AeOnnxLoadOptions.ModelDirectories, or save with AeOnnxSaveOptions.EmbedModels.", e);
+        }
+
+        return operation;
     }
 
     /// <summary>
-    /// Loads a saved pipeline that contains AeOnnx mappings and gives it back with those mappings
-    /// batched again: <see cref="RegisterAeOnnx(ComponentCatalog, string, AeOnnxLoadOptions?)"/>, then
-    /// <c>mlContext.Model.Load</c>, then every loaded AeOnnx <c>CustomMapping</c> (one row per model
-    /// call) is replaced by the equivalent <see cref="AutoencoderTransformer"/> (batches of the saved
-    /// batch size). Same outputs and schema as a plain <c>Model.Load</c> after registering; faster over
-    /// IDataViews. Transformer chains are rebuilt with ML.NET's public constructor, which keeps the
-    /// transformers and their order but not a chain's per-transformer scopes (these only matter to
-    /// <c>TransformerChain.GetModelFor</c>).
+    /// Loads a pipeline saved by <see cref="SaveWithAeOnnx(MLContext, ITransformer, DataViewSchema, string, AeOnnxSaveOptions?)"/>
+    /// (or by the first format's plain <c>Model.Save</c>): <see cref="RegisterAeOnnx(ComponentCatalog, string, AeOnnxLoadOptions?)"/>,
+    /// then <c>mlContext.Model.Load</c>, then every loaded AeOnnx <c>CustomMapping</c> (one row per model
+    /// call) is replaced by the equivalent <see cref="AutoencoderTransformer"/> (batched again).
+    /// Errors from the AeOnnx mappings arrive as themselves, not wrapped in <see cref="TargetInvocationException"/>.
+    /// Transformer chains are rebuilt with ML.NET's public constructor, which keeps the transformers
+    /// and their order but not a chain's per-transformer scopes (these only matter to <c>TransformerChain.GetModelFor</c>).
     /// </summary>
     /// <param name="mlContext">The loading context.</param>
-    /// <param name="savedModelPath">The file written by <c>mlContext.Model.Save</c>. Only load pipelines and models from trusted sources.</param>
+    /// <param name="savedModelPath">The saved zip. Only load pipelines and models from trusted sources.</param>
     /// <param name="inputSchema">The schema the pipeline was saved with.</param>
-    /// <param name="options">Model folder overrides and device; null for the saved ones.</param>
+    /// <param name="options">Model folders, device, policy, core options; null for the saved ones.</param>
     /// <returns>The loaded pipeline.</returns>
     public static ITransformer LoadWithAeOnnx(this MLContext mlContext, string savedModelPath, out DataViewSchema inputSchema, AeOnnxLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         RegisterAeOnnx(mlContext.ComponentCatalog, savedModelPath, options);
-        var loaded = mlContext.Model.Load(savedModelPath, out inputSchema);
+        ITransformer loaded;
+        try
+        {
+            loaded = mlContext.Model.Load(savedModelPath, out inputSchema);
+        }
+        catch (TargetInvocationException e)
+        {
+            var inner = Unwrap(e);
+            ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
+        }
+
         return Rebatch(loaded);
+    }
+
+    private static Exception Unwrap(Exception e)
+    {
+        while (e is TargetInvocationException { InnerException: { } inner })
+        {
+            e = inner;
+        }
+
+        return e;
     }
 
     private static ITransformer Rebatch(ITransformer transformer)
@@ -242,51 +380,16 @@ public static class AeOnnxCatalog
             var registration = LoadTimeRegistry.TryLookupByInputType(type.GetGenericArguments()[0]);
             return registration is null
                 ? transformer
-                : new AutoencoderTransformer(Operation.Create(registration.Spec, registration.ModelDirectory, registration.Device), $"{registration.Spec.Kind} (loaded)");
+                : new AutoencoderTransformer(registration.Operation, $"{registration.Operation.Spec.Kind} (loaded)");
         }
 
-        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Microsoft.ML.Data.TransformerChain<>))
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(TransformerChain<>))
         {
             var parts = ((IEnumerable<ITransformer>)transformer).ToArray();
             var rebuilt = parts.Select(Rebatch).ToArray();
-            return rebuilt.SequenceEqual(parts) ? transformer : new Microsoft.ML.Data.TransformerChain<ITransformer>(rebuilt);
+            return rebuilt.SequenceEqual(parts) ? transformer : new TransformerChain<ITransformer>(rebuilt);
         }
 
         return transformer;
-    }
-
-    private static AutoencoderEstimator Create(TransformsCatalog catalog, AutoencoderColumnOptions options, OperationKind kind, string stage)
-    {
-        ArgumentNullException.ThrowIfNull(catalog);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.ModelDirectory, nameof(options));
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.InputColumnName, nameof(options));
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.OutputColumnName, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize, nameof(options));
-        var folder = Path.GetFullPath(options.ModelDirectory);
-        var model = ModelCache.Get(folder, options.Device, options.BatchSize);
-        var (inSize, outSize) = kind switch
-        {
-            OperationKind.LoadImages => (0, model.PixelCount),
-            OperationKind.Encode => (model.PixelCount, model.LatentDim),
-            OperationKind.Decode => (model.LatentDim, model.PixelCount),
-            OperationKind.Reconstruct => (model.PixelCount, model.PixelCount),
-            OperationKind.ReconstructionError => (model.PixelCount, 0),
-            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-        };
-        var spec = new MappingSpec
-        {
-            Kind = kind,
-            InputColumns = [options.InputColumnName],
-            OutputColumn = options.OutputColumnName,
-            InputSize = inSize,
-            OutputSize = outSize,
-            ModelDirectory = folder,
-            ModelName = model.Name,
-            ModelIdentity = ModelCache.Identity(model),
-            Device = options.Device.ToString(),
-            BatchSize = options.BatchSize,
-        };
-        return new AutoencoderEstimator(spec, options.Device, $"{stage} ({DefaultModelStage} model '{model.Name}')");
     }
 }

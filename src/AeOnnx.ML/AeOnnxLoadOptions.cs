@@ -1,20 +1,33 @@
 namespace AeOnnx.ML;
 
 /// <summary>
-/// How <see cref="AeOnnxCatalog.RegisterAeOnnx(Microsoft.ML.Runtime.ComponentCatalog, string, AeOnnxLoadOptions?)"/> finds the
-/// models of a saved pipeline. A saved AeOnnx mapping records its model's folder (absolute, at save
-/// time), name and the SHA-256 of both graphs; the graphs themselves are not copied into the zip.
+/// How <see cref="AeOnnxCatalog.LoadWithAeOnnx(Microsoft.ML.MLContext, string, out Microsoft.ML.DataViewSchema, AeOnnxLoadOptions?)"/>
+/// and <see cref="AeOnnxCatalog.RegisterAeOnnx(Microsoft.ML.Runtime.ComponentCatalog, string, AeOnnxLoadOptions?)"/>
+/// find and check the models of a saved pipeline. A saved AeOnnx mapping records its model's name,
+/// the SHA-256 of both graphs, shapes, preprocessing, policy and options, and where the model is:
+/// embedded in the zip, or its folder relative to the zip's folder. Nothing absolute.
 /// </summary>
 public sealed class AeOnnxLoadOptions
 {
     /// <summary>
-    /// Model folders by model name (the manifest's <c>name</c>), for when the folder has moved since
-    /// saving. Empty by default: the recorded folder is used. Registrations are process-wide per saved
-    /// mapping: registering the same saved mapping again with other options replaces the earlier ones. Either way the graphs' SHA-256 must match
-    /// the saved ones, or loading fails. Only register models from trusted sources.
+    /// Model folders by saved model name (the manifest's <c>name</c> at save time). Wins over the
+    /// embedded copy and the recorded relative folder. A key that names no model of the saved pipeline
+    /// is an error (a typo would otherwise be ignored). Mapping a name explicitly lets the
+    /// <see cref="AutoencoderModelPolicy.Compatible"/> policy take a model of another name.
+    /// Registrations are process-wide per saved mapping: loading the same saved mapping again with
+    /// other options replaces the earlier ones. Only register models from trusted sources.
     /// </summary>
     public IDictionary<string, string> ModelDirectories { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>The device to run on after loading; null (default) keeps the device recorded at save time.</summary>
     public Device? Device { get; set; }
+
+    /// <summary>The policy to check the found models with; null (default) keeps the saved policy.</summary>
+    public AutoencoderModelPolicy? ModelPolicy { get; set; }
+
+    /// <summary>The core's load options (threads, limits, optimization, log) for the loaded mappings; null: defaults, with the saved intra-op thread count.</summary>
+    public AutoencoderOptions? ModelOptions { get; set; }
+
+    /// <summary>Where embedded models are unpacked (content-addressed by SHA-256, reused); null (default): a folder under the system temp folder.</summary>
+    public string? EmbeddedModelCacheDirectory { get; set; }
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Linq.Expressions;
 using AeOnnx.ML.Internal;
+using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 
 namespace AeOnnx.ML;
@@ -22,40 +23,48 @@ public abstract class AeOnnxMappingFactory<TSrc, TDst> : CustomMappingFactory<TS
     /// <returns>The mapping action; thread-safe.</returns>
     public override Action<TSrc, TDst> GetMapping()
     {
-        var registration = LoadTimeRegistry.Lookup(GetType());
-        var operation = Operation.Create(registration.Spec, registration.ModelDirectory, registration.Device);
+        var operation = LoadTimeRegistry.Lookup(GetType()).Operation;
         var spec = operation.Spec;
         var srcFields = typeof(TSrc).GetFields();
-        var dstField = typeof(TDst).GetFields()[0];
-        var set = MakeSetter(dstField);
-        if (spec.Kind == OperationKind.LoadImages)
-        {
-            var getPath = MakeGetter<string>(srcFields[0]);
-            return (src, dst) =>
-            {
-                var result = new float[spec.OutputSize];
-                operation.Compute([getPath(src) ?? ""], default, default, 1, result);
-                set(dst, result);
-            };
-        }
-
-        var getFirst = MakeGetter<float[]>(srcFields[0]);
+        var dstFields = typeof(TDst).GetFields();
+        var set = MakeSetter(dstFields[0]);
+        var setError = dstFields.Length > 1 ? MakeStringSetter(dstFields[1]) : null;
+        var getFirst = spec.Input == MappingInput.Vector ? MakeGetter<float[]>(srcFields[0]) : null;
         var getSecond = spec.InputColumns.Length < 2 ? null
             : srcFields.Length > 1 ? MakeGetter<float[]>(srcFields[1])
             : getFirst;
+        var getPath = spec.Input == MappingInput.Path ? MakeGetter<string>(srcFields[0]) : null;
+        var getImage = spec.Input == MappingInput.Image ? MakeGetter<MLImage>(srcFields[0]) : null;
         return (src, dst) =>
         {
+            var batch = new BatchInput(spec, 1);
+            var errors = spec.BadImages == AutoencoderBadImageHandling.Throw ? null : new string?[1];
             var result = new float[Math.Max(1, spec.OutputSize)];
-            var first = getFirst(src) ?? [];
-            var second = getSecond?.Invoke(src) ?? [];
-            CheckLength(first, spec, 0);
-            if (getSecond is not null)
+            if (getPath is not null)
             {
-                CheckLength(second, spec, 1);
+                batch.Paths[0] = getPath(src) ?? "";
+            }
+            else if (getImage is not null)
+            {
+                // The row object owns the image; the operation only reads it.
+                batch.Images[0] = getImage(src);
+            }
+            else
+            {
+                var first = getFirst!(src) ?? [];
+                CheckLength(first, spec, 0);
+                first.CopyTo(batch.First, 0);
+                if (getSecond is not null)
+                {
+                    var second = getSecond(src) ?? [];
+                    CheckLength(second, spec, 1);
+                    second.CopyTo(batch.Second, 0);
+                }
             }
 
-            operation.Compute(null, first, second, 1, result);
+            operation.Compute(batch, 1, result, errors);
             set(dst, result);
+            setError?.Invoke(dst, errors?[0] ?? "");
         };
     }
 
@@ -72,6 +81,13 @@ public abstract class AeOnnxMappingFactory<TSrc, TDst> : CustomMappingFactory<TS
     {
         var p = Expression.Parameter(typeof(TSrc));
         return Expression.Lambda<Func<TSrc, T>>(Expression.Field(p, field), p).Compile();
+    }
+
+    private static Action<TDst, string> MakeStringSetter(System.Reflection.FieldInfo field)
+    {
+        var p = Expression.Parameter(typeof(TDst));
+        var v = Expression.Parameter(typeof(string));
+        return Expression.Lambda<Action<TDst, string>>(Expression.Assign(Expression.Field(p, field), v), p, v).Compile();
     }
 
     private static Action<TDst, float[]> MakeSetter(System.Reflection.FieldInfo field)

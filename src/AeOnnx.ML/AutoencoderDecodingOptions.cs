@@ -1,6 +1,6 @@
 namespace AeOnnx.ML;
 
-/// <summary>Options for <see cref="AeOnnxCatalog.DecodeWithAutoencoder(Microsoft.ML.TransformsCatalog, AutoencoderDecodingOptions)"/>: latent vector to pixel vector.</summary>
+/// <summary>Options for <see cref="AutoencoderTransforms.Decode(AutoencoderDecodingOptions)"/>: latent vector to pixel vector.</summary>
 public sealed class AutoencoderDecodingOptions : AutoencoderColumnOptions
 {
     /// <summary>The latent column, Vector&lt;Single, D&gt;. Default "Latent".</summary>

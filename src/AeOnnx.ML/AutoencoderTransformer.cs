@@ -1,4 +1,5 @@
 using AeOnnx.ML.Internal;
+using Microsoft.Extensions.Logging;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -6,17 +7,18 @@ namespace AeOnnx.ML;
 
 /// <summary>
 /// The fitted form of an <see cref="AutoencoderEstimator"/>: adds one column computed by an AeOnnx
-/// model (or by latent math). Over an <see cref="IDataView"/> it runs the model in batches of
+/// model (or by latent math), and under <see cref="AutoencoderBadImageHandling.ErrorColumn"/> an
+/// error text column. Over an <see cref="IDataView"/> it runs the model in batches of
 /// <see cref="AutoencoderColumnOptions.BatchSize"/> rows while keeping ML.NET's lazy cursor
 /// semantics; as a row-to-row mapper (PredictionEngine) it runs one row per call.
 /// </summary>
 /// <remarks>
-/// Saving: <c>mlContext.Model.Save</c> stores this transformer as an ML.NET <c>CustomMapping</c>
-/// whose contract name describes the mapping (kind, columns, sizes, model folder, graph SHA-256,
-/// device). Before <c>mlContext.Model.Load</c>, call
-/// <see cref="AeOnnxCatalog.RegisterAeOnnx(Microsoft.ML.Runtime.ComponentCatalog, string, AeOnnxLoadOptions?)"/> with the
-/// saved file. The loaded pipeline gives the same outputs, with the same column types (vector sizes
-/// known); it runs one row per model call. The transformer owns no sessions (see <see cref="AeOnnxModelCache"/>).
+/// The transformer records its model's identity and shapes at fit time and checks every model
+/// instance it gets against them under its <see cref="ModelPolicy"/> before computing a row.
+/// Save it with <see cref="AeOnnxCatalog.SaveWithAeOnnx(MLContext, ITransformer, DataViewSchema, string, AeOnnxSaveOptions?)"/>;
+/// load with <see cref="AeOnnxCatalog.LoadWithAeOnnx(MLContext, string, out DataViewSchema, AeOnnxLoadOptions?)"/>.
+/// The transformer owns no sessions (see <see cref="AeOnnxModelCache"/>, or the host it is bound to
+/// with <see cref="AutoencoderModelBinding"/>).
 /// </remarks>
 public sealed class AutoencoderTransformer : ITransformer
 {
@@ -30,10 +32,15 @@ public sealed class AutoencoderTransformer : ITransformer
 
     internal MappingSpec Spec => _operation.Spec;
 
-    private string Stage { get; }
+    internal Operation Operation => _operation;
+
+    internal string Stage { get; }
 
     /// <summary>The column this transformer adds.</summary>
     public string OutputColumnName => Spec.OutputColumn;
+
+    /// <summary>The text column it adds under <see cref="AutoencoderBadImageHandling.ErrorColumn"/>; null otherwise.</summary>
+    public string? ErrorColumnName => Spec.HasErrorColumn ? Spec.ErrorColumn : null;
 
     /// <summary>The columns it reads.</summary>
     public IReadOnlyList<string> InputColumnNames => Spec.InputColumns;
@@ -41,12 +48,21 @@ public sealed class AutoencoderTransformer : ITransformer
     /// <summary>The device the model's graphs run on (never Auto: the provider actually chosen); null for latent interpolation, which runs no model.</summary>
     public Device? ModelDevice => _operation.Model?.Device;
 
-    /// <summary>Always true: the transformer can also map single rows (PredictionEngine).</summary>
-    public bool IsRowToRowMapper => true;
+    /// <summary>The policy the transformer checks each model instance with.</summary>
+    public AutoencoderModelPolicy ModelPolicy => Spec.Policy;
+
+    /// <summary>The manifest name and encoder+decoder SHA-256 recorded at fit time (empty for latent interpolation).</summary>
+    public string ModelIdentity => Spec.NeedsModel ? $"{Spec.ModelName} {Spec.ModelIdentity}" : "";
+
+    /// <summary>Rows left out so far under <see cref="AutoencoderBadImageHandling.Skip"/>, over every view and cursor of this transformer.</summary>
+    public long SkippedRowCount => _operation.SkippedRows;
+
+    /// <summary>True unless the transformer filters bad rows (<see cref="AutoencoderBadImageHandling.Skip"/>): a filter cannot map one row to one row.</summary>
+    public bool IsRowToRowMapper => Spec.BadImages != AutoencoderBadImageHandling.Skip;
 
     /// <summary>Checks the input columns (name, type, vector size) and returns the output schema.</summary>
     /// <param name="inputSchema">The schema of the data to transform.</param>
-    /// <returns>The input columns plus the added column.</returns>
+    /// <returns>The input columns plus the added column(s).</returns>
     /// <exception cref="ArgumentOutOfRangeException">An input column is missing or has the wrong type or size; the message names the column, the expected and the found type.</exception>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
@@ -57,7 +73,7 @@ public sealed class AutoencoderTransformer : ITransformer
 
     /// <summary>Lazily adds the output column; the model runs as cursors move, in batches.</summary>
     /// <param name="input">The data.</param>
-    /// <returns>A view with the added column.</returns>
+    /// <returns>A view with the added column(s).</returns>
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -68,35 +84,50 @@ public sealed class AutoencoderTransformer : ITransformer
     /// <summary>A row-to-row mapper that runs one row per model call.</summary>
     /// <param name="inputSchema">The input schema.</param>
     /// <returns>The mapper.</returns>
+    /// <exception cref="InvalidOperationException">The transformer filters bad rows (<see cref="AutoencoderBadImageHandling.Skip"/>).</exception>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
+        if (!IsRowToRowMapper)
+        {
+            throw new InvalidOperationException(
+                $"{Stage}: BadImages = Skip filters rows, so it cannot map one row to one row (PredictionEngine). Use ErrorColumn for single predictions.");
+        }
+
         var indices = CheckInputs(inputSchema);
         return new SingleRowMapper(inputSchema, BuildOutputSchema(inputSchema), _operation, indices);
     }
 
-    /// <summary>Writes this transformer as an ML.NET <c>CustomMapping</c> (see the remarks on loading).</summary>
+    /// <summary>A transformer with the same schema whose model comes from <paramref name="source"/>.</summary>
+    internal AutoencoderTransformer WithSource(ModelSource source, ILogger? logger, AutoencoderModelPolicy policy) =>
+        new(new Operation(Spec with { Policy = policy }, source, logger ?? _operation.Logger), Stage);
+
+    /// <summary>Writes this transformer as an ML.NET <c>CustomMapping</c> under a <see cref="AeOnnxCatalog.SaveWithAeOnnx(MLContext, ITransformer, DataViewSchema, string, AeOnnxSaveOptions?)"/> call.</summary>
     /// <param name="ctx">ML.NET's save context.</param>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => SaveForm.Create(Spec).Save(ctx);
+    void ICanSaveModel.Save(ModelSaveContext ctx) => SaveSession.Record(this).Save(ctx);
 
     internal int[] CheckInputs(DataViewSchema schema)
     {
-        var why = Why(Spec, _operation.Model);
+        if (Spec.Input == MappingInput.Image)
+        {
+            return [ColumnChecks.CheckImage(schema, Spec.InputColumns[0], Stage)];
+        }
+
+        var why = Why(Spec, null);
         return Spec.InputColumns.Select(c => ColumnChecks.Check(schema, c, Spec.InputSize, why, Stage)).ToArray();
     }
 
     internal static string? Why(MappingSpec spec, Autoencoder? model)
     {
-        if (model is null)
-        {
-            return spec.Kind == OperationKind.Interpolate ? "a latent of the size the interpolation was fitted on" : null;
-        }
-
+        var name = model?.Name ?? spec.ModelName;
         return spec.Kind switch
         {
+            OperationKind.Interpolate => "a latent of the size the interpolation was fitted on",
             OperationKind.LoadImages => "image file paths",
-            OperationKind.Decode => $"model '{model.Name}' latent, D = {model.LatentDim}",
-            _ => $"model '{model.Name}' input {model.Channels}×{model.Height}×{model.Width}, normalized",
+            OperationKind.Decode => $"model '{name}' latent, D = {model?.LatentDim ?? spec.InputSize}",
+            _ when model is not null => $"model '{name}' input {model.Channels}×{model.Height}×{model.Width}, normalized",
+            _ when spec.Channels > 0 => $"model '{name}' input {spec.Channels}×{spec.Height}×{spec.Width}, normalized",
+            _ => $"model '{name}' input, normalized",
         };
     }
 
@@ -107,6 +138,11 @@ public sealed class AutoencoderTransformer : ITransformer
         builder.AddColumn(Spec.OutputColumn, Spec.OutputSize == 0
             ? NumberDataViewType.Single
             : new VectorDataViewType(NumberDataViewType.Single, Spec.OutputSize));
+        if (Spec.HasErrorColumn)
+        {
+            builder.AddColumn(Spec.ErrorColumn, TextDataViewType.Instance);
+        }
+
         return builder.ToSchema();
     }
 }

@@ -2,7 +2,7 @@ using AeOnnx.Latents;
 
 namespace AeOnnx.ML;
 
-/// <summary>Options for <see cref="AeOnnxCatalog.InterpolateLatents(Microsoft.ML.TransformsCatalog, LatentInterpolationOptions)"/>: a point between two latent columns.</summary>
+/// <summary>Options for <see cref="AutoencoderTransforms.InterpolateLatents(LatentInterpolationOptions)"/>: a point between two latent columns.</summary>
 public sealed class LatentInterpolationOptions
 {
     /// <summary>The start latent column (t = 0), Vector&lt;Single, D&gt;. Default "Latent".</summary>

@@ -128,6 +128,21 @@ public sealed class Autoencoder : IDisposable
         ArgumentNullException.ThrowIfNull(options.ImageLimits, nameof(options));
         ArgumentNullException.ThrowIfNull(options.Logger, nameof(options));
         var model = ModelLoader.Load(folder, options);
+
+        // One batch is one array of BatchSize images (and one of BatchSize latents): refuse a batch
+        // size whose buffer cannot exist, before any work, instead of overflowing a count later.
+        var largest = (long)Math.Max(model.Model.Image.PixelCount, model.Model.Latent.Dim) * options.BatchSize;
+        if (largest > Array.MaxLength)
+        {
+            model.Encoder.Dispose();
+            model.Decoder.Dispose();
+            throw new ArgumentOutOfRangeException(
+                nameof(options),
+                options.BatchSize,
+                $"BatchSize {options.BatchSize} x {Math.Max(model.Model.Image.PixelCount, model.Model.Latent.Dim)} floats per item of '{model.Model.Name}' "
+                + $"exceeds the largest array ({Array.MaxLength} floats); use at most {Array.MaxLength / Math.Max(model.Model.Image.PixelCount, model.Model.Latent.Dim)}.");
+        }
+
         return new Autoencoder(model, options);
     }
 

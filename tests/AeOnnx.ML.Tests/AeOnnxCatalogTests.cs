@@ -20,7 +20,7 @@ public sealed class AeOnnxCatalogTests : IDisposable
     [Fact]
     public void LoadAutoencoderImages_GivesTheCorePreprocessedTensor()
     {
-        var output = Pipeline(_ml.Transforms.LoadAutoencoderImages(TestData.FashionModel));
+        var output = Pipeline(_ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", TestData.FashionModel));
 
         Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 784), output.Schema["Pixels"].Type);
         var pixels = Columns.Vectors(output, "Pixels");
@@ -35,8 +35,8 @@ public sealed class AeOnnxCatalogTests : IDisposable
     [Fact]
     public void Encode_EqualsCoreEncodeOfTheSameFiles()
     {
-        var output = Pipeline(_ml.Transforms.LoadAutoencoderImages(TestData.FashionModel)
-            .Append(_ml.Transforms.EncodeWithAutoencoder(TestData.FashionModel)));
+        var output = Pipeline(_ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", TestData.FashionModel)
+            .Append(_ml.Transforms.Autoencoder().Encode("Latent", "Pixels", TestData.FashionModel)));
 
         Assert.Equal(new VectorDataViewType(NumberDataViewType.Single, 16), output.Schema["Latent"].Type);
         var latents = Columns.Vectors(output, "Latent");
@@ -54,11 +54,11 @@ public sealed class AeOnnxCatalogTests : IDisposable
     public void DecodeReconstructAndError_EqualTheCore()
     {
         var m = TestData.FashionModel;
-        var output = Pipeline(_ml.Transforms.LoadAutoencoderImages(m)
-            .Append(_ml.Transforms.EncodeWithAutoencoder(m))
-            .Append(_ml.Transforms.DecodeWithAutoencoder(m))
-            .Append(_ml.Transforms.ReconstructWithAutoencoder(m))
-            .Append(_ml.Transforms.AutoencoderReconstructionError(m)));
+        var output = Pipeline(_ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", m)
+            .Append(_ml.Transforms.Autoencoder().Encode("Latent", "Pixels", m))
+            .Append(_ml.Transforms.Autoencoder().Decode("Decoded", "Latent", m))
+            .Append(_ml.Transforms.Autoencoder().Reconstruct("Reconstruction", "Pixels", m))
+            .Append(_ml.Transforms.Autoencoder().ReconstructionError("ReconstructionError", "Pixels", m)));
 
         Assert.Equal(NumberDataViewType.Single, output.Schema["ReconstructionError"].Type);
         var decoded = Columns.Vectors(output, "Decoded");
@@ -85,11 +85,11 @@ public sealed class AeOnnxCatalogTests : IDisposable
         var rows = TestData.SampleRows();
         var pairs = rows.Select((r, i) => new PairRow { ImagePath = r.ImagePath, OtherPath = rows[(i + 7) % rows.Length].ImagePath }).ToArray();
         var data = _ml.Data.LoadFromEnumerable(pairs);
-        var pipeline = _ml.Transforms.LoadAutoencoderImages(m, "Pixels", "ImagePath")
-            .Append(_ml.Transforms.LoadAutoencoderImages(m, "OtherPixels", "OtherPath"))
-            .Append(_ml.Transforms.EncodeWithAutoencoder(m, "Latent", "Pixels"))
-            .Append(_ml.Transforms.EncodeWithAutoencoder(m, "OtherLatent", "OtherPixels"))
-            .Append(_ml.Transforms.InterpolateLatents(new LatentInterpolationOptions { T = t, Mode = mode }));
+        var pipeline = _ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", m)
+            .Append(_ml.Transforms.Autoencoder().LoadImages("OtherPixels", "OtherPath", m))
+            .Append(_ml.Transforms.Autoencoder().Encode("Latent", "Pixels", m))
+            .Append(_ml.Transforms.Autoencoder().Encode("OtherLatent", "OtherPixels", m))
+            .Append(_ml.Transforms.Autoencoder().InterpolateLatents(new LatentInterpolationOptions { T = t, Mode = mode }));
         var output = pipeline.Fit(data).Transform(data);
 
         var a = Columns.Vectors(output, "Latent");
@@ -106,7 +106,7 @@ public sealed class AeOnnxCatalogTests : IDisposable
     public void AutoencoderImages_WritesPngsThatRoundTripThroughTheLoader()
     {
         var m = TestData.FashionModel;
-        var output = Pipeline(_ml.Transforms.LoadAutoencoderImages(m));
+        var output = Pipeline(_ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", m));
         var dir = Path.Combine(Path.GetTempPath(), "aeonnx-ml-tests", Guid.NewGuid().ToString("N"));
         try
         {

@@ -11,7 +11,7 @@ public sealed class AeOnnxModelCacheTests
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
         var m = TestData.FashionModel;
-        var model = ml.Transforms.LoadAutoencoderImages(m).Append(ml.Transforms.EncodeWithAutoencoder(m)).Fit(data);
+        var model = ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", m).Append(ml.Transforms.Autoencoder().Encode("Latent", "Pixels", m)).Fit(data);
         var before = Columns.Vectors(model.Transform(data), "Latent");
 
         Assert.True(AeOnnxModelCache.Clear() >= 1);

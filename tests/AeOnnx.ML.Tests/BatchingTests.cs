@@ -11,8 +11,8 @@ public sealed class BatchingTests
     private IDataView Encode(int batchSize, IDataView data)
     {
         var m = TestData.FashionModel;
-        var pipeline = _ml.Transforms.LoadAutoencoderImages(new AutoencoderImageLoadingOptions { ModelDirectory = m, BatchSize = batchSize })
-            .Append(_ml.Transforms.EncodeWithAutoencoder(new AutoencoderEncodingOptions { ModelDirectory = m, BatchSize = batchSize }));
+        var pipeline = _ml.Transforms.Autoencoder().LoadImages(new AutoencoderImageLoadingOptions { ModelDirectory = m, BatchSize = batchSize })
+            .Append(_ml.Transforms.Autoencoder().Encode(new AutoencoderEncodingOptions { ModelDirectory = m, BatchSize = batchSize }));
         return pipeline.Fit(data).Transform(data);
     }
 
@@ -80,7 +80,7 @@ public sealed class BatchingTests
     {
         // A path that does not exist: reading only Label must not touch it.
         var data = _ml.Data.LoadFromEnumerable(new[] { new ImageRow { ImagePath = "/no/such/file.png", Label = "x" } });
-        var output = _ml.Transforms.LoadAutoencoderImages(TestData.FashionModel).Fit(data).Transform(data);
+        var output = _ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", TestData.FashionModel).Fit(data).Transform(data);
 
         Assert.Equal(["x"], Columns.Strings(output, "Label"));
         var e = Assert.ThrowsAny<Exception>(() => Columns.Vectors(output, "Pixels"));
@@ -92,7 +92,7 @@ public sealed class BatchingTests
     {
         var rows = TestData.SampleRows().Take(5).Append(new ImageRow { ImagePath = "/no/such/other.png", Label = "x" }).ToArray();
         var data = _ml.Data.LoadFromEnumerable(rows);
-        var output = _ml.Transforms.LoadAutoencoderImages(TestData.FashionModel).Fit(data).Transform(data);
+        var output = _ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", TestData.FashionModel).Fit(data).Transform(data);
 
         var e = Assert.Throws<AeOnnx.Imaging.ImageLoadException>(() => Columns.Vectors(output, "Pixels"));
         Assert.Contains("/no/such/other.png", e.Message, StringComparison.Ordinal);
@@ -105,10 +105,10 @@ public sealed class BatchingTests
         // look-ahead buffer (so an upstream model runs once); both must still belong to the same row.
         var m = TestData.FashionModel;
         var data = TestData.SampleView(_ml);
-        var output = _ml.Transforms.LoadAutoencoderImages(new AutoencoderImageLoadingOptions { ModelDirectory = m, BatchSize = 4 })
-            .Append(_ml.Transforms.EncodeWithAutoencoder(new AutoencoderEncodingOptions { ModelDirectory = m, BatchSize = 4 }))
-            .Append(_ml.Transforms.DecodeWithAutoencoder(new AutoencoderDecodingOptions { ModelDirectory = m, BatchSize = 7 }))
-            .Append(_ml.Transforms.InterpolateLatents("Same", "Latent", "Latent", 0.25f))
+        var output = _ml.Transforms.Autoencoder().LoadImages(new AutoencoderImageLoadingOptions { ModelDirectory = m, BatchSize = 4 })
+            .Append(_ml.Transforms.Autoencoder().Encode(new AutoencoderEncodingOptions { ModelDirectory = m, BatchSize = 4 }))
+            .Append(_ml.Transforms.Autoencoder().Decode(new AutoencoderDecodingOptions { ModelDirectory = m, BatchSize = 7 }))
+            .Append(_ml.Transforms.Autoencoder().InterpolateLatents("Same", "Latent", "Latent", 0.25f))
             .Fit(data).Transform(data);
         using var core = Autoencoder.Load(m, new AutoencoderOptions { Device = Device.Cpu });
 
@@ -129,7 +129,7 @@ public sealed class BatchingTests
     {
         var data = TestData.SampleView(_ml);
         var m = TestData.FashionModel;
-        var model = _ml.Transforms.LoadAutoencoderImages(m).Append(_ml.Transforms.EncodeWithAutoencoder(m)).Fit(data);
+        var model = _ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", m).Append(_ml.Transforms.Autoencoder().Encode("Latent", "Pixels", m)).Fit(data);
         var batched = Columns.Vectors(model.Transform(data), "Latent");
         var engine = _ml.Model.CreatePredictionEngine<ImageRow, SaveLoadTests.LatentRow>(model);
 

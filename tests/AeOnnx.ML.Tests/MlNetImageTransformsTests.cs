@@ -19,8 +19,8 @@ public sealed class MlNetImageTransformsTests
         var mlnet = ml.Transforms.LoadImages("Image", TestData.SampleImages, "ImagePath")
             .Append(ml.Transforms.ResizeImages("Image", 28, 28))
             .Append(ml.Transforms.ExtractPixels("Pixels", "Image", ImagePixelExtractingEstimator.ColorBits.Red, scaleImage: 1f / 255f, outputAsFloatArray: true))
-            .Append(ml.Transforms.EncodeWithAutoencoder(m));
-        var ours = ml.Transforms.LoadAutoencoderImages(m).Append(ml.Transforms.EncodeWithAutoencoder(m));
+            .Append(ml.Transforms.Autoencoder().Encode("Latent", "Pixels", m));
+        var ours = ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", m).Append(ml.Transforms.Autoencoder().Encode("Latent", "Pixels", m));
 
         var a = mlnet.Fit(data).Transform(data);
         var b = ours.Fit(data).Transform(data);
@@ -28,6 +28,14 @@ public sealed class MlNetImageTransformsTests
         var pb = Columns.Vectors(b, "Pixels");
         var la = Columns.Vectors(a, "Latent");
         var lb = Columns.Vectors(b, "Latent");
+        // Every sample image, on both paths: a loop over zero rows would prove nothing.
+        var rows = TestData.SamplePaths().Length;
+        Assert.Equal(30, rows);
+        Assert.Equal(rows, pa.Length);
+        Assert.Equal(rows, pb.Length);
+        Assert.Equal(rows, la.Length);
+        Assert.Equal(rows, lb.Length);
+        Assert.All(la, l => Assert.Equal(16, l.Length));
         for (var i = 0; i < pa.Length; i++)
         {
             // p · (1/255) vs p / 255: at most one float ulp apart.
@@ -57,10 +65,12 @@ public sealed class MlNetNormalizationTests : IDisposable
             .Append(ml.Transforms.ResizeImages("Image", 28, 28))
             .Append(ml.Transforms.ExtractPixels("Pixels", "Image", ImagePixelExtractingEstimator.ColorBits.Red,
                 offsetImage: 0.5f * 255f, scaleImage: 1f / (255f * 0.25f), outputAsFloatArray: true));
-        var ours = ml.Transforms.LoadAutoencoderImages(_model.Path);
+        var ours = ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", _model.Path);
 
         var a = Columns.Vectors(mlnet.Fit(data).Transform(data), "Pixels");
         var b = Columns.Vectors(ours.Fit(data).Transform(data), "Pixels");
+        Assert.Equal(30, a.Length);
+        Assert.Equal(30, b.Length);
         for (var i = 0; i < a.Length; i++)
         {
             Columns.AssertClose(b[i], a[i], 1e-5f, $"row {i}");

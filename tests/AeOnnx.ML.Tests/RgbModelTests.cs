@@ -52,9 +52,9 @@ public sealed class RgbModelTests : IDisposable
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(_paths.Select(p => new ImageRow { ImagePath = p }));
         var m = _model.Path;
-        var pipeline = ml.Transforms.LoadAutoencoderImages(m)
-            .Append(ml.Transforms.EncodeWithAutoencoder(m))
-            .Append(ml.Transforms.AutoencoderReconstructionError(m));
+        var pipeline = ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", m)
+            .Append(ml.Transforms.Autoencoder().Encode("Latent", "Pixels", m))
+            .Append(ml.Transforms.Autoencoder().ReconstructionError("ReconstructionError", "Pixels", m));
         var fitted = pipeline.Fit(data);
         var output = fitted.Transform(data);
 
@@ -72,7 +72,7 @@ public sealed class RgbModelTests : IDisposable
         }
 
         var saved = _images.File("rgb.zip");
-        ml.Model.Save(fitted, data.Schema, saved);
+        ml.SaveWithAeOnnx(fitted, data.Schema, saved);
         var fresh = new MLContext(seed: 1);
         var loaded = fresh.LoadWithAeOnnx(saved, out _).Transform(fresh.Data.LoadFromEnumerable(_paths.Select(p => new ImageRow { ImagePath = p })));
         Assert.Equal(output.Schema["Latent"].Type, loaded.Schema["Latent"].Type);
@@ -88,16 +88,17 @@ public sealed class RgbModelTests : IDisposable
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
-        var fitted = ml.Transforms.LoadAutoencoderImages(TestData.FashionModel).Fit(data);
+        var fitted = ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", TestData.FashionModel).Fit(data);
         var saved = _images.File("fashion.zip");
-        ml.Model.Save(fitted, data.Schema, saved);
+        ml.SaveWithAeOnnx(fitted, data.Schema, saved);
 
         var options = new AeOnnxLoadOptions();
         options.ModelDirectories["fashion-mnist-ae"] = _model.Path; // the RGB synthetic model
         var fresh = new MLContext(seed: 1);
-        var e = Assert.ThrowsAny<Exception>(() => fresh.LoadWithAeOnnx(saved, out _, options));
+        var e = Assert.Throws<AutoencoderModelMismatchException>(() => fresh.LoadWithAeOnnx(saved, out _, options));
 
-        Assert.Contains("was saved with model 'fashion-mnist-ae'", e.ToString(), StringComparison.Ordinal);
-        Assert.Contains("synthetic-3x32x32", e.ToString(), StringComparison.Ordinal);
+        Assert.Contains("fitted with 'fashion-mnist-ae' (1×28×28 → 16)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'synthetic-3x32x32' (3×32×32 → 8)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("refused under every policy", e.Message, StringComparison.Ordinal);
     }
 }

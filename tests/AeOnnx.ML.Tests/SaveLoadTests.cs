@@ -16,12 +16,12 @@ public sealed class SaveLoadTests : IDisposable
     private static IEstimator<ITransformer> FullPipeline(MLContext ml)
     {
         var m = TestData.FashionModel;
-        return ml.Transforms.LoadAutoencoderImages(m, "Pix", "ImagePath")
-            .Append(ml.Transforms.EncodeWithAutoencoder(m, "Z", "Pix"))
-            .Append(ml.Transforms.DecodeWithAutoencoder(m, "Decoded", "Z"))
-            .Append(ml.Transforms.ReconstructWithAutoencoder(m, "Recon", "Pix"))
-            .Append(ml.Transforms.AutoencoderReconstructionError(m, "Err", "Pix"))
-            .Append(ml.Transforms.InterpolateLatents("Half", "Z", "Z", 0.5f));
+        return ml.Transforms.Autoencoder().LoadImages("Pix", "ImagePath", m)
+            .Append(ml.Transforms.Autoencoder().Encode("Z", "Pix", m))
+            .Append(ml.Transforms.Autoencoder().Decode("Decoded", "Z", m))
+            .Append(ml.Transforms.Autoencoder().Reconstruct("Recon", "Pix", m))
+            .Append(ml.Transforms.Autoencoder().ReconstructionError("Err", "Pix", m))
+            .Append(ml.Transforms.Autoencoder().InterpolateLatents("Half", "Z", "Z", 0.5f));
     }
 
     [Fact]
@@ -32,7 +32,7 @@ public sealed class SaveLoadTests : IDisposable
         var model = FullPipeline(ml).Fit(data);
         var before = model.Transform(data);
         var path = Path.Combine(_dir, "model.zip");
-        ml.Model.Save(model, data.Schema, path);
+        ml.SaveWithAeOnnx(model, data.Schema, path);
 
         var fresh = new MLContext(seed: 2);
         var registered = fresh.ComponentCatalog.RegisterAeOnnx(path);
@@ -64,9 +64,9 @@ public sealed class SaveLoadTests : IDisposable
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
         var m = TestData.FashionModel;
-        var model = ml.Transforms.LoadAutoencoderImages(m).Append(ml.Transforms.EncodeWithAutoencoder(m)).Fit(data);
+        var model = ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", m).Append(ml.Transforms.Autoencoder().Encode("Latent", "Pixels", m)).Fit(data);
         var path = Path.Combine(_dir, "encoder.zip");
-        ml.Model.Save(model, data.Schema, path);
+        ml.SaveWithAeOnnx(model, data.Schema, path);
 
         var fresh = new MLContext(seed: 1);
         fresh.ComponentCatalog.RegisterAeOnnx(path);
@@ -88,9 +88,9 @@ public sealed class SaveLoadTests : IDisposable
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
         var m = TestData.FashionModel;
-        var model = ml.Transforms.LoadAutoencoderImages(m).Append(ml.Transforms.EncodeWithAutoencoder(m)).Fit(data);
+        var model = ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", m).Append(ml.Transforms.Autoencoder().Encode("Latent", "Pixels", m)).Fit(data);
         var path = Path.Combine(_dir, "engine.zip");
-        ml.Model.Save(model, data.Schema, path);
+        ml.SaveWithAeOnnx(model, data.Schema, path);
         var fresh = new MLContext(seed: 1);
         fresh.ComponentCatalog.RegisterAeOnnx(path);
         var loaded = fresh.Model.Load(path, out _);
@@ -108,13 +108,13 @@ public sealed class SaveLoadTests : IDisposable
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
-        var model = ml.Transforms.LoadAutoencoderImages(TestData.FashionModel).Fit(data);
+        var model = ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", TestData.FashionModel).Fit(data);
         var path = Path.Combine(_dir, "unregistered.zip");
-        ml.Model.Save(model, data.Schema, path);
+        ml.SaveWithAeOnnx(model, data.Schema, path);
 
         var fresh = new MLContext(seed: 1);
         var e = Assert.ThrowsAny<Exception>(() => fresh.Model.Load(path, out _));
-        Assert.Contains("Unable to locate an extension for the contract 'AeOnnx/1|kind=LoadImages", e.ToString(), StringComparison.Ordinal);
+        Assert.Contains("Unable to locate an extension for the contract 'AeOnnx/2|", e.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -130,18 +130,19 @@ public sealed class SaveLoadTests : IDisposable
 
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
-        var model = ml.Transforms.LoadAutoencoderImages(copy).Append(ml.Transforms.EncodeWithAutoencoder(copy)).Fit(data);
+        var model = ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", copy).Append(ml.Transforms.Autoencoder().Encode("Latent", "Pixels", copy)).Fit(data);
         var expected = Columns.Vectors(model.Transform(data), "Latent");
         var path = Path.Combine(_dir, "moved.zip");
-        ml.Model.Save(model, data.Schema, path);
+        ml.SaveWithAeOnnx(model, data.Schema, path);
         AeOnnxModelCache.Clear();
         Directory.Delete(copy, recursive: true);
 
+        // Reported when registering, unwrapped, naming the model and the way out.
         var broken = new MLContext(seed: 1);
-        broken.ComponentCatalog.RegisterAeOnnx(path);
-        var e = Assert.ThrowsAny<Exception>(() => Columns.Vectors(broken.Model.Load(path, out _).Transform(TestData.SampleView(broken)), "Latent"));
-        Assert.Contains("fashion-mnist-ae", e.ToString(), StringComparison.Ordinal);
-        Assert.Contains("ModelDirectories", e.ToString(), StringComparison.Ordinal);
+        var e = Assert.Throws<ModelLoadException>(() => broken.ComponentCatalog.RegisterAeOnnx(path));
+        Assert.Contains("needs model 'fashion-mnist-ae'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("ModelDirectories", e.Message, StringComparison.Ordinal);
+        Assert.Same(e.GetType(), Assert.Throws<ModelLoadException>(() => broken.LoadWithAeOnnx(path, out _)).GetType());
 
         var fixedUp = new MLContext(seed: 1);
         var options = new AeOnnxLoadOptions();
@@ -157,7 +158,7 @@ public sealed class SaveLoadTests : IDisposable
         // Saved again, the pipeline records the folder it now uses: it loads without overrides.
         var again = Path.Combine(_dir, "moved-again.zip");
         var batched = fixedUp.LoadWithAeOnnx(path, out var schema, options);
-        fixedUp.Model.Save(batched, schema, again);
+        fixedUp.SaveWithAeOnnx(batched, schema, again);
         var third = new MLContext(seed: 1);
         var latest = Columns.Vectors(third.LoadWithAeOnnx(again, out _).Transform(TestData.SampleView(third)), "Latent");
         Columns.AssertClose(expected[0], latest[0], 1e-5f, "re-saved row 0");
@@ -170,7 +171,7 @@ public sealed class SaveLoadTests : IDisposable
         var data = TestData.SampleView(ml);
         var model = FullPipeline(ml).Fit(data);
         var path = Path.Combine(_dir, "batched.zip");
-        ml.Model.Save(model, data.Schema, path);
+        ml.SaveWithAeOnnx(model, data.Schema, path);
 
         var plainContext = new MLContext(seed: 1);
         plainContext.ComponentCatalog.RegisterAeOnnx(path);
@@ -201,13 +202,13 @@ public sealed class SaveLoadTests : IDisposable
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
         var m = TestData.FashionModel;
-        var cpu = ml.Transforms.LoadAutoencoderImages(new AutoencoderImageLoadingOptions { ModelDirectory = m, Device = Device.Cpu }).Fit(data);
+        var cpu = ml.Transforms.Autoencoder().LoadImages(new AutoencoderImageLoadingOptions { ModelDirectory = m, Device = Device.Cpu }).Fit(data);
         Assert.Equal(Device.Cpu, cpu.ModelDevice);
 
         // An explicit CUDA request either runs on CUDA or fails loudly; it never falls back silently.
         try
         {
-            var cuda = ml.Transforms.LoadAutoencoderImages(new AutoencoderImageLoadingOptions { ModelDirectory = m, Device = Device.Cuda(0) }).Fit(data);
+            var cuda = ml.Transforms.Autoencoder().LoadImages(new AutoencoderImageLoadingOptions { ModelDirectory = m, Device = Device.Cuda(0) }).Fit(data);
             Assert.Equal(Device.Cuda(0), cuda.ModelDevice);
         }
         catch (DeviceUnavailableException e)
@@ -216,7 +217,7 @@ public sealed class SaveLoadTests : IDisposable
         }
 
         var path = Path.Combine(_dir, "device.zip");
-        ml.Model.Save(cpu, data.Schema, path);
+        ml.SaveWithAeOnnx(cpu, data.Schema, path);
         var fresh = new MLContext(seed: 1);
         var loaded = fresh.LoadWithAeOnnx(path, out _);
         Assert.Equal(Device.Cpu, Assert.IsType<AutoencoderTransformer>(loaded).ModelDevice);

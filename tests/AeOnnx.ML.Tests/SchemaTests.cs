@@ -17,7 +17,7 @@ public sealed class SchemaTests
     public void Encode_MissingColumn_NamesItAndTheExpectedType()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            _ml.Transforms.EncodeWithAutoencoder(TestData.FashionModel, "Latent", "NoSuchColumn").Fit(Vectors(784)));
+            _ml.Transforms.Autoencoder().Encode("Latent", "NoSuchColumn", TestData.FashionModel).Fit(Vectors(784)));
 
         Assert.Contains("'NoSuchColumn'", e.Message, StringComparison.Ordinal);
         Assert.Contains("not found", e.Message, StringComparison.Ordinal);
@@ -29,7 +29,7 @@ public sealed class SchemaTests
     public void Encode_WrongVectorSize_NamesExpectedAndFound()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            _ml.Transforms.EncodeWithAutoencoder(TestData.FashionModel).Fit(Vectors(3072)));
+            _ml.Transforms.Autoencoder().Encode("Latent", "Pixels", TestData.FashionModel).Fit(Vectors(3072)));
 
         Assert.Contains("'Pixels'", e.Message, StringComparison.Ordinal);
         Assert.Contains("expected Vector<Single, 784>", e.Message, StringComparison.Ordinal);
@@ -41,7 +41,7 @@ public sealed class SchemaTests
     public void Decode_GivenPixelsInsteadOfLatent_NamesTheLatentSize()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            _ml.Transforms.DecodeWithAutoencoder(TestData.FashionModel, "Decoded", "Pixels").Fit(Vectors(784)));
+            _ml.Transforms.Autoencoder().Decode("Decoded", "Pixels", TestData.FashionModel).Fit(Vectors(784)));
 
         Assert.Contains("expected Vector<Single, 16>", e.Message, StringComparison.Ordinal);
         Assert.Contains("found Vector<Single, 784>", e.Message, StringComparison.Ordinal);
@@ -52,7 +52,7 @@ public sealed class SchemaTests
     {
         var data = _ml.Data.LoadFromEnumerable(new[] { new NumberRow { ImagePath = 1 } });
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            _ml.Transforms.LoadAutoencoderImages(TestData.FashionModel).Fit(data));
+            _ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", TestData.FashionModel).Fit(data));
 
         Assert.Contains("'ImagePath'", e.Message, StringComparison.Ordinal);
         Assert.Contains("expected String (text) column", e.Message, StringComparison.Ordinal);
@@ -62,16 +62,16 @@ public sealed class SchemaTests
     [Fact]
     public void EstimatorShape_MissingOrScalarColumn_FailsBeforeAnyData()
     {
-        var pipeline = _ml.Transforms.LoadAutoencoderImages(TestData.FashionModel)
-            .Append(_ml.Transforms.EncodeWithAutoencoder(TestData.FashionModel, "Latent", "Pixelz"));
+        var pipeline = _ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", TestData.FashionModel)
+            .Append(_ml.Transforms.Autoencoder().Encode("Latent", "Pixelz", TestData.FashionModel));
         // The shape of an ImageRow view, built through public API only.
         var shape = _ml.Transforms.CustomMapping<EmptyRow, ImageRow>(static (_, _) => { }, null).GetOutputSchema(new SchemaShape([]));
 
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => pipeline.GetOutputSchema(shape));
         Assert.Contains("'Pixelz'", e.Message, StringComparison.Ordinal);
 
-        var ok = _ml.Transforms.LoadAutoencoderImages(TestData.FashionModel)
-            .Append(_ml.Transforms.EncodeWithAutoencoder(TestData.FashionModel))
+        var ok = _ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", TestData.FashionModel)
+            .Append(_ml.Transforms.Autoencoder().Encode("Latent", "Pixels", TestData.FashionModel))
             .GetOutputSchema(shape);
         var latent = ok.Single(c => c.Name == "Latent");
         Assert.Equal(SchemaShape.Column.VectorKind.Vector, latent.Kind);
@@ -81,7 +81,7 @@ public sealed class SchemaTests
     [Fact]
     public void Transformer_AppliedToOtherData_ChecksAgain()
     {
-        var transformer = _ml.Transforms.EncodeWithAutoencoder(TestData.FashionModel).Fit(Vectors(784));
+        var transformer = _ml.Transforms.Autoencoder().Encode("Latent", "Pixels", TestData.FashionModel).Fit(Vectors(784));
 
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => transformer.Transform(Vectors(100)));
         Assert.Contains("found Vector<Single, 100>", e.Message, StringComparison.Ordinal);
@@ -92,7 +92,7 @@ public sealed class SchemaTests
     {
         var data = _ml.Data.LoadFromEnumerable(new[] { new PairRow() });
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            _ml.Transforms.InterpolateLatents("Mid", "A", "B").Fit(data));
+            _ml.Transforms.Autoencoder().InterpolateLatents("Mid", "A", "B").Fit(data));
 
         Assert.Contains("'B'", e.Message, StringComparison.Ordinal);
         Assert.Contains("expected Vector<Single, 4>", e.Message, StringComparison.Ordinal);
@@ -104,7 +104,7 @@ public sealed class SchemaTests
     {
         var data = _ml.Data.LoadFromEnumerable(new[] { new PairRow() });
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            _ml.Transforms.InterpolateLatents("Mid", "Nope", "B").Fit(data));
+            _ml.Transforms.Autoencoder().InterpolateLatents("Mid", "Nope", "B").Fit(data));
 
         Assert.Contains("'Nope' was not found", e.Message, StringComparison.Ordinal);
         Assert.Contains("expected Vector<Single, D> of known size D", e.Message, StringComparison.Ordinal);
@@ -113,8 +113,8 @@ public sealed class SchemaTests
     [Fact]
     public void Options_RejectMissingModelDirectory()
     {
-        Assert.Throws<ArgumentException>(() => _ml.Transforms.EncodeWithAutoencoder(new AutoencoderEncodingOptions()));
-        Assert.Throws<ModelLoadException>(() => _ml.Transforms.EncodeWithAutoencoder(Path.Combine(TestData.RepoRoot, "no-such-model")));
+        Assert.Throws<ArgumentException>(() => _ml.Transforms.Autoencoder().Encode(new AutoencoderEncodingOptions()));
+        Assert.Throws<ModelLoadException>(() => _ml.Transforms.Autoencoder().Encode("Latent", "Pixels", Path.Combine(TestData.RepoRoot, "no-such-model")));
     }
 
     public sealed class VectorRow

@@ -50,15 +50,26 @@ public sealed class AutoencoderHostTests
             }
         })).ToArray();
 
+        // Progress, not time: each model serves at least one whole call before it is swapped out,
+        // however slowly the workers are scheduled on a loaded machine.
+        async Task UntilServed(Autoencoder model)
+        {
+            var before = folders.GetValueOrDefault(model.Folder);
+            while (folders.GetValueOrDefault(model.Folder) == before && errors.Count == 0)
+            {
+                await Task.Delay(1);
+            }
+        }
+
         var previous = new List<Autoencoder>();
         for (var swap = 0; swap < 6; swap++)
         {
-            await Task.Delay(40);
+            await UntilServed(host.Current);
             previous.Add(host.Current);
             host.Swap(swap % 2 == 0 ? retrained : original);
         }
 
-        await Task.Delay(40);
+        await UntilServed(host.Current);
         Volatile.Write(ref stop, 1);
         await Task.WhenAll(workers);
 

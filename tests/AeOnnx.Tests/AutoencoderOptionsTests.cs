@@ -196,6 +196,19 @@ public sealed class AutoencoderOptionsTests
     }
 
     [Fact]
+    public void A_batch_size_whose_buffer_cannot_exist_is_refused_at_load()
+    {
+        // 28x28 = 784 floats per image: 2^31 / 784 images would overflow a 32-bit count.
+        var folder = TestModels.Folder(TestModels.FashionAe);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Autoencoder.Load(folder, new AutoencoderOptions { Device = Device.Cpu, BatchSize = 3_000_000 }));
+        Assert.Contains("BatchSize 3000000 x 784 floats per item of 'fashion-mnist-ae' exceeds the largest array", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"use at most {Array.MaxLength / 784}", error.Message, StringComparison.Ordinal);
+
+        using var largest = Autoencoder.Load(folder, new AutoencoderOptions { Device = Device.Cpu, BatchSize = Array.MaxLength / 784 });
+        Assert.Equal(Array.MaxLength / 784, largest.BatchSize);
+    }
+
+    [Fact]
     public void Manifest_classes_and_metrics_are_typed()
     {
         using var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), TestModels.CpuOptions());

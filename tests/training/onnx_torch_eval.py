@@ -71,6 +71,8 @@ OPS = {
     "Reshape": _reshape,
     "Resize": _resize,
     "Add": lambda a, b: a + b,
+    "Sub": lambda a, b: a - b,
+    "Div": lambda a, b: a / b,
     "Mul": lambda a, b: a * b,
     "Exp": lambda x: torch.exp(x),
 }

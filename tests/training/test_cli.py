@@ -43,6 +43,26 @@ def test_unsupported_image_size(one_image_dir, tmp_path):
     _fails(r, "error:", "multiples of 4", "30x30")
 
 
+def test_cuda_refused_clearly_without_cuda(one_image_dir, tmp_path):
+    import torch
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here: the refusal cannot be observed (scripts/gpu-check-train.sh runs CUDA)")
+    r = run_script("train.py", *tiny_args(str(one_image_dir), tmp_path / "out"), "--device", "cuda")
+    _fails(r, "error:", "--device cuda: CUDA is not available", "use --device cpu or auto")
+    assert not (tmp_path / "out").exists()
+
+
+def test_fp16_refused_on_cpu(capsys, one_image_dir, tmp_path):
+    from aeonnx_training import train
+    _main_fails(capsys, train.main, tiny_args(str(one_image_dir), tmp_path / "o") + ["--device", "cpu", "--amp", "fp16"],
+                "error:", "--amp fp16 needs a CUDA device")
+
+
+def test_resume_without_state_is_refused(capsys, tmp_path):
+    from aeonnx_training import train
+    _main_fails(capsys, train.main, ["--resume", str(tmp_path)], "error:", "--resume", "no resume.pt")
+
+
 def test_latent_zero(one_image_dir, tmp_path):
     r = run_script("train.py", *tiny_args(str(one_image_dir), tmp_path / "out"), "--latent-dim", "0")
     _fails(r, "error:", "latent dimension must be at least 1")
@@ -62,25 +82,26 @@ def _main_fails(capsys, main, argv, *needles):
 
 
 def test_malformed_size_and_model(capsys):
-    import train
+    from aeonnx_training import train
     _main_fails(capsys, train.main, ["--image-size", "big"], "expected HxW")
     _main_fails(capsys, train.main, ["--model", "gan"], "invalid choice")
-    _main_fails(capsys, train.main, ["--widths", "8"], "expected two integers")
+    _main_fails(capsys, train.main, ["--widths", "8,x"], "expected integers")
+    _main_fails(capsys, train.main, ["--device", "tpu"], "--device must be auto, cpu, cuda or cuda:N")
 
 
 def test_export_missing_checkpoint(capsys, tmp_path):
-    import export
+    from aeonnx_training import export
     _main_fails(capsys, export.main, ["--checkpoint", str(tmp_path / "x.pt"), "--out", str(tmp_path / "m")],
                 "error:", "checkpoint not found")
 
 
 def test_shipped_unknown_model(capsys):
-    import shipped
+    from aeonnx_training import shipped
     _main_fails(capsys, shipped.main, ["--export-only", "no-such-model"], "unknown model")
 
 
 def test_help_shows_kebab_case_flags_with_defaults(capsys, monkeypatch):
-    import train
+    from aeonnx_training import train
     monkeypatch.setenv("COLUMNS", "200")
     with pytest.raises(SystemExit) as e:
         train.main(["--help"])
@@ -88,8 +109,9 @@ def test_help_shows_kebab_case_flags_with_defaults(capsys, monkeypatch):
     out = capsys.readouterr().out
     for flag in ("--dataset", "--model", "--latent-dim", "--epochs", "--batch-size", "--lr", "--beta",
                  "--widths", "--image-size", "--channels", "--seed", "--threads", "--limit",
-                 "--val-fraction", "--out", "--data-dir"):
+                 "--val-fraction", "--out", "--data-dir", "--device", "--amp", "--workers", "--resume",
+                 "--checkpoint-every", "--export-to", "--mean", "--std", "--latent-penalty"):
         assert flag in out, flag
     for shown in ("latent size (default: 16)", "(default: fashion-mnist)", "(default: 28x28)",
-                  "(default: 32,64)", "(default: 0.1)"):
+                  "(default: 32,64)", "(default: 0.1)", "(default: auto)", "(default: none)"):
         assert shown in out, shown

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import data
+from aeonnx_training import data
 from conftest import FASHION_DIR, needs_fashion_mnist
 
 

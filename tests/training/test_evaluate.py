@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-import evaluate
-import export
+from aeonnx_training import evaluate
+from aeonnx_training import export
 
 
 def _ssim_single_window(a, b, sigma=1.5, k1=0.01, k2=0.03):

@@ -3,12 +3,20 @@ import numpy as np
 import pytest
 import torch
 
-from models import ModelConfigError, build_model
+from aeonnx_training.models import ModelConfigError, build_model
 
 
-@pytest.mark.parametrize("c, h, w", [(1, 28, 28), (3, 32, 32), (1, 8, 256), (3, 12, 20)])
-def test_shapes(c, h, w):
+@pytest.mark.parametrize("c, h, w, stages", [(1, 28, 28, 2), (3, 32, 32, 2), (1, 64, 256, 5), (3, 12, 20, 2),
+                                             (1, 16, 16, 1), (3, 64, 64, 3), (3, 128, 96, 4)])
+def test_shapes_and_depth_follow_the_image_size(c, h, w, stages):
     m = build_model("ae", c, h, w, 5, widths=(2, 3)).eval()
+    assert m.spec.stages == stages
+    convs = [l for l in m.encoder.features if isinstance(l, torch.nn.Conv2d)]
+    assert len(convs) == 2 * stages
+    assert [l.out_channels for l in convs[::2]] == ([2, 3, 6, 12, 24][:stages])   # missing widths double
+    fh, fw = h // 2 ** stages, w // 2 ** stages
+    assert max(fh, fw) <= 8 and (stages == 1 or max(h, w) // 2 ** (stages - 1) > 8)
+    assert m.decoder.shape == (m.spec.stage_widths()[-1], fh, fw)
     x = torch.rand(3, c, h, w)
     z = m.encoder(x)
     assert z.shape == (3, 5)
@@ -17,10 +25,13 @@ def test_shapes(c, h, w):
     assert float(y.min()) >= 0 and float(y.max()) <= 1          # sigmoid
 
 
-@pytest.mark.parametrize("h, w", [(30, 28), (28, 30), (4, 4), (260, 28), (28, 6)])
-def test_unsupported_sizes_are_refused(h, w):
-    with pytest.raises(ModelConfigError, match="multiples of 4 between 8 and 256"):
-        build_model("ae", 1, h, w, 4)
+@pytest.mark.parametrize("h, w, msg", [(30, 28, "multiples of 4"), (28, 30, "multiples of 4"),
+                                       (4, 4, "between 8 and 256"), (260, 28, "between 8 and 256"),
+                                       (28, 6, "between 8 and 256"), (8, 256, "multiples of 32"),
+                                       (100, 100, "multiples of 16")])
+def test_unsupported_sizes_are_refused(h, w, msg):
+    with pytest.raises(ModelConfigError, match=msg):
+        build_model("ae", 1, h, w, 4, widths=(4,))
 
 
 @pytest.mark.parametrize("kw, msg", [
@@ -60,8 +71,62 @@ def test_vae_loss_is_nll_plus_beta_kl():
     m0 = build_model("vae", 1, 8, 8, 3, widths=(2, 2), beta=0.0).eval()
     m2 = build_model("vae", 1, 8, 8, 3, widths=(2, 2), beta=2.0).eval()
     m2.load_state_dict(m0.state_dict())
-    l0, _ = m0.loss(x)           # eval, no generator: z = mean
-    l2, _ = m2.loss(x)
+    l0, _ = m0.loss(x, x)        # eval, no generator: z = mean
+    l2, _ = m2.loss(x, x)
     mean, logvar = m0.encoder(x)
     kl = (-0.5 * (1 + logvar - mean ** 2 - logvar.exp()).sum(1)).mean()
     assert float(l2 - l0) == pytest.approx(2 * float(kl), rel=1e-4)
+
+
+def test_vae_loss_is_the_negative_elbo_with_a_gaussian_likelihood():
+    """beta = 1: loss = -(log N(x | decoder(z), sigma^2 I) - KL), checked with torch.distributions."""
+    torch.manual_seed(1)
+    x = torch.rand(3, 1, 8, 8)
+    m = build_model("vae", 1, 8, 8, 3, widths=(2,)).eval()
+    with torch.no_grad():
+        m.log_sigma.fill_(-1.7)
+        loss, mse = m.loss(x, x)
+        mean, logvar = m.encoder(x)
+        rec = m.decoder.pixels(mean)
+        ll = torch.distributions.Normal(rec, torch.exp(torch.tensor(-1.7))).log_prob(x).flatten(1).sum(1)
+        q = torch.distributions.Normal(mean, torch.exp(0.5 * logvar))
+        p = torch.distributions.Normal(torch.zeros_like(mean), torch.ones_like(mean))
+        kl = torch.distributions.kl_divergence(q, p).sum(1)
+    assert float(loss) == pytest.approx(float((-(ll - kl)).mean()), rel=1e-5)
+    assert float(mse) == pytest.approx(float(((rec - x) ** 2).mean()), rel=1e-6)
+
+
+def test_ae_latent_penalty_adds_weighted_mean_square_latent():
+    torch.manual_seed(2)
+    x = torch.rand(4, 1, 8, 8)
+    m = build_model("ae", 1, 8, 8, 3, widths=(2,)).eval()
+    from aeonnx_training.models import AutoEncoder, ModelSpec
+    mp = AutoEncoder(ModelSpec("ae", 1, 8, 8, 3, (2,), latent_penalty=0.5)).eval()
+    mp.load_state_dict(m.state_dict())
+    with torch.no_grad():
+        l0, mse0 = m.loss(x, x)
+        lp, msep = mp.loss(x, x)
+        z = m.encoder(x)
+    assert float(mse0) == float(msep) == float(l0)
+    assert float(lp - l0) == pytest.approx(0.5 * float((z ** 2).mean()), rel=1e-5)
+
+
+def test_normalized_models_learn_in_pixel_space_and_output_normalized_images():
+    """With mean/std != 0/1 the encoder sees (p - mean)/std, the loss compares [0,1] pixels, and
+    decoder(z) (the exported graph) is in normalized space: postprocessing recovers the pixels."""
+    from aeonnx_training.models import AutoEncoder, ModelSpec
+    mean, std = (0.5, 0.25, 0.1), (0.5, 0.2, 0.3)
+    m = AutoEncoder(ModelSpec("ae", 3, 8, 8, 3, (4,), mean=mean, std=std)).eval()
+    p01 = torch.rand(2, 3, 8, 8)
+    mt, st = torch.tensor(mean).reshape(1, 3, 1, 1), torch.tensor(std).reshape(1, 3, 1, 1)
+    x = (p01 - mt) / st
+    with torch.no_grad():
+        loss, mse = m.loss(x, p01)
+        z = m.encoder(x)
+        pix = m.decoder.pixels(z)
+        out = m.decoder(z)
+    assert float(loss) == pytest.approx(float(((pix - p01) ** 2).mean()), rel=1e-6)
+    assert torch.allclose(out * st + mt, pix, atol=1e-6)
+    assert (out - pix).abs().max() > 0.1         # the graph output is not the [0,1] image itself
+    with pytest.raises(ModelConfigError, match="one value per channel"):
+        AutoEncoder(ModelSpec("ae", 3, 8, 8, 3, (4,), mean=(0.5,), std=(0.5,)))

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from data import InputSpec, bt601_gray, postprocess_image, preprocess_image
+from aeonnx_training.data import InputSpec, bt601_gray, load_pixels, postprocess_image, preprocess_image
 
 GRAY28 = InputSpec(1, 28, 28)
 
@@ -134,3 +134,74 @@ def test_unreadable_file_raises_oserror(tmp_path):
     p.write_bytes(b"\x89PNG\r\n\x1a\n not really")
     with pytest.raises(OSError):
         preprocess_image(p, GRAY28)
+
+
+def test_gif_transparent_palette_entry_reads_as_black(tmp_path):
+    # Index 1 is transparent and white in the palette: the contract reads it as (0, 0, 0), as
+    # Skia's GIF decoder does in .NET; opaque entries keep their color.
+    a = np.zeros((8, 8), np.uint8)
+    a[:4] = 1
+    im = Image.fromarray(a, "P")
+    im.putpalette([10, 20, 30, 255, 255, 255] + [0] * 762)
+    p = tmp_path / "t.gif"
+    im.save(p, transparency=1)
+    x = load_pixels(p, InputSpec(3, 8, 8))
+    assert x[:, :4].max() == 0
+    assert x[:, 4:, :].reshape(3, -1)[:, 0].tolist() == [10, 20, 30]
+    g = load_pixels(p, InputSpec(1, 8, 8))
+    assert g[0, :4].max() == 0 and int(g[0, 7, 7]) == int(bt601_gray(np.array([10, 20, 30], np.uint8)))
+
+
+def test_png_palette_transparency_keeps_its_color(tmp_path):
+    # Only GIF's transparent index is special: a PNG palette entry with alpha 0 keeps its color.
+    a = np.ones((8, 8), np.uint8)
+    im = Image.fromarray(a, "P")
+    im.putpalette([10, 20, 30, 200, 100, 50] + [0] * 762)
+    p = tmp_path / "t.png"
+    im.save(p, transparency=1)
+    x = load_pixels(p, InputSpec(3, 8, 8))
+    assert x[:, 0, 0].tolist() == [200, 100, 50]
+
+
+def _photo(h, w, seed=0):
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w]
+    img = np.stack([128 + 100 * np.sin(x / 37 + c) * np.cos(y / 23 - c) for c in range(3)], -1)
+    return np.clip(img + rng.normal(0, 12, (h, w, 3)), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("size, expected_scale", [
+    ((640, 480), 8),    # min(640 // 32, 480 // 32) = 15 -> 8: decoded at 80x60
+    ((200, 100), 2),    # min(6, 3) = 3 -> 2
+    ((130, 140), 4),    # min(4, 4) = 4
+    ((63, 300), 1),     # 63 // 32 = 1: no scaling, although ceil(63/8) = 8 >= ... is not the rule
+])
+def test_jpeg_draft_scale_rule(tmp_path, size, expected_scale):
+    w, h = size
+    p = tmp_path / "p.jpg"
+    Image.fromarray(_photo(h, w)).save(p, quality=90)
+    spec = InputSpec(3, 32, 32, jpeg_draft=True)
+    ours = load_pixels(p, spec)
+    # Independently: libjpeg's scaled decode at 1/s is the (ceil) size ...
+    im = Image.open(p)
+    im.draft("RGB", (w // expected_scale, h // expected_scale))
+    assert im.size == ((w + expected_scale - 1) // expected_scale, (h + expected_scale - 1) // expected_scale)
+    # ... and the result is that image resized with the manifest's resampler.
+    want = np.asarray(im.convert("RGB").resize((32, 32), Image.BILINEAR)).transpose(2, 0, 1)
+    assert np.array_equal(ours, want)
+
+
+def test_jpeg_draft_false_decodes_full_size(tmp_path):
+    p = tmp_path / "p.jpg"
+    Image.fromarray(_photo(480, 640)).save(p, quality=90)
+    full = load_pixels(p, InputSpec(3, 32, 32, jpeg_draft=False))
+    want = np.asarray(Image.open(p).convert("RGB").resize((32, 32), Image.BILINEAR)).transpose(2, 0, 1)
+    assert np.array_equal(full, want)
+    drafted = load_pixels(p, InputSpec(3, 32, 32, jpeg_draft=True))
+    assert not np.array_equal(full, drafted)          # the rule changes pixels: it must be in the manifest
+    assert np.abs(full.astype(int) - drafted.astype(int)).mean() < 4
+
+
+def test_manifest_names_jpeg_draft():
+    assert InputSpec(1, 28, 28).to_manifest()["jpeg_draft"] is True
+    assert InputSpec(1, 28, 28, jpeg_draft=False).to_manifest()["jpeg_draft"] is False

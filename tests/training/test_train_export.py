@@ -8,10 +8,11 @@ import onnx
 import pytest
 import torch
 
-import data
-import export
+from aeonnx_training import data
+from aeonnx_training import export
 import onnx_torch_eval
-import train
+from aeonnx_training import train
+from aeonnx_training.checkpoint import load_checkpoint
 from conftest import needs_fashion_mnist, run_script, tiny_args
 
 
@@ -35,7 +36,8 @@ def twin_runs(shapes_dir, tmp_path_factory):
 def vae_model(shapes_dir, tmp_path_factory):
     """A tiny VAE trained and exported in-process."""
     base = tmp_path_factory.mktemp("vae")
-    cfg = train.config_from_args(tiny_args(str(shapes_dir), base / "run", "--model", "vae", "--name", "tiny-vae"))
+    cfg, _ = train.config_from_args(tiny_args(str(shapes_dir), base / "run", "--model", "vae", "--name", "tiny-vae",
+                                              "--workers", "0"))
     ckpt = train.train(cfg, progress=False)
     export.export_model(ckpt, base / "model", progress=False)
     return base / "model"
@@ -59,13 +61,15 @@ def test_training_twice_gives_identical_checkpoint_bytes(twin_runs):
 
 def test_run_folder_contents(twin_runs):
     run = twin_runs[0]
-    for f in ("checkpoint.pt", "train_metrics.json", "loss_curve.png", "reconstructions.png"):
+    for f in ("checkpoint.pt", "resume.pt", "train_metrics.json", "loss_curve.png", "reconstructions.png"):
         assert (run / f).is_file(), f
     m = json.loads((run / "train_metrics.json").read_text())
     assert m["wall_seconds"] > 0 and m["epochs"] == 2 and m["threads"] == 1
-    _, _, ckpt = train.load_checkpoint(run / "checkpoint.pt")
+    assert (m["device"], m["precision"], m["world_size"]) == ("cpu", "float32", 1)
+    assert m["machine"]["threads"] == 1 and m["machine"]["cpu"]
+    _, _, ckpt = load_checkpoint(run / "checkpoint.pt")
     assert ckpt["format"] == "aeonnx.checkpoint/1"
-    assert ckpt["config"]["seed"] == 5 and ckpt["config"]["widths"] == [4, 8]
+    assert ckpt["config"]["seed"] == 5 and ckpt["config"]["widths"] == [4]
     assert "out" not in ckpt["config"]                 # no run path inside the bytes
     assert ckpt["versions"]["torch"] == torch.__version__
     assert set(ckpt["history"]) == {"train_loss", "train_mse", "val_loss", "val_mse"}
@@ -90,6 +94,7 @@ def test_training_twice_gives_identical_onnx_hashes(ae_model):
     # only the measured wall time may differ between the two runs' manifests
     man1["training"].pop("wall_seconds")
     man3["training"].pop("wall_seconds")
+    assert man1["training"]["machine"]["cpu"] == man3["training"]["machine"]["cpu"]
     assert man1 == man3
 
 
@@ -144,6 +149,8 @@ def _check_manifest_against_graphs(folder, kind, latent_dim, chw):
     t = man["training"]
     assert t["threads"] == 1 and t["seed"] == 5 and t["torch"] == torch.__version__
     assert t["config"]["model"] == kind and t["wall_seconds"] > 0
+    assert (t["device"], t["precision"]) == ("cpu", "float32") and t["world_size"] >= 1
+    assert t["export_machine"]["threads"] == 1
     return man
 
 
@@ -163,7 +170,7 @@ def test_onnx_checker_passes(ae_model, vae_model):
 
 
 def _torch_model(folder):
-    model, _, _ = train.load_checkpoint(folder / "checkpoint.pt")
+    model, _, _ = load_checkpoint(folder / "checkpoint.pt")
     return model
 
 
@@ -229,7 +236,7 @@ def test_model_folder_pictures(vae_model):
 
 @needs_fashion_mnist
 def test_fashion_mnist_end_to_end_small(tmp_path):
-    cfg = train.config_from_args(["--limit", "300", "--epochs", "1", "--widths", "4,8", "--latent-dim", "3",
+    cfg, _ = train.config_from_args(["--limit", "300", "--epochs", "1", "--widths", "4,8", "--latent-dim", "3",
                                   "--threads", "1", "--out", str(tmp_path / "run"), "--name", "fm-small"])
     ckpt = train.train(cfg, progress=False)
     man = export.export_model(ckpt, tmp_path / "model", progress=False)

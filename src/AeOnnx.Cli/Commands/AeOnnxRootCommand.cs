@@ -23,6 +23,7 @@ internal static class AeOnnxRootCommand
             new ArithmeticCommand(console),
             new OutliersCommand(console),
             new MergeCommand(console),
+            new ServeCommand(console),
         ];
         foreach (VerbCommand verb in verbs)
         {

@@ -4,11 +4,13 @@ using Microsoft.ML.Data;
 namespace AeOnnx.ML.Internal;
 
 /// <summary>
-/// The output of an <see cref="AutoencoderTransformer"/>: the input columns plus one computed
-/// column. Rows are computed in batches: a second "look-ahead" cursor over the same input, in the
-/// same order, reads the next N rows' input column, runs one batched ONNX Runtime call, and the
-/// main cursor then serves those results while it passes every other column through unchanged.
-/// Lazy like every IDataView: nothing runs until a cursor moves.
+/// The output of an <see cref="AutoencoderTransformer"/>: the input columns plus the computed
+/// column (and, under <see cref="AutoencoderBadImageHandling.ErrorColumn"/>, the error text column).
+/// Rows are computed in batches: a second "look-ahead" cursor over the same input, in the same
+/// order, reads the next N rows' input column, runs one batched ONNX Runtime call, and the main
+/// cursor then serves those results while it passes every other column through unchanged. Under
+/// <see cref="AutoencoderBadImageHandling.Skip"/> the main cursor steps over the rows the batch
+/// found bad. Lazy like every IDataView: nothing runs until a cursor moves.
 /// </summary>
 internal sealed class BatchedDataView : IDataView
 {
@@ -32,12 +34,17 @@ internal sealed class BatchedDataView : IDataView
 
     private int OutputIndex => _input.Schema.Count;
 
-    public long? GetRowCount() => _input.GetRowCount();
+    private int ErrorIndex => _operation.Spec.HasErrorColumn ? _input.Schema.Count + 1 : -1;
+
+    private bool Filters => _operation.Spec.BadImages == AutoencoderBadImageHandling.Skip;
+
+    public long? GetRowCount() => Filters ? null : _input.GetRowCount();
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
         var needed = columnsNeeded.ToArray();
-        var outputActive = needed.Any(c => c.Index == OutputIndex);
+        // A filtering mapping must compute every row to know which rows exist.
+        var outputActive = Filters || needed.Any(c => c.Index == OutputIndex || c.Index == ErrorIndex);
         var passThrough = needed.Where(c => c.Index < OutputIndex).Select(c => _input.Schema[c.Index]).ToArray();
         // Row order must depend only on `rand`'s state, whichever columns are asked for: every
         // path draws one seed and gives each input cursor its own generator made from it.
@@ -47,9 +54,12 @@ internal sealed class BatchedDataView : IDataView
             return new Cursor(this, _input.GetRowCursor(passThrough, seed is null ? null : new Random(seed.Value)), null, false, []);
         }
 
-        // The input column(s) are read by the look-ahead cursor anyway; serve them from its buffer
-        // instead of asking the main cursor, so an upstream model does not run twice for them.
-        var served = passThrough.Where(c => _inputIndices.Contains(c.Index)).Select(c => c.Index).ToHashSet();
+        // The vector or path input column(s) are read by the look-ahead cursor anyway; serve them
+        // from its buffer instead of asking the main cursor, so an upstream model does not run twice
+        // for them. Images are not served: ML.NET image getters dispose what they are handed back.
+        var served = _operation.Spec.Input == MappingInput.Image
+            ? []
+            : passThrough.Where(c => _inputIndices.Contains(c.Index)).Select(c => c.Index).ToHashSet();
         passThrough = passThrough.Where(c => !served.Contains(c.Index)).ToArray();
 
         // Both cursors must visit the rows in the same order: give them equal generators.
@@ -69,16 +79,15 @@ internal sealed class BatchedDataView : IDataView
         private readonly DataViewRowCursor? _ahead;
         private readonly bool _outputActive;
         private readonly InputReader? _reader;
-        private readonly string[] _paths;
-        private readonly float[] _first;
-        private readonly float[] _second;
+        private readonly BatchInput _batch;
         private readonly float[] _results;
+        private readonly string?[]? _errors;
         private readonly int _width;
+        private readonly HashSet<int> _served;
         private int _count;
         private int _index = -1;
+        private long _position = -1;
         private bool _aheadDone;
-
-        private readonly HashSet<int> _served;
 
         public Cursor(BatchedDataView parent, DataViewRowCursor main, DataViewRowCursor? ahead, bool outputActive, HashSet<int> served)
         {
@@ -90,10 +99,9 @@ internal sealed class BatchedDataView : IDataView
             var spec = parent._operation.Spec;
             var batch = parent._batchSize;
             _width = Math.Max(1, spec.OutputSize);
-            _paths = outputActive && spec.Kind == OperationKind.LoadImages ? new string[batch] : [];
-            _first = outputActive && spec.InputSize > 0 ? new float[batch * spec.InputSize] : [];
-            _second = outputActive && spec.InputColumns.Length > 1 ? new float[batch * spec.InputSize] : [];
+            _batch = new BatchInput(spec, outputActive ? batch : 0);
             _results = outputActive ? new float[batch * _width] : [];
+            _errors = outputActive && spec.BadImages != AutoencoderBadImageHandling.Throw ? new string?[batch] : null;
             if (ahead is not null)
             {
                 _reader = new InputReader(ahead, spec, parent._inputIndices);
@@ -102,53 +110,70 @@ internal sealed class BatchedDataView : IDataView
 
         public override DataViewSchema Schema => _parent.Schema;
 
-        public override long Position => _main.Position;
+        public override long Position => _parent.Filters ? _position : _main.Position;
 
         public override long Batch => _main.Batch;
 
         public override ValueGetter<DataViewRowId> GetIdGetter() => _main.GetIdGetter();
 
         public override bool IsColumnActive(DataViewSchema.Column column) =>
-            column.Index == _parent.OutputIndex ? _outputActive
+            column.Index == _parent.OutputIndex || column.Index == _parent.ErrorIndex ? _outputActive
             : _served.Contains(column.Index) || _main.IsColumnActive(_parent._input.Schema[column.Index]);
 
         public override bool MoveNext()
         {
-            if (!_main.MoveNext())
+            while (true)
             {
-                return false;
-            }
+                if (!_main.MoveNext())
+                {
+                    return false;
+                }
 
-            if (_outputActive && ++_index >= _count)
-            {
-                Fill();
-            }
+                if (_outputActive && ++_index >= _count)
+                {
+                    Fill();
+                }
 
-            return true;
+                if (_parent.Filters && _errors![_index] is { } reason)
+                {
+                    _parent._operation.CountSkipped(reason);
+                    continue;
+                }
+
+                _position++;
+                return true;
+            }
         }
 
         private void Fill()
         {
-            var spec = _parent._operation.Spec;
             var n = 0;
-            while (!_aheadDone && n < _parent._batchSize)
+            try
             {
-                if (!_ahead!.MoveNext())
+                while (!_aheadDone && n < _parent._batchSize)
                 {
-                    _aheadDone = true;
-                    break;
+                    if (!_ahead!.MoveNext())
+                    {
+                        _aheadDone = true;
+                        break;
+                    }
+
+                    _reader!.Read(n, _batch);
+                    n++;
                 }
 
-                _reader!.Read(n, _paths, _first, _second);
-                n++;
-            }
+                if (n == 0)
+                {
+                    throw new InvalidOperationException("AeOnnx: the look-ahead cursor ran out of rows before the main cursor; the input data view is not repeatable.");
+                }
 
-            if (n == 0)
+                _parent._operation.Compute(_batch, n, _results, _errors);
+            }
+            finally
             {
-                throw new InvalidOperationException("AeOnnx: the look-ahead cursor ran out of rows before the main cursor; the input data view is not repeatable.");
+                InputReader.ReleaseImages(_batch, n);
             }
 
-            _parent._operation.Compute(_paths, _first, _second, n, _results);
             _count = n;
             _index = 0;
         }
@@ -160,7 +185,7 @@ internal sealed class BatchedDataView : IDataView
                 return ServedInput<TValue>(column);
             }
 
-            if (column.Index != _parent.OutputIndex)
+            if (column.Index < _parent.OutputIndex)
             {
                 return _main.GetGetter<TValue>(_parent._input.Schema[column.Index]);
             }
@@ -170,7 +195,9 @@ internal sealed class BatchedDataView : IDataView
                 throw new InvalidOperationException($"Column '{column.Name}' is not active in this cursor.");
             }
 
-            Delegate getter = _parent._operation.Spec.OutputSize == 0
+            Delegate getter = column.Index == _parent.ErrorIndex
+                ? (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = (_errors![CheckedIndex()] ?? "").AsMemory())
+                : _parent._operation.Spec.OutputSize == 0
                 ? (ValueGetter<float>)((ref float value) => value = _results[CheckedIndex()])
                 : (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
                 {
@@ -187,14 +214,14 @@ internal sealed class BatchedDataView : IDataView
         {
             var spec = _parent._operation.Spec;
             Delegate getter;
-            if (spec.Kind == OperationKind.LoadImages)
+            if (spec.Input == MappingInput.Path)
             {
-                getter = (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = _paths[CheckedIndex()].AsMemory());
+                getter = (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = _batch.Paths[CheckedIndex()].AsMemory());
             }
             else
             {
                 // Interpolation may read two columns; the second buffer serves the second column.
-                var buffer = column.Index == _parent._inputIndices[0] ? _first : _second;
+                var buffer = column.Index == _parent._inputIndices[0] ? _batch.First : _batch.Second;
                 var size = spec.InputSize;
                 getter = (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
                 {

@@ -3,10 +3,11 @@ using Microsoft.ML.Data;
 
 namespace AeOnnx.ML.Internal;
 
-/// <summary>Reads a mapping's input column(s) of one row into flat buffers.</summary>
+/// <summary>Reads a mapping's input column(s) of one row into a <see cref="BatchInput"/> slot.</summary>
 internal sealed class InputReader
 {
     private readonly ValueGetter<ReadOnlyMemory<char>>? _path;
+    private readonly ValueGetter<MLImage>? _image;
     private readonly ValueGetter<VBuffer<float>>? _first;
     private readonly ValueGetter<VBuffer<float>>? _second;
     private readonly int _size;
@@ -17,36 +18,59 @@ internal sealed class InputReader
     {
         _size = spec.InputSize;
         var schema = row.Schema;
-        if (spec.Kind == OperationKind.LoadImages)
+        switch (spec.Input)
         {
-            _path = row.GetGetter<ReadOnlyMemory<char>>(schema[inputIndices[0]]);
-        }
-        else
-        {
-            _first = row.GetGetter<VBuffer<float>>(schema[inputIndices[0]]);
-            if (inputIndices.Length > 1)
-            {
-                _second = row.GetGetter<VBuffer<float>>(schema[inputIndices[1]]);
-            }
+            case MappingInput.Path:
+                _path = row.GetGetter<ReadOnlyMemory<char>>(schema[inputIndices[0]]);
+                break;
+            case MappingInput.Image:
+                _image = row.GetGetter<MLImage>(schema[inputIndices[0]]);
+                break;
+            default:
+                _first = row.GetGetter<VBuffer<float>>(schema[inputIndices[0]]);
+                if (inputIndices.Length > 1)
+                {
+                    _second = row.GetGetter<VBuffer<float>>(schema[inputIndices[1]]);
+                }
+
+                break;
         }
     }
 
-    /// <summary>Reads the current row into slot <paramref name="slot"/> of the buffers.</summary>
-    public void Read(int slot, string[] paths, float[] first, float[] second)
+    /// <summary>Reads the current row into slot <paramref name="slot"/>. An MLImage read here belongs to the batch: release it with <see cref="ReleaseImages"/>.</summary>
+    public void Read(int slot, BatchInput batch)
     {
         if (_path is not null)
         {
             _path(ref _text);
-            paths[slot] = _text.ToString();
+            batch.Paths[slot] = _text.ToString();
+            return;
+        }
+
+        if (_image is not null)
+        {
+            // A fresh reference each time: ML.NET's image getter disposes the image it is handed back.
+            MLImage image = null!;
+            _image(ref image);
+            batch.Images[slot] = image;
             return;
         }
 
         _first!(ref _vector);
-        CopyDense(_vector, first.AsSpan(slot * _size, _size));
+        CopyDense(_vector, batch.First.AsSpan(slot * _size, _size));
         if (_second is not null)
         {
             _second(ref _vector);
-            CopyDense(_vector, second.AsSpan(slot * _size, _size));
+            CopyDense(_vector, batch.Second.AsSpan(slot * _size, _size));
+        }
+    }
+
+    public static void ReleaseImages(BatchInput batch, int count)
+    {
+        for (var i = 0; i < Math.Min(count, batch.Images.Length); i++)
+        {
+            batch.Images[i]?.Dispose();
+            batch.Images[i] = null;
         }
     }
 

@@ -14,19 +14,20 @@ namespace AeOnnx.ML.Internal;
 /// <summary>
 /// Makes saved AeOnnx mappings loadable. ML.NET loads a <c>CustomMapping</c> by looking up a class
 /// marked <c>[CustomMappingFactoryAttribute(contractName)]</c> in the registered assemblies; its
-/// output schema comes from that class's row type attributes. An AeOnnx contract name carries the
-/// whole mapping (<see cref="MappingSpec"/>), so for each one found in a saved model this emits, once
-/// per process, a small dynamic assembly with input/output row types (<c>[ColumnName]</c>,
-/// <c>[VectorType(n)]</c>) and a factory deriving from <see cref="AeOnnxMappingFactory{TSrc, TDst}"/>.
+/// output schema comes from that class's row type attributes. For each mapping of a saved pipeline
+/// this emits, once per process and contract, a small dynamic assembly with input/output row types
+/// (<c>[ColumnName]</c>, <c>[VectorType(n)]</c>) and a factory deriving from
+/// <see cref="AeOnnxMappingFactory{TSrc, TDst}"/>, and registers the mapping's resolved
+/// <see cref="Operation"/> for it.
 /// </summary>
 internal static partial class LoadTimeRegistry
 {
-    private static readonly ConcurrentDictionary<string, Assembly> Assemblies = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Type> Factories = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<Type, Registration> Registrations = new();
     private static readonly ConcurrentDictionary<Type, Type> FactoryByInputType = new();
     private static readonly Lock EmitLock = new();
 
-    internal sealed record Registration(MappingSpec Spec, string? ModelDirectory, Device? Device);
+    internal sealed record Registration(Operation Operation);
 
     public static Registration Lookup(Type factoryType) =>
         Registrations.TryGetValue(factoryType, out var r)
@@ -37,19 +38,16 @@ internal static partial class LoadTimeRegistry
     public static Registration? TryLookupByInputType(Type inputRowType) =>
         FactoryByInputType.TryGetValue(inputRowType, out var factory) ? Lookup(factory) : null;
 
-    /// <summary>Finds the AeOnnx contract names stored in a saved ML.NET model zip.</summary>
-    public static IReadOnlyList<string> FindContracts(Stream zip)
+    /// <summary>Version-1 zips only: finds the contract names ML.NET stored in its string tables (the whole spec was the name).</summary>
+    public static IReadOnlyList<string> FindLegacyContracts(ZipArchive archive)
     {
         var found = new SortedSet<string>(StringComparer.Ordinal);
-        using var archive = new ZipArchive(zip, ZipArchiveMode.Read, leaveOpen: true);
-        foreach (var entry in archive.Entries)
+        foreach (var entry in archive.Entries.Where(e => e.FullName.EndsWith("Model.key", StringComparison.Ordinal)))
         {
             using var s = entry.Open();
             using var ms = new MemoryStream();
             s.CopyTo(ms);
             var bytes = ms.GetBuffer().AsSpan(0, (int)ms.Length);
-            // ML.NET's string table is UTF-16; UTF-8 too in case that changes. Search the bytes for
-            // the prefix first, so large entries (embedded ONNX graphs) are never decoded as text.
             Scan(bytes, Encoding.Unicode, found);
             Scan(bytes, Encoding.UTF8, found);
         }
@@ -59,8 +57,8 @@ internal static partial class LoadTimeRegistry
 
     private static void Scan(ReadOnlySpan<byte> bytes, Encoding encoding, SortedSet<string> found)
     {
-        var prefix = encoding.GetBytes(MappingSpec.Prefix);
-        var suffix = encoding.GetBytes(MappingSpec.Suffix);
+        var prefix = encoding.GetBytes(MappingSpec.LegacyPrefix);
+        var suffix = encoding.GetBytes(MappingSpec.LegacySuffix);
         var offset = 0;
         while (offset < bytes.Length)
         {
@@ -91,28 +89,22 @@ internal static partial class LoadTimeRegistry
     [GeneratedRegex(@"^AeOnnx/1\|[\x20-\x7E]*?\|end$")]
     private static partial Regex ContractPattern();
 
-    /// <summary>Emits (once) and registers the factory for one contract.</summary>
-    public static void Register(ComponentCatalog catalog, string contract, string? modelDirectory, Device? device)
+    /// <summary>Emits (once per contract) and registers the factory for one mapping.</summary>
+    public static void Register(ComponentCatalog catalog, string contract, Operation operation)
     {
-        var spec = MappingSpec.Parse(contract);
-        Assembly assembly;
+        Type factory;
         lock (EmitLock)
         {
-            if (!Assemblies.TryGetValue(contract, out assembly!))
+            if (!Factories.TryGetValue(contract, out factory!))
             {
-                var factory = Emit(spec, contract, Assemblies.Count);
-                assembly = factory.Assembly;
-                Assemblies[contract] = assembly;
-                Registrations[factory] = new Registration(spec, modelDirectory, device);
+                factory = Emit(operation.Spec, contract, Factories.Count);
+                Factories[contract] = factory;
             }
-            else
-            {
-                var factory = assembly.GetTypes().Single(t => t.Name == "Factory");
-                Registrations[factory] = new Registration(spec, modelDirectory, device);
-            }
+
+            Registrations[factory] = new Registration(operation);
         }
 
-        catalog.RegisterAssembly(assembly);
+        catalog.RegisterAssembly(factory.Assembly);
     }
 
     private static Type Emit(MappingSpec spec, string contract, int serial)
@@ -126,10 +118,15 @@ internal static partial class LoadTimeRegistry
         var inputs = spec.InputColumns.Distinct(StringComparer.Ordinal).ToArray();
         for (var i = 0; i < inputs.Length; i++)
         {
-            var isPath = spec.Kind == OperationKind.LoadImages;
-            var field = src.DefineField($"F{i}", isPath ? typeof(string) : typeof(float[]), FieldAttributes.Public);
+            var type = spec.Input switch
+            {
+                MappingInput.Path => typeof(string),
+                MappingInput.Image => typeof(MLImage),
+                _ => typeof(float[]),
+            };
+            var field = src.DefineField($"F{i}", type, FieldAttributes.Public);
             field.SetCustomAttribute(ColumnName(inputs[i]));
-            if (!isPath)
+            if (spec.Input == MappingInput.Vector)
             {
                 field.SetCustomAttribute(VectorType(spec.InputSize));
             }
@@ -144,6 +141,12 @@ internal static partial class LoadTimeRegistry
         if (spec.OutputSize > 0)
         {
             output.SetCustomAttribute(VectorType(spec.OutputSize));
+        }
+
+        if (spec.HasErrorColumn)
+        {
+            var error = dst.DefineField("F1", typeof(string), FieldAttributes.Public);
+            error.SetCustomAttribute(ColumnName(spec.ErrorColumn));
         }
 
         dst.DefineDefaultConstructor(MethodAttributes.Public);

@@ -1,79 +1,123 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using AeOnnx.Latents;
 
 namespace AeOnnx.ML.Internal;
 
 /// <summary>
-/// Everything a saved AeOnnx mapping needs to be rebuilt at load time. It travels inside the
-/// ML.NET model zip as the contract name of a <c>CustomMapping</c> transformer, so it must be
-/// self-delimiting (<see cref="Prefix"/> … <see cref="Suffix"/>) and escape every value.
+/// Everything a fitted or saved AeOnnx mapping needs to be rebuilt: columns, sizes, the model's
+/// identity and shapes, the policy and the options. Saved as one JSON object per mapping in the
+/// zip entry <see cref="PipelinePayload.EntryName"/>; the ML.NET <c>CustomMapping</c> that stands in
+/// for the transformer carries only <see cref="ContractName"/>, a short key into that payload.
+/// Version-1 zips carried the whole spec in the contract name (<see cref="ParseLegacy"/>).
 /// </summary>
 internal sealed record MappingSpec
 {
-    public const string Prefix = "AeOnnx/1|";
-    public const string Suffix = "|end";
+    public const string LegacyPrefix = "AeOnnx/1|";
+    public const string LegacySuffix = "|end";
+    public const string ContractPrefix = "AeOnnx/2|";
 
     public required OperationKind Kind { get; init; }
+
+    /// <summary>What the input column holds: a pixel/latent vector, an image file path, or an ML.NET MLImage.</summary>
+    public MappingInput Input { get; init; } = MappingInput.Vector;
 
     /// <summary>Input column names: one, or two for <see cref="OperationKind.Interpolate"/>.</summary>
     public required string[] InputColumns { get; init; }
 
     public required string OutputColumn { get; init; }
 
-    /// <summary>Values per input row: 0 for a text (path) column, else the known vector size.</summary>
+    /// <summary>Values per input row: 0 for a path or image column, else the known vector size.</summary>
     public required int InputSize { get; init; }
 
     /// <summary>Values per output row: 0 for a scalar, else the known vector size.</summary>
     public required int OutputSize { get; init; }
 
-    /// <summary>Absolute model folder at save time; empty for model-free mappings.</summary>
+    /// <summary>The absolute folder in use in this process; never saved (the payload records a relative or embedded location).</summary>
+    [JsonIgnore]
     public string ModelDirectory { get; init; } = "";
+
+    /// <summary>True when the folder was named for the saved model by <see cref="AeOnnxLoadOptions.ModelDirectories"/>: <see cref="AutoencoderModelPolicy.Compatible"/> then accepts another manifest name.</summary>
+    [JsonIgnore]
+    public bool ExplicitlyMapped { get; init; }
 
     public string ModelName { get; init; } = "";
 
-    /// <summary>SHA-256 of encoder and decoder (from the manifest), joined by '+': the model's identity.</summary>
-    public string ModelIdentity { get; init; } = "";
+    public string EncoderSha256 { get; init; } = "";
+
+    public string DecoderSha256 { get; init; } = "";
+
+    /// <summary>Model input channels, height, width and latent size at fit time (0: unknown, from a version-1 zip).</summary>
+    public int Channels { get; init; }
+
+    public int Height { get; init; }
+
+    public int Width { get; init; }
+
+    public int LatentDim { get; init; }
+
+    /// <summary>The manifest's preprocessing rules in one comparable string (<see cref="ModelBinding.Preprocessing"/>); empty when unknown.</summary>
+    public string Preprocessing { get; init; } = "";
+
+    public AutoencoderModelPolicy Policy { get; init; } = AutoencoderModelPolicy.Pinned;
 
     public string Device { get; init; } = "auto";
 
     public int BatchSize { get; init; } = 64;
 
+    /// <summary>ORT intra-op threads (0: ORT's default).</summary>
+    public int IntraOpThreads { get; init; }
+
     public float T { get; init; }
 
     public InterpolationMode Mode { get; init; } = InterpolationMode.Spherical;
 
+    public AutoencoderBadImageHandling BadImages { get; init; } = AutoencoderBadImageHandling.Throw;
+
+    /// <summary>The folder relative image paths are resolved against, as the user gave it; empty: as given.</summary>
+    public string ImageFolder { get; init; } = "";
+
+    /// <summary>The text column added under <see cref="AutoencoderBadImageHandling.ErrorColumn"/>; empty otherwise.</summary>
+    public string ErrorColumn { get; init; } = "";
+
+    [JsonIgnore]
+    public string ModelIdentity => $"{EncoderSha256}+{DecoderSha256}";
+
+    [JsonIgnore]
     public bool NeedsModel => Kind != OperationKind.Interpolate;
 
-    public string ToContractName()
-    {
-        var sb = new StringBuilder(Prefix);
-        void Add(string key, string value) => sb.Append(key).Append('=').Append(Uri.EscapeDataString(value)).Append('|');
-        Add("kind", Kind.ToString());
-        Add("in", string.Join(",", InputColumns.Select(Uri.EscapeDataString)));
-        Add("out", OutputColumn);
-        Add("nin", InputSize.ToString(CultureInfo.InvariantCulture));
-        Add("nout", OutputSize.ToString(CultureInfo.InvariantCulture));
-        Add("model", ModelDirectory);
-        Add("name", ModelName);
-        Add("id", ModelIdentity);
-        Add("device", Device);
-        Add("batch", BatchSize.ToString(CultureInfo.InvariantCulture));
-        Add("t", T.ToString("R", CultureInfo.InvariantCulture));
-        Add("mode", Mode.ToString());
-        sb.Length--; // last '|'
-        sb.Append(Suffix);
-        return sb.ToString();
-    }
+    [JsonIgnore]
+    public bool HasErrorColumn => BadImages == AutoencoderBadImageHandling.ErrorColumn && ErrorColumn.Length > 0;
 
-    public static MappingSpec Parse(string contract)
+    /// <summary>The ML.NET contract name: a hash of the saved JSON, so equal mappings share one generated factory.</summary>
+    [JsonIgnore]
+    public string ContractName =>
+        ContractPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ToJson()))).Substring(0, 32);
+
+    public static readonly JsonSerializerOptions Json = new()
     {
-        if (!contract.StartsWith(Prefix, StringComparison.Ordinal) || !contract.EndsWith(Suffix, StringComparison.Ordinal))
+        WriteIndented = false,
+        Converters = { new JsonStringEnumConverter() },
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static bool IsLegacyContract(string contract) =>
+        contract.StartsWith(LegacyPrefix, StringComparison.Ordinal) && contract.EndsWith(LegacySuffix, StringComparison.Ordinal);
+
+    /// <summary>Reads a version-1 contract name (everything in one escaped string, absolute folder included).</summary>
+    public static MappingSpec ParseLegacy(string contract)
+    {
+        if (!IsLegacyContract(contract))
         {
-            throw new FormatException($"Not an AeOnnx mapping contract: '{contract}'.");
+            throw new FormatException($"Not an AeOnnx version-1 mapping contract: '{contract}'.");
         }
 
-        var body = contract[Prefix.Length..^Suffix.Length];
+        var body = contract[LegacyPrefix.Length..^LegacySuffix.Length];
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var part in body.Split('|'))
         {
@@ -90,16 +134,20 @@ internal sealed record MappingSpec
             ? v
             : throw new FormatException($"AeOnnx mapping contract lacks '{key}': '{contract}'.");
 
+        var kind = Enum.Parse<OperationKind>(Get("kind"));
+        var id = Get("id").Split('+');
         return new MappingSpec
         {
-            Kind = Enum.Parse<OperationKind>(Get("kind")),
+            Kind = kind,
+            Input = kind == OperationKind.LoadImages ? MappingInput.Path : MappingInput.Vector,
             InputColumns = Get("in").Split(',').Select(Uri.UnescapeDataString).ToArray(),
             OutputColumn = Get("out"),
             InputSize = int.Parse(Get("nin"), CultureInfo.InvariantCulture),
             OutputSize = int.Parse(Get("nout"), CultureInfo.InvariantCulture),
             ModelDirectory = Get("model"),
             ModelName = Get("name"),
-            ModelIdentity = Get("id"),
+            EncoderSha256 = id[0],
+            DecoderSha256 = id.Length > 1 ? id[1] : "",
             Device = Get("device"),
             BatchSize = int.Parse(Get("batch"), CultureInfo.InvariantCulture),
             T = float.Parse(Get("t"), CultureInfo.InvariantCulture),

@@ -1,152 +1,227 @@
+using AeOnnx.Imaging;
 using AeOnnx.Latents;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.Data;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 
 namespace AeOnnx.ML.Internal;
 
 /// <summary>
-/// The computation behind one mapping, over a batch of rows. Shared by the batched cursor (before
-/// saving) and the per-row <c>CustomMapping</c> (after loading), so both give the same numbers.
-/// Thread-safe: holds no per-call state.
+/// The computation behind one mapping, over a batch of rows. Shared by the batched cursor, the
+/// row-to-row mapper and the per-row <c>CustomMapping</c> of a loaded pipeline, so all give the same
+/// numbers. Every call takes its model from the <see cref="ModelSource"/> and has it checked by
+/// <see cref="ModelBinding"/> when the instance is new (after a cache clear or a swap). Thread-safe.
 /// </summary>
 internal sealed class Operation
 {
-    private readonly string? _folder;
-    private readonly Device _device;
+    private readonly ILogger _logger;
+    private Autoencoder? _verified;
+    private long _skipped;
+    private int _rangeWarned;
 
-    /// <summary>Creates the operation. The model is looked up in <see cref="ModelCache"/> by (folder, requested device) on every call, so <see cref="ModelCache.Clear"/> does not strand it.</summary>
-    public Operation(MappingSpec spec, string? folder, Device requestedDevice)
+    public Operation(MappingSpec spec, ModelSource? source, ILogger? logger = null)
     {
         Spec = spec;
-        if (spec.NeedsModel && folder is null)
+        if (spec.NeedsModel && source is null)
         {
-            throw new ArgumentNullException(nameof(folder), $"Mapping {spec.Kind} needs a model.");
+            throw new ArgumentNullException(nameof(source), $"Mapping {spec.Kind} needs a model.");
         }
 
-        _folder = spec.NeedsModel ? folder : null;
-        _device = requestedDevice;
+        Source = spec.NeedsModel ? source : null;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     public MappingSpec Spec { get; }
 
-    /// <summary>Resolves the model of a spec through the process cache (used at load time).</summary>
-    public static Operation Create(MappingSpec spec, string? modelDirectoryOverride = null, Device? deviceOverride = null)
+    public ModelSource? Source { get; }
+
+    public ILogger Logger => _logger;
+
+    // Plain Log calls (no LoggerMessage source generator in this project): the lines are rare.
+    private void Write(LogLevel level, int id, string message) => _logger.Log(level, new EventId(id, "AeOnnx.ML"), message, null, static (m, _) => m);
+
+    /// <summary>Rows left out under <see cref="AutoencoderBadImageHandling.Skip"/> so far.</summary>
+    public long SkippedRows => Interlocked.Read(ref _skipped);
+
+    public void CountSkipped(string reason)
     {
-        if (!spec.NeedsModel)
-        {
-            return new Operation(spec, null, AeOnnx.Device.Cpu);
-        }
-
-        var folder = modelDirectoryOverride ?? spec.ModelDirectory;
-        var device = deviceOverride ?? AeOnnx.Device.Parse(spec.Device);
-        Autoencoder model;
-        try
-        {
-            model = ModelCache.Get(folder, device, spec.BatchSize);
-        }
-        catch (Exception e) when (e is ModelLoadException or IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidOperationException(
-                $"AeOnnx mapping for column '{spec.OutputColumn}' needs model '{spec.ModelName}' from '{folder}', which cannot be loaded: {e.Message} " +
-                "Register the model's current folder when loading (AeOnnxCatalog.RegisterAeOnnx with AeOnnxLoadOptions.ModelDirectories).", e);
-        }
-
-        var identity = ModelCache.Identity(model);
-        if (!string.Equals(identity, spec.ModelIdentity, StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException(
-                $"AeOnnx mapping for column '{spec.OutputColumn}' was saved with model '{spec.ModelName}' (encoder+decoder SHA-256 {spec.ModelIdentity}), " +
-                $"but '{folder}' holds '{model.Name}' ({identity}). Point the loader at the model the pipeline was saved with.");
-        }
-
-        // Saving the loaded pipeline again records where the model was actually found.
-        return new Operation(spec with { ModelDirectory = Path.GetFullPath(folder), Device = device.ToString() }, folder, device);
+        Interlocked.Increment(ref _skipped);
+        Write(LogLevel.Warning, 1401, $"AeOnnx: column '{Spec.OutputColumn}': skipped a row: {reason}");
     }
 
-    /// <summary>The model (from the process cache; reloaded after <see cref="ModelCache.Clear"/>); null for model-free mappings.</summary>
-    public Autoencoder? Model => _folder is null ? null : ModelCache.Get(_folder, _device, Spec.BatchSize);
+    /// <summary>The model a call would use now, checked (for inspection; calls hold a lease instead).</summary>
+    public Autoencoder? Model
+    {
+        get
+        {
+            if (Source is null)
+            {
+                return null;
+            }
+
+            using var lease = Acquire();
+            return lease.Model;
+        }
+    }
+
+    /// <summary>Takes the current model and checks it against the spec (once per model instance).</summary>
+    public AutoencoderLeaseOrShared Acquire()
+    {
+        var lease = Source!.Acquire();
+        if (!ReferenceEquals(Volatile.Read(ref _verified), lease.Model))
+        {
+            try
+            {
+                var change = ModelBinding.Check(Spec, lease.Model, Spec.Policy);
+                if (change is not null)
+                {
+                    Write(LogLevel.Information, 1400, change);
+                }
+            }
+            catch
+            {
+                lease.Dispose();
+                throw;
+            }
+
+            Volatile.Write(ref _verified, lease.Model);
+        }
+
+        return lease;
+    }
 
     /// <summary>Computes <paramref name="count"/> rows.</summary>
-    /// <param name="paths">For <see cref="OperationKind.LoadImages"/>: one path per row.</param>
-    /// <param name="first">Row-major input vectors (count × InputSize).</param>
-    /// <param name="second">Second input vectors for interpolation.</param>
+    /// <param name="input">The batch's inputs: paths, images or vectors.</param>
     /// <param name="count">Rows.</param>
     /// <param name="output">count × max(1, OutputSize) floats.</param>
-    public void Compute(IReadOnlyList<string>? paths, ReadOnlySpan<float> first, ReadOnlySpan<float> second, int count, Span<float> output)
+    /// <param name="errors">Null under <see cref="AutoencoderBadImageHandling.Throw"/>; else one slot per row, set to the reason for a bad row (whose output is NaN).</param>
+    public void Compute(BatchInput input, int count, Span<float> output, string?[]? errors)
     {
-        var model = Model;
+        if (Spec.Kind == OperationKind.Interpolate)
+        {
+            Interpolate(input, count, output);
+            return;
+        }
+
+        using var lease = Acquire();
+        var model = lease.Model;
+        var outWidth = Math.Max(1, Spec.OutputSize);
+        if (errors is not null)
+        {
+            Array.Clear(errors, 0, count);
+        }
+
+        // Image inputs become the model's normalized pixels first (the core's preprocessing).
+        ReadOnlySpan<float> pixels;
+        var pixelCount = model.PixelCount;
+        if (Spec.Input != MappingInput.Vector)
+        {
+            var buffer = Spec.Kind == OperationKind.LoadImages ? output[..(count * pixelCount)] : new float[count * pixelCount];
+            LoadPixels(model, input, count, buffer, errors);
+            if (Spec.Kind == OperationKind.LoadImages)
+            {
+                return;
+            }
+
+            pixels = buffer;
+        }
+        else
+        {
+            pixels = input.First.AsSpan(0, count * Spec.InputSize);
+            if (Spec.Kind != OperationKind.Decode)
+            {
+                WarnOnPixelRange(model, pixels);
+            }
+        }
+
+        // Rows that carry NaN (a bad image upstream under ErrorColumn) stay NaN without running the model.
+        var inWidth = Spec.Kind == OperationKind.Decode ? model.LatentDim : pixelCount;
+        var bad = new bool[count];
+        var good = 0;
+        for (var i = 0; i < count; i++)
+        {
+            bad[i] = errors?[i] is not null || HasNaN(pixels.Slice(i * inWidth, inWidth));
+            good += bad[i] ? 0 : 1;
+        }
+
+        if (good == count)
+        {
+            Run(model, pixels, count, output);
+            return;
+        }
+
+        var packedIn = new float[good * inWidth];
+        var packedOut = new float[good * outWidth];
+        for (int i = 0, j = 0; i < count; i++)
+        {
+            if (!bad[i])
+            {
+                pixels.Slice(i * inWidth, inWidth).CopyTo(packedIn.AsSpan(j++ * inWidth, inWidth));
+            }
+        }
+
+        if (good > 0)
+        {
+            Run(model, packedIn, good, packedOut);
+        }
+
+        for (int i = 0, j = 0; i < count; i++)
+        {
+            var dst = output.Slice(i * outWidth, outWidth);
+            if (bad[i])
+            {
+                dst.Fill(float.NaN);
+            }
+            else
+            {
+                packedOut.AsSpan(j++ * outWidth, outWidth).CopyTo(dst);
+            }
+        }
+    }
+
+    private static bool HasNaN(ReadOnlySpan<float> values)
+    {
+        foreach (var v in values)
+        {
+            if (float.IsNaN(v))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void Run(Autoencoder model, ReadOnlySpan<float> input, int count, Span<float> output)
+    {
+        var n = model.PixelCount;
         switch (Spec.Kind)
         {
-            case OperationKind.LoadImages:
-                if (count == 1)
-                {
-                    model!.Images.LoadTensor(paths![0], output[..Spec.OutputSize]);
-                }
-                else
-                {
-                    // Decoding is independent per file and the converter is thread-safe: decode a batch in parallel.
-                    var images = model!.Images;
-                    var size = Spec.OutputSize;
-                    var results = new float[count][];
-                    try
-                    {
-                        Parallel.For(0, count, i => results[i] = images.LoadTensor(paths![i]));
-                    }
-                    catch (AggregateException e) when (e.InnerExceptions.Count > 0)
-                    {
-                        // Report the first bad file as the sequential path would (an ImageLoadException naming it).
-                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-                    }
-                    for (var i = 0; i < count; i++)
-                    {
-                        results[i].CopyTo(output.Slice(i * size, size));
-                    }
-                }
-
-                break;
             case OperationKind.Encode:
-                model!.EncodeTensor(first[..(count * Spec.InputSize)], output[..(count * Spec.OutputSize)]);
+                model.EncodeTensor(input[..(count * n)], output[..(count * model.LatentDim)]);
                 break;
             case OperationKind.Decode:
-                model!.DecodeTensor(first[..(count * Spec.InputSize)], output[..(count * Spec.OutputSize)]);
+                model.DecodeTensor(input[..(count * model.LatentDim)], output[..(count * n)]);
                 break;
             case OperationKind.Reconstruct:
                 {
-                    var latents = new float[count * model!.LatentDim];
-                    model.EncodeTensor(first[..(count * Spec.InputSize)], latents);
-                    model.DecodeTensor(latents, output[..(count * Spec.OutputSize)]);
+                    var latents = new float[count * model.LatentDim];
+                    model.EncodeTensor(input[..(count * n)], latents);
+                    model.DecodeTensor(latents, output[..(count * n)]);
                     break;
                 }
 
             case OperationKind.ReconstructionError:
                 {
-                    var n = Spec.InputSize;
-                    var latents = new float[count * model!.LatentDim];
+                    var latents = new float[count * model.LatentDim];
                     var recon = new float[count * n];
-                    model.EncodeTensor(first[..(count * n)], latents);
+                    model.EncodeTensor(input[..(count * n)], latents);
                     model.DecodeTensor(latents, recon);
                     for (var i = 0; i < count; i++)
                     {
-                        output[i] = (float)model.MeasureError(first.Slice(i * n, n), recon.AsSpan(i * n, n)).Mse;
-                    }
-
-                    break;
-                }
-
-            case OperationKind.Interpolate:
-                {
-                    var d = Spec.InputSize;
-                    for (var i = 0; i < count; i++)
-                    {
-                        var a = first.Slice(i * d, d);
-                        var b = second.Slice(i * d, d);
-                        var dst = output.Slice(i * d, d);
-                        if (Spec.Mode == InterpolationMode.Linear)
-                        {
-                            LatentMath.Lerp(a, b, Spec.T, dst);
-                        }
-                        else
-                        {
-                            LatentMath.Slerp(a, b, Spec.T, dst);
-                        }
+                        output[i] = (float)model.MeasureError(input.Slice(i * n, n), recon.AsSpan(i * n, n)).Mse;
                     }
 
                     break;
@@ -154,6 +229,132 @@ internal sealed class Operation
 
             default:
                 throw new InvalidOperationException($"Unknown operation {Spec.Kind}.");
+        }
+    }
+
+    private void LoadPixels(Autoencoder model, BatchInput input, int count, Span<float> pixels, string?[]? errors)
+    {
+        var size = model.PixelCount;
+        var results = new float[count][];
+        var failures = new Exception?[count];
+        var images = model.Images;
+        // Decoding is independent per row and the converter is thread-safe: a batch decodes in parallel.
+        void One(int i)
+        {
+            try
+            {
+                results[i] = Spec.Input == MappingInput.Path ? images.LoadTensor(ResolvePath(input.Paths[i])) : FromMLImage(images, input.Images[i]);
+            }
+            catch (Exception e) when (e is ImageLoadException or ArgumentException)
+            {
+                failures[i] = e;
+            }
+        }
+
+        if (count == 1)
+        {
+            One(0);
+        }
+        else
+        {
+            Parallel.For(0, count, One);
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var dst = pixels.Slice(i * size, size);
+            if (failures[i] is { } failure)
+            {
+                if (errors is null)
+                {
+                    // The first bad row, as the sequential path would report it.
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+                }
+
+                errors![i] = failure.Message;
+                dst.Fill(float.NaN);
+            }
+            else
+            {
+                results[i].CopyTo(dst);
+            }
+        }
+    }
+
+    private string ResolvePath(string path) =>
+        Spec.ImageFolder.Length == 0 || Path.IsPathRooted(path) ? path : Path.Combine(Spec.ImageFolder, path);
+
+    private static float[] FromMLImage(ImageConverter images, MLImage? image)
+    {
+        if (image is null)
+        {
+            throw new ArgumentException("The MLImage is missing (null); ML.NET's LoadImages gives null for a row whose file it could not read.");
+        }
+
+        // MLImage keeps 32-bit pixels (BGRA or RGBA); the core's preprocessing (color rule, resize,
+        // normalization) then runs exactly as for a decoded file.
+        var bytes = image.Pixels;
+        using Image decoded = image.PixelFormat == MLPixelFormat.Rgba32
+            ? Image.LoadPixelData<Rgba32>(bytes, image.Width, image.Height)
+            : Image.LoadPixelData<Bgra32>(bytes, image.Width, image.Height);
+        return images.ToTensor(decoded);
+    }
+
+    private void WarnOnPixelRange(Autoencoder model, ReadOnlySpan<float> pixels)
+    {
+        if (Volatile.Read(ref _rangeWarned) != 0 || pixels.IsEmpty)
+        {
+            return;
+        }
+
+        // Normalized pixels lie in [(0 − mean)/std, (1 − mean)/std] per channel; values several
+        // widths outside are raw 0..255 bytes or a doubled normalization, not an unusual image.
+        var input = model.Model.Image;
+        var lo = float.MaxValue;
+        var hi = float.MinValue;
+        for (var c = 0; c < input.Channels; c++)
+        {
+            var mean = input.Mean[c];
+            var std = input.Std[c];
+            lo = Math.Min(lo, (0f - mean) / std);
+            hi = Math.Max(hi, (1f - mean) / std);
+        }
+
+        var width = hi - lo;
+        var max = float.MinValue;
+        var min = float.MaxValue;
+        foreach (var v in pixels)
+        {
+            if (float.IsFinite(v))
+            {
+                max = Math.Max(max, v);
+                min = Math.Min(min, v);
+            }
+        }
+
+        if ((max > hi + (2 * width) || min < lo - (2 * width)) && Interlocked.Exchange(ref _rangeWarned, 1) == 0)
+        {
+            Write(LogLevel.Warning, 1402, $"AeOnnx: column '{Spec.InputColumns[0]}' holds values in [{min}, {max}], but model '{model.Name}' expects normalized pixels in [{lo}, {hi}] " +
+                 $"(p / {input.Scale} − mean) / std). Raw 0..255 pixels? Set ExtractPixels' scaleImage to 1/{input.Scale} or use the AeOnnx image loader. (Warned once.)");
+        }
+    }
+
+    private void Interpolate(BatchInput input, int count, Span<float> output)
+    {
+        var d = Spec.InputSize;
+        for (var i = 0; i < count; i++)
+        {
+            var a = input.First.AsSpan(i * d, d);
+            var b = input.Second.AsSpan(i * d, d);
+            var dst = output.Slice(i * d, d);
+            if (Spec.Mode == InterpolationMode.Linear)
+            {
+                LatentMath.Lerp(a, b, Spec.T, dst);
+            }
+            else
+            {
+                LatentMath.Slerp(a, b, Spec.T, dst);
+            }
         }
     }
 }

@@ -14,10 +14,14 @@ internal static class SchemaShapes
     private static readonly MLContext Context = new(seed: 0);
     private static readonly SchemaShape.Column VectorTemplate = Template<VectorRow>();
     private static readonly SchemaShape.Column ScalarTemplate = Template<ScalarRow>();
+    private static readonly SchemaShape.Column TextTemplate = Template<TextRow>();
 
-    public static SchemaShape AddColumn(SchemaShape input, string name, bool vector)
+    public static SchemaShape AddColumn(SchemaShape input, string name, bool vector) => Add(input, name, vector ? VectorTemplate : ScalarTemplate);
+
+    public static SchemaShape AddTextColumn(SchemaShape input, string name) => Add(input, name, TextTemplate);
+
+    private static SchemaShape Add(SchemaShape input, string name, SchemaShape.Column template)
     {
-        var template = vector ? VectorTemplate : ScalarTemplate;
         var withTemplate = new SchemaShape(input.Where(c => c.Name != TemplateName).Append(template));
         var copied = Context.Transforms.CopyColumns(name, TemplateName).GetOutputSchema(withTemplate);
         return new SchemaShape(copied.Where(c => c.Name != TemplateName));
@@ -40,6 +44,12 @@ internal static class SchemaShapes
         [ColumnName(TemplateName)]
         [VectorType(1)]
         public float[] Values { get; set; } = [];
+    }
+
+    internal sealed class TextRow
+    {
+        [ColumnName(TemplateName)]
+        public string Value { get; set; } = "";
     }
 
     internal sealed class ScalarRow

@@ -26,12 +26,14 @@ internal sealed class SingleRowMapper : IRowToRowMapper
 
     private int OutputIndex => InputSchema.Count;
 
+    private int ErrorIndex => _operation.Spec.HasErrorColumn ? InputSchema.Count + 1 : -1;
+
     public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
     {
         var result = new HashSet<int>();
         foreach (var c in dependingColumns)
         {
-            if (c.Index == OutputIndex)
+            if (c.Index == OutputIndex || c.Index == ErrorIndex)
             {
                 result.UnionWith(_inputIndices);
             }
@@ -46,7 +48,7 @@ internal sealed class SingleRowMapper : IRowToRowMapper
 
     public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
     {
-        var outputActive = activeColumns.Any(c => c.Index == OutputIndex);
+        var outputActive = activeColumns.Any(c => c.Index == OutputIndex || c.Index == ErrorIndex);
         return new Row(this, input, outputActive);
     }
 
@@ -56,10 +58,9 @@ internal sealed class SingleRowMapper : IRowToRowMapper
         private readonly DataViewRow _input;
         private readonly bool _outputActive;
         private readonly InputReader? _reader;
-        private readonly string[] _paths = new string[1];
-        private readonly float[] _first;
-        private readonly float[] _second;
+        private readonly BatchInput _batch;
         private readonly float[] _result;
+        private readonly string?[]? _errors;
         private long _computedAt = -1;
 
         public Row(SingleRowMapper parent, DataViewRow input, bool outputActive)
@@ -68,9 +69,9 @@ internal sealed class SingleRowMapper : IRowToRowMapper
             _input = input;
             _outputActive = outputActive;
             var spec = parent._operation.Spec;
-            _first = new float[spec.InputSize];
-            _second = new float[spec.InputColumns.Length > 1 ? spec.InputSize : 0];
+            _batch = new BatchInput(spec, 1);
             _result = new float[Math.Max(1, spec.OutputSize)];
+            _errors = spec.BadImages == AutoencoderBadImageHandling.Throw ? null : new string?[1];
             if (outputActive)
             {
                 _reader = new InputReader(input, spec, parent._inputIndices);
@@ -86,7 +87,7 @@ internal sealed class SingleRowMapper : IRowToRowMapper
         public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
 
         public override bool IsColumnActive(DataViewSchema.Column column) =>
-            column.Index == _parent.OutputIndex ? _outputActive : _input.IsColumnActive(_parent.InputSchema[column.Index]);
+            column.Index == _parent.OutputIndex || column.Index == _parent.ErrorIndex ? _outputActive : _input.IsColumnActive(_parent.InputSchema[column.Index]);
 
         private void Ensure()
         {
@@ -95,14 +96,22 @@ internal sealed class SingleRowMapper : IRowToRowMapper
                 return;
             }
 
-            _reader!.Read(0, _paths, _first, _second);
-            _parent._operation.Compute(_paths, _first, _second, 1, _result);
+            try
+            {
+                _reader!.Read(0, _batch);
+                _parent._operation.Compute(_batch, 1, _result, _errors);
+            }
+            finally
+            {
+                InputReader.ReleaseImages(_batch, 1);
+            }
+
             _computedAt = _input.Position;
         }
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
         {
-            if (column.Index != _parent.OutputIndex)
+            if (column.Index < _parent.OutputIndex)
             {
                 return _input.GetGetter<TValue>(_parent.InputSchema[column.Index]);
             }
@@ -112,7 +121,13 @@ internal sealed class SingleRowMapper : IRowToRowMapper
                 throw new InvalidOperationException($"Column '{column.Name}' is not active in this row.");
             }
 
-            Delegate getter = _parent._operation.Spec.OutputSize == 0
+            Delegate getter = column.Index == _parent.ErrorIndex
+                ? (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) =>
+                {
+                    Ensure();
+                    value = (_errors![0] ?? "").AsMemory();
+                })
+                : _parent._operation.Spec.OutputSize == 0
                 ? (ValueGetter<float>)((ref float value) =>
                 {
                     Ensure();

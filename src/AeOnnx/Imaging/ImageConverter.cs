@@ -1,37 +1,36 @@
 using System.Buffers;
 using AeOnnx.Models;
 using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats;
-using SixLabors.ImageSharp.Formats.Bmp;
-using SixLabors.ImageSharp.Formats.Gif;
-using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.Memory;
-using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
-using SixLabors.ImageSharp.Processing.Processors.Transforms;
 
 namespace AeOnnx.Imaging;
 
 /// <summary>
-/// Owns the model's pre- and post-processing (docs/MODEL-FORMAT.md, "Preprocessing"):
-/// decode (PNG, JPEG, BMP, GIF first frame) with header limits checked before pixels are
-/// allocated, convert to the model's color (gray by the integer BT.601 rule, alpha dropped,
-/// 16-bit reduced by <c>v &gt;&gt; 8</c>), resize only when the size differs, scale and
-/// normalize into NCHW float32; and the inverse for decoder output. Stateless and thread-safe.
+/// Owns the model's pre- and post-processing (docs/MODEL-FORMAT.md, "Preprocessing"): decode
+/// (PNG, JPEG, BMP, GIF first frame, WebP, with Skia) with header limits checked before pixels are
+/// allocated, JPEG DCT-domain downscaling when the manifest's <c>jpeg_draft</c> says so, convert to
+/// the model's color (gray by the integer BT.601 rule, alpha dropped, 16-bit reduced by
+/// <c>v &gt;&gt; 8</c>), resize only when the size differs, scale and normalize into NCHW float32;
+/// and the inverse for decoder output. Stateless and thread-safe.
 /// </summary>
+/// <remarks>
+/// The work is split in three internal parts: <c>ImageDecoder</c> (bytes to pixels, limits),
+/// <c>PixelConversion</c> (color rules) and <c>TensorCodec</c> (normalization, layout, inverse).
+/// Resizing follows Pillow's resampler to the bit (<c>PilResampler</c>). ImageSharp is used only to
+/// hold images that callers pass in or get back, and for writing; it never parses a file.
+/// </remarks>
 public sealed class ImageConverter
 {
-    private readonly float[][] _lookup;
-    private readonly float[] _mean;
-    private readonly float[] _std;
-    private readonly IResampler _resampler;
     private readonly bool _gray;
+    private readonly ImageDecoder _decoder;
+    private readonly TensorCodec _codec;
+    private readonly int _draftWidth;
+    private readonly int _draftHeight;
 
     /// <summary>Creates a converter for the given manifest input description.</summary>
     /// <param name="input">The manifest's <c>input</c> object; must be valid (the loader checks it).</param>
-    /// <param name="limits">File and pixel limits; <see cref="ImageLimits.Default"/> when null.</param>
+    /// <param name="limits">File, pixel and decoding-work limits; <see cref="ImageLimits.Default"/> when null.</param>
     /// <exception cref="ArgumentException">The input description is not usable.</exception>
     public ImageConverter(InputSpec input, ImageLimits? limits = null)
     {
@@ -39,6 +38,11 @@ public sealed class ImageConverter
         if (input.Channels is not (1 or 3) || input.Height <= 0 || input.Width <= 0)
         {
             throw new ArgumentException($"Unsupported input shape {input.Channels}x{input.Height}x{input.Width}.", nameof(input));
+        }
+
+        if ((long)input.Channels * input.Height * input.Width > MaxPixelCount)
+        {
+            throw new ArgumentException($"Input shape {input.Channels}x{input.Height}x{input.Width} exceeds {MaxPixelCount} values per image.", nameof(input));
         }
 
         if (input.Mean is null || input.Mean.Length != input.Channels || input.Std is null || input.Std.Length != input.Channels)
@@ -54,34 +58,32 @@ public sealed class ImageConverter
         Input = input;
         Limits = limits ?? ImageLimits.Default;
         _gray = input.Channels == 1;
-        _mean = input.Mean;
-        _std = input.Std;
-        _resampler = ResamplerFor(input.Resize)
-            ?? throw new ArgumentException($"Unknown input.resize '{input.Resize}'.", nameof(input));
-
-        // Every 8-bit value maps to one float per channel; a table makes the per-pixel work a load
-        // and keeps the arithmetic identical to numpy's float32 (p / scale - mean) / std.
-        _lookup = new float[input.Channels][];
-        for (var c = 0; c < input.Channels; c++)
+        if (ResamplerFor(input.Resize) is null)
         {
-            _lookup[c] = new float[256];
-            for (var p = 0; p < 256; p++)
-            {
-                _lookup[c][p] = ((float)p / input.Scale - _mean[c]) / _std[c];
-            }
+            throw new ArgumentException($"Unknown input.resize '{input.Resize}'.", nameof(input));
         }
+
+        _decoder = new ImageDecoder(Limits);
+        _codec = new TensorCodec(input);
+        (_draftWidth, _draftHeight) = input.JpegDraft == true ? (input.Width, input.Height) : (0, 0);
     }
 
     /// <summary>
-    /// The ImageSharp configuration used for decoding: PNG, JPEG, BMP and GIF (first frame) only.
-    /// A smaller decoder surface is a safer one; other formats are refused as unsupported.
+    /// Largest number of values (C × H × W) one image tensor may have: 2²⁴ (e.g. 3 × 2364 × 2364),
+    /// so that sizes and batch offsets stay far from <see cref="int"/> overflow.
+    /// </summary>
+    public const int MaxPixelCount = 1 << 24;
+
+    /// <summary>
+    /// The ImageSharp configuration for the images this converter creates, converts and resizes
+    /// (single-threaded: parallelism belongs to the caller). Files are not decoded with it.
     /// </summary>
     public static Configuration DecoderConfiguration { get; } = CreateConfiguration();
 
     /// <summary>The manifest input description this converter follows.</summary>
     public InputSpec Input { get; }
 
-    /// <summary>The limits checked before decoding.</summary>
+    /// <summary>The limits checked before and while decoding.</summary>
     public ImageLimits Limits { get; }
 
     /// <summary>Model channels (1 or 3).</summary>
@@ -98,26 +100,52 @@ public sealed class ImageConverter
 
     /// <summary>Decodes the first frame of an image file after checking its size and header against <see cref="Limits"/>.</summary>
     /// <param name="path">The image file.</param>
-    /// <returns>The decoded image in its native pixel format; the caller disposes it.</returns>
+    /// <returns>
+    /// The decoded image at full size (no JPEG downscaling): an <c>Image&lt;L8&gt;</c> for gray sources,
+    /// <c>Image&lt;Rgba64&gt;</c> for 16-bit ones, else <c>Image&lt;Rgba32&gt;</c>; the caller disposes it.
+    /// </returns>
     /// <exception cref="ImageLoadException">The file is missing, unreadable, unsupported, corrupt or too large.</exception>
     public Image LoadImage(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        using var stream = OpenFile(path);
-        return Decode(stream, path);
+        using var encoded = EncodedBytes.ReadFile(path, Limits);
+        using var pixels = _decoder.Decode(encoded, path);
+        return PixelConversion.ToImageSharp(pixels, DecoderConfiguration);
     }
 
     /// <summary>Decodes the first frame of an image stream after checking its size and header against <see cref="Limits"/>.</summary>
     /// <param name="stream">The encoded image; read from its current position, not disposed.</param>
     /// <param name="name">Name used in error messages (e.g. the original file name).</param>
-    /// <returns>The decoded image in its native pixel format; the caller disposes it.</returns>
+    /// <returns>The decoded image at full size (see <see cref="LoadImage(string)"/>); the caller disposes it.</returns>
     /// <exception cref="ImageLoadException">The content is unsupported, corrupt or too large.</exception>
     public Image LoadImage(Stream stream, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         name ??= "<stream>";
-        using var seekable = ToSeekable(stream, name);
-        return Decode(seekable, name);
+        using var encoded = EncodedBytes.ReadStream(stream, name, Limits);
+        using var pixels = _decoder.Decode(encoded, name);
+        return PixelConversion.ToImageSharp(pixels, DecoderConfiguration);
+    }
+
+    /// <summary>
+    /// Loads an image file as the 8-bit pixels the encoder sees before scaling, by exactly the rules of
+    /// <see cref="LoadTensor(string)"/> (JPEG downscaling included): model color at model size.
+    /// </summary>
+    /// <param name="path">The image file.</param>
+    /// <returns>An <c>Image&lt;L8&gt;</c> or <c>Image&lt;Rgb24&gt;</c>; the caller disposes it.</returns>
+    /// <exception cref="ImageLoadException">The image cannot be loaded.</exception>
+    public Image LoadModelImage(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var pixels = new byte[PixelCount];
+        using (var encoded = EncodedBytes.ReadFile(path, Limits))
+        {
+            DecodeToModelPixels(encoded, path, pixels);
+        }
+
+        return _gray
+            ? Image.LoadPixelData<L8>(DecoderConfiguration, pixels, Width, Height)
+            : Image.LoadPixelData<Rgb24>(DecoderConfiguration, pixels, Width, Height);
     }
 
     /// <summary>Loads an image file as the encoder's input: C × H × W normalized floats, NCHW.</summary>
@@ -137,8 +165,10 @@ public sealed class ImageConverter
     /// <exception cref="ImageLoadException">The image cannot be loaded.</exception>
     public void LoadTensor(string path, Span<float> destination)
     {
-        using var image = LoadImage(path);
-        ToTensor(image, destination);
+        ArgumentNullException.ThrowIfNull(path);
+        CheckLength(destination.Length, nameof(destination));
+        using var encoded = EncodedBytes.ReadFile(path, Limits);
+        DecodeToTensor(encoded, path, destination);
     }
 
     /// <summary>Loads an encoded image stream as the encoder's input.</summary>
@@ -160,8 +190,11 @@ public sealed class ImageConverter
     /// <exception cref="ImageLoadException">The image cannot be loaded.</exception>
     public void LoadTensor(Stream stream, Span<float> destination, string? name = null)
     {
-        using var image = LoadImage(stream, name);
-        ToTensor(image, destination);
+        ArgumentNullException.ThrowIfNull(stream);
+        CheckLength(destination.Length, nameof(destination));
+        name ??= "<stream>";
+        using var encoded = EncodedBytes.ReadStream(stream, name, Limits);
+        DecodeToTensor(encoded, name, destination);
     }
 
     /// <summary>Converts a decoded image (any pixel format) to the encoder's input.</summary>
@@ -182,7 +215,24 @@ public sealed class ImageConverter
         ArgumentNullException.ThrowIfNull(image);
         CheckLength(destination.Length, nameof(destination));
         using var model = ToModelImage(image);
-        WriteTensor(model, destination);
+        var pixels = ArrayPool<byte>.Shared.Rent(PixelCount);
+        try
+        {
+            if (model is Image<L8> gray)
+            {
+                gray.CopyPixelDataTo(pixels.AsSpan(0, PixelCount));
+            }
+            else
+            {
+                ((Image<Rgb24>)model).CopyPixelDataTo(pixels.AsSpan(0, PixelCount));
+            }
+
+            _codec.Write(pixels.AsSpan(0, PixelCount), destination);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(pixels);
+        }
     }
 
     /// <summary>
@@ -194,18 +244,28 @@ public sealed class ImageConverter
     public Image ToModelImage(Image image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        Image converted = _gray ? ToGray(image) : ToRgb(image);
-        if (converted.Width != Width || converted.Height != Height)
+        Image converted = _gray ? PixelConversion.ToGray(image, DecoderConfiguration) : PixelConversion.ToRgb(image, DecoderConfiguration);
+        if (converted.Width == Width && converted.Height == Height)
         {
-            converted.Mutate(x => x.Resize(new ResizeOptions
-            {
-                Size = new Size(Width, Height),
-                Mode = ResizeMode.Stretch,
-                Sampler = _resampler,
-            }));
+            return converted;
         }
 
-        return converted;
+        // The same resampler as for files, so an image object and its file give the same tensor.
+        using (converted)
+        {
+            var source = new byte[converted.Width * converted.Height * Channels];
+            var resized = new byte[PixelCount];
+            if (converted is Image<L8> gray)
+            {
+                gray.CopyPixelDataTo(source);
+                PilResampler.Resize(source, converted.Width, converted.Height, 1, resized, Width, Height, Input.Resize!);
+                return Image.LoadPixelData<L8>(DecoderConfiguration, resized, Width, Height);
+            }
+
+            ((Image<Rgb24>)converted).CopyPixelDataTo(source);
+            PilResampler.Resize(source, converted.Width, converted.Height, 3, resized, Width, Height, Input.Resize!);
+            return Image.LoadPixelData<Rgb24>(DecoderConfiguration, resized, Width, Height);
+        }
     }
 
     /// <summary>
@@ -217,53 +277,7 @@ public sealed class ImageConverter
     public Image ToImage(ReadOnlySpan<float> tensor)
     {
         CheckLength(tensor.Length, nameof(tensor));
-        var plane = Height * Width;
-
-        // Pixel accessors are ref structs used inside a callback, which cannot capture a span.
-        var values = ArrayPool<float>.Shared.Rent(PixelCount);
-        try
-        {
-            tensor[..PixelCount].CopyTo(values);
-            if (_gray)
-            {
-                var gray = new Image<L8>(DecoderConfiguration, Width, Height);
-                gray.ProcessPixelRows(accessor =>
-                {
-                    for (var y = 0; y < accessor.Height; y++)
-                    {
-                        var row = accessor.GetRowSpan(y);
-                        var offset = y * Width;
-                        for (var x = 0; x < row.Length; x++)
-                        {
-                            row[x] = new L8(ToByte(values[offset + x], 0));
-                        }
-                    }
-                });
-                return gray;
-            }
-
-            var rgb = new Image<Rgb24>(DecoderConfiguration, Width, Height);
-            rgb.ProcessPixelRows(accessor =>
-            {
-                for (var y = 0; y < accessor.Height; y++)
-                {
-                    var row = accessor.GetRowSpan(y);
-                    var offset = y * Width;
-                    for (var x = 0; x < row.Length; x++)
-                    {
-                        row[x] = new Rgb24(
-                            ToByte(values[offset + x], 0),
-                            ToByte(values[plane + offset + x], 1),
-                            ToByte(values[(2 * plane) + offset + x], 2));
-                    }
-                }
-            });
-            return rgb;
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(values);
-        }
+        return _codec.ToImage(tensor, DecoderConfiguration);
     }
 
     /// <summary>Writes decoder output as a PNG file (see <see cref="ToImage"/> for the conversion).</summary>
@@ -290,32 +304,54 @@ public sealed class ImageConverter
     /// <param name="value">Normalized value.</param>
     /// <param name="channel">Channel index.</param>
     /// <returns>The value in [0,1] pixel space (before clamping).</returns>
-    public float Denormalize(float value, int channel) => (value * _std[channel]) + _mean[channel];
+    public float Denormalize(float value, int channel) => _codec.Denormalize(value, channel);
 
     /// <summary>The 8-bit integer BT.601 rule of the contract (PIL's <c>convert("L")</c>).</summary>
     /// <param name="r">Red.</param>
     /// <param name="g">Green.</param>
     /// <param name="b">Blue.</param>
     /// <returns>The gray value.</returns>
-    public static byte GrayBt601(byte r, byte g, byte b) => (byte)(((r * 19595) + (g * 38470) + (b * 7471) + 32768) >> 16);
+    public static byte GrayBt601(byte r, byte g, byte b) => PixelConversion.GrayBt601(r, g, b);
 
-    internal static IResampler? ResamplerFor(string? name) => name switch
-    {
-        "bilinear" => KnownResamplers.Triangle,
-        "bicubic" => KnownResamplers.Bicubic,
-        "nearest" => KnownResamplers.NearestNeighbor,
-        _ => null,
-    };
+    /// <summary>The manifest's resampler name, or null when it names none this library implements.</summary>
+    internal static string? ResamplerFor(string? name) => name is "bilinear" or "bicubic" or "nearest" ? name : null;
 
-    private byte ToByte(float value, int channel)
+    /// <summary>Encoded bytes to the normalized tensor: decode, color, resize if needed, normalize.</summary>
+    internal void DecodeToTensor(EncodedBytes encoded, string name, Span<float> destination)
     {
-        var p = MathF.Round(((value * _std[channel]) + _mean[channel]) * Input.Scale, MidpointRounding.ToEven);
-        if (float.IsNaN(p) || p <= 0f)
+        var pixels = ArrayPool<byte>.Shared.Rent(PixelCount);
+        try
         {
-            return 0;
+            DecodeToModelPixels(encoded, name, pixels.AsSpan(0, PixelCount));
+            _codec.Write(pixels.AsSpan(0, PixelCount), destination);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(pixels);
+        }
+    }
+
+    /// <summary>Encoded bytes to model color at model size, interleaved (H × W × C bytes).</summary>
+    private void DecodeToModelPixels(EncodedBytes encoded, string name, Span<byte> destination)
+    {
+        using var decoded = _decoder.Decode(encoded, name, _draftWidth, _draftHeight);
+        if (decoded.Width == Width && decoded.Height == Height)
+        {
+            PixelConversion.ToModelColor(decoded, _gray, destination);
+            return;
         }
 
-        return p >= 255f ? (byte)255 : (byte)p;
+        var count = decoded.Width * decoded.Height * Channels;
+        var full = ArrayPool<byte>.Shared.Rent(count);
+        try
+        {
+            PixelConversion.ToModelColor(decoded, _gray, full.AsSpan(0, count));
+            PilResampler.Resize(full.AsSpan(0, count), decoded.Width, decoded.Height, Channels, destination, Width, Height, Input.Resize!);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(full);
+        }
     }
 
     private void CheckLength(int length, string name)
@@ -326,315 +362,10 @@ public sealed class ImageConverter
         }
     }
 
-    private void WriteTensor(Image model, Span<float> destination)
+    private static Configuration CreateConfiguration() => new(new PngConfigurationModule())
     {
-        var plane = Height * Width;
-        var values = ArrayPool<float>.Shared.Rent(PixelCount);
-        try
-        {
-            if (model is Image<L8> gray)
-            {
-                var lut = _lookup[0];
-                gray.ProcessPixelRows(accessor =>
-                {
-                    for (var y = 0; y < accessor.Height; y++)
-                    {
-                        var row = accessor.GetRowSpan(y);
-                        var offset = y * Width;
-                        for (var x = 0; x < row.Length; x++)
-                        {
-                            values[offset + x] = lut[row[x].PackedValue];
-                        }
-                    }
-                });
-            }
-            else
-            {
-                var (lr, lg, lb) = (_lookup[0], _lookup[1], _lookup[2]);
-                ((Image<Rgb24>)model).ProcessPixelRows(accessor =>
-                {
-                    for (var y = 0; y < accessor.Height; y++)
-                    {
-                        var row = accessor.GetRowSpan(y);
-                        var offset = y * Width;
-                        for (var x = 0; x < row.Length; x++)
-                        {
-                            var p = row[x];
-                            values[offset + x] = lr[p.R];
-                            values[plane + offset + x] = lg[p.G];
-                            values[(2 * plane) + offset + x] = lb[p.B];
-                        }
-                    }
-                });
-            }
-
-            values.AsSpan(0, PixelCount).CopyTo(destination);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(values);
-        }
-    }
-
-    private static Image<L8> ToGray(Image image)
-    {
-        // Already model color: BT.601 of (v, v, v) is v, so a copy is the exact conversion.
-        if (image is Image<L8> gray && image.Frames.Count == 1)
-        {
-            return gray.Clone(DecoderConfiguration);
-        }
-
-        if (Is16Bit(image))
-        {
-            using var wide = CloneFirstFrameAs<Rgba64>(image);
-            var result = new Image<L8>(DecoderConfiguration, wide.Width, wide.Height);
-            wide.ProcessPixelRows(result, (source, target) =>
-            {
-                for (var y = 0; y < source.Height; y++)
-                {
-                    var s = source.GetRowSpan(y);
-                    var t = target.GetRowSpan(y);
-                    for (var x = 0; x < s.Length; x++)
-                    {
-                        t[x] = new L8(GrayBt601((byte)(s[x].R >> 8), (byte)(s[x].G >> 8), (byte)(s[x].B >> 8)));
-                    }
-                }
-            });
-            return result;
-        }
-        else
-        {
-            using var narrow = CloneFirstFrameAs<Rgba32>(image);
-            var result = new Image<L8>(DecoderConfiguration, narrow.Width, narrow.Height);
-            narrow.ProcessPixelRows(result, (source, target) =>
-            {
-                for (var y = 0; y < source.Height; y++)
-                {
-                    var s = source.GetRowSpan(y);
-                    var t = target.GetRowSpan(y);
-                    for (var x = 0; x < s.Length; x++)
-                    {
-                        t[x] = new L8(GrayBt601(s[x].R, s[x].G, s[x].B));
-                    }
-                }
-            });
-            return result;
-        }
-    }
-
-    private static Image<Rgb24> ToRgb(Image image)
-    {
-        if (image is Image<Rgb24> rgb && image.Frames.Count == 1)
-        {
-            return rgb.Clone(DecoderConfiguration);
-        }
-
-        if (Is16Bit(image))
-        {
-            using var wide = CloneFirstFrameAs<Rgba64>(image);
-            var result = new Image<Rgb24>(DecoderConfiguration, wide.Width, wide.Height);
-            wide.ProcessPixelRows(result, (source, target) =>
-            {
-                for (var y = 0; y < source.Height; y++)
-                {
-                    var s = source.GetRowSpan(y);
-                    var t = target.GetRowSpan(y);
-                    for (var x = 0; x < s.Length; x++)
-                    {
-                        t[x] = new Rgb24((byte)(s[x].R >> 8), (byte)(s[x].G >> 8), (byte)(s[x].B >> 8));
-                    }
-                }
-            });
-            return result;
-        }
-        else
-        {
-            using var narrow = CloneFirstFrameAs<Rgba32>(image);
-            var result = new Image<Rgb24>(DecoderConfiguration, narrow.Width, narrow.Height);
-            narrow.ProcessPixelRows(result, (source, target) =>
-            {
-                for (var y = 0; y < source.Height; y++)
-                {
-                    var s = source.GetRowSpan(y);
-                    var t = target.GetRowSpan(y);
-                    for (var x = 0; x < s.Length; x++)
-                    {
-                        // Alpha is dropped, not composited: the contract's "ignore".
-                        t[x] = new Rgb24(s[x].R, s[x].G, s[x].B);
-                    }
-                }
-            });
-            return result;
-        }
-    }
-
-    // 16-bit channels are reduced by v >> 8 (the contract), which differs from ImageSharp's own
-    // rounding 16→8 conversion, so these formats go through Rgba64 and are shifted here.
-    private static bool Is16Bit(Image image) => image is Image<L16> or Image<La32> or Image<Rgb48> or Image<Rgba64>;
-
-    private static Image<TPixel> CloneFirstFrameAs<TPixel>(Image image)
-        where TPixel : unmanaged, IPixel<TPixel>
-    {
-        if (image.Frames.Count > 1)
-        {
-            using var first = image.Frames.CloneFrame(0);
-            return first.CloneAs<TPixel>(DecoderConfiguration);
-        }
-
-        return image.CloneAs<TPixel>(DecoderConfiguration);
-    }
-
-    private Stream OpenFile(string path)
-    {
-        if (Directory.Exists(path))
-        {
-            throw new ImageLoadException(path, ImageLoadError.Unreadable, "the path is a directory.");
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new ImageLoadException(path, ImageLoadError.NotFound, "no such file.");
-        }
-
-        try
-        {
-            // Opening a FIFO blocks until a writer appears; it (like a device or a /proc file) has
-            // no size, and neither has an empty file: nothing to decode, so refuse before opening.
-            var info = new FileInfo(path);
-            var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
-            if (target.Length == 0)
-            {
-                throw new ImageLoadException(path, ImageLoadError.Unreadable, "the file is empty (0 bytes) or not a regular file (a FIFO or device).");
-            }
-
-            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.SequentialScan);
-            if (stream.Length > Limits.MaxFileBytes)
-            {
-                var length = stream.Length;
-                stream.Dispose();
-                throw new ImageLoadException(path, ImageLoadError.TooLarge, $"file is {length} bytes, the limit is {Limits.MaxFileBytes}.");
-            }
-
-            return stream;
-        }
-        catch (FileNotFoundException ex)
-        {
-            throw new ImageLoadException(path, ImageLoadError.NotFound, "no such file.", ex);
-        }
-        catch (DirectoryNotFoundException ex)
-        {
-            throw new ImageLoadException(path, ImageLoadError.NotFound, "no such directory.", ex);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ImageLoadException(path, ImageLoadError.Unreadable, ex.Message, ex);
-        }
-    }
-
-    private MemoryStream ToSeekable(Stream stream, string name)
-    {
-        // Identify-then-decode needs to rewind; copying also enforces the byte limit on streams
-        // whose length is unknown. Bounded by MaxFileBytes + 1 so a huge stream is refused early.
-        try
-        {
-            if (stream.CanSeek && stream.Length - stream.Position > Limits.MaxFileBytes)
-            {
-                throw new ImageLoadException(name, ImageLoadError.TooLarge, $"stream is {stream.Length - stream.Position} bytes, the limit is {Limits.MaxFileBytes}.");
-            }
-
-            var copy = new MemoryStream();
-            var buffer = new byte[81920];
-            int read;
-            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
-            {
-                copy.Write(buffer, 0, read);
-                if (copy.Length > Limits.MaxFileBytes)
-                {
-                    throw new ImageLoadException(name, ImageLoadError.TooLarge, $"stream exceeds the limit of {Limits.MaxFileBytes} bytes.");
-                }
-            }
-
-            copy.Position = 0;
-            return copy;
-        }
-        catch (Exception ex) when (ex is IOException or NotSupportedException or ObjectDisposedException)
-        {
-            throw new ImageLoadException(name, ImageLoadError.Unreadable, ex.Message, ex);
-        }
-    }
-
-    private Image Decode(Stream stream, string name)
-    {
-        var start = stream.Position;
-        IImageInfo? info;
-        try
-        {
-            info = Image.Identify(DecoderConfiguration, stream, out _);
-        }
-        catch (UnknownImageFormatException ex)
-        {
-            throw Unsupported(name, ex);
-        }
-        catch (Exception ex) when (ex is not ImageLoadException and not OutOfMemoryException)
-        {
-            throw new ImageLoadException(name, ImageLoadError.Corrupt, $"the header cannot be read ({ex.Message}).", ex);
-        }
-
-        if (info is null)
-        {
-            throw Unsupported(name, null);
-        }
-
-        if (info.Width <= 0 || info.Height <= 0)
-        {
-            throw new ImageLoadException(name, ImageLoadError.Corrupt, $"the header says {info.Width}x{info.Height} pixels.");
-        }
-
-        if ((long)info.Width * info.Height > Limits.MaxPixels)
-        {
-            throw new ImageLoadException(name, ImageLoadError.TooLarge, $"{info.Width}x{info.Height} pixels exceeds the limit of {Limits.MaxPixels} pixels.");
-        }
-
-        stream.Position = start;
-        try
-        {
-            return Image.Load(DecoderConfiguration, stream);
-        }
-        catch (UnknownImageFormatException ex)
-        {
-            throw Unsupported(name, ex);
-        }
-        catch (InvalidMemoryOperationException ex)
-        {
-            throw new ImageLoadException(name, ImageLoadError.TooLarge, ex.Message, ex);
-        }
-        catch (NotSupportedException ex)
-        {
-            // A known format in a variant the decoder does not implement (e.g. 12-bit JPEG).
-            throw new ImageLoadException(name, ImageLoadError.UnsupportedFormat, ex.Message, ex);
-        }
-        catch (Exception ex) when (ex is not ImageLoadException and not OutOfMemoryException)
-        {
-            throw new ImageLoadException(name, ImageLoadError.Corrupt, ex.Message, ex);
-        }
-    }
-
-    private static ImageLoadException Unsupported(string name, Exception? inner) =>
-        new(name, ImageLoadError.UnsupportedFormat, "not a PNG, JPEG, BMP or GIF image.", inner);
-
-    private static Configuration CreateConfiguration()
-    {
-        var configuration = new Configuration(
-            new PngConfigurationModule(),
-            new JpegConfigurationModule(),
-            new BmpConfigurationModule(),
-            new GifConfigurationModule())
-        {
-            // Parallelism belongs to the caller (the folder pipeline decodes files in parallel);
-            // nested row parallelism would only oversubscribe the cores.
-            MaxDegreeOfParallelism = 1,
-        };
-        configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
-        return configuration;
-    }
+        // Parallelism belongs to the caller (the folder pipeline decodes files in parallel);
+        // nested row parallelism would only oversubscribe the cores.
+        MaxDegreeOfParallelism = 1,
+    };
 }

@@ -43,6 +43,9 @@ public sealed class ImageSpec
     /// <summary>The resampler used when an image is not model size.</summary>
     public ResizeMethod Resize { get; }
 
+    /// <summary>True when a JPEG much larger than the model is decoded with DCT-domain downscaling (manifest <c>jpeg_draft</c>; missing means false).</summary>
+    public bool JpegDraft => Source.JpegDraft == true;
+
     /// <summary>Floats in one image tensor: channels × height × width (at most <see cref="ModelLimits.MaxImageValues"/>).</summary>
     public int PixelCount => Channels * Height * Width;
 

@@ -36,6 +36,14 @@ public sealed record InputSpec
     /// <summary>Alpha handling; <c>ignore</c> (dropped, not composited) is the only one defined.</summary>
     public string? Alpha { get; init; }
 
+    /// <summary>
+    /// JPEG DCT-domain downscaling before the resize: when true, a JPEG at least twice the model size
+    /// in both dimensions is decoded at 1/2, 1/4 or 1/8 scale (the largest s with width ≥ s·model width
+    /// and height ≥ s·model height; PIL's <c>draft</c>), then converted and resized as usual.
+    /// Missing or false: decoded at full size (manifests written before the field existed).
+    /// </summary>
+    public bool? JpegDraft { get; init; }
+
     /// <summary>Number of floats in one image tensor: channels × height × width.</summary>
     public int PixelCount => Channels * Height * Width;
 }

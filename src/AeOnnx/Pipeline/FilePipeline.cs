@@ -19,17 +19,53 @@ internal sealed class FilePipeline
     private readonly int _workers;
     private readonly int _batchSize;
     private readonly int _maxPending;
+    private readonly TensorLoader _load;
+
+    /// <summary>
+    /// Most floats one batch tensor may hold (2²⁸, 1 GiB): batch × C×H×W is checked against it before
+    /// any work, so an oversized batch is a clear argument error instead of an overflow or an
+    /// out-of-memory failure inside a stage.
+    /// </summary>
+    internal const long MaxBatchValues = 1L << 28;
+
+    /// <summary>Most decode workers: more threads than this only add contention.</summary>
+    internal const int MaxDecodeWorkers = 256;
 
     public FilePipeline(Autoencoder model, PipelineOptions options, bool reconstruct)
+        : this(model, options, reconstruct, model.Images.LoadTensor)
     {
+    }
+
+    /// <summary>With the file loader given (tests use it to fail one file in a way files cannot).</summary>
+    internal FilePipeline(Autoencoder model, PipelineOptions options, bool reconstruct, TensorLoader load)
+    {
+        _load = load;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.DecodeWorkers, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegative(options.BatchSize, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxPendingImages, nameof(options));
+        if (options.DecodeWorkers > MaxDecodeWorkers)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.DecodeWorkers, $"DecodeWorkers is {options.DecodeWorkers}; the most is {MaxDecodeWorkers}.");
+        }
+
         _model = model;
         _reconstruct = reconstruct;
         _workers = options.DecodeWorkers;
         _batchSize = options.BatchSize > 0 ? options.BatchSize : model.BatchSize;
-        _maxPending = options.MaxPendingImages > 0 ? options.MaxPendingImages : 2 * _batchSize;
+        var pixels = (long)model.PixelCount;
+        var maxImages = MaxBatchValues / pixels;
+        if (_batchSize > maxImages)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options),
+                _batchSize,
+                $"A batch of {_batchSize} images of {model.Images.Channels}x{model.Images.Height}x{model.Images.Width} is {_batchSize * pixels} floats; " +
+                $"one batch may hold at most {MaxBatchValues} ({maxImages} images of this model).");
+        }
+
+        // Pending images each hold one decoded tensor: bounded by the same budget as a batch.
+        var pending = options.MaxPendingImages > 0 ? (long)options.MaxPendingImages : 2L * _batchSize;
+        _maxPending = (int)Math.Clamp(pending, 1, Math.Max(maxImages, 1));
     }
 
     public async IAsyncEnumerable<PipelineResult> RunAsync(IEnumerable<string> paths, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -38,7 +74,7 @@ internal sealed class FilePipeline
         var token = cts.Token;
         var pending = Channel.CreateBounded<Task<DecodedImage>>(new BoundedChannelOptions(_maxPending) { SingleReader = true, SingleWriter = true });
         var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
-        var results = Channel.CreateBounded<PipelineResult>(new BoundedChannelOptions(2 * _batchSize) { SingleReader = true, SingleWriter = true });
+        var results = Channel.CreateBounded<PipelineResult>(new BoundedChannelOptions((int)Math.Min(2L * _batchSize, int.MaxValue)) { SingleReader = true, SingleWriter = true });
 
         var stages = new[]
         {
@@ -123,29 +159,40 @@ internal sealed class FilePipeline
         var pixels = ArrayPool<float>.Shared.Rent(_model.PixelCount);
         try
         {
-            _model.Images.LoadTensor(path, pixels);
+            _load(path, pixels);
             return new DecodedImage(index, path, pixels, null);
         }
-        catch (Exception ex)
+        catch (ImageLoadException failure)
+        {
+            // Only what is wrong with this file is a per-file outcome. Anything else (out of memory,
+            // a disposed model, a bug) is not about the file: it faults this task, and the batcher
+            // that awaits it ends the whole pipeline with that exception.
+            ArrayPool<float>.Shared.Return(pixels);
+            return new DecodedImage(index, path, null, failure);
+        }
+        catch
         {
             ArrayPool<float>.Shared.Return(pixels);
-            var failure = ex as ImageLoadException
-                ?? new ImageLoadException(path, ImageLoadError.Corrupt, ex.Message, ex);
-            return new DecodedImage(index, path, null, failure);
+            throw;
         }
     }
 
     private async Task BatchAsync(ChannelReader<Task<DecodedImage>> reader, ChannelWriter<Batch> writer, CancellationToken token)
     {
-        var batch = new Batch(_batchSize, _model.PixelCount);
+        Batch? batch = null;
         try
         {
+            // Inside the try: whatever fails here (even allocating the batch) must complete the
+            // channel with the error, or the next stage would wait for batches forever.
+            batch = new Batch(_batchSize, _model.PixelCount);
             await foreach (var task in reader.ReadAllAsync(token).ConfigureAwait(false))
             {
                 batch.Add(await task.ConfigureAwait(false));
                 if (batch.Items.Count == _batchSize)
                 {
-                    await writer.WriteAsync(batch, token).ConfigureAwait(false);
+                    var full = batch;
+                    batch = null; // handed over: the next stage releases it
+                    await writer.WriteAsync(full, token).ConfigureAwait(false);
                     batch = new Batch(_batchSize, _model.PixelCount);
                 }
             }
@@ -159,10 +206,12 @@ internal sealed class FilePipeline
                 batch.Release();
             }
 
+            batch = null;
             writer.TryComplete();
         }
         catch (Exception ex)
         {
+            batch?.Release();
             writer.TryComplete(ex);
         }
     }
@@ -233,6 +282,9 @@ internal sealed class FilePipeline
             writer.TryComplete(ex);
         }
     }
+
+    /// <summary>Loads one file into a tensor; throws <see cref="ImageLoadException"/> for what is wrong with the file.</summary>
+    internal delegate void TensorLoader(string path, Span<float> destination);
 
     private sealed record DecodedImage(int Index, string Path, float[]? Pixels, ImageLoadException? Failure);
 

@@ -7,10 +7,14 @@ namespace AeOnnx.Pipeline;
 /// </summary>
 public sealed class PipelineOptions
 {
-    /// <summary>Images decoded in parallel. Default: the processor count.</summary>
+    /// <summary>Images decoded in parallel, 1 to 256. Default: the processor count.</summary>
     public int DecodeWorkers { get; set; } = Environment.ProcessorCount;
 
-    /// <summary>Images per inference call; 0 (default) uses the model's <see cref="AutoencoderOptions.BatchSize"/>.</summary>
+    /// <summary>
+    /// Images per inference call; 0 (default) uses the model's <see cref="AutoencoderOptions.BatchSize"/>.
+    /// Batch × C×H×W may not exceed 2²⁸ floats; a larger batch is refused with
+    /// <see cref="ArgumentOutOfRangeException"/> before any work.
+    /// </summary>
     public int BatchSize { get; set; }
 
     /// <summary>Decoded or decoding images allowed to wait for the batcher; 0 (default) means two batches.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AeOnnx.Imaging;
 using AeOnnx.Tests.Support;
 
@@ -27,7 +26,7 @@ public sealed class ImageLimitsTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Bombs))]
-    public void Bomb_is_refused_fast_without_allocating_its_pixels(string format)
+    public void Bomb_is_refused_from_its_header_without_allocating_its_pixels(string format)
     {
         var bytes = format switch
         {
@@ -41,15 +40,14 @@ public sealed class ImageLimitsTests : IDisposable
         var converter = Converter(ImageLimits.Default);
         Assert.Throws<ImageLoadException>(() => converter.LoadTensor(path)); // warm up (JIT, decoder tables)
 
+        // Refused from the header: under 1 MiB allocated means no pixel buffer and no decoding
+        // (speed follows from that; a time bound would only measure how loaded the machine is).
         var allocated = GC.GetAllocatedBytesForCurrentThread();
-        var clock = Stopwatch.StartNew();
         var error = Assert.Throws<ImageLoadException>(() => converter.LoadTensor(path));
-        clock.Stop();
         allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
 
         Assert.Equal(ImageLoadError.TooLarge, error.Error);
         Assert.Contains("exceeds the limit of 40000000 pixels", error.Message, StringComparison.Ordinal);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"took {clock.Elapsed}");
         Assert.True(allocated < 1 << 20, $"allocated {allocated} bytes refusing a {format} bomb");
     }
 

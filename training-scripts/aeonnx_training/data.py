@@ -50,6 +50,9 @@ class InputSpec:
     resize: str = "bilinear"
     gray: str = "bt601"
     alpha: str = "ignore"
+    # JPEG DCT-domain downscaling (PIL draft) before the resize; new exports write true, and a
+    # manifest without the field means false (decode at full size), as models exported before it.
+    jpeg_draft: bool = True
 
     def __post_init__(self):
         if self.channels not in (1, 3):
@@ -76,6 +79,7 @@ class InputSpec:
             "color": self.color, "layout": "NCHW", "scale": float(self.scale),
             "mean": [float(m) for m in self.mean], "std": [float(s) for s in self.std],
             "resize": self.resize, "gray": self.gray, "alpha": self.alpha,
+            "jpeg_draft": bool(self.jpeg_draft),
         }
 
 
@@ -92,8 +96,18 @@ def bt601_gray(rgb: np.ndarray) -> np.ndarray:
 
 
 def _decoded_to_uint8(img: Image.Image) -> np.ndarray:
-    """A decoded PIL image (first frame) -> uint8 array HxW (gray) or HxWx3 (color), alpha dropped."""
+    """A decoded PIL image (first frame) -> uint8 array HxW (gray) or HxWx3 (color), alpha dropped.
+
+    Alpha rule (docs/MODEL-FORMAT.md): alpha is dropped, the stored color counts, except a GIF's
+    transparent palette index, which has no color of its own in GIF and reads as black (0, 0, 0).
+    """
     mode = img.mode
+    transparent = img.info.get("transparency") if img.format == "GIF" else None
+    if mode in ("P", "L") and isinstance(transparent, int):
+        index = np.asarray(img, dtype=np.uint8)
+        out = np.asarray(img.convert("RGB") if mode == "P" else img, dtype=np.uint8).copy()
+        out[index == transparent] = 0
+        return out
     if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
         # 16-bit gray (PNG 16-bit opens as I;16 or I): v >> 8.
         a = np.asarray(img, dtype=np.int64)
@@ -130,6 +144,10 @@ def load_pixels(src: Union[str, os.PathLike, Image.Image, np.ndarray], spec: Inp
             img.seek(0)
         except EOFError:
             pass
+        if spec.jpeg_draft and img.format == "JPEG":
+            # libjpeg scales by 1/2, 1/4 or 1/8 while decoding: the largest s with W >= s*w and
+            # H >= s*h (PIL's rule; .NET applies the same through Skia), then the usual resize.
+            img.draft(img.mode, (spec.width, spec.height))
         img.load()
         a = _decoded_to_uint8(img)
     if a.ndim == 3 and a.shape[2] == 4:

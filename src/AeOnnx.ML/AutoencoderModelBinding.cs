@@ -1,0 +1,141 @@
+using AeOnnx.ML.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace AeOnnx.ML;
+
+/// <summary>
+/// Hot swap for ML.NET serving: binds a fitted (or loaded) pipeline's AeOnnx transformers to an
+/// <see cref="AutoencoderHost"/>, so a long-running service keeps its pipeline and prediction
+/// engines while the host's model changes. Each model call takes a lease on the host's current
+/// model: in-flight predictions finish on the old model, new ones use the new one, and the old
+/// model is disposed when its last call ends. <see cref="TrySwap(string)"/> loads a retrained
+/// folder and checks it against every bound transformer under the binding's policy before it swaps;
+/// a refused folder leaves the current model serving and is reported. Thread-safe.
+/// </summary>
+/// <remarks>
+/// Pool prediction engines over <see cref="Pipeline"/> with <see cref="AutoencoderPredictionEnginePool{TData, TPrediction}"/>
+/// (or any pool: the engines never need replacing on a swap). The binding does not own the host.
+/// </remarks>
+public sealed class AutoencoderModelBinding
+{
+    private readonly AutoencoderTransformer[] _bound;
+    private readonly AutoencoderOptions? _loadOptions;
+    private readonly ILogger _logger;
+    private readonly Lock _swapLock = new();
+    private int _swaps;
+    private int _refusals;
+    private string? _lastRefusal;
+
+    /// <summary>Binds every model-using AeOnnx transformer of <paramref name="fittedPipeline"/> to <paramref name="host"/>.</summary>
+    /// <param name="fittedPipeline">A fitted or loaded pipeline (a transformer chain or one <see cref="AutoencoderTransformer"/>).</param>
+    /// <param name="host">The host whose current model the bound transformers use; it must already pass the policy.</param>
+    /// <param name="policy">How swapped-in models are checked. Default <see cref="AutoencoderModelPolicy.Compatible"/> (a retrained model of the same name, shapes and preprocessing).</param>
+    /// <param name="loadOptions">Options <see cref="TrySwap(string)"/> loads folders with (their logger receives swap reports); null: the core's defaults.</param>
+    /// <exception cref="ArgumentException">The pipeline has no AeOnnx transformer that uses a model.</exception>
+    /// <exception cref="AutoencoderModelMismatchException">The host's current model is refused by the policy.</exception>
+    public AutoencoderModelBinding(ITransformer fittedPipeline, AutoencoderHost host, AutoencoderModelPolicy policy = AutoencoderModelPolicy.Compatible, AutoencoderOptions? loadOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(fittedPipeline);
+        ArgumentNullException.ThrowIfNull(host);
+        Host = host;
+        Policy = policy;
+        _loadOptions = loadOptions;
+        _logger = loadOptions?.Logger ?? NullLogger.Instance;
+        var source = new ModelSource.Hosted(host);
+        var bound = new List<AutoencoderTransformer>();
+        Pipeline = Rebind(fittedPipeline, t =>
+        {
+            var rebound = t.WithSource(source, loadOptions?.Logger, policy);
+            bound.Add(rebound);
+            return rebound;
+        });
+        if (bound.Count == 0)
+        {
+            throw new ArgumentException("The pipeline has no AeOnnx transformer that runs a model; there is nothing to bind.", nameof(fittedPipeline));
+        }
+
+        _bound = bound.ToArray();
+        Check(host.Current);
+    }
+
+    /// <summary>The pipeline whose AeOnnx transformers use the host's current model. Make prediction engines from this one.</summary>
+    public ITransformer Pipeline { get; }
+
+    /// <summary>The host.</summary>
+    public AutoencoderHost Host { get; }
+
+    /// <summary>The policy swapped-in models are checked with.</summary>
+    public AutoencoderModelPolicy Policy { get; }
+
+    /// <summary>Swaps done through this binding.</summary>
+    public int Swaps => Volatile.Read(ref _swaps);
+
+    /// <summary>Folders refused so far.</summary>
+    public int Refusals => Volatile.Read(ref _refusals);
+
+    /// <summary>Why the last refused folder was refused; null if none was.</summary>
+    public string? LastRefusal => Volatile.Read(ref _lastRefusal);
+
+    /// <summary>
+    /// Loads <paramref name="folder"/>, checks it against every bound transformer, and swaps it in.
+    /// On any failure (load error, policy refusal) the current model keeps serving, the reason is
+    /// kept in <see cref="LastRefusal"/> and logged, and false is returned.
+    /// </summary>
+    /// <param name="folder">The retrained model folder.</param>
+    /// <returns>True when the new model now serves new calls.</returns>
+    public bool TrySwap(string folder)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        lock (_swapLock)
+        {
+            Autoencoder? model = null;
+            try
+            {
+                model = Autoencoder.Load(folder, _loadOptions);
+                Check(model);
+                Host.Swap(model);
+                model = null;
+                Interlocked.Increment(ref _swaps);
+                _logger.Log(LogLevel.Information, new EventId(1410, "AeOnnx.ML"), $"AeOnnx: swapped in '{folder}' (generation {Host.Generation}).", null, static (m, _) => m);
+                return true;
+            }
+            catch (Exception e) when (e is ModelLoadException or AutoencoderModelMismatchException or IOException or UnauthorizedAccessException)
+            {
+                model?.Dispose();
+                Interlocked.Increment(ref _refusals);
+                var reason = $"AeOnnx: refused '{folder}', the current model keeps serving: {e.Message}";
+                Volatile.Write(ref _lastRefusal, reason);
+                _logger.Log(LogLevel.Warning, new EventId(1411, "AeOnnx.ML"), reason, null, static (m, _) => m);
+                return false;
+            }
+        }
+    }
+
+    private void Check(Autoencoder model)
+    {
+        foreach (var t in _bound)
+        {
+            ModelBinding.Check(t.Spec, model, Policy);
+        }
+    }
+
+    private static ITransformer Rebind(ITransformer transformer, Func<AutoencoderTransformer, AutoencoderTransformer> bind)
+    {
+        if (transformer is AutoencoderTransformer a)
+        {
+            return a.Spec.NeedsModel ? bind(a) : a;
+        }
+
+        var type = transformer.GetType();
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(TransformerChain<>))
+        {
+            var parts = ((IEnumerable<ITransformer>)transformer).ToArray();
+            return new TransformerChain<ITransformer>(parts.Select(p => Rebind(p, bind)).ToArray());
+        }
+
+        return transformer;
+    }
+}

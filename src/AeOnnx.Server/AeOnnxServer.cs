@@ -1,0 +1,228 @@
+using System.Net;
+using AeOnnx.Server.Batching;
+using AeOnnx.Server.Endpoints;
+using AeOnnx.Server.Explorer;
+using AeOnnx.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Prometheus;
+
+namespace AeOnnx.Server;
+
+/// <summary>
+/// The AeOnnx model service (<c>aeonnx serve</c>): an ASP.NET Core minimal API over one hot-swappable
+/// model, with dynamic batching, Prometheus metrics, an OpenAPI document and the latent-space
+/// explorer page at <c>/</c>. Start it with <see cref="StartAsync"/>; dispose it to stop.
+/// </summary>
+public sealed class AeOnnxServer : IAsyncDisposable
+{
+    /// <summary>Environment variable holding the admin token.</summary>
+    public const string AdminTokenVariable = "AEONNX_ADMIN_TOKEN";
+
+    private readonly WebApplication _app;
+    private int _disposed;
+
+    private AeOnnxServer(WebApplication app, Uri url, ModelService models, InferenceBatcher batcher, ServerMetrics metrics)
+    {
+        _app = app;
+        Url = url;
+        Models = models;
+        Batcher = batcher;
+        Metrics = metrics;
+    }
+
+    /// <summary>The address the server listens on, e.g. <c>http://127.0.0.1:8080/</c>.</summary>
+    public Uri Url { get; }
+
+    internal ModelService Models { get; }
+
+    internal InferenceBatcher Batcher { get; }
+
+    internal ServerMetrics Metrics { get; }
+
+    /// <summary>Loads the model and starts listening.</summary>
+    /// <param name="options">Settings; <see cref="ServerOptions.ModelPath"/> is required.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running server.</returns>
+    /// <exception cref="ModelLoadException">The model cannot be loaded (the server does not start without one).</exception>
+    /// <exception cref="ArgumentException">An option is out of range or the host address is not one.</exception>
+    public static async Task<AeOnnxServer> StartAsync(ServerOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+
+            // Not the current folder: a stray appsettings.json there must not reconfigure the service.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+
+            // The handlers enforce MaxBodyBytes with a clean 413. Kestrel's own cap sits 1 MiB higher so it
+            // can drain a slightly oversized body and deliver that answer; far larger uploads are cut off.
+            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes + (1024 * 1024);
+            Listen(kestrel, options.Host, options.Port);
+        });
+
+        var metrics = new ServerMetrics();
+        var loggerFactory = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel));
+        var models = new ModelService(new ModelSource(options.ModelPath), options.ModelOptions, metrics, loggerFactory.CreateLogger("AeOnnx.Server.Models"));
+        var batcher = new InferenceBatcher(options.MaxBatch, options.MaxDelay, options.QueueCapacity, metrics);
+        builder.Services.AddSingleton(loggerFactory);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(models);
+        builder.Services.AddSingleton(batcher);
+        builder.Services.AddSingleton<ApiHandlers>();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "AeOnnx model service";
+            document.Info.Description = "Encode, decode, reconstruct, interpolate, sample and do latent arithmetic with the served autoencoder. Errors are RFC 7807 problem documents; responses name the model that served them in X-AeOnnx-* headers.";
+            return Task.CompletedTask;
+        }));
+        if (options.Watch)
+        {
+            builder.Services.AddHostedService<ModelWatcher>();
+        }
+
+        var app = builder.Build();
+        app.UseMiddleware<RequestGuard>();
+        MapEndpoints(app, metrics);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            await batcher.DisposeAsync().ConfigureAwait(false);
+            models.Dispose();
+            throw;
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var url = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal).TrimEnd('/') + "/");
+        return new AeOnnxServer(app, url, models, batcher, metrics);
+    }
+
+    /// <summary>
+    /// The admin token: the first line of <paramref name="file"/> when given, else the
+    /// <see cref="AdminTokenVariable"/> environment variable; null when neither is set (the admin endpoint stays off).
+    /// </summary>
+    /// <param name="file">Optional file holding the token (e.g. a mounted Kubernetes secret).</param>
+    /// <returns>The token or null.</returns>
+    public static string? ReadAdminToken(string? file)
+    {
+        if (!string.IsNullOrWhiteSpace(file))
+        {
+            var token = File.ReadLines(file).FirstOrDefault()?.Trim();
+            return string.IsNullOrEmpty(token) ? throw new ArgumentException($"Admin token file '{file}' is empty.") : token;
+        }
+
+        var value = Environment.GetEnvironmentVariable(AdminTokenVariable)?.Trim();
+        return string.IsNullOrEmpty(value) ? null : value;
+    }
+
+    /// <summary>Completes when the server stops (after <see cref="DisposeAsync"/> or a host shutdown).</summary>
+    /// <param name="cancellationToken">Stops waiting (Ctrl+C in the CLI).</param>
+    /// <returns>A task.</returns>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
+
+    /// <summary>Stops listening, lets in-flight requests finish, and releases the model.</summary>
+    /// <returns>A task.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _app.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        await Batcher.DisposeAsync().ConfigureAwait(false);
+        Models.Dispose();
+    }
+
+    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, string host, int port)
+    {
+        switch (host.Trim().ToLowerInvariant())
+        {
+            case "localhost":
+                kestrel.Listen(IPAddress.Loopback, port);
+                break;
+            case "*" or "0.0.0.0" or "any":
+                kestrel.Listen(IPAddress.Any, port);
+                break;
+            default:
+                if (!IPAddress.TryParse(host, out var address))
+                {
+                    throw new ArgumentException($"--host must be an IP address, 'localhost' or '*', got '{host}'.");
+                }
+
+                kestrel.Listen(address, port);
+                break;
+        }
+    }
+
+    private static void MapEndpoints(WebApplication app, ServerMetrics metrics)
+    {
+        var v1 = app.MapGroup("/v1");
+        v1.MapPost("/encode", (HttpContext c, ApiHandlers h) => h.EncodeAsync(c))
+            .WithSummary("Encode images to latents")
+            .WithDescription("Body: one image (Content-Type: image/*) or several (multipart/form-data). JSON latents, or a float32 .npy with Accept: application/x-npy. ?batching=off skips the dynamic batcher.");
+        v1.MapPost("/decode", (HttpContext c, ApiHandlers h) => h.DecodeAsync(c))
+            .WithSummary("Decode latents to a PNG (one latent) or a grid")
+            .WithDescription("Body: {\"latents\": [[...D floats], ...], \"columns\": N}. ?format=json gives data URLs; ?zoom=N scales.");
+        v1.MapPost("/reconstruct", (HttpContext c, ApiHandlers h) => h.ReconstructAsync(c))
+            .WithSummary("Reconstruct images: PNG plus X-AeOnnx-Mse / X-AeOnnx-Psnr headers")
+            .WithDescription("Body: image/* or multipart. ?format=json gives per-image MSE, PSNR, latent and both images.");
+        v1.MapPost("/interpolate", (HttpContext c, ApiHandlers h) => h.InterpolateAsync(c))
+            .WithSummary("Interpolate between images or latents: PNG grid, GIF or frames")
+            .WithDescription("Body: two or more images (multipart) or {\"latents\": [...], \"steps\": 8, \"mode\": \"slerp\"}. ?steps, ?mode=lerp|slerp, ?format=png|gif|frames.");
+        v1.MapPost("/sample", (HttpContext c, ApiHandlers h) => h.SampleAsync(c))
+            .WithSummary("Sample new images (VAE prior, AE training-set Gaussian) with a temperature")
+            .WithDescription("Body (optional): {\"count\": 8, \"seed\": 0, \"temperature\": 1.0}; ?format=json gives latents and data URLs.");
+        v1.MapPost("/arithmetic", (HttpContext c, ApiHandlers h) => h.ArithmeticAsync(c))
+            .WithSummary("Latent arithmetic: start + Σ weight × (class centroid − latent mean | latent)")
+            .WithDescription("Body: {\"latent\": [...] | \"class\": \"Sneaker\", \"terms\": [{\"class\": \"Sandal\", \"weight\": 0.5}, {\"latent\": [...], \"weight\": -1}]}.");
+        v1.MapGet("/model", (HttpContext c, ApiHandlers h) => h.ModelInfo(c))
+            .WithSummary("The served model: name, kind, checksums, generation, swaps, last refused folder, classes");
+        v1.MapGet("/map", (HttpContext c, ApiHandlers h) => h.MapAsync(c))
+            .WithSummary("2-D PCA map of the model's class centroids with decoded thumbnails");
+        v1.MapPost("/admin/reload", (HttpContext c, ApiHandlers h) => h.Reload(c))
+            .WithSummary("Reload the model from its folder or pointer file (Authorization: Bearer <admin token>)");
+
+        app.MapGet("/healthz", () => Results.Text("ok\n")).WithSummary("Liveness: the process answers");
+        app.MapGet("/readyz", (IHostApplicationLifetime lifetime, ModelService models) =>
+        {
+            if (lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                throw ApiException.Unavailable("The server is shutting down.");
+            }
+
+            var current = models.Current;
+            return Results.Text($"ready: {current.Name} generation {current.Generation}\n");
+        }).WithSummary("Readiness: a model is loaded and the server is not stopping");
+        app.MapMetrics("/metrics", metrics.Registry);
+        app.MapOpenApi();
+        app.MapGet("/", () => ExplorerFiles.Serve("index.html")).ExcludeFromDescription();
+        app.MapGet("/explorer/{name}", (string name) => ExplorerFiles.Serve(name)).ExcludeFromDescription();
+    }
+}

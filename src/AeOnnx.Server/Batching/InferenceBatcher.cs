@@ -1,0 +1,280 @@
+using System.Threading.Channels;
+
+namespace AeOnnx.Server.Batching;
+
+/// <summary>
+/// Dynamic batching (the idea of Triton's dynamic batcher): rows from concurrent requests wait in
+/// one bounded queue; a single worker takes the first waiting row, gathers more rows for the same
+/// model and graph until the batch is full or the first row has waited <c>maxDelay</c>, and runs
+/// them as one ONNX Runtime call. A row whose request is cancelled (client gone, timeout) before its
+/// batch starts is dropped. Rows carry the model their request leased, so a hot swap never mixes
+/// models in one run: rows for another model wait for the next batch.
+/// </summary>
+internal sealed class InferenceBatcher : IAsyncDisposable
+{
+    private readonly int _maxBatch;
+    private readonly TimeSpan _maxDelay;
+    private readonly int _capacity;
+    private readonly ServerMetrics _metrics;
+    private readonly Channel<Row> _queue = Channel.CreateUnbounded<Row>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly List<Row> _carried = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _worker;
+    private int _pending;
+
+    public InferenceBatcher(int maxBatch, TimeSpan maxDelay, int capacity, ServerMetrics metrics)
+    {
+        _maxBatch = maxBatch;
+        _maxDelay = maxDelay;
+        _capacity = capacity;
+        _metrics = metrics;
+        _worker = Task.Run(WorkAsync);
+    }
+
+    /// <summary>Rows queued and not yet taken into a run.</summary>
+    public int Pending => Volatile.Read(ref _pending);
+
+    /// <summary>
+    /// While set and not completed, the worker holds every batch before running it. A test seam that
+    /// fills the queue deterministically (429, timeouts, concurrency) without timing assumptions.
+    /// </summary>
+    internal TaskCompletionSource? Gate { get; set; }
+
+    /// <summary>Runs <paramref name="rows"/> through <paramref name="operation"/> of <paramref name="model"/>, batched with other requests' rows.</summary>
+    /// <exception cref="ApiException">429 when the queue cannot take the rows.</exception>
+    public Task<float[][]> RunAsync(Autoencoder model, BatchOperation operation, IReadOnlyList<float[]> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0)
+        {
+            return Task.FromResult(Array.Empty<float[]>());
+        }
+
+        if (Interlocked.Add(ref _pending, rows.Count) > _capacity)
+        {
+            Interlocked.Add(ref _pending, -rows.Count);
+            throw ApiException.TooManyRequests($"The inference queue is full ({_capacity} rows waiting); retry later.");
+        }
+
+        _metrics.QueueDepth.Set(Pending);
+        var tasks = new Task<float[]>[rows.Count];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = new Row(model, operation, rows[i], cancellationToken);
+            tasks[i] = row.Result.Task;
+            if (!_queue.Writer.TryWrite(row))
+            {
+                row.Fail(ApiException.Unavailable("The server is shutting down."));
+                Interlocked.Decrement(ref _pending);
+            }
+        }
+
+        return Task.WhenAll(tasks);
+    }
+
+    /// <summary>Runs rows at once on the calling thread, without batching (the "batching off" side of a comparison).</summary>
+    public static float[][] RunDirect(Autoencoder model, BatchOperation operation, IReadOnlyList<float[]> rows)
+    {
+        var width = rows.Count == 0 ? 0 : rows[0].Length;
+        var flat = new float[rows.Count * width];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            rows[i].CopyTo(flat, i * width);
+        }
+
+        var outWidth = operation == BatchOperation.Encode ? model.LatentDim : model.PixelCount;
+        var output = new float[rows.Count * outWidth];
+        if (operation == BatchOperation.Encode)
+        {
+            model.EncodeTensor(flat, output);
+        }
+        else
+        {
+            model.DecodeTensor(flat, output);
+        }
+
+        var result = new float[rows.Count][];
+        for (var i = 0; i < rows.Count; i++)
+        {
+            result[i] = output.AsSpan(i * outWidth, outWidth).ToArray();
+        }
+
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        Gate?.TrySetResult();
+        try
+        {
+            await _worker.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+        {
+            // The worker ends by cancellation or by the closed queue.
+        }
+
+        var refusal = ApiException.Unavailable("The server is shutting down.");
+        foreach (var row in _carried)
+        {
+            row.Fail(refusal);
+        }
+
+        while (_queue.Reader.TryRead(out var row))
+        {
+            row.Fail(refusal);
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task WorkAsync()
+    {
+        var token = _stop.Token;
+        var batch = new List<Row>(_maxBatch);
+        while (!token.IsCancellationRequested)
+        {
+            batch.Clear();
+            Row first;
+            if (_carried.Count > 0)
+            {
+                first = _carried[0];
+                _carried.RemoveAt(0);
+            }
+            else
+            {
+                first = await _queue.Reader.ReadAsync(token).ConfigureAwait(false);
+            }
+
+            if (Gate is { } gate)
+            {
+                await gate.Task.WaitAsync(token).ConfigureAwait(false);
+            }
+
+            Take(first, batch);
+            for (var i = 0; i < _carried.Count && batch.Count < _maxBatch;)
+            {
+                if (first.SameRun(_carried[i]))
+                {
+                    Take(_carried[i], batch);
+                    _carried.RemoveAt(i);
+                }
+                else
+                {
+                    i++;
+                }
+            }
+
+            await GatherAsync(first, batch, token).ConfigureAwait(false);
+            _metrics.QueueDepth.Set(Pending);
+            if (batch.Count > 0)
+            {
+                Execute(first.Model, first.Operation, batch);
+            }
+        }
+    }
+
+    private async Task GatherAsync(Row first, List<Row> batch, CancellationToken token)
+    {
+        var deadline = DateTime.UtcNow + _maxDelay;
+        while (batch.Count < _maxBatch)
+        {
+            if (_queue.Reader.TryRead(out var next))
+            {
+                if (first.SameRun(next))
+                {
+                    Take(next, batch);
+                }
+                else
+                {
+                    _carried.Add(next);
+                }
+
+                continue;
+            }
+
+            var remaining = deadline - DateTime.UtcNow;
+            if (remaining <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(token);
+            wait.CancelAfter(remaining);
+            try
+            {
+                if (!await _queue.Reader.WaitToReadAsync(wait.Token).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (!token.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private void Take(Row row, List<Row> batch)
+    {
+        Interlocked.Decrement(ref _pending);
+        if (!row.Result.Task.IsCompleted)
+        {
+            batch.Add(row);
+        }
+    }
+
+    private void Execute(Autoencoder model, BatchOperation operation, List<Row> batch)
+    {
+        batch.RemoveAll(r => r.Result.Task.IsCompleted);
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        _metrics.BatchSize.WithLabels(operation == BatchOperation.Encode ? "encode" : "decode").Observe(batch.Count);
+        try
+        {
+            var outputs = RunDirect(model, operation, batch.Select(r => r.Input).ToArray());
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Result.TrySetResult(outputs[i]);
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (var row in batch)
+            {
+                row.Fail(e);
+            }
+        }
+    }
+
+    private sealed class Row
+    {
+        public Row(Autoencoder model, BatchOperation operation, float[] input, CancellationToken cancellationToken)
+        {
+            Model = model;
+            Operation = operation;
+            Input = input;
+            if (cancellationToken.CanBeCanceled)
+            {
+                // The registration lives as long as the request's token; completing first makes it a no-op.
+                cancellationToken.Register(static state => ((TaskCompletionSource<float[]>)state!).TrySetCanceled(), Result);
+            }
+        }
+
+        public Autoencoder Model { get; }
+
+        public BatchOperation Operation { get; }
+
+        public float[] Input { get; }
+
+        public TaskCompletionSource<float[]> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool SameRun(Row other) => ReferenceEquals(Model, other.Model) && Operation == other.Operation;
+
+        public void Fail(Exception e) => Result.TrySetException(e);
+    }
+}

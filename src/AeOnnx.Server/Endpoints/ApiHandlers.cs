@@ -1,0 +1,489 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using AeOnnx.Latents;
+using AeOnnx.Server.Batching;
+using AeOnnx.Server.Endpoints.Requests;
+using AeOnnx.Server.Hosting;
+using Microsoft.AspNetCore.Http;
+
+namespace AeOnnx.Server.Endpoints;
+
+/// <summary>
+/// The /v1 handlers. Each request reads its body first, then leases the current model and keeps that
+/// lease until it has answered: every number and pixel in a response comes from the one model its
+/// headers name, even while a swap happens.
+/// </summary>
+internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher, ServerOptions options)
+{
+    public const string ModelHeader = "X-AeOnnx-Model";
+    public const string GenerationHeader = "X-AeOnnx-Model-Generation";
+    public const string EncoderShaHeader = "X-AeOnnx-Encoder-Sha256";
+    public const string DecoderShaHeader = "X-AeOnnx-Decoder-Sha256";
+    public const string NpyType = "application/x-npy";
+
+    public async Task<IResult> EncodeAsync(HttpContext context)
+    {
+        var images = await RequestInputs.ReadImagesAsync(context.Request, options, context.RequestAborted);
+        using var lease = Lease(context, out var model, out var identity);
+        var tensors = images.Select(i => RequestInputs.ToTensor(model, i)).ToArray();
+        var latents = await RunAsync(context, model, BatchOperation.Encode, tensors);
+        if (Accepts(context, NpyType))
+        {
+            return Results.Bytes(NpyWriter.Write(latents, model.LatentDim), NpyType);
+        }
+
+        return Results.Json(new
+        {
+            model = identity.Name,
+            generation = identity.Generation,
+            latentDim = model.LatentDim,
+            names = images.Select(i => i.Name).ToArray(),
+            latents,
+        }, RequestInputs.Json);
+    }
+
+    public async Task<IResult> DecodeAsync(HttpContext context)
+    {
+        var request = await RequestInputs.ReadJsonAsync<DecodeRequest>(context.Request, options, null, context.RequestAborted);
+        using var lease = Lease(context, out var model, out _);
+        var latents = CheckLatents(model, request.Latents, 1, options.MaxItemsPerRequest, "latents");
+        var outputs = await RunAsync(context, model, BatchOperation.Decode, latents);
+        var format = Format(context, "png", "png", "json");
+        var zoom = QueryInt(context, "zoom", 1, 1, 16);
+        if (format == "json")
+        {
+            return Results.Json(new { images = outputs.Select(o => ImageOutput.DataUrl(ImageOutput.Png1(model, o, zoom))).ToArray() }, RequestInputs.Json);
+        }
+
+        var png = outputs.Length == 1
+            ? ImageOutput.Png1(model, outputs[0], zoom)
+            : ImageOutput.Grid(model, outputs, request.Columns ?? (int)Math.Ceiling(Math.Sqrt(outputs.Length)), zoom);
+        return Results.Bytes(png, "image/png");
+    }
+
+    public async Task<IResult> ReconstructAsync(HttpContext context)
+    {
+        var images = await RequestInputs.ReadImagesAsync(context.Request, options, context.RequestAborted);
+        using var lease = Lease(context, out var model, out _);
+        var inputs = images.Select(i => RequestInputs.ToTensor(model, i)).ToArray();
+        var latents = await RunAsync(context, model, BatchOperation.Encode, inputs);
+        var outputs = await RunAsync(context, model, BatchOperation.Decode, latents);
+        var errors = inputs.Select((input, i) => model.MeasureError(input, outputs[i])).ToArray();
+        var format = Format(context, "png", "png", "json");
+        var zoom = QueryInt(context, "zoom", 1, 1, 16);
+        context.Response.Headers["X-AeOnnx-Mse"] = string.Join(',', errors.Select(e => e.Mse.ToString("R", CultureInfo.InvariantCulture)));
+        context.Response.Headers["X-AeOnnx-Psnr"] = string.Join(',', errors.Select(e => e.Psnr.ToString("R", CultureInfo.InvariantCulture)));
+        if (format == "json")
+        {
+            return Results.Json(new
+            {
+                items = images.Select((image, i) => new
+                {
+                    name = image.Name,
+                    mse = errors[i].Mse,
+                    psnr = errors[i].Psnr,
+                    latent = latents[i],
+                    input = ImageOutput.DataUrl(ImageOutput.Png1(model, inputs[i], zoom)),
+                    output = ImageOutput.DataUrl(ImageOutput.Png1(model, outputs[i], zoom)),
+                }).ToArray(),
+            }, RequestInputs.Json);
+        }
+
+        if (outputs.Length == 1)
+        {
+            return Results.Bytes(ImageOutput.Png1(model, outputs[0], zoom), "image/png");
+        }
+
+        // Several images: inputs (as the model sees them) on the first row, reconstructions below.
+        return Results.Bytes(ImageOutput.Grid(model, [.. inputs, .. outputs], inputs.Length, zoom), "image/png");
+    }
+
+    public async Task<IResult> InterpolateAsync(HttpContext context)
+    {
+        var steps = QueryInt(context, "steps", 8, 1, options.MaxOutputImages);
+        var modeText = context.Request.Query["mode"].FirstOrDefault();
+        float[][] keys;
+        AutoencoderLease lease;
+        Autoencoder model;
+        if (RequestInputs.IsJson(context.Request))
+        {
+            var request = await RequestInputs.ReadJsonAsync<InterpolateRequest>(context.Request, options, null, context.RequestAborted);
+            steps = request.Steps is { } s ? CheckRange(s, 1, options.MaxOutputImages, "steps") : steps;
+            modeText = request.Mode ?? modeText;
+            lease = Lease(context, out model, out _);
+            keys = CheckLatents(model, request.Latents, 2, options.MaxItemsPerRequest, "latents");
+        }
+        else
+        {
+            var images = await RequestInputs.ReadImagesAsync(context.Request, options, context.RequestAborted);
+            if (images.Count < 2)
+            {
+                throw ApiException.Unprocessable($"Interpolation needs two or more images; got {images.Count}. Send them as multipart/form-data, or send latents as JSON.");
+            }
+
+            lease = Lease(context, out model, out _);
+            keys = await RunAsync(context, model, BatchOperation.Encode, images.Select(i => RequestInputs.ToTensor(model, i)).ToArray());
+        }
+
+        using (lease)
+        {
+            var mode = ParseMode(modeText);
+            var frames = ((keys.Length - 1) * steps) + 1;
+            if (frames > options.MaxOutputImages)
+            {
+                throw ApiException.Unprocessable($"{keys.Length} keys × {steps} steps make {frames} images; at most {options.MaxOutputImages}.");
+            }
+
+            var path = LatentMath.Path(keys, steps, mode);
+            var outputs = await RunAsync(context, model, BatchOperation.Decode, path);
+            var format = Format(context, "png", "png", "gif", "frames");
+            var zoom = QueryInt(context, "zoom", format == "gif" ? 4 : 1, 1, 16);
+            return format switch
+            {
+                "gif" => Results.Bytes(ImageOutput.Gif(model, outputs, zoom, QueryInt(context, "delay", 10, 1, 500)), "image/gif"),
+                "frames" => Results.Json(new
+                {
+                    mode = mode == InterpolationMode.Linear ? "lerp" : "slerp",
+                    latents = path,
+                    frames = outputs.Select(o => ImageOutput.DataUrl(ImageOutput.Png1(model, o, zoom))).ToArray(),
+                }, RequestInputs.Json),
+                _ => Results.Bytes(ImageOutput.Grid(model, outputs, QueryInt(context, "columns", Math.Min(outputs.Length, steps + 1), 1, 256), zoom), "image/png"),
+            };
+        }
+    }
+
+    public async Task<IResult> SampleAsync(HttpContext context)
+    {
+        var request = await RequestInputs.ReadJsonAsync(context.Request, options, new SampleRequest(null, null, null), context.RequestAborted);
+        var count = request.Count is { } c ? CheckRange(c, 1, options.MaxOutputImages, "count") : QueryInt(context, "count", 8, 1, options.MaxOutputImages);
+        var seed = request.Seed ?? QueryInt(context, "seed", 0, int.MinValue, int.MaxValue);
+        var temperature = request.Temperature ?? QueryDouble(context, "temperature", 1.0);
+        if (!double.IsFinite(temperature) || temperature < 0 || temperature > 10)
+        {
+            throw ApiException.Unprocessable($"temperature must be between 0 and 10, got {temperature.ToString(CultureInfo.InvariantCulture)}.");
+        }
+
+        using var lease = Lease(context, out var model, out _);
+        var distribution = model.SamplingDistribution
+            ?? throw ApiException.Unprocessable($"Model '{model.Name}' has no latent statistics in its manifest, so it cannot be sampled.");
+        var mean = distribution.GetMean();
+
+        // Temperature scales each draw's distance from the mean: 0 gives the mean, 1 the distribution itself.
+        var latents = distribution.Sample(count, seed)
+            .Select(z => z.Select((v, i) => (float)(mean[i] + (temperature * (v - mean[i])))).ToArray())
+            .ToArray();
+        var outputs = await RunAsync(context, model, BatchOperation.Decode, latents);
+        var zoom = QueryInt(context, "zoom", 1, 1, 16);
+        if (Format(context, "png", "png", "json") == "json")
+        {
+            return Results.Json(new
+            {
+                source = model.IsVariational ? "prior N(0, I)" : "training-set latent Gaussian",
+                temperature,
+                latents,
+                images = outputs.Select(o => ImageOutput.DataUrl(ImageOutput.Png1(model, o, zoom))).ToArray(),
+            }, RequestInputs.Json);
+        }
+
+        return Results.Bytes(ImageOutput.Grid(model, outputs, QueryInt(context, "columns", (int)Math.Ceiling(Math.Sqrt(count)), 1, 256), zoom), "image/png");
+    }
+
+    public async Task<IResult> ArithmeticAsync(HttpContext context)
+    {
+        var request = await RequestInputs.ReadJsonAsync<ArithmeticRequest>(context.Request, options, null, context.RequestAborted);
+        using var lease = Lease(context, out var model, out _);
+        var d = model.LatentDim;
+        float[] result;
+        if (request.Latent is not null)
+        {
+            result = CheckLatents(model, [request.Latent], 1, 1, "latent")[0].ToArray();
+        }
+        else if (request.Class is not null)
+        {
+            result = Centroid(model, request.Class).ToArray();
+        }
+        else
+        {
+            throw ApiException.Unprocessable("Give a start: 'latent' (D numbers) or 'class' (a class label of the model).");
+        }
+
+        var terms = request.Terms ?? [];
+        if (terms.Count > options.MaxItemsPerRequest)
+        {
+            throw ApiException.Unprocessable($"{terms.Count} terms; at most {options.MaxItemsPerRequest}.");
+        }
+
+        var origin = ClassOrigin(model);
+        for (var t = 0; t < terms.Count; t++)
+        {
+            var term = terms[t];
+            var weight = term.Weight ?? 1.0;
+            if (!double.IsFinite(weight))
+            {
+                throw ApiException.Unprocessable($"terms[{t}].weight must be a finite number.");
+            }
+
+            float[] vector;
+            if (term.Class is not null && term.Latent is null)
+            {
+                var centroid = Centroid(model, term.Class);
+                vector = LatentMath.Subtract(centroid, origin);
+            }
+            else if (term.Latent is not null && term.Class is null)
+            {
+                vector = CheckLatents(model, [term.Latent], 1, 1, $"terms[{t}].latent")[0];
+            }
+            else
+            {
+                throw ApiException.Unprocessable($"terms[{t}] must have exactly one of 'class' or 'latent'.");
+            }
+
+            for (var i = 0; i < d; i++)
+            {
+                result[i] += (float)(weight * vector[i]);
+            }
+        }
+
+        var output = (await RunAsync(context, model, BatchOperation.Decode, [result]))[0];
+        var zoom = QueryInt(context, "zoom", 1, 1, 16);
+        var png = ImageOutput.Png1(model, output, zoom);
+        if (Format(context, Accepts(context, "image/png") ? "png" : "json", "png", "json") == "png")
+        {
+            return Results.Bytes(png, "image/png");
+        }
+
+        return Results.Json(new { latent = result, image = ImageOutput.DataUrl(png) }, RequestInputs.Json);
+    }
+
+    public async Task<IResult> MapAsync(HttpContext context)
+    {
+        using var lease = Lease(context, out var model, out _);
+        var classes = model.Classes.Where(c => c.Centroid is { Length: > 0 } && c.Centroid.Length == model.LatentDim).ToArray();
+        if (classes.Length < 2)
+        {
+            throw ApiException.Unprocessable($"Model '{model.Name}' has fewer than two class centroids in its manifest: no map to draw.");
+        }
+
+        var centroids = classes.Select(c => c.Centroid!).ToArray();
+        var pca = LatentPca.Fit(centroids);
+        var outputs = await RunAsync(context, model, BatchOperation.Decode, centroids);
+        var zoom = QueryInt(context, "zoom", 1, 1, 16);
+        return Results.Json(new
+        {
+            mean = pca.Mean,
+            components = pca.Components,
+            points = classes.Select((c, i) =>
+            {
+                var (x, y) = pca.Project(centroids[i]);
+                return new { label = c.Label ?? $"class {c.Index}", index = c.Index, count = c.Count, x, y, latent = centroids[i], image = ImageOutput.DataUrl(ImageOutput.Png1(model, outputs[i], zoom)) };
+            }).ToArray(),
+        }, RequestInputs.Json);
+    }
+
+    public IResult ModelInfo(HttpContext context)
+    {
+        using var lease = Lease(context, out var model, out var identity);
+        var input = model.Manifest.Input!;
+        var refusal = models.LastRefusal;
+        return Results.Json(new
+        {
+            name = identity.Name,
+            kind = identity.Kind,
+            generation = identity.Generation,
+            swaps = models.Swaps,
+            loadedAt = identity.LoadedAt,
+            folder = identity.FolderName,
+            encoderSha256 = identity.EncoderSha256,
+            decoderSha256 = identity.DecoderSha256,
+            device = model.Device.ToString(),
+            provider = model.ExecutionProvider,
+            input = new { channels = input.Channels, height = input.Height, width = input.Width, color = input.Color, resize = input.Resize },
+            latentDim = model.LatentDim,
+            canSample = model.SamplingDistribution is not null,
+            samplingSource = model.SamplingDistribution is null ? null : model.IsVariational ? "prior N(0, I)" : "training-set latent Gaussian",
+            classes = model.Classes.Select(c => new { label = c.Label, index = c.Index, count = c.Count, centroid = c.Centroid }).ToArray(),
+            metrics = model.Manifest.Metrics,
+            batching = new { maxBatch = options.MaxBatch, maxDelayMs = options.MaxDelay.TotalMilliseconds, queueCapacity = options.QueueCapacity, queued = batcher.Pending },
+            watch = options.Watch,
+            lastRefusal = refusal is null ? null : new { folder = refusal.FolderName, reason = refusal.Reason, at = refusal.At },
+        }, RequestInputs.Json);
+    }
+
+    public IResult Reload(HttpContext context)
+    {
+        if (options.AdminToken is null)
+        {
+            throw new ApiException(404, "Not found", "The admin endpoint is disabled: start the server with an admin token (AEONNX_ADMIN_TOKEN or --admin-token-file).");
+        }
+
+        var header = context.Request.Headers.Authorization.FirstOrDefault() ?? string.Empty;
+        const string prefix = "Bearer ";
+        var given = header.StartsWith(prefix, StringComparison.Ordinal) ? header[prefix.Length..].Trim() : string.Empty;
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(options.AdminToken)))
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            throw new ApiException(401, "Unauthorized", "A valid 'Authorization: Bearer <admin token>' header is required.");
+        }
+
+        var identity = models.Reload(null, "admin");
+        if (identity is null)
+        {
+            var refusal = models.LastRefusal!;
+            throw ApiException.Unprocessable($"Model folder '{refusal.FolderName}' was refused; still serving the previous model. {refusal.Reason}");
+        }
+
+        Stamp(context, identity);
+        return Results.Json(new { swapped = true, name = identity.Name, generation = identity.Generation, encoderSha256 = identity.EncoderSha256, decoderSha256 = identity.DecoderSha256 }, RequestInputs.Json);
+    }
+
+    private AutoencoderLease Lease(HttpContext context, out Autoencoder model, out ServedModel identity)
+    {
+        AutoencoderLease lease;
+        try
+        {
+            lease = models.Acquire();
+        }
+        catch (ObjectDisposedException)
+        {
+            throw ApiException.Unavailable("The server is shutting down.");
+        }
+
+        model = lease.Model;
+        identity = models.IdentityOf(model);
+        Stamp(context, identity);
+        return lease;
+    }
+
+    private static void Stamp(HttpContext context, ServedModel identity)
+    {
+        var headers = context.Response.Headers;
+        headers[ModelHeader] = identity.Name;
+        headers[GenerationHeader] = identity.Generation.ToString(CultureInfo.InvariantCulture);
+        headers[EncoderShaHeader] = identity.EncoderSha256;
+        headers[DecoderShaHeader] = identity.DecoderSha256;
+    }
+
+    private async Task<float[][]> RunAsync(HttpContext context, Autoencoder model, BatchOperation operation, IReadOnlyList<float[]> rows)
+    {
+        if (string.Equals(context.Request.Query["batching"], "off", StringComparison.OrdinalIgnoreCase) || options.MaxBatch == 1)
+        {
+            context.RequestAborted.ThrowIfCancellationRequested();
+            return InferenceBatcher.RunDirect(model, operation, rows);
+        }
+
+        return await batcher.RunAsync(model, operation, rows, context.RequestAborted);
+    }
+
+    private static float[][] CheckLatents(Autoencoder model, float[][]? latents, int min, int max, string field)
+    {
+        if (latents is null || latents.Length == 0)
+        {
+            throw ApiException.Unprocessable($"'{field}' is missing: give {(min == 1 ? "one or more latents" : $"{min} or more latents")} of {model.LatentDim} numbers each (model '{model.Name}').");
+        }
+
+        if (latents.Length < min || latents.Length > max)
+        {
+            throw ApiException.Unprocessable($"'{field}' holds {latents.Length} latents; between {min} and {max} are accepted.");
+        }
+
+        for (var i = 0; i < latents.Length; i++)
+        {
+            var latent = latents[i];
+            if (latent is null || latent.Length != model.LatentDim)
+            {
+                throw ApiException.Unprocessable($"{field}[{i}] has {latent?.Length ?? 0} values; model '{model.Name}' expects {model.LatentDim}.");
+            }
+
+            if (latent.Any(v => !float.IsFinite(v)))
+            {
+                throw ApiException.Unprocessable($"{field}[{i}] holds a value that is not a finite float32.");
+            }
+        }
+
+        return latents;
+    }
+
+    private static float[] Centroid(Autoencoder model, string label)
+    {
+        var match = model.Classes.FirstOrDefault(c => string.Equals(c.Label, label, StringComparison.OrdinalIgnoreCase));
+        if (match?.Centroid is not { } centroid || centroid.Length != model.LatentDim)
+        {
+            var known = model.Classes.Count == 0 ? "it has no class centroids" : "known: " + string.Join(", ", model.Classes.Select(c => c.Label));
+            throw ApiException.Unprocessable($"Model '{model.Name}' has no class '{label}' ({known}).");
+        }
+
+        return centroid;
+    }
+
+    /// <summary>The point class directions start from: the training-set latent mean, else the mean of the centroids.</summary>
+    private static float[] ClassOrigin(Autoencoder model)
+    {
+        if (model.LatentDistribution is { } distribution)
+        {
+            return distribution.GetMean();
+        }
+
+        var centroids = model.Classes.Where(c => c.Centroid?.Length == model.LatentDim).Select(c => c.Centroid!).ToArray();
+        return centroids.Length == 0 ? new float[model.LatentDim] : LatentMath.Centroid(centroids);
+    }
+
+    private static InterpolationMode ParseMode(string? text) => text?.ToLowerInvariant() switch
+    {
+        null or "" or "slerp" or "spherical" => InterpolationMode.Spherical,
+        "lerp" or "linear" => InterpolationMode.Linear,
+        _ => throw ApiException.BadRequest($"mode must be 'lerp' or 'slerp', got '{text}'."),
+    };
+
+    private static bool Accepts(HttpContext context, string type) =>
+        context.Request.Headers.Accept.Any(a => a is not null && a.Contains(type, StringComparison.OrdinalIgnoreCase));
+
+    private static string Format(HttpContext context, string fallback, params string[] allowed)
+    {
+        var value = context.Request.Query["format"].FirstOrDefault();
+        if (string.IsNullOrEmpty(value))
+        {
+            return fallback;
+        }
+
+        value = value.ToLowerInvariant();
+        if (value == "json" && allowed.Contains("frames"))
+        {
+            value = "frames";
+        }
+
+        return allowed.Contains(value) ? value : throw ApiException.BadRequest($"format must be one of {string.Join(", ", allowed)}; got '{value}'.");
+    }
+
+    private static int QueryInt(HttpContext context, string name, int fallback, int min, int max)
+    {
+        var text = context.Request.Query[name].FirstOrDefault();
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            throw ApiException.BadRequest($"{name} must be an integer, got '{text}'.");
+        }
+
+        return CheckRange(value, min, max, name);
+    }
+
+    private static double QueryDouble(HttpContext context, string name, double fallback)
+    {
+        var text = context.Request.Query[name].FirstOrDefault();
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw ApiException.BadRequest($"{name} must be a number, got '{text}'.");
+    }
+
+    private static int CheckRange(int value, int min, int max, string name) =>
+        value >= min && value <= max ? value : throw ApiException.Unprocessable($"{name} must be between {min} and {max}, got {value}.");
+}

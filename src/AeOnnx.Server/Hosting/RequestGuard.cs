@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace AeOnnx.Server.Hosting;
+
+/// <summary>
+/// Wraps every request: the concurrency limit and the per-request timeout for the API, metrics,
+/// and the translation of every failure into an RFC 7807 problem document. Clients read the
+/// reason; stack traces and server paths only go to the log.
+/// </summary>
+internal sealed class RequestGuard(RequestDelegate next, ServerOptions options, ServerMetrics metrics, ILogger<RequestGuard> logger)
+{
+    private readonly SemaphoreSlim _slots = new(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var isApi = context.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal);
+        var aborted = context.RequestAborted;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        var holdsSlot = false;
+        try
+        {
+            if (isApi)
+            {
+                if (!_slots.Wait(0))
+                {
+                    throw ApiException.TooManyRequests($"The server is handling its limit of {options.MaxConcurrentRequests} requests; retry later.");
+                }
+
+                holdsSlot = true;
+                timeout.CancelAfter(options.RequestTimeout);
+                context.RequestAborted = timeout.Token;
+            }
+
+            await next(context);
+            if (context.Response.StatusCode >= 400 && !context.Response.HasStarted && context.Response.ContentLength is null or 0)
+            {
+                // Routing's bare 404/405 and the like get a problem body too.
+                await WriteProblemAsync(context, context.Response.StatusCode, ReasonPhrase(context.Response.StatusCode), DefaultDetail(context));
+            }
+        }
+        catch (ApiException e)
+        {
+            await WriteProblemAsync(context, e.Status, e.Title, e.Message);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !aborted.IsCancellationRequested)
+        {
+            await WriteProblemAsync(context, 503, "Service unavailable", $"The request did not finish within {options.RequestTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s; its queued work was dropped. Retry later.");
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The client went away; nobody reads an answer. 499 is nginx's name for this in the metrics.
+            context.Response.StatusCode = 499;
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel's own refusals (body over MaxRequestBodySize: 413, malformed framing: 400).
+            await WriteProblemAsync(context, e.StatusCode, ReasonPhrase(e.StatusCode), e.Message);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "unhandled error in {Method} {Path}", context.Request.Method, context.Request.Path);
+            await WriteProblemAsync(context, 500, "Internal server error", $"The server failed to answer; the log has the details (trace id {Activity.Current?.Id ?? context.TraceIdentifier}).");
+        }
+        finally
+        {
+            if (holdsSlot)
+            {
+                _slots.Release();
+            }
+
+            context.RequestAborted = aborted;
+            var endpoint = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
+            metrics.Requests.WithLabels(endpoint, context.Response.StatusCode.ToString(CultureInfo.InvariantCulture)).Inc();
+            metrics.Latency.WithLabels(endpoint).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
+    internal static async Task WriteProblemAsync(HttpContext context, int status, string title, string detail)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        // Keep the served-model headers (they say which model refused); drop any body already set.
+        context.Response.StatusCode = status;
+        context.Response.ContentLength = null;
+        var problem = new
+        {
+            type = $"https://httpstatuses.io/{status}",
+            title,
+            status,
+            detail,
+            instance = context.Request.Path.Value,
+            traceId = context.TraceIdentifier,
+        };
+        await context.Response.WriteAsJsonAsync(problem, Endpoints.RequestInputs.Json, "application/problem+json");
+    }
+
+    private static string DefaultDetail(HttpContext context) => context.Response.StatusCode switch
+    {
+        404 => $"No endpoint at {context.Request.Method} {context.Request.Path}; GET /openapi/v1.json lists them.",
+        405 => $"{context.Request.Method} is not allowed on {context.Request.Path}.",
+        _ => ReasonPhrase(context.Response.StatusCode),
+    };
+
+    private static string ReasonPhrase(int status) =>
+        Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error";
+}

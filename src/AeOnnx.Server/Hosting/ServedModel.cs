@@ -1,0 +1,4 @@
+namespace AeOnnx.Server.Hosting;
+
+/// <summary>What identifies the model that served a response: sent in the response headers and in /v1/model.</summary>
+internal sealed record ServedModel(string Name, string Kind, string EncoderSha256, string DecoderSha256, int Generation, string FolderName, DateTimeOffset LoadedAt);

@@ -1,0 +1,90 @@
+using Microsoft.Extensions.Logging;
+
+namespace AeOnnx.Server;
+
+/// <summary>Settings of an <see cref="AeOnnxServer"/>. Every property has a documented default.</summary>
+public sealed class ServerOptions
+{
+    /// <summary>
+    /// The model: a model folder, or a pointer file (a text file whose first line names the folder,
+    /// relative to the pointer file's own folder). Required.
+    /// </summary>
+    public string ModelPath { get; set; } = string.Empty;
+
+    /// <summary>Address to bind: an IP address, <c>localhost</c>, or <c>*</c> for every interface. Default 127.0.0.1 (loopback only).</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>TCP port; 0 picks a free one (read it from <see cref="AeOnnxServer.Url"/>). Default 8080.</summary>
+    public int Port { get; set; } = 8080;
+
+    /// <summary>Watch <see cref="ModelPath"/> and swap in a changed model when it loads cleanly. Default false.</summary>
+    public bool Watch { get; set; }
+
+    /// <summary>How often the watcher looks at <see cref="ModelPath"/>. Default 1 s.</summary>
+    public TimeSpan WatchInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Most rows (images or latents) coalesced into one ONNX Runtime run. Default 32; 1 turns batching off.</summary>
+    public int MaxBatch { get; set; } = 32;
+
+    /// <summary>Longest a row waits for companions before its batch runs anyway. Default 2 ms.</summary>
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Most rows waiting for inference; a request that would exceed it gets 429. Default 4096.</summary>
+    public int QueueCapacity { get; set; } = 4096;
+
+    /// <summary>Largest request body in bytes (413 above it). Default 16 MiB.</summary>
+    public long MaxBodyBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>Most images or latents in one request (422 above it). Default 256.</summary>
+    public int MaxItemsPerRequest { get; set; } = 256;
+
+    /// <summary>Most output images one request may ask for (interpolation frames, samples). Default 256.</summary>
+    public int MaxOutputImages { get; set; } = 256;
+
+    /// <summary>Time limit of one request; a request over it is answered 503 and its queued work dropped. Default 30 s.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Most API requests handled at once; more are answered 429. Default 512.</summary>
+    public int MaxConcurrentRequests { get; set; } = 512;
+
+    /// <summary>
+    /// Token the admin endpoint (<c>POST /v1/admin/reload</c>) requires as <c>Authorization: Bearer TOKEN</c>.
+    /// Null (default) disables the endpoint. See <see cref="AeOnnxServer.ReadAdminToken"/> for the environment variable and file.
+    /// </summary>
+    public string? AdminToken { get; set; }
+
+    /// <summary>Options every model (the first and each swapped-in one) is loaded with. Default: the core's defaults.</summary>
+    public AutoencoderOptions ModelOptions { get; set; } = new();
+
+    /// <summary>Least severe log level written to the console. Default Information.</summary>
+    public LogLevel MinimumLogLevel { get; set; } = LogLevel.Information;
+
+    /// <summary>Checks the values; throws <see cref="ArgumentException"/> naming the first bad one.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ModelPath))
+        {
+            throw new ArgumentException("ServerOptions.ModelPath is required.");
+        }
+
+        Check(Port is >= 0 and <= 65535, $"Port must be 0..65535, got {Port}.");
+        Check(MaxBatch >= 1, $"MaxBatch must be at least 1, got {MaxBatch}.");
+        Check(MaxDelay >= TimeSpan.Zero, $"MaxDelay must not be negative, got {MaxDelay}.");
+        Check(QueueCapacity >= 1, $"QueueCapacity must be at least 1, got {QueueCapacity}.");
+        Check(MaxBodyBytes >= 1024, $"MaxBodyBytes must be at least 1024, got {MaxBodyBytes}.");
+        Check(MaxItemsPerRequest >= 1, $"MaxItemsPerRequest must be at least 1, got {MaxItemsPerRequest}.");
+        Check(MaxOutputImages >= 2, $"MaxOutputImages must be at least 2, got {MaxOutputImages}.");
+        Check(RequestTimeout > TimeSpan.Zero, $"RequestTimeout must be positive, got {RequestTimeout}.");
+        Check(MaxConcurrentRequests >= 1, $"MaxConcurrentRequests must be at least 1, got {MaxConcurrentRequests}.");
+        Check(WatchInterval > TimeSpan.Zero, $"WatchInterval must be positive, got {WatchInterval}.");
+        Check(AdminToken is null || AdminToken.Length >= 16, "AdminToken must be at least 16 characters.");
+    }
+
+    private static void Check(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException(message);
+        }
+    }
+}

@@ -1,0 +1,196 @@
+using SkiaSharp;
+
+namespace AeOnnx.Imaging;
+
+/// <summary>
+/// Decodes the first frame of PNG, JPEG, BMP, GIF and WebP bytes with Skia (libpng, libjpeg-turbo,
+/// libwebp, Skia's GIF and BMP codecs): the format is recognized from its signature, the header is
+/// read first and checked against <see cref="ImageLimits"/> (pixels, decoding work) before any pixel
+/// buffer is allocated, and pixels come out in the layout the conversion needs, with no color-space
+/// transform (PIL applies none either). Thread-safe: all state is per call.
+/// </summary>
+internal sealed class ImageDecoder(ImageLimits limits)
+{
+    public ImageLimits Limits { get; } = limits;
+
+    /// <summary>Which formats the signature sniffing recognizes; anything else is unsupported.</summary>
+    internal enum Format
+    {
+        Unknown,
+        Png,
+        Jpeg,
+        Gif,
+        Bmp,
+        Webp,
+    }
+
+    /// <summary>
+    /// The JPEG DCT-domain scale denominator (8, 4, 2 or 1) for an image of
+    /// <paramref name="width"/>×<paramref name="height"/> feeding a model of
+    /// <paramref name="targetWidth"/>×<paramref name="targetHeight"/>: the largest s with
+    /// <c>width ≥ s·targetWidth</c> and <c>height ≥ s·targetHeight</c> (PIL's <c>draft</c> rule), so the
+    /// scaled image, <c>ceil(width/s)</c>×<c>ceil(height/s)</c>, is never smaller than the model.
+    /// </summary>
+    public static int DraftScale(int width, int height, int targetWidth, int targetHeight)
+    {
+        var scale = Math.Min(width / targetWidth, height / targetHeight);
+        return scale >= 8 ? 8 : scale >= 4 ? 4 : scale >= 2 ? 2 : 1;
+    }
+
+    public static Format Sniff(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        {
+            return Format.Png;
+        }
+
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]))
+        {
+            return Format.Jpeg;
+        }
+
+        if (bytes.StartsWith("GIF87a"u8) || bytes.StartsWith("GIF89a"u8))
+        {
+            return Format.Gif;
+        }
+
+        if (bytes.StartsWith("BM"u8))
+        {
+            return Format.Bmp;
+        }
+
+        if (bytes.Length >= 12 && bytes.StartsWith("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8))
+        {
+            return Format.Webp;
+        }
+
+        return Format.Unknown;
+    }
+
+    /// <summary>Decodes the first frame.</summary>
+    /// <param name="encoded">The whole encoded file.</param>
+    /// <param name="name">The file or stream name for messages.</param>
+    /// <param name="draftWidth">With <paramref name="draftHeight"/>: the model size a JPEG may be
+    /// DCT-scaled down to (see <see cref="DraftScale"/>); 0 decodes at full size.</param>
+    /// <param name="draftHeight">See <paramref name="draftWidth"/>.</param>
+    public unsafe DecodedPixels Decode(EncodedBytes encoded, string name, int draftWidth = 0, int draftHeight = 0)
+    {
+        var bytes = encoded.Span;
+        var format = Sniff(bytes);
+        if (format == Format.Unknown)
+        {
+            throw Unsupported(name);
+        }
+
+        if (format == Format.Jpeg)
+        {
+            var scans = JpegScans.Count(bytes, Limits.MaxJpegScans);
+            if (scans > Limits.MaxJpegScans)
+            {
+                throw new ImageLoadException(name, ImageLoadError.TooLarge, $"the JPEG has more than {Limits.MaxJpegScans} scans (the limit that bounds decoding work per image).");
+            }
+        }
+
+        fixed (byte* start = encoded.Buffer)
+        {
+            // No copy: Skia reads the pooled buffer in place while it is pinned here.
+            using var data = SKData.Create((IntPtr)start, encoded.Length);
+            using var stream = new SKMemoryStream(data);
+            using var codec = SKCodec.Create(stream, out var created);
+            if (codec is null)
+            {
+                throw new ImageLoadException(name, ImageLoadError.Corrupt, $"the header cannot be read ({Describe(created)}).");
+            }
+
+            if (codec.EncodedFormat is not (SKEncodedImageFormat.Png or SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Gif or SKEncodedImageFormat.Bmp or SKEncodedImageFormat.Webp))
+            {
+                throw Unsupported(name);
+            }
+
+            var info = codec.Info;
+            if (info.Width <= 0 || info.Height <= 0)
+            {
+                throw new ImageLoadException(name, ImageLoadError.Corrupt, $"the header says {info.Width}x{info.Height} pixels.");
+            }
+
+            if ((long)info.Width * info.Height > Limits.MaxPixels)
+            {
+                throw new ImageLoadException(name, ImageLoadError.TooLarge, $"{info.Width}x{info.Height} pixels exceeds the limit of {Limits.MaxPixels} pixels.");
+            }
+
+            var layout = info.ColorType switch
+            {
+                SKColorType.Gray8 => PixelLayout.Gray8,
+
+                // Skia reports a 16-bit source as a wide color type.
+                SKColorType.RgbaF16 or SKColorType.Rgba16161616 or SKColorType.RgbaF32 or SKColorType.RgbaF16Clamped => PixelLayout.RgbaF32,
+                _ => PixelLayout.Rgba8888,
+            };
+
+            var (width, height) = (info.Width, info.Height);
+            if (format == Format.Jpeg && draftWidth > 0 && draftHeight > 0)
+            {
+                var scale = DraftScale(width, height, draftWidth, draftHeight);
+                if (scale > 1)
+                {
+                    var scaled = codec.GetScaledDimensions(1f / scale);
+                    (width, height) = (scaled.Width, scaled.Height);
+                }
+            }
+
+            var bytesPerPixel = DecodedPixels.BytesPerPixel(layout);
+            if ((long)width * height * bytesPerPixel > Array.MaxLength)
+            {
+                throw new ImageLoadException(name, ImageLoadError.TooLarge, $"{width}x{height} pixels do not fit in one buffer.");
+            }
+
+            var colorType = layout switch
+            {
+                PixelLayout.Gray8 => SKColorType.Gray8,
+                PixelLayout.Rgba8888 => SKColorType.Rgba8888,
+                _ => SKColorType.RgbaF32,
+            };
+
+            // Unpremultiplied, no color space: the stored color of a transparent pixel survives
+            // (the contract drops alpha; it does not composite) and no ICC/gamma transform runs.
+            var target = new SKImageInfo(width, height, colorType, info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
+            var pixels = new DecodedPixels(width, height, layout);
+            try
+            {
+                SKCodecResult result;
+                fixed (byte* destination = pixels.Buffer)
+                {
+                    result = codec.GetPixels(target, (IntPtr)destination, width * bytesPerPixel, new SKCodecOptions(0));
+                }
+
+                switch (result)
+                {
+                    case SKCodecResult.Success:
+                        return pixels;
+                    case SKCodecResult.InvalidConversion or SKCodecResult.Unimplemented:
+                        throw new ImageLoadException(name, ImageLoadError.UnsupportedFormat, $"a {codec.EncodedFormat} variant the decoder does not implement ({Describe(result)}).");
+                    default:
+                        throw new ImageLoadException(name, ImageLoadError.Corrupt, Describe(result) + ".");
+                }
+            }
+            catch
+            {
+                pixels.Dispose();
+                throw;
+            }
+        }
+    }
+
+    private static string Describe(SKCodecResult result) => result switch
+    {
+        SKCodecResult.IncompleteInput => "the data ends early (truncated)",
+        SKCodecResult.ErrorInInput => "the data is damaged",
+        SKCodecResult.InvalidInput => "the data is invalid",
+        SKCodecResult.Unimplemented => "not implemented by the decoder",
+        SKCodecResult.InvalidConversion => "no conversion to the needed pixel format",
+        _ => $"decoder result {result}",
+    };
+
+    private static ImageLoadException Unsupported(string name) =>
+        new(name, ImageLoadError.UnsupportedFormat, "not a PNG, JPEG, BMP, GIF or WebP image.");
+}

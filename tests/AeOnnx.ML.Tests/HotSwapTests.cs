@@ -1,0 +1,162 @@
+using AeOnnx.ML.Tests.Support;
+using AeOnnx.Tests.Support;
+using Microsoft.ML;
+
+namespace AeOnnx.ML.Tests;
+
+/// <summary>A pooled ML.NET pipeline bound to an AutoencoderHost, swapped under load.</summary>
+public sealed class HotSwapTests : IDisposable
+{
+    private readonly TempFolder _a = TestModels.Copy(TestModels.FashionAe);
+
+    // "Retrained": other graphs of the same shape and preprocessing, under the same name.
+    private readonly TempFolder _b = TestModels.Copy(TestModels.FashionVae);
+
+    public HotSwapTests() => TestModels.EditManifest(_b.Path, m => m["name"] = "fashion-mnist-ae");
+
+    public void Dispose()
+    {
+        AeOnnxModelCache.Clear();
+        _a.Dispose();
+        _b.Dispose();
+    }
+
+    private static float[][] CoreLatents(string folder)
+    {
+        using var core = Autoencoder.Load(folder, TestModels.CpuOptions());
+        return TestData.SamplePaths().Select(core.Encode).ToArray();
+    }
+
+    private static bool Close(float[] x, float[] y) => x.Length == y.Length && x.Zip(y).All(p => Math.Abs(p.First - p.Second) <= 1e-5f);
+
+    private (AutoencoderHost Host, AutoencoderModelBinding Binding, MLContext Ml) Bind(ListLogger? logger = null)
+    {
+        var ml = new MLContext(seed: 1);
+        var data = TestData.SampleView(ml);
+        var t = ml.Transforms.Autoencoder();
+        var fitted = t.LoadImages(new AutoencoderImageLoadingOptions { ModelDirectory = _a.Path, Device = Device.Cpu })
+            .Append(t.Encode(new AutoencoderEncodingOptions { ModelDirectory = _a.Path, Device = Device.Cpu }))
+            .Fit(data);
+        var options = new AutoencoderOptions { Device = Device.Cpu, IntraOpThreads = 1, Logger = logger ?? new ListLogger() };
+        var host = AutoencoderHost.Load(_a.Path, options);
+        return (host, new AutoencoderModelBinding(fitted, host, AutoencoderModelPolicy.Compatible, options), ml);
+    }
+
+    [Fact]
+    public void PooledPipeline_16Threads_20Swaps_ZeroFailures_EachPredictionFromTheModelThatServedIt()
+    {
+        var expectedA = CoreLatents(_a.Path);
+        var expectedB = CoreLatents(_b.Path);
+        Assert.False(Close(expectedA[0], expectedB[0])); // the two models really differ
+        var rows = TestData.SampleRows();
+        var (host, binding, ml) = Bind();
+        using var hostScope = host;
+        var pool = new AutoencoderPredictionEnginePool<ImageRow, SaveLoadTests.LatentRow>(ml, binding.Pipeline);
+
+        // Swap k is "in progress" while started != done; model generation k serves A for even k, B for odd k.
+        var started = 0;
+        var done = 0;
+        var stop = 0;
+        long predictions = 0;
+        long strict = 0;
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var threads = Enumerable.Range(0, 16).Select(id => new Thread(() =>
+        {
+            var n = id;
+            while (Volatile.Read(ref stop) == 0)
+            {
+                var i = n++ % rows.Length;
+                try
+                {
+                    var k = Volatile.Read(ref done);
+                    var quiet = Volatile.Read(ref started) == k;
+                    var latent = pool.Predict(rows[i]).Latent;
+                    quiet &= Volatile.Read(ref started) == k;
+                    if (quiet)
+                    {
+                        Interlocked.Increment(ref strict);
+                        if (!Close((k % 2 == 0 ? expectedA : expectedB)[i], latent))
+                        {
+                            failures.Enqueue($"row {i}, generation {k}: not the serving model's latent");
+                        }
+                    }
+                    else if (!Close(expectedA[i], latent) && !Close(expectedB[i], latent))
+                    {
+                        failures.Enqueue($"row {i} during swap {k}: neither model's latent");
+                    }
+                }
+                catch (Exception e)
+                {
+                    failures.Enqueue($"row {i}: {e.GetType().Name}: {e.Message}");
+                }
+
+                Interlocked.Increment(ref predictions);
+            }
+        })).ToArray();
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        for (var swap = 0; swap < 20; swap++)
+        {
+            // Let load build up between swaps, so every swap happens with calls in flight.
+            var target = Interlocked.Read(ref predictions) + 64;
+            while (Interlocked.Read(ref predictions) < target && failures.IsEmpty)
+            {
+                Thread.Sleep(1);
+            }
+
+            Interlocked.Increment(ref started);
+            Assert.True(binding.TrySwap(swap % 2 == 0 ? _b.Path : _a.Path), binding.LastRefusal);
+            Interlocked.Increment(ref done);
+        }
+
+        var end = Interlocked.Read(ref predictions) + 64;
+        while (Interlocked.Read(ref predictions) < end && failures.IsEmpty)
+        {
+            Thread.Sleep(1);
+        }
+
+        Volatile.Write(ref stop, 1);
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        Assert.Empty(failures);
+        Assert.Equal(20, binding.Swaps);
+        Assert.Equal(20, host.Generation);
+        Assert.True(predictions >= 21 * 64, $"{predictions} predictions");
+        Assert.True(strict > 0, "no prediction ran between swaps");
+        Assert.InRange(pool.EnginesCreated, 1, 16);
+    }
+
+    [Fact]
+    public void RefusedFolder_KeepsTheOldModelServing_AndIsReported()
+    {
+        var logger = new ListLogger();
+        var (host, binding, ml) = Bind(logger);
+        using var hostScope = host;
+        var pool = new AutoencoderPredictionEnginePool<ImageRow, SaveLoadTests.LatentRow>(ml, binding.Pipeline);
+        var row = TestData.SampleRows()[5];
+        var before = pool.Predict(row).Latent;
+
+        using var small = SyntheticModel.Create(1, 28, 28, 8);
+        TestModels.EditManifest(small.Path, m => m["name"] = "fashion-mnist-ae");
+        Assert.False(binding.TrySwap(small.Path));
+        Assert.Contains("(1×28×28 → 8)", binding.LastRefusal, StringComparison.Ordinal);
+        Assert.Contains("current model keeps serving", binding.LastRefusal, StringComparison.Ordinal);
+
+        using var broken = TestModels.Copy(TestModels.FashionAe);
+        File.Delete(broken.File("encoder.onnx"));
+        Assert.False(binding.TrySwap(broken.Path));
+        Assert.Contains("encoder.onnx", binding.LastRefusal, StringComparison.Ordinal);
+
+        Assert.Equal(2, binding.Refusals);
+        Assert.Equal(0, host.Generation);
+        Assert.Equal(2, logger.Lines.Count(l => l.StartsWith("AeOnnx: refused", StringComparison.Ordinal)));
+        Assert.Equal(before, pool.Predict(row).Latent);
+        Columns.AssertClose(CoreLatents(_a.Path)[5], before, 1e-5f, "row 5");
+    }
+}

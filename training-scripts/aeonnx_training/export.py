@@ -1,0 +1,374 @@
+"""Export a checkpoint as a model folder (docs/MODEL-FORMAT.md, manifest aeonnx.model/1).
+
+  export.py --checkpoint runs/fashion-mnist-ae/checkpoint.pt --out models/fashion-mnist-ae
+
+Writes encoder.onnx, decoder.onnx (opset 17, dynamic batch axis, metadata_props, no doc strings),
+manifest.json (fixed key order and float formatting), fixtures/ (PNG test images + torch values),
+checkpoint.pt, samples.png, reconstructions.png. Exporting the same checkpoint again gives the
+same bytes.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import inspect
+import io
+import json
+import os
+import shutil
+import sys
+import warnings
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+import numpy as np
+import onnx
+import torch
+from torch import nn
+
+from . import data as data_mod
+from . import evaluate, plots, splits
+from .checkpoint import load_checkpoint
+from .config import machine_facts, setup_torch
+from .models import AutoEncoder
+
+MANIFEST_FORMAT = "aeonnx.model/1"
+OPSET = 17
+FIXTURE_COUNT = 8
+
+
+# ---------------------------------------------------------------------------------------------
+# Deterministic JSON
+# ---------------------------------------------------------------------------------------------
+
+def format_float(v) -> str:
+    """Shortest decimal that round-trips the float32 value (numpy's str of float32)."""
+    f = np.float32(v)
+    if not np.isfinite(f):
+        raise ValueError(f"non-finite number {v!r} cannot be written to JSON")
+    s = str(f)
+    if s in ("-0.0",):
+        s = "0.0"
+    return s
+
+
+def _scalar(v) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if v is None:
+        return "null"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return format_float(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    raise TypeError(f"cannot write {type(v).__name__} to JSON")
+
+
+def dumps(obj, indent: int = 0) -> str:
+    """JSON with insertion key order, 2-space indent, lists of scalars on one line, float32 floats."""
+    pad, pad1 = "  " * indent, "  " * (indent + 1)
+    if isinstance(obj, np.ndarray):
+        obj = obj.tolist()
+    if isinstance(obj, dict):
+        if not obj:
+            return "{}"
+        items = [f"{pad1}{json.dumps(str(k))}: {dumps(v, indent + 1)}" for k, v in obj.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(obj, (list, tuple)):
+        if not obj:
+            return "[]"
+        if all(not isinstance(v, (dict, list, tuple, np.ndarray)) for v in obj):
+            return "[" + ", ".join(_scalar(v) for v in obj) + "]"
+        return "[\n" + ",\n".join(pad1 + dumps(v, indent + 1) for v in obj) + "\n" + pad + "]"
+    return _scalar(obj)
+
+
+def sha256_file(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# ONNX
+# ---------------------------------------------------------------------------------------------
+
+class _EncoderGraph(nn.Module):
+    """image -> latent (AE) or (mean, logvar) (VAE); never a sample."""
+
+    def __init__(self, model: AutoEncoder):
+        super().__init__()
+        self.encoder = model.encoder
+
+    def forward(self, image):
+        return self.encoder(image)
+
+
+class _DecoderGraph(nn.Module):
+    def __init__(self, model: AutoEncoder):
+        super().__init__()
+        self.decoder = model.decoder
+
+    def forward(self, latent):
+        return self.decoder(latent)
+
+
+def _strip(graph: onnx.GraphProto) -> None:
+    """Remove doc strings (stack traces with source paths) recursively."""
+    graph.doc_string = ""
+    for node in graph.node:
+        node.doc_string = ""
+        if hasattr(node, "metadata_props"):
+            del node.metadata_props[:]
+        for attr in node.attribute:
+            attr.doc_string = ""
+            if attr.HasField("g"):
+                _strip(attr.g)
+            for g in attr.graphs:
+                _strip(g)
+    for vi in list(graph.input) + list(graph.output) + list(graph.value_info):
+        vi.doc_string = ""
+    for init in graph.initializer:
+        init.doc_string = ""
+    if hasattr(graph, "metadata_props"):
+        del graph.metadata_props[:]
+
+
+def export_graph(module: nn.Module, example: torch.Tensor, input_name: str, output_names: List[str],
+                 output_shapes: List[List[int]], metadata: dict) -> bytes:
+    """torch -> ONNX bytes: TorchScript exporter (dynamo=False on torch 2.x), opset 17, batch axis N.
+    output_shapes are the per-image shapes; the graph outputs are declared [N, *shape] so readers
+    see static sizes (the exporter leaves Resize outputs symbolic)."""
+    module.eval()
+    kwargs = dict(
+        input_names=[input_name], output_names=list(output_names), opset_version=OPSET,
+        dynamic_axes={n: {0: "N"} for n in [input_name, *output_names]},
+        do_constant_folding=True, export_params=True,
+    )
+    if "dynamo" in inspect.signature(torch.onnx.export).parameters:
+        kwargs["dynamo"] = False
+    buf = io.BytesIO()
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        torch.onnx.export(module, (example,), buf, **kwargs)
+    proto = onnx.load_from_string(buf.getvalue())
+    for vi, shape in zip(proto.graph.output, output_shapes):
+        dims = vi.type.tensor_type.shape.dim
+        if len(dims) != 1 + len(shape):
+            raise ValueError(f"output {vi.name}: rank {len(dims)}, expected {1 + len(shape)}")
+        for d, v in zip(dims[1:], shape):
+            d.Clear()
+            d.dim_value = int(v)
+        dims[0].Clear()
+        dims[0].dim_param = "N"
+    proto.doc_string = ""
+    _strip(proto.graph)
+    for f in proto.functions:
+        f.doc_string = ""
+        for node in f.node:
+            node.doc_string = ""
+    del proto.metadata_props[:]
+    for k, v in metadata.items():
+        p = proto.metadata_props.add()
+        p.key, p.value = k, v
+    onnx.checker.check_model(proto, full_check=True)
+    return proto.SerializeToString()
+
+
+def graph_io(path) -> dict:
+    """Names and shapes of a graph's inputs/outputs ('N' for symbolic dims)."""
+    m = onnx.load(str(path))
+
+    def dims(vi):
+        return [d.dim_param if d.dim_param else d.dim_value for d in vi.type.tensor_type.shape.dim]
+    inits = {i.name for i in m.graph.initializer}
+    return {
+        "inputs": {vi.name: dims(vi) for vi in m.graph.input if vi.name not in inits},
+        "outputs": {vi.name: dims(vi) for vi in m.graph.output},
+        "opset": max(o.version for o in m.opset_import if o.domain in ("", "ai.onnx")),
+        "metadata": {p.key: p.value for p in m.metadata_props},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Model folder
+# ---------------------------------------------------------------------------------------------
+
+def _pick_fixtures(images: splits.Source, count: int) -> List[int]:
+    """One image per class in class order (first decodable occurrence), then the next images, up to count."""
+    picked: List[int] = []
+
+    def ok(i: int) -> bool:
+        try:
+            images.load(i)
+            return True
+        except splits.DECODE_ERRORS:
+            return False
+    if images.labels is not None:
+        for c in range(len(images.class_names)):
+            hits = [int(h) for h in np.nonzero(images.labels == c)[0]]
+            hit = next((h for h in hits if ok(h)), None)
+            if hit is not None and len(picked) < count:
+                picked.append(hit)
+    for i in range(len(images)):
+        if len(picked) >= count:
+            break
+        if i not in picked and ok(i):
+            picked.append(i)
+    return picked
+
+
+def _floats(t: torch.Tensor) -> list:
+    return [float(v) for v in t.detach().to(torch.float32).reshape(-1).tolist()]
+
+
+def write_fixtures(model: AutoEncoder, images: splits.Source, spec: data_mod.InputSpec, name: str,
+                   folder: Path, count: int = FIXTURE_COUNT) -> dict:
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    entries = []
+    for k, i in enumerate(_pick_fixtures(images, count)):
+        fname = f"{k:03d}.png"
+        px = images.load(i)
+        arr = px[0] if spec.channels == 1 else px.transpose(1, 2, 0)
+        plots.save_png(folder / fname, np.ascontiguousarray(arr))
+        # torch values come from the PNG re-read through THE preprocessing function
+        x = torch.from_numpy(data_mod.preprocess_image(folder / fname, spec))[None]
+        with torch.no_grad():
+            enc = model.encoder(x)
+            mean, logvar = (enc if model.variational else (enc, None))
+            rec = model.decoder(mean)
+        entry = {"file": fname, "label": images.label_name(i)}
+        if entry["label"] is None:
+            del entry["label"]
+        entry["latent"] = _floats(mean)
+        if logvar is not None:
+            entry["logvar"] = _floats(logvar)
+        entry["reconstruction"] = _floats(rec)
+        entries.append(entry)
+    doc = {"model": name, "images": entries}
+    (folder / "fixtures.json").write_text(dumps(doc) + "\n")
+    return doc
+
+
+def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = True, workers: int = 0) -> dict:
+    """Write the model folder; returns the manifest dict. Always on CPU, whatever trained the model."""
+    checkpoint, out = Path(checkpoint), Path(out)
+    model, cfg, ckpt = load_checkpoint(checkpoint)
+    setup_torch(cfg.threads, cfg.seed)
+    name = name or cfg.name
+    spec = cfg.input_spec()
+    out.mkdir(parents=True, exist_ok=True)
+    log = (lambda m: print(m, file=sys.stderr)) if progress else (lambda m: None)
+
+    tr, _, te = splits.load_splits(cfg)
+    log(f"[{name}] evaluating on {len(te)} test images (float64)")
+    metrics = evaluate.evaluate_model(model, te, tr, seed=cfg.seed, workers=workers)
+    log(f"[{name}] " + ", ".join(f"{k}={v:.6g}" for k, v in metrics.items()))
+    stats = evaluate.latent_statistics(model, tr, workers=workers)
+
+    input_obj = spec.to_manifest()
+    meta = {
+        "aeonnx.format": MANIFEST_FORMAT, "aeonnx.name": name, "aeonnx.kind": cfg.model,
+        "aeonnx.input": json.dumps(input_obj, separators=(",", ":")),
+        "aeonnx.latent_dim": str(cfg.latent_dim),
+    }
+    enc_outputs = ["mean", "logvar"] if model.variational else ["latent"]
+    enc_bytes = export_graph(_EncoderGraph(model), torch.zeros(2, spec.channels, spec.height, spec.width),
+                             "image", enc_outputs, [[cfg.latent_dim]] * len(enc_outputs), {**meta, "aeonnx.role": "encoder"})
+    dec_bytes = export_graph(_DecoderGraph(model), torch.zeros(2, cfg.latent_dim), "latent", ["image"],
+                             [[spec.channels, spec.height, spec.width]], {**meta, "aeonnx.role": "decoder"})
+    _atomic_write(out / "encoder.onnx", enc_bytes)
+    _atomic_write(out / "decoder.onnx", dec_bytes)
+
+    if checkpoint.resolve() != (out / "checkpoint.pt").resolve():
+        shutil.copyfile(checkpoint, out / "checkpoint.pt")
+    train_metrics = {}
+    for src_dir in (checkpoint.parent, out):
+        p = src_dir / "train_metrics.json"
+        if p.is_file():
+            train_metrics = json.loads(p.read_text())
+            if src_dir != out:
+                shutil.copyfile(p, out / "train_metrics.json")
+                lc = src_dir / "loss_curve.png"
+                if lc.is_file():
+                    shutil.copyfile(lc, out / "loss_curve.png")
+            break
+
+    write_fixtures(model, te, spec, name, out / "fixtures")
+    px, _ = splits.first_images(te, 16)
+    x16, p16 = splits.normalize(torch.from_numpy(px), spec, torch.device("cpu"))
+    plots.save_reconstructions(out / "reconstructions.png", model, x16, p16)
+    plots.save_samples(out / "samples.png", model, stats, seed=cfg.seed)
+
+    vers = ckpt.get("versions", {})
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "name": name,
+        "kind": cfg.model,
+        "input": input_obj,
+        "output": {"activation": "sigmoid"},
+        "latent": {
+            "dim": cfg.latent_dim,
+            "mean": stats["mean"], "std": stats["std"],
+            "covariance": stats["covariance"], "cholesky": stats["cholesky"],
+            "classes": [{"label": c["label"], "index": c["index"], "count": c["count"],
+                         "centroid": c["centroid"]} for c in stats["classes"]],
+        },
+        "encoder": {"file": "encoder.onnx", "sha256": hashlib.sha256(enc_bytes).hexdigest(),
+                    "input": "image", "outputs": enc_outputs, "opset": OPSET},
+        "decoder": {"file": "decoder.onnx", "sha256": hashlib.sha256(dec_bytes).hexdigest(),
+                    "input": "latent", "output": "image", "opset": OPSET},
+        "training": {
+            "dataset": cfg.dataset, "seed": cfg.seed, "epochs": cfg.epochs,
+            "config": cfg.to_saved(),
+            "torch": vers.get("torch", torch.__version__),
+            "onnx": onnx.__version__,
+            "threads": cfg.threads,
+            # runs of the first trainer recorded none of these: it trained on CPU, float32, one process
+            "device": train_metrics.get("device", "cpu"),
+            "precision": train_metrics.get("precision", "float32"),
+            "world_size": train_metrics.get("world_size", 1),
+            "wall_seconds": train_metrics.get("wall_seconds"),
+            "train_count": ckpt.get("train_count"), "val_count": ckpt.get("val_count"),
+            "machine": train_metrics.get("machine"),
+            "export_machine": machine_facts(cfg.threads),
+        },
+        "metrics": metrics,
+    }
+    if not manifest["latent"]["classes"]:
+        del manifest["latent"]["classes"]
+    if manifest["training"]["machine"] is None:
+        del manifest["training"]["machine"]
+    _atomic_write(out / "manifest.json", (dumps(manifest) + "\n").encode())
+    log(f"[{name}] wrote {out}: encoder {manifest['encoder']['sha256'][:12]}, decoder {manifest['decoder']['sha256'][:12]}")
+    return manifest
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--checkpoint", required=True, help="checkpoint.pt written by train.py")
+    ap.add_argument("--out", required=True, help="model folder to write (e.g. models/<name>)")
+    ap.add_argument("--name", default=None, help="model name (default: the name in the checkpoint's config)")
+    args = ap.parse_args(argv)
+    if not os.path.isfile(args.checkpoint):
+        print(f"error: checkpoint not found: {args.checkpoint}", file=sys.stderr)
+        return 2
+    try:
+        export_model(args.checkpoint, args.out, args.name)
+    except (data_mod.DatasetError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+

@@ -1,0 +1,253 @@
+"""Convolutional autoencoder (AE) and variational autoencoder (VAE) for C x H x W images.
+
+Depth follows the image size: one stride-2 stage per halving until the larger side is at most
+8 (28 -> 14 -> 7, 32 -> 16 -> 8, 256 -> ... -> 8), at least one stage. An encoder stage is a 4x4
+stride-2 convolution and a 3x3 convolution; a linear layer maps the last feature map to the
+latent. The decoder mirrors it (a 3x3 convolution at the smallest size, then per stage nearest 2x
+upsampling + a 3x3 convolution) and ends in a sigmoid,
+so `pixels()` is an image in [0, 1] pixel space; `forward()` maps that into the model's
+normalized input space ((p - mean) / std), which is what the exported decoder graph outputs.
+
+Only ops that export to plain ONNX (Conv, Relu, Gemm, Flatten, Reshape, Resize nearest, Sigmoid,
+and Sub/Div when the normalization is not the identity) are used.
+
+Losses (all per image, averaged over the batch, in [0, 1] pixel space whatever the normalization):
+  AE   mean squared error + latent_penalty * mean(z^2) (keeps the latent scale modest, so float32
+       error in the .NET runtime stays small relative to the latents)
+  VAE  negative ELBO with a Gaussian likelihood p(x|z) = N(decoder(z), sigma^2 I) over continuous
+       pixels, sigma a learned scalar (a "calibrated decoder"), KL to N(0, I) weighted by beta.
+       With beta = 1 the loss is exactly -ELBO in nats, so the reported ELBO is a real bound on
+       log p(x) for the density of [0,1]-scaled pixels.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+MIN_SIZE, MAX_SIZE = 8, 256
+#: feature maps stop shrinking once the larger side is at most this
+FINAL_MAX_SIDE = 8
+MIN_LOG_SIGMA = math.log(1e-3)
+LOG_2PI = math.log(2 * math.pi)
+
+
+class ModelConfigError(ValueError):
+    """An unsupported model shape or setting; the message says what is allowed."""
+
+
+def stage_count(height: int, width: int) -> int:
+    """Stride-2 stages until the larger side is <= FINAL_MAX_SIDE (at least one)."""
+    k = 1
+    while max(height, width) / (2 ** k) > FINAL_MAX_SIDE:
+        k += 1
+    return k
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    kind: str = "ae"                 # "ae" | "vae"
+    channels: int = 1
+    height: int = 28
+    width: int = 28
+    latent_dim: int = 16
+    widths: Tuple[int, ...] = (32, 64)
+    beta: float = 1.0
+    latent_penalty: float = 0.0      # AE only
+    mean: Tuple[float, ...] = ()     # input normalization, one value per channel (default 0)
+    std: Tuple[float, ...] = ()      # (default 1)
+
+    @property
+    def stages(self) -> int:
+        return stage_count(self.height, self.width)
+
+    def stage_widths(self) -> List[int]:
+        """One width per stage: the first given ones (a small image uses fewer stages, so the
+        default 32,64 fits every size), extended by doubling the last (capped at 512)."""
+        ws = [int(w) for w in self.widths][:self.stages]
+        while len(ws) < self.stages:
+            ws.append(min(512, ws[-1] * 2))
+        return ws
+
+    def norm(self) -> Tuple[Tuple[float, ...], Tuple[float, ...]]:
+        mean = tuple(self.mean) or (0.0,) * self.channels
+        std = tuple(self.std) or (1.0,) * self.channels
+        return mean, std
+
+    def validate(self) -> "ModelSpec":
+        if self.kind not in ("ae", "vae"):
+            raise ModelConfigError(f"model kind must be 'ae' or 'vae', got {self.kind!r}")
+        if self.channels not in (1, 3):
+            raise ModelConfigError(f"channels must be 1 (gray) or 3 (rgb), got {self.channels}")
+        for name, v in (("height", self.height), ("width", self.width)):
+            if not (MIN_SIZE <= v <= MAX_SIZE):
+                raise ModelConfigError(
+                    f"image {name} {v} is not supported: height and width must be between {MIN_SIZE} "
+                    f"and {MAX_SIZE}, got {self.height}x{self.width}")
+        k = self.stages
+        f = 2 ** k
+        if self.height % f or self.width % f:
+            raise ModelConfigError(
+                f"image size {self.height}x{self.width} is not supported: the model halves it {k} times "
+                f"(until the larger side is at most {FINAL_MAX_SIDE}), so height and width must be "
+                f"multiples of {f}")
+        if min(self.height, self.width) // f < 2:
+            raise ModelConfigError(
+                f"image size {self.height}x{self.width} is too elongated: after {k} halvings the "
+                f"smaller side would be {min(self.height, self.width) // f}")
+        if self.latent_dim < 1:
+            raise ModelConfigError(f"latent dimension must be at least 1, got {self.latent_dim}")
+        if not self.widths or any(int(w) < 1 for w in self.widths):
+            raise ModelConfigError(f"widths must be positive channel counts, got {list(self.widths)}")
+        if self.beta < 0:
+            raise ModelConfigError(f"beta must be >= 0, got {self.beta}")
+        if self.latent_penalty < 0:
+            raise ModelConfigError(f"latent penalty must be >= 0, got {self.latent_penalty}")
+        mean, std = self.norm()
+        if len(mean) != self.channels or len(std) != self.channels or any(s <= 0 for s in std):
+            raise ModelConfigError("mean and std need one value per channel, std > 0")
+        return self
+
+
+class Encoder(nn.Module):
+    """image [N,C,H,W] (normalized) -> latent (AE) or (mean, logvar) (VAE)."""
+
+    def __init__(self, spec: ModelSpec):
+        super().__init__()
+        layers: List[nn.Module] = []
+        c_in = spec.channels
+        for w in spec.stage_widths():
+            layers += [nn.Conv2d(c_in, w, 4, stride=2, padding=1), nn.ReLU(),
+                       nn.Conv2d(w, w, 3, padding=1), nn.ReLU()]
+            c_in = w
+        self.features = nn.Sequential(*layers)
+        f = 2 ** spec.stages
+        flat = c_in * (spec.height // f) * (spec.width // f)
+        self.variational = spec.kind == "vae"
+        self.mean = nn.Linear(flat, spec.latent_dim)
+        self.logvar = nn.Linear(flat, spec.latent_dim) if self.variational else None
+
+    def forward(self, x: torch.Tensor):
+        h = torch.flatten(self.features(x), 1)
+        if self.logvar is None:
+            return self.mean(h)
+        return self.mean(h), self.logvar(h)
+
+
+class Decoder(nn.Module):
+    """latent [N,D] -> image [N,C,H,W]: `pixels` in [0,1] (sigmoid), `forward` normalized."""
+
+    def __init__(self, spec: ModelSpec):
+        super().__init__()
+        ws = spec.stage_widths()
+        f = 2 ** spec.stages
+        self.shape = (ws[-1], spec.height // f, spec.width // f)
+        self.project = nn.Linear(spec.latent_dim, ws[-1] * self.shape[1] * self.shape[2])
+        layers: List[nn.Module] = [nn.ReLU(), nn.Conv2d(ws[-1], ws[-1], 3, padding=1), nn.ReLU()]
+        for i in range(len(ws) - 1, -1, -1):
+            # nearest upsampling + conv instead of ConvTranspose2d: same shapes, no checkerboard,
+            # and several times faster on CPU (ConvTranspose2d has no fast deterministic kernel)
+            layers += [nn.Upsample(scale_factor=2, mode="nearest"),
+                       nn.Conv2d(ws[i], ws[i - 1] if i > 0 else spec.channels, 3, padding=1)]
+            if i > 0:
+                layers.append(nn.ReLU())
+        self.body = nn.Sequential(*layers)
+        mean, std = spec.norm()
+        self.identity_norm = all(m == 0.0 for m in mean) and all(s == 1.0 for s in std)
+        # not persistent: they follow from the config, and checkpoints stay loadable across versions
+        self.register_buffer("norm_mean", torch.tensor(mean, dtype=torch.float32).reshape(1, -1, 1, 1), persistent=False)
+        self.register_buffer("norm_std", torch.tensor(std, dtype=torch.float32).reshape(1, -1, 1, 1), persistent=False)
+
+    def pixels(self, z: torch.Tensor) -> torch.Tensor:
+        # reshape with -1 keeps the batch axis dynamic without Shape/Gather ops in the graph
+        h = self.project(z).reshape(-1, *self.shape)
+        return torch.sigmoid(self.body(h))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        p = self.pixels(z)
+        if self.identity_norm:
+            return p
+        return (p - self.norm_mean) / self.norm_std
+
+
+class AutoEncoder(nn.Module):
+    def __init__(self, spec: ModelSpec):
+        super().__init__()
+        self.spec = spec.validate()
+        self.encoder = Encoder(spec)
+        self.decoder = Decoder(spec)
+        # VAE likelihood scale (log sigma of the Gaussian over [0,1] pixels); not part of either graph
+        self.log_sigma = nn.Parameter(torch.full((), math.log(0.1))) if spec.kind == "vae" else None
+
+    @property
+    def variational(self) -> bool:
+        return self.spec.kind == "vae"
+
+    def encode_mean(self, x: torch.Tensor) -> torch.Tensor:
+        """The latent of an image: AE latent or VAE mean (never a sample)."""
+        out = self.encoder(x)
+        return out[0] if self.variational else out
+
+    def sigma(self) -> float:
+        return float(self.clamped_log_sigma().exp()) if self.log_sigma is not None else float("nan")
+
+    def clamped_log_sigma(self) -> torch.Tensor:
+        assert self.log_sigma is not None
+        return self.log_sigma.clamp(min=MIN_LOG_SIGMA)
+
+    def forward(self, x: torch.Tensor, generator: Optional[torch.Generator] = None):
+        """Training forward on normalized x: (reconstruction in [0,1] pixels, mean, logvar).
+        The VAE samples z with `generator` (a CPU generator, so CPU and CUDA draw the same noise)."""
+        if not self.variational:
+            z = self.encoder(x)
+            return self.decoder.pixels(z), z, None
+        mean, logvar = self.encoder(x)
+        if self.training or generator is not None:
+            eps = torch.randn(mean.shape, generator=generator, dtype=torch.float32).to(mean.device, mean.dtype)
+            z = mean + torch.exp(0.5 * logvar) * eps
+        else:
+            z = mean
+        return self.decoder.pixels(z), mean, logvar
+
+    def loss(self, x: torch.Tensor, target01: torch.Tensor, generator: Optional[torch.Generator] = None):
+        """(loss to minimise, reconstruction MSE in [0,1] pixels); x is the normalized input,
+        target01 the same images in [0,1]."""
+        recon, mean, logvar = self(x, generator)
+        return loss_terms(self, recon, target01, mean, logvar)
+
+
+def loss_terms(model: AutoEncoder, recon: torch.Tensor, target01: torch.Tensor, mean: torch.Tensor,
+               logvar: Optional[torch.Tensor]):
+    """(loss, mse) for a forward pass computed elsewhere (e.g. through DistributedDataParallel)."""
+    recon = recon.float()
+    mse = F.mse_loss(recon, target01)
+    if not model.variational:
+        if model.spec.latent_penalty > 0:
+            return mse + model.spec.latent_penalty * mean.float().pow(2).mean(), mse
+        return mse, mse
+    nll = gaussian_nll(recon, target01, model.clamped_log_sigma()).mean()
+    kl = kl_divergence(mean.float(), logvar.float()).mean()
+    return nll + model.spec.beta * kl, mse
+
+
+def gaussian_nll(recon: torch.Tensor, target01: torch.Tensor, log_sigma: torch.Tensor) -> torch.Tensor:
+    """Per-image -log N(target | recon, sigma^2 I) in nats, summed over pixels, shape [N]."""
+    d = recon[0].numel()
+    se = (recon - target01).pow(2).flatten(1).sum(dim=1)
+    return 0.5 * se * torch.exp(-2 * log_sigma) + d * (log_sigma + 0.5 * LOG_2PI)
+
+
+def kl_divergence(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """Per-image KL(q(z|x) || N(0, I)) in nats, shape [N]."""
+    return -0.5 * torch.sum(1 + logvar - mean.pow(2) - logvar.exp(), dim=1)
+
+
+def build_model(kind: str, channels: int, height: int, width: int, latent_dim: int,
+                widths: Sequence[int] = (32, 64), beta: float = 1.0) -> AutoEncoder:
+    spec = ModelSpec(kind, int(channels), int(height), int(width), int(latent_dim),
+                     tuple(int(w) for w in widths), float(beta))
+    return AutoEncoder(spec)
