@@ -1,5 +1,6 @@
-"""Writes benchmark image folders outside git: Fashion-MNIST as PNG files (60k train, 10k subset)
-and an RGB folder for the second model. Idempotent: a folder with a complete marker is kept."""
+"""Writes benchmark image folders outside git: Fashion-MNIST as PNG files (60k train, 10k subset),
+an RGB folder for the second model, and photo workloads (photo-like JPEGs at several sizes, q90,
+and a WebP folder). Idempotent: a folder with a complete marker is kept."""
 import argparse
 import gzip
 import os
@@ -45,6 +46,40 @@ def rgb_images(count: int, size: int, seed: int) -> np.ndarray:
     return out
 
 
+def photo(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
+    """A photo-like RGB image: smooth shading, a few soft-edged shapes, sensor-like noise.
+
+    Photos, unlike flat synthetic images, give a JPEG encoder real detail at every frequency,
+    so decode cost per pixel is close to that of camera pictures at the same quality.
+    """
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    img = np.empty((h, w, 3), np.float32)
+    f = rng.uniform(8, 60, (3, 2))
+    for c in range(3):
+        img[..., c] = 128 + 70 * np.sin(xx / f[c, 0] + c) * np.cos(yy / f[c, 1] - c)
+    for _ in range(4):
+        cx, cy, r = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(0.05, 0.3) * min(h, w)
+        edge = np.clip((r - np.hypot(xx - cx, yy - cy)) / 4, 0, 1)[..., None]
+        img = img * (1 - edge) + rng.uniform(0, 255, 3) * edge
+    img += rng.normal(0, 6, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def write_photos(out: Path, count: int, size, fmt: str, seed: int) -> None:
+    marker = out / ".complete"
+    if marker.exists() and int(marker.read_text()) == count:
+        print(f"{out}: {count} images already there")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    w, h = size
+    ext = "jpg" if fmt == "JPEG" else "webp"
+    for i in range(count):
+        Image.fromarray(photo(h, w, rng)).save(out / f"{i:05d}.{ext}", fmt, quality=90 if fmt == "JPEG" else 80)
+    marker.write_text(str(count))
+    print(f"{out}: wrote {count} images")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--data-dir", default="/usr/share/datasets/fashion-mnist", help="Fashion-MNIST idx files")
@@ -57,6 +92,10 @@ def main() -> None:
     if not args.quick:
         write_folder(train, out / "fmnist-60k", "L")
     write_folder(rgb_images(2000 if args.quick else 10000, 32, seed=7), out / "rgb-32", "RGB")
+    photos = 200 if args.quick else 2000
+    write_photos(out / f"photo-640x480-{photos}", photos, (640, 480), "JPEG", seed=11)
+    write_photos(out / f"photo-1280x960-{photos // 4}", photos // 4, (1280, 960), "JPEG", seed=12)
+    write_photos(out / f"webp-320x240-{photos}", photos, (320, 240), "WEBP", seed=13)
 
 
 if __name__ == "__main__":

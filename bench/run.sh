@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-$(scripts/find-python.sh)}
 dotnet build bench/AeOnnx.Bench/AeOnnx.Bench.csproj -c Release --nologo -v q
 dotnet build bench/AeOnnx.ML.Bench/AeOnnx.ML.Bench.csproj -c Release --nologo -v q
+dotnet build bench/AeOnnx.Serve.Bench/AeOnnx.Serve.Bench.csproj -c Release --nologo -v q
 exec "$PYTHON" bench/run.py "$@"

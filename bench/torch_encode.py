@@ -1,6 +1,7 @@
 """Baseline 1: the PyTorch eager script a competent user would write to encode a folder.
 
-PIL decodes, a DataLoader with one worker per core feeds batches, the encoder from the same
+PIL decodes (with `draft` for JPEG, so libjpeg scales large photos down in the DCT domain, as a
+skilled user would), a DataLoader with one worker per core feeds batches, the encoder from the same
 checkpoint runs under inference_mode on all cores, and the latents go to a .npy file.
 """
 import argparse
@@ -20,7 +21,7 @@ from aeonnx_training import checkpoint as train_mod  # noqa: E402  (the checkpoi
 
 class Folder(Dataset):
     def __init__(self, root: Path, channels: int, size):
-        self.files = sorted(p for p in root.rglob("*") if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp", ".gif"))
+        self.files = sorted(p for p in root.rglob("*") if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"))
         self.mode = "L" if channels == 1 else "RGB"
         self.size = size
 
@@ -29,6 +30,8 @@ class Folder(Dataset):
 
     def __getitem__(self, i):
         with Image.open(self.files[i]) as img:
+            if img.format == "JPEG":
+                img.draft(img.mode, self.size)
             img = img.convert(self.mode)
             if img.size != self.size:
                 img = img.resize(self.size, Image.BILINEAR)

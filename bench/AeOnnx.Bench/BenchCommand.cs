@@ -32,8 +32,10 @@ internal static class BenchCommand
             case "micro":
                 // BenchmarkDotNet's short job: 3 warm-ups, 3 measured iterations; enough for medians
                 // of sub-millisecond operations without making `make bench` take many minutes.
+                // job=dry (bench-quick): one iteration each, a smoke run of the same code.
+                var job = Get("job", "short") == "dry" ? BenchmarkDotNet.Jobs.Job.Dry : BenchmarkDotNet.Jobs.Job.ShortRun;
                 var config = BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance)
-                    .AddJob(BenchmarkDotNet.Jobs.Job.ShortRun)
+                    .AddJob(job)
                     .WithOptions(BenchmarkDotNet.Configs.ConfigOptions.DisableOptimizationsValidator);
                 var summary = BenchmarkDotNet.Running.BenchmarkRunner.Run<MicroBenchmarks>(config);
                 foreach (var report in summary.Reports)
@@ -84,6 +86,13 @@ internal static class BenchCommand
     }
 
     public static double Seconds(Stopwatch sw) => sw.Elapsed.TotalSeconds;
+
+    /// <summary>The image files of a benchmark folder (every supported extension), in a fixed order.</summary>
+    public static string[] ImageFiles(string dir) => Directory
+        .EnumerateFiles(dir, "*", SearchOption.AllDirectories)
+        .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" or ".bmp" or ".gif" or ".webp")
+        .Order(StringComparer.Ordinal)
+        .ToArray();
 
     private static void Emit(BenchResult result) =>
         Console.WriteLine(JsonSerializer.Serialize(result, BenchJson.Default.BenchResult));

@@ -12,6 +12,10 @@ public class MicroBenchmarks : IDisposable
 {
     private Autoencoder _model = null!;
     private byte[] _png = [];
+    private byte[] _photo = [];
+    private Imaging.ImageConverter _photoConverter = null!;
+    private Imaging.ImageConverter _photoFullConverter = null!;
+    private float[] _photoTensor = [];
     private float[] _tensor = [];
     private float[] _output = [];
     private float[] _a = [];
@@ -32,6 +36,45 @@ public class MicroBenchmarks : IDisposable
         _a = Enumerable.Range(0, _model.LatentDim).Select(_ => (float)rng.NextDouble()).ToArray();
         _b = Enumerable.Range(0, _model.LatentDim).Select(_ => (float)rng.NextDouble()).ToArray();
         _mix = new float[_model.LatentDim];
+
+        // A 640×480 q90 JPEG with detail at every frequency, into the 32×32 RGB model's preprocessing
+        // with and without DCT-domain downscaling.
+        using (var photo = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(640, 480))
+        {
+            for (var y = 0; y < 480; y++)
+            {
+                for (var x = 0; x < 640; x++)
+                {
+                    var n = rng.Next(24);
+                    photo[x, y] = new SixLabors.ImageSharp.PixelFormats.Rgb24((byte)(100 + (100 * Math.Sin(x / 23.0)) + n), (byte)(128 + (90 * Math.Cos(y / 17.0)) - n), (byte)((x + y) / 5));
+                }
+            }
+
+            using var jpeg = new MemoryStream();
+            SixLabors.ImageSharp.ImageExtensions.SaveAsJpeg(photo, jpeg, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 90 });
+            _photo = jpeg.ToArray();
+        }
+
+        using var rgb = Autoencoder.Load(Path.Combine(root, "models", "tiny-rgb"), new AutoencoderOptions { Device = Device.Cpu });
+        _photoConverter = new Imaging.ImageConverter(rgb.Images.Input with { JpegDraft = true });
+        _photoFullConverter = new Imaging.ImageConverter(rgb.Images.Input with { JpegDraft = false });
+        _photoTensor = new float[rgb.PixelCount];
+    }
+
+    /// <summary>640×480 q90 JPEG → 32×32 RGB tensor with DCT-domain downscaling (<c>jpeg_draft</c>).</summary>
+    [Benchmark]
+    public void PreprocessPhotoDraft()
+    {
+        using var stream = new MemoryStream(_photo, writable: false);
+        _photoConverter.LoadTensor(stream, _photoTensor);
+    }
+
+    /// <summary>The same JPEG decoded at full size, then resized.</summary>
+    [Benchmark]
+    public void PreprocessPhotoFull()
+    {
+        using var stream = new MemoryStream(_photo, writable: false);
+        _photoFullConverter.LoadTensor(stream, _photoTensor);
     }
 
     /// <summary>PNG bytes → decoded → model tensor (what every encoded file costs before ORT).</summary>

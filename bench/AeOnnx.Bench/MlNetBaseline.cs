@@ -7,8 +7,10 @@ namespace AeOnnx.Bench;
 
 /// <summary>
 /// Baseline 2: ML.NET's own pipeline as its documentation shows it:
-/// LoadImages → ResizeImages → (ConvertToGrayscale) → ExtractPixels → ApplyOnnxModel,
-/// consumed through a cursor to the end, latents copied out as a user would.
+/// LoadImages → ResizeImages → ExtractPixels → ApplyOnnxModel, consumed through a cursor to the
+/// end, latents copied out as a user would. ConvertToGrayscale is added only when a gray model reads
+/// color files: a user whose files are already gray has no reason to add it (ML.NET's loader gives a
+/// gray file equal R, G and B, so extracting one channel is the gray value).
 /// </summary>
 internal static class MlNetBaseline
 {
@@ -18,14 +20,16 @@ internal static class MlNetBaseline
         var (channels, height, width, dim) = (model.Channels, model.Height, model.Width, model.LatentDim);
         var inputName = model.Manifest.Encoder!.Input!;
         var outputName = model.Manifest.Encoder!.Outputs![0];
-        var files = Directory.EnumerateFiles(dir, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        var files = BenchCommand.ImageFiles(dir);
+        var grayFiles = IsGray(files[0]);
 
         var sw = Stopwatch.StartNew();
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(files.Select(f => new ImageFile { Path = f }));
         IEstimator<ITransformer> pipeline = ml.Transforms.LoadImages("bitmap", imageFolder: null, inputColumnName: nameof(ImageFile.Path))
             .Append(ml.Transforms.ResizeImages("resized", width, height, inputColumnName: "bitmap"));
-        if (channels == 1)
+        var convert = channels == 1 && !grayFiles;
+        if (convert)
         {
             pipeline = pipeline.Append(ml.Transforms.ConvertToGrayscale("gray", "resized"));
         }
@@ -33,7 +37,7 @@ internal static class MlNetBaseline
         pipeline = pipeline
             .Append(ml.Transforms.ExtractPixels(
                 inputName,
-                channels == 1 ? "gray" : "resized",
+                convert ? "gray" : "resized",
                 colorsToExtract: channels == 1 ? ImagePixelExtractingEstimator.ColorBits.Red : ImagePixelExtractingEstimator.ColorBits.Rgb,
                 orderOfExtraction: ImagePixelExtractingEstimator.ColorsOrder.ARGB,
                 scaleImage: 1f / 255f))
@@ -63,7 +67,13 @@ internal static class MlNetBaseline
 
         sw.Stop();
         (transformer as IDisposable)?.Dispose();
-        return new BenchResult("mlnet-applyonnx", rows, BenchCommand.Seconds(sw), 1, threads, $"first={latents[0]:G6}");
+        return new BenchResult("mlnet-applyonnx", rows, BenchCommand.Seconds(sw), 1, threads, $"first={latents[0]:G6} grayscale-step={convert}");
+    }
+
+    private static bool IsGray(string file)
+    {
+        using var codec = SkiaSharp.SKCodec.Create(file);
+        return codec?.Info.ColorType == SkiaSharp.SKColorType.Gray8;
     }
 
     private sealed class ImageFile

@@ -9,7 +9,7 @@ internal static class StageBenchmarks
     {
         using var model = Autoencoder.Load(modelFolder, new AutoencoderOptions { Device = Device.Cpu });
         var converter = model.Images;
-        var files = Directory.EnumerateFiles(dir, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToArray();
+        var files = BenchCommand.ImageFiles(dir);
         var sw = Stopwatch.StartNew();
         long checksum = 0;
         Parallel.ForEach(

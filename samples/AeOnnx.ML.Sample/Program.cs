@@ -90,8 +90,7 @@ var first = new ImageRow { ImagePath = test[0].Path, Label = test[0].Label };
 var before = ml.Model.CreatePredictionEngine<ImageRow, Prediction>(probeModel).Predict(first);
 
 var fresh = new MLContext(seed: 0);
-fresh.ComponentCatalog.RegisterAeOnnx(savedPath);          // before Model.Load: makes the AeOnnx mappings loadable
-var loaded = fresh.Model.Load(savedPath, out _);
+var loaded = fresh.LoadWithAeOnnx(savedPath, out _);      // reads AeOnnx/pipeline.json, finds the model (relative to the zip), checks it
 var after = fresh.Model.CreatePredictionEngine<ImageRow, Prediction>(loaded).Predict(first);
 Console.WriteLine($"(d) saved {savedPath} ({new FileInfo(savedPath).Length / 1024} KiB), reloaded in a fresh MLContext: " +
     $"{Path.GetFileName(first.ImagePath)} is '{first.Label}', predicted '{after.PredictedLabel}' " +

@@ -15,14 +15,14 @@ internal static class ExitCodes
     /// <summary>The job finished but some inputs were skipped (listed in the index with the reason).</summary>
     public const int SomeInputsSkipped = 3;
 
-    /// <summary>Interrupted (Ctrl+C); the journal is kept, so <c>--resume</c> continues the job.</summary>
+    /// <summary>Interrupted (Ctrl+C); verbs with a journal keep it, so <c>--resume</c> continues the job.</summary>
     public const int Interrupted = 130;
 
     public const string HelpText =
         "Exit codes:\n" +
         "  0    all inputs done\n" +
         "  3    done, but some inputs were skipped (each listed in the index CSV with the reason)\n" +
-        "  2    usage error (bad option or value, no inputs)\n" +
-        "  1    fatal: bad or incompatible model, unwritable output, unexpected error\n" +
-        "  130  interrupted; run the same command with --resume to continue\n";
+        "  2    usage error (bad option, value or pattern, no inputs, an output over an input, a data file that does not parse)\n" +
+        "  1    fatal: bad or incompatible model, a model that fails when run, unwritable or locked output, unexpected error\n" +
+        "  130  interrupted; encode and reconstruct continue with --resume\n";
 }

@@ -114,6 +114,20 @@ public sealed class AutoencoderModelBinding
         }
     }
 
+    /// <summary>
+    /// Watches <paramref name="folder"/> and calls <see cref="TrySwap(string)"/> on it once it has been
+    /// quiet for <paramref name="quietPeriod"/> after a change (an export writes several files). A
+    /// folder caught half-written is refused (reported as usual) and tried again on its next change.
+    /// </summary>
+    /// <param name="folder">The model folder a training job exports into.</param>
+    /// <param name="quietPeriod">How long the folder must stay unchanged before a swap is tried; default 2 s.</param>
+    /// <returns>The watch; dispose it to stop watching.</returns>
+    public IDisposable WatchFolder(string folder, TimeSpan? quietPeriod = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        return new FolderWatch(this, folder, quietPeriod ?? TimeSpan.FromSeconds(2));
+    }
+
     private void Check(Autoencoder model)
     {
         foreach (var t in _bound)

@@ -54,7 +54,7 @@ public sealed class AutoencoderTransformer : ITransformer
     /// <summary>The manifest name and encoder+decoder SHA-256 recorded at fit time (empty for latent interpolation).</summary>
     public string ModelIdentity => Spec.NeedsModel ? $"{Spec.ModelName} {Spec.ModelIdentity}" : "";
 
-    /// <summary>Rows left out so far under <see cref="AutoencoderBadImageHandling.Skip"/>, over every view and cursor of this transformer.</summary>
+    /// <summary>Distinct rows (by ML.NET row id) left out so far under <see cref="AutoencoderBadImageHandling.Skip"/>, over every view and cursor of this transformer.</summary>
     public long SkippedRowCount => _operation.SkippedRows;
 
     /// <summary>True unless the transformer filters bad rows (<see cref="AutoencoderBadImageHandling.Skip"/>): a filter cannot map one row to one row.</summary>

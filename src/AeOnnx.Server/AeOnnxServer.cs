@@ -64,6 +64,9 @@ public sealed class AeOnnxServer : IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
         });
         builder.Logging.ClearProviders();
+
+        // Logs go to stderr: stdout carries only what the CLI prints (the URL line), so scripts can read it.
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
@@ -82,14 +85,11 @@ public sealed class AeOnnxServer : IAsyncDisposable
         });
 
         var metrics = new ServerMetrics();
-        var loggerFactory = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(options.MinimumLogLevel));
-        var models = new ModelService(new ModelSource(options.ModelPath), options.ModelOptions, metrics, loggerFactory.CreateLogger("AeOnnx.Server.Models"));
-        var batcher = new InferenceBatcher(options.MaxBatch, options.MaxDelay, options.QueueCapacity, metrics);
-        builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(metrics);
-        builder.Services.AddSingleton(models);
-        builder.Services.AddSingleton(batcher);
+        builder.Services.AddSingleton(sp => new ModelService(
+            new ModelSource(options.ModelPath), options.ModelOptions, metrics, sp.GetRequiredService<ILoggerFactory>().CreateLogger("AeOnnx.Server.Models")));
+        builder.Services.AddSingleton(_ => new InferenceBatcher(options.MaxBatch, options.MaxDelay, options.QueueCapacity, metrics));
         builder.Services.AddSingleton<ApiHandlers>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
@@ -103,17 +103,27 @@ public sealed class AeOnnxServer : IAsyncDisposable
         }
 
         var app = builder.Build();
-        app.UseMiddleware<RequestGuard>();
-        MapEndpoints(app, metrics);
+        if (options.ModelOptions.Logger is Microsoft.Extensions.Logging.Abstractions.NullLogger)
+        {
+            // The core reports the provider it chose (and why CUDA was skipped) through this logger.
+            options.ModelOptions.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AeOnnx");
+        }
+
+        ModelService models;
+        InferenceBatcher batcher;
         try
         {
+            // Load the model now, not at the first request: a server that cannot serve must not start.
+            // The container owns both and disposes them with the app (the batcher first).
+            models = app.Services.GetRequiredService<ModelService>();
+            batcher = app.Services.GetRequiredService<InferenceBatcher>();
+            app.UseMiddleware<RequestGuard>();
+            MapEndpoints(app, metrics);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
             await app.DisposeAsync().ConfigureAwait(false);
-            await batcher.DisposeAsync().ConfigureAwait(false);
-            models.Dispose();
             throw;
         }
 
@@ -155,9 +165,9 @@ public sealed class AeOnnxServer : IAsyncDisposable
         }
 
         await _app.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+
+        // Disposes the container's singletons: the batcher (failing rows still queued), then the model.
         await _app.DisposeAsync().ConfigureAwait(false);
-        await Batcher.DisposeAsync().ConfigureAwait(false);
-        Models.Dispose();
     }
 
     private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, string host, int port)

@@ -26,8 +26,9 @@ public sealed class ServerOptions
     /// <summary>Most rows (images or latents) coalesced into one ONNX Runtime run. Default 32; 1 turns batching off.</summary>
     public int MaxBatch { get; set; } = 32;
 
-    /// <summary>Longest a row waits for companions before its batch runs anyway. Default 2 ms.</summary>
-    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMilliseconds(2);
+    /// <summary>Longest a row waits for companions before its batch runs anyway; only while traffic is concurrent (the last run held more than one row), so a lone client never waits. Default 0: greedy batching, as Triton's default: whatever queued while the previous run
+    /// was busy goes into the next run, which adds no latency; a delay trades latency for bigger batches.</summary>
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.Zero;
 
     /// <summary>Most rows waiting for inference; a request that would exceed it gets 429. Default 4096.</summary>
     public int QueueCapacity { get; set; } = 4096;

@@ -159,4 +159,33 @@ public sealed class HotSwapTests : IDisposable
         Assert.Equal(before, pool.Predict(row).Latent);
         Columns.AssertClose(CoreLatents(_a.Path)[5], before, 1e-5f, "row 5");
     }
+
+    [Fact]
+    public void WatchedFolder_RetrainedInPlace_IsSwappedIn()
+    {
+        var (host, binding, ml) = Bind();
+        using var hostScope = host;
+        var pool = new AutoencoderPredictionEnginePool<ImageRow, SaveLoadTests.LatentRow>(ml, binding.Pipeline);
+        var row = TestData.SampleRows()[2];
+        Columns.AssertClose(CoreLatents(_a.Path)[2], pool.Predict(row).Latent, 1e-5f, "before");
+
+        using (binding.WatchFolder(_a.Path, TimeSpan.FromMilliseconds(300)))
+        {
+            // A retrained export lands in the watched folder, file by file.
+            foreach (var f in new[] { "encoder.onnx", "decoder.onnx", "manifest.json" })
+            {
+                File.Copy(_b.File(f), _a.File(f), overwrite: true);
+            }
+
+            // Events arrive asynchronously: wait for the swap (generously; this asserts the outcome, not a time).
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (binding.Swaps == 0 && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(50);
+            }
+        }
+
+        Assert.True(binding.Swaps >= 1, $"no swap; last refusal: {binding.LastRefusal}");
+        Columns.AssertClose(CoreLatents(_b.Path)[2], pool.Predict(row).Latent, 1e-5f, "after");
+    }
 }

@@ -52,5 +52,13 @@ public sealed class ExplorerBrowserTests(ServedModelFixture fixture)
         var seventh = driver.FindElement(By.Id("interp-frame")).GetAttribute("src");
         Assert.NotEqual(last, seventh);
         Assert.Equal(seventh, js.ExecuteScript("return document.querySelectorAll('#interp-strip img')[7].src;"));
+
+        // AEONNX_EXPLORER_SCREENSHOT=path.png keeps a picture of the page in this state (docs/images/explorer.png).
+        if (Environment.GetEnvironmentVariable("AEONNX_EXPLORER_SCREENSHOT") is { Length: > 0 } screenshot)
+        {
+            driver.Manage().Window.Size = new System.Drawing.Size(1400, 1200);
+            slider.SendKeys(Keys.Home + Keys.ArrowRight + Keys.ArrowRight + Keys.ArrowRight + Keys.ArrowRight);
+            ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(screenshot);
+        }
     }
 }

@@ -129,6 +129,38 @@ public sealed class HotSwapTests : IDisposable
     }
 
     [Fact]
+    public async Task Watch_picks_up_a_complete_folder_moved_into_place()
+    {
+        static void CopyModel(string name, string destination)
+        {
+            Directory.CreateDirectory(destination);
+            foreach (var file in new[] { "manifest.json", "encoder.onnx", "decoder.onnx" })
+            {
+                File.Copy(Path.Combine(Repo.Model(name), file), Path.Combine(destination, file));
+            }
+        }
+
+        var current = Path.Combine(_folder, "current");
+        CopyModel("fashion-mnist-ae", current);
+        await using var server = await TestServer.StartAsync(current, o =>
+        {
+            o.Watch = true;
+            o.WatchInterval = TimeSpan.FromMilliseconds(50);
+        });
+
+        // The deployment pattern: stage the new folder beside, then swap it in with renames.
+        var staged = Path.Combine(_folder, "staged");
+        CopyModel("fashion-mnist-vae", staged);
+        Directory.Move(current, Path.Combine(_folder, "previous"));
+        Directory.Move(staged, current);
+        await ErrorStatusTests.WaitUntilAsync(() => server.Server.Models.Current.Name == "fashion-mnist-vae");
+
+        using var response = await server.Client.PostAsync("v1/encode", TestServer.Png(Repo.Samples(1)[0]));
+        Assert.Equal("fashion-mnist-vae", response.Headers.GetValues("X-AeOnnx-Model").Single());
+        Assert.Equal("1", response.Headers.GetValues("X-AeOnnx-Model-Generation").Single());
+    }
+
+    [Fact]
     public async Task The_admin_endpoint_wants_the_token_and_reports_a_refused_folder()
     {
         var pointer = Path.Combine(_folder, "current.txt");

@@ -205,3 +205,25 @@ def test_jpeg_draft_false_decodes_full_size(tmp_path):
 def test_manifest_names_jpeg_draft():
     assert InputSpec(1, 28, 28).to_manifest()["jpeg_draft"] is True
     assert InputSpec(1, 28, 28, jpeg_draft=False).to_manifest()["jpeg_draft"] is False
+
+
+def _progressive_jpeg(ac_scans: int) -> bytes:
+    """An 8x8 gray progressive JPEG by hand: a DC scan, then one AC scan repeated (the scan-bomb shape)."""
+    s = bytearray(b"\xff\xd8\xff\xdb\x00\x43\x00" + b"\x01" * 64)
+    s += bytes([0xFF, 0xC2, 0, 0x0B, 8, 0, 8, 0, 8, 1, 1, 0x11, 0])
+    for table in (0x00, 0x10):
+        s += bytes([0xFF, 0xC4, 0, 0x14, table, 1]) + bytes(15) + b"\x00"
+    s += bytes([0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 0, 0, 0])
+    for k in range(1, ac_scans + 1):
+        s += bytes([0xFF, 0xDA, 0, 8, 1, 1, 0, k, k, 0, 0])
+    return bytes(s + b"\xff\xd9")
+
+
+def test_jpeg_scan_bomb_is_refused_before_decoding(tmp_path):
+    ok = tmp_path / "ok.jpg"
+    ok.write_bytes(_progressive_jpeg(63))                     # 64 valid scans: decodes, every sample 128
+    assert np.all(load_pixels(ok, InputSpec(1, 8, 8)) == 128)
+    bomb = tmp_path / "bomb.jpg"
+    bomb.write_bytes(_progressive_jpeg(63)[:-2] + bytes([0xFF, 0xDA, 0, 8, 1, 1, 0, 1, 0x3F, 0, 0]) * 20000 + b"\xff\xd9")
+    with pytest.raises(ValueError, match="more than 200 scans"):
+        load_pixels(bomb, InputSpec(1, 8, 8))

@@ -26,7 +26,7 @@ FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
 RESAMPLERS = {
     "nearest": Image.NEAREST,
     "bilinear": Image.BILINEAR,
@@ -124,6 +124,24 @@ def _decoded_to_uint8(img: Image.Image) -> np.ndarray:
     return np.asarray(img.convert("RGB"), dtype=np.uint8)
 
 
+MAX_JPEG_SCANS = 200  # the .NET default (ImageLimits.MaxJpegScans); libjpeg's own progressive script has 10
+
+
+def _check_jpeg_scans(img: Image.Image, src) -> None:
+    """Bounds decoding work: a progressive JPEG repeating a tiny scan thousands of times (a scan
+    bomb) would hold a worker for minutes. 0xFF 0xDA cannot occur inside entropy-coded data (an
+    0xFF there is followed by 0x00 or RSTn), so counting it is an upper bound on the scans."""
+    fp = getattr(img, "fp", None)
+    if fp is None:
+        return
+    pos = fp.tell()
+    fp.seek(0)
+    scans = fp.read().count(b"\xff\xda")
+    fp.seek(pos)
+    if scans > MAX_JPEG_SCANS:
+        raise ValueError(f"{src}: the JPEG has more than {MAX_JPEG_SCANS} scans (the limit that bounds decoding work per image)")
+
+
 def load_pixels(src: Union[str, os.PathLike, Image.Image, np.ndarray], spec: InputSpec) -> np.ndarray:
     """Steps 1-3 of the preprocessing: decode, first frame, convert color, resize only if needed.
 
@@ -144,6 +162,8 @@ def load_pixels(src: Union[str, os.PathLike, Image.Image, np.ndarray], spec: Inp
             img.seek(0)
         except EOFError:
             pass
+        if img.format == "JPEG":
+            _check_jpeg_scans(img, src)
         if spec.jpeg_draft and img.format == "JPEG":
             # libjpeg scales by 1/2, 1/4 or 1/8 while decoding: the largest s with W >= s*w and
             # H >= s*h (PIL's rule; .NET applies the same through Skia), then the usual resize.

@@ -114,7 +114,7 @@ internal sealed partial class CommonOptions
         // Checked against this model's sizes: a batch of images (or decoded outputs) must fit in int
         // element counts and in memory, or the run dies deep inside (an overflow, OutOfMemory).
         long perItem = 4L * Math.Max(model.PixelCount, model.LatentDim);
-        long fits = Math.Max(1, Math.Min(MaxBatchBytes, int.MaxValue) / perItem);
+        long fits = LargestBatch(model.PixelCount, model.LatentDim);
         if (options.BatchSize > fits)
         {
             model.Dispose();
@@ -124,6 +124,13 @@ internal sealed partial class CommonOptions
 
         return model;
     }
+
+    /// <summary>
+    /// The largest batch whose model inputs (or outputs) stay under <see cref="MaxBatchBytes"/> of floats, and
+    /// so under 2^31 elements as well; at least 1.
+    /// </summary>
+    internal static long LargestBatch(int pixelCount, int latentDim) =>
+        Math.Max(1, Math.Min(MaxBatchBytes, int.MaxValue) / (4L * Math.Max(pixelCount, latentDim)));
 
     /// <summary>Options of the streaming file pipeline: decode workers from --threads, batch from --batch-size.</summary>
     public PipelineOptions PipelineOptions(ParseResult parse) => new()

@@ -23,7 +23,7 @@ internal sealed class InputOptions
 
     public Option<string?> Pattern { get; } = new("--pattern")
     {
-        Description = "Glob for files inside folders: '*.png', 'train/**/*.jpg' (default: *.png *.jpg *.jpeg *.bmp *.gif)",
+        Description = "Glob for files inside folders: '*.png', 'train/**/*.jpg' (default: *.png *.jpg *.jpeg *.bmp *.gif *.webp)",
         HelpName = "GLOB",
     };
 
@@ -57,7 +57,7 @@ internal sealed class InputOptions
         if (items.Count == 0)
         {
             throw CliException.Usage("no input images found (folders are searched for " +
-                (parse.GetValue(Pattern) ?? "*.png *.jpg *.jpeg *.bmp *.gif") + ").");
+                (parse.GetValue(Pattern) ?? "*.png *.jpg *.jpeg *.bmp *.gif *.webp") + ").");
         }
 
         return items;

@@ -123,6 +123,13 @@ internal sealed class InterpolateCommand : VerbCommand
 
         float[][] path = LatentMath.Path(keys.Select(k => k.Latent).ToList(), stepCount - 1, interpolation);
         float[][] decoded = model.DecodeBatch(path);
+        int nonFinite = decoded.Count(d => FailureReason.NonFinite("decoded image", d) is not null);
+        if (nonFinite > 0)
+        {
+            // A path with holes is no interpolation: nothing is drawn from non-finite outputs.
+            throw CliException.Fatal($"the model produced non-finite values (NaN or infinity) for {nonFinite} of {decoded.Length} images of the path; nothing was written.");
+        }
+
         var frames = decoded.Select(d => GridImages.FromOutput(model, d)).ToList();
         try
         {

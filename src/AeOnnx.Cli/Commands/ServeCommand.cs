@@ -6,41 +6,41 @@ namespace AeOnnx.Cli.Commands;
 /// <summary><c>aeonnx serve</c>: the HTTP model service and latent explorer (src/AeOnnx.Server) on one model folder.</summary>
 internal sealed class ServeCommand : VerbCommand
 {
-    private readonly Option<string?> model = new("--model", "-m")
+    private readonly Option<string?> _model = new("--model", "-m")
     {
         Description = "Model folder, or a pointer file whose first line names one. Default: $AEONNX_MODEL, else the shipped models/fashion-mnist-ae",
         HelpName = "DIR|FILE",
     };
 
-    private readonly Option<int> port = new("--port") { Description = "TCP port; 0 picks a free one", HelpName = "N", DefaultValueFactory = _ => 8080 };
-    private readonly Option<string> host = new("--host") { Description = "Address to bind: an IP, localhost, or * for every interface", HelpName = "ADDR", DefaultValueFactory = _ => "127.0.0.1" };
-    private readonly Option<bool> watch = new("--watch") { Description = "Swap in the model when its folder or pointer file changes (a refused folder keeps the old model)" };
-    private readonly Option<int> maxBatch = new("--max-batch") { Description = "Most rows coalesced into one ONNX Runtime run (1: no batching)", HelpName = "N", DefaultValueFactory = _ => 32 };
-    private readonly Option<double> maxDelay = new("--max-delay-ms") { Description = "Longest a request waits for companions before its batch runs", HelpName = "MS", DefaultValueFactory = _ => 2.0 };
-    private readonly Option<int> queue = new("--queue") { Description = "Most rows waiting for inference; more get 429", HelpName = "N", DefaultValueFactory = _ => 4096 };
-    private readonly Option<int> maxBodyMb = new("--max-body-mb") { Description = "Largest request body in MiB (413 above)", HelpName = "MB", DefaultValueFactory = _ => 16 };
-    private readonly Option<double> timeout = new("--timeout-s") { Description = "Per-request time limit in seconds (503 above)", HelpName = "S", DefaultValueFactory = _ => 30.0 };
-    private readonly Option<int> concurrency = new("--max-concurrent") { Description = "Most API requests handled at once (429 above)", HelpName = "N", DefaultValueFactory = _ => 512 };
-    private readonly Option<string?> adminTokenFile = new("--admin-token-file") { Description = $"File holding the token for POST /v1/admin/reload (else ${AeOnnxServer.AdminTokenVariable}; neither: endpoint off)", HelpName = "FILE" };
-    private readonly CommonOptions common = new();
+    private readonly Option<int> _port = new("--port") { Description = "TCP port; 0 picks a free one", HelpName = "N", DefaultValueFactory = _ => 8080 };
+    private readonly Option<string> _host = new("--host") { Description = "Address to bind: an IP, localhost, or * for every interface", HelpName = "ADDR", DefaultValueFactory = _ => "127.0.0.1" };
+    private readonly Option<bool> _watch = new("--watch") { Description = "Swap in the model when its folder or pointer file changes (a refused folder keeps the old model)" };
+    private readonly Option<int> _maxBatch = new("--max-batch") { Description = "Most rows coalesced into one ONNX Runtime run (1: no batching)", HelpName = "N", DefaultValueFactory = _ => 32 };
+    private readonly Option<double> _maxDelay = new("--max-delay-ms") { Description = "Longest a request waits for companions before its batch runs (0: run with whatever queued while the last run was busy)", HelpName = "MS", DefaultValueFactory = _ => 0.0 };
+    private readonly Option<int> _queue = new("--queue") { Description = "Most rows waiting for inference; more get 429", HelpName = "N", DefaultValueFactory = _ => 4096 };
+    private readonly Option<int> _maxBodyMb = new("--max-body-mb") { Description = "Largest request body in MiB (413 above)", HelpName = "MB", DefaultValueFactory = _ => 16 };
+    private readonly Option<double> _timeout = new("--timeout-s") { Description = "Per-request time limit in seconds (503 above)", HelpName = "S", DefaultValueFactory = _ => 30.0 };
+    private readonly Option<int> _concurrency = new("--max-concurrent") { Description = "Most API requests handled at once (429 above)", HelpName = "N", DefaultValueFactory = _ => 512 };
+    private readonly Option<string?> _adminTokenFile = new("--admin-token-file") { Description = $"File holding the token for POST /v1/admin/reload (else ${AeOnnxServer.AdminTokenVariable}; neither: endpoint off)", HelpName = "FILE" };
+    private readonly CommonOptions _common = new();
 
     public ServeCommand(CliConsole console)
         : base("serve", "Serve a model over HTTP (encode, decode, reconstruct, interpolate, sample, arithmetic; metrics; hot swap) with the latent explorer page at /.", console)
     {
-        Options.Add(model);
-        Options.Add(port);
-        Options.Add(host);
-        Options.Add(watch);
-        Options.Add(maxBatch);
-        Options.Add(maxDelay);
-        Options.Add(queue);
-        Options.Add(maxBodyMb);
-        Options.Add(timeout);
-        Options.Add(concurrency);
-        Options.Add(adminTokenFile);
-        Options.Add(common.Device);
-        Options.Add(common.Threads);
-        Options.Add(common.BatchSize);
+        Options.Add(_model);
+        Options.Add(_port);
+        Options.Add(_host);
+        Options.Add(_watch);
+        Options.Add(_maxBatch);
+        Options.Add(_maxDelay);
+        Options.Add(_queue);
+        Options.Add(_maxBodyMb);
+        Options.Add(_timeout);
+        Options.Add(_concurrency);
+        Options.Add(_adminTokenFile);
+        Options.Add(_common.Device);
+        Options.Add(_common.Threads);
+        Options.Add(_common.BatchSize);
     }
 
     public override string Examples => """
@@ -54,27 +54,27 @@ internal sealed class ServeCommand : VerbCommand
     {
         var options = new ServerOptions
         {
-            ModelPath = ModelLocator.Resolve(parse.GetValue(model)),
-            Port = parse.GetValue(port),
-            Host = parse.GetValue(host)!,
-            Watch = parse.GetValue(watch),
-            MaxBatch = parse.GetValue(maxBatch),
-            MaxDelay = TimeSpan.FromMilliseconds(parse.GetValue(maxDelay)),
-            QueueCapacity = parse.GetValue(queue),
-            MaxBodyBytes = parse.GetValue(maxBodyMb) * 1024L * 1024L,
-            RequestTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
-            MaxConcurrentRequests = parse.GetValue(concurrency),
+            ModelPath = ModelLocator.Resolve(parse.GetValue(_model)),
+            Port = parse.GetValue(_port),
+            Host = parse.GetValue(_host)!,
+            Watch = parse.GetValue(_watch),
+            MaxBatch = parse.GetValue(_maxBatch),
+            MaxDelay = TimeSpan.FromMilliseconds(parse.GetValue(_maxDelay)),
+            QueueCapacity = parse.GetValue(_queue),
+            MaxBodyBytes = parse.GetValue(_maxBodyMb) * 1024L * 1024L,
+            RequestTimeout = TimeSpan.FromSeconds(parse.GetValue(_timeout)),
+            MaxConcurrentRequests = parse.GetValue(_concurrency),
             ModelOptions = new AutoencoderOptions
             {
-                Device = Device.Parse(parse.GetValue(common.Device)!),
-                IntraOpThreads = parse.GetValue(common.Threads),
-                BatchSize = parse.GetValue(common.BatchSize),
+                Device = Device.Parse(parse.GetValue(_common.Device)!),
+                IntraOpThreads = parse.GetValue(_common.Threads),
+                BatchSize = parse.GetValue(_common.BatchSize),
             },
         };
         AeOnnxServer server;
         try
         {
-            options.AdminToken = AeOnnxServer.ReadAdminToken(parse.GetValue(adminTokenFile));
+            options.AdminToken = AeOnnxServer.ReadAdminToken(parse.GetValue(_adminTokenFile));
             server = await AeOnnxServer.StartAsync(options, cancellationToken);
         }
         catch (ArgumentException e)

@@ -11,7 +11,7 @@ namespace AeOnnx.Cli.Inputs;
 internal static class InputResolver
 {
     /// <summary>The file names a folder or glob yields when no --pattern is given.</summary>
-    public static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif"];
+    public static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"];
 
     public static IReadOnlyList<InputItem> Resolve(
         IEnumerable<string> arguments,
@@ -165,10 +165,18 @@ internal static class InputResolver
                 if (entry is DirectoryInfo directory)
                 {
                     string childCanonical = Path.Combine(canonical, entry.Name);
-                    if (directory.LinkTarget is null && !excludedFolders.Contains(childCanonical))
+                    if (directory.LinkTarget is not null)
                     {
-                        pending.Push((directory.FullName, childRelative, childCanonical));
+                        continue;
                     }
+
+                    if (excludedFolders.Contains(childCanonical))
+                    {
+                        CheckOwnOutputFolder(directory);
+                        continue;
+                    }
+
+                    pending.Push((directory.FullName, childRelative, childCanonical));
                 }
                 else
                 {
@@ -178,6 +186,20 @@ internal static class InputResolver
         }
 
         return found;
+    }
+
+    /// <summary>
+    /// An output folder inside an input folder is left out of the listing only when it is new, empty, or an
+    /// earlier aeonnx output (it has index.csv or a journal): otherwise its own files are inputs the job
+    /// would skip and could overwrite (a reconstruction is named after its input).
+    /// </summary>
+    private static void CheckOwnOutputFolder(DirectoryInfo folder)
+    {
+        bool ours = File.Exists(Path.Combine(folder.FullName, "index.csv")) || File.Exists(Path.Combine(folder.FullName, ".aeonnx-journal"));
+        if (!ours && folder.EnumerateFileSystemInfos().Any(e => !e.Name.StartsWith('.')))
+        {
+            throw CliException.Usage($"the output folder '{folder.FullName}' lies inside an input folder and holds files of its own (it is not an earlier aeonnx output); choose a new or empty folder.");
+        }
     }
 
     // Backslash is a separator on Windows only; elsewhere it is a character of the name and is kept as it is.

@@ -20,7 +20,8 @@ internal sealed class JobLock : IDisposable
     /// <exception cref="CliException">Fatal (exit 1): another job holds the lock, or it cannot be created.</exception>
     public static JobLock Acquire(string path, string outputShown)
     {
-        string full = System.IO.Path.GetFullPath(path);
+        // Canonical, so two jobs naming one output through different links take the same lock.
+        string full = Inputs.CanonicalPath.Of(path);
         try
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);

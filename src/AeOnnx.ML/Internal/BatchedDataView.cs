@@ -84,6 +84,7 @@ internal sealed class BatchedDataView : IDataView
         private readonly string?[]? _errors;
         private readonly int _width;
         private readonly HashSet<int> _served;
+        private readonly ValueGetter<DataViewRowId>? _rowId;
         private int _count;
         private int _index = -1;
         private long _position = -1;
@@ -106,6 +107,8 @@ internal sealed class BatchedDataView : IDataView
             {
                 _reader = new InputReader(ahead, spec, parent._inputIndices);
             }
+
+            _rowId = parent.Filters && outputActive ? main.GetIdGetter() : null;
         }
 
         public override DataViewSchema Schema => _parent.Schema;
@@ -136,7 +139,9 @@ internal sealed class BatchedDataView : IDataView
 
                 if (_parent.Filters && _errors![_index] is { } reason)
                 {
-                    _parent._operation.CountSkipped(reason);
+                    DataViewRowId id = default;
+                    _rowId!(ref id);
+                    _parent._operation.CountSkipped(id, reason);
                     continue;
                 }
 

@@ -18,7 +18,7 @@ internal sealed class Operation
 {
     private readonly ILogger _logger;
     private Autoencoder? _verified;
-    private long _skipped;
+    private readonly HashSet<DataViewRowId> _skipped = [];
     private int _rangeWarned;
 
     public Operation(MappingSpec spec, ModelSource? source, ILogger? logger = null)
@@ -42,13 +42,29 @@ internal sealed class Operation
     // Plain Log calls (no LoggerMessage source generator in this project): the lines are rare.
     private void Write(LogLevel level, int id, string message) => _logger.Log(level, new EventId(id, "AeOnnx.ML"), message, null, static (m, _) => m);
 
-    /// <summary>Rows left out under <see cref="AutoencoderBadImageHandling.Skip"/> so far.</summary>
-    public long SkippedRows => Interlocked.Read(ref _skipped);
-
-    public void CountSkipped(string reason)
+    /// <summary>Distinct rows left out under <see cref="AutoencoderBadImageHandling.Skip"/> so far (by row id: every pass and every cursor over the same row counts it once).</summary>
+    public long SkippedRows
     {
-        Interlocked.Increment(ref _skipped);
-        Write(LogLevel.Warning, 1401, $"AeOnnx: column '{Spec.OutputColumn}': skipped a row: {reason}");
+        get
+        {
+            lock (_skipped)
+            {
+                return _skipped.Count;
+            }
+        }
+    }
+
+    public void CountSkipped(DataViewRowId row, string reason)
+    {
+        lock (_skipped)
+        {
+            if (!_skipped.Add(row))
+            {
+                return;
+            }
+        }
+
+        Write(LogLevel.Warning, 1401, $"AeOnnx: column '{Spec.OutputColumn}': skipped row {row.Low}: {reason}");
     }
 
     /// <summary>The model a call would use now, checked (for inspection; calls hold a lease instead).</summary>

@@ -5,7 +5,8 @@ namespace AeOnnx.Server.Batching;
 /// <summary>
 /// Dynamic batching (the idea of Triton's dynamic batcher): rows from concurrent requests wait in
 /// one bounded queue; a single worker takes the first waiting row, gathers more rows for the same
-/// model and graph until the batch is full or the first row has waited <c>maxDelay</c>, and runs
+/// model and graph until the batch is full or the first row has waited <c>maxDelay</c> (only while
+/// traffic is concurrent: after a one-row run it takes what is queued and runs at once), and runs
 /// them as one ONNX Runtime call. A row whose request is cancelled (client gone, timeout) before its
 /// batch starts is dropped. Rows carry the model their request leased, so a hot swap never mixes
 /// models in one run: rows for another model wait for the next batch.
@@ -21,6 +22,7 @@ internal sealed class InferenceBatcher : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _worker;
     private int _pending;
+    private int _lastRunRows;
 
     public InferenceBatcher(int maxBatch, TimeSpan maxDelay, int capacity, ServerMetrics metrics)
     {
@@ -194,8 +196,10 @@ internal sealed class InferenceBatcher : IAsyncDisposable
                 continue;
             }
 
+            // Waiting only pays when requests arrive together: after a run of one row (a lone client)
+            // the queue delay would be pure added latency, so run at once and wait again when traffic is concurrent.
             var remaining = deadline - DateTime.UtcNow;
-            if (remaining <= TimeSpan.Zero)
+            if (remaining <= TimeSpan.Zero || Volatile.Read(ref _lastRunRows) <= 1)
             {
                 return;
             }
@@ -234,6 +238,7 @@ internal sealed class InferenceBatcher : IAsyncDisposable
         }
 
         _metrics.BatchSize.WithLabels(operation == BatchOperation.Encode ? "encode" : "decode").Observe(batch.Count);
+        Volatile.Write(ref _lastRunRows, batch.Count);
         try
         {
             var outputs = RunDirect(model, operation, batch.Select(r => r.Input).ToArray());

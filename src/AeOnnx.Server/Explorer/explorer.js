@@ -8,6 +8,7 @@ const state = {
   items: [],       // uploaded images: { name, latent, input, output, psnr, picked }
   frames: [],      // current interpolation frames (data URLs)
   mapPicks: [],    // latents clicked on the map
+  baseChosen: false, // the user picked the class-direction start themselves
   playing: null,
 };
 
@@ -202,7 +203,9 @@ function fillBaseChoices() {
   state.items.forEach((item, i) => select.append(new Option(`image: ${item.name}`, `item:${i}`)));
   (state.model ? state.model.classes : []).forEach((c) => select.append(new Option(`centroid: ${c.label}`, `class:${c.label}`)));
   const firstPicked = state.items.findIndex((i) => i.picked);
-  select.value = Array.from(select.options).some((o) => o.value === current) ? current : (firstPicked >= 0 ? `item:${firstPicked}` : select.options[0]?.value || '');
+  // Keep the user's own choice; otherwise follow the first ticked image (the page's promise), else the first centroid.
+  const keep = state.baseChosen && Array.from(select.options).some((o) => o.value === current);
+  select.value = keep ? current : (firstPicked >= 0 ? `item:${firstPicked}` : select.options[0]?.value || '');
 }
 
 let directionTimer = null;
@@ -294,7 +297,7 @@ function wire() {
   $('sample-next').addEventListener('click', () => { $('sample-seed').value = String((parseInt($('sample-seed').value, 10) || 0) + 1); sample(); });
   $('sample-temperature').addEventListener('input', (e) => { $('sample-temperature-value').textContent = parseFloat(e.target.value).toFixed(2); });
   $('sample-temperature').addEventListener('change', sample);
-  $('dir-base').addEventListener('change', applyDirections);
+  $('dir-base').addEventListener('change', () => { state.baseChosen = true; applyDirections(); });
   $('dir-reset').addEventListener('click', () => { $('dir-sliders').querySelectorAll('input[type=range]').forEach((s) => { s.value = '0'; s.dispatchEvent(new Event('input')); }); });
   window.addEventListener('resize', drawMap);
 }

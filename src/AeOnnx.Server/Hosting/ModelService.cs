@@ -27,7 +27,7 @@ internal sealed class ModelService : IDisposable
         _logger = logger;
         _metrics = metrics;
         _fingerprint = source.Fingerprint();
-        string folder = source.ResolveFolder();
+        var folder = source.ResolveFolder();
 
         // The first model must load: a service that starts without one would only answer 503.
         var model = Autoencoder.Load(folder, options);
@@ -61,7 +61,7 @@ internal sealed class ModelService : IDisposable
     /// <summary>Reloads when the source changed since the last look (the watcher's tick).</summary>
     public void ReloadIfChanged()
     {
-        string fingerprint = Source.Fingerprint();
+        var fingerprint = Source.Fingerprint();
         if (fingerprint == Volatile.Read(ref _fingerprint))
         {
             return;
@@ -78,8 +78,8 @@ internal sealed class ModelService : IDisposable
         {
             fingerprint ??= Source.Fingerprint();
             Volatile.Write(ref _fingerprint, fingerprint);
-            string folderName = "?";
-            string folder = Source.Path;
+            var folderName = "?";
+            var folder = Source.Path;
             Autoencoder? model = null;
             try
             {

@@ -23,7 +23,7 @@ internal sealed class ModelSource(string path)
         }
 
         // A pointer file: its first non-empty line names the folder, relative to the pointer's folder.
-        string? line = File.ReadLines(Path).Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith('#'));
+        var line = File.ReadLines(Path).Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith('#'));
         if (line is null)
         {
             throw new ModelLoadException(Path, "pointer", "a line naming a model folder", "an empty file");
@@ -42,7 +42,7 @@ internal sealed class ModelSource(string path)
         var text = new StringBuilder();
         try
         {
-            string folder = ResolveFolder();
+            var folder = ResolveFolder();
             text.Append(folder).Append('\n');
             var directory = new DirectoryInfo(folder);
             if (directory.Exists)

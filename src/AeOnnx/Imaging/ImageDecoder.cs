@@ -99,7 +99,9 @@ internal sealed class ImageDecoder(ImageLimits limits)
             using var codec = SKCodec.Create(stream, out var created);
             if (codec is null)
             {
-                throw new ImageLoadException(name, ImageLoadError.Corrupt, $"the header cannot be read ({Describe(created)}).");
+                // Skia reports most header failures (truncation, bad CRC, impossible values) as
+                // IncompleteInput, so the message names the format and Skia's code, not a guess.
+                throw new ImageLoadException(name, ImageLoadError.Corrupt, $"the {format.ToString().ToUpperInvariant()} header cannot be read (Skia: {created}).");
             }
 
             if (codec.EncodedFormat is not (SKEncodedImageFormat.Png or SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Gif or SKEncodedImageFormat.Bmp or SKEncodedImageFormat.Webp))
@@ -170,7 +172,7 @@ internal sealed class ImageDecoder(ImageLimits limits)
                     case SKCodecResult.InvalidConversion or SKCodecResult.Unimplemented:
                         throw new ImageLoadException(name, ImageLoadError.UnsupportedFormat, $"a {codec.EncodedFormat} variant the decoder does not implement ({Describe(result)}).");
                     default:
-                        throw new ImageLoadException(name, ImageLoadError.Corrupt, Describe(result) + ".");
+                        throw new ImageLoadException(name, ImageLoadError.Corrupt, $"{Describe(result)} (Skia: {result}).");
                 }
             }
             catch
@@ -183,12 +185,12 @@ internal sealed class ImageDecoder(ImageLimits limits)
 
     private static string Describe(SKCodecResult result) => result switch
     {
-        SKCodecResult.IncompleteInput => "the data ends early (truncated)",
-        SKCodecResult.ErrorInInput => "the data is damaged",
+        SKCodecResult.IncompleteInput => "the pixel data ends early or cannot be decompressed",
+        SKCodecResult.ErrorInInput => "the pixel data is damaged",
         SKCodecResult.InvalidInput => "the data is invalid",
         SKCodecResult.Unimplemented => "not implemented by the decoder",
         SKCodecResult.InvalidConversion => "no conversion to the needed pixel format",
-        _ => $"decoder result {result}",
+        _ => "the decoder failed",
     };
 
     private static ImageLoadException Unsupported(string name) =>

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace AeOnnx.Imaging;
 
 /// <summary>
@@ -22,85 +24,104 @@ internal static class PilResampler
             return;
         }
 
-        var (support, filter) = resampler == "bicubic" ? (2.0, (Func<double, double>)Bicubic) : (1.0, Bilinear);
+        var bicubic = resampler == "bicubic";
+        var support = bicubic ? 2.0 : 1.0;
         var needHorizontal = targetWidth != width;
         var needVertical = targetHeight != height;
-        var (kv, boundsV, ksizeV) = Coefficients(height, targetHeight, support, filter);
-        var (kh, boundsH, ksizeH) = Coefficients(width, targetWidth, support, filter);
 
-        // The horizontal pass covers only the source rows some output row reads.
-        var firstRow = boundsV[0];
-        var lastRow = boundsV[(targetHeight * 2) - 2] + boundsV[(targetHeight * 2) - 1];
+        // Every buffer is pooled: the coefficients and the intermediate rows scale with the image,
+        // and allocating them per image would be the read path's largest allocation.
+        var (kv, boundsV, ksizeV) = Coefficients(height, targetHeight, support, bicubic);
+        var (kh, boundsH, ksizeH) = Coefficients(width, targetWidth, support, bicubic);
         byte[]? temp = null;
-        ReadOnlySpan<byte> rows = source;
-        var rowsWidth = width;
-        var rowOffset = 0;
-        if (needHorizontal)
+        try
         {
-            var tempRows = lastRow - firstRow;
-            temp = new byte[tempRows * targetWidth * channels];
-            for (var y = 0; y < tempRows; y++)
+            // The horizontal pass covers only the source rows some output row reads.
+            var firstRow = boundsV[0];
+            var lastRow = boundsV[(targetHeight * 2) - 2] + boundsV[(targetHeight * 2) - 1];
+            ReadOnlySpan<byte> rows = source;
+            var rowsWidth = width;
+            var rowOffset = 0;
+            if (needHorizontal)
             {
-                var input = source.Slice((y + firstRow) * width * channels, width * channels);
-                var output = temp.AsSpan(y * targetWidth * channels, targetWidth * channels);
-                for (var x = 0; x < targetWidth; x++)
+                var tempRows = lastRow - firstRow;
+                temp = ArrayPool<byte>.Shared.Rent(tempRows * targetWidth * channels);
+                for (var y = 0; y < tempRows; y++)
                 {
-                    var min = boundsH[2 * x];
-                    var count = boundsH[(2 * x) + 1];
-                    var k = kh.AsSpan(x * ksizeH, ksizeH);
-                    for (var c = 0; c < channels; c++)
+                    var input = source.Slice((y + firstRow) * width * channels, width * channels);
+                    var output = temp.AsSpan(y * targetWidth * channels, targetWidth * channels);
+                    for (var x = 0; x < targetWidth; x++)
                     {
-                        var sum = 1 << (PrecisionBits - 1);
-                        for (var i = 0; i < count; i++)
+                        var min = boundsH[2 * x];
+                        var count = boundsH[(2 * x) + 1];
+                        var k = kh.AsSpan(x * ksizeH, ksizeH);
+                        for (var c = 0; c < channels; c++)
                         {
-                            sum += input[((i + min) * channels) + c] * k[i];
-                        }
+                            var sum = 1 << (PrecisionBits - 1);
+                            for (var i = 0; i < count; i++)
+                            {
+                                sum += input[((i + min) * channels) + c] * k[i];
+                            }
 
-                        output[(x * channels) + c] = Clip8(sum);
+                            output[(x * channels) + c] = Clip8(sum);
+                        }
                     }
                 }
+
+                rows = temp.AsSpan(0, tempRows * targetWidth * channels);
+                rowsWidth = targetWidth;
+                rowOffset = firstRow;
             }
 
-            rows = temp;
-            rowsWidth = targetWidth;
-            rowOffset = firstRow;
-        }
-
-        if (!needVertical)
-        {
-            rows[..(targetWidth * targetHeight * channels)].CopyTo(destination);
-            return;
-        }
-
-        var stride = rowsWidth * channels;
-        for (var y = 0; y < targetHeight; y++)
-        {
-            var min = boundsV[2 * y] - rowOffset;
-            var count = boundsV[(2 * y) + 1];
-            var k = kv.AsSpan(y * ksizeV, ksizeV);
-            var output = destination.Slice(y * stride, stride);
-            for (var x = 0; x < stride; x++)
+            if (!needVertical)
             {
-                var sum = 1 << (PrecisionBits - 1);
-                for (var i = 0; i < count; i++)
-                {
-                    sum += rows[((i + min) * stride) + x] * k[i];
-                }
-
-                output[x] = Clip8(sum);
+                rows[..(targetWidth * targetHeight * channels)].CopyTo(destination);
+                return;
             }
+
+            var stride = rowsWidth * channels;
+            for (var y = 0; y < targetHeight; y++)
+            {
+                var min = boundsV[2 * y] - rowOffset;
+                var count = boundsV[(2 * y) + 1];
+                var k = kv.AsSpan(y * ksizeV, ksizeV);
+                var output = destination.Slice(y * stride, stride);
+                for (var x = 0; x < stride; x++)
+                {
+                    var sum = 1 << (PrecisionBits - 1);
+                    for (var i = 0; i < count; i++)
+                    {
+                        sum += rows[((i + min) * stride) + x] * k[i];
+                    }
+
+                    output[x] = Clip8(sum);
+                }
+            }
+        }
+        finally
+        {
+            if (temp is not null)
+            {
+                ArrayPool<byte>.Shared.Return(temp);
+            }
+
+            ArrayPool<int>.Shared.Return(kv);
+            ArrayPool<int>.Shared.Return(boundsV);
+            ArrayPool<int>.Shared.Return(kh);
+            ArrayPool<int>.Shared.Return(boundsH);
         }
     }
 
-    private static (int[] Kernel, int[] Bounds, int Size) Coefficients(int inSize, int outSize, double filterSupport, Func<double, double> filter)
+    /// <summary>Pillow's per-output-pixel filter windows; the arrays are rented and the caller returns them.</summary>
+    private static (int[] Kernel, int[] Bounds, int Size) Coefficients(int inSize, int outSize, double filterSupport, bool bicubic)
     {
         var scale = (double)inSize / outSize;
         var filterScale = Math.Max(scale, 1.0);
         var support = filterSupport * filterScale;
         var ksize = ((int)Math.Ceiling(support) * 2) + 1;
-        var weights = new double[ksize];
-        var kernel = new int[outSize * ksize];
-        var bounds = new int[outSize * 2];
+        Span<double> weights = ksize <= 256 ? stackalloc double[ksize] : new double[ksize];
+        var kernel = ArrayPool<int>.Shared.Rent(outSize * ksize);
+        var bounds = ArrayPool<int>.Shared.Rent(outSize * 2);
         for (var xx = 0; xx < outSize; xx++)
         {
             var center = (xx + 0.5) * scale;
@@ -110,14 +131,15 @@ internal static class PilResampler
             var total = 0.0;
             for (var x = 0; x < max; x++)
             {
-                var w = filter((x + min - center + 0.5) * ss);
+                var t = (x + min - center + 0.5) * ss;
+                var w = bicubic ? Bicubic(t) : Bilinear(t);
                 weights[x] = w;
                 total += w;
             }
 
             for (var x = 0; x < ksize; x++)
             {
-                var w = x < max && total != 0.0 ? weights[x] / total : (x < max ? weights[x] : 0.0);
+                var w = x < max ? (total != 0.0 ? weights[x] / total : weights[x]) : 0.0;
                 kernel[(xx * ksize) + x] = w < 0 ? (int)(-0.5 + (w * (1 << PrecisionBits))) : (int)(0.5 + (w * (1 << PrecisionBits)));
             }
 

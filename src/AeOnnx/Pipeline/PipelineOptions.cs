@@ -7,7 +7,12 @@ namespace AeOnnx.Pipeline;
 /// </summary>
 public sealed class PipelineOptions
 {
-    /// <summary>Images decoded in parallel, 1 to 256. Default: the processor count.</summary>
+    /// <summary>
+    /// Images decoded in parallel, 1 to 256. Default: the processor count. Decoding overlaps with
+    /// inference, whose ONNX Runtime threads (<see cref="AutoencoderOptions.IntraOpThreads"/>) do not
+    /// spin-wait unless <see cref="AutoencoderOptions.IntraOpSpinning"/> is set, so both can use every
+    /// core: whichever stage is the bottleneck (decoding for photos, the model for small PNGs) gets them.
+    /// </summary>
     public int DecodeWorkers { get; set; } = Environment.ProcessorCount;
 
     /// <summary>

@@ -85,12 +85,13 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
     [Fact]
     public void Index_records_round_trip_every_name_byte_exact()
     {
-        foreach (string name in new[] { "a\nb.png", "a\r\nb.png", "a,b.png", "\"q\".png", @"c:\x\y.png", " lead.png", "trail.png ", "a\n\nb.png", "ünï©ødé.png" })
+        foreach (string name in new[] { "a\nb.png", "a\r\nb.png", "a\rb.png", "a,b.png", "\"q\".png", @"c:\x\y.png", " lead.png", "trail.png ", "a\n\nb.png", "ünï©ødé.png" })
         {
             var entry = new IndexEntry(3, name, IndexEntry.Ok, string.Empty);
             Assert.Equal(entry, IndexCsv.ParseLine(IndexCsv.Format(entry, withErrors: false)));
             string path = temp.Write("i.csv", IndexCsv.Render([entry, entry with { Row = 4 }], withErrors: false));
             Assert.Equal([entry, entry with { Row = 4 }], IndexCsv.Read(path).Entries);
+            Assert.Equal(name.IndexOfAny([',', '"', '\r', '\n']) >= 0 || name.StartsWith(' ') || name.EndsWith(' '), IndexCsv.Format(entry, false).Contains('"'));
         }
     }
 
@@ -150,6 +151,11 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
         Assert.Equal(ExitCodes.SomeInputsSkipped, sample.ExitCode);
         Assert.Contains("sample #1: the model produced non-finite values", sample.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(temp["s.npy"]));
+
+        CliRun interpolate = await CliRun.InProcessAsync(["interpolate", Path.Combine(d, "00000.png"), Path.Combine(d, "00001.png"), "--output", temp["i.png"], "--gif", temp["i.gif"], .. args]);
+        Assert.True(interpolate.ExitCode == ExitCodes.Fatal, interpolate.ToString());
+        Assert.Contains("non-finite values (NaN or infinity) for 8 of 8 images", interpolate.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(temp["i.png"]) || File.Exists(temp["i.gif"]));
     }
 
     [Fact]
@@ -272,6 +278,37 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
     }
 
     [Fact]
+    public async Task A_decoder_that_allocates_a_trillion_elements_when_run_is_a_clear_job_error_in_every_verb()
+    {
+        string bomb = CliFixtures.CopyModel(temp["bomb"], folder =>
+            File.WriteAllBytes(Path.Combine(folder, "decoder.onnx"), ConstantOfShapeBombDecoder(16)));
+        string[] args = ["--model", bomb, "--device", "cpu", "--threads", "1", "--quiet"];
+        string d = temp["d"];
+        CliFixtures.WriteGoodImages(d, 2);
+        string zeros = string.Join(',', Enumerable.Repeat("0", 16));
+        foreach (string[] verb in new[]
+        {
+            new[] { "decode", "--latent", zeros, "--output", temp["dec"] },
+            ["sample", "--count", "2", "--output", temp["s.png"]],
+            ["reconstruct", d, "--output", temp["rec"]],
+        })
+        {
+            CliRun run = await CliRun.InProcessAsync([.. verb, .. args]);
+            if (run.Error.Contains("cannot use model", StringComparison.Ordinal))
+            {
+                Assert.Equal(ExitCodes.Fatal, run.ExitCode); // refused at load: as good, nothing ran
+                continue;
+            }
+
+            // Either the job stops (exit 1, a message, no stack trace) or every item is reported as skipped.
+            Assert.True(run.ExitCode is ExitCodes.Fatal or ExitCodes.SomeInputsSkipped, verb[0] + ": " + run);
+            AssertNoStackTrace(run);
+            Assert.False(File.Exists(temp["dec/000000.png"]) || File.Exists(temp["s.png"]) || Directory.GetFiles(d).Length != 2);
+            Assert.False(Directory.Exists(temp["rec"]) && Directory.GetFiles(temp["rec"], "*.png").Length > 0, "no reconstruction PNG");
+        }
+    }
+
+    [Fact]
     public async Task Smaller_cases_empty_cells_empty_batches_stale_pngs_and_interrupt_advice()
     {
         CliRun empty = await Run("decode", "--latent", "0,,0", "--output", temp["e"]);
@@ -323,29 +360,6 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
     /// <summary>latent [N, D] → MatMul → Reshape [-1, 1, S, S], declared as [N, 1, "H", "W"].</summary>
     private static byte[] DynamicSizeDecoder(int dim, int size)
     {
-        static AeOnnx.Tests.Reliability.Proto Node(string op, string[] inputs, string output)
-        {
-            var node = new AeOnnx.Tests.Reliability.Proto();
-            foreach (string input in inputs)
-            {
-                node.Text(1, input);
-            }
-
-            return node.Text(2, output).Text(3, op + "_" + output).Text(4, op);
-        }
-
-        static AeOnnx.Tests.Reliability.Proto ValueInfo(string name, object[] dims)
-        {
-            var shape = new AeOnnx.Tests.Reliability.Proto();
-            foreach (object d in dims)
-            {
-                shape.Message(1, d is string symbol ? new AeOnnx.Tests.Reliability.Proto().Text(2, symbol) : new AeOnnx.Tests.Reliability.Proto().Varint(1, (int)d));
-            }
-
-            var type = new AeOnnx.Tests.Reliability.Proto().Varint(1, 1).Message(2, shape);
-            return new AeOnnx.Tests.Reliability.Proto().Text(1, name).Message(2, new AeOnnx.Tests.Reliability.Proto().Message(1, type));
-        }
-
         int pixels = size * size;
         byte[] weights = new byte[dim * pixels * 4];
         byte[] shapeBytes = new byte[4 * 8];
@@ -361,6 +375,67 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
             .Message(5, new AeOnnx.Tests.Reliability.Proto().Varint(1, 4).Varint(2, 7).Text(8, "shape").Bytes(9, shapeBytes))
             .Message(11, ValueInfo("latent", ["N", dim]))
             .Message(12, ValueInfo("image", ["N", 1, "H", "W"]));
+        return new AeOnnx.Tests.Reliability.Proto()
+            .Varint(1, 8)
+            .Text(2, "aeonnx-tests")
+            .Message(8, new AeOnnx.Tests.Reliability.Proto().Text(1, string.Empty).Varint(2, 17))
+            .Message(7, graph)
+            .ToBytes();
+    }
+
+    private static AeOnnx.Tests.Reliability.Proto Node(string op, string[] inputs, string output)
+    {
+        var node = new AeOnnx.Tests.Reliability.Proto();
+        foreach (string input in inputs)
+        {
+            node.Text(1, input);
+        }
+
+        return node.Text(2, output).Text(3, op + "_" + output).Text(4, op);
+    }
+
+    private static AeOnnx.Tests.Reliability.Proto ValueInfo(string name, object[] dims)
+    {
+        var shape = new AeOnnx.Tests.Reliability.Proto();
+        foreach (object d in dims)
+        {
+            shape.Message(1, d is string symbol ? new AeOnnx.Tests.Reliability.Proto().Text(2, symbol) : new AeOnnx.Tests.Reliability.Proto().Varint(1, (int)d));
+        }
+
+        var type = new AeOnnx.Tests.Reliability.Proto().Varint(1, 1).Message(2, shape);
+        return new AeOnnx.Tests.Reliability.Proto().Text(1, name).Message(2, new AeOnnx.Tests.Reliability.Proto().Message(1, type));
+    }
+
+    /// <summary>
+    /// A decoder that loads fine and fails when run: ConstantOfShape of [N·10^6, 10^12] zeros (shape
+    /// computed from the input, so nothing folds it at load), summed into the real output.
+    /// </summary>
+    private static byte[] ConstantOfShapeBombDecoder(int dim)
+    {
+        const int pixels = 28 * 28;
+        byte[] weights = new byte[dim * pixels * 4];
+        byte[] factor = new byte[16];
+        BinaryPrimitives.WriteInt64LittleEndian(factor, 1_000_000);
+        BinaryPrimitives.WriteInt64LittleEndian(factor.AsSpan(8), 1_000_000_000_000 / dim);
+        byte[] shapeBytes = new byte[32];
+        BinaryPrimitives.WriteInt64LittleEndian(shapeBytes, -1);
+        BinaryPrimitives.WriteInt64LittleEndian(shapeBytes.AsSpan(8), 1);
+        BinaryPrimitives.WriteInt64LittleEndian(shapeBytes.AsSpan(16), 28);
+        BinaryPrimitives.WriteInt64LittleEndian(shapeBytes.AsSpan(24), 28);
+        var graph = new AeOnnx.Tests.Reliability.Proto()
+            .Message(1, Node("MatMul", ["latent", "W"], "flat"))
+            .Message(1, Node("Reshape", ["flat", "shape"], "decoded"))
+            .Message(1, Node("Shape", ["latent"], "latent_shape"))
+            .Message(1, Node("Mul", ["latent_shape", "factor"], "big_shape"))
+            .Message(1, Node("ConstantOfShape", ["big_shape"], "big"))
+            .Message(1, Node("ReduceSum", ["big"], "total"))
+            .Message(1, Node("Add", ["decoded", "total"], "image"))
+            .Text(2, "bomb_decoder")
+            .Message(5, new AeOnnx.Tests.Reliability.Proto().Varint(1, dim).Varint(1, pixels).Varint(2, 1).Text(8, "W").Bytes(9, weights))
+            .Message(5, new AeOnnx.Tests.Reliability.Proto().Varint(1, 4).Varint(2, 7).Text(8, "shape").Bytes(9, shapeBytes))
+            .Message(5, new AeOnnx.Tests.Reliability.Proto().Varint(1, 2).Varint(2, 7).Text(8, "factor").Bytes(9, factor))
+            .Message(11, ValueInfo("latent", ["N", dim]))
+            .Message(12, ValueInfo("image", ["N", 1, 28, 28]));
         return new AeOnnx.Tests.Reliability.Proto()
             .Varint(1, 8)
             .Text(2, "aeonnx-tests")

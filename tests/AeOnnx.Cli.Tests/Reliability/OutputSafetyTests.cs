@@ -91,6 +91,13 @@ public sealed class OutputSafetyTests : IDisposable
             Assert.Equal(4, index.Count); // never its own outputs
             Assert.All(index, e => Assert.DoesNotContain("recon", e.Path, StringComparison.Ordinal));
         }
+
+        // A folder of the user's own images inside the inputs is not an output folder to skip and fill.
+        CliFixtures.WriteGoodImages(temp["d/mine"], 2, seed: 5);
+        var before = Snapshot(temp["d/mine"]);
+        CliRun refused = await Run("reconstruct", d, "--output", temp["d/mine"]);
+        AssertUsage(refused, "holds files of its own");
+        AssertUnchanged(before, temp["d/mine"]);
     }
 
     [Fact]
@@ -225,6 +232,17 @@ public sealed class OutputSafetyTests : IDisposable
             Assert.True(run.ExitCode == ExitCodes.Usage, run.ToString());
             Assert.Contains(message, run.Error, StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [InlineData(1 * 28 * 28, 16, 342_392)] // 2^30 bytes / (784 floats × 4 bytes)
+    [InlineData(3 * 512 * 512, 64, 341)]
+    [InlineData(3 * 20000 * 20000, 64, 1)] // never below one image
+    public void The_batch_size_bound_keeps_one_batch_under_a_gibibyte_and_2_to_the_31_elements(int pixels, int dim, long expected)
+    {
+        long largest = AeOnnx.Cli.Commands.CommonOptions.LargestBatch(pixels, dim);
+        Assert.Equal(expected, largest);
+        Assert.True(largest == 1 || largest * pixels < int.MaxValue);
     }
 
     [Fact]

@@ -96,16 +96,18 @@ public sealed class BadImageTests(SharedModels models, PlantedCorpus corpus, ITe
             return path;
         }).ToList();
 
-        // The pipeline lists lazily: delete file 3 right after it was listed, before it is read.
+        // The listing names file 3, which is deleted before the pipeline gets to read it. (Deleting
+        // it after yielding raced with the decode task, which may already have read it.)
         IEnumerable<string> Listing()
         {
             foreach (var path in paths)
             {
-                yield return path;
                 if (path.EndsWith("3.png", StringComparison.Ordinal))
                 {
                     File.Delete(path);
                 }
+
+                yield return path;
             }
         }
 
