@@ -23,7 +23,7 @@ if [ "${ngpu:-0}" -eq 0 ]; then
 fi
 echo "gpu-train: $ngpu CUDA device(s): $("$PYTHON" -c 'import torch; print(torch.cuda.get_device_name(0))')"
 
-"$PYTHON" training-scripts/synthetic.py --out "$work/shapes" --count 2048 --size 32 >/dev/null || { fail "synthetic data"; exit 1; }
+"$PYTHON" training-scripts/synthetic.py --out "$work/shapes" --count 1024 --size 32 >/dev/null || { fail "synthetic data"; exit 1; }
 common=(--dataset "$work/shapes" --image-size 32x32 --channels 3 --latent-dim 8 --epochs 1 --batch-size 64 --threads 2 --seed 3 --no-progress)
 
 train_once() {  # name, extra args...

@@ -17,7 +17,7 @@ def test_recipes_are_valid_and_frugal():
     for name in shipped.RECIPES:
         cfg = shipped.config_for(name)
         cfg.model_spec().validate()
-        assert 1 <= cfg.threads <= 2, name
+        assert 1 <= cfg.threads <= 4, name
         assert cfg.name == name
 
 
@@ -41,9 +41,9 @@ def test_committed_folder_is_consistent(name):
 
 # What "reproducible" means for a re-export, field by field (docs/MODEL-FORMAT.md):
 #   graphs           byte-identical (their SHA-256), on any CPU
-#   numbers          statistics and metrics come from a float64 evaluation and are written as
-#                    float32 (about 7 digits): equal on any CPU up to one float32 step, so compared
-#                    with rel 1e-6 (abs 1e-9 near zero)
+#   numbers          statistics and metrics: float32 activations (their last bits depend on the
+#                    CPU's kernels), float64 sums, written as float32: compared with rel 1e-4
+#                    (abs 1e-6 near zero)
 #   versions, CPU    recorded where the export ran (training.onnx, training.export_machine), not compared
 #   everything else  identical (names, config, shapes, counts, hashes, wall time from train_metrics.json)
 RECORDED_ONLY = {("training", "onnx"), ("training", "export_machine")}
@@ -62,14 +62,14 @@ def assert_same_manifest(got, want, path=()):
         for i, (g, w) in enumerate(zip(got, want)):
             assert_same_manifest(g, w, path + (i,))
     elif isinstance(want, float) and not isinstance(want, bool):
-        assert got == pytest.approx(want, rel=1e-6, abs=1e-9), f"{where}: {got} != {want}"
+        assert got == pytest.approx(want, rel=1e-4, abs=1e-6), f"{where}: {got} != {want}"
     else:
         assert got == want, f"{where}: {got!r} != {want!r}"
 
 
 def test_manifest_comparison_can_fail():
     a = {"latent": {"mean": [1.0, 2.0]}, "training": {"onnx": "1.12.0", "seed": 1}}
-    assert_same_manifest({"latent": {"mean": [1.0, 2.0000001]}, "training": {"onnx": "9", "seed": 1}}, a)
+    assert_same_manifest({"latent": {"mean": [1.0, 2.00001]}, "training": {"onnx": "9", "seed": 1}}, a)
     for bad in ({"latent": {"mean": [1.0, 2.001]}, "training": {"onnx": "1.12.0", "seed": 1}},
                 {"latent": {"mean": [1.0, 2.0]}, "training": {"onnx": "1.12.0", "seed": 2}},
                 {"latent": {"mean": [1.0]}, "training": {"onnx": "1.12.0", "seed": 1}}):

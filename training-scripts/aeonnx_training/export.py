@@ -267,7 +267,7 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
     log = (lambda m: print(m, file=sys.stderr)) if progress else (lambda m: None)
 
     tr, _, te = splits.load_splits(cfg)
-    log(f"[{name}] evaluating on {len(te)} test images (float64)")
+    log(f"[{name}] evaluating on {len(te)} test images")
     metrics = evaluate.evaluate_model(model, te, tr, seed=cfg.seed, workers=workers)
     log(f"[{name}] " + ", ".join(f"{k}={v:.6g}" for k, v in metrics.items()))
     stats = evaluate.latent_statistics(model, tr, workers=workers)
