@@ -18,7 +18,7 @@ internal static class GridImages
     /// </summary>
     public static Image<Rgb24> ModelView(Autoencoder model, string path)
     {
-        using Image modelImage = model.Images.LoadModelImage(path);
+        using var modelImage = model.Images.LoadModelImage(path);
         return modelImage.CloneAs<Rgb24>();
     }
 
