@@ -126,12 +126,23 @@ internal sealed class SampleOptions
             var v = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
             switch (args[i])
             {
-                case "--model": o.ModelDirectory = v; break;
-                case "--data": o.DataDirectory = v; break;
-                case "--out": o.OutputDirectory = v; break;
-                case "--train": o.TrainCount = int.Parse(v, CultureInfo.InvariantCulture); break;
-                case "--test": o.TestCount = int.Parse(v, CultureInfo.InvariantCulture); break;
-                default: throw new ArgumentException($"Unknown option {args[i]}");
+                case "--model":
+                    o.ModelDirectory = v;
+                    break;
+                case "--data":
+                    o.DataDirectory = v;
+                    break;
+                case "--out":
+                    o.OutputDirectory = v;
+                    break;
+                case "--train":
+                    o.TrainCount = int.Parse(v, CultureInfo.InvariantCulture);
+                    break;
+                case "--test":
+                    o.TestCount = int.Parse(v, CultureInfo.InvariantCulture);
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown option {args[i]}");
             }
         }
 

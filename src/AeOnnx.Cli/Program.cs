@@ -1,6 +1,6 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using System.CommandLine.Invocation;
+using System.Runtime.InteropServices;
 using AeOnnx.Cli.Commands;
 
 namespace AeOnnx.Cli;
@@ -43,8 +43,8 @@ public static class Program
 
     internal static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken)
     {
-        Command root = AeOnnxRootCommand.Create(console);
-        ParseResult parse = root.Parse(args, ParserSettings);
+        var root = AeOnnxRootCommand.Create(console);
+        var parse = root.Parse(args, ParserSettings);
         if (parse.Action is ParseErrorAction)
         {
             foreach (var error in parse.Errors)

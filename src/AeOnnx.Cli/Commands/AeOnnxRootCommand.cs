@@ -25,7 +25,7 @@ internal static class AeOnnxRootCommand
             new MergeCommand(console),
             new ServeCommand(console),
         ];
-        foreach (VerbCommand verb in verbs)
+        foreach (var verb in verbs)
         {
             root.Subcommands.Add(verb);
         }

@@ -101,7 +101,7 @@ internal sealed class ArithmeticCommand : VerbCommand
     {
         if (parse.GetValue(listClasses))
         {
-            using Autoencoder listed = common.LoadModel(parse, Console);
+            using var listed = common.LoadModel(parse, Console);
             if (listed.Classes.Count == 0)
             {
                 Console.Out.WriteLine($"model '{listed.Name}' has no class centroids; use --from-folder and --to-folder.");
@@ -127,15 +127,15 @@ internal sealed class ArithmeticCommand : VerbCommand
         }
 
         string gridPath = parse.GetValue(output) ?? throw CliException.Usage("--output FILE is required.");
-        JobOutputs outputs = new JobOutputs().File("--output", gridPath);
-        IReadOnlyList<InputItem> fromItems = byFolder ? FolderItems(parse, fromDir!, outputs) : [];
-        IReadOnlyList<InputItem> toItems = byFolder ? FolderItems(parse, toDir!, outputs) : [];
+        var outputs = new JobOutputs().File("--output", gridPath);
+        var fromItems = byFolder ? FolderItems(parse, fromDir!, outputs) : [];
+        var toItems = byFolder ? FolderItems(parse, toDir!, outputs) : [];
         using StreamingJob streamingJob = StreamingJob.Start(parse, inputs, outputs, AtomicFile.Sibling(gridPath, ".aeonnx-lock"), fromItems.Concat(toItems));
-        IReadOnlyList<InputItem> items = streamingJob.Items;
+        var items = streamingJob.Items;
         AtomicFile.CheckWritable(gridPath);
         bool quiet = parse.GetValue(common.Quiet);
 
-        using Autoencoder model = common.LoadModel(parse, Console);
+        using var model = common.LoadModel(parse, Console);
         float[] start;
         float[] end;
         string fromName;
@@ -159,7 +159,7 @@ internal sealed class ArithmeticCommand : VerbCommand
             Console.Error.WriteLine($"arithmetic: showing the first {MaxRows} of {items.Count} images.");
         }
 
-        List<(InputItem Item, float[] Latent)> rows = KeyImages.Encode(model, items.Take(MaxRows).ToList(), Console, skipped);
+        var rows = KeyImages.Encode(model, items.Take(MaxRows).ToList(), Console, skipped);
         if (rows.Count == 0)
         {
             throw CliException.Fatal("none of the input images could be read.");
@@ -237,8 +237,8 @@ internal sealed class ArithmeticCommand : VerbCommand
     private async Task<float[]> FolderCentroidAsync(Autoencoder model, ParseResult parse, string folder, IReadOnlyList<InputItem> items, List<IndexEntry> skipped, CancellationToken cancellationToken)
     {
         var latents = new List<float[]>();
-        PipelineOptions pipelineOptions = common.PipelineOptions(parse);
-        await foreach (JobOutcome outcome in StreamingJob.RunAsync(items, (paths, ct) => model.EncodeFilesAsync(paths, pipelineOptions, ct), cancellationToken))
+        var pipelineOptions = common.PipelineOptions(parse);
+        await foreach (var outcome in StreamingJob.RunAsync(items, (paths, ct) => model.EncodeFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
             if (outcome.IsOk)
             {

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using AeOnnx.Pipeline;
 using System.Text.RegularExpressions;
+using AeOnnx.Pipeline;
 
 namespace AeOnnx.Cli.Commands;
 

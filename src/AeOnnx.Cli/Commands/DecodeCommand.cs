@@ -64,13 +64,13 @@ internal sealed class DecodeCommand : VerbCommand
         List<float[]> fromCommandLine = vectors.Select(LatentCsv.ParseVector).ToList();
         string folder = Path.GetFullPath(parse.GetValue(output)!);
         bool quiet = parse.GetValue(common.Quiet);
-        JobOutputs outputs = new JobOutputs().Folder("--output", parse.GetValue(output));
-        using JobLock claim = outputs.Claim(source is null ? [] : [(source, Path.GetFullPath(source))], Path.Combine(folder, ".aeonnx-lock"));
+        var outputs = new JobOutputs().Folder("--output", parse.GetValue(output));
+        using var claim = outputs.Claim(source is null ? [] : [(source, Path.GetFullPath(source))], Path.Combine(folder, ".aeonnx-lock"));
         AtomicFile.CheckWritable(Path.Combine(folder, "index.csv"));
-        HashSet<string> before = ExistingPngs(folder);
+        var before = ExistingPngs(folder);
 
-        using Autoencoder model = common.LoadModel(parse, Console);
-        using IEnumerator<(string Name, float[] Vector)> rows = OpenRows(source, fromCommandLine, model.LatentDim, out long count);
+        using var model = common.LoadModel(parse, Console);
+        using var rows = OpenRows(source, fromCommandLine, model.LatentDim, out long count);
         int digits = Math.Max(6, count.ToString(CultureInfo.InvariantCulture).Length);
         int batchSize = (int)Math.Min(parse.GetValue(common.BatchSize), Math.Max(1, count));
         var progress = new ProgressReporter(Console, "decode", count, quiet);

@@ -51,11 +51,11 @@ internal sealed class EncodeCommand : VerbCommand
 
     protected override async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        ShardSpec? shard = job.GetShard(parse);
+        var shard = job.GetShard(parse);
         var paths = new LatentOutputPaths(parse.GetValue(output)!);
         string? csvPath = parse.GetValue(csv);
         bool quiet = parse.GetValue(common.Quiet);
-        JobOutputs outputs = new JobOutputs()
+        var outputs = new JobOutputs()
             .File("--output", parse.GetValue(output))
             .File("--csv", csvPath)
             .File("the index", paths.Index)
@@ -63,7 +63,7 @@ internal sealed class EncodeCommand : VerbCommand
             .File("the journal", paths.Journal)
             .File("the part file", paths.Part);
         using StreamingJob streamingJob = StreamingJob.Start(parse, inputs, outputs, paths.Lock);
-        IReadOnlyList<InputItem> items = streamingJob.Items;
+        var items = streamingJob.Items;
         AtomicFile.CheckWritable(paths.Npy);
         if (csvPath is not null)
         {
@@ -71,7 +71,7 @@ internal sealed class EncodeCommand : VerbCommand
         }
 
         AtomicFile.DeleteStaleTemporaries(Path.GetDirectoryName(Path.GetFullPath(paths.Npy))!, [Path.GetFileName(paths.Npy), Path.GetFileName(paths.Index)]);
-        using Autoencoder model = common.LoadModel(parse, Console);
+        using var model = common.LoadModel(parse, Console);
         int dim = model.LatentDim;
         string jobId = new JobFingerprint("encode", model).AddInputs(items).ToString();
         (int start, int length) = shard?.Range(items.Count) ?? (0, items.Count);
@@ -91,10 +91,10 @@ internal sealed class EncodeCommand : VerbCommand
         run.BeforeCommit = () => part.Flush(flushToDisk: true);
 
         List<InputItem> remaining = mine.Skip(run.Resumed).ToList();
-        PipelineOptions pipelineOptions = common.PipelineOptions(parse);
-        await foreach (JobOutcome outcome in StreamingJob.RunAsync(remaining, (paths, ct) => model.EncodeFilesAsync(paths, pipelineOptions, ct), cancellationToken))
+        var pipelineOptions = common.PipelineOptions(parse);
+        await foreach (var outcome in StreamingJob.RunAsync(remaining, (paths, ct) => model.EncodeFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
-            InputItem item = outcome.Item;
+            var item = outcome.Item;
             if (outcome.IsOk)
             {
                 NpyFile.WriteValues(part, outcome.Latent.AsSpan(0, dim));

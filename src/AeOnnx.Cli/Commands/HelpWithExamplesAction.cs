@@ -21,7 +21,7 @@ internal sealed class HelpWithExamplesAction : SynchronousCommandLineAction
     public override int Invoke(ParseResult parseResult)
     {
         int result = standard.Invoke(parseResult);
-        TextWriter output = parseResult.InvocationConfiguration.Output;
+        var output = parseResult.InvocationConfiguration.Output;
         string epilog = parseResult.CommandResult.Command is VerbCommand verb
             ? "Examples:\n" + verb.Examples.TrimEnd() + "\n\n" + ExitCodes.HelpText
             : rootEpilog;

@@ -23,7 +23,7 @@ internal sealed class InfoCommand : VerbCommand
     protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         // Loading verifies the manifest, both SHA-256 checksums and the graphs' shapes: info shows a usable model.
-        using Autoencoder model = common.LoadModel(parse, Console);
+        using var model = common.LoadModel(parse, Console);
         var m = model.Manifest;
         var input = m.Input!;
         var text = new StringBuilder();

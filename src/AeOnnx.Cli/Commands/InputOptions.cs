@@ -53,7 +53,7 @@ internal sealed class InputOptions
             }
         }
 
-        IReadOnlyList<InputItem> items = InputResolver.Resolve(inputs, lists, parse.GetValue(Pattern), Environment.CurrentDirectory, outputs.Folders);
+        var items = InputResolver.Resolve(inputs, lists, parse.GetValue(Pattern), Environment.CurrentDirectory, outputs.Folders);
         if (items.Count == 0)
         {
             throw CliException.Usage("no input images found (folders are searched for " +

@@ -104,18 +104,18 @@ internal sealed class InterpolateCommand : VerbCommand
         string? gifPath = parse.GetValue(gif);
         int stepCount = parse.GetValue(steps);
         bool strip = parse.GetValue(layout) == "strip";
-        InterpolationMode interpolation = parse.GetValue(mode) == "lerp" ? InterpolationMode.Linear : InterpolationMode.Spherical;
-        JobOutputs outputs = new JobOutputs().File("--output", gridPath).File("--gif", gifPath);
-        using JobLock claim = outputs.Claim(items, AtomicFile.Sibling(gridPath, ".aeonnx-lock"));
+        var interpolation = parse.GetValue(mode) == "lerp" ? InterpolationMode.Linear : InterpolationMode.Spherical;
+        var outputs = new JobOutputs().File("--output", gridPath).File("--gif", gifPath);
+        using var claim = outputs.Claim(items, AtomicFile.Sibling(gridPath, ".aeonnx-lock"));
         AtomicFile.CheckWritable(gridPath);
         if (gifPath is not null)
         {
             AtomicFile.CheckWritable(gifPath);
         }
 
-        using Autoencoder model = common.LoadModel(parse, Console);
+        using var model = common.LoadModel(parse, Console);
         var skipped = new List<IndexEntry>();
-        List<(InputItem Item, float[] Latent)> keys = KeyImages.Encode(model, items, Console, skipped);
+        var keys = KeyImages.Encode(model, items, Console, skipped);
         if (keys.Count < 2)
         {
             throw CliException.Fatal($"interpolation needs two readable key images; {keys.Count} of {items.Count} could be read.");

@@ -9,7 +9,7 @@ internal static class KeyImages
     public static List<(InputItem Item, float[] Latent)> Encode(Autoencoder model, IReadOnlyList<InputItem> items, CliConsole console, List<IndexEntry> skipped)
     {
         var encoded = new List<(InputItem, float[])>();
-        foreach (InputItem item in items)
+        foreach (var item in items)
         {
             try
             {

@@ -69,10 +69,10 @@ internal sealed class MergeCommand : VerbCommand
         }
 
         parts.Sort((a, b) => a.Info.Shard.CompareTo(b.Info.Shard));
-        ShardInfo first = parts[0].Info;
+        var first = parts[0].Info;
         for (int i = 0; i < parts.Count; i++)
         {
-            ShardInfo info = parts[i].Info;
+            var info = parts[i].Info;
             if (info.Job != first.Job || info.Count != first.Count || info.Inputs != first.Inputs || info.Dim != first.Dim)
             {
                 throw CliException.Usage($"'{parts[i].Paths.Npy}' comes from another job than '{parts[0].Paths.Npy}' (other inputs, model, preprocessing or options).");
@@ -92,16 +92,16 @@ internal sealed class MergeCommand : VerbCommand
         // Every part is checked before anything is written: a merged header must agree with its data.
         var entries = new List<IndexEntry>();
         long rows = 0;
-        foreach ((ShardInfo info, LatentOutputPaths paths) in parts)
+        foreach ((var info, var paths) in parts)
         {
-            List<IndexEntry> shardEntries = IndexCsv.Read(paths.Index).Entries;
+            var shardEntries = IndexCsv.Read(paths.Index).Entries;
             if (shardEntries.Count != info.Length)
             {
                 throw CliException.Usage($"'{paths.Index}' has {shardEntries.Count} records, its shard file says {info.Length}; the shard's files do not belong together (run that shard again).");
             }
 
             long ok = shardEntries.Count(e => e.IsOk);
-            using (NpyReader reader = OpenNpy(paths.Npy, first.Dim))
+            using (var reader = OpenNpy(paths.Npy, first.Dim))
             {
                 if (reader.Rows != ok)
                 {
@@ -109,18 +109,18 @@ internal sealed class MergeCommand : VerbCommand
                 }
             }
 
-            foreach (IndexEntry entry in shardEntries)
+            foreach (var entry in shardEntries)
             {
                 entries.Add(entry.IsOk ? entry with { Row = rows++ } : entry);
             }
         }
 
         var target = new LatentOutputPaths(parse.GetValue(output)!);
-        JobOutputs outputs = new JobOutputs()
+        var outputs = new JobOutputs()
             .File("--output", parse.GetValue(output))
             .File("the merged index", target.Index)
             .File("--csv", parse.GetValue(csv));
-        using JobLock claim = outputs.Claim(
+        using var claim = outputs.Claim(
             parts.SelectMany(p => new[] { p.Paths.Npy, p.Paths.Index, p.Paths.ShardInfo }).Select(f => (f, Path.GetFullPath(f))),
             target.Lock);
         AtomicFile.CheckWritable(target.Npy);
@@ -128,9 +128,9 @@ internal sealed class MergeCommand : VerbCommand
         {
             stream.Write(NpyFile.Header(rows, first.Dim));
             var row = new float[first.Dim];
-            foreach ((ShardInfo _, LatentOutputPaths paths) in parts)
+            foreach ((var _, var paths) in parts)
             {
-                using NpyReader reader = OpenNpy(paths.Npy, first.Dim);
+                using var reader = OpenNpy(paths.Npy, first.Dim);
                 for (long r = 0; r < reader.Rows; r++)
                 {
                     reader.ReadRow(row);

@@ -71,16 +71,16 @@ internal sealed class OutliersCommand : VerbCommand
     {
         string reportPath = parse.GetValue(output)!;
         string gridPath = parse.GetValue(grid) ?? Path.ChangeExtension(reportPath, ".png");
-        JobOutputs outputs = new JobOutputs().File("--output", reportPath).File(parse.GetValue(grid) is null ? "the grid (--output with .png)" : "--grid", gridPath);
+        var outputs = new JobOutputs().File("--output", reportPath).File(parse.GetValue(grid) is null ? "the grid (--output with .png)" : "--grid", gridPath);
         using StreamingJob streamingJob = StreamingJob.Start(parse, inputs, outputs, AtomicFile.Sibling(reportPath, ".aeonnx-lock"));
-        IReadOnlyList<InputItem> items = streamingJob.Items;
+        var items = streamingJob.Items;
         bool byMahalanobis = parse.GetValue(rankBy) == "mahalanobis";
         int k = parse.GetValue(top);
         bool quiet = parse.GetValue(common.Quiet);
         AtomicFile.CheckWritable(reportPath);
         AtomicFile.CheckWritable(gridPath);
 
-        using Autoencoder model = common.LoadModel(parse, Console);
+        using var model = common.LoadModel(parse, Console);
         bool hasStatistics = model.LatentDistribution is not null;
         if (byMahalanobis && !hasStatistics)
         {
@@ -91,10 +91,10 @@ internal sealed class OutliersCommand : VerbCommand
         var scored = new List<(InputItem Item, double Mse, double Psnr, double? Mahalanobis)>();
         var skipped = new List<(InputItem Item, string Reason)>();
         var progress = new ProgressReporter(Console, "outliers", items.Count, quiet);
-        PipelineOptions pipelineOptions = common.PipelineOptions(parse);
-        await foreach (JobOutcome outcome in StreamingJob.RunAsync(items, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
+        var pipelineOptions = common.PipelineOptions(parse);
+        await foreach (var outcome in StreamingJob.RunAsync(items, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
-            InputItem item = outcome.Item;
+            var item = outcome.Item;
             if (outcome.IsOk && outcome.Result!.Error is { } error)
             {
                 scored.Add((item, error.Mse, error.Psnr, hasStatistics ? model.OutlierScore(outcome.Latent) : null));
@@ -153,11 +153,11 @@ internal sealed class OutliersCommand : VerbCommand
         using var grid = new ComparisonGrid(model, shown.Count, $"{model.Name}: top {shown.Count} by {(byMahalanobis ? "latent Mahalanobis distance" : "reconstruction MSE")}");
         for (int i = 0; i < shown.Count; i++)
         {
-            InputItem item = shown[i].Item;
+            var item = shown[i].Item;
             string score = byMahalanobis
                 ? $"#{i + 1} d " + shown[i].Score.ToString("0.0", CultureInfo.InvariantCulture)
                 : $"#{i + 1} mse " + shown[i].Score.ToString("0.000", CultureInfo.InvariantCulture);
-            Image<Rgb24> original = GridImages.ModelView(model, item.FullPath);
+            var original = GridImages.ModelView(model, item.FullPath);
             grid.Add(original, Path.GetFileNameWithoutExtension(item.DisplayPath), GridImages.FromOutput(model, model.Reconstruct(item.FullPath).Output), score);
         }
 

@@ -70,26 +70,26 @@ internal sealed class ReconstructCommand : VerbCommand
             throw CliException.Fatal($"--output '{parse.GetValue(output)}' is a file; reconstruct writes a folder of PNGs.");
         }
 
-        JobOutputs outputs = new JobOutputs().Folder("--output", parse.GetValue(output)).File("--comparison", comparisonPath);
+        var outputs = new JobOutputs().Folder("--output", parse.GetValue(output)).File("--comparison", comparisonPath);
         using StreamingJob streamingJob = StreamingJob.Start(parse, inputs, outputs, Path.Combine(folder, ".aeonnx-lock"));
-        IReadOnlyList<InputItem> items = streamingJob.Items;
+        var items = streamingJob.Items;
         AtomicFile.CheckWritable(indexPath);
         if (comparisonPath is not null)
         {
             AtomicFile.CheckWritable(comparisonPath);
         }
 
-        using Autoencoder model = common.LoadModel(parse, Console);
+        using var model = common.LoadModel(parse, Console);
         string[] names = OutputNames.Assign(items);
         AtomicFile.DeleteStaleTemporaries(folder, names.Append("index.csv"));
         string jobId = new JobFingerprint("reconstruct", model).AddInputs(items).ToString();
         using var run = new ResumableRun(Console, "reconstruct", Path.Combine(folder, ".aeonnx-journal"), jobId, parse.GetValue(job.Resume), quiet, items.Count, withErrors: true);
 
         List<InputItem> remaining = items.Skip(run.Resumed).ToList();
-        PipelineOptions pipelineOptions = common.PipelineOptions(parse);
-        await foreach (JobOutcome outcome in StreamingJob.RunAsync(remaining, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
+        var pipelineOptions = common.PipelineOptions(parse);
+        await foreach (var outcome in StreamingJob.RunAsync(remaining, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
-            InputItem item = outcome.Item;
+            var item = outcome.Item;
             if (outcome.IsOk && outcome.Result!.Reconstruction is { } reconstruction && outcome.Result.Error is { } error)
             {
                 using (Image image = model.Images.ToImage(reconstruction))
@@ -132,10 +132,10 @@ internal sealed class ReconstructCommand : VerbCommand
         }
 
         using var grid = new ComparisonGrid(model, shown.Count, $"{model.Name}: originals above reconstructions");
-        foreach (IndexEntry entry in shown)
+        foreach (var entry in shown)
         {
-            InputItem item = byPath[entry.Path];
-            Image<Rgb24> original = GridImages.ModelView(model, item.FullPath);
+            var item = byPath[entry.Path];
+            var original = GridImages.ModelView(model, item.FullPath);
             Image<Rgb24> reconstructed;
             try
             {

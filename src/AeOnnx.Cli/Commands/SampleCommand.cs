@@ -98,16 +98,16 @@ internal sealed class SampleCommand : VerbCommand
         float t = parse.GetValue(temperature);
         string gridPath = parse.GetValue(output)!;
         string? npyPath = parse.GetValue(latentsOut);
-        JobOutputs outputs = new JobOutputs().File("--output", gridPath).File("--latents", npyPath);
-        using JobLock claim = outputs.Claim(Array.Empty<(string, string)>(), AtomicFile.Sibling(gridPath, ".aeonnx-lock"));
+        var outputs = new JobOutputs().File("--output", gridPath).File("--latents", npyPath);
+        using var claim = outputs.Claim(Array.Empty<(string, string)>(), AtomicFile.Sibling(gridPath, ".aeonnx-lock"));
         AtomicFile.CheckWritable(gridPath);
         if (npyPath is not null)
         {
             AtomicFile.CheckWritable(npyPath);
         }
 
-        using Autoencoder model = common.LoadModel(parse, Console);
-        LatentGaussian distribution = model.SamplingDistribution
+        using var model = common.LoadModel(parse, Console);
+        var distribution = model.SamplingDistribution
             ?? throw CliException.Fatal($"model '{model.Name}' has no latent statistics (latent.mean, latent.cholesky) to sample from.");
         float[][] latents = model.SampleLatents(n, randomSeed);
         if (t != 1f)

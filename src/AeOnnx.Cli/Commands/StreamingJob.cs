@@ -29,7 +29,7 @@ internal sealed class StreamingJob : IDisposable
     /// <param name="extraInputs">Inputs read besides INPUT (e.g. arithmetic's --from-folder images): also protected.</param>
     public static StreamingJob Start(ParseResult parse, InputOptions inputs, JobOutputs outputs, string lockPath, IEnumerable<InputItem>? extraInputs = null)
     {
-        IReadOnlyList<InputItem> items = inputs.Resolve(parse, outputs);
+        var items = inputs.Resolve(parse, outputs);
         return new StreamingJob(items, outputs.Claim(items.Concat(extraInputs ?? []), lockPath));
     }
 
@@ -46,7 +46,7 @@ internal sealed class StreamingJob : IDisposable
         Func<IEnumerable<string>, CancellationToken, IAsyncEnumerable<PipelineResult>> pipeline,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (ScreenedResult outcome in ScreenedPipeline.RunAsync(items, pipeline, cancellationToken))
+        await foreach (var outcome in ScreenedPipeline.RunAsync(items, pipeline, cancellationToken))
         {
             string? reason = outcome.Succeeded
                 ? FailureReason.NonFinite("latent or reconstruction", outcome.Result!.Latent, outcome.Result.Reconstruction)

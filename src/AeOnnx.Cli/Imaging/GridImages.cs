@@ -12,11 +12,13 @@ internal static class GridImages
         return image.CloneAs<Rgb24>();
     }
 
-    /// <summary>The original file as the model sees it (its color, model size), for side-by-side grids.</summary>
+    /// <summary>
+    /// The original file exactly as the encoder sees it (its color, model size, the manifest's JPEG
+    /// downscaling and resampler), for side-by-side grids.
+    /// </summary>
     public static Image<Rgb24> ModelView(Autoencoder model, string path)
     {
-        using Image loaded = model.Images.LoadImage(path);
-        using Image modelImage = model.Images.ToModelImage(loaded);
+        using var modelImage = model.Images.LoadModelImage(path);
         return modelImage.CloneAs<Rgb24>();
     }
 

@@ -31,9 +31,9 @@ internal static class ImageFiles
         animation.Metadata.GetGifMetadata().RepeatCount = 0; // loop forever
         for (int i = 0; i < frames.Count; i++)
         {
-            using Image<Rgb24> frame = frames[i].Clone(x => x.Resize(width, height, KnownResamplers.NearestNeighbor));
-            ImageFrame<Rgb24> added = animation.Frames.AddFrame(frame.Frames.RootFrame);
-            GifFrameMetadata meta = added.Metadata.GetGifMetadata();
+            using var frame = frames[i].Clone(x => x.Resize(width, height, KnownResamplers.NearestNeighbor));
+            var added = animation.Frames.AddFrame(frame.Frames.RootFrame);
+            var meta = added.Metadata.GetGifMetadata();
             meta.FrameDelay = frameDelayCs;
             meta.DisposalMethod = GifDisposalMethod.RestoreToBackground;
         }

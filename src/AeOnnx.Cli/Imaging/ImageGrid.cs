@@ -76,13 +76,13 @@ internal sealed class ImageGrid : IDisposable
     /// <summary>Renders the grid and saves it as a PNG, atomically.</summary>
     public void SavePng(string path)
     {
-        using Image<Rgb24> rendered = Render();
+        using var rendered = Render();
         ImageFiles.SavePng(rendered, path);
     }
 
     public void Dispose()
     {
-        foreach (Image<Rgb24>? cell in cells)
+        foreach (var cell in cells)
         {
             cell?.Dispose();
         }
@@ -147,14 +147,14 @@ internal sealed class ImageGrid : IDisposable
             for (int c = 0; c < Columns; c++)
             {
                 int left = gridLeft + c * (CellWidth + Gap);
-                Image<Rgb24>? cell = cells[r, c];
+                var cell = cells[r, c];
                 if (cell is null)
                 {
                     Fill(canvas, left, top, CellWidth, CellHeight, EmptyCell);
                 }
                 else
                 {
-                    using Image<Rgb24> zoomed = cell.Clone(x => x.Resize(CellWidth, CellHeight, KnownResamplers.NearestNeighbor));
+                    using var zoomed = cell.Clone(x => x.Resize(CellWidth, CellHeight, KnownResamplers.NearestNeighbor));
                     canvas.Mutate(x => x.DrawImage(zoomed, new Point(left, top), 1f));
                 }
 

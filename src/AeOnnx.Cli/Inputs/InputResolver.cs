@@ -21,7 +21,7 @@ internal static class InputResolver
         IReadOnlyCollection<string>? excludedFolders = null)
     {
         excludedFolders ??= [];
-        GlobPattern? filter = string.IsNullOrEmpty(pattern) ? null : new GlobPattern(pattern);
+        var filter = string.IsNullOrEmpty(pattern) ? null : new GlobPattern(pattern);
         var specs = new List<string>();
         foreach (string argument in arguments)
         {
@@ -108,8 +108,8 @@ internal static class InputResolver
 
     private static IEnumerable<(string, string)> FromFolder(string displayRoot, string fullRoot, GlobPattern? filter, GlobPattern? glob, IReadOnlyCollection<string> excludedFolders)
     {
-        List<string> found = ListFiles(fullRoot, excludedFolders);
-        IEnumerable<string> kept = glob is null ? found : glob.Filter(found);
+        var found = ListFiles(fullRoot, excludedFolders);
+        var kept = glob is null ? found : glob.Filter(found);
         kept = filter is not null
             ? filter.Filter(kept.ToList())
             : kept.Where(relative => ImageExtensions.Contains(Path.GetExtension(relative).ToLowerInvariant()));
@@ -154,7 +154,7 @@ internal static class InputResolver
                 continue;
             }
 
-            foreach (FileSystemInfo entry in entries)
+            foreach (var entry in entries)
             {
                 if (entry.Name.StartsWith('.'))
                 {

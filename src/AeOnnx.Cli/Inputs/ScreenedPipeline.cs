@@ -15,7 +15,7 @@ internal static class ScreenedPipeline
         Func<IEnumerable<string>, CancellationToken, IAsyncEnumerable<PipelineResult>> pipeline,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await foreach (PipelineResult result in pipeline(items.Select(i => i.FullPath), cancellationToken).WithCancellation(cancellationToken))
+        await foreach (var result in pipeline(items.Select(i => i.FullPath), cancellationToken).WithCancellation(cancellationToken))
         {
             yield return new ScreenedResult(items[result.Index], result);
         }

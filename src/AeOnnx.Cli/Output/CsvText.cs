@@ -37,7 +37,7 @@ internal static class CsvText
     public static string Record(IEnumerable<string> fields)
     {
         // Most records (index lines of ordinary names) need no quoting: joined directly, no writer per line.
-        IReadOnlyList<string> list = fields as IReadOnlyList<string> ?? fields.ToList();
+        var list = fields as IReadOnlyList<string> ?? fields.ToList();
         if (!list.Any(NeedsQuotes))
         {
             return string.Join(',', list) + "\n";
@@ -63,7 +63,7 @@ internal static class CsvText
         {
             using var text = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
             using var writer = new CsvWriter(text, Config, leaveOpen: true);
-            foreach (IReadOnlyList<string> record in records.Prepend(header))
+            foreach (var record in records.Prepend(header))
             {
                 foreach (string field in record)
                 {

@@ -86,7 +86,7 @@ internal static class IndexCsv
     {
         var sb = new StringBuilder();
         sb.Append(HeaderLine(withErrors)).Append('\n');
-        foreach (IndexEntry entry in entries)
+        foreach (var entry in entries)
         {
             sb.Append(Format(entry, withErrors)).Append('\n');
         }
@@ -100,7 +100,7 @@ internal static class IndexCsv
     public static (bool WithErrors, List<IndexEntry> Entries) Read(string path)
     {
         using var reader = new StreamReader(path, new UTF8Encoding(false));
-        using IEnumerator<string[]> records = CsvText.Records(reader).GetEnumerator();
+        using var records = CsvText.Records(reader).GetEnumerator();
         if (!records.MoveNext() || string.Join(',', records.Current) is not ("row,path,status,reason" or "row,path,status,reason,mse,psnr"))
         {
             throw new InvalidDataException($"'{path}' is not an aeonnx index (no 'row,path,status,reason' header)");

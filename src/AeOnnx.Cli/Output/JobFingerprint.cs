@@ -36,7 +36,7 @@ internal sealed class JobFingerprint
 
     public JobFingerprint AddInputs(IEnumerable<InputItem> items)
     {
-        foreach (InputItem item in items)
+        foreach (var item in items)
         {
             var info = new FileInfo(item.FullPath);
             string stamp = info.Exists

@@ -74,7 +74,7 @@ internal sealed class JobJournal : IDisposable
     private static long ReadEntries(string path, ReadOnlySpan<byte> records, List<IndexEntry> completed)
     {
         string text = Encoding.UTF8.GetString(records);
-        List<(string[] Fields, long End)> parsed = CsvText.RecordsWithEnds(text, out bool malformedTail);
+        var parsed = CsvText.RecordsWithEnds(text, out bool malformedTail);
         long start = 0;
         long okRows = 0;
         for (int i = 0; i < parsed.Count; i++)

@@ -78,7 +78,7 @@ internal static class LatentCsv
     private static IEnumerable<IReadOnlyList<string>> Rows(NpyReader reader, IReadOnlyList<IndexEntry> entries)
     {
         var row = new float[reader.Columns];
-        foreach (IndexEntry entry in entries.Where(e => e.IsOk))
+        foreach (var entry in entries.Where(e => e.IsOk))
         {
             reader.ReadRow(row);
             yield return [entry.Path, .. row.Select(v => v.ToString("R", CultureInfo.InvariantCulture))];

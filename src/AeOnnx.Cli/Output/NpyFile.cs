@@ -78,9 +78,9 @@ internal static partial class NpyFile
 
     internal static (string Descr, bool Fortran, long[] Shape) ParseHeader(string header)
     {
-        Match descr = DescrRegex().Match(header);
-        Match fortran = FortranRegex().Match(header);
-        Match shape = ShapeRegex().Match(header);
+        var descr = DescrRegex().Match(header);
+        var fortran = FortranRegex().Match(header);
+        var shape = ShapeRegex().Match(header);
         if (!descr.Success || !fortran.Success || !shape.Success)
         {
             throw new InvalidDataException($"not a NumPy header: {Shorten(header.Trim())}");

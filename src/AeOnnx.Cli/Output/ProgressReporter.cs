@@ -51,7 +51,7 @@ internal sealed class ProgressReporter
         }
 
         // Plain lines come one interval apart, the first after one interval, so short jobs print the final line alone.
-        TimeSpan now = clock.Elapsed;
+        var now = clock.Elapsed;
         if (now - lastDraw >= (terminal ? TimeSpan.FromMilliseconds(100) : plainInterval) || (terminal && done == alreadyDone + 1))
         {
             lastDraw = now;

@@ -13,7 +13,7 @@ internal sealed record ShardInfo(string Format, int Shard, int Count, int Inputs
 
     public static ShardInfo Read(string path)
     {
-        ShardInfo? info = JsonSerializer.Deserialize<ShardInfo>(File.ReadAllText(path), Json);
+        var info = JsonSerializer.Deserialize<ShardInfo>(File.ReadAllText(path), Json);
         if (info is null || info.Format != CurrentFormat)
         {
             throw new InvalidDataException($"'{path}' is not an {CurrentFormat} file");

@@ -5,8 +5,8 @@ using System.Reflection.Emit;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.ML;
-using Microsoft.ML.Runtime;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 using Microsoft.ML.Transforms;
 
 namespace AeOnnx.ML.Internal;

@@ -39,7 +39,7 @@ internal static class PilResampler
             // The horizontal pass covers only the source rows some output row reads.
             var firstRow = boundsV[0];
             var lastRow = boundsV[(targetHeight * 2) - 2] + boundsV[(targetHeight * 2) - 1];
-            ReadOnlySpan<byte> rows = source;
+            var rows = source;
             var rowsWidth = width;
             var rowOffset = 0;
             if (needHorizontal)
@@ -119,7 +119,7 @@ internal static class PilResampler
         var filterScale = Math.Max(scale, 1.0);
         var support = filterSupport * filterScale;
         var ksize = ((int)Math.Ceiling(support) * 2) + 1;
-        Span<double> weights = ksize <= 256 ? stackalloc double[ksize] : new double[ksize];
+        var weights = ksize <= 256 ? stackalloc double[ksize] : new double[ksize];
         var kernel = ArrayPool<int>.Shared.Rent(outSize * ksize);
         var bounds = ArrayPool<int>.Shared.Rent(outSize * 2);
         for (var xx = 0; xx < outSize; xx++)

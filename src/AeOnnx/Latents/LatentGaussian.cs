@@ -96,7 +96,7 @@ public sealed class LatentGaussian
             throw new ArgumentException($"Expected {d} floats, got {destination.Length}.", nameof(destination));
         }
 
-        Span<double> z = d <= 256 ? stackalloc double[d] : new double[d];
+        var z = d <= 256 ? stackalloc double[d] : new double[d];
         for (var i = 0; i < d; i++)
         {
             z[i] = random.NextGaussian();
@@ -146,7 +146,7 @@ public sealed class LatentGaussian
             throw new ArgumentException($"Expected {d} floats, got {latent.Length}.", nameof(latent));
         }
 
-        Span<double> y = d <= 256 ? stackalloc double[d] : new double[d];
+        var y = d <= 256 ? stackalloc double[d] : new double[d];
         var squared = 0.0;
         for (var i = 0; i < d; i++)
         {

@@ -248,7 +248,7 @@ internal static class ManifestReader
             }
         }
 
-        ResizeMethod resize = input.Resize switch
+        var resize = input.Resize switch
         {
             "bilinear" => ResizeMethod.Bilinear,
             "bicubic" => ResizeMethod.Bicubic,

@@ -188,7 +188,7 @@ internal static class ModelLoader
     /// <summary>The loader's message when <paramref name="ex"/> is ORT's own native library failing to load; otherwise null.</summary>
     private static string? NativeRuntimeMissing(Exception ex)
     {
-        for (Exception? e = ex; e is not null; e = e.InnerException)
+        for (var e = ex; e is not null; e = e.InnerException)
         {
             if (e is DllNotFoundException or EntryPointNotFoundException && e.Message.Contains("onnxruntime", StringComparison.OrdinalIgnoreCase)
                 && !e.Message.Contains("providers", StringComparison.OrdinalIgnoreCase))

@@ -35,7 +35,7 @@ public sealed class EncodeCommandTests : IClassFixture<ModelFixture>, IDisposabl
     public async Task Encodes_the_samples_to_npy_index_and_csv_equal_to_the_core_latents()
     {
         string npy = temp["out/latents.npy"];
-        CliRun run = await CliRun.InProcessAsync("encode", Repo.Samples, "--output", npy, "--csv", temp["out/latents.csv"], "--model", Repo.Model, "--batch-size", "7");
+        var run = await CliRun.InProcessAsync("encode", Repo.Samples, "--output", npy, "--csv", temp["out/latents.csv"], "--model", Repo.Model, "--batch-size", "7");
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
 
         float[,] latents = NpyFile.ReadAll(npy);
@@ -47,7 +47,7 @@ public sealed class EncodeCommandTests : IClassFixture<ModelFixture>, IDisposabl
             AssertLatentsEqual(model.Encode(files[i]), latents, i);
         }
 
-        (bool _, List<IndexEntry> index) = IndexCsv.Read(temp["out/latents.index.csv"]);
+        (bool _, var index) = IndexCsv.Read(temp["out/latents.index.csv"]);
         Assert.Equal(files.Select(f => Repo.Samples.Replace('\\', '/') + "/" + Path.GetFileName(f)), index.Select(e => e.Path));
         Assert.Equal(Enumerable.Range(0, files.Length).Select(i => (long?)i), index.Select(e => e.Row));
         Assert.All(index, e => Assert.Equal(IndexEntry.Ok, e.Status));
@@ -65,17 +65,17 @@ public sealed class EncodeCommandTests : IClassFixture<ModelFixture>, IDisposabl
     public async Task Bad_files_are_skipped_and_reported_and_every_good_file_is_encoded()
     {
         string folder = CopySamples("imgs");
-        IReadOnlyDictionary<string, string> bad = BadFiles.Plant(folder, Repo.SampleFiles[0]);
+        var bad = BadFiles.Plant(folder, Repo.SampleFiles[0]);
         string missing = Path.Combine(temp.Path, "missing.png");
         string npy = temp["bad.npy"];
-        CliRun run = await CliRun.InProcessAsync("encode", folder, missing, "--output", npy, "--model", Repo.Model, "--batch-size", "4");
+        var run = await CliRun.InProcessAsync("encode", folder, missing, "--output", npy, "--model", Repo.Model, "--batch-size", "4");
         Assert.True(run.ExitCode == ExitCodes.SomeInputsSkipped, run.ToString());
 
-        (bool _, List<IndexEntry> index) = IndexCsv.Read(temp["bad.index.csv"]);
+        (bool _, var index) = IndexCsv.Read(temp["bad.index.csv"]);
         Assert.Equal(Repo.SampleFiles.Length + bad.Count + 1, index.Count);
         foreach ((string name, string word) in bad)
         {
-            IndexEntry entry = Assert.Single(index, e => e.Path.EndsWith("/" + name, StringComparison.Ordinal));
+            var entry = Assert.Single(index, e => e.Path.EndsWith("/" + name, StringComparison.Ordinal));
             Assert.Equal(IndexEntry.Skipped, entry.Status);
             Assert.Null(entry.Row);
             Assert.False(string.IsNullOrWhiteSpace(entry.Reason));
@@ -83,7 +83,7 @@ public sealed class EncodeCommandTests : IClassFixture<ModelFixture>, IDisposabl
             Assert.Contains(name, run.Error, StringComparison.Ordinal);
         }
 
-        IndexEntry notFound = index[^1];
+        var notFound = index[^1];
         Assert.Equal(missing.Replace('\\', '/'), notFound.Path);
         Assert.Contains("not found", notFound.Reason, StringComparison.Ordinal);
 
@@ -105,22 +105,22 @@ public sealed class EncodeCommandTests : IClassFixture<ModelFixture>, IDisposabl
         BadFiles.Plant(folder, Repo.SampleFiles[1]);
         string[] common = ["--model", Repo.Model, "--batch-size", "4", "--csv"];
 
-        CliRun whole = await CliRun.InProcessAsync(["encode", folder, "--output", temp["whole/l.npy"], .. common, temp["whole/l.csv"]]);
+        var whole = await CliRun.InProcessAsync(["encode", folder, "--output", temp["whole/l.npy"], .. common, temp["whole/l.csv"]]);
         Assert.Equal(ExitCodes.SomeInputsSkipped, whole.ExitCode);
 
         string npy = temp["resumed/l.npy"];
         string[] args = ["encode", folder, "--output", npy, .. common, temp["resumed/l.csv"], "--resume"];
-        CliRun first = await CliRun.InProcessAsync(stopAfterInputs: 9, args);
+        var first = await CliRun.InProcessAsync(stopAfterInputs: 9, args);
         Assert.True(first.ExitCode == ExitCodes.Interrupted, first.ToString());
         Assert.False(File.Exists(npy), "no final file after an interruption");
         Assert.False(File.Exists(temp["resumed/l.index.csv"]));
         Assert.Equal(10, File.ReadAllLines(npy + ".aeonnx-journal").Length); // job line + 9 inputs
 
-        CliRun second = await CliRun.InProcessAsync(stopAfterInputs: 11, args);
+        var second = await CliRun.InProcessAsync(stopAfterInputs: 11, args);
         Assert.Equal(ExitCodes.Interrupted, second.ExitCode);
         Assert.Contains("resuming after 9 of", second.Error, StringComparison.Ordinal);
 
-        CliRun last = await CliRun.InProcessAsync(args);
+        var last = await CliRun.InProcessAsync(args);
         Assert.True(last.ExitCode == ExitCodes.SomeInputsSkipped, last.ToString());
         Assert.Contains("resuming after 20 of", last.Error, StringComparison.Ordinal);
 
@@ -134,9 +134,9 @@ public sealed class EncodeCommandTests : IClassFixture<ModelFixture>, IDisposabl
     public async Task Resume_refuses_a_journal_of_another_job()
     {
         string npy = temp["r.npy"];
-        CliRun first = await CliRun.InProcessAsync(stopAfterInputs: 3, "encode", Repo.Samples, "--output", npy, "--model", Repo.Model);
+        var first = await CliRun.InProcessAsync(stopAfterInputs: 3, "encode", Repo.Samples, "--output", npy, "--model", Repo.Model);
         Assert.Equal(ExitCodes.Interrupted, first.ExitCode);
-        CliRun other = await CliRun.InProcessAsync("encode", Repo.SampleFiles[0], "--output", npy, "--model", Repo.Model, "--resume");
+        var other = await CliRun.InProcessAsync("encode", Repo.SampleFiles[0], "--output", npy, "--model", Repo.Model, "--resume");
         Assert.True(other.ExitCode == ExitCodes.Usage, other.ToString());
         Assert.Contains("different job", other.Error, StringComparison.Ordinal);
     }
@@ -146,12 +146,12 @@ public sealed class EncodeCommandTests : IClassFixture<ModelFixture>, IDisposabl
     {
         string folder = CopySamples("imgs");
         BadFiles.Plant(folder, Repo.SampleFiles[2]);
-        CliRun whole = await CliRun.InProcessAsync("encode", folder, "--output", temp["whole.npy"], "--model", Repo.Model);
+        var whole = await CliRun.InProcessAsync("encode", folder, "--output", temp["whole.npy"], "--model", Repo.Model);
         Assert.Equal(ExitCodes.SomeInputsSkipped, whole.ExitCode);
 
         for (int k = 1; k <= 3; k++)
         {
-            CliRun part = await CliRun.InProcessAsync("encode", folder, "--shard", $"{k}/3", "--output", temp[$"part{k}.npy"], "--model", Repo.Model);
+            var part = await CliRun.InProcessAsync("encode", folder, "--shard", $"{k}/3", "--output", temp[$"part{k}.npy"], "--model", Repo.Model);
             Assert.True(part.ExitCode is ExitCodes.Success or ExitCodes.SomeInputsSkipped, part.ToString());
             Assert.True(File.Exists(temp[$"part{k}.shard.json"]));
         }
@@ -160,11 +160,11 @@ public sealed class EncodeCommandTests : IClassFixture<ModelFixture>, IDisposabl
             File.ReadAllLines(temp["whole.index.csv"]).Length - 1,
             Enumerable.Range(1, 3).Sum(k => File.ReadAllLines(temp[$"part{k}.index.csv"]).Length - 1));
 
-        CliRun missing = await CliRun.InProcessAsync("merge", temp["part1.npy"], temp["part3.npy"], "--output", temp["merged.npy"]);
+        var missing = await CliRun.InProcessAsync("merge", temp["part1.npy"], temp["part3.npy"], "--output", temp["merged.npy"]);
         Assert.True(missing.ExitCode == ExitCodes.Usage, missing.ToString());
         Assert.Contains("2/3", missing.Error, StringComparison.Ordinal);
 
-        CliRun merge = await CliRun.InProcessAsync("merge", temp["part3.npy"], temp["part1.npy"], temp["part2.npy"], "--output", temp["merged.npy"]);
+        var merge = await CliRun.InProcessAsync("merge", temp["part3.npy"], temp["part1.npy"], temp["part2.npy"], "--output", temp["merged.npy"]);
         Assert.True(merge.ExitCode == ExitCodes.SomeInputsSkipped, merge.ToString());
         Assert.Equal(File.ReadAllBytes(temp["whole.npy"]), File.ReadAllBytes(temp["merged.npy"]));
         Assert.Equal(File.ReadAllBytes(temp["whole.index.csv"]), File.ReadAllBytes(temp["merged.index.csv"]));
@@ -175,9 +175,9 @@ public sealed class EncodeCommandTests : IClassFixture<ModelFixture>, IDisposabl
     {
         string[] files = Repo.SampleFiles;
         string list = temp.Write("list.txt", $"# two files\n{files[5]}\n{files[1]}\n");
-        CliRun run = await CliRun.InProcessAsync("encode", "@" + list, Repo.Samples + "/sneaker-*.png", "--output", temp["l.npy"], "--model", Repo.Model);
+        var run = await CliRun.InProcessAsync("encode", "@" + list, Repo.Samples + "/sneaker-*.png", "--output", temp["l.npy"], "--model", Repo.Model);
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
-        (bool _, List<IndexEntry> index) = IndexCsv.Read(temp["l.index.csv"]);
+        (bool _, var index) = IndexCsv.Read(temp["l.index.csv"]);
         Assert.Equal(
             new[] { Path.GetFileName(files[5]), Path.GetFileName(files[1]) }.Concat(files.Select(Path.GetFileName).Where(n => n!.StartsWith("sneaker-", StringComparison.Ordinal))),
             index.Select(e => Path.GetFileName(e.Path)));
@@ -196,13 +196,13 @@ public sealed class EncodeCommandTests : IClassFixture<ModelFixture>, IDisposabl
 
         File.WriteAllText(Path.Combine(bad, "manifest.json"), File.ReadAllText(Path.Combine(bad, "manifest.json")).Replace("\"dim\": 16", "\"dim\": 24", StringComparison.Ordinal));
         string npy = temp["x.npy"];
-        CliRun run = await CliRun.InProcessAsync("encode", Repo.Samples, "--output", npy, "--model", bad);
+        var run = await CliRun.InProcessAsync("encode", Repo.Samples, "--output", npy, "--model", bad);
         Assert.True(run.ExitCode == ExitCodes.Fatal, run.ToString());
         Assert.Contains("cannot use model", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("skipped", run.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(npy + ".aeonnx-journal"), "the job never started");
 
-        CliRun none = await CliRun.InProcessAsync("encode", Repo.Samples, "--output", npy, "--model", temp["nowhere"]);
+        var none = await CliRun.InProcessAsync("encode", Repo.Samples, "--output", npy, "--model", temp["nowhere"]);
         Assert.Equal(ExitCodes.Fatal, none.ExitCode);
     }
 
@@ -210,12 +210,12 @@ public sealed class EncodeCommandTests : IClassFixture<ModelFixture>, IDisposabl
     public async Task Unwritable_output_is_fatal_and_no_inputs_is_a_usage_error()
     {
         string file = temp.Write("file", "x");
-        CliRun unwritable = await CliRun.InProcessAsync("encode", Repo.Samples, "--output", Path.Combine(file, "l.npy"), "--model", Repo.Model);
+        var unwritable = await CliRun.InProcessAsync("encode", Repo.Samples, "--output", Path.Combine(file, "l.npy"), "--model", Repo.Model);
         Assert.True(unwritable.ExitCode == ExitCodes.Fatal, unwritable.ToString());
         Assert.Contains("cannot write output", unwritable.Error, StringComparison.Ordinal);
 
         Directory.CreateDirectory(temp["empty"]);
-        CliRun empty = await CliRun.InProcessAsync("encode", temp["empty"], "--output", temp["l.npy"], "--model", Repo.Model);
+        var empty = await CliRun.InProcessAsync("encode", temp["empty"], "--output", temp["l.npy"], "--model", Repo.Model);
         Assert.True(empty.ExitCode == ExitCodes.Usage, empty.ToString());
         Assert.Contains("no input images found", empty.Error, StringComparison.Ordinal);
     }

@@ -21,7 +21,7 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
     /// <summary>The decoded image's pixel at the middle, as the grid/GIF draw it (gray on RGB).</summary>
     private byte MiddlePixel(float[] latent)
     {
-        using Image<L8> image = model.DecodeImage(latent).CloneAs<L8>();
+        using var image = model.DecodeImage(latent).CloneAs<L8>();
         return image[model.Width / 2, model.Height / 2].PackedValue;
     }
 
@@ -31,7 +31,7 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
         string a = Sample("boot-00000.png");
         string b = Sample("sneaker-00009.png");
         string c = Sample("bag-00018.png");
-        CliRun run = await CliRun.InProcessAsync("interpolate", a, b, c, "--steps", "5", "--mode", "lerp", "--output", temp["path.png"], "--gif", temp["path.gif"], "--frame-ms", "150", "--model", Repo.Model);
+        var run = await CliRun.InProcessAsync("interpolate", a, b, c, "--steps", "5", "--mode", "lerp", "--output", temp["path.png"], "--gif", temp["path.gif"], "--frame-ms", "150", "--model", Repo.Model);
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
 
         float[][] path = LatentMath.Path([model.Encode(a), model.Encode(b), model.Encode(c)], 4, InterpolationMode.Linear);
@@ -44,7 +44,7 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
         foreach (int i in new[] { 0, 2, 4, 8 })
         {
             byte expected = MiddlePixel(path[i]);
-            Rgb24 actual = gif.Frames[i][gif.Width / 2, gif.Height / 2];
+            var actual = gif.Frames[i][gif.Width / 2, gif.Height / 2];
 
             // Gray stays gray; ImageSharp's palette lookup caches colors at 5 bits a channel, so a value may move by a few levels.
             Assert.True(actual.R == actual.G && actual.G == actual.B && Math.Abs(actual.R - expected) <= 4, $"frame {i}: {actual} vs decoded {expected}");
@@ -52,10 +52,10 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
 
         Assert.Equal(gif.Frames[7][50, 50], gif.Frames[9][50, 50]); // frame 9 goes back to path[7]
 
-        IImageInfo rows = Image.Identify(temp["path.png"]);
-        CliRun strip = await CliRun.InProcessAsync("interpolate", a, b, c, "--steps", "5", "--layout", "strip", "--output", temp["strip.png"], "--model", Repo.Model);
+        var rows = Image.Identify(temp["path.png"]);
+        var strip = await CliRun.InProcessAsync("interpolate", a, b, c, "--steps", "5", "--layout", "strip", "--output", temp["strip.png"], "--model", Repo.Model);
         Assert.Equal(ExitCodes.Success, strip.ExitCode);
-        IImageInfo wide = Image.Identify(temp["strip.png"]);
+        var wide = Image.Identify(temp["strip.png"]);
         Assert.True(wide.Width > 9 * 84, "strip: nine 84-pixel cells in one row");
         Assert.True(rows.Height > 2 * 84 && rows.Height > wide.Height, "rows: one row per segment");
     }
@@ -64,12 +64,12 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
     public async Task Interpolate_skips_an_unreadable_key_image_and_needs_two_good_ones()
     {
         string bad = temp.Write("bad.png", "not an image");
-        CliRun run = await CliRun.InProcessAsync("interpolate", Sample("boot-00000.png"), bad, Sample("bag-00018.png"), "--output", temp["p.png"], "--model", Repo.Model);
+        var run = await CliRun.InProcessAsync("interpolate", Sample("boot-00000.png"), bad, Sample("bag-00018.png"), "--output", temp["p.png"], "--model", Repo.Model);
         Assert.True(run.ExitCode == ExitCodes.SomeInputsSkipped, run.ToString());
         Assert.Contains("bad.png", run.Error, StringComparison.Ordinal);
         Assert.True(File.Exists(temp["p.png"]));
 
-        CliRun one = await CliRun.InProcessAsync("interpolate", Sample("boot-00000.png"), bad, "--output", temp["q.png"], "--model", Repo.Model);
+        var one = await CliRun.InProcessAsync("interpolate", Sample("boot-00000.png"), bad, "--output", temp["q.png"], "--model", Repo.Model);
         Assert.Equal(ExitCodes.Fatal, one.ExitCode);
         Assert.False(File.Exists(temp["q.png"]));
     }
@@ -77,10 +77,10 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
     [Fact]
     public async Task Sample_is_seeded_and_its_latents_are_the_core_samples()
     {
-        CliRun first = await CliRun.InProcessAsync("sample", "--count", "10", "--seed", "42", "--columns", "5", "--output", temp["s1.png"], "--latents", temp["z.npy"], "--model", Repo.Model);
+        var first = await CliRun.InProcessAsync("sample", "--count", "10", "--seed", "42", "--columns", "5", "--output", temp["s1.png"], "--latents", temp["z.npy"], "--model", Repo.Model);
         Assert.True(first.ExitCode == ExitCodes.Success, first.ToString());
-        CliRun again = await CliRun.InProcessAsync("sample", "--count", "10", "--seed", "42", "--columns", "5", "--output", temp["s2.png"], "--model", Repo.Model);
-        CliRun other = await CliRun.InProcessAsync("sample", "--count", "10", "--seed", "43", "--columns", "5", "--output", temp["s3.png"], "--model", Repo.Model);
+        var again = await CliRun.InProcessAsync("sample", "--count", "10", "--seed", "42", "--columns", "5", "--output", temp["s2.png"], "--model", Repo.Model);
+        var other = await CliRun.InProcessAsync("sample", "--count", "10", "--seed", "43", "--columns", "5", "--output", temp["s3.png"], "--model", Repo.Model);
         Assert.Equal(File.ReadAllBytes(temp["s1.png"]), File.ReadAllBytes(temp["s2.png"]));
         Assert.NotEqual(File.ReadAllBytes(temp["s1.png"]), File.ReadAllBytes(temp["s3.png"]));
 
@@ -88,7 +88,7 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
         float[,] written = NpyFile.ReadAll(temp["z.npy"]);
         Assert.Equal(expected.SelectMany(z => z), written.Cast<float>());
 
-        IImageInfo grid = Image.Identify(temp["s1.png"]);
+        var grid = Image.Identify(temp["s1.png"]);
         Assert.InRange(grid.Width, 5 * 84, (5 * 84) + 400); // the title may be wider than the cells
         Assert.InRange(grid.Height, 2 * 84, (2 * 84) + 80);
     }
@@ -98,22 +98,22 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
     {
         string shirt = Sample("shirt-00007.png");
         string tshirt = Sample("tshirt-00019.png");
-        CliRun run = await CliRun.InProcessAsync("arithmetic", shirt, tshirt, "--from", "shirt", "--to", "Coat", "--steps", "3", "--strength", "2", "--output", temp["a.png"], "--model", Repo.Model);
+        var run = await CliRun.InProcessAsync("arithmetic", shirt, tshirt, "--from", "shirt", "--to", "Coat", "--steps", "3", "--strength", "2", "--output", temp["a.png"], "--model", Repo.Model);
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
         using Image<Rgb24> grid = Image.Load<Rgb24>(temp["a.png"]);
         Assert.InRange(grid.Width, 3 * 84, (3 * 84) + 300);
         Assert.InRange(grid.Height, 2 * 84, (2 * 84) + 80);
 
-        CliRun folders = await CliRun.InProcessAsync("arithmetic", shirt, "--from-folder", Repo.Samples, "--to-folder", Repo.Samples, "--output", temp["f.png"], "--model", Repo.Model);
+        var folders = await CliRun.InProcessAsync("arithmetic", shirt, "--from-folder", Repo.Samples, "--to-folder", Repo.Samples, "--output", temp["f.png"], "--model", Repo.Model);
         Assert.True(folders.ExitCode == ExitCodes.Success, folders.ToString());
 
-        CliRun unknown = await CliRun.InProcessAsync("arithmetic", shirt, "--from", "Hat", "--to", "Coat", "--output", temp["u.png"], "--model", Repo.Model);
+        var unknown = await CliRun.InProcessAsync("arithmetic", shirt, "--from", "Hat", "--to", "Coat", "--output", temp["u.png"], "--model", Repo.Model);
         Assert.Equal(ExitCodes.Usage, unknown.ExitCode);
         Assert.Contains("Ankle boot", unknown.Error, StringComparison.Ordinal);
-        CliRun noDirection = await CliRun.InProcessAsync("arithmetic", shirt, "--output", temp["n.png"], "--model", Repo.Model);
+        var noDirection = await CliRun.InProcessAsync("arithmetic", shirt, "--output", temp["n.png"], "--model", Repo.Model);
         Assert.Equal(ExitCodes.Usage, noDirection.ExitCode);
 
-        CliRun classes = await CliRun.InProcessAsync("arithmetic", "--list-classes", "--model", Repo.Model);
+        var classes = await CliRun.InProcessAsync("arithmetic", "--list-classes", "--model", Repo.Model);
         Assert.Equal(ExitCodes.Success, classes.ExitCode);
         Assert.Equal(model.Classes.Count, classes.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
@@ -122,7 +122,7 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
     public async Task Arithmetic_cells_are_the_core_decode_of_z_plus_s_times_the_class_direction()
     {
         string shirt = Sample("shirt-00007.png");
-        CliRun run = await CliRun.InProcessAsync("arithmetic", shirt, "--from", "Shirt", "--to", "Coat", "--steps", "3", "--strength", "2", "--output", temp["cells.png"], "--model", Repo.Model, "--device", "cpu", "--quiet");
+        var run = await CliRun.InProcessAsync("arithmetic", shirt, "--from", "Shirt", "--to", "Coat", "--steps", "3", "--strength", "2", "--output", temp["cells.png"], "--model", Repo.Model, "--device", "cpu", "--quiet");
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
         using Image<Rgb24> grid = Image.Load<Rgb24>(temp["cells.png"]);
 
@@ -146,7 +146,7 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
     private static byte[] Gray(Image image)
     {
         using (image)
-        using (Image<L8> gray = image.CloneAs<L8>())
+        using (var gray = image.CloneAs<L8>())
         {
             var pixels = new byte[gray.Width * gray.Height];
             gray.CopyPixelDataTo(pixels);
@@ -167,7 +167,7 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
                     for (int x = 0; x < width * zoom && match; x++)
                     {
                         byte expected = cell[((y / zoom) * width) + (x / zoom)];
-                        Rgb24 actual = grid[left + x, top + y];
+                        var actual = grid[left + x, top + y];
                         match = actual.R == expected && actual.G == expected && actual.B == expected;
                     }
                 }
@@ -187,7 +187,7 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
     {
         // Direction (centroid − centroid) is zero, so each column decodes the image's own latent.
         string shirt = Sample("shirt-00007.png");
-        CliRun run = await CliRun.InProcessAsync("arithmetic", shirt, "--from-folder", Repo.Samples, "--to-folder", Repo.Samples, "--steps", "2", "--output", temp["same.png"], "--model", Repo.Model);
+        var run = await CliRun.InProcessAsync("arithmetic", shirt, "--from-folder", Repo.Samples, "--to-folder", Repo.Samples, "--steps", "2", "--output", temp["same.png"], "--model", Repo.Model);
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         using Image<Rgb24> grid = Image.Load<Rgb24>(temp["same.png"]);
         byte middle = MiddlePixel(model.Encode(shirt));

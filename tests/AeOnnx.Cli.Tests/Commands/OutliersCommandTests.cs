@@ -28,7 +28,7 @@ public sealed class OutliersCommandTests : IClassFixture<ModelFixture>, IDisposa
         // The grid is named explicitly in one case and defaults to the report's name with .png in the other.
         string gridPath = by == "mse" ? temp["top.png"] : temp["r.png"];
         string[] gridOption = by == "mse" ? ["--grid", gridPath] : [];
-        CliRun run = await CliRun.InProcessAsync(["outliers", folder, "--top", "5", "--by", by, "--output", temp["r.csv"], .. gridOption, "--model", Repo.Model]);
+        var run = await CliRun.InProcessAsync(["outliers", folder, "--top", "5", "--by", by, "--output", temp["r.csv"], .. gridOption, "--model", Repo.Model]);
         Assert.True(run.ExitCode == ExitCodes.SomeInputsSkipped, run.ToString());
 
         string[] lines = File.ReadAllLines(temp["r.csv"]);
@@ -50,7 +50,7 @@ public sealed class OutliersCommandTests : IClassFixture<ModelFixture>, IDisposa
             Assert.Equal(expected[i].Distance, double.Parse(rows[i][6], CultureInfo.InvariantCulture), 1e-3);
         }
 
-        IImageInfo grid = Image.Identify(gridPath);
+        var grid = Image.Identify(gridPath);
         Assert.InRange(grid.Width, 5 * 84, (5 * 84) + 300);
         Assert.InRange(grid.Height, 2 * 84, (2 * 84) + 80);
         Assert.Contains(Path.GetFileName(expected[0].Path), run.Out, StringComparison.Ordinal);

@@ -12,12 +12,12 @@ public sealed class ProcessTests : IDisposable
     [Fact]
     public async Task Help_and_usage_errors_from_the_process()
     {
-        CliRun help = await CliRun.ProcessAsync(null, "--help");
+        var help = await CliRun.ProcessAsync(null, "--help");
         Assert.Equal(0, help.ExitCode);
         Assert.Contains("Usage:\n  aeonnx [command] [options]", help.Out, StringComparison.Ordinal);
         Assert.Contains("Exit codes:", help.Out, StringComparison.Ordinal);
 
-        CliRun usage = await CliRun.ProcessAsync(null, "encode", "--output");
+        var usage = await CliRun.ProcessAsync(null, "encode", "--output");
         Assert.Equal(2, usage.ExitCode);
         Assert.Contains("--help' for usage", usage.Error, StringComparison.Ordinal);
     }
@@ -26,18 +26,18 @@ public sealed class ProcessTests : IDisposable
     public async Task Encode_finds_the_shipped_model_and_an_interrupted_process_resumes_byte_identical()
     {
         string npy = temp["p.npy"];
-        CliRun whole = await CliRun.ProcessAsync(null, "encode", Repo.Samples, "--output", temp["whole.npy"]);
+        var whole = await CliRun.ProcessAsync(null, "encode", Repo.Samples, "--output", temp["whole.npy"]);
         Assert.True(whole.ExitCode == 0, whole.ToString());
         Assert.Contains("encoded 30 of 30 images", whole.Out, StringComparison.Ordinal);
         Assert.Contains("encode: 30/30 100%", whole.Error, StringComparison.Ordinal); // plain progress: stderr is not a terminal
 
         // Interrupted in-process at an exact input (the shipped binary has no test back door), resumed by the real process.
-        CliRun stopped = await CliRun.InProcessAsync(13, "encode", Repo.Samples, "--output", npy, "--model", Repo.Model, "--resume");
+        var stopped = await CliRun.InProcessAsync(13, "encode", Repo.Samples, "--output", npy, "--model", Repo.Model, "--resume");
         Assert.True(stopped.ExitCode == ExitCodes.Interrupted, stopped.ToString());
         Assert.Contains("--resume to continue", stopped.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(npy));
 
-        CliRun resumed = await CliRun.ProcessAsync(new Dictionary<string, string> { ["AEONNX_MODEL"] = Repo.Model }, "encode", Repo.Samples, "--output", npy, "--resume", "--quiet");
+        var resumed = await CliRun.ProcessAsync(new Dictionary<string, string> { ["AEONNX_MODEL"] = Repo.Model }, "encode", Repo.Samples, "--output", npy, "--resume", "--quiet");
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Equal(string.Empty, resumed.Out);
         Assert.Equal(File.ReadAllBytes(temp["whole.npy"]), File.ReadAllBytes(npy));
@@ -72,8 +72,8 @@ public sealed class ProcessTests : IDisposable
 
         using (var process = System.Diagnostics.Process.Start(start)!)
         {
-            Task<string> stderr = process.StandardError.ReadToEndAsync();
-            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            var stdout = process.StandardOutput.ReadToEndAsync();
             var clock = System.Diagnostics.Stopwatch.StartNew();
             while (!process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(30) && (!File.Exists(journal) || File.ReadAllLines(journal).Length < 2))
             {
@@ -94,10 +94,10 @@ public sealed class ProcessTests : IDisposable
         Assert.InRange(done, 1, (40 * 30) - 1);
         Assert.Equal(done * 16 * 4, new FileInfo(npy + ".aeonnx-part").Length);
 
-        CliRun resumed = await CliRun.InProcessAsync("encode", folder, "--output", npy, "--model", Repo.Model, "--resume");
+        var resumed = await CliRun.InProcessAsync("encode", folder, "--output", npy, "--model", Repo.Model, "--resume");
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Contains($"resuming after {done} of 1200", resumed.Error, StringComparison.Ordinal);
-        CliRun whole = await CliRun.InProcessAsync("encode", folder, "--output", temp["w.npy"], "--model", Repo.Model);
+        var whole = await CliRun.InProcessAsync("encode", folder, "--output", temp["w.npy"], "--model", Repo.Model);
         Assert.Equal(0, whole.ExitCode);
         Assert.Equal(File.ReadAllBytes(temp["w.npy"]), File.ReadAllBytes(npy));
         Assert.Equal(File.ReadAllBytes(temp["w.index.csv"]), File.ReadAllBytes(temp["c.index.csv"]));
@@ -111,11 +111,11 @@ public sealed class ProcessTests : IDisposable
     {
         string empty = temp["nomodel"];
         Directory.CreateDirectory(empty);
-        CliRun run = await CliRun.ProcessAsync(new Dictionary<string, string> { ["AEONNX_MODEL"] = empty }, "info");
+        var run = await CliRun.ProcessAsync(new Dictionary<string, string> { ["AEONNX_MODEL"] = empty }, "info");
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("cannot use model", run.Error, StringComparison.Ordinal);
 
-        CliRun info = await CliRun.ProcessAsync(null, "info", "--model", Repo.Model, "--device", "cpu");
+        var info = await CliRun.ProcessAsync(null, "info", "--model", Repo.Model, "--device", "cpu");
         Assert.Equal(0, info.ExitCode);
         Assert.Contains("latent        16 values", info.Out, StringComparison.Ordinal);
         Assert.Contains("CPUExecutionProvider", info.Out, StringComparison.Ordinal);

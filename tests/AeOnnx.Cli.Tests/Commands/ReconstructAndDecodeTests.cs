@@ -15,7 +15,7 @@ public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDi
 
     private static byte[] Pixels(Image image)
     {
-        using Image<L8> gray = image.CloneAs<L8>();
+        using var gray = image.CloneAs<L8>();
         var bytes = new byte[gray.Width * gray.Height];
         gray.CopyPixelDataTo(bytes);
         return bytes;
@@ -25,16 +25,16 @@ public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDi
     public async Task Reconstruct_writes_the_core_reconstructions_with_errors_and_a_comparison_grid()
     {
         string outDir = temp["recon"];
-        CliRun run = await CliRun.InProcessAsync("reconstruct", Repo.Samples, "--output", outDir, "--comparison", temp["cmp.png"], "--comparison-count", "12", "--model", Repo.Model);
+        var run = await CliRun.InProcessAsync("reconstruct", Repo.Samples, "--output", outDir, "--comparison", temp["cmp.png"], "--comparison-count", "12", "--model", Repo.Model);
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
 
-        (bool withErrors, List<IndexEntry> index) = IndexCsv.Read(Path.Combine(outDir, "index.csv"));
+        (bool withErrors, var index) = IndexCsv.Read(Path.Combine(outDir, "index.csv"));
         Assert.True(withErrors);
         string[] files = Repo.SampleFiles;
         Assert.Equal(files.Length, index.Count);
         for (int i = 0; i < files.Length; i++)
         {
-            Reconstruction expected = model.Reconstruct(files[i]);
+            var expected = model.Reconstruct(files[i]);
             using Image<L8> written = Image.Load<L8>(Path.Combine(outDir, Path.GetFileName(files[i])));
             using Image reference = model.Images.ToImage(expected.Output);
             Assert.Equal(Pixels(reference), Pixels(written));
@@ -43,7 +43,7 @@ public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDi
         }
 
         // 12 images: 8 columns, 2 row pairs of 84-pixel cells (28 × 3), plus labels, title and captions.
-        IImageInfo grid = Image.Identify(temp["cmp.png"]);
+        var grid = Image.Identify(temp["cmp.png"]);
         Assert.InRange(grid.Width, (8 * 84) + 80, (8 * 84) + 250);
         Assert.InRange(grid.Height, 4 * 84, (4 * 84) + 120);
     }
@@ -52,12 +52,12 @@ public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDi
     public async Task Reconstruct_resumes_to_the_same_files()
     {
         string[] files = Repo.SampleFiles[..12];
-        CliRun whole = await CliRun.InProcessAsync(["reconstruct", .. files, "--output", temp["a"], "--model", Repo.Model, "--batch-size", "5"]);
+        var whole = await CliRun.InProcessAsync(["reconstruct", .. files, "--output", temp["a"], "--model", Repo.Model, "--batch-size", "5"]);
         Assert.Equal(ExitCodes.Success, whole.ExitCode);
-        CliRun stopped = await CliRun.InProcessAsync(7, ["reconstruct", .. files, "--output", temp["b"], "--model", Repo.Model, "--batch-size", "5", "--resume"]);
+        var stopped = await CliRun.InProcessAsync(7, ["reconstruct", .. files, "--output", temp["b"], "--model", Repo.Model, "--batch-size", "5", "--resume"]);
         Assert.Equal(ExitCodes.Interrupted, stopped.ExitCode);
         Assert.False(File.Exists(temp["b/index.csv"]));
-        CliRun resumed = await CliRun.InProcessAsync(["reconstruct", .. files, "--output", temp["b"], "--model", Repo.Model, "--batch-size", "5", "--resume"]);
+        var resumed = await CliRun.InProcessAsync(["reconstruct", .. files, "--output", temp["b"], "--model", Repo.Model, "--batch-size", "5", "--resume"]);
         Assert.True(resumed.ExitCode == ExitCodes.Success, resumed.ToString());
 
         string[] names = Directory.GetFiles(temp["a"]).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
@@ -73,12 +73,12 @@ public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDi
     public async Task Decode_of_encoded_latents_gives_the_reconstructions_from_npy_csv_and_the_command_line()
     {
         string[] files = Repo.SampleFiles[..5];
-        CliRun encode = await CliRun.InProcessAsync(["encode", .. files, "--output", temp["z.npy"], "--csv", temp["z.csv"], "--model", Repo.Model]);
+        var encode = await CliRun.InProcessAsync(["encode", .. files, "--output", temp["z.npy"], "--csv", temp["z.csv"], "--model", Repo.Model]);
         Assert.Equal(ExitCodes.Success, encode.ExitCode);
 
-        CliRun fromNpy = await CliRun.InProcessAsync("decode", temp["z.npy"], "--output", temp["npy"], "--model", Repo.Model, "--batch-size", "2");
+        var fromNpy = await CliRun.InProcessAsync("decode", temp["z.npy"], "--output", temp["npy"], "--model", Repo.Model, "--batch-size", "2");
         Assert.True(fromNpy.ExitCode == ExitCodes.Success, fromNpy.ToString());
-        CliRun fromCsv = await CliRun.InProcessAsync("decode", temp["z.csv"], "--output", temp["csv"], "--model", Repo.Model);
+        var fromCsv = await CliRun.InProcessAsync("decode", temp["z.csv"], "--output", temp["csv"], "--model", Repo.Model);
         Assert.True(fromCsv.ExitCode == ExitCodes.Success, fromCsv.ToString());
 
         string[] csvIndex = File.ReadAllLines(Path.Combine(temp["csv"], "index.csv"));
@@ -91,21 +91,21 @@ public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDi
         {
             string name = $"{i:D6}.png";
             float[] latent = Enumerable.Range(0, model.LatentDim).Select(c => z[i, c]).ToArray();
-            using Image expected = model.DecodeImage(latent);
+            using var expected = model.DecodeImage(latent);
             using Image<L8> decoded = Image.Load<L8>(Path.Combine(temp["npy"], name));
             Assert.Equal(Pixels(expected), Pixels(decoded));
             Assert.Equal(File.ReadAllBytes(Path.Combine(temp["npy"], name)), File.ReadAllBytes(Path.Combine(temp["csv"], name)));
         }
 
         string vector = string.Join(',', Enumerable.Range(0, model.LatentDim).Select(c => z[3, c].ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
-        CliRun one = await CliRun.InProcessAsync("decode", "--latent", vector, "--output", temp["one"], "--model", Repo.Model);
+        var one = await CliRun.InProcessAsync("decode", "--latent", vector, "--output", temp["one"], "--model", Repo.Model);
         Assert.True(one.ExitCode == ExitCodes.Success, one.ToString());
         Assert.Equal(File.ReadAllBytes(Path.Combine(temp["npy"], "000003.png")), File.ReadAllBytes(Path.Combine(temp["one"], "000000.png")));
 
-        CliRun wrong = await CliRun.InProcessAsync("decode", "--latent", "0.5,1,2", "--output", temp["wrong"], "--model", Repo.Model);
+        var wrong = await CliRun.InProcessAsync("decode", "--latent", "0.5,1,2", "--output", temp["wrong"], "--model", Repo.Model);
         Assert.True(wrong.ExitCode == ExitCodes.Fatal, wrong.ToString());
         Assert.Contains("latent size is 16", wrong.Error, StringComparison.Ordinal);
-        CliRun both = await CliRun.InProcessAsync("decode", temp["z.npy"], "--latent", vector, "--output", temp["both"], "--model", Repo.Model);
+        var both = await CliRun.InProcessAsync("decode", temp["z.npy"], "--latent", vector, "--output", temp["both"], "--model", Repo.Model);
         Assert.Equal(ExitCodes.Usage, both.ExitCode);
     }
 }

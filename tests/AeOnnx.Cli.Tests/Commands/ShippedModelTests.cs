@@ -16,7 +16,7 @@ public sealed class ShippedModelTests : IDisposable
     {
         using Image<Rgb24> actual = Image.Load<Rgb24>(written);
         using Image expectedImage = core.Images.ToImage(core.Reconstruct(input).Output);
-        using Image<Rgb24> expected = expectedImage.CloneAs<Rgb24>();
+        using var expected = expectedImage.CloneAs<Rgb24>();
         Assert.Equal((width, height), (actual.Width, actual.Height));
         var a = new Rgb24[width * height];
         var e = new Rgb24[width * height];
@@ -50,17 +50,17 @@ public sealed class ShippedModelTests : IDisposable
         int height = manifest.RootElement.GetProperty("input").GetProperty("height").GetInt32();
         string[] images = Repo.SampleFiles[..6];
 
-        CliRun info = await CliRun.InProcessAsync("info", "--model", model);
+        var info = await CliRun.InProcessAsync("info", "--model", model);
         Assert.True(info.ExitCode == 0, info.ToString());
         Assert.Contains($"{dim} values", info.Out, StringComparison.Ordinal);
 
-        CliRun encode = await CliRun.InProcessAsync(["encode", .. images, "--output", temp["z.npy"], "--model", model]);
+        var encode = await CliRun.InProcessAsync(["encode", .. images, "--output", temp["z.npy"], "--model", model]);
         Assert.True(encode.ExitCode == 0, encode.ToString());
         float[,] z = NpyFile.ReadAll(temp["z.npy"]);
         Assert.Equal(6, z.GetLength(0));
         Assert.Equal(dim, z.GetLength(1));
 
-        CliRun reconstruct = await CliRun.InProcessAsync(["reconstruct", .. images, "--output", temp["r"], "--model", model]);
+        var reconstruct = await CliRun.InProcessAsync(["reconstruct", .. images, "--output", temp["r"], "--model", model]);
         Assert.True(reconstruct.ExitCode == 0, reconstruct.ToString());
         using (var core = Autoencoder.Load(model, new AutoencoderOptions { Device = Device.Cpu }))
         {
@@ -70,13 +70,13 @@ public sealed class ShippedModelTests : IDisposable
             Assert.All(Enumerable.Range(0, dim), c => Assert.True(Math.Abs(expected[c] - z[3, c]) <= 1e-4f * Math.Max(1f, Math.Abs(expected[c]))));
         }
 
-        CliRun sample = await CliRun.InProcessAsync("sample", "--count", "4", "--output", temp["s.png"], "--model", model);
+        var sample = await CliRun.InProcessAsync("sample", "--count", "4", "--output", temp["s.png"], "--model", model);
         Assert.True(sample.ExitCode == 0, sample.ToString());
-        CliRun interpolate = await CliRun.InProcessAsync("interpolate", images[0], images[5], "--steps", "3", "--output", temp["i.png"], "--gif", temp["i.gif"], "--model", model);
+        var interpolate = await CliRun.InProcessAsync("interpolate", images[0], images[5], "--steps", "3", "--output", temp["i.png"], "--gif", temp["i.gif"], "--model", model);
         Assert.True(interpolate.ExitCode == 0, interpolate.ToString());
         using Image gif = Image.Load(temp["i.gif"]);
         Assert.Equal(4, gif.Frames.Count); // 3 path images, forth and back
-        IImageInfo grid = Image.Identify(temp["s.png"]);
+        var grid = Image.Identify(temp["s.png"]);
         Assert.True(grid.Width >= 4 * width && grid.Height >= height, $"sample grid {grid.Width}x{grid.Height} holds 4 images of {width}x{height}");
     }
 }

@@ -8,7 +8,7 @@ public sealed class UsageTests
     [MemberData(nameof(Verbs))]
     public async Task Every_verb_has_help_with_examples_and_exit_codes(string verb)
     {
-        CliRun run = await CliRun.InProcessAsync(verb, "--help");
+        var run = await CliRun.InProcessAsync(verb, "--help");
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
         Assert.Contains($"aeonnx {verb}", run.Out, StringComparison.Ordinal);
         Assert.Contains("Examples:\n  aeonnx " + verb, run.Out, StringComparison.Ordinal);
@@ -18,7 +18,7 @@ public sealed class UsageTests
     [Fact]
     public async Task Root_help_lists_every_verb()
     {
-        CliRun run = await CliRun.InProcessAsync("--help");
+        var run = await CliRun.InProcessAsync("--help");
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         foreach (string verb in Verbs)
         {
@@ -50,7 +50,7 @@ public sealed class UsageTests
     [InlineData("merge --output x.npy")]
     public async Task Usage_errors_exit_2_with_a_message(string commandLine)
     {
-        CliRun run = await CliRun.InProcessAsync(commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var run = await CliRun.InProcessAsync(commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.True(run.ExitCode == ExitCodes.Usage, run.ToString());
         Assert.Contains("--help' for usage", run.Error, StringComparison.Ordinal);
     }

@@ -56,7 +56,7 @@ public sealed class ImageGridTests : IDisposable
             }
         }
 
-        using (Image<Rgb24> plain = grid.Render())
+        using (var plain = grid.Render())
         {
             Assert.Equal((8 * 2) + (3 * 84) + (2 * 4), plain.Width);
             Assert.Equal((8 * 2) + (2 * 84) + 4, plain.Height);
@@ -66,7 +66,7 @@ public sealed class ImageGridTests : IDisposable
 
         grid.RowLabels[0] = "original";
         grid.ColumnLabels[1] = "t=0.50";
-        using Image<Rgb24> labelled = grid.Render();
+        using var labelled = grid.Render();
         Assert.True(labelled.Width > (8 * 2) + (3 * 84) + (2 * 4));
         Assert.True(labelled.Height > (8 * 2) + (2 * 84) + 4);
         int ink = 0;

@@ -52,9 +52,9 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
         string[] names = PlantHostileNames(d);
         string[] expected = names.Select(n => d + "/" + n).Order(StringComparer.Ordinal).ToArray();
 
-        CliRun whole = await Run("encode", d, "--output", temp["whole/z.npy"], "--csv", temp["whole/z.csv"]);
+        var whole = await Run("encode", d, "--output", temp["whole/z.npy"], "--csv", temp["whole/z.csv"]);
         Assert.True(whole.ExitCode == ExitCodes.Success, whole.ToString());
-        List<IndexEntry> index = CliFixtures.ReadIndex(temp["whole/z.index.csv"]);
+        var index = CliFixtures.ReadIndex(temp["whole/z.index.csv"]);
         Assert.Equal(expected, index.Select(e => e.Path));
         float[,] z = NpyFile.ReadAll(temp["whole/z.npy"]);
         for (int i = 0; i < index.Count; i++)
@@ -66,18 +66,18 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
         // Interrupted after 3 inputs (the journal then holds the newline and comma names) and resumed.
         string[] args = ["encode", d, "--output", temp["resumed/z.npy"], "--csv", temp["resumed/z.csv"], "--resume", .. CliFixtures.ModelArgs];
         Assert.Equal(ExitCodes.Interrupted, (await CliRun.InProcessAsync(3, args)).ExitCode);
-        CliRun resumed = await CliRun.InProcessAsync(args);
+        var resumed = await CliRun.InProcessAsync(args);
         Assert.True(resumed.ExitCode == ExitCodes.Success, resumed.ToString());
         Assert.Equal(File.ReadAllBytes(temp["whole/z.index.csv"]), File.ReadAllBytes(temp["resumed/z.index.csv"]));
         Assert.Equal(File.ReadAllBytes(temp["whole/z.npy"]), File.ReadAllBytes(temp["resumed/z.npy"]));
 
         // encode's own --csv decodes, with the names as the sources.
-        CliRun decoded = await Run("decode", temp["whole/z.csv"], "--output", temp["dec"]);
+        var decoded = await Run("decode", temp["whole/z.csv"], "--output", temp["dec"]);
         Assert.True(decoded.ExitCode == ExitCodes.Success, decoded.ToString());
         Assert.Equal(expected, LatentCsv.Read(temp["whole/z.csv"]).Select(r => r.Name));
 
         // reconstruct writes one PNG per input, the 250-byte name included.
-        CliRun reconstructed = await Run("reconstruct", d, "--output", temp["rec"]);
+        var reconstructed = await Run("reconstruct", d, "--output", temp["rec"]);
         Assert.True(reconstructed.ExitCode == ExitCodes.Success, reconstructed.ToString());
         Assert.Equal(names.Length + 1, Directory.GetFiles(temp["rec"]).Length);
     }
@@ -108,7 +108,7 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
             [.. Enumerable.Repeat(-0.2, 16)],
         ];
         string npy = temp.Write("z.npy", NpyBytes("<f8", "(5, 16)", rows.SelectMany(r => r).SelectMany(v => BitConverter.GetBytes(v)).ToArray()));
-        CliRun run = await Run("decode", npy, "--output", temp["out"]);
+        var run = await Run("decode", npy, "--output", temp["out"]);
         Assert.True(run.ExitCode == ExitCodes.SomeInputsSkipped, run.ToString());
         Assert.Equal(["000000.png", "000004.png", "index.csv"], Directory.GetFiles(temp["out"]).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         string[] index = File.ReadAllLines(temp["out/index.csv"]);
@@ -117,7 +117,7 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
         Assert.Contains("(-Infinity at z15", index[3], StringComparison.Ordinal);
         Assert.Contains("(Infinity at z0; float64 values beyond float32 become infinity", index[4], StringComparison.Ordinal);
 
-        CliRun commandLine = await Run("decode", "--latent", "NaN," + string.Join(',', Enumerable.Repeat("0", 15)), "--output", temp["one"]);
+        var commandLine = await Run("decode", "--latent", "NaN," + string.Join(',', Enumerable.Repeat("0", 15)), "--output", temp["one"]);
         Assert.Equal(ExitCodes.SomeInputsSkipped, commandLine.ExitCode);
         Assert.False(File.Exists(temp["one/000000.png"]));
     }
@@ -134,25 +134,25 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
         CliFixtures.WriteGoodImages(d, 2);
         string[] args = ["--model", nan, "--device", "cpu", "--threads", "1", "--quiet"];
 
-        CliRun reconstruct = await CliRun.InProcessAsync(["reconstruct", d, "--output", temp["r"], .. args]);
+        var reconstruct = await CliRun.InProcessAsync(["reconstruct", d, "--output", temp["r"], .. args]);
         Assert.Equal(ExitCodes.SomeInputsSkipped, reconstruct.ExitCode);
         Assert.Equal(["index.csv"], Directory.GetFiles(temp["r"]).Select(Path.GetFileName));
 
-        CliRun outliers = await CliRun.InProcessAsync(["outliers", d, "--output", temp["o.csv"], .. args]);
+        var outliers = await CliRun.InProcessAsync(["outliers", d, "--output", temp["o.csv"], .. args]);
         Assert.Equal(ExitCodes.SomeInputsSkipped, outliers.ExitCode);
         Assert.All(File.ReadAllLines(temp["o.csv"]).Skip(1), line => Assert.Contains(",skipped,the model produced non-finite values", line, StringComparison.Ordinal));
         Assert.False(File.Exists(temp["o.png"]));
 
-        CliRun decode = await CliRun.InProcessAsync(["decode", "--latent", string.Join(',', Enumerable.Repeat("0", 16)), "--output", temp["dec"], .. args]);
+        var decode = await CliRun.InProcessAsync(["decode", "--latent", string.Join(',', Enumerable.Repeat("0", 16)), "--output", temp["dec"], .. args]);
         Assert.Equal(ExitCodes.SomeInputsSkipped, decode.ExitCode);
         Assert.False(File.Exists(temp["dec/000000.png"]));
 
-        CliRun sample = await CliRun.InProcessAsync(["sample", "--count", "2", "--output", temp["s.png"], "--latents", temp["s.npy"], .. args]);
+        var sample = await CliRun.InProcessAsync(["sample", "--count", "2", "--output", temp["s.png"], "--latents", temp["s.npy"], .. args]);
         Assert.Equal(ExitCodes.SomeInputsSkipped, sample.ExitCode);
         Assert.Contains("sample #1: the model produced non-finite values", sample.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(temp["s.npy"]));
 
-        CliRun interpolate = await CliRun.InProcessAsync(["interpolate", Path.Combine(d, "00000.png"), Path.Combine(d, "00001.png"), "--output", temp["i.png"], "--gif", temp["i.gif"], .. args]);
+        var interpolate = await CliRun.InProcessAsync(["interpolate", Path.Combine(d, "00000.png"), Path.Combine(d, "00001.png"), "--output", temp["i.png"], "--gif", temp["i.gif"], .. args]);
         Assert.True(interpolate.ExitCode == ExitCodes.Fatal, interpolate.ToString());
         Assert.Contains("non-finite values (NaN or infinity) for 8 of 8 images", interpolate.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(temp["i.png"]) || File.Exists(temp["i.gif"]));
@@ -164,15 +164,15 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
         string huge = CliFixtures.CopyModel(temp["huge"]);
         string manifestPath = Path.Combine(huge, "manifest.json");
         var manifest = JsonNode.Parse(File.ReadAllText(manifestPath))!.AsObject();
-        JsonArray cholesky = manifest["latent"]!["cholesky"]!.AsArray();
+        var cholesky = manifest["latent"]!["cholesky"]!.AsArray();
         for (int i = 0; i < cholesky.Count; i++)
         {
-            JsonArray row = cholesky[i]!.AsArray();
+            var row = cholesky[i]!.AsArray();
             cholesky[i] = new JsonArray(row.Select((_, j) => (JsonNode?)JsonValue.Create(j <= i ? 3e38 : 0.0)).ToArray());
         }
 
         File.WriteAllText(manifestPath, manifest.ToJsonString());
-        CliRun run = await CliRun.InProcessAsync("sample", "--count", "3", "--output", temp["s.png"], "--latents", temp["s.npy"], "--model", huge, "--device", "cpu", "--quiet");
+        var run = await CliRun.InProcessAsync("sample", "--count", "3", "--output", temp["s.png"], "--latents", temp["s.npy"], "--model", huge, "--device", "cpu", "--quiet");
         Assert.True(run.ExitCode == ExitCodes.SomeInputsSkipped, run.ToString());
         Assert.Contains(": the latent has a non-finite value", run.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(temp["s.npy"]));
@@ -191,12 +191,12 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
         string d = temp["d"];
         CliFixtures.WriteGoodImages(d, 2);
 
-        CliRun outliers = await CliRun.InProcessAsync(["outliers", d, "--by", "mahalanobis", "--output", temp["o.csv"], .. args]);
+        var outliers = await CliRun.InProcessAsync(["outliers", d, "--by", "mahalanobis", "--output", temp["o.csv"], .. args]);
         Assert.Equal(ExitCodes.SomeInputsSkipped, outliers.ExitCode);
         Assert.All(File.ReadAllLines(temp["o.csv"]).Skip(1), line => Assert.StartsWith(",", line, StringComparison.Ordinal)); // no rank: skipped
         Assert.Equal(3, File.ReadAllLines(temp["o.csv"]).Length);
 
-        CliRun arithmetic = await CliRun.InProcessAsync(["arithmetic", Repo.SampleFiles[0], "--from-folder", d, "--to-folder", Repo.Samples, "--output", temp["a.png"], .. args]);
+        var arithmetic = await CliRun.InProcessAsync(["arithmetic", Repo.SampleFiles[0], "--from-folder", d, "--to-folder", Repo.Samples, "--output", temp["a.png"], .. args]);
         Assert.True(arithmetic.ExitCode == ExitCodes.Usage, arithmetic.ToString());
         Assert.Contains("has no readable images to take a centroid of", arithmetic.Error, StringComparison.Ordinal);
         Assert.Contains("non-finite", arithmetic.Error, StringComparison.Ordinal);
@@ -220,7 +220,7 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
     public async Task Hostile_npy_headers_are_a_usage_error_with_the_reason_and_nothing_is_written(string what, byte[] bytes, string reason)
     {
         string npy = temp.Write(what.Replace(' ', '-') + ".npy", bytes);
-        CliRun run = await Run("decode", npy, "--output", temp["out"]);
+        var run = await Run("decode", npy, "--output", temp["out"]);
         Assert.True(run.ExitCode == ExitCodes.Usage, what + ": " + run);
         Assert.Contains(reason, run.Error, StringComparison.Ordinal);
         AssertNoStackTrace(run);
@@ -243,7 +243,7 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
             string[] damaged = (string[])lines.Clone();
             damaged[2] = damage.Replace("00001.png", d + "/00001.png", StringComparison.Ordinal);
             File.WriteAllText(journal, string.Join('\n', damaged));
-            CliRun run = await CliRun.InProcessAsync(args);
+            var run = await CliRun.InProcessAsync(args);
             Assert.True(run.ExitCode == ExitCodes.Usage, damage + ": " + run);
             Assert.Contains("is damaged", run.Error, StringComparison.Ordinal);
             Assert.Contains("without --resume", run.Error, StringComparison.Ordinal);
@@ -252,7 +252,7 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
 
         // A torn last record (an append cut short) is not damage: that input is done again.
         File.WriteAllText(journal, string.Join('\n', lines[..^1]) + "\n4,\"" + d + "/0000");
-        CliRun torn = await CliRun.InProcessAsync(args);
+        var torn = await CliRun.InProcessAsync(args);
         Assert.True(torn.ExitCode == ExitCodes.Success, torn.ToString());
         Assert.Equal(6, CliFixtures.ReadIndex(temp["z.index.csv"]).Count);
     }
@@ -263,7 +263,7 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
         // Declared [N, 1, H, W] with symbolic H, W, so loading accepts it; running gives 32x32 instead of 28x28.
         string bad = CliFixtures.CopyModel(temp["dyn"], folder =>
             File.WriteAllBytes(Path.Combine(folder, "decoder.onnx"), DynamicSizeDecoder(16, 32)));
-        CliRun run = await CliRun.InProcessAsync("decode", "--latent", string.Join(',', Enumerable.Repeat("0", 16)), "--output", temp["out"], "--model", bad, "--device", "cpu", "--quiet");
+        var run = await CliRun.InProcessAsync("decode", "--latent", string.Join(',', Enumerable.Repeat("0", 16)), "--output", temp["out"], "--model", bad, "--device", "cpu", "--quiet");
         if (run.Error.Contains("cannot use model", StringComparison.Ordinal))
         {
             Assert.Equal(ExitCodes.Fatal, run.ExitCode); // refused at load: as good, nothing ran
@@ -293,7 +293,7 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
             ["reconstruct", d, "--output", temp["rec"]],
         })
         {
-            CliRun run = await CliRun.InProcessAsync([.. verb, .. args]);
+            var run = await CliRun.InProcessAsync([.. verb, .. args]);
             if (run.Error.Contains("cannot use model", StringComparison.Ordinal))
             {
                 Assert.Equal(ExitCodes.Fatal, run.ExitCode); // refused at load: as good, nothing ran
@@ -311,7 +311,7 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
     [Fact]
     public async Task Smaller_cases_empty_cells_empty_batches_stale_pngs_and_interrupt_advice()
     {
-        CliRun empty = await Run("decode", "--latent", "0,,0", "--output", temp["e"]);
+        var empty = await Run("decode", "--latent", "0,,0", "--output", temp["e"]);
         Assert.Equal(ExitCodes.Usage, empty.ExitCode);
         Assert.Contains("value 2 is empty", empty.Error, StringComparison.Ordinal);
 
@@ -321,7 +321,7 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
 
         string zeros = string.Join(',', Enumerable.Repeat("0", 16));
         Assert.Equal(ExitCodes.Success, (await Run("decode", "--latent", zeros, "--latent", zeros, "--output", temp["dec"])).ExitCode);
-        CliRun again = await CliRun.InProcessAsync("decode", "--latent", zeros, "--output", temp["dec"], "--model", Repo.Model, "--device", "cpu");
+        var again = await CliRun.InProcessAsync("decode", "--latent", zeros, "--output", temp["dec"], "--model", Repo.Model, "--device", "cpu");
         Assert.Equal(ExitCodes.Success, again.ExitCode);
         Assert.Contains("also holds 1 PNG(s) this run did not write (e.g. 000001.png)", again.Error, StringComparison.Ordinal);
 

@@ -22,7 +22,7 @@ public sealed class OutputSafetyTests : IDisposable
 
     private static void AssertUnchanged(Dictionary<string, byte[]> before, string folder)
     {
-        Dictionary<string, byte[]> after = Snapshot(folder);
+        var after = Snapshot(folder);
         Assert.Equal(before.Keys.Order(StringComparer.Ordinal), after.Keys.Order(StringComparer.Ordinal));
         foreach ((string file, byte[] bytes) in before)
         {
@@ -73,7 +73,7 @@ public sealed class OutputSafetyTests : IDisposable
         Assert.Empty(Directory.GetFiles(temp.Path)); // nothing written next to the inputs either
         AssertUnchanged(before, d);
 
-        CliRun encoded = await Run("encode", d, "--output", temp["z/z.npy"]);
+        var encoded = await Run("encode", d, "--output", temp["z/z.npy"]);
         Assert.Equal(ExitCodes.Success, encoded.ExitCode);
         AssertUsage(await Run("decode", temp["z/z.npy"], "--output", temp["z"]), "contains the input");
     }
@@ -85,9 +85,9 @@ public sealed class OutputSafetyTests : IDisposable
         CliFixtures.WriteGoodImages(d, 4);
         for (int run = 0; run < 2; run++)
         {
-            CliRun result = await Run(["reconstruct", d, "--output", temp["d/recon"], .. (run == 1 ? ["--resume"] : Array.Empty<string>())]);
+            var result = await Run(["reconstruct", d, "--output", temp["d/recon"], .. (run == 1 ? ["--resume"] : Array.Empty<string>())]);
             Assert.True(result.ExitCode == ExitCodes.Success, result.ToString());
-            List<IndexEntry> index = CliFixtures.ReadIndex(temp["d/recon/index.csv"]);
+            var index = CliFixtures.ReadIndex(temp["d/recon/index.csv"]);
             Assert.Equal(4, index.Count); // never its own outputs
             Assert.All(index, e => Assert.DoesNotContain("recon", e.Path, StringComparison.Ordinal));
         }
@@ -95,7 +95,7 @@ public sealed class OutputSafetyTests : IDisposable
         // A folder of the user's own images inside the inputs is not an output folder to skip and fill.
         CliFixtures.WriteGoodImages(temp["d/mine"], 2, seed: 5);
         var before = Snapshot(temp["d/mine"]);
-        CliRun refused = await Run("reconstruct", d, "--output", temp["d/mine"]);
+        var refused = await Run("reconstruct", d, "--output", temp["d/mine"]);
         AssertUsage(refused, "holds files of its own");
         AssertUnchanged(before, temp["d/mine"]);
     }
@@ -112,7 +112,7 @@ public sealed class OutputSafetyTests : IDisposable
         // A running job holds the lock: the same lock another aeonnx process would hold.
         using (JobLock held = JobLock.Acquire(paths.Lock, paths.Npy))
         {
-            CliRun second = await Run("encode", d, "--output", paths.Npy);
+            var second = await Run("encode", d, "--output", paths.Npy);
             Assert.True(second.ExitCode == ExitCodes.Fatal, second.ToString());
             Assert.Contains("another aeonnx job is writing", second.Error, StringComparison.Ordinal);
             Assert.Equal("a running job's journal\n", File.ReadAllText(paths.Journal));
@@ -120,13 +120,13 @@ public sealed class OutputSafetyTests : IDisposable
 
             using (JobLock folderHeld = JobLock.Acquire(temp["r/.aeonnx-lock"], temp["r"]))
             {
-                CliRun reconstruct = await Run("reconstruct", d, "--output", temp["r"]);
+                var reconstruct = await Run("reconstruct", d, "--output", temp["r"]);
                 Assert.Equal(ExitCodes.Fatal, reconstruct.ExitCode);
                 Assert.Contains("another aeonnx job", reconstruct.Error, StringComparison.Ordinal);
             }
         }
 
-        CliRun after = await Run("encode", d, "--output", paths.Npy);
+        var after = await Run("encode", d, "--output", paths.Npy);
         Assert.True(after.ExitCode == ExitCodes.Success, after.ToString());
         Assert.False(File.Exists(paths.Lock), "the lock is removed when the job ends");
     }
@@ -142,15 +142,15 @@ public sealed class OutputSafetyTests : IDisposable
         File.WriteAllText(Path.Combine(other, "manifest.json"), manifest.ToJsonString());
 
         string npy = temp["z.npy"];
-        CliRun first = await CliRun.InProcessAsync(2, ["encode", d, "--output", npy, .. CliFixtures.ModelArgs]);
+        var first = await CliRun.InProcessAsync(2, ["encode", d, "--output", npy, .. CliFixtures.ModelArgs]);
         Assert.Equal(ExitCodes.Interrupted, first.ExitCode);
-        CliRun resumed = await CliRun.InProcessAsync(["encode", d, "--output", npy, "--resume", .. WithModel(other)]);
+        var resumed = await CliRun.InProcessAsync(["encode", d, "--output", npy, "--resume", .. WithModel(other)]);
         Assert.True(resumed.ExitCode == ExitCodes.Usage, resumed.ToString());
         Assert.Contains("different job", resumed.Error, StringComparison.Ordinal);
 
         Assert.Equal(ExitCodes.Success, (await Run("encode", d, "--shard", "1/2", "--output", temp["p1.npy"])).ExitCode);
         Assert.Equal(ExitCodes.Success, (await CliRun.InProcessAsync(["encode", d, "--shard", "2/2", "--output", temp["p2.npy"], .. WithModel(other)])).ExitCode);
-        CliRun merged = await CliRun.InProcessAsync("merge", temp["p1.npy"], temp["p2.npy"], "--output", temp["all.npy"]);
+        var merged = await CliRun.InProcessAsync("merge", temp["p1.npy"], temp["p2.npy"], "--output", temp["all.npy"]);
         Assert.True(merged.ExitCode == ExitCodes.Usage, merged.ToString());
         Assert.Contains("another job", merged.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(temp["all.npy"]));
@@ -166,7 +166,7 @@ public sealed class OutputSafetyTests : IDisposable
             Assert.Equal(ExitCodes.Success, (await Run("encode", d, "--shard", $"{k}/2", "--output", temp[$"p{k}.npy"])).ExitCode);
         }
 
-        CliRun twice = await CliRun.InProcessAsync("merge", temp["p1.npy"], temp["p1.npy"], "--output", temp["all.npy"]);
+        var twice = await CliRun.InProcessAsync("merge", temp["p1.npy"], temp["p1.npy"], "--output", temp["all.npy"]);
         AssertUsage(twice, "is given twice");
         Assert.DoesNotContain("missing", twice.Error, StringComparison.Ordinal);
 
@@ -189,12 +189,12 @@ public sealed class OutputSafetyTests : IDisposable
     {
         string d = temp["d"];
         CliFixtures.WriteGoodImages(d, 3);
-        CliRun huge = await Run("encode", d, "--shard", "1/2000000000", "--output", temp["p.npy"]);
+        var huge = await Run("encode", d, "--shard", "1/2000000000", "--output", temp["p.npy"]);
         Assert.Equal(ExitCodes.Usage, huge.ExitCode);
         Assert.Contains("N <= 10000", huge.Error, StringComparison.Ordinal);
 
         Assert.Equal(ExitCodes.Success, (await Run("encode", d, "--shard", "1/10000", "--output", temp["p1.npy"])).ExitCode);
-        CliRun merged = await CliRun.InProcessAsync("merge", temp["p1.npy"], "--output", temp["all.npy"]);
+        var merged = await CliRun.InProcessAsync("merge", temp["p1.npy"], "--output", temp["all.npy"]);
         Assert.Equal(ExitCodes.Usage, merged.ExitCode);
         Assert.Contains("9999 of 10000 shards missing", merged.Error, StringComparison.Ordinal);
         Assert.True(merged.Error.Length < 400, merged.Error);
@@ -211,7 +211,7 @@ public sealed class OutputSafetyTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(d, "b", "file-link.png"), Path.Combine(d, "a", "00000.png"));
 
         using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(120)); // turns a hang into a failure
-        CliRun run = await Run("encode", d, "--output", temp["z.npy"]).WaitAsync(hang.Token);
+        var run = await Run("encode", d, "--output", temp["z.npy"]).WaitAsync(hang.Token);
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
         Assert.Equal(
             ["d/a/00000.png", "d/a/00001.png", "d/b/00000.png", "d/b/file-link.png"],
@@ -228,7 +228,7 @@ public sealed class OutputSafetyTests : IDisposable
         CliFixtures.WriteGoodImages(temp["d"], 1);
         foreach (string[] verb in new[] { new[] { "encode", temp["d"], "--output", temp["z.npy"] }, ["decode", "--latent", "0", "--output", temp["o"]] })
         {
-            CliRun run = await CliRun.InProcessAsync([.. verb, "--model", Repo.Model, option, value]);
+            var run = await CliRun.InProcessAsync([.. verb, "--model", Repo.Model, option, value]);
             Assert.True(run.ExitCode == ExitCodes.Usage, run.ToString());
             Assert.Contains(message, run.Error, StringComparison.Ordinal);
         }
@@ -255,9 +255,9 @@ public sealed class OutputSafetyTests : IDisposable
         string stars = string.Concat(Enumerable.Repeat("*a", 24)) + "*b";
 
         using var hang = new CancellationTokenSource(TimeSpan.FromSeconds(60)); // the regex version ran for minutes
-        CliRun none = await Run("encode", d, "--pattern", stars, "--output", temp["z.npy"]).WaitAsync(hang.Token);
+        var none = await Run("encode", d, "--pattern", stars, "--output", temp["z.npy"]).WaitAsync(hang.Token);
         AssertUsage(none, "no input images found");
-        CliRun some = await Run("encode", d, "--pattern", string.Concat(Enumerable.Repeat("*a", 24)) + "*.png", "--output", temp["z.npy"]).WaitAsync(hang.Token);
+        var some = await Run("encode", d, "--pattern", string.Concat(Enumerable.Repeat("*a", 24)) + "*.png", "--output", temp["z.npy"]).WaitAsync(hang.Token);
         Assert.True(some.ExitCode == ExitCodes.Success, some.ToString());
 
         AssertUsage(await Run("encode", d, "--pattern", "[z-a].png", "--output", temp["z.npy"]), "is not supported");

@@ -18,14 +18,32 @@ public sealed class ImageConverterTests : IDisposable
 
     private static InputSpec Gray(int size = 4, float mean = 0f, float std = 1f, float scale = 255f, string resize = "bilinear") => new()
     {
-        Channels = 1, Height = size, Width = size, Color = "gray", Layout = "NCHW", Scale = scale,
-        Mean = [mean], Std = [std], Resize = resize, Gray = "bt601", Alpha = "ignore",
+        Channels = 1,
+        Height = size,
+        Width = size,
+        Color = "gray",
+        Layout = "NCHW",
+        Scale = scale,
+        Mean = [mean],
+        Std = [std],
+        Resize = resize,
+        Gray = "bt601",
+        Alpha = "ignore",
     };
 
     private static InputSpec Rgb(int size = 4) => new()
     {
-        Channels = 3, Height = size, Width = size, Color = "rgb", Layout = "NCHW", Scale = 255f,
-        Mean = [0.5f, 0.25f, 0f], Std = [0.5f, 2f, 1f], Resize = "nearest", Gray = "bt601", Alpha = "ignore",
+        Channels = 3,
+        Height = size,
+        Width = size,
+        Color = "rgb",
+        Layout = "NCHW",
+        Scale = 255f,
+        Mean = [0.5f, 0.25f, 0f],
+        Std = [0.5f, 2f, 1f],
+        Resize = "nearest",
+        Gray = "bt601",
+        Alpha = "ignore",
     };
 
     // Independent of the library: the contract's integer rule written out again.

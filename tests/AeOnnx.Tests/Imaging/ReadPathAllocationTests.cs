@@ -26,8 +26,17 @@ public sealed class ReadPathAllocationTests(ITestOutputHelper output) : IDisposa
         var size = channels == 1 ? 28 : 32;
         var converter = new ImageConverter(new AeOnnx.Models.InputSpec
         {
-            Channels = channels, Height = size, Width = size, Color = channels == 1 ? "gray" : "rgb", Layout = "NCHW", Scale = 255f,
-            Mean = new float[channels], Std = Enumerable.Repeat(1f, channels).ToArray(), Resize = "bilinear", Gray = "bt601", Alpha = "ignore",
+            Channels = channels,
+            Height = size,
+            Width = size,
+            Color = channels == 1 ? "gray" : "rgb",
+            Layout = "NCHW",
+            Scale = 255f,
+            Mean = new float[channels],
+            Std = Enumerable.Repeat(1f, channels).ToArray(),
+            Resize = "bilinear",
+            Gray = "bt601",
+            Alpha = "ignore",
         });
         var tensor = new float[converter.PixelCount];
         for (var i = 0; i < 20; i++)
