@@ -36,7 +36,7 @@ internal static class ModelCache
     public static AutoencoderOptions LoadOptions(AutoencoderOptions? options, Device device, int batchSize)
     {
         var o = options ?? new AutoencoderOptions();
-        return new AutoencoderOptions
+        var copy = new AutoencoderOptions
         {
             Device = device,
             BatchSize = batchSize,
@@ -47,6 +47,12 @@ internal static class ModelCache
             ImageLimits = o.ImageLimits,
             Logger = o.Logger,
         };
+        foreach (var (key, value) in o.CudaProviderOptions)
+        {
+            copy.CudaProviderOptions[key] = value;
+        }
+
+        return copy;
     }
 
     public static int Clear()
