@@ -27,9 +27,22 @@ public sealed record CliRun(int ExitCode, string Out, string Error)
         }
 
         var console = new CliConsole(output, error, errorIsTerminal: false) { AfterInputRecorded = stopAfterInputs is null ? null : StopAt };
-        int code = await Program.RunAsync(args, console, interrupt.Token);
+        int code = await Program.RunAsync(OnCpu(args), console, interrupt.Token);
         return new CliRun(code, output.ToString(), error.ToString());
     }
+
+    private static readonly HashSet<string> VerbsWithDevice = ["info", "encode", "decode", "reconstruct", "interpolate", "sample", "arithmetic", "outliers", "serve"];
+
+    /// <summary>
+    /// Pins the run to the CPU unless the test chose a device: the tests compare the CLI's outputs with
+    /// the core's CPU results, and on a machine with CUDA (make test GPU=1) the default --device auto
+    /// would pick the GPU, whose rounding differs. Inserted right after the verb, so a trailing option
+    /// that lacks its value stays a usage error.
+    /// </summary>
+    internal static string[] OnCpu(string[] args) =>
+        args.Length > 0 && VerbsWithDevice.Contains(args[0]) && !args.Contains("--device") && !args.Contains("--help") && !args.Contains("-h") && !args.Contains("--")
+            ? [args[0], "--device", "cpu", .. args[1..]]
+            : args;
 
     /// <summary>Starts the real process: <c>dotnet AeOnnx.Cli.dll ARGS</c>.</summary>
     internal static async Task<CliRun> ProcessAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
@@ -43,7 +56,7 @@ public sealed record CliRun(int ExitCode, string Out, string Error)
             WorkingDirectory = Path.GetTempPath(),
         };
         start.ArgumentList.Add(dll);
-        foreach (string arg in args)
+        foreach (string arg in OnCpu(args))
         {
             start.ArgumentList.Add(arg);
         }
