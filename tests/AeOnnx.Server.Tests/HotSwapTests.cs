@@ -113,7 +113,7 @@ public sealed class HotSwapTests : IDisposable
         }
 
         File.WriteAllText(pointer, "broken-model\n");
-        await ErrorStatusTests.WaitUntilAsync(() => server.Server.Models.LastRefusal is not null);
+        await ErrorStatusTests.WaitUntilAsync(() => server.Server.Models.LastRefusal?.FolderName == "broken-model");
 
         var info = await TestServer.ReadJsonAsync(await server.Client.GetAsync("v1/model"));
         Assert.Equal("tiny-rgb", info.GetProperty("name").GetString());
@@ -126,6 +126,45 @@ public sealed class HotSwapTests : IDisposable
         using var still = await server.Client.PostAsync("v1/encode", TestServer.Png(Repo.Samples(1)[0]));
         Assert.Equal(8, (await TestServer.ReadJsonAsync(still)).GetProperty("latentDim").GetInt32());
         Assert.Equal("tiny-rgb", still.Headers.GetValues("X-AeOnnx-Model").Single());
+    }
+
+    [Fact]
+    public void A_pointer_caught_half_written_is_not_tried_until_two_looks_agree()
+    {
+        var pointer = Path.Combine(_folder, "current.txt");
+        File.WriteAllText(pointer, Repo.Model("fashion-mnist-ae") + "\n");
+        using var models = new AeOnnx.Server.Hosting.ModelService(
+            new AeOnnx.Server.Hosting.ModelSource(pointer),
+            new AutoencoderOptions { Device = Device.Cpu, IntraOpThreads = 1 },
+            new ServerMetrics(),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        Assert.False(models.ReloadIfChanged());
+
+        // The writer has truncated the pointer but not yet written the new name.
+        File.WriteAllText(pointer, string.Empty);
+        Assert.False(models.ReloadIfChanged());
+
+        // The next look sees the finished write: still one look, so nothing is tried yet...
+        File.WriteAllText(pointer, Repo.Model("tiny-rgb") + "\n");
+        Assert.False(models.ReloadIfChanged());
+        Assert.Null(models.LastRefusal);
+        Assert.Equal("fashion-mnist-ae", models.Current.Name);
+
+        // ...and the one after agrees, so the new model is loaded: the empty file was never refused.
+        Assert.True(models.ReloadIfChanged());
+        Assert.Null(models.LastRefusal);
+        Assert.Equal("tiny-rgb", models.Current.Name);
+        Assert.Equal(1, models.Swaps);
+        Assert.False(models.ReloadIfChanged());
+
+        // A pointer left empty is refused once it has settled, and the refusal names the pointer file.
+        File.WriteAllText(pointer, "# nothing here\n");
+        Assert.False(models.ReloadIfChanged());
+        Assert.True(models.ReloadIfChanged());
+        Assert.Equal("current.txt", models.LastRefusal!.FolderName);
+        Assert.Contains("an empty file", models.LastRefusal.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(_folder, models.LastRefusal.Reason, StringComparison.Ordinal);
+        Assert.Equal("tiny-rgb", models.Current.Name);
     }
 
     [Fact]

@@ -17,6 +17,7 @@ internal sealed class ModelService : IDisposable
     private readonly Lock _reloadLock = new();
     private readonly ConditionalWeakTable<Autoencoder, ServedModel> _identities = new();
     private string _fingerprint;
+    private string? _pending;
     private int _swaps;
     private SwapRefusal? _lastRefusal;
 
@@ -58,16 +59,31 @@ internal sealed class ModelService : IDisposable
         }
     }
 
-    /// <summary>Reloads when the source changed since the last look (the watcher's tick).</summary>
-    public void ReloadIfChanged()
+    /// <summary>
+    /// The watcher's tick: reloads when the source changed and has settled, that is, when two
+    /// consecutive looks see the same new state. A pointer file caught half-written (truncated, then
+    /// written: <c>echo dir &gt; current.txt</c>) or a folder still being copied is not tried, so it
+    /// never produces a refusal of a name nobody meant.
+    /// </summary>
+    /// <returns>True when a reload was tried on this tick.</returns>
+    public bool ReloadIfChanged()
     {
         var fingerprint = Source.Fingerprint();
         if (fingerprint == Volatile.Read(ref _fingerprint))
         {
-            return;
+            _pending = null;
+            return false;
         }
 
+        if (fingerprint != _pending)
+        {
+            _pending = fingerprint;
+            return false;
+        }
+
+        _pending = null;
         Reload(fingerprint, "watch");
+        return true;
     }
 
     /// <summary>Loads what the source names now and swaps it in; on refusal the current model stays.</summary>
@@ -78,8 +94,9 @@ internal sealed class ModelService : IDisposable
         {
             fingerprint ??= Source.Fingerprint();
             Volatile.Write(ref _fingerprint, fingerprint);
-            var folderName = "?";
+            // Until the source resolves, a refusal names the source itself (the pointer file).
             var folder = Source.Path;
+            var folderName = System.IO.Path.GetFileName(folder);
             Autoencoder? model = null;
             try
             {
