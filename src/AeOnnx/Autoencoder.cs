@@ -25,7 +25,7 @@ public sealed class Autoencoder : IDisposable
     private readonly GraphSession _encoder;
     private readonly GraphSession _decoder;
     private readonly LatentGaussian? _latentDistribution;
-    private readonly LatentGaussian? _samplingDistribution;
+    private readonly LatentGaussian? _priorDistribution;
     private int _activeCalls;
     private int _disposed;
     private int _released;
@@ -45,7 +45,7 @@ public sealed class Autoencoder : IDisposable
             _latentDistribution = new LatentGaussian(mean, cholesky);
         }
 
-        _samplingDistribution = IsVariational ? LatentGaussian.Standard(Model.Latent.Dim) : _latentDistribution;
+        _priorDistribution = IsVariational ? LatentGaussian.Standard(Model.Latent.Dim) : null;
     }
 
     /// <summary>The model folder the graphs were loaded from (full path).</summary>
@@ -100,10 +100,29 @@ public sealed class Autoencoder : IDisposable
     public LatentGaussian? LatentDistribution => _latentDistribution;
 
     /// <summary>
-    /// The distribution <see cref="SampleLatents"/> draws from: N(0, I) for a VAE (its prior),
-    /// <see cref="LatentDistribution"/> for a plain autoencoder; null when neither is available.
+    /// The distribution <see cref="SampleLatents(int, int)"/> draws from (<see cref="LatentSource.Auto"/>):
+    /// <see cref="LatentDistribution"/> when the manifest has statistics, else a VAE's prior N(0, I);
+    /// null when neither is available.
     /// </summary>
-    public LatentGaussian? SamplingDistribution => _samplingDistribution;
+    public LatentGaussian? SamplingDistribution => _latentDistribution ?? _priorDistribution;
+
+    /// <summary>A VAE's prior N(0, I); null for a plain autoencoder.</summary>
+    public LatentGaussian? PriorDistribution => _priorDistribution;
+
+    /// <summary>The distribution a <see cref="LatentSource"/> names for this model.</summary>
+    /// <param name="source">Which distribution.</param>
+    /// <returns>The distribution.</returns>
+    /// <exception cref="InvalidOperationException">The model has no such distribution (an autoencoder's prior; statistics missing from the manifest).</exception>
+    public LatentGaussian GetSamplingDistribution(LatentSource source) => source switch
+    {
+        LatentSource.Auto => SamplingDistribution
+            ?? throw new InvalidOperationException($"Model '{Name}' has no latent.mean/latent.cholesky in its manifest, so it cannot be sampled."),
+        LatentSource.Fitted => _latentDistribution
+            ?? throw new InvalidOperationException($"Model '{Name}' has no latent.mean/latent.cholesky in its manifest, so there is no fitted latent Gaussian to sample from."),
+        LatentSource.Prior => _priorDistribution
+            ?? throw new InvalidOperationException($"Model '{Name}' is a plain autoencoder: it has no prior to sample from (sample from the fitted latent Gaussian instead)."),
+        _ => throw new ArgumentOutOfRangeException(nameof(source), source, "Unknown latent source."),
+    };
 
     /// <summary>Per-class centroids from the manifest (empty when there are none).</summary>
     public IReadOnlyList<LatentClass> Classes => Model.Latent.Classes;
@@ -435,22 +454,28 @@ public sealed class Autoencoder : IDisposable
     // ---- sampling and scores ---------------------------------------------------------------
 
     /// <summary>
-    /// Draws latents from <see cref="SamplingDistribution"/> (VAE: N(0, I); AE: the manifest's latent
-    /// Gaussian, mean + L·z). Same seed, same samples.
+    /// Draws latents from <see cref="SamplingDistribution"/> (the manifest's latent Gaussian, mean + L·z,
+    /// when it has one; else a VAE's prior N(0, I)). Same seed, same samples.
     /// </summary>
     /// <param name="count">Number of latents.</param>
     /// <param name="seed">Random seed.</param>
     /// <returns>Count latents.</returns>
     /// <exception cref="InvalidOperationException">A plain autoencoder without latent statistics in its manifest.</exception>
-    public float[][] SampleLatents(int count, int seed)
+    public float[][] SampleLatents(int count, int seed) => SampleLatents(count, seed, LatentSource.Auto);
+
+    /// <summary>Draws latents from the distribution <paramref name="source"/> names. Same seed, same samples.</summary>
+    /// <param name="count">Number of latents.</param>
+    /// <param name="seed">Random seed.</param>
+    /// <param name="source">Which distribution (see <see cref="GetSamplingDistribution"/>).</param>
+    /// <returns>Count latents.</returns>
+    /// <exception cref="InvalidOperationException">The model has no such distribution.</exception>
+    public float[][] SampleLatents(int count, int seed, LatentSource source)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var distribution = SamplingDistribution
-            ?? throw new InvalidOperationException($"Model '{Name}' has no latent.mean/latent.cholesky in its manifest, so it cannot be sampled.");
-        return distribution.Sample(count, seed);
+        return GetSamplingDistribution(source).Sample(count, seed);
     }
 
-    /// <summary>Samples latents (see <see cref="SampleLatents"/>) and decodes them.</summary>
+    /// <summary>Samples latents (see <see cref="SampleLatents(int, int)"/>) and decodes them.</summary>
     /// <param name="count">Number of images.</param>
     /// <param name="seed">Random seed.</param>
     /// <returns>Count raw decoder outputs.</returns>

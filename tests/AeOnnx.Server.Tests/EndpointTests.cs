@@ -156,6 +156,43 @@ public sealed class EndpointTests(ServedModelFixture fixture)
     }
 
     [Fact]
+    public async Task Sample_from_fitted_or_prior_on_a_vae_and_an_autoencoder_without_a_prior_is_refused()
+    {
+        await using var vae = await TestServer.StartAsync(Repo.Model("fashion-mnist-vae"));
+        using var core = Autoencoder.Load(Repo.Model("fashion-mnist-vae"), new AutoencoderOptions { Device = Device.Cpu, IntraOpThreads = 1 });
+        var fitted = new LatentGaussian(core.Manifest.Latent!.Mean!, core.Manifest.Latent.Cholesky!).Sample(3, 5);
+        var prior = LatentGaussian.Standard(16).Sample(3, 5);
+
+        foreach (var (from, expected, source) in new[] { ("auto", fitted, "training-set latent Gaussian"), ("fitted", fitted, "training-set latent Gaussian"), ("prior", prior, "prior N(0, I)") })
+        {
+            using var response = await vae.Client.PostAsync("v1/sample?format=json", TestServer.Json(new { count = 3, seed = 5, from }));
+            var json = await TestServer.ReadJsonAsync(response);
+            Assert.Equal(source, json.GetProperty("source").GetString());
+            var served = TestServer.Latents(json.GetProperty("latents"));
+            for (var i = 0; i < 3; i++)
+            {
+                Assertions.Close(expected[i], served[i], 1e-6);
+            }
+        }
+
+        var info = await TestServer.ReadJsonAsync(await vae.Client.GetAsync("v1/model"));
+        Assert.Equal("training-set latent Gaussian", info.GetProperty("samplingSource").GetString());
+
+        using (var query = await vae.Client.PostAsync("v1/sample?format=json&count=1&seed=5&from=prior", null))
+        {
+            Assertions.Close(prior[0], TestServer.Latents((await TestServer.ReadJsonAsync(query)).GetProperty("latents"))[0], 1e-6);
+        }
+
+        using (var bad = await vae.Client.PostAsync("v1/sample?from=posterior", null))
+        {
+            await Assertions.ProblemAsync(bad, HttpStatusCode.BadRequest, "from must be 'auto', 'fitted' or 'prior', got 'posterior'.");
+        }
+
+        using var refused = await Client.PostAsync("v1/sample?from=prior", null);
+        await Assertions.ProblemAsync(refused, HttpStatusCode.UnprocessableEntity, "Model 'fashion-mnist-ae' is a plain autoencoder: it has no prior to sample from (sample from the fitted latent Gaussian instead).");
+    }
+
+    [Fact]
     public async Task Sample_draws_the_cores_samples_and_temperature_zero_gives_the_mean()
     {
         using var response = await Client.PostAsync("v1/sample?format=json", TestServer.Json(new { count = 4, seed = 7, temperature = 1.0 }));

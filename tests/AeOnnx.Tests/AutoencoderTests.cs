@@ -152,10 +152,23 @@ public sealed class AutoencoderTests(SharedModels models)
         Assert.Equal(a, model.SampleLatents(4, seed: 123));
         Assert.NotEqual(a[0], model.SampleLatents(4, seed: 124)[0]);
 
-        var expected = model.IsVariational
-            ? LatentGaussian.Standard(model.LatentDim).Sample(4, 123)
-            : new LatentGaussian(model.Manifest.Latent!.Mean!, model.Manifest.Latent.Cholesky!).Sample(4, 123);
-        Assert.Equal(expected, a);
+        // Auto (the default) and Fitted: mean + L·z from the manifest's numbers, for both kinds.
+        var fitted = new LatentGaussian(model.Manifest.Latent!.Mean!, model.Manifest.Latent.Cholesky!).Sample(4, 123);
+        Assert.Equal(fitted, a);
+        Assert.Equal(fitted, model.SampleLatents(4, 123, LatentSource.Fitted));
+
+        // Prior: N(0, I) for a VAE; a plain autoencoder has none and says so.
+        if (model.IsVariational)
+        {
+            Assert.Equal(LatentGaussian.Standard(model.LatentDim).Sample(4, 123), model.SampleLatents(4, 123, LatentSource.Prior));
+            Assert.Same(model.PriorDistribution, model.GetSamplingDistribution(LatentSource.Prior));
+        }
+        else
+        {
+            Assert.Null(model.PriorDistribution);
+            var e = Assert.Throws<InvalidOperationException>(() => model.SampleLatents(1, 0, LatentSource.Prior));
+            Assert.Equal($"Model '{model.Name}' is a plain autoencoder: it has no prior to sample from (sample from the fitted latent Gaussian instead).", e.Message);
+        }
 
         var images = model.Sample(2, seed: 5);
         Assert.Equal(2, images.Length);

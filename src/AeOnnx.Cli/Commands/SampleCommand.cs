@@ -33,6 +33,13 @@ internal sealed class SampleCommand : VerbCommand
         DefaultValueFactory = _ => 1f,
     };
 
+    private readonly Option<string> from = new("--from")
+    {
+        Description = "Latent distribution: fitted (the Gaussian fitted to the training set's latents, from the manifest), prior (a VAE's N(0, I)), or auto (fitted when the manifest has it, else the prior)",
+        HelpName = "auto|fitted|prior",
+        DefaultValueFactory = _ => "auto",
+    };
+
     private readonly Option<int> columns = new("--columns")
     {
         Description = "Grid columns",
@@ -54,11 +61,12 @@ internal sealed class SampleCommand : VerbCommand
     };
 
     public SampleCommand(CliConsole console)
-        : base("sample", "Generate new images: latents drawn from the prior (VAE: N(0, I)) or the latent Gaussian fitted on the training set (AE), decoded.", console)
+        : base("sample", "Generate new images: latents drawn from the Gaussian fitted to the training set's latents (or a VAE's prior N(0, I)), decoded.", console)
     {
         Options.Add(count);
         Options.Add(seed);
         Options.Add(temperature);
+        Options.Add(from);
         Options.Add(columns);
         Options.Add(output);
         Options.Add(latentsOut);
@@ -77,6 +85,7 @@ internal sealed class SampleCommand : VerbCommand
                 r.AddError("--columns must be at least 1.");
             }
         });
+        from.AcceptOnlyFromAmong("auto", "fitted", "prior");
         temperature.Validators.Add(r =>
         {
             if (!(r.GetValueOrDefault<float>() >= 0))
@@ -89,6 +98,7 @@ internal sealed class SampleCommand : VerbCommand
     public override string Examples => """
           aeonnx sample --count 32 --seed 7 --output samples.png
           aeonnx sample --model models/fashion-mnist-vae --count 64 --columns 8 --output vae.png --latents z.npy
+          aeonnx sample --model models/fashion-mnist-vae --from prior --output prior.png
         """;
 
     protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
@@ -107,9 +117,29 @@ internal sealed class SampleCommand : VerbCommand
         }
 
         using var model = common.LoadModel(parse, Console);
-        var distribution = model.SamplingDistribution
-            ?? throw CliException.Fatal($"model '{model.Name}' has no latent statistics (latent.mean, latent.cholesky) to sample from.");
-        float[][] latents = model.SampleLatents(n, randomSeed);
+        var source = parse.GetValue(from) switch
+        {
+            "fitted" => LatentSource.Fitted,
+            "prior" => LatentSource.Prior,
+            _ => LatentSource.Auto,
+        };
+        if (source == LatentSource.Auto)
+        {
+            source = model.LatentDistribution is not null ? LatentSource.Fitted : LatentSource.Prior;
+        }
+
+        LatentGaussian distribution;
+        try
+        {
+            distribution = model.GetSamplingDistribution(source);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Asking an autoencoder for its prior is a wrong option; a manifest without statistics is a model that cannot do this.
+            throw source == LatentSource.Prior ? CliException.Usage("--from prior: " + e.Message) : CliException.Fatal(e.Message);
+        }
+
+        float[][] latents = model.SampleLatents(n, randomSeed, source);
         if (t != 1f)
         {
             float[] mean = distribution.GetMean();
@@ -120,7 +150,7 @@ internal sealed class SampleCommand : VerbCommand
         int cols = Math.Min(parse.GetValue(columns), n);
         using var grid = new ImageGrid((n + cols - 1) / cols, cols, model.Width, model.Height)
         {
-            Title = string.Create(CultureInfo.InvariantCulture, $"{model.Name}: {n} samples from the {(model.IsVariational ? "prior N(0, I)" : "latent Gaussian")}, seed {randomSeed}, T={t:0.##}"),
+            Title = string.Create(CultureInfo.InvariantCulture, $"{model.Name}: {n} samples, {(source == LatentSource.Prior ? "prior N(0, I)" : "fitted latent Gaussian")}, seed {randomSeed}, T={t:0.##}"),
         };
         var nonFinite = new List<int>();
         for (int start = 0; start < n; start += batchSize)

@@ -155,7 +155,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
 
     public async Task<IResult> SampleAsync(HttpContext context)
     {
-        var request = await RequestInputs.ReadJsonAsync(context.Request, options, new SampleRequest(null, null, null), context.RequestAborted);
+        var request = await RequestInputs.ReadJsonAsync(context.Request, options, new SampleRequest(null, null, null, null), context.RequestAborted);
         var count = request.Count is { } c ? CheckRange(c, 1, options.MaxOutputImages, "count") : QueryInt(context, "count", 8, 1, options.MaxOutputImages);
         var seed = request.Seed ?? QueryInt(context, "seed", 0, int.MinValue, int.MaxValue);
         var temperature = request.Temperature ?? QueryDouble(context, "temperature", 1.0);
@@ -164,9 +164,26 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             throw ApiException.Unprocessable($"temperature must be between 0 and 10, got {temperature.ToString(CultureInfo.InvariantCulture)}.");
         }
 
+        var fromText = request.From ?? context.Request.Query["from"].FirstOrDefault() ?? "auto";
+        var source = fromText.ToLowerInvariant() switch
+        {
+            "auto" => LatentSource.Auto,
+            "fitted" => LatentSource.Fitted,
+            "prior" => LatentSource.Prior,
+            _ => throw ApiException.BadRequest($"from must be 'auto', 'fitted' or 'prior', got '{fromText}'."),
+        };
+
         using var lease = Lease(context, out var model, out _);
-        var distribution = model.SamplingDistribution
-            ?? throw ApiException.Unprocessable($"Model '{model.Name}' has no latent statistics in its manifest, so it cannot be sampled.");
+        LatentGaussian distribution;
+        try
+        {
+            distribution = model.GetSamplingDistribution(source);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw ApiException.Unprocessable(e.Message);
+        }
+
         var mean = distribution.GetMean();
 
         // Temperature scales each draw's distance from the mean: 0 gives the mean, 1 the distribution itself.
@@ -179,7 +196,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         {
             return Results.Json(new
             {
-                source = model.IsVariational ? "prior N(0, I)" : "training-set latent Gaussian",
+                source = SourceName(model, distribution),
                 temperature,
                 latents,
                 images = outputs.Select(o => ImageOutput.DataUrl(ImageOutput.Png1(model, o, zoom))).ToArray(),
@@ -301,7 +318,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             input = new { channels = input.Channels, height = input.Height, width = input.Width, color = input.Color, resize = input.Resize },
             latentDim = model.LatentDim,
             canSample = model.SamplingDistribution is not null,
-            samplingSource = model.SamplingDistribution is null ? null : model.IsVariational ? "prior N(0, I)" : "training-set latent Gaussian",
+            samplingSource = model.SamplingDistribution is { } sampling ? SourceName(model, sampling) : null,
             classes = model.Classes.Select(c => new { label = c.Label, index = c.Index, count = c.Count, centroid = c.Centroid }).ToArray(),
             metrics = model.Manifest.Metrics,
             batching = new { maxBatch = options.MaxBatch, maxDelayMs = options.MaxDelay.TotalMilliseconds, queueCapacity = options.QueueCapacity, queued = batcher.Pending },
@@ -434,6 +451,9 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         "lerp" or "linear" => InterpolationMode.Linear,
         _ => throw ApiException.BadRequest($"mode must be 'lerp' or 'slerp', got '{text}'."),
     };
+
+    private static string SourceName(Autoencoder model, LatentGaussian distribution) =>
+        ReferenceEquals(distribution, model.PriorDistribution) ? "prior N(0, I)" : "training-set latent Gaussian";
 
     private static bool Accepts(HttpContext context, string type) =>
         context.Request.Headers.Accept.Any(a => a is not null && a.Contains(type, StringComparison.OrdinalIgnoreCase));

@@ -47,6 +47,8 @@ async function loadModel() {
   $('model-info').textContent = `${m.name} · ${m.kind} · ${m.input.channels}×${m.input.height}×${m.input.width} → latent ${m.latentDim} · ${m.provider} · generation ${m.generation}`;
   $('sample-source').textContent = m.canSample ? `from the ${m.samplingSource}` : 'this model has no latent statistics: sampling is off';
   $('sample-run').disabled = $('sample-next').disabled = !m.canSample;
+  // A VAE with latent statistics can sample either; other models have one choice at most.
+  $('sample-from-label').hidden = !(m.kind === 'vae' && m.samplingSource !== 'prior N(0, I)');
   buildDirectionSliders();
   try { state.map = await api('/v1/map?zoom=2'); } catch (e) { state.map = null; $('map').textContent = e.message; }
   drawMap();
@@ -165,7 +167,9 @@ async function sample() {
   const seed = parseInt($('sample-seed').value, 10) || 0;
   const temperature = parseFloat($('sample-temperature').value);
   try {
-    const result = await postJson('/v1/sample?format=json&zoom=2', { count, seed, temperature });
+    const from = $('sample-from-label').hidden ? 'auto' : $('sample-from').value;
+    const result = await postJson('/v1/sample?format=json&zoom=2', { count, seed, temperature, from });
+    $('sample-source').textContent = `from the ${result.source}`;
     $('samples').replaceChildren(...result.images.map((src, i) => img(src, `sample ${i}`)));
   } catch (e) {
     status(e.message, true);
@@ -297,6 +301,7 @@ function wire() {
   $('sample-next').addEventListener('click', () => { $('sample-seed').value = String((parseInt($('sample-seed').value, 10) || 0) + 1); sample(); });
   $('sample-temperature').addEventListener('input', (e) => { $('sample-temperature-value').textContent = parseFloat(e.target.value).toFixed(2); });
   $('sample-temperature').addEventListener('change', sample);
+  $('sample-from').addEventListener('change', sample);
   $('dir-base').addEventListener('change', () => { state.baseChosen = true; applyDirections(); });
   $('dir-reset').addEventListener('click', () => { $('dir-sliders').querySelectorAll('input[type=range]').forEach((s) => { s.value = '0'; s.dispatchEvent(new Event('input')); }); });
   window.addEventListener('resize', drawMap);

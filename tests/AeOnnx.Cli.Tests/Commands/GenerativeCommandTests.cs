@@ -94,6 +94,39 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
     }
 
     [Fact]
+    public async Task Sample_from_picks_the_fitted_gaussian_or_a_vaes_prior_and_refuses_an_autoencoders_prior()
+    {
+        string vaeFolder = Path.Combine(Repo.Root, "models", "fashion-mnist-vae");
+        using var vae = Autoencoder.Load(vaeFolder, new AutoencoderOptions { Device = Device.Cpu });
+        var latent = vae.Manifest.Latent!;
+
+        // Independent references: mean + L·z from the manifest's numbers, and N(0, I).
+        float[][] fitted = new LatentGaussian(latent.Mean!, latent.Cholesky!).Sample(6, 11);
+        float[][] prior = LatentGaussian.Standard(16).Sample(6, 11);
+        Assert.NotEqual(fitted[0], prior[0]);
+
+        foreach (var (from, expected) in new[] { ("auto", fitted), ("fitted", fitted), ("prior", prior) })
+        {
+            string npy = temp[$"z-{from}.npy"];
+            var run = await CliRun.InProcessAsync("sample", "--model", vaeFolder, "--from", from, "--count", "6", "--seed", "11", "--output", temp[$"g-{from}.png"], "--latents", npy);
+            Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+            Assert.Equal(expected.SelectMany(z => z), NpyFile.ReadAll(npy).Cast<float>());
+        }
+
+        Assert.Equal(File.ReadAllBytes(temp["g-auto.png"]), File.ReadAllBytes(temp["g-fitted.png"]));
+        Assert.NotEqual(File.ReadAllBytes(temp["g-fitted.png"]), File.ReadAllBytes(temp["g-prior.png"]));
+
+        var refused = await CliRun.InProcessAsync("sample", "--model", Repo.Model, "--from", "prior", "--output", temp["ae-prior.png"]);
+        Assert.Equal(ExitCodes.Usage, refused.ExitCode);
+        Assert.Contains("--from prior: Model 'fashion-mnist-ae' is a plain autoencoder: it has no prior to sample from", refused.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(temp["ae-prior.png"]));
+
+        var unknown = await CliRun.InProcessAsync("sample", "--from", "posterior", "--output", temp["x.png"]);
+        Assert.Equal(ExitCodes.Usage, unknown.ExitCode);
+        Assert.Contains("posterior", unknown.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Arithmetic_moves_images_along_a_class_direction_in_a_labelled_grid()
     {
         string shirt = Sample("shirt-00007.png");
