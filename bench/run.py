@@ -99,12 +99,13 @@ def photo_workloads(args, reps, py):
         (f"{n} WebP 320×240", f"bench/data/webp-320x240-{n}", n),
     ]
     sweep = json_lines(run_rss([BENCH, "sweep", f"model={model}", "count=4000", f"reps={max(3, reps)}", "batches=64,256"])[2])
-    raw = max(median([r["images_per_second"] for r in sweep if r["mode"] == "model-only" and r["batch"] == b]) for b in (64, 256))
+    raw = max(median([r["images_per_second"] for r in sweep if r["mode"] == m and r["batch"] == b])
+              for b in (64, 256) for m in ("model-only", "model-only-parallel"))
     lines = [
         "",
         f"## Photo workloads into `{src}` (32×32 RGB, `jpeg_draft: true`)",
         "",
-        f"Medians of {reps} whole-process runs (start-up included), interleaved. Model-only limit (raw ONNX Runtime, in memory, best of batch 64/256): {raw:.0f} images/s.",
+        f"Medians of {reps} whole-process runs (start-up included), interleaved. Model-only limit (raw ONNX Runtime, in memory, best of batch 64/256, one run split over the cores or one single-threaded run per core): {raw:.0f} images/s.",
         "",
         "| workload | case | median wall (s) | images/s | aeonnx speed-up |",
         "|---|---|---:|---:|---:|",
@@ -188,7 +189,9 @@ def main() -> None:
     for r in sweep:
         by.setdefault((r["mode"], r["batch"]), []).append(r["images_per_second"])
     batches = sorted({b for _, b in by})
-    best_raw = max(median(by[("model-only", b)]) for b in batches)
+    best_split = max(median(by[("model-only", b)]) for b in batches)
+    best_parallel = max(median(by[("model-only-parallel", b)]) for b in batches if ("model-only-parallel", b) in by)
+    best_raw = max(best_split, best_parallel)
     best_lib = max(median(by[("library", b)]) for b in batches)
 
     # AeOnnx.ML (batched) vs ML.NET's ApplyOnnxModel, in-process, same images and model.
@@ -243,7 +246,9 @@ def main() -> None:
         "| limit | images/s | aeonnx encode as % of it |",
         "|---|---:|---:|",
         f"| decode-only (read + decode + preprocess, all cores, in-process) | {decode_limit:.0f} | {100 * e2e / decode_limit:.0f}% |",
-        f"| model-only (raw ONNX Runtime, in-memory, best batch) | {best_raw:.0f} | {100 * e2e / best_raw:.0f}% |",
+        f"| model-only, one run split over the cores (raw ONNX Runtime, in-memory, best batch) | {best_split:.0f} | {100 * e2e / best_split:.0f}% |",
+        f"| model-only, one single-threaded run per core (raw ONNX Runtime, in-memory, best batch) | {best_parallel:.0f} | {100 * e2e / best_parallel:.0f}% |",
+        f"| model-only: the better of the two | {best_raw:.0f} | {100 * e2e / best_raw:.0f}% |",
         f"| slower of the two | {slower_limit:.0f} | {100 * e2e / slower_limit:.0f}% |",
         f"| both stages sharing the same cores: 1 / (1/decode + 1/model) | {shared:.0f} | {100 * e2e / shared:.0f}% |",
         "",
@@ -260,7 +265,7 @@ def main() -> None:
         raw, lib = median(by[("model-only", b)]), median(by[("library", b)])
         lines.append(f"| {b} | {raw:.0f} | {lib:.0f} | {lib / raw:.3f} |")
     lines += [
-        f"| best | {best_raw:.0f} | {best_lib:.0f} | {best_lib / best_raw:.3f} |",
+        f"| best | {best_split:.0f} | {best_lib:.0f} | {best_lib / best_split:.3f} |",
         "",
         "## ML.NET pipelines: AeOnnx.ML (batched) vs ApplyOnnxModel (one row per Run), in-process",
         "",

@@ -39,6 +39,7 @@ public sealed class Autoencoder : IDisposable
         _encoder = model.Encoder;
         _decoder = model.Decoder;
         BatchSize = options.BatchSize;
+        IntraOpThreads = options.IntraOpThreads;
         Images = new ImageConverter(Model.Image.Source, options.ImageLimits);
         if (model.Manifest.Latent is { Mean: { } mean, Cholesky: { } cholesky })
         {
@@ -47,6 +48,9 @@ public sealed class Autoencoder : IDisposable
 
         _priorDistribution = IsVariational ? LatentGaussian.Standard(Model.Latent.Dim) : null;
     }
+
+    /// <summary>The intra-op thread count the sessions were created with (0: ONNX Runtime's default, the cores).</summary>
+    internal int IntraOpThreads { get; }
 
     /// <summary>The model folder the graphs were loaded from (full path).</summary>
     public string Folder { get; }

@@ -237,7 +237,7 @@ internal sealed class ArithmeticCommand : VerbCommand
     private async Task<float[]> FolderCentroidAsync(Autoencoder model, ParseResult parse, string folder, IReadOnlyList<InputItem> items, List<IndexEntry> skipped, CancellationToken cancellationToken)
     {
         var latents = new List<float[]>();
-        var pipelineOptions = common.PipelineOptions(parse);
+        var pipelineOptions = common.PipelineOptions(parse, model);
         await foreach (var outcome in StreamingJob.RunAsync(items, (paths, ct) => model.EncodeFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
             if (outcome.IsOk)

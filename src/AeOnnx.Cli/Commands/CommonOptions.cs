@@ -38,7 +38,7 @@ internal sealed partial class CommonOptions
 
     public Option<int> Threads { get; } = new("--threads")
     {
-        Description = "CPU threads for ONNX Runtime and image decoding (0: the number of cores)",
+        Description = "CPU threads: images decoded and batches run through the model at once, one thread each (0: the number of cores)",
         HelpName = "N",
         DefaultValueFactory = _ => 0,
     };
@@ -86,7 +86,9 @@ internal sealed partial class CommonOptions
         var options = new AutoencoderOptions
         {
             Device = AeOnnx.Device.Parse(device),
-            IntraOpThreads = parse.GetValue(Threads),
+            // One ONNX Runtime thread per model run; folder jobs run one batch per thread at once
+            // (PipelineOptions): for these small models that beats splitting each batch across cores.
+            IntraOpThreads = 1,
             BatchSize = parse.GetValue(BatchSize),
             // With --device auto, falling back to the CPU (event ids 1 and 2) is the expected outcome, not news.
             Logger = quiet
@@ -132,12 +134,20 @@ internal sealed partial class CommonOptions
     internal static long LargestBatch(int pixelCount, int latentDim) =>
         Math.Max(1, Math.Min(MaxBatchBytes, int.MaxValue) / (4L * Math.Max(pixelCount, latentDim)));
 
-    /// <summary>Options of the streaming file pipeline: decode workers from --threads, batch from --batch-size.</summary>
-    public PipelineOptions PipelineOptions(ParseResult parse) => new()
+    /// <summary>
+    /// Options of the streaming file pipeline: decode workers and (on CPU) concurrent model runs from
+    /// --threads, batch from --batch-size. On a GPU one run at a time.
+    /// </summary>
+    public PipelineOptions PipelineOptions(ParseResult parse, Autoencoder model)
     {
-        DecodeWorkers = parse.GetValue(Threads) is > 0 and var threads ? threads : Environment.ProcessorCount,
-        BatchSize = parse.GetValue(BatchSize),
-    };
+        int threads = parse.GetValue(Threads) is > 0 and var t ? t : Environment.ProcessorCount;
+        return new()
+        {
+            DecodeWorkers = threads,
+            InferenceWorkers = model.Device.Kind == DeviceKind.Cpu ? threads : 1,
+            BatchSize = parse.GetValue(BatchSize),
+        };
+    }
 
     public void AddTo(Command command)
     {

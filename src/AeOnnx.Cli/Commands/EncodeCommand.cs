@@ -91,7 +91,7 @@ internal sealed class EncodeCommand : VerbCommand
         run.BeforeCommit = () => part.Flush(flushToDisk: true);
 
         List<InputItem> remaining = mine.Skip(run.Resumed).ToList();
-        var pipelineOptions = common.PipelineOptions(parse);
+        var pipelineOptions = common.PipelineOptions(parse, model);
         await foreach (var outcome in StreamingJob.RunAsync(remaining, (paths, ct) => model.EncodeFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
             var item = outcome.Item;

@@ -91,7 +91,7 @@ internal sealed class OutliersCommand : VerbCommand
         var scored = new List<(InputItem Item, double Mse, double Psnr, double? Mahalanobis)>();
         var skipped = new List<(InputItem Item, string Reason)>();
         var progress = new ProgressReporter(Console, "outliers", items.Count, quiet);
-        var pipelineOptions = common.PipelineOptions(parse);
+        var pipelineOptions = common.PipelineOptions(parse, model);
         await foreach (var outcome in StreamingJob.RunAsync(items, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
             var item = outcome.Item;

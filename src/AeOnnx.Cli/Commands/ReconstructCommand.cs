@@ -86,7 +86,7 @@ internal sealed class ReconstructCommand : VerbCommand
         using var run = new ResumableRun(Console, "reconstruct", Path.Combine(folder, ".aeonnx-journal"), jobId, parse.GetValue(job.Resume), quiet, items.Count, withErrors: true);
 
         List<InputItem> remaining = items.Skip(run.Resumed).ToList();
-        var pipelineOptions = common.PipelineOptions(parse);
+        var pipelineOptions = common.PipelineOptions(parse, model);
         await foreach (var outcome in StreamingJob.RunAsync(remaining, (paths, ct) => model.ReconstructFilesAsync(paths, pipelineOptions, ct), cancellationToken))
         {
             var item = outcome.Item;

@@ -8,15 +8,17 @@ namespace AeOnnx.Pipeline;
 /// <summary>
 /// The folder pipeline behind <see cref="Autoencoder.EncodeFilesAsync"/>: a producer starts decode
 /// tasks (at most DecodeWorkers at once) and queues them in input order on a bounded channel; a
-/// batcher awaits them in that order and packs batches; an inference stage runs each batch and
-/// emits results, still in order. Every channel is bounded, so memory does not grow with the
-/// number of files, and the three stages overlap.
+/// batcher awaits them in that order, packs batches and starts an inference task per batch (at
+/// most InferenceWorkers at once), queued in order again; an emitter awaits those in order and
+/// emits the results. Every channel is bounded, so memory does not grow with the number of files,
+/// and the stages overlap.
 /// </summary>
 internal sealed class FilePipeline
 {
     private readonly Autoencoder _model;
     private readonly bool _reconstruct;
     private readonly int _workers;
+    private readonly int _inferenceWorkers;
     private readonly int _batchSize;
     private readonly int _maxPending;
     private readonly TensorLoader _load;
@@ -48,6 +50,14 @@ internal sealed class FilePipeline
             throw new ArgumentOutOfRangeException(nameof(options), options.DecodeWorkers, $"DecodeWorkers is {options.DecodeWorkers}; the most is {MaxDecodeWorkers}.");
         }
 
+        ArgumentOutOfRangeException.ThrowIfNegative(options.InferenceWorkers, nameof(options));
+        if (options.InferenceWorkers > MaxDecodeWorkers)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.InferenceWorkers, $"InferenceWorkers is {options.InferenceWorkers}; the most is {MaxDecodeWorkers}.");
+        }
+
+        _inferenceWorkers = options.InferenceWorkers > 0 ? options.InferenceWorkers : AutoInferenceWorkers(model);
+
         _model = model;
         _reconstruct = reconstruct;
         _workers = options.DecodeWorkers;
@@ -68,19 +78,34 @@ internal sealed class FilePipeline
         _maxPending = (int)Math.Clamp(pending, 1, Math.Max(maxImages, 1));
     }
 
+    /// <summary>Batches in flight at once: workers × intra-op threads = the cores on CPU; one on a GPU.</summary>
+    internal int InferenceWorkers => _inferenceWorkers;
+
+    internal static int AutoInferenceWorkers(Autoencoder model)
+    {
+        if (model.Device.Kind != DeviceKind.Cpu)
+        {
+            return 1;
+        }
+
+        var cores = Environment.ProcessorCount;
+        var intraOp = model.IntraOpThreads > 0 ? model.IntraOpThreads : cores;
+        return Math.Clamp(cores / intraOp, 1, MaxDecodeWorkers);
+    }
+
     public async IAsyncEnumerable<PipelineResult> RunAsync(IEnumerable<string> paths, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var token = cts.Token;
         var pending = Channel.CreateBounded<Task<DecodedImage>>(new BoundedChannelOptions(_maxPending) { SingleReader = true, SingleWriter = true });
-        var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(2) { SingleReader = true, SingleWriter = true });
+        var batches = Channel.CreateBounded<Task<Batch>>(new BoundedChannelOptions(_inferenceWorkers) { SingleReader = true, SingleWriter = true });
         var results = Channel.CreateBounded<PipelineResult>(new BoundedChannelOptions((int)Math.Min(2L * _batchSize, int.MaxValue)) { SingleReader = true, SingleWriter = true });
 
         var stages = new[]
         {
             Task.Run(() => ProduceAsync(paths, pending.Writer, token), CancellationToken.None),
             Task.Run(() => BatchAsync(pending.Reader, batches.Writer, token), CancellationToken.None),
-            Task.Run(() => InferAsync(batches.Reader, results.Writer, token), CancellationToken.None),
+            Task.Run(() => EmitAsync(batches.Reader, results.Writer, token), CancellationToken.None),
         };
 
         try
@@ -177,8 +202,9 @@ internal sealed class FilePipeline
         }
     }
 
-    private async Task BatchAsync(ChannelReader<Task<DecodedImage>> reader, ChannelWriter<Batch> writer, CancellationToken token)
+    private async Task BatchAsync(ChannelReader<Task<DecodedImage>> reader, ChannelWriter<Task<Batch>> writer, CancellationToken token)
     {
+        using var gate = new SemaphoreSlim(_inferenceWorkers);
         Batch? batch = null;
         try
         {
@@ -191,22 +217,24 @@ internal sealed class FilePipeline
                 if (batch.Items.Count == _batchSize)
                 {
                     var full = batch;
-                    batch = null; // handed over: the next stage releases it
-                    await writer.WriteAsync(full, token).ConfigureAwait(false);
+                    batch = null; // handed over: the emitter releases it
+                    await writer.WriteAsync(await StartInferenceAsync(full, gate, token).ConfigureAwait(false), token).ConfigureAwait(false);
                     batch = new Batch(_batchSize, _model.PixelCount);
                 }
             }
 
             if (batch.Items.Count > 0)
             {
-                await writer.WriteAsync(batch, token).ConfigureAwait(false);
+                var last = batch;
+                batch = null;
+                await writer.WriteAsync(await StartInferenceAsync(last, gate, token).ConfigureAwait(false), token).ConfigureAwait(false);
             }
             else
             {
                 batch.Release();
+                batch = null;
             }
 
-            batch = null;
             writer.TryComplete();
         }
         catch (Exception ex)
@@ -214,30 +242,78 @@ internal sealed class FilePipeline
             batch?.Release();
             writer.TryComplete(ex);
         }
+
+        // The semaphore is disposed on return: wait for inferences still holding it, so none
+        // outlives the pipeline.
+        for (var slot = 0; slot < _inferenceWorkers; slot++)
+        {
+            await gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
     }
 
-    private async Task InferAsync(ChannelReader<Batch> reader, ChannelWriter<PipelineResult> writer, CancellationToken token)
+    /// <summary>Waits for a free inference slot, then runs the batch on the thread pool.</summary>
+    private async Task<Task<Batch>> StartInferenceAsync(Batch batch, SemaphoreSlim gate, CancellationToken token)
+    {
+        try
+        {
+            await gate.WaitAsync(token).ConfigureAwait(false);
+        }
+        catch
+        {
+            batch.Release();
+            throw;
+        }
+
+        return Task.Run(
+            () =>
+            {
+                try
+                {
+                    Infer(batch);
+                    return batch;
+                }
+                catch
+                {
+                    batch.Release();
+                    throw;
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            },
+            CancellationToken.None);
+    }
+
+    private void Infer(Batch batch)
+    {
+        var n = batch.Loaded;
+        if (n == 0)
+        {
+            return;
+        }
+
+        var d = _model.LatentDim;
+        var p = _model.PixelCount;
+        batch.Latents = new float[n * d];
+        batch.LogVariances = _model.IsVariational ? new float[n * d] : null;
+        _model.EncodeTensor(batch.Input.AsSpan(0, n * p), batch.Latents, batch.LogVariances ?? Span<float>.Empty);
+        batch.Outputs = _reconstruct ? _model.DecodeTensor(batch.Latents) : null;
+    }
+
+    private async Task EmitAsync(ChannelReader<Task<Batch>> reader, ChannelWriter<PipelineResult> writer, CancellationToken token)
     {
         try
         {
             var d = _model.LatentDim;
             var p = _model.PixelCount;
-            await foreach (var batch in reader.ReadAllAsync(token).ConfigureAwait(false))
+            await foreach (var inference in reader.ReadAllAsync(token).ConfigureAwait(false))
             {
-                var n = batch.Loaded;
-                float[] latents = [];
-                float[]? logVariances = null;
-                float[]? outputs = null;
+                // A failed inference released its batch and faults here: the pipeline ends with its exception.
+                var batch = await inference.ConfigureAwait(false);
                 try
                 {
-                    if (n > 0)
-                    {
-                        latents = new float[n * d];
-                        logVariances = _model.IsVariational ? new float[n * d] : null;
-                        _model.EncodeTensor(batch.Input.AsSpan(0, n * p), latents, logVariances ?? Span<float>.Empty);
-                        outputs = _reconstruct ? _model.DecodeTensor(latents) : null;
-                    }
-
+                    var latents = batch.Latents;
                     var slot = 0;
                     foreach (var item in batch.Items)
                     {
@@ -249,7 +325,7 @@ internal sealed class FilePipeline
 
                         float[]? reconstruction = null;
                         ReconstructionError? error = null;
-                        if (outputs is not null)
+                        if (batch.Outputs is { } outputs)
                         {
                             reconstruction = outputs.AsSpan(slot * p, p).ToArray();
                             error = _model.MeasureError(batch.Input.AsSpan(slot * p, p), reconstruction);
@@ -261,7 +337,7 @@ internal sealed class FilePipeline
                                 Index = item.Index,
                                 Path = item.Path,
                                 Latent = latents.AsSpan(slot * d, d).ToArray(),
-                                LogVariance = logVariances?.AsSpan(slot * d, d).ToArray(),
+                                LogVariance = batch.LogVariances?.AsSpan(slot * d, d).ToArray(),
                                 Reconstruction = reconstruction,
                                 Error = error,
                             },
@@ -296,6 +372,13 @@ internal sealed class FilePipeline
         public float[] Input { get; } = ArrayPool<float>.Shared.Rent(capacity * pixelCount);
 
         public int Loaded { get; private set; }
+
+        /// <summary>The encoder's output for the loaded images, once inferred (empty when none loaded).</summary>
+        public float[] Latents { get; set; } = [];
+
+        public float[]? LogVariances { get; set; }
+
+        public float[]? Outputs { get; set; }
 
         public void Add(DecodedImage image)
         {

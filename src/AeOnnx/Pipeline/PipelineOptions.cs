@@ -2,8 +2,9 @@ namespace AeOnnx.Pipeline;
 
 /// <summary>
 /// Options for the folder pipeline (<see cref="Autoencoder.EncodeFilesAsync"/>,
-/// <see cref="Autoencoder.ReconstructFilesAsync"/>). Memory stays bounded by
-/// about <see cref="MaxPendingImages"/> + 2 batches of decoded images, whatever the number of files.
+/// <see cref="Autoencoder.ReconstructFilesAsync"/>). Memory stays bounded by about
+/// <see cref="MaxPendingImages"/> decoded images + (<see cref="InferenceWorkers"/> + 4) batches
+/// (being built, waiting for a worker, running, being emitted, results), whatever the number of files.
 /// </summary>
 public sealed class PipelineOptions
 {
@@ -24,4 +25,13 @@ public sealed class PipelineOptions
 
     /// <summary>Decoded or decoding images allowed to wait for the batcher; 0 (default) means two batches.</summary>
     public int MaxPendingImages { get; set; }
+
+    /// <summary>
+    /// Batches run through the model at the same time, 1 to 256; 0 (default) sizes them with the
+    /// model's ONNX Runtime threads so that workers × intra-op threads = the processor count on CPU
+    /// (one worker on a GPU). For small models, one intra-op thread per batch and one batch per core
+    /// (<see cref="AutoencoderOptions.IntraOpThreads"/> = 1) beats splitting every batch across cores:
+    /// each operator is too small to pay for the threads' hand-offs. Results stay in input order.
+    /// </summary>
+    public int InferenceWorkers { get; set; }
 }

@@ -54,6 +54,50 @@ public sealed class FilePipelineTests(SharedModels models) : IDisposable
     }
 
     [Fact]
+    public async Task Concurrent_inference_workers_keep_input_order_with_bad_files_and_reconstructions()
+    {
+        var model = models.Get(TestModels.FashionVae);
+        var good = AutoencoderTests.FixturePaths(TestModels.FashionVae);
+        var corrupt = _temp.File("half.png");
+        var bytes = File.ReadAllBytes(good[0]);
+        File.WriteAllBytes(corrupt, bytes[..(bytes.Length / 2)]);
+
+        // 61 inputs, every 5th corrupt, in batches of 3 run by 4 workers at once.
+        var paths = Enumerable.Range(0, 61).Select(i => i % 5 == 2 ? corrupt : good[i % good.Length]).ToList();
+        var results = await Collect(model.ReconstructFilesAsync(paths, new PipelineOptions { BatchSize = 3, DecodeWorkers = 2, InferenceWorkers = 4 }));
+
+        Assert.Equal(Enumerable.Range(0, 61), results.Select(r => r.Index));
+        foreach (var result in results)
+        {
+            if (result.Index % 5 == 2)
+            {
+                Assert.Equal(ImageLoadError.Corrupt, result.Failure!.Error);
+                continue;
+            }
+
+            var direct = model.Reconstruct(result.Path);
+            AssertClose(model.Encode(result.Path), result.Latent!);
+            AssertClose(direct.Output, result.Reconstruction!);
+            Assert.NotNull(result.LogVariance);
+        }
+    }
+
+    [Fact]
+    public void Inference_workers_times_intra_op_threads_make_the_cores_and_a_bad_count_is_refused()
+    {
+        var cores = Environment.ProcessorCount;
+        using var single = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), new AutoencoderOptions { Device = Device.Cpu, IntraOpThreads = 1 });
+        using var all = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), new AutoencoderOptions { Device = Device.Cpu });
+        Assert.Equal(cores, new FilePipeline(single, new PipelineOptions(), reconstruct: false).InferenceWorkers);
+        Assert.Equal(1, new FilePipeline(all, new PipelineOptions(), reconstruct: false).InferenceWorkers);
+        Assert.Equal(3, new FilePipeline(all, new PipelineOptions { InferenceWorkers = 3 }, reconstruct: false).InferenceWorkers);
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new FilePipeline(single, new PipelineOptions { InferenceWorkers = 257 }, reconstruct: false));
+        Assert.Contains("InferenceWorkers is 257; the most is 256.", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new FilePipeline(single, new PipelineOptions { InferenceWorkers = -1 }, reconstruct: false));
+    }
+
+    [Fact]
     public async Task Bad_files_give_per_file_errors_without_stopping()
     {
         var model = models.Get(TestModels.FashionAe);
@@ -81,8 +125,10 @@ public sealed class FilePipelineTests(SharedModels models) : IDisposable
         }
     }
 
-    [Fact]
-    public async Task Memory_is_bounded_and_an_early_stop_ends_the_pipeline()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task Memory_is_bounded_and_an_early_stop_ends_the_pipeline(int workers)
     {
         var model = models.Get(TestModels.FashionAe);
         var path = AutoencoderTests.FixturePaths(TestModels.FashionAe)[0];
@@ -96,7 +142,7 @@ public sealed class FilePipelineTests(SharedModels models) : IDisposable
             }
         }
 
-        var options = new PipelineOptions { BatchSize = 4, DecodeWorkers = 2, MaxPendingImages = 8 };
+        var options = new PipelineOptions { BatchSize = 4, DecodeWorkers = 2, MaxPendingImages = 8, InferenceWorkers = workers };
         var consumed = 0;
         await foreach (var result in model.EncodeFilesAsync(Endless(), options))
         {
@@ -107,8 +153,9 @@ public sealed class FilePipelineTests(SharedModels models) : IDisposable
                 await Task.Delay(200); // a slow consumer: the producer must wait, not run ahead
                 var ahead = Volatile.Read(ref pulled) - consumed;
 
-                // Pending queue + decoding + batch being built + 2 queued batches + results channel.
-                Assert.InRange(ahead, 0, 8 + 2 + 4 + (2 * 4) + (2 * 4) + 4);
+                // Pending queue + decoding + batch being built + one waiting for a worker + one per
+                // worker (running or done) + one being emitted + results channel (2 batches).
+                Assert.InRange(ahead, 0, 8 + 2 + 4 + 4 + (workers * 4) + 4 + (2 * 4));
             }
 
             if (consumed == 40)
