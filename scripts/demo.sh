@@ -32,6 +32,7 @@ step interpolate "$images/boot-00000.png" "$images/sneaker-00009.png" "$images/b
 step sample --count 32 --seed 7 --output "$out/samples.png"
 if [ -f models/fashion-mnist-vae/manifest.json ]; then
   step sample --model models/fashion-mnist-vae --count 32 --seed 7 --output "$out/samples-vae.png"
+  step sample --model models/fashion-mnist-vae --from prior --count 32 --seed 7 --output "$out/samples-vae-prior.png"
 fi
 step outliers "$images" --top 8 --output "$out/outliers.csv" --grid "$out/outliers.png"
 step arithmetic "$images/shirt-00004.png" "$images/shirt-00007.png" "$images/tshirt-00019.png" \
@@ -45,7 +46,7 @@ Demo outputs in $out:
   reconstructions/ (PNGs + index.csv)            reconstruct: one PNG per image, MSE/PSNR per image
   reconstructions.png                            originals above their reconstructions
   interpolation.png, interpolation.gif           interpolate: boot -> sneaker -> bag -> trouser (grid, looping GIF)
-  samples.png                                    sample: 32 new images, seed 7 (samples-vae.png: from the VAE's prior)
+  samples.png                                    sample: 32 new images, seed 7 (samples-vae.png: the VAE's fitted latent Gaussian; samples-vae-prior.png: its prior N(0, I))
   outliers.csv, outliers.png                     outliers: ranked by reconstruction error, top 8
   shirt-to-coat.png                              arithmetic: shirts moved along the Shirt -> Coat direction
   decoded/                                       decode: latents.npy back to PNGs
