@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace AeOnnx.Imaging;
 
@@ -32,7 +34,103 @@ internal sealed class EncodedBytes : IDisposable
     }
 
     /// <summary>Reads a whole file after the checks that must come before opening it.</summary>
-    public static EncodedBytes ReadFile(string path, ImageLimits limits)
+    public static EncodedBytes ReadFile(string path, ImageLimits limits) =>
+        OperatingSystem.IsLinux() ? ReadFileLinux(path, limits) : ReadFilePortable(path, limits);
+
+    /// <summary>
+    /// Linux: one <c>open(O_RDONLY | O_NONBLOCK | O_CLOEXEC)</c>, one <c>fstat</c>, <c>pread</c>s and a
+    /// <c>close</c>: five system calls a file where <see cref="ReadFilePortable"/> makes thirteen (the
+    /// existence, link and type checks, and .NET's advisory <c>flock</c> around every FileStream),
+    /// which on small images cost as much as decoding them. O_NONBLOCK makes opening a FIFO return at
+    /// once instead of waiting for a writer; the type check then refuses it with the other non-files.
+    /// </summary>
+    private static EncodedBytes ReadFileLinux(string path, ImageLimits limits)
+    {
+        if (path.Length == 0 || path.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ImageLoadException(path, ImageLoadError.NotFound, "no such file.");
+        }
+
+        var fd = LinuxFiles.Open(path, LinuxFiles.ORdOnly | LinuxFiles.ONonBlock | LinuxFiles.OCloExec);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw errno switch
+            {
+                LinuxFiles.ENoEnt => new ImageLoadException(path, ImageLoadError.NotFound, "no such file."),
+                LinuxFiles.ENotDir => new ImageLoadException(path, ImageLoadError.NotFound, "no such directory."),
+                _ => new ImageLoadException(path, ImageLoadError.Unreadable, LinuxFiles.Describe(errno, path)),
+            };
+        }
+
+        using var handle = new SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            if ((File.GetAttributes(handle) & FileAttributes.Directory) != 0)
+            {
+                throw new ImageLoadException(path, ImageLoadError.Unreadable, "the path is a directory.");
+            }
+
+            // A FIFO, socket or device has no length (.NET refuses to measure what cannot seek), and
+            // neither has an empty file: nothing to decode.
+            long length;
+            try
+            {
+                length = RandomAccess.GetLength(handle);
+            }
+            catch (NotSupportedException)
+            {
+                length = 0;
+            }
+
+            if (length == 0)
+            {
+                throw new ImageLoadException(path, ImageLoadError.Unreadable, "the file is empty (0 bytes) or not a regular file (a FIFO or device).");
+            }
+
+            return ReadAll(handle, length, path, limits);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new ImageLoadException(path, ImageLoadError.Unreadable, ex.Message, ex);
+        }
+    }
+
+    private static EncodedBytes ReadAll(SafeFileHandle handle, long length, string path, ImageLimits limits)
+    {
+        if (length > limits.MaxFileBytes)
+        {
+            throw new ImageLoadException(path, ImageLoadError.TooLarge, $"file is {length} bytes, the limit is {limits.MaxFileBytes}.");
+        }
+
+        if (length > Array.MaxLength)
+        {
+            throw new ImageLoadException(path, ImageLoadError.TooLarge, $"file is {length} bytes, more than one buffer can hold.");
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent((int)length);
+        try
+        {
+            var total = 0;
+            int read;
+            while (total < length && (read = RandomAccess.Read(handle, buffer.AsSpan(total, (int)length - total), total)) > 0)
+            {
+                total += read;
+            }
+
+            // A file that shrank while being read is what is left of it: the decoder then
+            // reports it as truncated, like any other cut file.
+            return new EncodedBytes(buffer, total);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    /// <summary>Other systems: checks before opening (a FIFO would block the open), then a FileStream.</summary>
+    private static EncodedBytes ReadFilePortable(string path, ImageLimits limits)
     {
         if (Directory.Exists(path))
         {
