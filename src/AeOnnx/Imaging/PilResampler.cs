@@ -34,6 +34,7 @@ internal static class PilResampler
         var (kv, boundsV, ksizeV) = Coefficients(height, targetHeight, support, bicubic);
         var (kh, boundsH, ksizeH) = Coefficients(width, targetWidth, support, bicubic);
         byte[]? temp = null;
+        int[]? sums = null;
         try
         {
             // The horizontal pass covers only the source rows some output row reads.
@@ -50,21 +51,17 @@ internal static class PilResampler
                 {
                     var input = source.Slice((y + firstRow) * width * channels, width * channels);
                     var output = temp.AsSpan(y * targetWidth * channels, targetWidth * channels);
-                    for (var x = 0; x < targetWidth; x++)
+                    switch (channels)
                     {
-                        var min = boundsH[2 * x];
-                        var count = boundsH[(2 * x) + 1];
-                        var k = kh.AsSpan(x * ksizeH, ksizeH);
-                        for (var c = 0; c < channels; c++)
-                        {
-                            var sum = 1 << (PrecisionBits - 1);
-                            for (var i = 0; i < count; i++)
-                            {
-                                sum += input[((i + min) * channels) + c] * k[i];
-                            }
-
-                            output[(x * channels) + c] = Clip8(sum);
-                        }
+                        case 1:
+                            HorizontalGray(input, output, targetWidth, kh, boundsH, ksizeH);
+                            break;
+                        case 3:
+                            HorizontalRgb(input, output, targetWidth, kh, boundsH, ksizeH);
+                            break;
+                        default:
+                            HorizontalAny(input, output, targetWidth, channels, kh, boundsH, ksizeH);
+                            break;
                     }
                 }
 
@@ -79,27 +76,41 @@ internal static class PilResampler
                 return;
             }
 
+            // Rows outer, pixels inner: each tap adds a whole source row, read in order. Integer
+            // sums are exact, so the order of the additions does not change a bit of the result.
             var stride = rowsWidth * channels;
+            sums = ArrayPool<int>.Shared.Rent(stride);
+            var acc = sums.AsSpan(0, stride);
             for (var y = 0; y < targetHeight; y++)
             {
                 var min = boundsV[2 * y] - rowOffset;
                 var count = boundsV[(2 * y) + 1];
                 var k = kv.AsSpan(y * ksizeV, ksizeV);
-                var output = destination.Slice(y * stride, stride);
-                for (var x = 0; x < stride; x++)
+                acc.Fill(1 << (PrecisionBits - 1));
+                for (var i = 0; i < count; i++)
                 {
-                    var sum = 1 << (PrecisionBits - 1);
-                    for (var i = 0; i < count; i++)
+                    var weight = k[i];
+                    var row = rows.Slice((i + min) * stride, stride);
+                    for (var x = 0; x < row.Length; x++)
                     {
-                        sum += rows[((i + min) * stride) + x] * k[i];
+                        acc[x] += row[x] * weight;
                     }
+                }
 
-                    output[x] = Clip8(sum);
+                var output = destination.Slice(y * stride, stride);
+                for (var x = 0; x < output.Length; x++)
+                {
+                    output[x] = Clip8(acc[x]);
                 }
             }
         }
         finally
         {
+            if (sums is not null)
+            {
+                ArrayPool<int>.Shared.Return(sums);
+            }
+
             if (temp is not null)
             {
                 ArrayPool<byte>.Shared.Return(temp);
@@ -165,6 +176,65 @@ internal static class PilResampler
             {
                 var xin = Math.Min((int)xx, width - 1);
                 source.Slice(((yin * width) + xin) * channels, channels).CopyTo(destination.Slice(((y * targetWidth) + x) * channels, channels));
+            }
+        }
+    }
+
+    private static void HorizontalGray(ReadOnlySpan<byte> input, Span<byte> output, int targetWidth, int[] kernel, int[] bounds, int ksize)
+    {
+        for (var x = 0; x < targetWidth; x++)
+        {
+            var tap = input.Slice(bounds[2 * x], bounds[(2 * x) + 1]);
+            var k = kernel.AsSpan(x * ksize, tap.Length);
+            var sum = 1 << (PrecisionBits - 1);
+            for (var i = 0; i < tap.Length; i++)
+            {
+                sum += tap[i] * k[i];
+            }
+
+            output[x] = Clip8(sum);
+        }
+    }
+
+    private static void HorizontalRgb(ReadOnlySpan<byte> input, Span<byte> output, int targetWidth, int[] kernel, int[] bounds, int ksize)
+    {
+        // The three channels of a tap share its weight: one pass over the taps, three sums.
+        for (var x = 0; x < targetWidth; x++)
+        {
+            var count = bounds[(2 * x) + 1];
+            var tap = input.Slice(bounds[2 * x] * 3, count * 3);
+            var k = kernel.AsSpan(x * ksize, count);
+            int r = 1 << (PrecisionBits - 1), g = r, b = r;
+            for (int i = 0, p = 0; i < k.Length && p + 2 < tap.Length; i++, p += 3)
+            {
+                var w = k[i];
+                r += tap[p] * w;
+                g += tap[p + 1] * w;
+                b += tap[p + 2] * w;
+            }
+
+            output[3 * x] = Clip8(r);
+            output[(3 * x) + 1] = Clip8(g);
+            output[(3 * x) + 2] = Clip8(b);
+        }
+    }
+
+    private static void HorizontalAny(ReadOnlySpan<byte> input, Span<byte> output, int targetWidth, int channels, int[] kernel, int[] bounds, int ksize)
+    {
+        for (var x = 0; x < targetWidth; x++)
+        {
+            var min = bounds[2 * x];
+            var count = bounds[(2 * x) + 1];
+            var k = kernel.AsSpan(x * ksize, ksize);
+            for (var c = 0; c < channels; c++)
+            {
+                var sum = 1 << (PrecisionBits - 1);
+                for (var i = 0; i < count; i++)
+                {
+                    sum += input[((i + min) * channels) + c] * k[i];
+                }
+
+                output[(x * channels) + c] = Clip8(sum);
             }
         }
     }
