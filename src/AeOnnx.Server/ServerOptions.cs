@@ -30,6 +30,29 @@ public sealed class ServerOptions
     /// was busy goes into the next run, which adds no latency; a delay trades latency for bigger batches.</summary>
     public TimeSpan MaxDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// Batches run through the model at once, 0..256; 0 (default) sizes them with the model's ONNX
+    /// Runtime threads so that runs × intra-op threads = the processor count (one run when the model
+    /// uses every core per run). <c>aeonnx serve</c> runs one single-threaded run per <c>--threads</c>.
+    /// </summary>
+    public int InferenceWorkers { get; set; }
+
+    /// <summary>The run count <see cref="InferenceWorkers"/> resolves to.</summary>
+    internal int EffectiveInferenceWorkers
+    {
+        get
+        {
+            if (InferenceWorkers > 0)
+            {
+                return InferenceWorkers;
+            }
+
+            var cores = Environment.ProcessorCount;
+            var intraOp = ModelOptions.IntraOpThreads > 0 ? ModelOptions.IntraOpThreads : cores;
+            return Math.Clamp(cores / intraOp, 1, 256);
+        }
+    }
+
     /// <summary>Most rows waiting for inference; a request that would exceed it gets 429. Default 4096.</summary>
     public int QueueCapacity { get; set; } = 4096;
 
@@ -72,6 +95,7 @@ public sealed class ServerOptions
         Check(MaxBatch >= 1, $"MaxBatch must be at least 1, got {MaxBatch}.");
         Check(MaxDelay >= TimeSpan.Zero, $"MaxDelay must not be negative, got {MaxDelay}.");
         Check(QueueCapacity >= 1, $"QueueCapacity must be at least 1, got {QueueCapacity}.");
+        Check(InferenceWorkers is >= 0 and <= 256, $"InferenceWorkers must be 0..256, got {InferenceWorkers}.");
         Check(MaxBodyBytes >= 1024, $"MaxBodyBytes must be at least 1024, got {MaxBodyBytes}.");
         Check(MaxItemsPerRequest >= 1, $"MaxItemsPerRequest must be at least 1, got {MaxItemsPerRequest}.");
         Check(MaxOutputImages >= 2, $"MaxOutputImages must be at least 2, got {MaxOutputImages}.");

@@ -32,6 +32,48 @@ public sealed class BatchingTests : IDisposable
     }
 
     [Fact]
+    public async Task Several_run_workers_answer_every_row_with_its_own_result()
+    {
+        var metrics = new ServerMetrics();
+        await using var batcher = new InferenceBatcher(4, TimeSpan.Zero, 10_000, metrics, workers: 3);
+        Assert.Equal(3, batcher.Workers);
+        var images = Repo.Samples(6).Select(p => _model.Images.LoadTensor(p)).ToArray();
+        var expected = images.Select(i => _model.Encode(i)).ToArray();
+
+        // 600 single-row requests from 24 concurrent callers, mixed with decodes of the latents.
+        var requests = Enumerable.Range(0, 24).Select(client => Task.Run(async () =>
+        {
+            for (var i = 0; i < 25; i++)
+            {
+                var k = (client + i) % images.Length;
+                var latent = (await batcher.RunAsync(_model, BatchOperation.Encode, [images[k]], CancellationToken.None))[0];
+                Assertions.Close(expected[k], latent);
+                if (i % 5 == 0)
+                {
+                    var decoded = (await batcher.RunAsync(_model, BatchOperation.Decode, [latent], CancellationToken.None))[0];
+                    Assertions.Close(_model.Decode(latent), decoded);
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(requests);
+
+        Assert.Equal(600, metrics.BatchSize.WithLabels("encode").Sum);
+        Assert.Equal(120, metrics.BatchSize.WithLabels("decode").Sum);
+        Assert.Equal(0, batcher.Pending);
+    }
+
+    [Fact]
+    public void Run_workers_default_to_cores_over_intra_op_threads()
+    {
+        var cores = Environment.ProcessorCount;
+        Assert.Equal(1, new ServerOptions().EffectiveInferenceWorkers);
+        Assert.Equal(cores, new ServerOptions { ModelOptions = new AutoencoderOptions { IntraOpThreads = 1 } }.EffectiveInferenceWorkers);
+        Assert.Equal(5, new ServerOptions { InferenceWorkers = 5 }.EffectiveInferenceWorkers);
+        var e = Assert.Throws<ArgumentException>(() => new ServerOptions { ModelPath = "m", InferenceWorkers = 300 }.Validate());
+        Assert.Equal("InferenceWorkers must be 0..256, got 300.", e.Message);
+    }
+
+    [Fact]
     public async Task A_cancelled_request_is_dropped_before_its_batch_runs()
     {
         var metrics = new ServerMetrics();

@@ -27,7 +27,11 @@ public sealed class HotSwapTests : IDisposable
 
         var pointer = Path.Combine(_folder, "current.txt");
         File.WriteAllText(pointer, Repo.Model(modelNames[0]) + "\n");
-        await using var server = await TestServer.StartAsync(pointer, o => o.AdminToken = Token);
+        await using var server = await TestServer.StartAsync(pointer, o =>
+        {
+            o.AdminToken = Token;
+            o.InferenceWorkers = 3; // several runs at once, on whichever model each batch leased
+        });
         var responses = new ConcurrentBag<(int Image, string Sha, float[] Latent)>();
         var failures = new ConcurrentBag<string>();
         var answered = 0;

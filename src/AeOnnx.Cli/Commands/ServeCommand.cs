@@ -64,10 +64,13 @@ internal sealed class ServeCommand : VerbCommand
             MaxBodyBytes = parse.GetValue(_maxBodyMb) * 1024L * 1024L,
             RequestTimeout = TimeSpan.FromSeconds(parse.GetValue(_timeout)),
             MaxConcurrentRequests = parse.GetValue(_concurrency),
+
+            // As for folder jobs: one ONNX Runtime thread per run, --threads runs at once.
+            InferenceWorkers = Math.Min(parse.GetValue(_common.Threads) is > 0 and var t ? t : Environment.ProcessorCount, 256),
             ModelOptions = new AutoencoderOptions
             {
                 Device = Device.Parse(parse.GetValue(_common.Device)!),
-                IntraOpThreads = parse.GetValue(_common.Threads),
+                IntraOpThreads = 1,
                 BatchSize = parse.GetValue(_common.BatchSize),
             },
         };

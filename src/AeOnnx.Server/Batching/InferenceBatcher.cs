@@ -4,7 +4,7 @@ namespace AeOnnx.Server.Batching;
 
 /// <summary>
 /// Dynamic batching (the idea of Triton's dynamic batcher): rows from concurrent requests wait in
-/// one bounded queue; a single worker takes the first waiting row, gathers more rows for the same
+/// one bounded queue; a worker (one or more, each on its own) takes the first waiting row, gathers more rows for the same
 /// model and graph until the batch is full or the first row has waited <c>maxDelay</c> (only while
 /// traffic is concurrent: after a one-row run it takes what is queued and runs at once), and runs
 /// them as one ONNX Runtime call. A row whose request is cancelled (client gone, timeout) before its
@@ -17,21 +17,35 @@ internal sealed class InferenceBatcher : IAsyncDisposable
     private readonly TimeSpan _maxDelay;
     private readonly int _capacity;
     private readonly ServerMetrics _metrics;
-    private readonly Channel<Row> _queue = Channel.CreateUnbounded<Row>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly List<Row> _carried = [];
+    private readonly Channel<Row> _queue = Channel.CreateUnbounded<Row>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly List<Row>[] _carriedLists;
+    private readonly Lock _deviceRuns = new();
     private readonly CancellationTokenSource _stop = new();
-    private readonly Task _worker;
+    private readonly Task[] _workers;
     private int _pending;
+    private int _running;
     private int _lastRunRows;
 
-    public InferenceBatcher(int maxBatch, TimeSpan maxDelay, int capacity, ServerMetrics metrics)
+    /// <param name="maxBatch">Most rows in one run.</param>
+    /// <param name="maxDelay">Longest the first row of a batch waits for companions (while traffic is concurrent).</param>
+    /// <param name="capacity">Most rows waiting.</param>
+    /// <param name="metrics">Where queue depth and batch sizes go.</param>
+    /// <param name="workers">Workers, each gathering and running its own batches from the one queue:
+    /// on CPU, one single-threaded run per core beats one run split across the cores for small
+    /// models; runs on a GPU take turns.</param>
+    public InferenceBatcher(int maxBatch, TimeSpan maxDelay, int capacity, ServerMetrics metrics, int workers = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
         _maxBatch = maxBatch;
         _maxDelay = maxDelay;
         _capacity = capacity;
         _metrics = metrics;
-        _worker = Task.Run(WorkAsync);
+        _carriedLists = Enumerable.Range(0, workers).Select(_ => new List<Row>()).ToArray();
+        _workers = _carriedLists.Select(carried => Task.Run(() => WorkAsync(carried))).ToArray();
     }
+
+    /// <summary>Workers gathering and running batches.</summary>
+    public int Workers => _workers.Length;
 
     /// <summary>Rows queued and not yet taken into a run.</summary>
     public int Pending => Volatile.Read(ref _pending);
@@ -49,6 +63,27 @@ internal sealed class InferenceBatcher : IAsyncDisposable
         if (rows.Count == 0)
         {
             return Task.FromResult(Array.Empty<float[]>());
+        }
+
+        // An idle batcher (nothing queued, no run going) has nobody to batch with: the rows run at
+        // once on the caller's thread, which spares a lone client the hand-off to a worker. As soon
+        // as requests overlap they queue and batch as usual. (Not while the test gate holds runs.)
+        if (Gate is null && Volatile.Read(ref _pending) == 0 && Interlocked.CompareExchange(ref _running, 1, 0) == 0)
+        {
+            try
+            {
+                if (Volatile.Read(ref _pending) == 0)
+                {
+                    var inline = rows.Select(r => new Row(model, operation, r, cancellationToken)).ToList();
+                    var results = inline.Select(r => r.Result.Task).ToArray();
+                    Execute(model, operation, inline);
+                    return Task.WhenAll(results);
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _running);
+            }
         }
 
         if (Interlocked.Add(ref _pending, rows.Count) > _capacity)
@@ -110,7 +145,7 @@ internal sealed class InferenceBatcher : IAsyncDisposable
         Gate?.TrySetResult();
         try
         {
-            await _worker.ConfigureAwait(false);
+            await Task.WhenAll(_workers).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
         {
@@ -118,7 +153,7 @@ internal sealed class InferenceBatcher : IAsyncDisposable
         }
 
         var refusal = ApiException.Unavailable("The server is shutting down.");
-        foreach (var row in _carried)
+        foreach (var row in _carriedLists.SelectMany(c => c))
         {
             row.Fail(refusal);
         }
@@ -131,7 +166,9 @@ internal sealed class InferenceBatcher : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task WorkAsync()
+    // Rows of another model or graph than the batch being gathered wait in this worker's own
+    // carried list and start its next batch.
+    private async Task WorkAsync(List<Row> carried)
     {
         var token = _stop.Token;
         var batch = new List<Row>(_maxBatch);
@@ -139,10 +176,10 @@ internal sealed class InferenceBatcher : IAsyncDisposable
         {
             batch.Clear();
             Row first;
-            if (_carried.Count > 0)
+            if (carried.Count > 0)
             {
-                first = _carried[0];
-                _carried.RemoveAt(0);
+                first = carried[0];
+                carried.RemoveAt(0);
             }
             else
             {
@@ -155,12 +192,12 @@ internal sealed class InferenceBatcher : IAsyncDisposable
             }
 
             Take(first, batch);
-            for (var i = 0; i < _carried.Count && batch.Count < _maxBatch;)
+            for (var i = 0; i < carried.Count && batch.Count < _maxBatch;)
             {
-                if (first.SameRun(_carried[i]))
+                if (first.SameRun(carried[i]))
                 {
-                    Take(_carried[i], batch);
-                    _carried.RemoveAt(i);
+                    Take(carried[i], batch);
+                    carried.RemoveAt(i);
                 }
                 else
                 {
@@ -168,16 +205,24 @@ internal sealed class InferenceBatcher : IAsyncDisposable
                 }
             }
 
-            await GatherAsync(first, batch, token).ConfigureAwait(false);
+            await GatherAsync(first, batch, carried, token).ConfigureAwait(false);
             _metrics.QueueDepth.Set(Pending);
             if (batch.Count > 0)
             {
-                Execute(first.Model, first.Operation, batch);
+                Interlocked.Increment(ref _running);
+                try
+                {
+                    Execute(first.Model, first.Operation, batch);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _running);
+                }
             }
         }
     }
 
-    private async Task GatherAsync(Row first, List<Row> batch, CancellationToken token)
+    private async Task GatherAsync(Row first, List<Row> batch, List<Row> carried, CancellationToken token)
     {
         var deadline = DateTime.UtcNow + _maxDelay;
         while (batch.Count < _maxBatch)
@@ -190,7 +235,7 @@ internal sealed class InferenceBatcher : IAsyncDisposable
                 }
                 else
                 {
-                    _carried.Add(next);
+                    carried.Add(next);
                 }
 
                 continue;
@@ -241,7 +286,20 @@ internal sealed class InferenceBatcher : IAsyncDisposable
         Volatile.Write(ref _lastRunRows, batch.Count);
         try
         {
-            var outputs = RunDirect(model, operation, batch.Select(r => r.Input).ToArray());
+            // Several runs at once pay on CPU cores; a GPU takes one batch at a time.
+            float[][] outputs;
+            if (model.Device.Kind == DeviceKind.Cpu)
+            {
+                outputs = RunDirect(model, operation, batch.Select(r => r.Input).ToArray());
+            }
+            else
+            {
+                lock (_deviceRuns)
+                {
+                    outputs = RunDirect(model, operation, batch.Select(r => r.Input).ToArray());
+                }
+            }
+
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Result.TrySetResult(outputs[i]);
