@@ -56,7 +56,6 @@ internal sealed class FilePipeline
             throw new ArgumentOutOfRangeException(nameof(options), options.InferenceWorkers, $"InferenceWorkers is {options.InferenceWorkers}; the most is {MaxDecodeWorkers}.");
         }
 
-        _inferenceWorkers = options.InferenceWorkers > 0 ? options.InferenceWorkers : AutoInferenceWorkers(model);
 
         _model = model;
         _reconstruct = reconstruct;
@@ -72,6 +71,11 @@ internal sealed class FilePipeline
                 $"A batch of {_batchSize} images of {model.Images.Channels}x{model.Images.Height}x{model.Images.Width} is {_batchSize * pixels} floats; " +
                 $"one batch may hold at most {MaxBatchValues} ({maxImages} images of this model).");
         }
+
+        // Batches in flight at once share one budget too: many workers on big images with big
+        // batches would otherwise hold workers × 1 GiB.
+        var workers = options.InferenceWorkers > 0 ? options.InferenceWorkers : AutoInferenceWorkers(model);
+        _inferenceWorkers = (int)Math.Clamp(MaxBatchValues / ((long)_batchSize * pixels), 1, workers);
 
         // Pending images each hold one decoded tensor: bounded by the same budget as a batch.
         var pending = options.MaxPendingImages > 0 ? (long)options.MaxPendingImages : 2L * _batchSize;

@@ -32,6 +32,8 @@ public sealed class PipelineOptions
     /// (one worker on a GPU). For small models, one intra-op thread per batch and one batch per core
     /// (<see cref="AutoencoderOptions.IntraOpThreads"/> = 1) beats splitting every batch across cores:
     /// each operator is too small to pay for the threads' hand-offs. Results stay in input order.
+    /// Running batches share the batch budget (2²⁸ floats): workers × batch × C×H×W above it runs
+    /// fewer workers.
     /// </summary>
     public int InferenceWorkers { get; set; }
 }

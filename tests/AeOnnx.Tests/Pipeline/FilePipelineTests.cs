@@ -92,6 +92,9 @@ public sealed class FilePipelineTests(SharedModels models) : IDisposable
         Assert.Equal(1, new FilePipeline(all, new PipelineOptions(), reconstruct: false).InferenceWorkers);
         Assert.Equal(3, new FilePipeline(all, new PipelineOptions { InferenceWorkers = 3 }, reconstruct: false).InferenceWorkers);
 
+        // 65536 images of 784 floats a batch: 5 such batches fit the 2^28-float budget, so 50 workers become 5.
+        Assert.Equal(5, new FilePipeline(single, new PipelineOptions { InferenceWorkers = 50, BatchSize = 65536 }, reconstruct: false).InferenceWorkers);
+
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new FilePipeline(single, new PipelineOptions { InferenceWorkers = 257 }, reconstruct: false));
         Assert.Contains("InferenceWorkers is 257; the most is 256.", e.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => new FilePipeline(single, new PipelineOptions { InferenceWorkers = -1 }, reconstruct: false));
