@@ -38,8 +38,13 @@ public static class Program
 
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
-        WarmUpNativeLibraries(args);
-        return await RunAsync(args, CliConsole.System(), interrupt.Token);
+        var warmUp = WarmUpNativeLibraries(args);
+        int exitCode = await RunAsync(args, CliConsole.System(), interrupt.Token);
+
+        // Never exit while a native library is still loading on the other thread (that crashes the
+        // process with SIGSEGV, e.g. after a usage error found in a few milliseconds).
+        await warmUp;
+        return exitCode;
     }
 
     /// <summary>
@@ -47,14 +52,14 @@ public static class Program
     /// done on another thread while the command line is parsed and the model folder is read and
     /// checked, it overlaps them. Only for verbs that run a model; help and errors stay instant.
     /// </summary>
-    private static void WarmUpNativeLibraries(string[] args)
+    private static Task WarmUpNativeLibraries(string[] args)
     {
         if (args.Length == 0 || args[0].StartsWith('-') || args.Contains("--help") || args.Contains("-h") || args.Contains("-?"))
         {
-            return;
+            return Task.CompletedTask;
         }
 
-        _ = Task.Run(() =>
+        return Task.Run(() =>
         {
             try
             {
