@@ -40,15 +40,16 @@ internal static class InputResolver
             specs.AddRange(ReadList(list, currentDirectory));
         }
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // One spec lists each file once (a folder listing, a glob, a name): only several can repeat one.
+        var seen = specs.Count > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
         var items = new List<InputItem>();
         foreach (string spec in specs)
         {
-            foreach ((string display, string full) in Expand(spec, filter, currentDirectory, excludedFolders))
+            foreach (var item in Expand(spec, filter, currentDirectory, excludedFolders))
             {
-                if (seen.Add(full))
+                if (seen is null || seen.Add(item.FullPath))
                 {
-                    items.Add(new InputItem(items.Count, display, full));
+                    items.Add(item.At(items.Count));
                 }
             }
         }
@@ -75,7 +76,7 @@ internal static class InputResolver
         }
     }
 
-    private static IEnumerable<(string Display, string Full)> Expand(string spec, GlobPattern? filter, string cwd, IReadOnlyCollection<string> excludedFolders)
+    private static IEnumerable<InputItem> Expand(string spec, GlobPattern? filter, string cwd, IReadOnlyCollection<string> excludedFolders)
     {
         string full = Path.GetFullPath(spec, cwd);
         if (Directory.Exists(full))
@@ -103,10 +104,10 @@ internal static class InputResolver
         }
 
         // A named file: kept even if missing, so that the index says why it was skipped.
-        return [(Normalize(spec), full)];
+        return [new InputItem(0, Normalize(spec), full)];
     }
 
-    private static IEnumerable<(string, string)> FromFolder(string displayRoot, string fullRoot, GlobPattern? filter, GlobPattern? glob, IReadOnlyCollection<string> excludedFolders)
+    private static IEnumerable<InputItem> FromFolder(string displayRoot, string fullRoot, GlobPattern? filter, GlobPattern? glob, IReadOnlyCollection<string> excludedFolders)
     {
         var found = ListFiles(fullRoot, excludedFolders);
         var kept = glob is null ? found : glob.Filter(found);
@@ -115,11 +116,10 @@ internal static class InputResolver
             : kept.Where(relative => ImageExtensions.Contains(Path.GetExtension(relative).ToLowerInvariant()));
         List<string> sorted = kept.ToList();
         sorted.Sort(StringComparer.Ordinal);
-        string prefix = Normalize(displayRoot).TrimEnd('/');
+        var root = new InputRoot(Normalize(displayRoot).TrimEnd('/'), fullRoot);
         foreach (string relative in sorted)
         {
-            string display = prefix.Length == 0 || prefix == "." ? relative : prefix + "/" + relative;
-            yield return (display, Path.Combine(fullRoot, relative.Replace('/', Path.DirectorySeparatorChar)));
+            yield return new InputItem(0, root, relative);
         }
     }
 
