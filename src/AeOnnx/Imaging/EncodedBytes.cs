@@ -129,8 +129,8 @@ internal sealed class EncodedBytes : IDisposable
         }
     }
 
-    /// <summary>Other systems: checks before opening (a FIFO would block the open), then a FileStream.</summary>
-    private static EncodedBytes ReadFilePortable(string path, ImageLimits limits)
+    /// <summary>Other systems: checks before opening (a FIFO would block the open), then the same read.</summary>
+    internal static EncodedBytes ReadFilePortable(string path, ImageLimits limits)
     {
         if (Directory.Exists(path))
         {
@@ -153,38 +153,8 @@ internal sealed class EncodedBytes : IDisposable
                 throw new ImageLoadException(path, ImageLoadError.Unreadable, "the file is empty (0 bytes) or not a regular file (a FIFO or device).");
             }
 
-            // bufferSize 0: the file goes straight into the pooled array, no FileStream buffer.
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
-            var length = stream.Length;
-            if (length > limits.MaxFileBytes)
-            {
-                throw new ImageLoadException(path, ImageLoadError.TooLarge, $"file is {length} bytes, the limit is {limits.MaxFileBytes}.");
-            }
-
-            if (length > Array.MaxLength)
-            {
-                throw new ImageLoadException(path, ImageLoadError.TooLarge, $"file is {length} bytes, more than one buffer can hold.");
-            }
-
-            var buffer = ArrayPool<byte>.Shared.Rent((int)length);
-            try
-            {
-                var total = 0;
-                int read;
-                while (total < length && (read = stream.Read(buffer, total, (int)length - total)) > 0)
-                {
-                    total += read;
-                }
-
-                // A file that shrank while being read is what is left of it: the decoder then
-                // reports it as truncated, like any other cut file.
-                return new EncodedBytes(buffer, total);
-            }
-            catch
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-                throw;
-            }
+            using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            return ReadAll(handle, RandomAccess.GetLength(handle), path, limits);
         }
         catch (FileNotFoundException ex)
         {
@@ -194,7 +164,7 @@ internal sealed class EncodedBytes : IDisposable
         {
             throw new ImageLoadException(path, ImageLoadError.NotFound, "no such directory.", ex);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
         {
             throw new ImageLoadException(path, ImageLoadError.Unreadable, ex.Message, ex);
         }
