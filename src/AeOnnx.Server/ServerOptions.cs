@@ -38,20 +38,8 @@ public sealed class ServerOptions
     public int InferenceWorkers { get; set; }
 
     /// <summary>The run count <see cref="InferenceWorkers"/> resolves to.</summary>
-    internal int EffectiveInferenceWorkers
-    {
-        get
-        {
-            if (InferenceWorkers > 0)
-            {
-                return InferenceWorkers;
-            }
-
-            var cores = Environment.ProcessorCount;
-            var intraOp = ModelOptions.IntraOpThreads > 0 ? ModelOptions.IntraOpThreads : cores;
-            return Math.Clamp(cores / intraOp, 1, 256);
-        }
-    }
+    internal int EffectiveInferenceWorkers =>
+        InferenceWorkers > 0 ? InferenceWorkers : AeOnnx.Runtime.RunWorkers.PerCore(ModelOptions.IntraOpThreads);
 
     /// <summary>Most rows waiting for inference; a request that would exceed it gets 429. Default 4096.</summary>
     public int QueueCapacity { get; set; } = 4096;

@@ -123,11 +123,6 @@ internal sealed class SampleCommand : VerbCommand
             "prior" => LatentSource.Prior,
             _ => LatentSource.Auto,
         };
-        if (source == LatentSource.Auto)
-        {
-            source = model.LatentDistribution is not null ? LatentSource.Fitted : LatentSource.Prior;
-        }
-
         LatentGaussian distribution;
         try
         {
@@ -139,7 +134,8 @@ internal sealed class SampleCommand : VerbCommand
             throw source == LatentSource.Prior ? CliException.Usage("--from prior: " + e.Message) : CliException.Fatal(e.Message);
         }
 
-        float[][] latents = model.SampleLatents(n, randomSeed, source);
+        float[][] latents = distribution.Sample(n, randomSeed);
+        bool fromPrior = ReferenceEquals(distribution, model.PriorDistribution);
         if (t != 1f)
         {
             float[] mean = distribution.GetMean();
@@ -150,7 +146,7 @@ internal sealed class SampleCommand : VerbCommand
         int cols = Math.Min(parse.GetValue(columns), n);
         using var grid = new ImageGrid((n + cols - 1) / cols, cols, model.Width, model.Height)
         {
-            Title = string.Create(CultureInfo.InvariantCulture, $"{model.Name}: {n} samples, {(source == LatentSource.Prior ? "prior N(0, I)" : "fitted latent Gaussian")}, seed {randomSeed}, T={t:0.##}"),
+            Title = string.Create(CultureInfo.InvariantCulture, $"{model.Name}: {n} samples, {(fromPrior ? "prior N(0, I)" : "fitted latent Gaussian")}, seed {randomSeed}, T={t:0.##}"),
         };
         var nonFinite = new List<int>();
         for (int start = 0; start < n; start += batchSize)

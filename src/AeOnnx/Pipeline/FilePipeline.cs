@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using AeOnnx.Imaging;
+using AeOnnx.Runtime;
 
 namespace AeOnnx.Pipeline;
 
@@ -56,7 +57,6 @@ internal sealed class FilePipeline
             throw new ArgumentOutOfRangeException(nameof(options), options.InferenceWorkers, $"InferenceWorkers is {options.InferenceWorkers}; the most is {MaxDecodeWorkers}.");
         }
 
-
         _model = model;
         _reconstruct = reconstruct;
         _workers = options.DecodeWorkers;
@@ -85,17 +85,8 @@ internal sealed class FilePipeline
     /// <summary>Batches in flight at once: workers × intra-op threads = the cores on CPU; one on a GPU.</summary>
     internal int InferenceWorkers => _inferenceWorkers;
 
-    internal static int AutoInferenceWorkers(Autoencoder model)
-    {
-        if (model.Device.Kind != DeviceKind.Cpu)
-        {
-            return 1;
-        }
-
-        var cores = Environment.ProcessorCount;
-        var intraOp = model.IntraOpThreads > 0 ? model.IntraOpThreads : cores;
-        return Math.Clamp(cores / intraOp, 1, MaxDecodeWorkers);
-    }
+    internal static int AutoInferenceWorkers(Autoencoder model) =>
+        model.Device.Kind == DeviceKind.Cpu ? RunWorkers.PerCore(model.IntraOpThreads) : 1;
 
     public async IAsyncEnumerable<PipelineResult> RunAsync(IEnumerable<string> paths, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
