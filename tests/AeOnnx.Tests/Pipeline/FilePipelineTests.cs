@@ -58,9 +58,7 @@ public sealed class FilePipelineTests(SharedModels models) : IDisposable
     {
         var model = models.Get(TestModels.FashionVae);
         var good = AutoencoderTests.FixturePaths(TestModels.FashionVae);
-        var corrupt = _temp.File("half.png");
-        var bytes = File.ReadAllBytes(good[0]);
-        File.WriteAllBytes(corrupt, bytes[..(bytes.Length / 2)]);
+        var corrupt = FirstHalfOf(good[0], "half.png");
 
         // 61 inputs, every 5th corrupt, in batches of 3 run by 4 workers at once.
         var paths = Enumerable.Range(0, 61).Select(i => i % 5 == 2 ? corrupt : good[i % good.Length]).ToList();
@@ -105,9 +103,7 @@ public sealed class FilePipelineTests(SharedModels models) : IDisposable
     {
         var model = models.Get(TestModels.FashionAe);
         var good = AutoencoderTests.FixturePaths(TestModels.FashionAe);
-        var corrupt = _temp.File("corrupt.png");
-        var bytes = File.ReadAllBytes(good[0]);
-        File.WriteAllBytes(corrupt, bytes[..(bytes.Length / 2)]);
+        var corrupt = FirstHalfOf(good[0], "corrupt.png");
         var text = _temp.File("readme.png");
         File.WriteAllText(text, "not an image");
         var missing = _temp.File("missing.png");
@@ -245,6 +241,15 @@ public sealed class FilePipelineTests(SharedModels models) : IDisposable
     {
         var model = models.Get(TestModels.FashionAe);
         Assert.Empty(await Collect(model.EncodeFilesAsync([])));
+    }
+
+    /// <summary>A truncated copy of an image: a corrupt file.</summary>
+    private string FirstHalfOf(string image, string name)
+    {
+        var bytes = File.ReadAllBytes(image);
+        var path = _temp.File(name);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        return path;
     }
 
     private static async Task<List<PipelineResult>> Collect(IAsyncEnumerable<PipelineResult> source)
