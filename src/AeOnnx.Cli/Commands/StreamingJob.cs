@@ -33,9 +33,6 @@ internal sealed class StreamingJob : IDisposable
         return new StreamingJob(items, outputs.Claim(items.Concat(extraInputs ?? []), lockPath));
     }
 
-    /// <summary>Inputs from which setting up leaves enough garbage to return before the pipeline starts.</summary>
-    private const int LargeJob = 10_000;
-
     /// <summary>0 when every input was done, 3 when some were skipped (each reported with its reason).</summary>
     public static int ExitCode(long skipped) => skipped > 0 ? ExitCodes.SomeInputsSkipped : ExitCodes.Success;
 
@@ -49,14 +46,6 @@ internal sealed class StreamingJob : IDisposable
         Func<IEnumerable<string>, CancellationToken, IAsyncEnumerable<PipelineResult>> pipeline,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // Setting up a large job (listing, checking and fingerprinting every input) leaves a GC heap
-        // sized for that burst; the pipeline's native memory (ONNX Runtime, decoders) would then come
-        // on top of it. Handing the garbage back first keeps peak memory flat in the number of files.
-        if (items.Count >= LargeJob)
-        {
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        }
-
         await foreach (var outcome in ScreenedPipeline.RunAsync(items, pipeline, cancellationToken))
         {
             string? reason = outcome.Succeeded
