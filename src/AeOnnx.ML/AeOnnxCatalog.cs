@@ -229,6 +229,7 @@ public static class AeOnnxCatalog
     /// <exception cref="ArgumentException">A <see cref="AeOnnxLoadOptions.ModelDirectories"/> key names no model of the pipeline.</exception>
     /// <exception cref="ModelLoadException">A model folder cannot be loaded.</exception>
     /// <exception cref="AutoencoderModelMismatchException">A found model is refused by the mapping's policy.</exception>
+    /// <exception cref="FormatException">The AeOnnx payload is damaged or edited: a field holds what it cannot (a hash that is not 64 hex digits, a path where a plain name belongs, an out-of-range size), or an embedded model's entries are missing, too large or not the graphs the payload names. Nothing is written before the payload passes.</exception>
     public static int RegisterAeOnnx(this ComponentCatalog catalog, string savedModelPath, AeOnnxLoadOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(savedModelPath);
@@ -305,7 +306,7 @@ public static class AeOnnxCatalog
         }
         else
         {
-            throw new InvalidOperationException(
+            throw new ModelLoadException(
                 $"AeOnnx mapping for column '{spec.OutputColumn}' needs model '{spec.ModelName}', but the zip neither embeds it nor records a folder relative to a file path. " +
                 "Name its folder with AeOnnxLoadOptions.ModelDirectories, or save with AeOnnxSaveOptions.EmbedModels.");
         }

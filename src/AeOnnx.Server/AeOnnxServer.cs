@@ -138,11 +138,22 @@ public sealed class AeOnnxServer : IAsyncDisposable
     /// </summary>
     /// <param name="file">Optional file holding the token (e.g. a mounted Kubernetes secret).</param>
     /// <returns>The token or null.</returns>
+    /// <exception cref="ArgumentException">The file is missing, empty, not a regular file or over 64 KiB.</exception>
     public static string? ReadAdminToken(string? file)
     {
         if (!string.IsNullOrWhiteSpace(file))
         {
-            var token = File.ReadLines(file).FirstOrDefault()?.Trim();
+            // A regular file only: a FIFO or a device in its place must not hang the start.
+            string token;
+            try
+            {
+                token = System.Text.Encoding.UTF8.GetString(AeOnnx.IO.RegularFile.ReadAllBytes(file, 64 * 1024)).Split('\n')[0].Trim();
+            }
+            catch (AeOnnx.IO.RegularFileException e)
+            {
+                throw new ArgumentException($"Admin token file '{file}': {e.Detail}", nameof(file), e);
+            }
+
             return string.IsNullOrEmpty(token) ? throw new ArgumentException($"Admin token file '{file}' is empty.") : token;
         }
 

@@ -26,7 +26,7 @@ public sealed class HotSwapTests : IDisposable
         }
 
         var pointer = Path.Combine(_folder, "current.txt");
-        File.WriteAllText(pointer, Repo.Model(modelNames[0]) + "\n");
+        File.WriteAllText(pointer, Linked(modelNames[0]) + "\n");
         await using var server = await TestServer.StartAsync(pointer, o =>
         {
             o.AdminToken = Token;
@@ -62,7 +62,7 @@ public sealed class HotSwapTests : IDisposable
             // Let some requests through on each model before swapping again.
             var seen = Volatile.Read(ref answered);
             await ErrorStatusTests.WaitUntilAsync(() => Volatile.Read(ref answered) >= seen + 32);
-            File.WriteAllText(pointer, Repo.Model(modelNames[swap % 2]) + "\n");
+            File.WriteAllText(pointer, Linked(modelNames[swap % 2]) + "\n");
             using var reload = new HttpRequestMessage(HttpMethod.Post, "v1/admin/reload");
             reload.Headers.Authorization = new("Bearer", Token);
             using var reloaded = await server.Client.SendAsync(reload);
@@ -93,14 +93,14 @@ public sealed class HotSwapTests : IDisposable
     public async Task Watch_picks_up_a_rewritten_pointer_and_keeps_the_old_model_when_the_new_folder_is_refused()
     {
         var pointer = Path.Combine(_folder, "current.txt");
-        File.WriteAllText(pointer, Repo.Model("fashion-mnist-ae") + "\n");
+        File.WriteAllText(pointer, Linked("fashion-mnist-ae") + "\n");
         await using var server = await TestServer.StartAsync(pointer, o =>
         {
             o.Watch = true;
             o.WatchInterval = TimeSpan.FromMilliseconds(50);
         });
 
-        File.WriteAllText(pointer, Repo.Model("tiny-rgb") + "\n");
+        File.WriteAllText(pointer, Linked("tiny-rgb") + "\n");
         await ErrorStatusTests.WaitUntilAsync(() => server.Server.Models.Current.Name == "tiny-rgb");
 
         // A folder whose decoder does not match the manifest's SHA-256 (an upload caught half-way).
@@ -136,7 +136,7 @@ public sealed class HotSwapTests : IDisposable
     public void A_pointer_caught_half_written_is_not_tried_until_two_looks_agree()
     {
         var pointer = Path.Combine(_folder, "current.txt");
-        File.WriteAllText(pointer, Repo.Model("fashion-mnist-ae") + "\n");
+        File.WriteAllText(pointer, Linked("fashion-mnist-ae") + "\n");
         using var models = new AeOnnx.Server.Hosting.ModelService(
             new AeOnnx.Server.Hosting.ModelSource(pointer),
             new AutoencoderOptions { Device = Device.Cpu, IntraOpThreads = 1 },
@@ -149,7 +149,7 @@ public sealed class HotSwapTests : IDisposable
         Assert.False(models.ReloadIfChanged());
 
         // The next look sees the finished write: still one look, so nothing is tried yet...
-        File.WriteAllText(pointer, Repo.Model("tiny-rgb") + "\n");
+        File.WriteAllText(pointer, Linked("tiny-rgb") + "\n");
         Assert.False(models.ReloadIfChanged());
         Assert.Null(models.LastRefusal);
         Assert.Equal("fashion-mnist-ae", models.Current.Name);
@@ -207,7 +207,7 @@ public sealed class HotSwapTests : IDisposable
     public async Task The_admin_endpoint_wants_the_token_and_reports_a_refused_folder()
     {
         var pointer = Path.Combine(_folder, "current.txt");
-        File.WriteAllText(pointer, Repo.Model("fashion-mnist-vae") + "\n");
+        File.WriteAllText(pointer, Linked("fashion-mnist-vae") + "\n");
         await using var server = await TestServer.StartAsync(pointer, o => o.AdminToken = Token);
 
         using (var anonymous = await server.Client.PostAsync("v1/admin/reload", null))
@@ -232,4 +232,16 @@ public sealed class HotSwapTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    /// <summary>A pointer names a folder inside its own folder: the shipped model, linked in there as an operator would.</summary>
+    private string Linked(string model)
+    {
+        var link = Path.Combine(_folder, model);
+        if (!Directory.Exists(link))
+        {
+            Directory.CreateSymbolicLink(link, Repo.Model(model));
+        }
+
+        return model;
+    }
 }

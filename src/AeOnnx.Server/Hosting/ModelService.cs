@@ -90,9 +90,10 @@ internal sealed class ModelService : IDisposable
     /// <returns>The new identity, or null with <see cref="LastRefusal"/> set.</returns>
     public ServedModel? Reload(string? fingerprint, string trigger)
     {
+        // The source is read (a pointer file, the folder's listing) before the lock is taken.
+        fingerprint ??= Source.Fingerprint();
         lock (_reloadLock)
         {
-            fingerprint ??= Source.Fingerprint();
             Volatile.Write(ref _fingerprint, fingerprint);
             // Until the source resolves, a refusal names the source itself (the pointer file).
             var folder = Source.Path;

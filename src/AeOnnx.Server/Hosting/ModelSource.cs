@@ -14,7 +14,16 @@ internal sealed class ModelSource(string path)
 
     public bool IsPointerFile => File.Exists(Path);
 
-    /// <summary>The model folder the source names right now.</summary>
+    /// <summary>Largest pointer file read: a pointer holds one folder name.</summary>
+    public const long MaxPointerBytes = 64 * 1024;
+
+    /// <summary>
+    /// The model folder the source names right now. A pointer file's first non-empty line that is not a
+    /// comment names a folder relative to the pointer's own folder and inside it (no absolute path, no
+    /// <c>..</c> out of it); the pointer must be a regular file of at most <see cref="MaxPointerBytes"/>
+    /// (a FIFO or a link to <c>/dev/zero</c> is refused at once, never read).
+    /// </summary>
+    /// <exception cref="ModelLoadException">The pointer cannot be read or names no folder inside its own.</exception>
     public string ResolveFolder()
     {
         if (!IsPointerFile)
@@ -22,14 +31,25 @@ internal sealed class ModelSource(string path)
             return Path;
         }
 
-        // A pointer file: its first non-empty line names the folder, relative to the pointer's folder.
-        var line = File.ReadLines(Path).Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith('#'));
+        byte[] bytes;
+        try
+        {
+            bytes = AeOnnx.IO.RegularFile.ReadAllBytes(Path, MaxPointerBytes);
+        }
+        catch (AeOnnx.IO.RegularFileException e)
+        {
+            throw new ModelLoadException(Path, "pointer", $"a regular text file of at most {MaxPointerBytes} bytes naming a model folder", e.Detail, e);
+        }
+
+        var line = Encoding.UTF8.GetString(bytes).Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith('#'));
         if (line is null)
         {
             throw new ModelLoadException(Path, "pointer", "a line naming a model folder", "an empty file");
         }
 
-        return System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!, line));
+        var root = System.IO.Path.GetDirectoryName(Path)!;
+        return AeOnnx.IO.PathRules.ResolveInside(root, line)
+            ?? throw new ModelLoadException(Path, "pointer", "a model folder inside the pointer's own folder (a relative name, no '..' out of it)", System.IO.Path.IsPathRooted(line) ? "an absolute path" : $"\"{line}\"");
     }
 
     /// <summary>

@@ -278,12 +278,7 @@ internal static class ManifestReader
 
         // Only a plain name inside the folder: no separators, no "..", not rooted. A manifest must
         // never make the loader read (or hash) a file outside the model folder.
-        var plain = name.IndexOfAny(['/', '\\', ':']) < 0
-            && name is not ("." or "..")
-            && !Path.IsPathRooted(name)
-            && name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0
-            && Path.GetFileName(name) == name;
-        if (!plain)
+        if (!IO.PathRules.IsPlainFileName(name))
         {
             throw new ModelLoadException(file, field, "a plain file name inside the model folder", Quote(name));
         }
@@ -296,7 +291,7 @@ internal static class ManifestReader
             throw Missing(file, field);
         }
 
-        if (hash.Length != 64 || !hash.All(ch => ch is (>= '0' and <= '9') or (>= 'a' and <= 'f')))
+        if (!IO.PathRules.IsSha256Hex(hash))
         {
             throw new ModelLoadException(file, field, "64 lowercase hex digits", Quote(hash));
         }

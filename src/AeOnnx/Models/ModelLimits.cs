@@ -15,4 +15,10 @@ public static class ModelLimits
 
     /// <summary>Largest latent size D: 65,536.</summary>
     public const int MaxLatentDim = 1 << 16;
+
+    /// <summary>Largest manifest.json the loader reads: 64 MiB (a 65,536-dimensional latent's statistics fit; a device or endless file is cut there).</summary>
+    public const long MaxManifestBytes = 64L * 1024 * 1024;
+
+    /// <summary>Largest graph file the loader reads: what one byte array holds (ONNX's own protobuf limit is 2 GiB).</summary>
+    public const long MaxGraphBytes = 0x7FFFFFC7;
 }

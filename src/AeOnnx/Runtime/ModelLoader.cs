@@ -21,7 +21,7 @@ internal static class ModelLoader
         ValidatedModel? model = null;
         if (File.Exists(manifestPath))
         {
-            manifest = ManifestReader.Parse(ReadFile(manifestPath, null), manifestPath);
+            manifest = ManifestReader.Parse(ReadFile(manifestPath, null, ModelLimits.MaxManifestBytes), manifestPath);
             model = ManifestReader.Validate(manifest, manifestPath);
         }
 
@@ -34,8 +34,8 @@ internal static class ModelLoader
 
         CheckInsideFolder(encoderPath, folder, "encoder.file");
         CheckInsideFolder(decoderPath, folder, "decoder.file");
-        var encoderBytes = ReadFile(encoderPath, manifest is null ? null : "encoder.file");
-        var decoderBytes = ReadFile(decoderPath, manifest is null ? null : "decoder.file");
+        var encoderBytes = ReadFile(encoderPath, manifest is null ? null : "encoder.file", ModelLimits.MaxGraphBytes);
+        var decoderBytes = ReadFile(decoderPath, manifest is null ? null : "decoder.file", ModelLimits.MaxGraphBytes);
         var encoderHash = Sha256(encoderBytes);
         var decoderHash = Sha256(decoderBytes);
         if (model is not null)
@@ -119,34 +119,30 @@ internal static class ModelLoader
         }
     }
 
-    private static byte[] ReadFile(string path, string? field)
+    private static byte[] ReadFile(string path, string? field, long maxBytes)
     {
         try
         {
-            // A FIFO would block the read forever and a device (/dev/zero) never ends; like an
-            // empty file they report no size, so refuse them before reading.
-            var info = new FileInfo(path);
-            var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
-            if (target.Exists && target.Length == 0)
-            {
-                throw new ModelLoadException(path, field, "a non-empty file", "an empty file or not a regular file (a FIFO or device)");
-            }
-
-            var bytes = File.ReadAllBytes(path);
-            if (bytes.Length == 0)
-            {
-                throw new ModelLoadException(path, field, "a non-empty file", "an empty file");
-            }
-
-            return bytes;
+            // Only a regular file: a FIFO would block the read forever and a device (/dev/zero) never
+            // ends; the open never blocks, so a file swapped for a FIFO after any check is refused too.
+            return IO.RegularFile.ReadAllBytes(path, maxBytes);
         }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        catch (IO.RegularFileException ex)
         {
-            throw new ModelLoadException(path, field, "an existing file", "missing", ex);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelLoadException(path, field, "a readable file", ex.Message, ex);
+            var found = ex.Problem switch
+            {
+                IO.RegularFileProblem.NotFound => "missing",
+                IO.RegularFileProblem.NotRegular => "an empty file or not a regular file (a FIFO or device)",
+                IO.RegularFileProblem.TooLarge => $"a file larger than {maxBytes} bytes",
+                _ => ex.Detail,
+            };
+            var expected = ex.Problem switch
+            {
+                IO.RegularFileProblem.NotFound => "an existing file",
+                IO.RegularFileProblem.NotRegular or IO.RegularFileProblem.TooLarge => "a non-empty file",
+                _ => "a readable file",
+            };
+            throw new ModelLoadException(path, field, expected, found, ex);
         }
     }
 
