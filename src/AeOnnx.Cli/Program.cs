@@ -63,7 +63,7 @@ public static class Program
         {
             try
             {
-                _ = Microsoft.ML.OnnxRuntime.OrtEnv.Instance();
+                _ = AeOnnx.Runtime.OnnxRuntimeEnvironment.Instance;
                 _ = SkiaSharp.SKColorSpace.CreateSrgb();
             }
             catch (Exception)

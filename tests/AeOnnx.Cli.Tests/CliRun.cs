@@ -45,7 +45,11 @@ public sealed record CliRun(int ExitCode, string Out, string Error)
             : args;
 
     /// <summary>Starts the real process: <c>dotnet AeOnnx.Cli.dll ARGS</c>.</summary>
-    internal static async Task<CliRun> ProcessAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    internal static Task<CliRun> ProcessAsync(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        ProcessAsync([], environment, args);
+
+    /// <summary>Starts the real process with the variables in <paramref name="unset"/> removed from its environment.</summary>
+    internal static async Task<CliRun> ProcessAsync(IEnumerable<string> unset, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         string dll = Path.Combine(AppContext.BaseDirectory, "AeOnnx.Cli.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -62,6 +66,11 @@ public sealed record CliRun(int ExitCode, string Out, string Error)
         }
 
         start.Environment.Remove("AEONNX_MODEL");
+        foreach (string name in unset)
+        {
+            start.Environment.Remove(name);
+        }
+
         if (environment is not null)
         {
             foreach ((string key, string value) in environment)

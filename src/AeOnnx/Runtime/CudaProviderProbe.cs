@@ -19,7 +19,8 @@ internal static class CudaProviderProbe
         if (library is null)
         {
             return " The CUDA provider library (" + Names[0] + ") is not next to the application: "
-                + "the CPU package Microsoft.ML.OnnxRuntime is linked; use Microsoft.ML.OnnxRuntime.Gpu (make build GPU=1).";
+                + "the application references Microsoft.ML.OnnxRuntime, the CPU package: reference Microsoft.ML.OnnxRuntime.Gpu instead "
+                + "(the aeonnx tool: install AeOnnx.Cli.Gpu; in the AeOnnx repository: make build GPU=1).";
         }
 
         try

@@ -22,7 +22,7 @@ internal static class OptimizedGraphCache
     // Header: magic, space, 64 hex, space, 64 hex, newline.
     private static readonly int HeaderLength = Magic.Length + 1 + 64 + 1 + 64 + 1;
 
-    private static readonly Lazy<string> Version = new(() => OrtEnv.Instance().GetVersionString());
+    private static readonly Lazy<string> Version = new(() => OnnxRuntimeEnvironment.Instance.GetVersionString());
 
     private static readonly Lazy<string> Cpu = new(ComputeCpuKey);
 

@@ -105,6 +105,9 @@ internal sealed class SessionFactory
     private InferenceSession? CreateOn(byte[] model, string path, string sha256, Device device, out string? providerError)
     {
         providerError = null;
+
+        // Before anything creates ONNX Runtime's environment with its defaults (telemetry on).
+        _ = OnnxRuntimeEnvironment.Instance;
         using var sessionOptions = new SessionOptions
         {
             GraphOptimizationLevel = _options.OptimizationLevel,
@@ -136,7 +139,8 @@ internal sealed class SessionFactory
             catch (EntryPointNotFoundException ex)
             {
                 providerError = "the ONNX Runtime native library in use has no CUDA execution provider "
-                    + "(the CPU package Microsoft.ML.OnnxRuntime is linked; build with the GPU package, e.g. make build GPU=1): "
+                    + "(the application references Microsoft.ML.OnnxRuntime, the CPU package: reference Microsoft.ML.OnnxRuntime.Gpu instead; "
+                    + "the aeonnx tool: install AeOnnx.Cli.Gpu; in the AeOnnx repository: make build GPU=1): "
                     + ex.Message;
                 return null;
             }

@@ -20,7 +20,8 @@ public sealed class CudaProviderProbeTests
 
         Assert.Equal(
             " The CUDA provider library (libonnxruntime_providers_cuda.so) is not next to the application: "
-            + "the CPU package Microsoft.ML.OnnxRuntime is linked; use Microsoft.ML.OnnxRuntime.Gpu (make build GPU=1).",
+            + "the application references Microsoft.ML.OnnxRuntime, the CPU package: reference Microsoft.ML.OnnxRuntime.Gpu instead "
+            + "(the aeonnx tool: install AeOnnx.Cli.Gpu; in the AeOnnx repository: make build GPU=1).",
             explanation);
     }
 }
