@@ -20,7 +20,7 @@ RID ?= $(shell dotnet --info 2>/dev/null | awk '/^ *RID:/{print $$2; exit}')
 MODELS := fashion-mnist-ae fashion-mnist-vae tiny-rgb
 DEMO_OUT ?= out/demo
 
-.PHONY: help setup setup-python setup-browser setup-dotnet serve build test test-dotnet test-python demo train models export bench bench-quick pack gpu-check format clean
+.PHONY: help setup setup-python setup-browser setup-dotnet setup-deploy serve build test test-dotnet test-python scale-check image-check demo train models export bench bench-quick pack gpu-check format clean
 
 help:
 	@echo "make demo        run aeonnx on the shipped model and sample images (outputs in $(DEMO_OUT))"
@@ -32,17 +32,22 @@ help:
 	@echo "make export      re-export the shipped models from their committed checkpoints, check SHA-256"
 	@echo "make bench       benchmarks against the baselines; writes bench/RESULTS.md (bench-quick: smoke run)"
 	@echo "make pack        NuGet packages AeOnnx, AeOnnx.ML and the aeonnx .NET tool in artifacts/packages, then an install check"
+	@echo "make scale-check the scale-out runs alone: a Slurm array + merge on a single-node cluster, two-node torchrun (also in make test)"
+	@echo "make image-check the container's exact publish output: its size and a run through the service's routes"
 	@echo "make gpu-check   on a GPU machine: CUDA build, CUDA tests, CPU-vs-CUDA benchmark, one summary (SKIP lines without a GPU)"
 	@echo "make format      dotnet format"
 	@echo "make clean       remove build outputs"
 
-setup: setup-python setup-browser setup-dotnet
+setup: setup-python setup-browser setup-dotnet setup-deploy
 
 setup-python:
 	@scripts/setup-python.sh
 
 setup-browser:
 	@scripts/setup-browser.sh
+
+setup-deploy:
+	@scripts/setup-deploy.sh
 
 setup-dotnet:
 	dotnet restore AeOnnx.sln $(if $(filter 1 true yes,$(GPU)),-p:AeOnnxGpu=true,)
@@ -67,6 +72,12 @@ test-dotnet: build
 
 test-python: setup-python
 	$(PYTHON) -m pytest -q tests/training
+
+scale-check: setup-python setup-deploy build
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/deploy -m scale
+
+image-check: setup-dotnet setup-deploy
+	@scripts/image-check.sh
 
 demo: setup build
 	@scripts/demo.sh "$(DEMO_OUT)"

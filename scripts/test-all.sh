@@ -21,18 +21,22 @@ else
   [ "$rc" -ne 0 ] && [ "$(grep -cE 'Failed: +[1-9]' <<<"$lines")" -eq 0 ] && { echo "dotnet test exited $rc"; failed=$((failed + 1)); }
 fi
 
-"$PYTHON" -m pytest -q -p no:cacheprovider tests/training 2>&1 | tee "$log/pytest.txt"
-rc=${PIPESTATUS[0]}
-last=$(grep -E '^=*.*[0-9]+ (passed|failed|error|skipped)' "$log/pytest.txt" | tail -1 || true)
-if [ -z "$last" ]; then
-  echo "pytest printed no summary (exit $rc)"; failed=$((failed + 1))
-else
-  for kind in passed failed errors error skipped; do
-    n=$(grep -oE "[0-9]+ $kind\b" <<<"$last" | grep -oE '^[0-9]+' || true)
-    n=${n:-0}
-    case $kind in passed) passed=$((passed + n));; failed|errors|error) failed=$((failed + n));; skipped) skipped=$((skipped + n));; esac
-  done
-fi
+# tests/training (the Python side) and tests/deploy (manifests, images, Slurm and multi-node torchrun):
+# one pytest each, since each folder has its own pytest.ini
+for suite in tests/training tests/deploy; do
+  "$PYTHON" -m pytest -q -p no:cacheprovider "$suite" 2>&1 | tee "$log/pytest.txt"
+  rc=${PIPESTATUS[0]}
+  last=$(grep -E '^=*.*[0-9]+ (passed|failed|error|skipped)' "$log/pytest.txt" | tail -1 || true)
+  if [ -z "$last" ]; then
+    echo "pytest $suite printed no summary (exit $rc)"; failed=$((failed + 1))
+  else
+    for kind in passed failed errors error skipped; do
+      n=$(grep -oE "[0-9]+ $kind\b" <<<"$last" | grep -oE '^[0-9]+' || true)
+      n=${n:-0}
+      case $kind in passed) passed=$((passed + n));; failed|errors|error) failed=$((failed + n));; skipped) skipped=$((skipped + n));; esac
+    done
+  fi
+done
 rm -rf "$log"
 summary="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
