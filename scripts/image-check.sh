@@ -74,7 +74,8 @@ get readyz ready.txt
 get openapi/v1.json openapi.json; grep -q '"openapi"' "$work/openapi.json" || fail "/openapi/v1.json"
 get metrics metrics.txt; grep -q "^# TYPE" "$work/metrics.txt" || fail "/metrics"
 get "" explorer.html; grep -qi "<html" "$work/explorer.html" || fail "the explorer page"
-get "v1/sample?count=4&seed=7" sample.json; grep -q "\[" "$work/sample.json" || fail "/v1/sample"
+"$root/usr/local/bin/busybox" wget -q -O "$work/sample.json" --header "Content-Type: application/json" --post-data '{"count":4,"seed":7}' "${url}v1/sample" || fail "POST /v1/sample"
+grep -q "\[" "$work/sample.json" || fail "/v1/sample answered $(head -c 200 "$work/sample.json")"
 png=$(ls samples/images/*.png | head -1)
 "$root/usr/local/bin/busybox" wget -q -O "$work/encode.json" --header "Content-Type: image/png" --post-file "$png" "${url}v1/encode" || fail "POST /v1/encode"
 grep -q "latent" "$work/encode.json" || fail "/v1/encode answered $(head -c 200 "$work/encode.json")"
