@@ -5,7 +5,7 @@ namespace AeOnnx.Tests;
 
 /// <summary>
 /// The XML documentation that ships in the AeOnnx package documents the public surface only: the compiler
-/// writes internal members' comments too, and build/PublicXmlDocs removes them after each compile. Checked
+/// writes internal members' comments too, and scripts/build/PublicXmlDocs removes them after each compile. Checked
 /// here with reflection, independently of the metadata reading that tool does.
 /// </summary>
 public sealed class PublicDocumentationTests
