@@ -26,11 +26,13 @@ public sealed class AeOnnxServer : IAsyncDisposable
     public const string AdminTokenVariable = "AEONNX_ADMIN_TOKEN";
 
     private readonly WebApplication _app;
+    private readonly ModelProbe _probe;
     private int _disposed;
 
-    private AeOnnxServer(WebApplication app, Uri url, ModelService models, InferenceBatcher batcher, ServerMetrics metrics)
+    private AeOnnxServer(WebApplication app, Uri url, ModelService models, InferenceBatcher batcher, ServerMetrics metrics, ModelProbe probe)
     {
         _app = app;
+        _probe = probe;
         Url = url;
         Models = models;
         Batcher = batcher;
@@ -50,7 +52,7 @@ public sealed class AeOnnxServer : IAsyncDisposable
     /// <param name="options">Settings; <see cref="ServerOptions.ModelPath"/> is required.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running server.</returns>
-    /// <exception cref="ModelLoadException">The model cannot be loaded (the server does not start without one).</exception>
+    /// <exception cref="ModelLoadException">The model cannot be loaded, or loads but cannot answer a request through the service (the server does not start without one).</exception>
     /// <exception cref="ArgumentException">An option is out of range or the host address is not one.</exception>
     public static async Task<AeOnnxServer> StartAsync(ServerOptions options, CancellationToken cancellationToken = default)
     {
@@ -111,6 +113,8 @@ public sealed class AeOnnxServer : IAsyncDisposable
 
         ModelService models;
         InferenceBatcher batcher;
+        ModelProbe? probe = null;
+        string address;
         try
         {
             // Load the model now, not at the first request: a server that cannot serve must not start.
@@ -120,16 +124,24 @@ public sealed class AeOnnxServer : IAsyncDisposable
             app.UseMiddleware<RequestGuard>();
             MapEndpoints(app, metrics);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+            // Ready means able to serve: the model answers one real request through this server
+            // (Kestrel, middleware, handler, batcher, headers) before /readyz says so, and every
+            // swapped-in model does the same before it is served.
+            probe = new ModelProbe(ModelProbe.Loopback(address));
+            models.Probe = probe.RunAsync;
+            await models.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
+            probe?.Dispose();
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
         }
 
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var url = new Uri(address.Replace("[::]", "localhost", StringComparison.Ordinal).Replace("0.0.0.0", "localhost", StringComparison.Ordinal).TrimEnd('/') + "/");
-        return new AeOnnxServer(app, url, models, batcher, metrics);
+        return new AeOnnxServer(app, url, models, batcher, metrics, probe);
     }
 
     /// <summary>
@@ -179,6 +191,7 @@ public sealed class AeOnnxServer : IAsyncDisposable
 
         // Disposes the container's singletons: the batcher (failing rows still queued), then the model.
         await _app.DisposeAsync().ConfigureAwait(false);
+        _probe.Dispose();
     }
 
     private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, string host, int port)
@@ -227,7 +240,7 @@ public sealed class AeOnnxServer : IAsyncDisposable
             .WithSummary("The served model: name, kind, checksums, generation, swaps, last refused folder, classes");
         v1.MapGet("/map", (HttpContext c, ApiHandlers h) => h.MapAsync(c))
             .WithSummary("2-D PCA map of the model's class centroids with decoded thumbnails");
-        v1.MapPost("/admin/reload", (HttpContext c, ApiHandlers h) => h.Reload(c))
+        v1.MapPost("/admin/reload", (HttpContext c, ApiHandlers h) => h.ReloadAsync(c))
             .WithSummary("Reload the model from its folder or pointer file (Authorization: Bearer <admin token>)");
 
         app.MapGet("/healthz", () => Results.Text("ok\n")).WithSummary("Liveness: the process answers");
@@ -238,9 +251,14 @@ public sealed class AeOnnxServer : IAsyncDisposable
                 throw ApiException.Unavailable("The server is shutting down.");
             }
 
+            if (!models.IsReady)
+            {
+                throw ApiException.Unavailable("Not ready: the model has not yet answered its probe request.");
+            }
+
             var current = models.Current;
             return Results.Text($"ready: {current.Name} generation {current.Generation}\n");
-        }).WithSummary("Readiness: a model is loaded and the server is not stopping");
+        }).WithSummary("Readiness: the served model has answered a real request through the service and the server is not stopping");
         app.MapMetrics("/metrics", metrics.Registry);
         app.MapOpenApi();
         app.MapGet("/", () => ExplorerFiles.Serve("index.html")).ExcludeFromDescription();

@@ -133,7 +133,7 @@ public sealed class HotSwapTests : IDisposable
     }
 
     [Fact]
-    public void A_pointer_caught_half_written_is_not_tried_until_two_looks_agree()
+    public async Task A_pointer_caught_half_written_is_not_tried_until_two_looks_agree()
     {
         var pointer = Path.Combine(_folder, "current.txt");
         File.WriteAllText(pointer, Linked("fashion-mnist-ae") + "\n");
@@ -142,29 +142,29 @@ public sealed class HotSwapTests : IDisposable
             new AutoencoderOptions { Device = Device.Cpu, IntraOpThreads = 1 },
             new ServerMetrics(),
             Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-        Assert.False(models.ReloadIfChanged());
+        Assert.False(await models.ReloadIfChangedAsync(CancellationToken.None));
 
         // The writer has truncated the pointer but not yet written the new name.
         File.WriteAllText(pointer, string.Empty);
-        Assert.False(models.ReloadIfChanged());
+        Assert.False(await models.ReloadIfChangedAsync(CancellationToken.None));
 
         // The next look sees the finished write: still one look, so nothing is tried yet...
         File.WriteAllText(pointer, Linked("tiny-rgb") + "\n");
-        Assert.False(models.ReloadIfChanged());
+        Assert.False(await models.ReloadIfChangedAsync(CancellationToken.None));
         Assert.Null(models.LastRefusal);
         Assert.Equal("fashion-mnist-ae", models.Current.Name);
 
         // ...and the one after agrees, so the new model is loaded: the empty file was never refused.
-        Assert.True(models.ReloadIfChanged());
+        Assert.True(await models.ReloadIfChangedAsync(CancellationToken.None));
         Assert.Null(models.LastRefusal);
         Assert.Equal("tiny-rgb", models.Current.Name);
         Assert.Equal(1, models.Swaps);
-        Assert.False(models.ReloadIfChanged());
+        Assert.False(await models.ReloadIfChangedAsync(CancellationToken.None));
 
         // A pointer left empty is refused once it has settled, and the refusal names the pointer file.
         File.WriteAllText(pointer, "# nothing here\n");
-        Assert.False(models.ReloadIfChanged());
-        Assert.True(models.ReloadIfChanged());
+        Assert.False(await models.ReloadIfChangedAsync(CancellationToken.None));
+        Assert.True(await models.ReloadIfChangedAsync(CancellationToken.None));
         Assert.Equal("current.txt", models.LastRefusal!.FolderName);
         Assert.Contains("an empty file", models.LastRefusal.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain(_folder, models.LastRefusal.Reason, StringComparison.Ordinal);

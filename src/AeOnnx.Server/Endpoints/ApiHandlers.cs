@@ -27,7 +27,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         var images = await RequestInputs.ReadImagesAsync(context.Request, options, context.RequestAborted);
         using var lease = Lease(context, out var model, out var identity);
         var tensors = images.Select(i => RequestInputs.ToTensor(model, i)).ToArray();
-        var latents = await RunAsync(context, model, BatchOperation.Encode, tensors);
+        var latents = Finite(await RunAsync(context, model, BatchOperation.Encode, tensors), "latent", images);
         if (Accepts(context, NpyType))
         {
             return Results.Bytes(NpyWriter.Write(latents, model.LatentDim), NpyType);
@@ -48,7 +48,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         var request = await RequestInputs.ReadJsonAsync<DecodeRequest>(context.Request, options, null, context.RequestAborted);
         using var lease = Lease(context, out var model, out _);
         var latents = CheckLatents(model, request.Latents, 1, options.MaxItemsPerRequest, "latents");
-        var outputs = await RunAsync(context, model, BatchOperation.Decode, latents);
+        var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, latents), "image", "latents");
         var format = Format(context, "png", "png", "json");
         var zoom = QueryInt(context, "zoom", 1, 1, 16);
         if (format == "json")
@@ -67,8 +67,8 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         var images = await RequestInputs.ReadImagesAsync(context.Request, options, context.RequestAborted);
         using var lease = Lease(context, out var model, out _);
         var inputs = images.Select(i => RequestInputs.ToTensor(model, i)).ToArray();
-        var latents = await RunAsync(context, model, BatchOperation.Encode, inputs);
-        var outputs = await RunAsync(context, model, BatchOperation.Decode, latents);
+        var latents = Finite(await RunAsync(context, model, BatchOperation.Encode, inputs), "latent", images);
+        var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, latents), "reconstruction", images);
         var errors = inputs.Select((input, i) => model.MeasureError(input, outputs[i])).ToArray();
         var format = Format(context, "png", "png", "json");
         var zoom = QueryInt(context, "zoom", 1, 1, 16);
@@ -82,7 +82,9 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
                 {
                     name = image.Name,
                     mse = errors[i].Mse,
-                    psnr = errors[i].Psnr,
+
+                    // A perfect reconstruction has an infinite PSNR, which JSON cannot hold: null says so.
+                    psnr = double.IsFinite(errors[i].Psnr) ? errors[i].Psnr : (double?)null,
                     latent = latents[i],
                     input = ImageOutput.DataUrl(ImageOutput.Png1(model, inputs[i], zoom)),
                     output = ImageOutput.DataUrl(ImageOutput.Png1(model, outputs[i], zoom)),
@@ -104,7 +106,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         var steps = QueryInt(context, "steps", 8, 1, options.MaxOutputImages);
         var modeText = context.Request.Query["mode"].FirstOrDefault();
         float[][] keys;
-        AutoencoderLease lease;
+        IDisposable lease;
         Autoencoder model;
         if (RequestInputs.IsJson(context.Request))
         {
@@ -123,7 +125,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             }
 
             lease = Lease(context, out model, out _);
-            keys = await RunAsync(context, model, BatchOperation.Encode, images.Select(i => RequestInputs.ToTensor(model, i)).ToArray());
+            keys = Finite(await RunAsync(context, model, BatchOperation.Encode, images.Select(i => RequestInputs.ToTensor(model, i)).ToArray()), "latent", images);
         }
 
         using (lease)
@@ -135,8 +137,8 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
                 throw ApiException.Unprocessable($"{keys.Length} keys × {steps} steps make {frames} images; at most {options.MaxOutputImages}.");
             }
 
-            var path = LatentMath.Path(keys, steps, mode);
-            var outputs = await RunAsync(context, model, BatchOperation.Decode, path);
+            var path = Computed(LatentMath.Path(keys, steps, mode), "interpolation path", "the key latents are too large for float32 arithmetic");
+            var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, path), "image", "path");
             var format = Format(context, "png", "png", "gif", "frames");
             var zoom = QueryInt(context, "zoom", format == "gif" ? 4 : 1, 1, 16);
             return format switch
@@ -187,10 +189,11 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         var mean = distribution.GetMean();
 
         // Temperature scales each draw's distance from the mean: 0 gives the mean, 1 the distribution itself.
-        var latents = distribution.Sample(count, seed)
-            .Select(z => z.Select((v, i) => (float)(mean[i] + (temperature * (v - mean[i])))).ToArray())
-            .ToArray();
-        var outputs = await RunAsync(context, model, BatchOperation.Decode, latents);
+        var latents = Computed(
+            distribution.Sample(count, seed).Select(z => z.Select((v, i) => (float)(mean[i] + (temperature * (v - mean[i])))).ToArray()).ToArray(),
+            "sampled latent",
+            "the model's latent distribution overflows float32");
+        var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, latents), "image", "samples");
         var zoom = QueryInt(context, "zoom", 1, 1, 16);
         if (Format(context, "png", "png", "json") == "json")
         {
@@ -211,14 +214,14 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         var request = await RequestInputs.ReadJsonAsync<ArithmeticRequest>(context.Request, options, null, context.RequestAborted);
         using var lease = Lease(context, out var model, out _);
         var d = model.LatentDim;
-        float[] result;
+        double[] sum;
         if (request.Latent is not null)
         {
-            result = CheckLatents(model, [request.Latent], 1, 1, "latent")[0].ToArray();
+            sum = CheckLatents(model, [request.Latent], 1, 1, "latent")[0].Select(v => (double)v).ToArray();
         }
         else if (request.Class is not null)
         {
-            result = Centroid(model, request.Class).ToArray();
+            sum = Centroid(model, request.Class).Select(v => (double)v).ToArray();
         }
         else
         {
@@ -258,11 +261,13 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
 
             for (var i = 0; i < d; i++)
             {
-                result[i] += (float)(weight * vector[i]);
+                sum[i] += weight * vector[i];
             }
         }
 
-        var output = (await RunAsync(context, model, BatchOperation.Decode, [result]))[0];
+        // Summed in float64, so terms that cancel do; what does not fit float32 is refused, never decoded.
+        var result = Computed([sum.Select(v => (float)v).ToArray()], "result latent", "the weighted terms overflow float32 (use smaller weights)")[0];
+        var output = Finite(await RunAsync(context, model, BatchOperation.Decode, [result]), "image", "result")[0];
         var zoom = QueryInt(context, "zoom", 1, 1, 16);
         var png = ImageOutput.Png1(model, output, zoom);
         if (Format(context, Accepts(context, "image/png") ? "png" : "json", "png", "json") == "png")
@@ -284,7 +289,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
 
         var centroids = classes.Select(c => c.Centroid!).ToArray();
         var pca = LatentPca.Fit(centroids);
-        var outputs = await RunAsync(context, model, BatchOperation.Decode, centroids);
+        var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, centroids), "image", "centroids");
         var zoom = QueryInt(context, "zoom", 1, 1, 16);
         return Results.Json(new
         {
@@ -327,7 +332,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         }, RequestInputs.Json);
     }
 
-    public IResult Reload(HttpContext context)
+    public async Task<IResult> ReloadAsync(HttpContext context)
     {
         if (options.AdminToken is null)
         {
@@ -343,19 +348,29 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             throw new ApiException(401, "Unauthorized", "A valid 'Authorization: Bearer <admin token>' header is required.");
         }
 
-        var identity = models.Reload(null, "admin");
-        if (identity is null)
+        var outcome = await models.ReloadAsync(null, "admin", context.RequestAborted);
+        if (outcome.Refusal is { } refusal)
         {
-            var refusal = models.LastRefusal!;
             throw ApiException.Unprocessable($"Model folder '{refusal.FolderName}' was refused; still serving the previous model. {refusal.Reason}");
         }
 
+        var identity = outcome.Identity ?? throw new ApiException(409, "Conflict", "A later reload swapped in a model while this one was loading; GET /v1/model shows the model now served.");
         Stamp(context, identity);
         return Results.Json(new { swapped = true, name = identity.Name, generation = identity.Generation, encoderSha256 = identity.EncoderSha256, decoderSha256 = identity.DecoderSha256 }, RequestInputs.Json);
     }
 
-    private AutoencoderLease Lease(HttpContext context, out Autoencoder model, out ServedModel identity)
+    /// <summary>The header value that carries a model name: percent-encoded UTF-8 (RFC 3986 unreserved characters stay), so any name survives HTTP's ASCII headers.</summary>
+    public static string HeaderValue(string name) => Uri.EscapeDataString(name);
+
+    private IDisposable Lease(HttpContext context, out Autoencoder model, out ServedModel identity)
     {
+        // A probe request (the server's own, carrying its secret) runs on the candidate it names.
+        if (models.TryGetCandidate(context, out model, out identity))
+        {
+            Stamp(context, identity);
+            return NoLease.Instance;
+        }
+
         AutoencoderLease lease;
         try
         {
@@ -375,7 +390,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
     private static void Stamp(HttpContext context, ServedModel identity)
     {
         var headers = context.Response.Headers;
-        headers[ModelHeader] = identity.Name;
+        headers[ModelHeader] = HeaderValue(identity.Name);
         headers[GenerationHeader] = identity.Generation.ToString(CultureInfo.InvariantCulture);
         headers[EncoderShaHeader] = identity.EncoderSha256;
         headers[DecoderShaHeader] = identity.DecoderSha256;
@@ -391,6 +406,45 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
 
         return await batcher.RunAsync(model, operation, rows, context.RequestAborted);
     }
+
+    /// <summary>Model outputs, refused (422) when one holds NaN or infinity: never returned, encoded to a picture or written.</summary>
+    private static float[][] Finite(float[][] rows, string what, IReadOnlyList<NamedBytes> images) =>
+        Finite(rows, what, images.Count == 1 ? null : i => $"image '{images[i].Name}'");
+
+    private static float[][] Finite(float[][] rows, string what, string items) =>
+        Finite(rows, what, rows.Length == 1 ? null : i => $"{items}[{i}]");
+
+    private static float[][] Finite(float[][] rows, string what, Func<int, string>? item)
+    {
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var at = LatentMath.IndexOfNonFinite(rows[i]);
+            if (at >= 0)
+            {
+                var which = item is null ? string.Empty : $" for {item(i)}";
+                throw ApiException.Unprocessable($"The model produced a non-finite value ({Num(rows[i][at])}) in the {what}{which}; nothing is returned for this request.");
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>Latents computed from the request (arithmetic, a path, samples), refused (422) when not finite, before any decoding.</summary>
+    private static float[][] Computed(float[][] rows, string what, string why)
+    {
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var at = LatentMath.IndexOfNonFinite(rows[i]);
+            if (at >= 0)
+            {
+                throw ApiException.Unprocessable($"The {what}{(rows.Length == 1 ? string.Empty : $" [{i}]")} is not finite ({Num(rows[i][at])} at z{at}): {why}; nothing was decoded.");
+            }
+        }
+
+        return rows;
+    }
+
+    private static string Num(float value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static float[][] CheckLatents(Autoencoder model, float[][]? latents, int min, int max, string field)
     {
@@ -506,4 +560,14 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
 
     private static int CheckRange(int value, int min, int max, string name) =>
         value >= min && value <= max ? value : throw ApiException.Unprocessable($"{name} must be between {min} and {max}, got {value}.");
+
+    /// <summary>A probe's candidate is not hosted yet: nothing to release.</summary>
+    private sealed class NoLease : IDisposable
+    {
+        public static readonly NoLease Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
 }

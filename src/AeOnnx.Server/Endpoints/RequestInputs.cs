@@ -61,6 +61,12 @@ internal static class RequestInputs
                     ? ApiException.TooLarge($"The multipart body exceeds a limit: {e.Message}")
                     : ApiException.BadRequest($"The multipart body is malformed: {e.Message}");
             }
+            catch (IOException e) when (e is not BadHttpRequestException && !cancellationToken.IsCancellationRequested)
+            {
+                // The body ended before its closing boundary (or inside a part): the request is malformed,
+                // not a server failure. Kestrel's own refusals (BadHttpRequestException) keep their status.
+                throw ApiException.BadRequest($"The multipart body is malformed: {e.Message} (is the closing boundary missing?)");
+            }
 
             if (form.Files.Count == 0)
             {

@@ -1,24 +1,41 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace AeOnnx.Server.Hosting;
 
 /// <summary>
 /// The served model: an <see cref="AutoencoderHost"/> plus what the service reports about it
-/// (identity, generation, swap count, last refusal). Requests take a lease for their whole life, so
-/// a swap never changes the model under a request; reloads are serialized.
+/// (identity, generation, swap count, last refusal, readiness). Requests take a lease for their whole
+/// life, so a swap never changes the model under a request. A model is served only after it has
+/// answered one real request through the whole HTTP path (<see cref="Probe"/>): at start (until then
+/// the service is not ready) and before every swap. No lock is held while anything is read or loaded.
 /// </summary>
 internal sealed class ModelService : IDisposable
 {
+    /// <summary>Request header that routes a probe request to the candidate model it names.</summary>
+    public const string ProbeHeader = "X-AeOnnx-Probe";
+
     private readonly AutoencoderHost _host;
     private readonly AutoencoderOptions _options;
     private readonly ILogger _logger;
     private readonly ServerMetrics _metrics;
-    private readonly Lock _reloadLock = new();
+    private readonly Lock _swapLock = new();
     private readonly ConditionalWeakTable<Autoencoder, ServedModel> _identities = new();
+    private readonly ConcurrentDictionary<string, (Autoencoder Model, ServedModel Identity)> _candidates = new(StringComparer.Ordinal);
+
+    // Random per process: only this server's own probe client knows it, so no request from outside can
+    // reach a candidate model.
+    private readonly byte[] _probeSecret = RandomNumberGenerator.GetBytes(32);
     private string _fingerprint;
     private string? _pending;
     private int _swaps;
+    private int _ready;
+    private long _tickets;
+    private long _swappedTicket;
     private SwapRefusal? _lastRefusal;
 
     public ModelService(ModelSource source, AutoencoderOptions options, ServerMetrics metrics, ILogger logger)
@@ -35,7 +52,7 @@ internal sealed class ModelService : IDisposable
         _identities.Add(model, Identify(model, 0));
         _host = new AutoencoderHost(model, options);
         _metrics.ModelGeneration.Set(0);
-        _logger.LogInformation("serving model {Name} ({Kind}, latent {Dim}) from {Folder} on {Provider}", model.Name, model.Manifest.Kind, model.LatentDim, folder, model.ExecutionProvider);
+        _logger.LogInformation("loaded model {Name} ({Kind}, latent {Dim}) from {Folder} on {Provider}", model.Name, model.Manifest.Kind, model.LatentDim, folder, model.ExecutionProvider);
     }
 
     public ModelSource Source { get; }
@@ -43,6 +60,16 @@ internal sealed class ModelService : IDisposable
     public int Swaps => Volatile.Read(ref _swaps);
 
     public SwapRefusal? LastRefusal => Volatile.Read(ref _lastRefusal);
+
+    /// <summary>True once the current model has answered its probe request: the service can serve.</summary>
+    public bool IsReady => Volatile.Read(ref _ready) == 1;
+
+    /// <summary>
+    /// Sends one real request for a candidate model through the running server (set by the server once
+    /// it listens); throws <see cref="ModelLoadException"/> with the reason when the answer is not a
+    /// good one. Null: no probe (a service used without its HTTP front, in tests of the swap rules).
+    /// </summary>
+    public Func<Autoencoder, ServedModel, string, CancellationToken, Task>? Probe { get; set; }
 
     /// <summary>Takes a lease on the current model; the request keeps it until it has answered.</summary>
     public AutoencoderLease Acquire() => _host.Acquire();
@@ -59,6 +86,39 @@ internal sealed class ModelService : IDisposable
         }
     }
 
+    /// <summary>The header value that routes a request to the candidate registered under <paramref name="key"/>.</summary>
+    public string ProbeHeaderValue(string key) => Convert.ToHexStringLower(_probeSecret) + ":" + key;
+
+    /// <summary>True when the request carries this server's probe secret (constant-time compare).</summary>
+    public bool IsProbe(HttpContext context) => ProbeKey(context) is not null;
+
+    /// <summary>The candidate a probe request is for, or false for every other request.</summary>
+    public bool TryGetCandidate(HttpContext context, out Autoencoder model, out ServedModel identity)
+    {
+        if (ProbeKey(context) is { } key && _candidates.TryGetValue(key, out var candidate))
+        {
+            (model, identity) = candidate;
+            return true;
+        }
+
+        model = null!;
+        identity = null!;
+        return false;
+    }
+
+    /// <summary>Probes the first model through the running server; the service is ready only after it answered.</summary>
+    /// <exception cref="ModelLoadException">The model loaded but cannot answer a request.</exception>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        using (var lease = _host.Acquire())
+        {
+            await ProbeAsync(lease.Model, IdentityOf(lease.Model), cancellationToken).ConfigureAwait(false);
+            _logger.LogInformation("serving model {Name}: it answered its probe request", lease.Model.Name);
+        }
+
+        Volatile.Write(ref _ready, 1);
+    }
+
     /// <summary>
     /// The watcher's tick: reloads when the source changed and has settled, that is, when two
     /// consecutive looks see the same new state. A pointer file caught half-written (truncated, then
@@ -66,7 +126,7 @@ internal sealed class ModelService : IDisposable
     /// never produces a refusal of a name nobody meant.
     /// </summary>
     /// <returns>True when a reload was tried on this tick.</returns>
-    public bool ReloadIfChanged()
+    public async Task<bool> ReloadIfChangedAsync(CancellationToken cancellationToken)
     {
         var fingerprint = Source.Fingerprint();
         if (fingerprint == Volatile.Read(ref _fingerprint))
@@ -82,55 +142,115 @@ internal sealed class ModelService : IDisposable
         }
 
         _pending = null;
-        Reload(fingerprint, "watch");
+        await ReloadAsync(fingerprint, "watch", cancellationToken).ConfigureAwait(false);
         return true;
     }
 
-    /// <summary>Loads what the source names now and swaps it in; on refusal the current model stays.</summary>
-    /// <returns>The new identity, or null with <see cref="LastRefusal"/> set.</returns>
-    public ServedModel? Reload(string? fingerprint, string trigger)
+    /// <summary>
+    /// Loads what the source names now, probes it through the HTTP path, and swaps it in; on refusal the
+    /// current model stays. Reloads may overlap (the admin endpoint during a watch tick): none waits for
+    /// another, and a reload that finishes after a later one has swapped is dropped, never swapped over it.
+    /// </summary>
+    /// <returns>The outcome: the new identity, or a refusal (also in <see cref="LastRefusal"/>), or superseded.</returns>
+    public async Task<ReloadOutcome> ReloadAsync(string? fingerprint, string trigger, CancellationToken cancellationToken)
     {
-        // The source is read (a pointer file, the folder's listing) before the lock is taken.
+        var ticket = Interlocked.Increment(ref _tickets);
+
+        // The source is read (a pointer file, the folder's listing) without any lock held.
         fingerprint ??= Source.Fingerprint();
-        lock (_reloadLock)
+        Volatile.Write(ref _fingerprint, fingerprint);
+
+        // Until the source resolves, a refusal names the source itself (the pointer file).
+        var folder = Source.Path;
+        var folderName = System.IO.Path.GetFileName(folder);
+        Autoencoder? model = null;
+        try
         {
-            Volatile.Write(ref _fingerprint, fingerprint);
-            // Until the source resolves, a refusal names the source itself (the pointer file).
-            var folder = Source.Path;
-            var folderName = System.IO.Path.GetFileName(folder);
-            Autoencoder? model = null;
-            try
+            folder = Source.ResolveFolder();
+            folderName = System.IO.Path.GetFileName(folder);
+            model = Autoencoder.Load(folder, _options);
+            var tentative = Identify(model, _host.Generation + 1);
+            await ProbeAsync(model, tentative, cancellationToken).ConfigureAwait(false);
+
+            ServedModel identity;
+            lock (_swapLock)
             {
-                folder = Source.ResolveFolder();
-                folderName = System.IO.Path.GetFileName(folder);
-                model = Autoencoder.Load(folder, _options);
-                var identity = Identify(model, _host.Generation + 1);
+                if (ticket < _swappedTicket)
+                {
+                    model.Dispose();
+                    return ReloadOutcome.Superseded;
+                }
 
                 // Record the identity before the swap: the first lease on the new model must find it.
-                _identities.Add(model, identity);
+                identity = tentative with { Generation = _host.Generation + 1 };
+                _identities.AddOrUpdate(model, identity);
                 _host.Swap(model);
-                Interlocked.Increment(ref _swaps);
-                _metrics.ModelSwaps.Inc();
-                _metrics.ModelGeneration.Set(identity.Generation);
-                _logger.LogInformation("model swapped ({Trigger}): now {Name} generation {Generation} from {Folder}", trigger, identity.Name, identity.Generation, folderName);
-                return identity;
+                _swappedTicket = ticket;
             }
-            catch (Exception e) when (e is ModelLoadException or DeviceUnavailableException or IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
-            {
-                model?.Dispose();
 
-                // /v1/model is public: report the folder by name, not the server's directory layout.
-                var reason = e.Message.Replace(folder, folderName, StringComparison.Ordinal).Replace(Source.Path, System.IO.Path.GetFileName(Source.Path), StringComparison.Ordinal);
-                var refusal = new SwapRefusal(folderName, reason, DateTimeOffset.UtcNow);
-                Volatile.Write(ref _lastRefusal, refusal);
-                _metrics.ModelSwapRefusals.Inc();
-                _logger.LogWarning("model folder {Folder} refused ({Trigger}); still serving the previous model: {Reason}", folder, trigger, e.Message);
-                return null;
-            }
+            Interlocked.Increment(ref _swaps);
+            _metrics.ModelSwaps.Inc();
+            _metrics.ModelGeneration.Set(identity.Generation);
+            _logger.LogInformation("model swapped ({Trigger}): now {Name} generation {Generation} from {Folder}", trigger, identity.Name, identity.Generation, folderName);
+            return ReloadOutcome.Swapped(identity);
+        }
+        catch (Exception e) when (e is ModelLoadException or DeviceUnavailableException or IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+        {
+            model?.Dispose();
+
+            // /v1/model is public: report the folder by name, not the server's directory layout.
+            var reason = e.Message.Replace(folder, folderName, StringComparison.Ordinal).Replace(Source.Path, System.IO.Path.GetFileName(Source.Path), StringComparison.Ordinal);
+            var refusal = new SwapRefusal(folderName, reason, DateTimeOffset.UtcNow);
+            Volatile.Write(ref _lastRefusal, refusal);
+            _metrics.ModelSwapRefusals.Inc();
+            _logger.LogWarning("model folder {Folder} refused ({Trigger}); still serving the previous model: {Reason}", folder, trigger, e.Message);
+            return ReloadOutcome.Refused(refusal);
+        }
+        catch
+        {
+            model?.Dispose();
+            throw;
         }
     }
 
     public void Dispose() => _host.Dispose();
+
+    private async Task ProbeAsync(Autoencoder model, ServedModel identity, CancellationToken cancellationToken)
+    {
+        if (Probe is not { } probe)
+        {
+            return;
+        }
+
+        var key = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        _candidates[key] = (model, identity);
+        try
+        {
+            await probe(model, identity, ProbeHeaderValue(key), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _candidates.TryRemove(key, out _);
+        }
+    }
+
+    private string? ProbeKey(HttpContext context)
+    {
+        if (!context.Request.Headers.TryGetValue(ProbeHeader, out var values) || values.Count != 1 || values[0] is not { } value)
+        {
+            return null;
+        }
+
+        var colon = value.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            return null;
+        }
+
+        var given = Encoding.ASCII.GetBytes(value[..colon]);
+        var expected = Encoding.ASCII.GetBytes(Convert.ToHexStringLower(_probeSecret));
+        return CryptographicOperations.FixedTimeEquals(given, expected) ? value[(colon + 1)..] : null;
+    }
 
     private static ServedModel Identify(Autoencoder model, int generation) => new(
         model.Name,

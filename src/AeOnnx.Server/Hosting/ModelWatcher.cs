@@ -18,7 +18,7 @@ internal sealed class ModelWatcher(ModelService models, ServerOptions options, I
         {
             try
             {
-                models.ReloadIfChanged();
+                await models.ReloadIfChangedAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

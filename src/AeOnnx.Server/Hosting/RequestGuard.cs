@@ -11,7 +11,7 @@ namespace AeOnnx.Server.Hosting;
 /// and the translation of every failure into an RFC 7807 problem document. Clients read the
 /// reason; stack traces and server paths only go to the log.
 /// </summary>
-internal sealed class RequestGuard(RequestDelegate next, ServerOptions options, ServerMetrics metrics, ILogger<RequestGuard> logger)
+internal sealed class RequestGuard(RequestDelegate next, ServerOptions options, ServerMetrics metrics, ModelService models, ILogger<RequestGuard> logger)
 {
     private readonly SemaphoreSlim _slots = new(options.MaxConcurrentRequests, options.MaxConcurrentRequests);
 
@@ -19,6 +19,10 @@ internal sealed class RequestGuard(RequestDelegate next, ServerOptions options, 
     {
         var started = Stopwatch.GetTimestamp();
         var isApi = context.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal);
+
+        // The server's own probe of a candidate model must not be turned away by clients filling the
+        // concurrency limit, and is no client traffic to count.
+        var isProbe = isApi && models.IsProbe(context);
         var aborted = context.RequestAborted;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         var holdsSlot = false;
@@ -26,13 +30,16 @@ internal sealed class RequestGuard(RequestDelegate next, ServerOptions options, 
         {
             if (isApi)
             {
-                if (!_slots.Wait(0))
+                if (!isProbe && !_slots.Wait(0))
                 {
                     throw ApiException.TooManyRequests($"The server is handling its limit of {options.MaxConcurrentRequests} requests; retry later.");
                 }
 
-                holdsSlot = true;
-                timeout.CancelAfter(options.RequestTimeout);
+                holdsSlot = !isProbe;
+
+                // A probe runs under its own, longer limit (ModelProbe.Timeout): the first request of a
+                // cold process may take longer than a client's, and must not fail the model for it.
+                timeout.CancelAfter(isProbe ? ModelProbe.Timeout : options.RequestTimeout);
                 context.RequestAborted = timeout.Token;
             }
 
@@ -74,9 +81,12 @@ internal sealed class RequestGuard(RequestDelegate next, ServerOptions options, 
             }
 
             context.RequestAborted = aborted;
-            var endpoint = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
-            metrics.Requests.WithLabels(endpoint, context.Response.StatusCode.ToString(CultureInfo.InvariantCulture)).Inc();
-            metrics.Latency.WithLabels(endpoint).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            if (!isProbe)
+            {
+                var endpoint = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
+                metrics.Requests.WithLabels(endpoint, context.Response.StatusCode.ToString(CultureInfo.InvariantCulture)).Inc();
+                metrics.Latency.WithLabels(endpoint).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            }
         }
     }
 

@@ -313,4 +313,24 @@ public static class LatentMath
             throw new ArgumentException($"Latents differ in length: {a.Length}, {b.Length}, {c.Length}.");
         }
     }
+
+    /// <summary>
+    /// The index of the first NaN or infinity in <paramref name="values"/>, or -1: the one test every
+    /// front end applies before a latent or an image is returned, decoded or written (never a NaN row,
+    /// a black picture, or a JSON writer failing on infinity).
+    /// </summary>
+    /// <param name="values">A latent, a tensor or any model output.</param>
+    /// <returns>The index, or -1 when every value is finite.</returns>
+    internal static int IndexOfNonFinite(ReadOnlySpan<float> values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 }
