@@ -17,11 +17,12 @@ from torch.utils.data import DataLoader, Dataset
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "training-scripts"))
 from aeonnx_training import checkpoint as train_mod  # noqa: E402  (the checkpoint loader that training wrote with)
+from aeonnx_training.data import IMAGE_EXTENSIONS  # noqa: E402  (the format registry, docs/image-formats.json)
 
 
 class Folder(Dataset):
     def __init__(self, root: Path, channels: int, size):
-        self.files = sorted(p for p in root.rglob("*") if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"))
+        self.files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS)
         self.mode = "L" if channels == 1 else "RGB"
         self.size = size
 

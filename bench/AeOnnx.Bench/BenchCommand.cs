@@ -90,7 +90,7 @@ internal static class BenchCommand
     /// <summary>The image files of a benchmark folder (every supported extension), in a fixed order.</summary>
     public static string[] ImageFiles(string dir) => Directory
         .EnumerateFiles(dir, "*", SearchOption.AllDirectories)
-        .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" or ".bmp" or ".gif" or ".webp")
+        .Where(AeOnnx.Imaging.ImageFormats.HasImageExtension)
         .Order(StringComparer.Ordinal)
         .ToArray();
 

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Reflection;
 using System.Runtime.ExceptionServices;
+using AeOnnx.IO;
 using AeOnnx.ML.Internal;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -168,20 +169,7 @@ public static class AeOnnxCatalog
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var full = Path.GetFullPath(path);
-        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite))
-            {
-                Save(mlContext, model, inputSchema, stream, Path.GetDirectoryName(full), options);
-            }
-
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
+        AtomicFile.Write(full, stream => Save(mlContext, model, inputSchema, stream, Path.GetDirectoryName(full), options));
     }
 
     /// <summary>Like <see cref="SaveWithAeOnnx(MLContext, ITransformer, DataViewSchema, string, AeOnnxSaveOptions?)"/>, to a stream (no relative folder is recorded: embed the models or map them by name when loading).</summary>

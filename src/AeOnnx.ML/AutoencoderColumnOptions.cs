@@ -12,8 +12,8 @@ public abstract class AutoencoderColumnOptions
     /// <summary>Where the graphs run: <see cref="Device.Auto"/> (default: CUDA when available, else CPU), <see cref="Device.Cpu"/> or <see cref="Device.Cuda(int)"/>. Wins over <see cref="ModelOptions"/>' device.</summary>
     public Device Device { get; set; } = Device.Auto;
 
-    /// <summary>Rows per ONNX Runtime call when the transformer runs over an IDataView. Default 64. Wins over <see cref="ModelOptions"/>' batch size.</summary>
-    public int BatchSize { get; set; } = 64;
+    /// <summary>Rows per ONNX Runtime call when the transformer runs over an IDataView. Default <see cref="RunLimits.DefaultBatchSize"/> (64). Wins over <see cref="ModelOptions"/>' batch size.</summary>
+    public int BatchSize { get; set; } = RunLimits.DefaultBatchSize;
 
     /// <summary>
     /// The core's load options, passed through: ORT intra-op threads and spinning, optimization level

@@ -3,7 +3,7 @@ namespace AeOnnx.ML;
 /// <summary>Options for <see cref="AutoencoderTransforms.LoadImages(AutoencoderImageLoadingOptions)"/>: image file paths (or ML.NET images) to the model's normalized pixel vector.</summary>
 public sealed class AutoencoderImageLoadingOptions : AutoencoderColumnOptions
 {
-    /// <summary>A text column of image file paths (PNG, JPEG, BMP, GIF), or an ML.NET <c>MLImage</c> column from ML.NET's <c>LoadImages</c>. Default "ImagePath".</summary>
+    /// <summary>A text column of image file paths (the formats of <see cref="Imaging.ImageFormats"/>), or an ML.NET <c>MLImage</c> column from ML.NET's <c>LoadImages</c>. Default "ImagePath".</summary>
     public override string InputColumnName { get; set; } = "ImagePath";
 
     /// <summary>The pixel vector column to add: Vector&lt;Single, C·H·W&gt;, normalized, NCHW. Default "Pixels".</summary>

@@ -23,13 +23,16 @@ public sealed class ApiException : Exception
     /// <summary>Short summary of the problem type.</summary>
     public string Title { get; }
 
-    internal static ApiException BadRequest(string detail) => new(400, "Bad request", detail);
+    /// <summary>The refusal for a failure of <paramref name="kind"/>: status and title from the one table (<see cref="FailureTable"/>).</summary>
+    internal static ApiException From(FailureKind kind, string detail) => new(FailureTable.HttpStatus(kind), FailureTable.Title(kind), detail);
 
-    internal static ApiException TooLarge(string detail) => new(413, "Payload too large", detail);
+    internal static ApiException BadRequest(string detail) => From(FailureKind.Usage, detail);
 
-    internal static ApiException UnsupportedMediaType(string detail) => new(415, "Unsupported media type", detail);
+    internal static ApiException TooLarge(string detail) => From(FailureKind.ImageTooLarge, detail);
 
-    internal static ApiException Unprocessable(string detail) => new(422, "Unprocessable content", detail);
+    internal static ApiException UnsupportedMediaType(string detail) => From(FailureKind.ImageUnsupported, detail);
+
+    internal static ApiException Unprocessable(string detail) => From(FailureKind.ImageUnusable, detail);
 
     internal static ApiException TooManyRequests(string detail) => new(429, "Too many requests", detail);
 

@@ -31,7 +31,7 @@ public sealed class ServerOptions
     public TimeSpan MaxDelay { get; set; } = TimeSpan.Zero;
 
     /// <summary>
-    /// Batches run through the model at once, 0..256; 0 (default) sizes them with the model's ONNX
+    /// Batches run through the model at once, 0..<see cref="RunLimits.MaxWorkers"/> (256); 0 (default) sizes them with the model's ONNX
     /// Runtime threads so that runs × intra-op threads = the processor count (one run when the model
     /// uses every core per run). <c>aeonnx serve</c> runs one single-threaded run per <c>--threads</c>.
     /// </summary>
@@ -83,7 +83,7 @@ public sealed class ServerOptions
         Check(MaxBatch >= 1, $"MaxBatch must be at least 1, got {MaxBatch}.");
         Check(MaxDelay >= TimeSpan.Zero, $"MaxDelay must not be negative, got {MaxDelay}.");
         Check(QueueCapacity >= 1, $"QueueCapacity must be at least 1, got {QueueCapacity}.");
-        Check(InferenceWorkers is >= 0 and <= 256, $"InferenceWorkers must be 0..256, got {InferenceWorkers}.");
+        Check(InferenceWorkers >= 0 && InferenceWorkers <= RunLimits.MaxWorkers, $"InferenceWorkers must be 0..{RunLimits.MaxWorkers}, got {InferenceWorkers}.");
         Check(MaxBodyBytes >= 1024, $"MaxBodyBytes must be at least 1024, got {MaxBodyBytes}.");
         Check(MaxItemsPerRequest >= 1, $"MaxItemsPerRequest must be at least 1, got {MaxItemsPerRequest}.");
         Check(MaxOutputImages >= 2, $"MaxOutputImages must be at least 2, got {MaxOutputImages}.");

@@ -151,19 +151,17 @@ public sealed class Autoencoder : IDisposable
         ArgumentNullException.ThrowIfNull(options.ImageLimits, nameof(options));
         ArgumentNullException.ThrowIfNull(options.Logger, nameof(options));
         var model = ModelLoader.Load(folder, options);
-
-        // One batch is one array of BatchSize images (and one of BatchSize latents): refuse a batch
-        // size whose buffer cannot exist, before any work, instead of overflowing a count later.
-        var largest = (long)Math.Max(model.Model.Image.PixelCount, model.Model.Latent.Dim) * options.BatchSize;
-        if (largest > Array.MaxLength)
+        try
+        {
+            // One batch is one tensor of BatchSize items: refuse a batch over the one budget
+            // (RunLimits) before any work, instead of overflowing a count or memory later.
+            RunLimits.CheckBatchSize(options.BatchSize, model.Model, nameof(options));
+        }
+        catch
         {
             model.Encoder.Dispose();
             model.Decoder.Dispose();
-            throw new ArgumentOutOfRangeException(
-                nameof(options),
-                options.BatchSize,
-                $"BatchSize {options.BatchSize} x {Math.Max(model.Model.Image.PixelCount, model.Model.Latent.Dim)} floats per item of '{model.Model.Name}' "
-                + $"exceeds the largest array ({Array.MaxLength} floats); use at most {Array.MaxLength / Math.Max(model.Model.Image.PixelCount, model.Model.Latent.Dim)}.");
+            throw;
         }
 
         return new Autoencoder(model, options);
@@ -265,7 +263,7 @@ public sealed class Autoencoder : IDisposable
     // ---- one image -------------------------------------------------------------------------
 
     /// <summary>Encodes one image file.</summary>
-    /// <param name="path">PNG, JPEG, BMP or GIF file.</param>
+    /// <param name="path">An image file of one of the <see cref="ImageFormats"/>.</param>
     /// <returns>The latent (a VAE's mean), <see cref="LatentDim"/> floats.</returns>
     /// <exception cref="ImageLoadException">The image cannot be loaded.</exception>
     public float[] Encode(string path)
@@ -318,7 +316,7 @@ public sealed class Autoencoder : IDisposable
     public Image DecodeImage(ReadOnlySpan<float> latent) => Images.ToImage(Decode(latent));
 
     /// <summary>Reconstructs one image file: encode, decode, and measure the error.</summary>
-    /// <param name="path">PNG, JPEG, BMP or GIF file.</param>
+    /// <param name="path">An image file of one of the <see cref="ImageFormats"/>.</param>
     /// <returns>Input tensor, latent, raw output and error.</returns>
     /// <exception cref="ImageLoadException">The image cannot be loaded.</exception>
     public Reconstruction Reconstruct(string path)

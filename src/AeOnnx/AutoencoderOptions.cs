@@ -44,8 +44,11 @@ public sealed class AutoencoderOptions
     /// </summary>
     public IDictionary<string, string> CudaProviderOptions { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    /// <summary>Most images per <c>Run</c> call; larger batches are split. Default 64.</summary>
-    public int BatchSize { get; set; } = 64;
+    /// <summary>
+    /// Most images per <c>Run</c> call; larger batches are split. Default <see cref="RunLimits.DefaultBatchSize"/> (64);
+    /// at most <see cref="RunLimits.LargestBatch(Models.ValidatedModel)"/> for the model (checked at load).
+    /// </summary>
+    public int BatchSize { get; set; } = RunLimits.DefaultBatchSize;
 
     /// <summary>File-size and pixel-count limits for decoded images. Default <see cref="ImageLimits.Default"/>.</summary>
     public ImageLimits ImageLimits { get; set; } = ImageLimits.Default;

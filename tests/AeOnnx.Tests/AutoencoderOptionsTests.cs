@@ -198,14 +198,14 @@ public sealed class AutoencoderOptionsTests
     [Fact]
     public void A_batch_size_whose_buffer_cannot_exist_is_refused_at_load()
     {
-        // 28x28 = 784 floats per image: 2^31 / 784 images would overflow a 32-bit count.
+        // 28x28 = 784 floats per image: one batch tensor holds at most 2^28 floats (RunLimits), 342392 images.
         var folder = TestModels.Folder(TestModels.FashionAe);
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => Autoencoder.Load(folder, new AutoencoderOptions { Device = Device.Cpu, BatchSize = 3_000_000 }));
-        Assert.Contains("BatchSize 3000000 x 784 floats per item of 'fashion-mnist-ae' exceeds the largest array", error.Message, StringComparison.Ordinal);
-        Assert.Contains($"use at most {Array.MaxLength / 784}", error.Message, StringComparison.Ordinal);
+        Assert.Contains("A batch of 3000000 images of 1x28x28 is 2352000000 floats; one batch may hold at most 268435456 (342392 images of this model)", error.Message, StringComparison.Ordinal);
+        Assert.Equal(342_392, RunLimits.LargestBatch(784));
 
-        using var largest = Autoencoder.Load(folder, new AutoencoderOptions { Device = Device.Cpu, BatchSize = Array.MaxLength / 784 });
-        Assert.Equal(Array.MaxLength / 784, largest.BatchSize);
+        using var largest = Autoencoder.Load(folder, new AutoencoderOptions { Device = Device.Cpu, BatchSize = 342_392 });
+        Assert.Equal(342_392, largest.BatchSize);
     }
 
     [Fact]

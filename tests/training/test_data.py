@@ -30,6 +30,17 @@ def test_folder_is_recursive_with_subfolder_labels_and_all_formats(tmp_path):
     assert s.label_name(4) is None and s.label_name(2) == "coats"
 
 
+def test_folder_listing_takes_the_extensions_of_the_shared_format_registry(tmp_path):
+    import json
+    registry = json.loads((data.IMAGE_FORMATS_FILE).read_text(encoding="utf-8"))
+    assert data.IMAGE_FORMATS_FILE.parts[-2:] == ("docs", "image-formats.json")
+    assert data.IMAGE_EXTENSIONS == tuple(e for f in registry["formats"] for e in f["extensions"])
+    assert ".webp" in data.IMAGE_EXTENSIONS
+    Image.fromarray(np.full((10, 10, 3), 60, np.uint8), "RGB").save(tmp_path / "f.WebP")
+    (tmp_path / "g.tiff").write_bytes(b"not listed")
+    assert [p.name for p in data.list_image_files(tmp_path)] == ["f.WebP"]
+
+
 def test_corrupt_files_are_skipped_with_a_warning_naming_them(tmp_path):
     _img(tmp_path / "ok" / "good1.png", 100)
     _img(tmp_path / "ok" / "good2.png", 120)

@@ -5,13 +5,13 @@ previous file intact."""
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Sequence, Tuple
 
 import torch
 
 from .config import TrainConfig, versions
+from .files import atomic_open
 from .models import AutoEncoder
 
 CHECKPOINT_FORMAT = "aeonnx.checkpoint/1"
@@ -21,17 +21,8 @@ LEGACY_SIGMA = 0.1
 
 
 def atomic_torch_save(obj, path: Path) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            torch.save(obj, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_open(path) as f:
+        torch.save(obj, f)
 
 
 def _load(path):

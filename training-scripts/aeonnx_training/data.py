@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
 import struct
 import sys
@@ -26,7 +27,10 @@ FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+# The image-format registry shared with .NET (docs/image-formats.json): the extensions a folder listing takes.
+IMAGE_FORMATS_FILE = Path(__file__).resolve().parents[2] / "docs" / "image-formats.json"
+IMAGE_EXTENSIONS = tuple(
+    ext for fmt in json.loads(IMAGE_FORMATS_FILE.read_text(encoding="utf-8"))["formats"] for ext in fmt["extensions"])
 RESAMPLERS = {
     "nearest": Image.NEAREST,
     "bilinear": Image.BILINEAR,

@@ -30,6 +30,7 @@ from . import data as data_mod
 from . import evaluate, plots, splits
 from .checkpoint import load_checkpoint
 from .config import machine_facts, setup_torch
+from .files import atomic_write_bytes
 from .models import AutoEncoder
 
 MANIFEST_FORMAT = "aeonnx.model/1"
@@ -283,8 +284,8 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
                              "image", enc_outputs, [[cfg.latent_dim]] * len(enc_outputs), {**meta, "aeonnx.role": "encoder"})
     dec_bytes = export_graph(_DecoderGraph(model), torch.zeros(2, cfg.latent_dim), "latent", ["image"],
                              [[spec.channels, spec.height, spec.width]], {**meta, "aeonnx.role": "decoder"})
-    _atomic_write(out / "encoder.onnx", enc_bytes)
-    _atomic_write(out / "decoder.onnx", dec_bytes)
+    atomic_write_bytes(out / "encoder.onnx", enc_bytes)
+    atomic_write_bytes(out / "decoder.onnx", dec_bytes)
 
     if checkpoint.resolve() != (out / "checkpoint.pt").resolve():
         shutil.copyfile(checkpoint, out / "checkpoint.pt")
@@ -345,15 +346,9 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
         del manifest["latent"]["classes"]
     if manifest["training"]["machine"] is None:
         del manifest["training"]["machine"]
-    _atomic_write(out / "manifest.json", (dumps(manifest) + "\n").encode())
+    atomic_write_bytes(out / "manifest.json", (dumps(manifest) + "\n").encode())
     log(f"[{name}] wrote {out}: encoder {manifest['encoder']['sha256'][:12]}, decoder {manifest['decoder']['sha256'][:12]}")
     return manifest
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

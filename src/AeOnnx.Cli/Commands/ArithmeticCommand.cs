@@ -3,6 +3,7 @@ using System.Globalization;
 using AeOnnx.Cli.Imaging;
 using AeOnnx.Cli.Inputs;
 using AeOnnx.Cli.Output;
+using AeOnnx.IO;
 using AeOnnx.Latents;
 using AeOnnx.Pipeline;
 using SixLabors.ImageSharp;
@@ -132,7 +133,7 @@ internal sealed class ArithmeticCommand : VerbCommand
         var toItems = byFolder ? FolderItems(parse, toDir!, outputs) : [];
         using StreamingJob streamingJob = StreamingJob.Start(parse, inputs, outputs, AtomicFile.Sibling(gridPath, ".aeonnx-lock"), fromItems.Concat(toItems));
         var items = streamingJob.Items;
-        AtomicFile.CheckWritable(gridPath);
+        OutputFiles.CheckWritable(gridPath);
         bool quiet = parse.GetValue(common.Quiet);
 
         using var model = common.LoadModel(parse, Console);

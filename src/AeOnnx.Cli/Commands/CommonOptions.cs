@@ -7,15 +7,6 @@ namespace AeOnnx.Cli.Commands;
 /// <summary>The options every model-using verb takes: model folder, device, batch size, threads, quiet.</summary>
 internal sealed partial class CommonOptions
 {
-    /// <summary>Largest --batch-size accepted before the model is known (then the memory bound below applies).</summary>
-    public const int MaxBatchSize = 65536;
-
-    /// <summary>Bytes one batch of model inputs may take; a larger --batch-size is refused with the largest that fits.</summary>
-    public const long MaxBatchBytes = 1L << 30;
-
-    /// <summary>More threads than this only adds contention (thousands hung the job).</summary>
-    public static int MaxThreads => Math.Max(64, 4 * Environment.ProcessorCount);
-
     public Option<string?> Model { get; } = new("--model", "-m")
     {
         Description = "Model folder (manifest.json + encoder.onnx + decoder.onnx). Default: $AEONNX_MODEL, else the shipped models/fashion-mnist-ae",
@@ -33,7 +24,7 @@ internal sealed partial class CommonOptions
     {
         Description = "Images per model call",
         HelpName = "N",
-        DefaultValueFactory = _ => 64,
+        DefaultValueFactory = _ => RunLimits.DefaultBatchSize,
     };
 
     public Option<int> Threads { get; } = new("--threads")
@@ -60,16 +51,17 @@ internal sealed partial class CommonOptions
         });
         BatchSize.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() is < 1 or > MaxBatchSize)
+            // The bound for any model (an item of one float); the model's own bound is checked when it loads.
+            if (result.GetValueOrDefault<int>() < 1 || result.GetValueOrDefault<int>() > RunLimits.MaxBatchValues)
             {
-                result.AddError($"--batch-size must be between 1 and {MaxBatchSize}.");
+                result.AddError($"--batch-size must be between 1 and {RunLimits.MaxBatchValues}.");
             }
         });
         Threads.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() < 0 || result.GetValueOrDefault<int>() > MaxThreads)
+            if (result.GetValueOrDefault<int>() < 0 || result.GetValueOrDefault<int>() > RunLimits.MaxWorkers)
             {
-                result.AddError($"--threads must be between 0 (all cores) and {MaxThreads} (4 per core here, 64 at least).");
+                result.AddError($"--threads must be between 0 (all cores) and {RunLimits.MaxWorkers}.");
             }
         });
     }
@@ -95,44 +87,15 @@ internal sealed partial class CommonOptions
                 ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance
                 : new Output.StderrLogger(console.Error, e => !(device == "auto" && e.Id is 1 or 2)),
         };
-        Autoencoder model;
         try
         {
-            model = Autoencoder.Load(folder, options);
+            return Autoencoder.Load(folder, options);
         }
-        catch (ModelLoadException e)
+        catch (Exception e) when (FailureTable.IsLoadRefusal(e))
         {
-            throw CliException.Fatal($"cannot use model '{folder}': {e.Message}", e);
+            throw CliException.FromModelLoad(e, folder, options.BatchSize);
         }
-        catch (DeviceUnavailableException e)
-        {
-            throw CliException.Fatal($"device {e.Device} unavailable: {e.Reason}", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
-        {
-            throw CliException.Fatal($"cannot use model '{folder}': {e.Message}", e);
-        }
-
-        // Checked against this model's sizes: a batch of images (or decoded outputs) must fit in int
-        // element counts and in memory, or the run dies deep inside (an overflow, OutOfMemory).
-        long perItem = 4L * Math.Max(model.PixelCount, model.LatentDim);
-        long fits = LargestBatch(model.PixelCount, model.LatentDim);
-        if (options.BatchSize > fits)
-        {
-            model.Dispose();
-            throw CliException.Usage(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"--batch-size {options.BatchSize} is too large for model '{model.Name}': {model.Channels}x{model.Height}x{model.Width} floats per image make {options.BatchSize * perItem / (1024.0 * 1024 * 1024):0.#} GiB a batch (limit {MaxBatchBytes >> 30} GiB); use at most {fits}."));
-        }
-
-        return model;
     }
-
-    /// <summary>
-    /// The largest batch whose model inputs (or outputs) stay under <see cref="MaxBatchBytes"/> of floats, and
-    /// so under 2^31 elements as well; at least 1.
-    /// </summary>
-    internal static long LargestBatch(int pixelCount, int latentDim) =>
-        Math.Max(1, Math.Min(MaxBatchBytes, int.MaxValue) / (4L * Math.Max(pixelCount, latentDim)));
 
     /// <summary>
     /// Options of the streaming file pipeline: decode workers and (on CPU) concurrent model runs from

@@ -66,7 +66,7 @@ internal sealed class DecodeCommand : VerbCommand
         bool quiet = parse.GetValue(common.Quiet);
         var outputs = new JobOutputs().Folder("--output", parse.GetValue(output));
         using var claim = outputs.Claim(source is null ? [] : [(source, Path.GetFullPath(source))], Path.Combine(folder, ".aeonnx-lock"));
-        AtomicFile.CheckWritable(Path.Combine(folder, "index.csv"));
+        OutputFiles.CheckWritable(Path.Combine(folder, "index.csv"));
         var before = ExistingPngs(folder);
 
         using var model = common.LoadModel(parse, Console);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using AeOnnx.Cli.Inputs;
 using AeOnnx.Cli.Output;
+using AeOnnx.IO;
 using AeOnnx.Pipeline;
 
 namespace AeOnnx.Cli.Commands;
@@ -64,10 +65,10 @@ internal sealed class EncodeCommand : VerbCommand
             .File("the part file", paths.Part);
         using StreamingJob streamingJob = StreamingJob.Start(parse, inputs, outputs, paths.Lock);
         var items = streamingJob.Items;
-        AtomicFile.CheckWritable(paths.Npy);
+        OutputFiles.CheckWritable(paths.Npy);
         if (csvPath is not null)
         {
-            AtomicFile.CheckWritable(csvPath);
+            OutputFiles.CheckWritable(csvPath);
         }
 
         AtomicFile.DeleteStaleTemporaries(Path.GetDirectoryName(Path.GetFullPath(paths.Npy))!, [Path.GetFileName(paths.Npy), Path.GetFileName(paths.Index)]);
@@ -97,7 +98,7 @@ internal sealed class EncodeCommand : VerbCommand
             var item = outcome.Item;
             if (outcome.IsOk)
             {
-                NpyFile.WriteValues(part, outcome.Latent.AsSpan(0, dim));
+                NpyWriter.WriteValues(part, outcome.Latent.AsSpan(0, dim));
                 run.Add(item, new IndexEntry(run.OkCount, item.DisplayPath, IndexEntry.Ok, string.Empty));
             }
             else
@@ -111,7 +112,7 @@ internal sealed class EncodeCommand : VerbCommand
         part.Position = 0;
         AtomicFile.Write(paths.Npy, stream =>
         {
-            stream.Write(NpyFile.Header(rows, dim));
+            stream.Write(NpyWriter.Header(rows, dim));
             part.CopyTo(stream);
         });
         run.WriteIndex(paths.Index);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AeOnnx.Imaging;
 using AeOnnx.Cli.Inputs;
 using AeOnnx.Cli.Output;
 
@@ -23,7 +24,7 @@ internal sealed class InputOptions
 
     public Option<string?> Pattern { get; } = new("--pattern")
     {
-        Description = "Glob for files inside folders: '*.png', 'train/**/*.jpg' (default: *.png *.jpg *.jpeg *.bmp *.gif *.webp)",
+        Description = $"Glob for files inside folders: '*.png', 'train/**/*.jpg' (default: {ImageFormats.ExtensionGlobs})",
         HelpName = "GLOB",
     };
 
@@ -57,7 +58,7 @@ internal sealed class InputOptions
         if (items.Count == 0)
         {
             throw CliException.Usage("no input images found (folders are searched for " +
-                (parse.GetValue(Pattern) ?? "*.png *.jpg *.jpeg *.bmp *.gif *.webp") + ").");
+                (parse.GetValue(Pattern) ?? ImageFormats.ExtensionGlobs) + ").");
         }
 
         return items;

@@ -3,6 +3,7 @@ using System.Globalization;
 using AeOnnx.Cli.Imaging;
 using AeOnnx.Cli.Inputs;
 using AeOnnx.Cli.Output;
+using AeOnnx.IO;
 using AeOnnx.Latents;
 using SixLabors.ImageSharp;
 
@@ -107,10 +108,10 @@ internal sealed class InterpolateCommand : VerbCommand
         var interpolation = parse.GetValue(mode) == "lerp" ? InterpolationMode.Linear : InterpolationMode.Spherical;
         var outputs = new JobOutputs().File("--output", gridPath).File("--gif", gifPath);
         using var claim = outputs.Claim(items, AtomicFile.Sibling(gridPath, ".aeonnx-lock"));
-        AtomicFile.CheckWritable(gridPath);
+        OutputFiles.CheckWritable(gridPath);
         if (gifPath is not null)
         {
-            AtomicFile.CheckWritable(gifPath);
+            OutputFiles.CheckWritable(gifPath);
         }
 
         using var model = common.LoadModel(parse, Console);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AeOnnx.Cli.Output;
+using AeOnnx.IO;
 
 namespace AeOnnx.Cli.Commands;
 
@@ -123,10 +124,10 @@ internal sealed class MergeCommand : VerbCommand
         using var claim = outputs.Claim(
             parts.SelectMany(p => new[] { p.Paths.Npy, p.Paths.Index, p.Paths.ShardInfo }).Select(f => (f, Path.GetFullPath(f))),
             target.Lock);
-        AtomicFile.CheckWritable(target.Npy);
+        OutputFiles.CheckWritable(target.Npy);
         AtomicFile.Write(target.Npy, stream =>
         {
-            stream.Write(NpyFile.Header(rows, first.Dim));
+            stream.Write(NpyWriter.Header(rows, first.Dim));
             var row = new float[first.Dim];
             foreach ((var _, var paths) in parts)
             {
@@ -134,7 +135,7 @@ internal sealed class MergeCommand : VerbCommand
                 for (long r = 0; r < reader.Rows; r++)
                 {
                     reader.ReadRow(row);
-                    NpyFile.WriteValues(stream, row);
+                    NpyWriter.WriteValues(stream, row);
                 }
             }
         });

@@ -4,6 +4,7 @@ using System.Text;
 using AeOnnx.Cli.Imaging;
 using AeOnnx.Cli.Inputs;
 using AeOnnx.Cli.Output;
+using AeOnnx.IO;
 using AeOnnx.Pipeline;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -77,8 +78,8 @@ internal sealed class OutliersCommand : VerbCommand
         bool byMahalanobis = parse.GetValue(rankBy) == "mahalanobis";
         int k = parse.GetValue(top);
         bool quiet = parse.GetValue(common.Quiet);
-        AtomicFile.CheckWritable(reportPath);
-        AtomicFile.CheckWritable(gridPath);
+        OutputFiles.CheckWritable(reportPath);
+        OutputFiles.CheckWritable(gridPath);
 
         using var model = common.LoadModel(parse, Console);
         bool hasStatistics = model.LatentDistribution is not null;

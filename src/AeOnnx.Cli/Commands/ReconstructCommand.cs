@@ -3,6 +3,7 @@ using System.Globalization;
 using AeOnnx.Cli.Imaging;
 using AeOnnx.Cli.Inputs;
 using AeOnnx.Cli.Output;
+using AeOnnx.IO;
 using AeOnnx.Pipeline;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -73,10 +74,10 @@ internal sealed class ReconstructCommand : VerbCommand
         var outputs = new JobOutputs().Folder("--output", parse.GetValue(output)).File("--comparison", comparisonPath);
         using StreamingJob streamingJob = StreamingJob.Start(parse, inputs, outputs, Path.Combine(folder, ".aeonnx-lock"));
         var items = streamingJob.Items;
-        AtomicFile.CheckWritable(indexPath);
+        OutputFiles.CheckWritable(indexPath);
         if (comparisonPath is not null)
         {
-            AtomicFile.CheckWritable(comparisonPath);
+            OutputFiles.CheckWritable(comparisonPath);
         }
 
         using var model = common.LoadModel(parse, Console);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using AeOnnx.Cli.Imaging;
 using AeOnnx.Cli.Output;
+using AeOnnx.IO;
 using AeOnnx.Latents;
 using SixLabors.ImageSharp;
 
@@ -110,10 +111,10 @@ internal sealed class SampleCommand : VerbCommand
         string? npyPath = parse.GetValue(latentsOut);
         var outputs = new JobOutputs().File("--output", gridPath).File("--latents", npyPath);
         using var claim = outputs.Claim(Array.Empty<(string, string)>(), AtomicFile.Sibling(gridPath, ".aeonnx-lock"));
-        AtomicFile.CheckWritable(gridPath);
+        OutputFiles.CheckWritable(gridPath);
         if (npyPath is not null)
         {
-            AtomicFile.CheckWritable(npyPath);
+            OutputFiles.CheckWritable(npyPath);
         }
 
         using var model = common.LoadModel(parse, Console);
@@ -172,7 +173,7 @@ internal sealed class SampleCommand : VerbCommand
         grid.SavePng(gridPath);
         if (npyPath is not null && nonFinite.Count == 0)
         {
-            AtomicFile.Write(npyPath, stream => NpyFile.Write(stream, latents.SelectMany(z => z).ToArray(), model.LatentDim));
+            AtomicFile.Write(npyPath, stream => NpyWriter.Write(stream, latents.SelectMany(z => z).ToArray(), model.LatentDim));
         }
         else if (npyPath is not null)
         {

@@ -6,21 +6,24 @@ namespace AeOnnx.Cli.Commands;
 /// <summary><c>aeonnx serve</c>: the HTTP model service and latent explorer (src/AeOnnx.Server) on one model folder.</summary>
 internal sealed class ServeCommand : VerbCommand
 {
+    // The service's defaults live in ServerOptions; the options show them, never restate them.
+    private static readonly ServerOptions Defaults = new();
+
     private readonly Option<string?> _model = new("--model", "-m")
     {
         Description = "Model folder, or a pointer file whose first line names one. Default: $AEONNX_MODEL, else the shipped models/fashion-mnist-ae",
         HelpName = "DIR|FILE",
     };
 
-    private readonly Option<int> _port = new("--port") { Description = "TCP port; 0 picks a free one", HelpName = "N", DefaultValueFactory = _ => 8080 };
-    private readonly Option<string> _host = new("--host") { Description = "Address to bind: an IP, localhost, or * for every interface", HelpName = "ADDR", DefaultValueFactory = _ => "127.0.0.1" };
+    private readonly Option<int> _port = new("--port") { Description = "TCP port; 0 picks a free one", HelpName = "N", DefaultValueFactory = _ => Defaults.Port };
+    private readonly Option<string> _host = new("--host") { Description = "Address to bind: an IP, localhost, or * for every interface", HelpName = "ADDR", DefaultValueFactory = _ => Defaults.Host };
     private readonly Option<bool> _watch = new("--watch") { Description = "Swap in the model when its folder or pointer file changes (a refused folder keeps the old model)" };
-    private readonly Option<int> _maxBatch = new("--max-batch") { Description = "Most rows coalesced into one ONNX Runtime run (1: no batching)", HelpName = "N", DefaultValueFactory = _ => 32 };
-    private readonly Option<double> _maxDelay = new("--max-delay-ms") { Description = "Longest a request waits for companions before its batch runs (0: run with whatever queued while the last run was busy)", HelpName = "MS", DefaultValueFactory = _ => 0.0 };
-    private readonly Option<int> _queue = new("--queue") { Description = "Most rows waiting for inference; more get 429", HelpName = "N", DefaultValueFactory = _ => 4096 };
-    private readonly Option<int> _maxBodyMb = new("--max-body-mb") { Description = "Largest request body in MiB (413 above)", HelpName = "MB", DefaultValueFactory = _ => 16 };
-    private readonly Option<double> _timeout = new("--timeout-s") { Description = "Per-request time limit in seconds (503 above)", HelpName = "S", DefaultValueFactory = _ => 30.0 };
-    private readonly Option<int> _concurrency = new("--max-concurrent") { Description = "Most API requests handled at once (429 above)", HelpName = "N", DefaultValueFactory = _ => 512 };
+    private readonly Option<int> _maxBatch = new("--max-batch") { Description = "Most rows coalesced into one ONNX Runtime run (1: no batching)", HelpName = "N", DefaultValueFactory = _ => Defaults.MaxBatch };
+    private readonly Option<double> _maxDelay = new("--max-delay-ms") { Description = "Longest a request waits for companions before its batch runs (0: run with whatever queued while the last run was busy)", HelpName = "MS", DefaultValueFactory = _ => Defaults.MaxDelay.TotalMilliseconds };
+    private readonly Option<int> _queue = new("--queue") { Description = "Most rows waiting for inference; more get 429", HelpName = "N", DefaultValueFactory = _ => Defaults.QueueCapacity };
+    private readonly Option<int> _maxBodyMb = new("--max-body-mb") { Description = "Largest request body in MiB (413 above)", HelpName = "MB", DefaultValueFactory = _ => (int)(Defaults.MaxBodyBytes / (1024 * 1024)) };
+    private readonly Option<double> _timeout = new("--timeout-s") { Description = "Per-request time limit in seconds (503 above)", HelpName = "S", DefaultValueFactory = _ => Defaults.RequestTimeout.TotalSeconds };
+    private readonly Option<int> _concurrency = new("--max-concurrent") { Description = "Most API requests handled at once (429 above)", HelpName = "N", DefaultValueFactory = _ => Defaults.MaxConcurrentRequests };
     private readonly Option<string?> _adminTokenFile = new("--admin-token-file") { Description = $"File holding the token for POST /v1/admin/reload (else ${AeOnnxServer.AdminTokenVariable}; neither: endpoint off)", HelpName = "FILE" };
     private readonly CommonOptions _common = new();
 
@@ -66,7 +69,7 @@ internal sealed class ServeCommand : VerbCommand
             MaxConcurrentRequests = parse.GetValue(_concurrency),
 
             // As for folder jobs: one ONNX Runtime thread per run, --threads runs at once.
-            InferenceWorkers = Math.Min(parse.GetValue(_common.Threads) is > 0 and var t ? t : Environment.ProcessorCount, 256),
+            InferenceWorkers = Math.Min(parse.GetValue(_common.Threads) is > 0 and var t ? t : Environment.ProcessorCount, RunLimits.MaxWorkers),
             ModelOptions = new AutoencoderOptions
             {
                 Device = Device.Parse(parse.GetValue(_common.Device)!),
@@ -80,17 +83,14 @@ internal sealed class ServeCommand : VerbCommand
             options.AdminToken = AeOnnxServer.ReadAdminToken(parse.GetValue(_adminTokenFile));
             server = await AeOnnxServer.StartAsync(options, cancellationToken);
         }
-        catch (ArgumentException e)
+        catch (ArgumentException e) when (e is not ArgumentOutOfRangeException { ActualValue: int })
         {
+            // ServerOptions.Validate names the bad setting.
             throw CliException.Usage(e.Message);
         }
-        catch (ModelLoadException e)
+        catch (Exception e) when (FailureTable.IsLoadRefusal(e))
         {
-            throw CliException.Fatal($"cannot use model '{options.ModelPath}': {e.Message}", e);
-        }
-        catch (DeviceUnavailableException e)
-        {
-            throw CliException.Fatal($"device {e.Device} unavailable: {e.Reason}", e);
+            throw CliException.FromModelLoad(e, options.ModelPath, options.ModelOptions.BatchSize);
         }
 
         await using (server)

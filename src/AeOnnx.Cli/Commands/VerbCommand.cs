@@ -38,47 +38,29 @@ internal abstract class VerbCommand : Command
 
             return e.ExitCode;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Only verbs with --resume keep a journal; the others simply stop.
-            await Console.Error.WriteLineAsync(Options.Any(o => o.Name == "--resume")
-                ? $"aeonnx {Name}: interrupted; run the same command with --resume to continue."
-                : $"aeonnx {Name}: interrupted; nothing was written under a final name for the unfinished work; run the command again.");
-            return ExitCodes.Interrupted;
-        }
-        catch (InvalidDataException e)
-        {
-            // A data file (.npy, index, CSV, shard file) that does not parse: the user's input, not our failure.
-            await Console.Error.WriteLineAsync($"aeonnx {Name}: {e.Message}");
-            return ExitCodes.Usage;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            await Console.Error.WriteLineAsync($"aeonnx {Name}: {e.Message}");
-            return ExitCodes.Fatal;
-        }
-        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
-        {
-            // A model that loads and validates can still fail when run (a huge ConstantOfShape, a bad Reshape).
-            await Console.Error.WriteLineAsync($"aeonnx {Name}: the model failed while running: {OneLine(e.Message)}");
-            return ExitCodes.Fatal;
-        }
-        catch (OutOfMemoryException)
-        {
-            await Console.Error.WriteLineAsync($"aeonnx {Name}: out of memory; try a smaller --batch-size or fewer --threads.");
-            return ExitCodes.Fatal;
-        }
         catch (Exception e)
         {
-            // No stack trace for the user: the type and message say what failed; nothing partial was renamed into place.
-            await Console.Error.WriteLineAsync($"aeonnx {Name}: unexpected error ({e.GetType().Name}): {OneLine(e.Message)}");
-            return ExitCodes.Fatal;
-        }
-    }
+            // One table (FailureTable) says what a failure means and its exit code; the words are the CLI's.
+            var kind = FailureTable.Classify(e, cancelled: e is OperationCanceledException && cancellationToken.IsCancellationRequested);
+            var message = kind switch
+            {
+                // Only verbs with --resume keep a journal; the others simply stop.
+                FailureKind.Cancelled => Options.Any(o => o.Name == "--resume")
+                    ? "interrupted; run the same command with --resume to continue."
+                    : "interrupted; nothing was written under a final name for the unfinished work; run the command again.",
 
-    private static string OneLine(string message)
-    {
-        string line = message.ReplaceLineEndings(" ").Trim();
-        return line.Length > 600 ? line[..600] + "..." : line;
+                // A data file (.npy, index, CSV, shard file) that does not parse: the user's input, not our failure.
+                FailureKind.Usage or FailureKind.Io => e.Message,
+
+                // A model that loads and validates can still fail when run (a huge ConstantOfShape, a bad Reshape).
+                FailureKind.ModelFailed => $"the model failed while running: {FailureTable.OneLine(e)}",
+                FailureKind.OutOfMemory => "out of memory; try a smaller --batch-size or fewer --threads.",
+
+                // No stack trace for the user: the type and message say what failed; nothing partial was renamed into place.
+                _ => $"unexpected error ({e.GetType().Name}): {FailureTable.OneLine(e)}",
+            };
+            await Console.Error.WriteLineAsync($"aeonnx {Name}: {message}");
+            return FailureTable.ExitCode(kind);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using AeOnnx.Cli.Output;
+using AeOnnx.IO;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.Formats.Png;

@@ -1,3 +1,5 @@
+using AeOnnx.Imaging;
+
 namespace AeOnnx.Cli.Inputs;
 
 /// <summary>
@@ -10,9 +12,6 @@ namespace AeOnnx.Cli.Inputs;
 /// </summary>
 internal static class InputResolver
 {
-    /// <summary>The file names a folder or glob yields when no --pattern is given.</summary>
-    public static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"];
-
     public static IReadOnlyList<InputItem> Resolve(
         IEnumerable<string> arguments,
         IEnumerable<string> listFiles,
@@ -113,7 +112,7 @@ internal static class InputResolver
         var kept = glob is null ? found : glob.Filter(found);
         kept = filter is not null
             ? filter.Filter(kept.ToList())
-            : kept.Where(relative => ImageExtensions.Contains(Path.GetExtension(relative).ToLowerInvariant()));
+            : kept.Where(ImageFormats.HasImageExtension);
         List<string> sorted = kept.ToList();
         sorted.Sort(StringComparer.Ordinal);
         var root = new InputRoot(Normalize(displayRoot).TrimEnd('/'), fullRoot);

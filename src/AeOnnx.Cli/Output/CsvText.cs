@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using AeOnnx.IO;
 using CsvHelper;
 using CsvHelper.Configuration;
 

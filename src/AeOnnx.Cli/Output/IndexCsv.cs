@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using AeOnnx.IO;
 
 namespace AeOnnx.Cli.Output;
 

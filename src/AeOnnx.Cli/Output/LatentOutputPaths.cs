@@ -1,3 +1,5 @@
+using AeOnnx.IO;
+
 namespace AeOnnx.Cli.Output;
 
 /// <summary>The files that belong to one latent output <c>NAME.npy</c>.</summary>

@@ -1,63 +1,14 @@
-using System.Buffers.Binary;
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace AeOnnx.Cli.Output;
 
 /// <summary>
-/// NumPy <c>.npy</c> format version 1.0 for 2-D float32 arrays: C order, little-endian <c>&lt;f4</c>,
-/// header padded with spaces to a multiple of 64 bytes as NumPy writes it, so the files are byte-identical
-/// to <c>numpy.save(path, array.astype('&lt;f4'))</c>.
+/// Reading NumPy <c>.npy</c> files (format 1.0): the header parser and whole-file reads. Writing is
+/// the core's one writer, <see cref="IO.NpyWriter"/>.
 /// </summary>
 internal static partial class NpyFile
 {
-    private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
-
-    public static byte[] Header(long rows, int columns)
-    {
-        string dict = string.Create(CultureInfo.InvariantCulture, $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {columns}), }}");
-        int unpadded = Magic.Length + 2 + 2 + dict.Length + 1;
-        int padding = (64 - (unpadded % 64)) % 64;
-        string text = dict + new string(' ', padding) + "\n";
-        var header = new byte[Magic.Length + 4 + text.Length];
-        Magic.CopyTo(header, 0);
-        header[6] = 1;
-        header[7] = 0;
-        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), checked((ushort)text.Length));
-        Encoding.ASCII.GetBytes(text, header.AsSpan(10));
-        return header;
-    }
-
-    /// <summary>Appends float32 values little-endian (the .npy data layout) to a stream.</summary>
-    public static void WriteValues(Stream stream, ReadOnlySpan<float> values)
-    {
-        Span<byte> buffer = stackalloc byte[4];
-        if (BitConverter.IsLittleEndian)
-        {
-            stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
-            return;
-        }
-
-        foreach (float value in values)
-        {
-            BinaryPrimitives.WriteSingleLittleEndian(buffer, value);
-            stream.Write(buffer);
-        }
-    }
-
-    /// <summary>Writes a whole [rows, columns] array.</summary>
-    public static void Write(Stream stream, ReadOnlySpan<float> values, int columns)
-    {
-        if (columns <= 0 || values.Length % columns != 0)
-        {
-            throw new ArgumentException("values must be a whole number of rows", nameof(values));
-        }
-
-        stream.Write(Header(values.Length / columns, columns));
-        WriteValues(stream, values);
-    }
-
     /// <summary>Reads an entire .npy file as [rows, columns] float32 (1-D arrays read as one row).</summary>
     public static float[,] ReadAll(string path)
     {
@@ -106,7 +57,7 @@ internal static partial class NpyFile
         return (descr.Groups[1].Value, fortran.Groups[1].Value == "True", dims);
     }
 
-    internal static ReadOnlySpan<byte> MagicBytes => Magic;
+    internal static ReadOnlySpan<byte> MagicBytes => IO.NpyWriter.Magic;
 
     private static string Shorten(string text) => text.Length > 24 ? text[..24] + "..." : text;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using AeOnnx.Cli.Inputs;
+using AeOnnx.IO;
 
 namespace AeOnnx.Cli.Output;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AeOnnx.IO;
 
 namespace AeOnnx.Cli.Output;
 

@@ -66,7 +66,7 @@ internal sealed record MappingSpec
 
     public string Device { get; init; } = "auto";
 
-    public int BatchSize { get; init; } = 64;
+    public int BatchSize { get; init; } = RunLimits.DefaultBatchSize;
 
     /// <summary>ORT intra-op threads (0: ORT's default).</summary>
     public int IntraOpThreads { get; init; }

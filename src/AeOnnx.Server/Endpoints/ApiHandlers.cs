@@ -30,7 +30,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         var latents = Finite(await RunAsync(context, model, BatchOperation.Encode, tensors), "latent", images);
         if (Accepts(context, NpyType))
         {
-            return Results.Bytes(NpyWriter.Write(latents, model.LatentDim), NpyType);
+            return Results.Bytes(IO.NpyWriter.ToBytes(latents, model.LatentDim), NpyType);
         }
 
         return Results.Json(new

@@ -92,7 +92,7 @@ internal static class RequestInputs
         }
 
         throw ApiException.UnsupportedMediaType(
-            $"Content-Type '{type ?? "(none)"}' is not accepted here: send one image as image/* (png, jpeg, bmp, gif) or several as multipart/form-data.");
+            $"Content-Type '{type ?? "(none)"}' is not accepted here: send one image as image/* ({ImageFormats.Names}) or several as multipart/form-data.");
     }
 
     /// <summary>Reads and deserializes a JSON body; an empty body gives <paramref name="empty"/>.</summary>
@@ -136,13 +136,7 @@ internal static class RequestInputs
         }
         catch (ImageLoadException e)
         {
-            var detail = $"Image '{image.Name}': {e.Message}";
-            throw e.Error switch
-            {
-                ImageLoadError.TooLarge => ApiException.TooLarge(detail),
-                ImageLoadError.UnsupportedFormat => ApiException.UnsupportedMediaType(detail),
-                _ => ApiException.Unprocessable(detail),
-            };
+            throw ApiException.From(FailureTable.Classify(e), $"Image '{image.Name}': {e.Message}");
         }
     }
 

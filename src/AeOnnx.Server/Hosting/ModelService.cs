@@ -194,7 +194,7 @@ internal sealed class ModelService : IDisposable
             _logger.LogInformation("model swapped ({Trigger}): now {Name} generation {Generation} from {Folder}", trigger, identity.Name, identity.Generation, folderName);
             return ReloadOutcome.Swapped(identity);
         }
-        catch (Exception e) when (e is ModelLoadException or DeviceUnavailableException or IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (FailureTable.IsLoadRefusal(e))
         {
             model?.Dispose();
 

@@ -61,7 +61,7 @@ internal sealed class RequestGuard(RequestDelegate next, ServerOptions options, 
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
             // The client went away; nobody reads an answer. 499 is nginx's name for this in the metrics.
-            context.Response.StatusCode = 499;
+            context.Response.StatusCode = FailureTable.HttpStatus(FailureKind.Cancelled);
         }
         catch (BadHttpRequestException e)
         {
@@ -71,7 +71,7 @@ internal sealed class RequestGuard(RequestDelegate next, ServerOptions options, 
         catch (Exception e)
         {
             logger.LogError(e, "unhandled error in {Method} {Path}", context.Request.Method, context.Request.Path);
-            await WriteProblemAsync(context, 500, "Internal server error", $"The server failed to answer; the log has the details (trace id {Activity.Current?.Id ?? context.TraceIdentifier}).");
+            await WriteProblemAsync(context, FailureTable.HttpStatus(FailureKind.Internal), FailureTable.Title(FailureKind.Internal), $"The server failed to answer; the log has the details (trace id {Activity.Current?.Id ?? context.TraceIdentifier}).");
         }
         finally
         {

@@ -8,7 +8,7 @@ namespace AeOnnx.Imaging;
 
 /// <summary>
 /// Owns the model's pre- and post-processing (docs/MODEL-FORMAT.md, "Preprocessing"): decode
-/// (PNG, JPEG, BMP, GIF first frame, WebP, with Skia) with header limits checked before pixels are
+/// (the <see cref="ImageFormats"/>, first frame, with Skia) with header limits checked before pixels are
 /// allocated, JPEG DCT-domain downscaling when the manifest's <c>jpeg_draft</c> says so, convert to
 /// the model's color (gray by the integer BT.601 rule, alpha dropped, 16-bit reduced by
 /// <c>v &gt;&gt; 8</c>), resize only when the size differs, scale and normalize into NCHW float32;
@@ -40,9 +40,9 @@ public sealed class ImageConverter
             throw new ArgumentException($"Unsupported input shape {input.Channels}x{input.Height}x{input.Width}.", nameof(input));
         }
 
-        if ((long)input.Channels * input.Height * input.Width > MaxPixelCount)
+        if ((long)input.Channels * input.Height * input.Width > ModelLimits.MaxImageValues)
         {
-            throw new ArgumentException($"Input shape {input.Channels}x{input.Height}x{input.Width} exceeds {MaxPixelCount} values per image.", nameof(input));
+            throw new ArgumentException($"Input shape {input.Channels}x{input.Height}x{input.Width} exceeds {ModelLimits.MaxImageValues} values per image.", nameof(input));
         }
 
         if (input.Mean is null || input.Mean.Length != input.Channels || input.Std is null || input.Std.Length != input.Channels)
@@ -67,12 +67,6 @@ public sealed class ImageConverter
         _codec = new TensorCodec(input);
         (_draftWidth, _draftHeight) = input.JpegDraft == true ? (input.Width, input.Height) : (0, 0);
     }
-
-    /// <summary>
-    /// Largest number of values (C × H × W) one image tensor may have: 2²⁴ (e.g. 3 × 2364 × 2364),
-    /// so that sizes and batch offsets stay far from <see cref="int"/> overflow.
-    /// </summary>
-    public const int MaxPixelCount = 1 << 24;
 
     /// <summary>
     /// The ImageSharp configuration for the images this converter creates, converts and resizes

@@ -3,26 +3,16 @@ using SkiaSharp;
 namespace AeOnnx.Imaging;
 
 /// <summary>
-/// Decodes the first frame of PNG, JPEG, BMP, GIF and WebP bytes with Skia (libpng, libjpeg-turbo,
-/// libwebp, Skia's GIF and BMP codecs): the format is recognized from its signature, the header is
-/// read first and checked against <see cref="ImageLimits"/> (pixels, decoding work) before any pixel
-/// buffer is allocated, and pixels come out in the layout the conversion needs, with no color-space
+/// Decodes the first frame of the formats of the registry (<see cref="ImageFormats"/>)
+/// with Skia (libpng, libjpeg-turbo, libwebp, Skia's GIF and BMP codecs): the format is
+/// recognized from its signature, the header is read first and checked against
+/// <see cref="ImageLimits"/> (pixels, decoding work) before any pixel buffer is allocated, and
+/// pixels come out in the layout the conversion needs, with no color-space
 /// transform (PIL applies none either). Thread-safe: all state is per call.
 /// </summary>
 internal sealed class ImageDecoder(ImageLimits limits)
 {
     public ImageLimits Limits { get; } = limits;
-
-    /// <summary>Which formats the signature sniffing recognizes; anything else is unsupported.</summary>
-    internal enum Format
-    {
-        Unknown,
-        Png,
-        Jpeg,
-        Gif,
-        Bmp,
-        Webp,
-    }
 
     /// <summary>
     /// The JPEG DCT-domain scale denominator (8, 4, 2 or 1) for an image of
@@ -37,36 +27,6 @@ internal sealed class ImageDecoder(ImageLimits limits)
         return scale >= 8 ? 8 : scale >= 4 ? 4 : scale >= 2 ? 2 : 1;
     }
 
-    public static Format Sniff(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.StartsWith((ReadOnlySpan<byte>)[0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
-        {
-            return Format.Png;
-        }
-
-        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]))
-        {
-            return Format.Jpeg;
-        }
-
-        if (bytes.StartsWith("GIF87a"u8) || bytes.StartsWith("GIF89a"u8))
-        {
-            return Format.Gif;
-        }
-
-        if (bytes.StartsWith("BM"u8))
-        {
-            return Format.Bmp;
-        }
-
-        if (bytes.Length >= 12 && bytes.StartsWith("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8))
-        {
-            return Format.Webp;
-        }
-
-        return Format.Unknown;
-    }
-
     /// <summary>Decodes the first frame.</summary>
     /// <param name="encoded">The whole encoded file.</param>
     /// <param name="name">The file or stream name for messages.</param>
@@ -76,13 +36,8 @@ internal sealed class ImageDecoder(ImageLimits limits)
     public unsafe DecodedPixels Decode(EncodedBytes encoded, string name, int draftWidth = 0, int draftHeight = 0)
     {
         var bytes = encoded.Span;
-        var format = Sniff(bytes);
-        if (format == Format.Unknown)
-        {
-            throw Unsupported(name);
-        }
-
-        if (format == Format.Jpeg)
+        var format = ImageFormats.Detect(bytes) ?? throw Unsupported(name);
+        if (format == ImageFormats.Jpeg)
         {
             var scans = JpegScans.Count(bytes, Limits.MaxJpegScans);
             if (scans > Limits.MaxJpegScans)
@@ -101,10 +56,11 @@ internal sealed class ImageDecoder(ImageLimits limits)
             {
                 // Skia reports most header failures (truncation, bad CRC, impossible values) as
                 // IncompleteInput, so the message names the format and Skia's code, not a guess.
-                throw new ImageLoadException(name, ImageLoadError.Corrupt, $"the {format.ToString().ToUpperInvariant()} header cannot be read (Skia: {created}).");
+                throw new ImageLoadException(name, ImageLoadError.Corrupt, $"the {format.Name.ToUpperInvariant()} header cannot be read (Skia: {created}).");
             }
 
-            if (codec.EncodedFormat is not (SKEncodedImageFormat.Png or SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Gif or SKEncodedImageFormat.Bmp or SKEncodedImageFormat.Webp))
+            // Skia sniffs on its own: what it found must be one of the registry's formats too.
+            if (!IsRegistered(codec.EncodedFormat))
             {
                 throw Unsupported(name);
             }
@@ -130,7 +86,7 @@ internal sealed class ImageDecoder(ImageLimits limits)
             };
 
             var (width, height) = (info.Width, info.Height);
-            if (format == Format.Jpeg && draftWidth > 0 && draftHeight > 0)
+            if (format == ImageFormats.Jpeg && draftWidth > 0 && draftHeight > 0)
             {
                 var scale = DraftScale(width, height, draftWidth, draftHeight);
                 if (scale > 1)
@@ -183,6 +139,20 @@ internal sealed class ImageDecoder(ImageLimits limits)
         }
     }
 
+    private static bool IsRegistered(SKEncodedImageFormat skiaFormat)
+    {
+        var name = skiaFormat.ToString();
+        foreach (var format in ImageFormats.All)
+        {
+            if (string.Equals(format.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static string Describe(SKCodecResult result) => result switch
     {
         SKCodecResult.IncompleteInput => "the pixel data ends early or cannot be decompressed",
@@ -194,5 +164,5 @@ internal sealed class ImageDecoder(ImageLimits limits)
     };
 
     private static ImageLoadException Unsupported(string name) =>
-        new(name, ImageLoadError.UnsupportedFormat, "not a PNG, JPEG, BMP, GIF or WebP image.");
+        new(name, ImageLoadError.UnsupportedFormat, $"not a {ImageFormats.Names} image.");
 }

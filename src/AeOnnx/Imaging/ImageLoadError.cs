@@ -9,7 +9,7 @@ public enum ImageLoadError
     /// <summary>The file exists but could not be read (permissions, I/O error, a directory).</summary>
     Unreadable,
 
-    /// <summary>The content is not PNG, JPEG, BMP or GIF.</summary>
+    /// <summary>The content is none of the <see cref="ImageFormats"/> (recognized by signature).</summary>
     UnsupportedFormat,
 
     /// <summary>The format is recognized but the content is damaged or truncated.</summary>

@@ -24,16 +24,6 @@ internal sealed class FilePipeline
     private readonly int _maxPending;
     private readonly TensorLoader _load;
 
-    /// <summary>
-    /// Most floats one batch tensor may hold (2²⁸, 1 GiB): batch × C×H×W is checked against it before
-    /// any work, so an oversized batch is a clear argument error instead of an overflow or an
-    /// out-of-memory failure inside a stage.
-    /// </summary>
-    internal const long MaxBatchValues = 1L << 28;
-
-    /// <summary>Most decode workers: more threads than this only add contention.</summary>
-    internal const int MaxDecodeWorkers = 256;
-
     public FilePipeline(Autoencoder model, PipelineOptions options, bool reconstruct)
         : this(model, options, reconstruct, model.Images.LoadTensor)
     {
@@ -46,36 +36,21 @@ internal sealed class FilePipeline
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.DecodeWorkers, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegative(options.BatchSize, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxPendingImages, nameof(options));
-        if (options.DecodeWorkers > MaxDecodeWorkers)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.DecodeWorkers, $"DecodeWorkers is {options.DecodeWorkers}; the most is {MaxDecodeWorkers}.");
-        }
-
-        ArgumentOutOfRangeException.ThrowIfNegative(options.InferenceWorkers, nameof(options));
-        if (options.InferenceWorkers > MaxDecodeWorkers)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.InferenceWorkers, $"InferenceWorkers is {options.InferenceWorkers}; the most is {MaxDecodeWorkers}.");
-        }
+        RunLimits.CheckWorkers(options.DecodeWorkers, "DecodeWorkers", nameof(options));
+        RunLimits.CheckWorkers(options.InferenceWorkers, "InferenceWorkers", nameof(options));
 
         _model = model;
         _reconstruct = reconstruct;
         _workers = options.DecodeWorkers;
         _batchSize = options.BatchSize > 0 ? options.BatchSize : model.BatchSize;
-        var pixels = (long)model.PixelCount;
-        var maxImages = MaxBatchValues / pixels;
-        if (_batchSize > maxImages)
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(options),
-                _batchSize,
-                $"A batch of {_batchSize} images of {model.Images.Channels}x{model.Images.Height}x{model.Images.Width} is {_batchSize * pixels} floats; " +
-                $"one batch may hold at most {MaxBatchValues} ({maxImages} images of this model).");
-        }
+        RunLimits.CheckBatchSize(_batchSize, model.Model, nameof(options));
+        var perItem = (long)Math.Max(model.PixelCount, model.LatentDim);
+        var maxImages = RunLimits.LargestBatch(model.Model);
 
         // Batches in flight at once share one budget too: many workers on big images with big
         // batches would otherwise hold workers × 1 GiB.
         var workers = options.InferenceWorkers > 0 ? options.InferenceWorkers : AutoInferenceWorkers(model);
-        _inferenceWorkers = (int)Math.Clamp(MaxBatchValues / ((long)_batchSize * pixels), 1, workers);
+        _inferenceWorkers = (int)Math.Clamp(RunLimits.MaxBatchValues / (_batchSize * perItem), 1, workers);
 
         // Pending images each hold one decoded tensor: bounded by the same budget as a batch.
         var pending = options.MaxPendingImages > 0 ? (long)options.MaxPendingImages : 2L * _batchSize;

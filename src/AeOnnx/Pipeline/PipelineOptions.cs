@@ -9,7 +9,7 @@ namespace AeOnnx.Pipeline;
 public sealed class PipelineOptions
 {
     /// <summary>
-    /// Images decoded in parallel, 1 to 256. Default: the processor count. Decoding overlaps with
+    /// Images decoded in parallel, 1 to <see cref="RunLimits.MaxWorkers"/> (256). Default: the processor count. Decoding overlaps with
     /// inference, whose ONNX Runtime threads (<see cref="AutoencoderOptions.IntraOpThreads"/>) do not
     /// spin-wait unless <see cref="AutoencoderOptions.IntraOpSpinning"/> is set, so both can use every
     /// core: whichever stage is the bottleneck (decoding for photos, the model for small PNGs) gets them.
@@ -18,7 +18,7 @@ public sealed class PipelineOptions
 
     /// <summary>
     /// Images per inference call; 0 (default) uses the model's <see cref="AutoencoderOptions.BatchSize"/>.
-    /// Batch × C×H×W may not exceed 2²⁸ floats; a larger batch is refused with
+    /// Batch × C×H×W may not exceed <see cref="RunLimits.MaxBatchValues"/> (2²⁸ floats); a larger batch is refused with
     /// <see cref="ArgumentOutOfRangeException"/> before any work.
     /// </summary>
     public int BatchSize { get; set; }
@@ -27,12 +27,12 @@ public sealed class PipelineOptions
     public int MaxPendingImages { get; set; }
 
     /// <summary>
-    /// Batches run through the model at the same time, 1 to 256; 0 (default) sizes them with the
+    /// Batches run through the model at the same time, 1 to <see cref="RunLimits.MaxWorkers"/> (256); 0 (default) sizes them with the
     /// model's ONNX Runtime threads so that workers × intra-op threads = the processor count on CPU
     /// (one worker on a GPU). For small models, one intra-op thread per batch and one batch per core
     /// (<see cref="AutoencoderOptions.IntraOpThreads"/> = 1) beats splitting every batch across cores:
     /// each operator is too small to pay for the threads' hand-offs. Results stay in input order.
-    /// Running batches share the batch budget (2²⁸ floats): workers × batch × C×H×W above it runs
+    /// Running batches share the batch budget (<see cref="RunLimits.MaxBatchValues"/>): workers × batch × C×H×W above it runs
     /// fewer workers.
     /// </summary>
     public int InferenceWorkers { get; set; }

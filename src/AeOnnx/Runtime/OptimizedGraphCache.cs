@@ -3,6 +3,7 @@ using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
 using System.Security.Cryptography;
 using System.Text;
+using AeOnnx.IO;
 using Microsoft.ML.OnnxRuntime;
 
 namespace AeOnnx.Runtime;
@@ -89,15 +90,11 @@ internal static class OptimizedGraphCache
         {
             var graph = File.ReadAllBytes(written);
             var header = Encoding.ASCII.GetBytes($"{Magic} {sourceSha256} {Convert.ToHexStringLower(SHA256.HashData(graph))}\n");
-            var staged = written + ".h";
-            using (var stream = new FileStream(staged, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            AtomicFile.Write(path, stream =>
             {
                 stream.Write(header);
                 stream.Write(graph);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(staged, path, overwrite: true);
+            });
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -1,5 +1,6 @@
 using System.Text;
 using AeOnnx.Cli.Output;
+using AeOnnx.IO;
 
 namespace AeOnnx.Cli.Tests.Output;
 
@@ -15,7 +16,7 @@ public sealed class NpyFileTests : IDisposable
         // numpy.save(b, numpy.arange(12, dtype='<f4').reshape(3, 4)): 10 + 118 header bytes.
         string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }";
         byte[] expected = [0x93, .. "NUMPY"u8, 1, 0, 118, 0, .. Encoding.ASCII.GetBytes(dict + new string(' ', 118 - dict.Length - 1) + "\n")];
-        Assert.Equal(expected, NpyFile.Header(3, 4));
+        Assert.Equal(expected, NpyWriter.Header(3, 4));
     }
 
     [Theory]
@@ -23,7 +24,7 @@ public sealed class NpyFileTests : IDisposable
     [InlineData(1, 1)]
     [InlineData(12345, 64)]
     public void Header_length_is_a_multiple_of_64(long rows, int columns) =>
-        Assert.Equal(0, NpyFile.Header(rows, columns).Length % 64);
+        Assert.Equal(0, NpyWriter.Header(rows, columns).Length % 64);
 
     [Fact]
     public void Write_then_read_round_trips_values()
@@ -32,7 +33,7 @@ public sealed class NpyFileTests : IDisposable
         string path = temp["a.npy"];
         using (var stream = File.Create(path))
         {
-            NpyFile.Write(stream, values, columns: 3);
+            NpyWriter.Write(stream, values, columns: 3);
         }
 
         Assert.Equal(128 + (6 * 4), new FileInfo(path).Length);
@@ -48,7 +49,7 @@ public sealed class NpyFileTests : IDisposable
         string path = temp["t.npy"];
         using (var stream = File.Create(path))
         {
-            NpyFile.Write(stream, new float[8], columns: 4);
+            NpyWriter.Write(stream, new float[8], columns: 4);
         }
 
         byte[] bytes = File.ReadAllBytes(path);

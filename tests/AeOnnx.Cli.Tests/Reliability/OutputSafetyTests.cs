@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using AeOnnx.Cli.Output;
+using AeOnnx.IO;
 
 namespace AeOnnx.Cli.Tests.Reliability;
 
@@ -176,7 +177,7 @@ public sealed class OutputSafetyTests : IDisposable
         float[,] rows = NpyFile.ReadAll(temp["p2.npy"]);
         using (var stream = File.Create(temp["p2.npy"]))
         {
-            NpyFile.Write(stream, rows.Cast<float>().Take(2 * rows.GetLength(1)).ToArray(), rows.GetLength(1));
+            NpyWriter.Write(stream, rows.Cast<float>().Take(2 * rows.GetLength(1)).ToArray(), rows.GetLength(1));
         }
 
         AssertUsage(await CliRun.InProcessAsync("merge", temp["p1.npy"], temp["p2.npy"], "--output", temp["all.npy"]), "has 2 rows, its index");
@@ -219,8 +220,8 @@ public sealed class OutputSafetyTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--batch-size", "2000000000", "--batch-size must be between 1 and 65536")]
-    [InlineData("--batch-size", "0", "--batch-size must be between 1 and 65536")]
+    [InlineData("--batch-size", "2000000000", "--batch-size must be between 1 and 268435456")]
+    [InlineData("--batch-size", "0", "--batch-size must be between 1 and 268435456")]
     [InlineData("--threads", "30000", "--threads must be between 0 (all cores) and")]
     [InlineData("--threads", "2147483647", "--threads must be between 0 (all cores) and")]
     public async Task Batch_size_and_threads_are_bounded_with_a_usage_error(string option, string value, string message)
@@ -240,7 +241,7 @@ public sealed class OutputSafetyTests : IDisposable
     [InlineData(3 * 20000 * 20000, 64, 1)] // never below one image
     public void The_batch_size_bound_keeps_one_batch_under_a_gibibyte_and_2_to_the_31_elements(int pixels, int dim, long expected)
     {
-        long largest = AeOnnx.Cli.Commands.CommonOptions.LargestBatch(pixels, dim);
+        long largest = RunLimits.LargestBatch(Math.Max(pixels, dim));
         Assert.Equal(expected, largest);
         Assert.True(largest == 1 || largest * pixels < int.MaxValue);
     }

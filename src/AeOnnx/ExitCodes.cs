@@ -1,6 +1,9 @@
-namespace AeOnnx.Cli;
+namespace AeOnnx;
 
-/// <summary>The process exit codes of <c>aeonnx</c>, in one place (also printed by <c>aeonnx --help</c>).</summary>
+/// <summary>
+/// The process exit codes of <c>aeonnx</c>, in one place: <see cref="FailureTable"/> maps each kind of
+/// failure to one of them (and to an HTTP status for the service).
+/// </summary>
 internal static class ExitCodes
 {
     /// <summary>Every input was processed.</summary>
@@ -9,7 +12,7 @@ internal static class ExitCodes
     /// <summary>Nothing useful could be done: bad or incompatible model, unwritable output, internal error.</summary>
     public const int Fatal = 1;
 
-    /// <summary>The command line is wrong: unknown option, bad value, no inputs.</summary>
+    /// <summary>The command line is wrong: unknown option, bad value, no inputs, a data file that does not parse.</summary>
     public const int Usage = 2;
 
     /// <summary>The job finished but some inputs were skipped (listed in the index with the reason).</summary>
@@ -18,6 +21,7 @@ internal static class ExitCodes
     /// <summary>Interrupted (Ctrl+C); verbs with a journal keep it, so <c>--resume</c> continues the job.</summary>
     public const int Interrupted = 130;
 
+    /// <summary>The exit codes as <c>aeonnx --help</c> prints them.</summary>
     public const string HelpText =
         "Exit codes:\n" +
         "  0    all inputs done\n" +

@@ -1,0 +1,61 @@
+using AeOnnx.IO;
+using AeOnnx.Tests.Support;
+
+namespace AeOnnx.Tests.IO;
+
+public sealed class AtomicFileTests : IDisposable
+{
+    private readonly TempFolder temp = new();
+
+    public void Dispose() => temp.Dispose();
+
+    [Fact]
+    public void A_failed_write_leaves_the_old_file_and_no_temporary()
+    {
+        var path = temp.File("out.bin");
+        File.WriteAllText(path, "old");
+        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(path, stream =>
+        {
+            stream.Write(new byte[1000]);
+            throw new InvalidOperationException("disk full");
+        }));
+        Assert.Equal("old", File.ReadAllText(path));
+        Assert.Equal(["out.bin"], Directory.GetFiles(temp.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void A_write_replaces_the_file_and_creates_folders()
+    {
+        var path = temp.File("new/deeper/out.txt");
+        AtomicFile.WriteAllText(path, "one");
+        AtomicFile.WriteAllBytes(path, "two"u8.ToArray());
+        Assert.Equal("two", File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!));
+    }
+
+    [Fact]
+    public void Stale_temporaries_of_the_named_files_are_deleted_and_others_kept()
+    {
+        File.WriteAllText(temp.File(".z.npy.0123abcd.tmp"), "killed writer");
+        File.WriteAllText(temp.File(".other.npy.0123abcd.tmp"), "not ours");
+        File.WriteAllText(temp.File("z.npy"), "kept");
+        AtomicFile.DeleteStaleTemporaries(temp.Path, ["z.npy"]);
+        Assert.Equal([".other.npy.0123abcd.tmp", "z.npy"], Directory.GetFiles(temp.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void A_sibling_of_a_long_name_still_fits_a_file_name()
+    {
+        var shortName = temp.File("z.npy");
+        Assert.Equal(shortName + ".journal", AtomicFile.Sibling(shortName, ".journal"));
+        var longName = temp.File(new string('a', 250) + ".npy");
+        var sibling = AtomicFile.Sibling(longName, ".journal");
+        Assert.Equal(temp.Path, Path.GetDirectoryName(sibling));
+        Assert.True(Path.GetFileName(sibling).Length <= 255);
+        Assert.EndsWith(".journal", sibling, StringComparison.Ordinal);
+
+        // A write to a 250-byte name works (its temporary takes a hashed name).
+        AtomicFile.WriteAllText(longName, "x");
+        Assert.Equal("x", File.ReadAllText(longName));
+    }
+}
