@@ -18,8 +18,8 @@ internal static class MlNetBaseline
     {
         using var model = Autoencoder.Load(modelFolder, new AutoencoderOptions { Device = Device.Cpu });
         var (channels, height, width, dim) = (model.Channels, model.Height, model.Width, model.LatentDim);
-        var inputName = model.Manifest.Encoder!.Input!;
-        var outputName = model.Manifest.Encoder!.Outputs![0];
+        var inputName = model.Manifest.Encoder.Input;
+        var outputName = model.Manifest.Encoder.Outputs[0];
         var files = BenchCommand.ImageFiles(dir);
         var grayFiles = IsGray(files[0]);
 

@@ -34,19 +34,18 @@ public sealed class Autoencoder : IDisposable
     {
         Folder = model.Folder;
         Manifest = model.Manifest;
-        Model = model.Model;
         Device = model.Device;
         _encoder = model.Encoder;
         _decoder = model.Decoder;
         BatchSize = options.BatchSize;
         IntraOpThreads = options.IntraOpThreads;
-        Images = new ImageConverter(Model.Image.Source, options.ImageLimits);
-        if (model.Manifest.Latent is { Mean: { } mean, Cholesky: { } cholesky })
+        Images = new ImageConverter(Manifest.Image, options.ImageLimits);
+        if (Manifest.Latent is { Mean: { } mean, Cholesky: { } cholesky })
         {
             _latentDistribution = new LatentGaussian(mean, cholesky);
         }
 
-        _priorDistribution = IsVariational ? LatentGaussian.Standard(Model.Latent.Dim) : null;
+        _priorDistribution = IsVariational ? LatentGaussian.Standard(Manifest.Latent.Dim) : null;
     }
 
     /// <summary>The intra-op thread count the sessions were created with (0: ONNX Runtime's default, the cores).</summary>
@@ -56,19 +55,16 @@ public sealed class Autoencoder : IDisposable
     public string Folder { get; }
 
     /// <summary>
-    /// The manifest as read (rebuilt from metadata_props for a bare graph pair), including fields the
-    /// loader does not interpret. Prefer <see cref="Model"/>: the same facts, validated and non-null.
+    /// The model's manifest as the loader checked it (rebuilt from metadata_props for a bare graph pair):
+    /// kind, image and preprocessing, latent space and statistics, both graphs with their verified SHA-256.
     /// </summary>
     public ModelManifest Manifest { get; }
 
-    /// <summary>The model as the loader validated it: kind, image, latent space and both graphs with their verified SHA-256.</summary>
-    public ValidatedModel Model { get; }
-
     /// <summary>Model name from the manifest.</summary>
-    public string Name => Model.Name;
+    public string Name => Manifest.Name;
 
     /// <summary>True for a variational autoencoder.</summary>
-    public bool IsVariational => Model.IsVariational;
+    public bool IsVariational => Manifest.IsVariational;
 
     /// <summary>The device both sessions run on: <see cref="Device.Cpu"/> or <see cref="Device.Cuda(int)"/>, never Auto.</summary>
     public Device Device { get; }
@@ -80,19 +76,19 @@ public sealed class Autoencoder : IDisposable
     public int BatchSize { get; }
 
     /// <summary>Image channels (1 or 3).</summary>
-    public int Channels => Model.Image.Channels;
+    public int Channels => Manifest.Image.Channels;
 
     /// <summary>Image height in pixels.</summary>
-    public int Height => Model.Image.Height;
+    public int Height => Manifest.Image.Height;
 
     /// <summary>Image width in pixels.</summary>
-    public int Width => Model.Image.Width;
+    public int Width => Manifest.Image.Width;
 
     /// <summary>Floats per image tensor (C × H × W).</summary>
-    public int PixelCount => Model.Image.PixelCount;
+    public int PixelCount => Manifest.Image.PixelCount;
 
     /// <summary>Latent size D.</summary>
-    public int LatentDim => Model.Latent.Dim;
+    public int LatentDim => Manifest.Latent.Dim;
 
     /// <summary>The model's pre- and post-processing (decode, convert, resize, normalize and back).</summary>
     public ImageConverter Images { get; }
@@ -129,7 +125,7 @@ public sealed class Autoencoder : IDisposable
     };
 
     /// <summary>Per-class centroids from the manifest (empty when there are none).</summary>
-    public IReadOnlyList<LatentClass> Classes => Model.Latent.Classes;
+    public IReadOnlyList<LatentClass> Classes => Manifest.Latent.Classes;
 
     /// <summary>
     /// Loads a model folder (or a path to its manifest.json): reads and checks the manifest, verifies
@@ -155,7 +151,7 @@ public sealed class Autoencoder : IDisposable
         {
             // One batch is one tensor of BatchSize items: refuse a batch over the one budget
             // (RunLimits) before any work, instead of overflowing a count or memory later.
-            RunLimits.CheckBatchSize(options.BatchSize, model.Model, nameof(options));
+            RunLimits.CheckBatchSize(options.BatchSize, model.Manifest, nameof(options));
         }
         catch
         {

@@ -46,7 +46,7 @@ public sealed class AutoencoderOptions
 
     /// <summary>
     /// Most images per <c>Run</c> call; larger batches are split. Default <see cref="RunLimits.DefaultBatchSize"/> (64);
-    /// at most <see cref="RunLimits.LargestBatch(Models.ValidatedModel)"/> for the model (checked at load).
+    /// at most <see cref="RunLimits.LargestBatch(Models.ModelManifest)"/> for the model (checked at load).
     /// </summary>
     public int BatchSize { get; set; } = RunLimits.DefaultBatchSize;
 

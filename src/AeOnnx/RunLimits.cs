@@ -35,14 +35,14 @@ public static class RunLimits
     /// <summary>The largest batch of a model's items (images or latents, whichever is larger).</summary>
     /// <param name="model">The model.</param>
     /// <returns>At least 1.</returns>
-    public static int LargestBatch(Models.ValidatedModel model)
+    public static int LargestBatch(Models.ModelManifest model)
     {
         ArgumentNullException.ThrowIfNull(model);
         return LargestBatch(ValuesPerItem(model));
     }
 
-    /// <summary>Refuses a batch size outside 1..<see cref="LargestBatch(Models.ValidatedModel)"/> with a message naming the largest that fits.</summary>
-    internal static void CheckBatchSize(int batchSize, Models.ValidatedModel model, string paramName)
+    /// <summary>Refuses a batch size outside 1..<see cref="LargestBatch(Models.ModelManifest)"/> with a message naming the largest that fits.</summary>
+    internal static void CheckBatchSize(int batchSize, Models.ModelManifest model, string paramName)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize, paramName);
         var perItem = ValuesPerItem(model);
@@ -68,5 +68,5 @@ public static class RunLimits
         }
     }
 
-    private static int ValuesPerItem(Models.ValidatedModel model) => Math.Max(model.Image.PixelCount, model.Latent.Dim);
+    private static int ValuesPerItem(Models.ModelManifest model) => Math.Max(model.Image.PixelCount, model.Latent.Dim);
 }

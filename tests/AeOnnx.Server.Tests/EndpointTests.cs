@@ -28,8 +28,8 @@ public sealed class EndpointTests(ServedModelFixture fixture)
         Assertions.Close(Core.Encode(Images[0]), TestServer.Latents(json.GetProperty("latents"))[0]);
         Assert.Equal(16, json.GetProperty("latentDim").GetInt32());
         Assert.Equal("fashion-mnist-ae", response.Headers.GetValues("X-AeOnnx-Model").Single());
-        Assert.Equal(Core.Manifest.Encoder!.Sha256, response.Headers.GetValues("X-AeOnnx-Encoder-Sha256").Single());
-        Assert.Equal(Core.Manifest.Decoder!.Sha256, response.Headers.GetValues("X-AeOnnx-Decoder-Sha256").Single());
+        Assert.Equal(Core.Manifest.Encoder.Sha256, response.Headers.GetValues("X-AeOnnx-Encoder-Sha256").Single());
+        Assert.Equal(Core.Manifest.Decoder.Sha256, response.Headers.GetValues("X-AeOnnx-Decoder-Sha256").Single());
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public sealed class EndpointTests(ServedModelFixture fixture)
     {
         await using var vae = await TestServer.StartAsync(Repo.Model("fashion-mnist-vae"));
         using var core = Autoencoder.Load(Repo.Model("fashion-mnist-vae"), new AutoencoderOptions { Device = Device.Cpu, IntraOpThreads = 1 });
-        var fitted = new LatentGaussian(core.Manifest.Latent!.Mean!, core.Manifest.Latent.Cholesky!).Sample(3, 5);
+        var fitted = new LatentGaussian(core.Manifest.Latent.Mean!, core.Manifest.Latent.Cholesky!).Sample(3, 5);
         var prior = LatentGaussian.Standard(16).Sample(3, 5);
 
         foreach (var (from, expected, source) in new[] { ("auto", fitted, "training-set latent Gaussian"), ("fitted", fitted, "training-set latent Gaussian"), ("prior", prior, "prior N(0, I)") })
@@ -256,7 +256,7 @@ public sealed class EndpointTests(ServedModelFixture fixture)
         var ys = points.Select(p => p.GetProperty("y").GetDouble()).ToArray();
         for (var i = 0; i < points.Length; i++)
         {
-            var centered = Core.Classes[i].Centroid!.Select((v, j) => v - mean[j]).ToArray();
+            var centered = Core.Classes[i].Centroid.Select((v, j) => v - mean[j]).ToArray();
             Assert.Equal(LatentMath.Dot(centered, components[0]), xs[i], 1e-3);
         }
 
@@ -269,7 +269,7 @@ public sealed class EndpointTests(ServedModelFixture fixture)
         var model = await TestServer.ReadJsonAsync(await Client.GetAsync("v1/model"));
         Assert.Equal("fashion-mnist-ae", model.GetProperty("name").GetString());
         Assert.Equal(16, model.GetProperty("latentDim").GetInt32());
-        Assert.Equal(Core.Manifest.Encoder!.Sha256, model.GetProperty("encoderSha256").GetString());
+        Assert.Equal(Core.Manifest.Encoder.Sha256, model.GetProperty("encoderSha256").GetString());
         Assert.Equal(10, model.GetProperty("classes").GetArrayLength());
         Assert.Equal(JsonValueKind.Null, model.GetProperty("lastRefusal").ValueKind);
         Assert.DoesNotContain(Repo.Root, model.GetRawText(), StringComparison.Ordinal);

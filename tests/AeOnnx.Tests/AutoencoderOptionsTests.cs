@@ -213,7 +213,7 @@ public sealed class AutoencoderOptionsTests
     {
         using var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), TestModels.CpuOptions());
         Assert.Equal(10, model.Classes.Count);
-        Assert.All(model.Classes, c => Assert.Equal(model.LatentDim, c.Centroid!.Length));
+        Assert.All(model.Classes, c => Assert.Equal(model.LatentDim, c.Centroid.Count));
         Assert.Contains(model.Classes, c => c.Label == "Ankle boot");
         Assert.NotNull(model.Manifest.Metrics!.Mse);
         Assert.NotNull(model.Manifest.Metrics.PcaMse);
@@ -221,7 +221,7 @@ public sealed class AutoencoderOptionsTests
 
         // Centroids are usable with the latent math: the nearest class centroid of a fixture image.
         var latent = model.Encode(Image);
-        var centroids = model.Classes.Select(c => c.Centroid).ToArray();
+        var centroids = model.Classes.Select(c => c.Centroid.ToArray()).ToArray();
         var nearest = LatentMath.Nearest(latent, centroids, 1);
 
         // The index must be the centroid at the smallest Euclidean distance, computed here independently.

@@ -110,13 +110,13 @@ public sealed class AutoencoderTests(SharedModels models)
         Assert.Equal(input, r.Input);
         Assert.Equal(model.PixelCount, r.Output.Length);
 
-        var spec = model.Manifest.Input!;
+        var spec = model.Manifest.Image;
         var plane = model.Height * model.Width;
         var sum = 0.0;
         for (var i = 0; i < input.Length; i++)
         {
             var c = i / plane;
-            var x = (input[i] * spec.Std![c]) + spec.Mean![c];
+            var x = (input[i] * spec.Std[c]) + spec.Mean[c];
             var y = (r.Output[i] * spec.Std[c]) + spec.Mean[c];
             var d = (double)x - y;
             sum += d * d;
@@ -153,7 +153,7 @@ public sealed class AutoencoderTests(SharedModels models)
         Assert.NotEqual(a[0], model.SampleLatents(4, seed: 124)[0]);
 
         // Auto (the default) and Fitted: mean + L·z from the manifest's numbers, for both kinds.
-        var fitted = new LatentGaussian(model.Manifest.Latent!.Mean!, model.Manifest.Latent.Cholesky!).Sample(4, 123);
+        var fitted = new LatentGaussian(model.Manifest.Latent.Mean!, model.Manifest.Latent.Cholesky!).Sample(4, 123);
         Assert.Equal(fitted, a);
         Assert.Equal(fitted, model.SampleLatents(4, 123, LatentSource.Fitted));
 
@@ -185,7 +185,7 @@ public sealed class AutoencoderTests(SharedModels models)
         var typical = model.OutlierScore(latent);
         var far = model.OutlierScore(LatentMath.Scale(latent, 50f));
         Assert.True(far > typical * 5, $"{far} vs {typical}");
-        Assert.Equal(0.0, model.OutlierScore(model.Manifest.Latent!.Mean!), 4);
+        Assert.Equal(0.0, model.OutlierScore(model.Manifest.Latent.Mean!.ToArray()), 4);
     }
 
     [Theory]

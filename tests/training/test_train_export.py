@@ -249,3 +249,39 @@ def test_fashion_mnist_end_to_end_small(tmp_path):
     assert len(fx["images"][0]["reconstruction"]) == 784 and "logvar" not in fx["images"][0]
     counts = {c["label"]: c["count"] for c in man["latent"]["classes"]}
     assert sum(counts.values()) == man["training"]["train_count"]
+
+
+SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "manifest.schema.json"
+
+
+def _schema_errors(manifest: dict) -> list:
+    import jsonschema
+    schema = json.loads(SCHEMA.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(manifest)]
+
+
+def test_exported_and_shipped_manifests_follow_the_schema(ae_model, vae_model):
+    """docs/manifest.schema.json is the contract: what export writes (AE and VAE) and every shipped manifest
+    validate; the .NET reader is held to the same schema by ManifestSchemaTests."""
+    shipped = sorted((Path(__file__).resolve().parents[2] / "models").glob("*/manifest.json"))
+    assert len(shipped) >= 3
+    for path in [ae_model[0] / "manifest.json", vae_model / "manifest.json", *shipped]:
+        assert _schema_errors(json.loads(path.read_text())) == [], path
+
+
+@pytest.mark.parametrize("change", [
+    lambda m: m.update(format="aeonnx.model/2"),
+    lambda m: m.update(kind="gan"),
+    lambda m: m["input"].update(channels=2),
+    lambda m: m["input"].update(color="gray" if m["input"]["color"] == "rgb" else "rgb"),
+    lambda m: m["input"].update(std=[0.0]),
+    lambda m: m["encoder"].update(file="../encoder.onnx"),
+    lambda m: m["encoder"].update(outputs=["mean", "logvar"]),
+    lambda m: m["decoder"].pop("sha256"),
+])
+def test_the_schema_refuses_what_the_readers_refuse(ae_model, change):
+    m = json.loads((ae_model[0] / "manifest.json").read_text())
+    assert _schema_errors(m) == []
+    change(m)
+    assert _schema_errors(m) != []

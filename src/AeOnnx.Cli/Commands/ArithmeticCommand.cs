@@ -229,7 +229,7 @@ internal sealed class ArithmeticCommand : VerbCommand
             throw CliException.Usage($"unknown class '{label}'; the model's classes: {string.Join(", ", model.Classes.Select(c => c.Label))}.");
         }
 
-        return (match.Centroid, match.Label ?? label);
+        return (match.Centroid.ToArray(), match.Label);
     }
 
     private IReadOnlyList<InputItem> FolderItems(ParseResult parse, string folder, JobOutputs outputs) =>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using AeOnnx.Models;
 
 namespace AeOnnx.Cli.Commands;
 
@@ -25,18 +26,18 @@ internal sealed class InfoCommand : VerbCommand
         // Loading verifies the manifest, both SHA-256 checksums and the graphs' shapes: info shows a usable model.
         using var model = common.LoadModel(parse, Console);
         var m = model.Manifest;
-        var input = m.Input!;
+        var input = m.Image;
         var text = new StringBuilder();
         void Line(string key, string? value) => text.Append(CultureInfo.InvariantCulture, $"{key,-14}{value}\n");
         static string Numbers(IEnumerable<float>? values) => values is null ? "-" : "[" + string.Join(", ", values.Select(v => v.ToString("G6", CultureInfo.InvariantCulture))) + "]";
         static string Number(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
 
         Line("model", $"{model.Name} ({model.Folder})");
-        Line("format", m.Format);
+        Line("format", ModelManifest.CurrentFormat);
         Line("kind", model.IsVariational ? "vae (variational autoencoder; latent = encoder mean)" : "ae (autoencoder)");
-        Line("input", $"{input.Channels}x{input.Height}x{input.Width} {input.Layout} float32, color {input.Color}");
+        Line("input", $"{input.Channels}x{input.Height}x{input.Width} NCHW float32, color {ManifestReader.ColorName(input.Color)}");
         Line("preprocess", $"x = (pixel / {input.Scale.ToString("G6", CultureInfo.InvariantCulture)} - mean) / std, mean {Numbers(input.Mean)}, std {Numbers(input.Std)}");
-        Line("resize", $"{input.Resize} (only when an image is not {input.Width}x{input.Height}); gray {input.Gray ?? "-"}; alpha {input.Alpha ?? "-"}");
+        Line("resize", $"{ManifestReader.ResizeName(input.Resize)} (only when an image is not {input.Width}x{input.Height}); gray bt601; alpha ignore");
         Line("latent", $"{model.LatentDim} values" + (model.LatentDistribution is null ? ", no latent statistics" : ", training-set mean and Cholesky factor (sampling, Mahalanobis)"));
         Line("classes", model.Classes.Count == 0 ? "-" : string.Join(", ", model.Classes.Select(c => c.Label)));
         if (m.Metrics is { } metrics)
@@ -49,8 +50,8 @@ internal sealed class InfoCommand : VerbCommand
 
         Line("device", $"{parse.GetValue(common.Device)} -> {model.Device} ({model.ExecutionProvider})");
         Line("batch size", model.BatchSize.ToString(CultureInfo.InvariantCulture));
-        var (encoder, decoder) = (model.Model.Encoder, model.Model.Decoder);
-        var check = model.Model.HasManifest ? "verified" : "computed, no manifest";
+        var (encoder, decoder) = (m.Encoder, m.Decoder);
+        var check = m.Source == ManifestSource.ManifestFile ? "verified" : "computed, no manifest";
         Line("encoder", $"{encoder.File}  sha256 {encoder.Sha256} ({check})  {encoder.Input} -> {string.Join(", ", encoder.Outputs)}, opset {encoder.Opset}");
         Line("decoder", $"{decoder.File}  sha256 {decoder.Sha256} ({check})  {decoder.Input} -> {decoder.Outputs[0]}, opset {decoder.Opset}");
         Console.Out.Write(text.ToString());

@@ -19,13 +19,13 @@ internal sealed class JobFingerprint
     public JobFingerprint(string verb, Autoencoder model)
     {
         Add("verb", verb);
-        Add("model.encoder", model.Model.Encoder.Sha256);
-        Add("model.decoder", model.Model.Decoder.Sha256);
+        Add("model.encoder", model.Manifest.Encoder.Sha256);
+        Add("model.decoder", model.Manifest.Decoder.Sha256);
         Add("model.dim", model.LatentDim.ToString(CultureInfo.InvariantCulture));
 
         // The preprocessing is part of what a latent means: a copy of the model with another input.std
         // (or resize, color, size) must not resume or merge into this job's outputs.
-        Add("model.input", System.Text.Json.JsonSerializer.Serialize(model.Manifest.Input));
+        Add("model.input", System.Text.Json.JsonSerializer.Serialize(model.Manifest.Image));
     }
 
     public JobFingerprint Add(string key, string value)

@@ -12,18 +12,19 @@ internal static class ModelBinding
     /// <summary>The manifest's preprocessing rules as one comparable string.</summary>
     public static string Preprocessing(Autoencoder model)
     {
-        var i = model.Model.Image;
-        var rules = model.Manifest.Input;
+        var i = model.Manifest.Image;
         static string Floats(IReadOnlyList<float> v) => string.Join(",", v.Select(x => x.ToString("R", CultureInfo.InvariantCulture)));
-        return $"color={i.Color};scale={i.Scale.ToString("R", CultureInfo.InvariantCulture)};mean={Floats(i.Mean)};std={Floats(i.Std)};resize={i.Resize};gray={rules?.Gray};alpha={rules?.Alpha}";
+
+        // gray and alpha have one rule each (bt601, ignore): a manifest that names another is refused at load.
+        return $"color={i.Color};scale={i.Scale.ToString("R", CultureInfo.InvariantCulture)};mean={Floats(i.Mean)};std={Floats(i.Std)};resize={i.Resize};gray=bt601;alpha=ignore";
     }
 
     /// <summary>Records the model's identity and shapes into a spec made at fit time.</summary>
     public static MappingSpec Describe(MappingSpec spec, Autoencoder model) => spec with
     {
         ModelName = model.Name,
-        EncoderSha256 = model.Model.Encoder.Sha256,
-        DecoderSha256 = model.Model.Decoder.Sha256,
+        EncoderSha256 = model.Manifest.Encoder.Sha256,
+        DecoderSha256 = model.Manifest.Decoder.Sha256,
         Channels = model.Channels,
         Height = model.Height,
         Width = model.Width,

@@ -71,5 +71,5 @@ internal static class ModelCache
     }
 
     /// <summary>The identity recorded in saved pipelines: encoder and decoder SHA-256.</summary>
-    public static string Identity(Autoencoder model) => model.Model.GraphIdentity;
+    public static string Identity(Autoencoder model) => model.Manifest.GraphIdentity;
 }

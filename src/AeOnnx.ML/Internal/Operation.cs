@@ -325,7 +325,7 @@ internal sealed class Operation
 
         // Normalized pixels lie in [(0 − mean)/std, (1 − mean)/std] per channel; values several
         // widths outside are raw 0..255 bytes or a doubled normalization, not an unusual image.
-        var input = model.Model.Image;
+        var input = model.Manifest.Image;
         var lo = float.MaxValue;
         var hi = float.MinValue;
         for (var c = 0; c < input.Channels; c++)

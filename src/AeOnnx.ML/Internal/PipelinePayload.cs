@@ -67,9 +67,9 @@ internal sealed class PipelinePayload
 
                 if (embed)
                 {
-                    var files = model.Model.HasManifest
-                        ? new[] { "manifest.json", model.Model.Encoder.File, model.Model.Decoder.File }
-                        : new[] { model.Model.Encoder.File, model.Model.Decoder.File };
+                    var files = model.Manifest.Source == Models.ManifestSource.ManifestFile
+                        ? new[] { "manifest.json", model.Manifest.Encoder.File, model.Manifest.Decoder.File }
+                        : new[] { model.Manifest.Encoder.File, model.Manifest.Decoder.File };
                     var folder = $"{ModelsPrefix}{spec.ModelName}-{spec.EncoderSha256[..Math.Min(12, spec.EncoderSha256.Length)]}{spec.DecoderSha256[..Math.Min(12, spec.DecoderSha256.Length)]}/";
                     if (!embedded.ContainsKey(folder))
                     {
@@ -97,7 +97,7 @@ internal sealed class PipelinePayload
             var bytes = File.ReadAllBytes(Path.Combine(model.Folder, name));
             // The files may have been replaced since the model was loaded: embed only the graphs the
             // transformer was checked with.
-            var expected = name == model.Model.Encoder.File ? model.Model.Encoder.Sha256 : name == model.Model.Decoder.File ? model.Model.Decoder.Sha256 : null;
+            var expected = name == model.Manifest.Encoder.File ? model.Manifest.Encoder.Sha256 : name == model.Manifest.Decoder.File ? model.Manifest.Decoder.Sha256 : null;
             if (expected is { Length: > 0 } && !string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), expected, StringComparison.OrdinalIgnoreCase))
             {
                 throw new InvalidOperationException(

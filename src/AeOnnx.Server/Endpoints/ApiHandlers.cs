@@ -281,13 +281,13 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
     public async Task<IResult> MapAsync(HttpContext context)
     {
         using var lease = Lease(context, out var model, out _);
-        var classes = model.Classes.Where(c => c.Centroid is { Length: > 0 } && c.Centroid.Length == model.LatentDim).ToArray();
+        var classes = model.Classes.Where(c => c.Centroid.Count == model.LatentDim).ToArray();
         if (classes.Length < 2)
         {
             throw ApiException.Unprocessable($"Model '{model.Name}' has fewer than two class centroids in its manifest: no map to draw.");
         }
 
-        var centroids = classes.Select(c => c.Centroid!).ToArray();
+        var centroids = classes.Select(c => c.Centroid.ToArray()).ToArray();
         var pca = LatentPca.Fit(centroids);
         var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, centroids), "image", "centroids");
         var zoom = QueryInt(context, "zoom", 1, 1, 16);
@@ -306,7 +306,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
     public IResult ModelInfo(HttpContext context)
     {
         using var lease = Lease(context, out var model, out var identity);
-        var input = model.Manifest.Input!;
+        var input = model.Manifest.Image;
         var refusal = models.LastRefusal;
         return Results.Json(new
         {
@@ -320,7 +320,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             decoderSha256 = identity.DecoderSha256,
             device = model.Device.ToString(),
             provider = model.ExecutionProvider,
-            input = new { channels = input.Channels, height = input.Height, width = input.Width, color = input.Color, resize = input.Resize },
+            input = new { channels = input.Channels, height = input.Height, width = input.Width, color = Models.ManifestReader.ColorName(input.Color), resize = Models.ManifestReader.ResizeName(input.Resize) },
             latentDim = model.LatentDim,
             canSample = model.SamplingDistribution is not null,
             samplingSource = model.SamplingDistribution is { } sampling ? SourceName(model, sampling) : null,
@@ -478,13 +478,13 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
     private static float[] Centroid(Autoencoder model, string label)
     {
         var match = model.Classes.FirstOrDefault(c => string.Equals(c.Label, label, StringComparison.OrdinalIgnoreCase));
-        if (match?.Centroid is not { } centroid || centroid.Length != model.LatentDim)
+        if (match?.Centroid is not { } centroid || centroid.Count != model.LatentDim)
         {
             var known = model.Classes.Count == 0 ? "it has no class centroids" : "known: " + string.Join(", ", model.Classes.Select(c => c.Label));
             throw ApiException.Unprocessable($"Model '{model.Name}' has no class '{label}' ({known}).");
         }
 
-        return centroid;
+        return [.. centroid];
     }
 
     /// <summary>The point class directions start from: the training-set latent mean, else the mean of the centroids.</summary>
@@ -495,7 +495,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             return distribution.GetMean();
         }
 
-        var centroids = model.Classes.Where(c => c.Centroid?.Length == model.LatentDim).Select(c => c.Centroid!).ToArray();
+        var centroids = model.Classes.Where(c => c.Centroid.Count == model.LatentDim).Select(c => c.Centroid.ToArray()).ToArray();
         return centroids.Length == 0 ? new float[model.LatentDim] : LatentMath.Centroid(centroids);
     }
 

@@ -52,7 +52,7 @@ internal sealed class ModelService : IDisposable
         _identities.Add(model, Identify(model, 0));
         _host = new AutoencoderHost(model, options);
         _metrics.ModelGeneration.Set(0);
-        _logger.LogInformation("loaded model {Name} ({Kind}, latent {Dim}) from {Folder} on {Provider}", model.Name, model.Manifest.Kind, model.LatentDim, folder, model.ExecutionProvider);
+        _logger.LogInformation("loaded model {Name} ({Kind}, latent {Dim}) from {Folder} on {Provider}", model.Name, model.IsVariational ? "vae" : "ae", model.LatentDim, folder, model.ExecutionProvider);
     }
 
     public ModelSource Source { get; }
@@ -255,8 +255,8 @@ internal sealed class ModelService : IDisposable
     private static ServedModel Identify(Autoencoder model, int generation) => new(
         model.Name,
         model.IsVariational ? "vae" : "ae",
-        model.Model.Encoder.Sha256,
-        model.Model.Decoder.Sha256,
+        model.Manifest.Encoder.Sha256,
+        model.Manifest.Decoder.Sha256,
         generation,
         System.IO.Path.GetFileName(model.Folder),
         DateTimeOffset.UtcNow);

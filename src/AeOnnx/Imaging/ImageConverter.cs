@@ -28,44 +28,19 @@ public sealed class ImageConverter
     private readonly int _draftWidth;
     private readonly int _draftHeight;
 
-    /// <summary>Creates a converter for the given manifest input description.</summary>
-    /// <param name="input">The manifest's <c>input</c> object; must be valid (the loader checks it).</param>
+    /// <summary>Creates a converter for the given image description (a manifest's <see cref="ModelManifest.Image"/>).</summary>
+    /// <param name="input">The image and its preprocessing; checked by the manifest's rules.</param>
     /// <param name="limits">File, pixel and decoding-work limits; <see cref="ImageLimits.Default"/> when null.</param>
-    /// <exception cref="ArgumentException">The input description is not usable.</exception>
-    public ImageConverter(InputSpec input, ImageLimits? limits = null)
+    /// <exception cref="ArgumentException">The image description is not usable (the message names the field).</exception>
+    public ImageConverter(ImageSpec input, ImageLimits? limits = null)
     {
-        ArgumentNullException.ThrowIfNull(input);
-        if (input.Channels is not (1 or 3) || input.Height <= 0 || input.Width <= 0)
-        {
-            throw new ArgumentException($"Unsupported input shape {input.Channels}x{input.Height}x{input.Width}.", nameof(input));
-        }
-
-        if ((long)input.Channels * input.Height * input.Width > ModelLimits.MaxImageValues)
-        {
-            throw new ArgumentException($"Input shape {input.Channels}x{input.Height}x{input.Width} exceeds {ModelLimits.MaxImageValues} values per image.", nameof(input));
-        }
-
-        if (input.Mean is null || input.Mean.Length != input.Channels || input.Std is null || input.Std.Length != input.Channels)
-        {
-            throw new ArgumentException("input.mean and input.std must have one value per channel.", nameof(input));
-        }
-
-        if (!(input.Scale > 0) || input.Std.Any(s => !(s != 0) || !float.IsFinite(s)))
-        {
-            throw new ArgumentException("input.scale must be positive and input.std non-zero.", nameof(input));
-        }
-
+        ManifestReader.CheckImage(input, nameof(input));
         Input = input;
         Limits = limits ?? ImageLimits.Default;
         _gray = input.Channels == 1;
-        if (ResamplerFor(input.Resize) is null)
-        {
-            throw new ArgumentException($"Unknown input.resize '{input.Resize}'.", nameof(input));
-        }
-
         _decoder = new ImageDecoder(Limits);
         _codec = new TensorCodec(input);
-        (_draftWidth, _draftHeight) = input.JpegDraft == true ? (input.Width, input.Height) : (0, 0);
+        (_draftWidth, _draftHeight) = input.JpegDraft ? (input.Width, input.Height) : (0, 0);
     }
 
     /// <summary>
@@ -74,8 +49,8 @@ public sealed class ImageConverter
     /// </summary>
     public static Configuration DecoderConfiguration { get; } = CreateConfiguration();
 
-    /// <summary>The manifest input description this converter follows.</summary>
-    public InputSpec Input { get; }
+    /// <summary>The image description this converter follows.</summary>
+    public ImageSpec Input { get; }
 
     /// <summary>The limits checked before and while decoding.</summary>
     public ImageLimits Limits { get; }
@@ -252,12 +227,12 @@ public sealed class ImageConverter
             if (converted is Image<L8> gray)
             {
                 gray.CopyPixelDataTo(source);
-                PilResampler.Resize(source, converted.Width, converted.Height, 1, resized, Width, Height, Input.Resize!);
+                PilResampler.Resize(source, converted.Width, converted.Height, 1, resized, Width, Height, Input.Resize);
                 return Image.LoadPixelData<L8>(DecoderConfiguration, resized, Width, Height);
             }
 
             ((Image<Rgb24>)converted).CopyPixelDataTo(source);
-            PilResampler.Resize(source, converted.Width, converted.Height, 3, resized, Width, Height, Input.Resize!);
+            PilResampler.Resize(source, converted.Width, converted.Height, 3, resized, Width, Height, Input.Resize);
             return Image.LoadPixelData<Rgb24>(DecoderConfiguration, resized, Width, Height);
         }
     }
@@ -307,9 +282,6 @@ public sealed class ImageConverter
     /// <returns>The gray value.</returns>
     public static byte GrayBt601(byte r, byte g, byte b) => PixelConversion.GrayBt601(r, g, b);
 
-    /// <summary>The manifest's resampler name, or null when it names none this library implements.</summary>
-    internal static string? ResamplerFor(string? name) => name is "bilinear" or "bicubic" or "nearest" ? name : null;
-
     /// <summary>Encoded bytes to the normalized tensor: decode, color, resize if needed, normalize.</summary>
     internal void DecodeToTensor(EncodedBytes encoded, string name, Span<float> destination)
     {
@@ -340,7 +312,7 @@ public sealed class ImageConverter
         try
         {
             PixelConversion.ToModelColor(decoded, _gray, full.AsSpan(0, count));
-            PilResampler.Resize(full.AsSpan(0, count), decoded.Width, decoded.Height, Channels, destination, Width, Height, Input.Resize!);
+            PilResampler.Resize(full.AsSpan(0, count), decoded.Width, decoded.Height, Channels, destination, Width, Height, Input.Resize);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using AeOnnx.Models;
 
 namespace AeOnnx.Imaging;
 
@@ -16,15 +17,15 @@ internal static class PilResampler
     private const int PrecisionBits = 32 - 8 - 2;
 
     /// <summary>Resizes <paramref name="source"/> (H×W×C) into <paramref name="destination"/> (h×w×C).</summary>
-    public static void Resize(ReadOnlySpan<byte> source, int width, int height, int channels, Span<byte> destination, int targetWidth, int targetHeight, string resampler)
+    public static void Resize(ReadOnlySpan<byte> source, int width, int height, int channels, Span<byte> destination, int targetWidth, int targetHeight, ResizeMethod resampler)
     {
-        if (resampler == "nearest")
+        if (resampler == ResizeMethod.Nearest)
         {
             Nearest(source, width, height, channels, destination, targetWidth, targetHeight);
             return;
         }
 
-        var bicubic = resampler == "bicubic";
+        var bicubic = resampler == ResizeMethod.Bicubic;
         var support = bicubic ? 2.0 : 1.0;
         var needHorizontal = targetWidth != width;
         var needVertical = targetHeight != height;

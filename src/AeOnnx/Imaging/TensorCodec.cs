@@ -16,13 +16,13 @@ internal sealed class TensorCodec
     private readonly float[] _std;
     private readonly float _scale;
 
-    public TensorCodec(InputSpec input)
+    public TensorCodec(ImageSpec input)
     {
         Channels = input.Channels;
         Height = input.Height;
         Width = input.Width;
-        _mean = input.Mean!;
-        _std = input.Std!;
+        _mean = [.. input.Mean];
+        _std = [.. input.Std];
         _scale = input.Scale;
 
         // Every 8-bit value maps to one float per channel; a table makes the per-pixel work a load

@@ -1,13 +1,19 @@
+using System.Collections.ObjectModel;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
 
 namespace AeOnnx.Models;
 
-/// <summary>Reads and validates manifest.json, or rebuilds a manifest from a bare graph pair's metadata_props.</summary>
+/// <summary>
+/// The one reader of manifests: parses manifest.json (or a bare graph pair's <c>metadata_props</c>)
+/// into <see cref="ManifestJson"/> and checks it field by field into a <see cref="ModelManifest"/>;
+/// every refusal is a <see cref="ModelLoadException"/> naming the file, the field, the expected and
+/// the found value. docs/manifest.schema.json states the same rules for other readers.
+/// </summary>
 internal static class ManifestReader
 {
-    public const string ManifestFileName = "manifest.json";
+    public const string ManifestFileName = ModelManifest.FileName;
     public const string DefaultEncoderFile = "encoder.onnx";
     public const string DefaultDecoderFile = "decoder.onnx";
 
@@ -21,21 +27,24 @@ internal static class ManifestReader
         ReadCommentHandling = JsonCommentHandling.Disallow,
     };
 
+    /// <summary>Reads a manifest file under the loader's file rules (a regular, non-empty file).</summary>
+    public static byte[] ReadFile(string path) => Runtime.ModelLoader.ReadFile(path, null, ModelLimits.MaxManifestBytes);
+
     /// <summary>Parses manifest bytes; every failure is a <see cref="ModelLoadException"/> naming the file.</summary>
-    public static ModelManifest Parse(byte[] json, string file)
+    public static ManifestJson.Document Parse(ReadOnlySpan<byte> json, string file)
     {
-        ModelManifest? manifest;
+        ManifestJson.Document? manifest;
         try
         {
             // Editors on Windows save UTF-8 with a byte order mark; the JSON reader refuses it, but
             // it says nothing about the content, so it is skipped.
-            var text = json.AsSpan();
+            var text = json;
             if (text.StartsWith(Utf8Bom))
             {
                 text = text[Utf8Bom.Length..];
             }
 
-            manifest = JsonSerializer.Deserialize<ModelManifest>(text, JsonOptions);
+            manifest = JsonSerializer.Deserialize<ManifestJson.Document>(text, JsonOptions);
         }
         catch (JsonException ex)
         {
@@ -47,11 +56,11 @@ internal static class ManifestReader
         return manifest ?? throw new ModelLoadException(file, "(document)", "a JSON object", "null");
     }
 
-    public static InputSpec ParseInput(string json, string file, string key)
+    public static ManifestJson.Input ParseInput(string json, string file, string key)
     {
         try
         {
-            return JsonSerializer.Deserialize<InputSpec>(json, JsonOptions)
+            return JsonSerializer.Deserialize<ManifestJson.Input>(json, JsonOptions)
                 ?? throw new ModelLoadException(file, key, "a JSON object", "null");
         }
         catch (JsonException ex)
@@ -62,9 +71,9 @@ internal static class ManifestReader
 
     /// <summary>
     /// Checks everything the manifest says by itself (the graphs are checked later) and returns it as a
-    /// <see cref="ValidatedModel"/>. Graph hashes a bare pair lacks are left empty for the loader to fill.
+    /// <see cref="ModelManifest"/>. Graph hashes a bare pair lacks are left empty for the loader to fill.
     /// </summary>
-    public static ValidatedModel Validate(ModelManifest m, string file, bool requireHashes = true)
+    public static ModelManifest Validate(ManifestJson.Document m, string file, bool requireHashes = true)
     {
         if (m.Format != ModelManifest.CurrentFormat)
         {
@@ -115,11 +124,13 @@ internal static class ManifestReader
             }
         }
 
+        var classes = new List<LatentClass>();
         if (latent.Classes is not null)
         {
-            for (var i = 0; i < latent.Classes.Count; i++)
+            for (var i = 0; i < latent.Classes.Length; i++)
             {
                 var c = latent.Classes[i] ?? throw Missing(file, $"latent.classes[{i}]");
+
 
                 // JSON null reaches these non-nullable properties; after this check they hold values.
                 if (string.IsNullOrEmpty(c.Label))
@@ -133,6 +144,7 @@ internal static class ManifestReader
                 }
 
                 CheckVector(c.Centroid, d, file, $"latent.classes[{i}].centroid");
+                classes.Add(new LatentClass { Label = c.Label, Index = c.Index, Count = c.Count, Centroid = Array.AsReadOnly(c.Centroid) });
             }
         }
 
@@ -149,13 +161,14 @@ internal static class ManifestReader
         }
 
 
-        var outputs = m.IsVariational ? 2 : 1;
-        if (encoder.Outputs is null || encoder.Outputs.Count != outputs || encoder.Outputs.Any(string.IsNullOrEmpty))
+        var variational = kind == ModelKind.VariationalAutoencoder;
+        var outputs = variational ? 2 : 1;
+        if (encoder.Outputs is null || encoder.Outputs.Length != outputs || encoder.Outputs.Any(string.IsNullOrEmpty))
         {
             throw new ModelLoadException(
                 file,
                 "encoder.outputs",
-                m.IsVariational ? "two names (mean, logvar) for kind \"vae\"" : "one name (latent) for kind \"ae\"",
+                variational ? "two names (mean, logvar) for kind \"vae\"" : "one name (latent) for kind \"ae\"",
                 encoder.Outputs is null ? "missing" : JsonSerializer.Serialize(encoder.Outputs));
         }
 
@@ -177,21 +190,77 @@ internal static class ManifestReader
         }
 
         var name = string.IsNullOrEmpty(m.Name) ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))) ?? "model" : m.Name;
-        return new ValidatedModel(
-            name,
-            kind,
-            image,
-            new LatentSpace(latent),
-            new GraphInfo(encoder.File, encoder.Sha256 ?? string.Empty, encoder.Input, [.. encoder.Outputs], encoder.Opset),
-            new GraphInfo(decoder.File, decoder.Sha256 ?? string.Empty, decoder.Input, [decoder.Output], decoder.Opset),
-            m.Output?.Activation,
-            m.Metrics,
-            m.Training,
-            requireHashes);
+        return new ModelManifest
+        {
+            Name = name,
+            Kind = kind,
+            Image = image,
+            OutputActivation = m.Output?.Activation ?? string.Empty,
+            Latent = new LatentSpace
+            {
+                Dim = d,
+                Mean = ReadOnly(latent.Mean),
+                Std = ReadOnly(latent.Std),
+                Covariance = ReadOnly(latent.Covariance),
+                Cholesky = ReadOnly(latent.Cholesky),
+                Classes = classes.AsReadOnly(),
+            },
+            Encoder = new GraphInfo { File = encoder.File, Sha256 = encoder.Sha256 ?? string.Empty, Input = encoder.Input, Outputs = Array.AsReadOnly(encoder.Outputs!.Select(o => o!).ToArray()), Opset = encoder.Opset },
+            Decoder = new GraphInfo { File = decoder.File, Sha256 = decoder.Sha256 ?? string.Empty, Input = decoder.Input, Outputs = Array.AsReadOnly(new[] { decoder.Output }), Opset = decoder.Opset },
+            Metrics = m.Metrics,
+            Training = m.Training,
+            Source = requireHashes ? ManifestSource.ManifestFile : ManifestSource.GraphMetadata,
+        };
     }
 
+    /// <summary>
+    /// Checks an <see cref="ImageSpec"/> built by hand (an <see cref="Imaging.ImageConverter"/> of one's own)
+    /// by exactly the manifest's rules; <see cref="ArgumentException"/> names the first bad value.
+    /// </summary>
+    public static void CheckImage(ImageSpec image, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(image, paramName);
+        var input = new ManifestJson.Input
+        {
+            Channels = image.Channels,
+            Height = image.Height,
+            Width = image.Width,
+            Color = ColorName(image.Color),
+            Scale = image.Scale,
+            Mean = image.Mean?.ToArray(),
+            Std = image.Std?.ToArray(),
+            Resize = ResizeName(image.Resize),
+            JpegDraft = image.JpegDraft,
+        };
+        try
+        {
+            ValidateInput(input, nameof(ImageSpec), "input");
+        }
+        catch (ModelLoadException e)
+        {
+            throw new ArgumentException($"{e.Field}: expected {e.Expected}, found {e.Found}.", paramName, e);
+        }
+    }
+
+    /// <summary>The manifest's name of a color: <c>gray</c> or <c>rgb</c>.</summary>
+    public static string ColorName(ImageColor color) => color switch
+    {
+        ImageColor.Gray => "gray",
+        ImageColor.Rgb => "rgb",
+        _ => color.ToString(),
+    };
+
+    /// <summary>The manifest's name of a resampler: <c>bilinear</c>, <c>bicubic</c> or <c>nearest</c>.</summary>
+    public static string ResizeName(ResizeMethod resize) => resize switch
+    {
+        ResizeMethod.Bilinear => "bilinear",
+        ResizeMethod.Bicubic => "bicubic",
+        ResizeMethod.Nearest => "nearest",
+        _ => resize.ToString(),
+    };
+
     /// <summary>Checks a manifest <c>input</c> object: shape within <see cref="ModelLimits"/>, color, preprocessing.</summary>
-    public static ImageSpec ValidateInput(InputSpec input, string file, string field)
+    public static ImageSpec ValidateInput(ManifestJson.Input input, string file, string field)
     {
         if (input.Channels is not (1 or 3))
         {
@@ -266,7 +335,18 @@ internal static class ManifestReader
             throw new ModelLoadException(file, $"{field}.alpha", "\"ignore\"", Quote(input.Alpha));
         }
 
-        return new ImageSpec(input, mean, std, color == "gray" ? ImageColor.Gray : ImageColor.Rgb, resize);
+        return new ImageSpec
+        {
+            Channels = input.Channels,
+            Height = input.Height,
+            Width = input.Width,
+            Color = color == "gray" ? ImageColor.Gray : ImageColor.Rgb,
+            Scale = input.Scale,
+            Mean = Array.AsReadOnly(mean),
+            Std = Array.AsReadOnly(std),
+            Resize = resize,
+            JpegDraft = input.JpegDraft == true,
+        };
     }
 
     private static void CheckPlainFileName([NotNull] string? name, string file, string field)
@@ -335,6 +415,11 @@ internal static class ManifestReader
             CheckVector(matrix[i] ?? throw Missing(file, $"{field}[{i}]"), d, file, $"{field}[{i}]");
         }
     }
+
+    private static ReadOnlyCollection<float>? ReadOnly(float[]? vector) => vector is null ? null : Array.AsReadOnly(vector);
+
+    private static ReadOnlyCollection<IReadOnlyList<float>>? ReadOnly(float[][]? matrix) =>
+        matrix is null ? null : Array.AsReadOnly(matrix.Select(row => (IReadOnlyList<float>)Array.AsReadOnly(row)).ToArray());
 
     private static ModelLoadException Missing(string file, string field) => new(file, field, "a value", "missing");
 

@@ -43,9 +43,9 @@ internal sealed class FilePipeline
         _reconstruct = reconstruct;
         _workers = options.DecodeWorkers;
         _batchSize = options.BatchSize > 0 ? options.BatchSize : model.BatchSize;
-        RunLimits.CheckBatchSize(_batchSize, model.Model, nameof(options));
+        RunLimits.CheckBatchSize(_batchSize, model.Manifest, nameof(options));
         var perItem = (long)Math.Max(model.PixelCount, model.LatentDim);
-        var maxImages = RunLimits.LargestBatch(model.Model);
+        var maxImages = RunLimits.LargestBatch(model.Manifest);
 
         // Batches in flight at once share one budget too: many workers on big images with big
         // batches would otherwise hold workers × 1 GiB.

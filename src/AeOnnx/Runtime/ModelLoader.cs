@@ -17,25 +17,23 @@ internal static class ModelLoader
     {
         var folder = ResolveFolder(folderOrManifest);
         var manifestPath = Path.Combine(folder, ManifestReader.ManifestFileName);
-        ModelManifest? manifest = null;
-        ValidatedModel? model = null;
+        ModelManifest? model = null;
         if (File.Exists(manifestPath))
         {
-            manifest = ManifestReader.Parse(ReadFile(manifestPath, null, ModelLimits.MaxManifestBytes), manifestPath);
-            model = ManifestReader.Validate(manifest, manifestPath);
+            model = ManifestReader.Validate(ManifestReader.Parse(ReadFile(manifestPath, null, ModelLimits.MaxManifestBytes), manifestPath), manifestPath);
         }
 
         var encoderPath = Path.Combine(folder, model?.Encoder.File ?? ManifestReader.DefaultEncoderFile);
         var decoderPath = Path.Combine(folder, model?.Decoder.File ?? ManifestReader.DefaultDecoderFile);
-        if (manifest is null && !File.Exists(encoderPath) && !File.Exists(decoderPath))
+        if (model is null && !File.Exists(encoderPath) && !File.Exists(decoderPath))
         {
             throw new ModelLoadException(manifestPath, null, "a model folder with manifest.json (or encoder.onnx and decoder.onnx)", "missing");
         }
 
         CheckInsideFolder(encoderPath, folder, "encoder.file");
         CheckInsideFolder(decoderPath, folder, "decoder.file");
-        var encoderBytes = ReadFile(encoderPath, manifest is null ? null : "encoder.file", ModelLimits.MaxGraphBytes);
-        var decoderBytes = ReadFile(decoderPath, manifest is null ? null : "decoder.file", ModelLimits.MaxGraphBytes);
+        var encoderBytes = ReadFile(encoderPath, model is null ? null : "encoder.file", ModelLimits.MaxGraphBytes);
+        var decoderBytes = ReadFile(decoderPath, model is null ? null : "decoder.file", ModelLimits.MaxGraphBytes);
         var encoderHash = Sha256(encoderBytes);
         var decoderHash = Sha256(decoderBytes);
         if (model is not null)
@@ -52,18 +50,18 @@ internal static class ModelLoader
         {
             encoder = CreateSession(factory, encoderBytes, encoderPath, encoderHash, ref device);
             decoder = CreateSession(factory, decoderBytes, decoderPath, decoderHash, ref device);
-            if (manifest is null || model is null)
-            {
-                manifest = FromMetadata(encoder, decoder, encoderPath, decoderPath);
-                model = ManifestReader.Validate(manifest, encoderPath, requireHashes: false);
-            }
+            model ??= ManifestReader.Validate(FromMetadata(encoder, decoder, encoderPath, decoderPath), encoderPath, requireHashes: false);
 
             // A bare pair has no hashes to check, but its identity is still the bytes that were loaded.
-            model = model.WithGraphHashes(encoderHash, decoderHash);
+            model = model with
+            {
+                Encoder = model.Encoder with { Sha256 = encoderHash },
+                Decoder = model.Decoder with { Sha256 = decoderHash },
+            };
             var (encoderGraph, decoderGraph) = CheckGraphs(model, encoder, decoder, encoderPath, decoderPath);
             var image = model.Image;
             Log.ModelLoaded(options.Logger, model.Name, model.IsVariational ? "vae" : "ae", image.Channels, image.Height, image.Width, model.Latent.Dim, SessionFactory.ProviderName(device), device.ToString());
-            return new LoadedModel(folder, manifest, model, encoderGraph, decoderGraph, device);
+            return new LoadedModel(folder, model, encoderGraph, decoderGraph, device);
         }
         catch
         {
@@ -119,7 +117,8 @@ internal static class ModelLoader
         }
     }
 
-    private static byte[] ReadFile(string path, string? field, long maxBytes)
+    /// <summary>Reads a model file (manifest or graph): a regular, non-empty file of at most <paramref name="maxBytes"/>; refusals name the field.</summary>
+    internal static byte[] ReadFile(string path, string? field, long maxBytes)
     {
         try
         {
@@ -196,7 +195,7 @@ internal static class ModelLoader
         return null;
     }
 
-    private static ModelManifest FromMetadata(InferenceSession encoder, InferenceSession decoder, string encoderPath, string decoderPath)
+    private static ManifestJson.Document FromMetadata(InferenceSession encoder, InferenceSession decoder, string encoderPath, string decoderPath)
     {
         var em = encoder.ModelMetadata.CustomMetadataMap;
         var dm = decoder.ModelMetadata.CustomMetadataMap;
@@ -220,21 +219,21 @@ internal static class ModelLoader
             throw new ModelLoadException(encoderPath, "metadata_props aeonnx.latent_dim", "a positive integer", $"\"{dimText}\"");
         }
 
-        var manifest = new ModelManifest
+        var manifest = new ManifestJson.Document
         {
             Format = format,
             Name = em.TryGetValue("aeonnx.name", out var name) ? name : Path.GetFileName(Path.GetDirectoryName(encoderPath)),
             Kind = Get(em, "aeonnx.kind", encoderPath),
             Input = input,
-            Output = new OutputSpec { Activation = "sigmoid" },
-            Latent = new LatentSpec { Dim = dim },
-            Encoder = new EncoderSpec
+            Output = new ManifestJson.Output { Activation = "sigmoid" },
+            Latent = new ManifestJson.Latent { Dim = dim },
+            Encoder = new ManifestJson.Graph
             {
                 File = Path.GetFileName(encoderPath),
                 Input = encoder.InputMetadata.Keys.FirstOrDefault(),
                 Outputs = [.. encoder.OutputNames],
             },
-            Decoder = new DecoderSpec
+            Decoder = new ManifestJson.Graph
             {
                 File = Path.GetFileName(decoderPath),
                 Input = decoder.InputMetadata.Keys.FirstOrDefault(),
@@ -253,7 +252,7 @@ internal static class ModelLoader
     }
 
     private static (GraphSession Encoder, GraphSession Decoder) CheckGraphs(
-        ValidatedModel model, InferenceSession encoder, InferenceSession decoder, string encoderPath, string decoderPath)
+        ModelManifest model, InferenceSession encoder, InferenceSession decoder, string encoderPath, string decoderPath)
     {
         var input = model.Image;
         var dim = model.Latent.Dim;

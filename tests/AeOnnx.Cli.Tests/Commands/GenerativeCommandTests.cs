@@ -98,7 +98,7 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
     {
         string vaeFolder = Path.Combine(Repo.Root, "models", "fashion-mnist-vae");
         using var vae = Autoencoder.Load(vaeFolder, new AutoencoderOptions { Device = Device.Cpu });
-        var latent = vae.Manifest.Latent!;
+        var latent = vae.Manifest.Latent;
 
         // Independent references: mean + L·z from the manifest's numbers, and N(0, I).
         float[][] fitted = new LatentGaussian(latent.Mean!, latent.Cholesky!).Sample(6, 11);
@@ -160,8 +160,8 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
         using Image<Rgb24> grid = Image.Load<Rgb24>(temp["cells.png"]);
 
         float[] z = model.Encode(shirt);
-        float[] from = model.Classes.Single(c => c.Label == "Shirt").Centroid!;
-        float[] to = model.Classes.Single(c => c.Label == "Coat").Centroid!;
+        float[] from = model.Classes.Single(c => c.Label == "Shirt").Centroid.ToArray();
+        float[] to = model.Classes.Single(c => c.Label == "Coat").Centroid.ToArray();
         float[] direction = to.Select((v, i) => v - from[i]).ToArray();
         byte[][] cells = new float[] { 0, 1, 2 }
             .Select(s => z.Select((v, i) => v + (s * direction[i])).ToArray())

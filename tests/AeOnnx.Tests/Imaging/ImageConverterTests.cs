@@ -16,34 +16,28 @@ public sealed class ImageConverterTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private static InputSpec Gray(int size = 4, float mean = 0f, float std = 1f, float scale = 255f, string resize = "bilinear") => new()
+    private static ImageSpec Gray(int size = 4, float mean = 0f, float std = 1f, float scale = 255f, ResizeMethod resize = ResizeMethod.Bilinear) => new()
     {
         Channels = 1,
         Height = size,
         Width = size,
-        Color = "gray",
-        Layout = "NCHW",
+        Color = ImageColor.Gray,
         Scale = scale,
         Mean = [mean],
         Std = [std],
         Resize = resize,
-        Gray = "bt601",
-        Alpha = "ignore",
     };
 
-    private static InputSpec Rgb(int size = 4) => new()
+    private static ImageSpec Rgb(int size = 4) => new()
     {
         Channels = 3,
         Height = size,
         Width = size,
-        Color = "rgb",
-        Layout = "NCHW",
+        Color = ImageColor.Rgb,
         Scale = 255f,
         Mean = [0.5f, 0.25f, 0f],
         Std = [0.5f, 2f, 1f],
-        Resize = "nearest",
-        Gray = "bt601",
-        Alpha = "ignore",
+        Resize = ResizeMethod.Nearest,
     };
 
     // Independent of the library: the contract's integer rule written out again.
@@ -209,7 +203,7 @@ public sealed class ImageConverterTests : IDisposable
         Assert.Equal(16, resized.Length);
         Assert.All(resized, v => Assert.Equal(90 / 255f, v));
 
-        using var model = new ImageConverter(Gray(resize: "nearest")).ToModelImage(constant);
+        using var model = new ImageConverter(Gray(resize: ResizeMethod.Nearest)).ToModelImage(constant);
         Assert.Equal((4, 4), (model.Width, model.Height));
         Assert.IsType<Image<L8>>(model);
     }
@@ -227,7 +221,7 @@ public sealed class ImageConverterTests : IDisposable
             }
         }
 
-        var tensor = new ImageConverter(Gray(resize: "nearest", scale: 1f)).ToTensor(image);
+        var tensor = new ImageConverter(Gray(resize: ResizeMethod.Nearest, scale: 1f)).ToTensor(image);
         Assert.Equal(Enumerable.Range(0, 16).Select(i => (float)i), tensor);
     }
 
@@ -441,7 +435,7 @@ public sealed class ImageConverterTests : IDisposable
         Assert.Throws<ArgumentException>(() => converter.ToTensor(image, new float[3]));
         Assert.Throws<ArgumentException>(() => converter.ToImage(new float[3]));
         Assert.Throws<ArgumentException>(() => new ImageConverter(Gray() with { Std = [0f] }));
-        Assert.Throws<ArgumentException>(() => new ImageConverter(Gray() with { Resize = "lanczos" }));
+        Assert.Throws<ArgumentException>(() => new ImageConverter(Gray() with { Resize = (ResizeMethod)7 }));
     }
 
     private static uint Crc32(ReadOnlySpan<byte> data)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AeOnnx.Imaging;
+using AeOnnx.Models;
 using AeOnnx.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -59,16 +60,16 @@ public sealed class PreprocessParityTests(SharedModels models, ITestOutputHelper
         var files = System.Text.Json.JsonSerializer.Deserialize<string[]>(File.ReadAllText(_temp.File("files.json")))!;
         var model = models.Get(TestModels.TinyRgb);
         var baseInput = model.Images.Input;
-        var specs = new Dictionary<string, AeOnnx.Models.InputSpec>
+        var specs = new Dictionary<string, AeOnnx.Models.ImageSpec>
         {
             ["rgb"] = baseInput with { JpegDraft = true },
             ["rgb-full"] = baseInput with { JpegDraft = false },
-            ["gray"] = baseInput with { Channels = 1, Height = 28, Width = 28, Color = "gray", Mean = [0f], Std = [1f], JpegDraft = true },
-            ["rgb-bicubic"] = baseInput with { Resize = "bicubic", JpegDraft = true },
-            ["rgb-nearest"] = baseInput with { Resize = "nearest", JpegDraft = true },
+            ["gray"] = baseInput with { Channels = 1, Height = 28, Width = 28, Color = ImageColor.Gray, Mean = [0f], Std = [1f], JpegDraft = true },
+            ["rgb-bicubic"] = baseInput with { Resize = ResizeMethod.Bicubic, JpegDraft = true },
+            ["rgb-nearest"] = baseInput with { Resize = ResizeMethod.Nearest, JpegDraft = true },
         };
 
-        var std = model.Manifest.Latent!.Std!;
+        var std = model.Manifest.Latent.Std!;
         var worstGap = 0.0;
         foreach (var (name, spec) in specs)
         {

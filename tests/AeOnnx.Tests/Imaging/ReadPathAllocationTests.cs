@@ -1,4 +1,5 @@
 using AeOnnx.Imaging;
+using AeOnnx.Models;
 using AeOnnx.Tests.Reliability;
 using AeOnnx.Tests.Support;
 using Xunit.Abstractions;
@@ -24,19 +25,16 @@ public sealed class ReadPathAllocationTests(ITestOutputHelper output) : IDisposa
         var path = _temp.File("image.png");
         File.WriteAllBytes(path, BadImageCorpus.GoodPng(5, width, height));
         var size = channels == 1 ? 28 : 32;
-        var converter = new ImageConverter(new AeOnnx.Models.InputSpec
+        var converter = new ImageConverter(new AeOnnx.Models.ImageSpec
         {
             Channels = channels,
             Height = size,
             Width = size,
-            Color = channels == 1 ? "gray" : "rgb",
-            Layout = "NCHW",
+            Color = channels == 1 ? ImageColor.Gray : ImageColor.Rgb,
             Scale = 255f,
             Mean = new float[channels],
             Std = Enumerable.Repeat(1f, channels).ToArray(),
-            Resize = "bilinear",
-            Gray = "bt601",
-            Alpha = "ignore",
+            Resize = ResizeMethod.Bilinear,
         });
         var tensor = new float[converter.PixelCount];
         for (var i = 0; i < 20; i++)

@@ -158,19 +158,16 @@ public sealed class FuzzTests(ITestOutputHelper output)
     }
 
     private static ImageConverter Converter(int channels) => new(
-        new InputSpec
+        new ImageSpec
         {
             Channels = channels,
             Height = 8,
             Width = 8,
-            Color = channels == 1 ? "gray" : "rgb",
-            Layout = "NCHW",
+            Color = channels == 1 ? ImageColor.Gray : ImageColor.Rgb,
             Scale = 255f,
             Mean = Enumerable.Repeat(0.5f, channels).ToArray(),
             Std = Enumerable.Repeat(0.25f, channels).ToArray(),
-            Resize = "bilinear",
-            Gray = "bt601",
-            Alpha = "ignore",
+            Resize = ResizeMethod.Bilinear,
         },
         new ImageLimits { MaxPixels = 1_000_000, MaxFileBytes = 1 << 20 });
 }

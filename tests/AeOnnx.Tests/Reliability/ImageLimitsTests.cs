@@ -1,4 +1,5 @@
 using AeOnnx.Imaging;
+using AeOnnx.Models;
 using AeOnnx.Tests.Support;
 
 namespace AeOnnx.Tests.Reliability;
@@ -96,7 +97,7 @@ public sealed class ImageLimitsTests : IDisposable
     }
 
     private static ImageConverter Converter(ImageLimits limits) => new(
-        new AeOnnx.Models.InputSpec { Channels = 1, Height = 28, Width = 28, Color = "gray", Layout = "NCHW", Scale = 255f, Mean = [0f], Std = [1f], Resize = "bilinear", Gray = "bt601", Alpha = "ignore" },
+        new AeOnnx.Models.ImageSpec { Channels = 1, Height = 28, Width = 28, Color = ImageColor.Gray, Scale = 255f, Mean = [0f], Std = [1f], Resize = ResizeMethod.Bilinear, },
         limits);
 
     /// <summary>A non-seekable stream of PNG-looking bytes that never ends.</summary>

@@ -15,21 +15,18 @@ public sealed class PropertyTests
 {
     private const long Iterations = 200;
 
-    private static readonly Gen<InputSpec> Specs =
+    private static readonly Gen<ImageSpec> Specs =
         Gen.Select(Gen.Int[0, 1].Select(i => 1 + (2 * i)), Gen.Int[1, 9], Gen.Int[1, 9]).SelectMany(s =>
-            Gen.Select(Gen.Float[-1f, 1f].Array[s.Item1], Gen.Float[0.05f, 3f].Array[s.Item1], (mean, std) => new InputSpec
+            Gen.Select(Gen.Float[-1f, 1f].Array[s.Item1], Gen.Float[0.05f, 3f].Array[s.Item1], (mean, std) => new ImageSpec
             {
                 Channels = s.Item1,
                 Height = s.Item2,
                 Width = s.Item3,
-                Color = s.Item1 == 1 ? "gray" : "rgb",
-                Layout = "NCHW",
+                Color = s.Item1 == 1 ? ImageColor.Gray : ImageColor.Rgb,
                 Scale = 255f,
                 Mean = mean,
                 Std = std,
-                Resize = "bilinear",
-                Gray = "bt601",
-                Alpha = "ignore",
+                Resize = ResizeMethod.Bilinear,
             }));
 
     [Fact]
@@ -104,7 +101,7 @@ public sealed class PropertyTests
     [Fact]
     public void Gray_model_sees_rgb_images_within_channel_bounds()
     {
-        var spec = new InputSpec { Channels = 1, Height = 4, Width = 4, Color = "gray", Layout = "NCHW", Scale = 255f, Mean = [0f], Std = [1f], Resize = "bilinear", Gray = "bt601", Alpha = "ignore" };
+        var spec = new ImageSpec { Channels = 1, Height = 4, Width = 4, Color = ImageColor.Gray, Scale = 255f, Mean = [0f], Std = [1f], Resize = ResizeMethod.Bilinear, };
         var converter = new ImageConverter(spec);
         Gen.Byte.Array[48].Sample(
             rgb =>

@@ -20,7 +20,7 @@ public sealed class ModelLoaderTests
         Assert.False(model.IsVariational);
         Assert.Equal((1, 28, 28), (model.Channels, model.Height, model.Width));
         Assert.Equal(784, model.PixelCount);
-        Assert.Equal(model.Manifest.Latent!.Dim, model.LatentDim);
+        Assert.Equal(model.Manifest.Latent.Dim, model.LatentDim);
         Assert.NotNull(model.LatentDistribution);
         Assert.Equal(Device.Cpu, model.Device);
     }
@@ -303,8 +303,9 @@ public sealed class ModelLoaderTests
         using var full = Autoencoder.Load(TestModels.Folder(Model), TestModels.CpuOptions());
 
         Assert.Equal(full.Name, bare.Name);
-        Assert.Equal(full.Manifest.Input! with { Mean = null, Std = null }, bare.Manifest.Input! with { Mean = null, Std = null });
-        Assert.Equal(full.Manifest.Input!.Mean, bare.Manifest.Input!.Mean);
+        Assert.Equal(full.Manifest.Image with { Mean = [], Std = [] }, bare.Manifest.Image with { Mean = [], Std = [] });
+        Assert.Equal(full.Manifest.Image.Mean, bare.Manifest.Image.Mean);
+        Assert.Equal(full.Manifest.Image.Std, bare.Manifest.Image.Std);
         Assert.Equal(full.LatentDim, bare.LatentDim);
         Assert.Null(bare.LatentDistribution);
         var image = Path.Combine(TestModels.Folder(Model), "fixtures", "000.png");

@@ -2,8 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace AeOnnx.Models;
 
-/// <summary>The manifest's <c>metrics</c> object: test-set quality measured at export time.</summary>
-public sealed record MetricsSpec
+/// <summary>The manifest's <c>metrics</c>: test-set quality measured at export time (each value optional).</summary>
+public sealed record ModelMetrics
 {
     /// <summary>Mean squared error in [0,1] pixel space.</summary>
     public double? Mse { get; init; }

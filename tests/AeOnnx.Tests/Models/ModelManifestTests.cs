@@ -4,8 +4,8 @@ using AeOnnx.Tests.Support;
 
 namespace AeOnnx.Tests.Models;
 
-/// <summary>The manifest as a validated model: typed values, bounds on every size, identity for bare pairs.</summary>
-public sealed class ValidatedModelTests
+/// <summary>The one manifest type: validated on read into typed values, bounds on every size, identity for bare pairs.</summary>
+public sealed class ModelManifestTests
 {
     private const string Model = TestModels.FashionAe;
 
@@ -13,10 +13,10 @@ public sealed class ValidatedModelTests
     public void The_shipped_models_validate_into_typed_values()
     {
         using var ae = Autoencoder.Load(TestModels.Folder(Model), TestModels.CpuOptions());
-        var m = ae.Model;
+        var m = ae.Manifest;
         var json = TestModels.ReadManifest(TestModels.Folder(Model));
         Assert.Equal(ModelKind.Autoencoder, m.Kind);
-        Assert.True(m.HasManifest);
+        Assert.Equal(ManifestSource.ManifestFile, m.Source);
         Assert.Equal(ImageColor.Gray, m.Image.Color);
         Assert.Equal(ResizeMethod.Bilinear, m.Image.Resize);
         Assert.Equal((1, 28, 28, 784), (m.Image.Channels, m.Image.Height, m.Image.Width, m.Image.PixelCount));
@@ -29,12 +29,12 @@ public sealed class ValidatedModelTests
         Assert.Equal($"{m.Encoder.Sha256}+{m.Decoder.Sha256}", m.GraphIdentity);
 
         using var vae = Autoencoder.Load(TestModels.Folder(TestModels.FashionVae), TestModels.CpuOptions());
-        Assert.Equal(ModelKind.VariationalAutoencoder, vae.Model.Kind);
-        Assert.Equal(2, vae.Model.Encoder.Outputs.Count);
+        Assert.Equal(ModelKind.VariationalAutoencoder, vae.Manifest.Kind);
+        Assert.Equal(2, vae.Manifest.Encoder.Outputs.Count);
 
         using var rgb = Autoencoder.Load(TestModels.Folder(TestModels.TinyRgb), TestModels.CpuOptions());
-        Assert.Equal(ImageColor.Rgb, rgb.Model.Image.Color);
-        Assert.Equal(3, rgb.Model.Image.Mean.Count);
+        Assert.Equal(ImageColor.Rgb, rgb.Manifest.Image.Color);
+        Assert.Equal(3, rgb.Manifest.Image.Mean.Count);
     }
 
     [Fact]
@@ -44,19 +44,19 @@ public sealed class ValidatedModelTests
         using var temp = TestModels.Copy(Model);
         File.Delete(temp.File("manifest.json"));
         using var bare = Autoencoder.Load(temp.Path, TestModels.CpuOptions());
-        Assert.False(bare.Model.HasManifest);
-        Assert.Equal(TestModels.Sha256(temp.File("encoder.onnx")), bare.Model.Encoder.Sha256);
-        Assert.Equal(TestModels.Sha256(temp.File("decoder.onnx")), bare.Model.Decoder.Sha256);
+        Assert.Equal(ManifestSource.GraphMetadata, bare.Manifest.Source);
+        Assert.Equal(TestModels.Sha256(temp.File("encoder.onnx")), bare.Manifest.Encoder.Sha256);
+        Assert.Equal(TestModels.Sha256(temp.File("decoder.onnx")), bare.Manifest.Decoder.Sha256);
 
         using var full = Autoencoder.Load(TestModels.Folder(Model), TestModels.CpuOptions());
-        Assert.Equal(full.Model.GraphIdentity, bare.Model.GraphIdentity);
+        Assert.Equal(full.Manifest.GraphIdentity, bare.Manifest.GraphIdentity);
 
         // A different pair of the same latent size has a different identity.
         using var other = TestModels.Copy(TestModels.FashionVae);
         File.Delete(other.File("manifest.json"));
         using var vae = Autoencoder.Load(other.Path, TestModels.CpuOptions());
         Assert.Equal(bare.LatentDim, vae.LatentDim);
-        Assert.NotEqual(bare.Model.GraphIdentity, vae.Model.GraphIdentity);
+        Assert.NotEqual(bare.Manifest.GraphIdentity, vae.Manifest.GraphIdentity);
     }
 
     [Fact]
