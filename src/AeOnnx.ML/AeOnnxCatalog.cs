@@ -43,115 +43,6 @@ public static class AeOnnxCatalog
         return new AutoencoderTransforms(catalog);
     }
 
-    /// <summary>Obsolete: model first. Use <see cref="AutoencoderTransforms.LoadImages(string, string, string, string?)"/>.</summary>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="modelDirectory">The model folder.</param>
-    /// <param name="outputColumnName">The pixel column to add.</param>
-    /// <param name="inputColumnName">The image path column.</param>
-    /// <returns>The estimator.</returns>
-    [Obsolete("Model-first argument order. " + "Use mlContext.Transforms.Autoencoder().LoadImages(outputColumnName, inputColumnName, modelDirectory).")]
-    public static AutoencoderEstimator LoadAutoencoderImages(this TransformsCatalog catalog, string modelDirectory, string outputColumnName = "Pixels", string inputColumnName = "ImagePath")
-        => catalog.Autoencoder().LoadImages(outputColumnName, inputColumnName, modelDirectory);
-
-    /// <summary>Obsolete. Use <see cref="AutoencoderTransforms.LoadImages(AutoencoderImageLoadingOptions)"/>.</summary>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="options">The options.</param>
-    /// <returns>The estimator.</returns>
-    [Obsolete("Use mlContext.Transforms.Autoencoder().LoadImages(options).")]
-    public static AutoencoderEstimator LoadAutoencoderImages(this TransformsCatalog catalog, AutoencoderImageLoadingOptions options)
-        => catalog.Autoencoder().LoadImages(options);
-
-    /// <summary>Obsolete: model first. Use <see cref="AutoencoderTransforms.Encode(string, string, string)"/>.</summary>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="modelDirectory">The model folder.</param>
-    /// <param name="outputColumnName">The latent column to add.</param>
-    /// <param name="inputColumnName">The pixel column.</param>
-    /// <returns>The estimator.</returns>
-    [Obsolete("Model-first argument order. " + "Use mlContext.Transforms.Autoencoder().Encode(outputColumnName, inputColumnName, modelDirectory).")]
-    public static AutoencoderEstimator EncodeWithAutoencoder(this TransformsCatalog catalog, string modelDirectory, string outputColumnName = "Latent", string inputColumnName = "Pixels")
-        => catalog.Autoencoder().Encode(outputColumnName, inputColumnName, modelDirectory);
-
-    /// <summary>Obsolete. Use <see cref="AutoencoderTransforms.Encode(AutoencoderEncodingOptions)"/>.</summary>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="options">The options.</param>
-    /// <returns>The estimator.</returns>
-    [Obsolete("Use mlContext.Transforms.Autoencoder().Encode(options).")]
-    public static AutoencoderEstimator EncodeWithAutoencoder(this TransformsCatalog catalog, AutoencoderEncodingOptions options)
-        => catalog.Autoencoder().Encode(options);
-
-    /// <summary>Obsolete: model first. Use <see cref="AutoencoderTransforms.Decode(string, string, string)"/>.</summary>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="modelDirectory">The model folder.</param>
-    /// <param name="outputColumnName">The pixel column to add.</param>
-    /// <param name="inputColumnName">The latent column.</param>
-    /// <returns>The estimator.</returns>
-    [Obsolete("Model-first argument order. " + "Use mlContext.Transforms.Autoencoder().Decode(outputColumnName, inputColumnName, modelDirectory).")]
-    public static AutoencoderEstimator DecodeWithAutoencoder(this TransformsCatalog catalog, string modelDirectory, string outputColumnName = "Decoded", string inputColumnName = "Latent")
-        => catalog.Autoencoder().Decode(outputColumnName, inputColumnName, modelDirectory);
-
-    /// <summary>Obsolete. Use <see cref="AutoencoderTransforms.Decode(AutoencoderDecodingOptions)"/>.</summary>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="options">The options.</param>
-    /// <returns>The estimator.</returns>
-    [Obsolete("Use mlContext.Transforms.Autoencoder().Decode(options).")]
-    public static AutoencoderEstimator DecodeWithAutoencoder(this TransformsCatalog catalog, AutoencoderDecodingOptions options)
-        => catalog.Autoencoder().Decode(options);
-
-    /// <summary>Obsolete: model first. Use <see cref="AutoencoderTransforms.Reconstruct(string, string, string)"/>.</summary>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="modelDirectory">The model folder.</param>
-    /// <param name="outputColumnName">The reconstruction column to add.</param>
-    /// <param name="inputColumnName">The pixel column.</param>
-    /// <returns>The estimator.</returns>
-    [Obsolete("Model-first argument order. " + "Use mlContext.Transforms.Autoencoder().Reconstruct(outputColumnName, inputColumnName, modelDirectory).")]
-    public static AutoencoderEstimator ReconstructWithAutoencoder(this TransformsCatalog catalog, string modelDirectory, string outputColumnName = "Reconstruction", string inputColumnName = "Pixels")
-        => catalog.Autoencoder().Reconstruct(outputColumnName, inputColumnName, modelDirectory);
-
-    /// <summary>Obsolete. Use <see cref="AutoencoderTransforms.Reconstruct(AutoencoderReconstructionOptions)"/>.</summary>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="options">The options.</param>
-    /// <returns>The estimator.</returns>
-    [Obsolete("Use mlContext.Transforms.Autoencoder().Reconstruct(options).")]
-    public static AutoencoderEstimator ReconstructWithAutoencoder(this TransformsCatalog catalog, AutoencoderReconstructionOptions options)
-        => catalog.Autoencoder().Reconstruct(options);
-
-    /// <summary>Obsolete: model first. Use <see cref="AutoencoderTransforms.ReconstructionError(string, string, string)"/>.</summary>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="modelDirectory">The model folder.</param>
-    /// <param name="outputColumnName">The error column to add.</param>
-    /// <param name="inputColumnName">The pixel column.</param>
-    /// <returns>The estimator.</returns>
-    [Obsolete("Model-first argument order. " + "Use mlContext.Transforms.Autoencoder().ReconstructionError(outputColumnName, inputColumnName, modelDirectory).")]
-    public static AutoencoderEstimator AutoencoderReconstructionError(this TransformsCatalog catalog, string modelDirectory, string outputColumnName = "ReconstructionError", string inputColumnName = "Pixels")
-        => catalog.Autoencoder().ReconstructionError(outputColumnName, inputColumnName, modelDirectory);
-
-    /// <summary>Obsolete. Use <see cref="AutoencoderTransforms.ReconstructionError(AutoencoderReconstructionErrorOptions)"/>.</summary>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="options">The options.</param>
-    /// <returns>The estimator.</returns>
-    [Obsolete("Use mlContext.Transforms.Autoencoder().ReconstructionError(options).")]
-    public static AutoencoderEstimator AutoencoderReconstructionError(this TransformsCatalog catalog, AutoencoderReconstructionErrorOptions options)
-        => catalog.Autoencoder().ReconstructionError(options);
-
-    /// <summary>Obsolete. Use <see cref="AutoencoderTransforms.InterpolateLatents(string, string, string, float)"/> (same argument order).</summary>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="outputColumnName">The column to add.</param>
-    /// <param name="firstColumnName">The start latent column.</param>
-    /// <param name="secondColumnName">The end latent column.</param>
-    /// <param name="t">Position.</param>
-    /// <returns>The estimator.</returns>
-    [Obsolete("Use mlContext.Transforms.Autoencoder().InterpolateLatents(outputColumnName, firstColumnName, secondColumnName, t).")]
-    public static AutoencoderEstimator InterpolateLatents(this TransformsCatalog catalog, string outputColumnName, string firstColumnName, string secondColumnName, float t = 0.5f)
-        => catalog.Autoencoder().InterpolateLatents(outputColumnName, firstColumnName, secondColumnName, t);
-
-    /// <summary>Obsolete. Use <see cref="AutoencoderTransforms.InterpolateLatents(LatentInterpolationOptions)"/>.</summary>
-    /// <param name="catalog">The transforms catalog.</param>
-    /// <param name="options">Columns, t and mode.</param>
-    /// <returns>The estimator.</returns>
-    [Obsolete("Use mlContext.Transforms.Autoencoder().InterpolateLatents(options).")]
-    public static AutoencoderEstimator InterpolateLatents(this TransformsCatalog catalog, LatentInterpolationOptions options)
-        => catalog.Autoencoder().InterpolateLatents(options);
-
     /// <summary>
     /// Saves a fitted pipeline that contains AeOnnx transformers: ML.NET's zip (as <c>mlContext.Model.Save</c>
     /// writes it) plus the entry <c>AeOnnx/pipeline.json</c> (format <c>aeonnx.ml.pipeline/2</c>: per
@@ -239,8 +130,7 @@ public static class AeOnnxCatalog
         ArgumentNullException.ThrowIfNull(savedModel);
         using var zip = new ZipArchive(savedModel, ZipArchiveMode.Read, leaveOpen: true);
         var payload = PipelinePayload.Read(zip);
-        var mappings = payload?.Mappings
-            ?? LoadTimeRegistry.FindLegacyContracts(zip).Select(c => new PipelinePayload.Mapping { Contract = c, Spec = MappingSpec.ParseLegacy(c) }).ToList();
+        var mappings = payload?.Mappings ?? [];
 
         var names = mappings.Where(m => m.Spec!.NeedsModel).Select(m => m.Spec!.ModelName).ToHashSet(StringComparer.Ordinal);
         var unknown = options?.ModelDirectories.Keys.Where(k => !names.Contains(k)).ToArray() ?? [];
@@ -287,10 +177,6 @@ public static class AeOnnxCatalog
         else if (mapping.RelativeFolder is not null && zipFolder is not null)
         {
             folder = Path.GetFullPath(Path.Combine(zipFolder, mapping.RelativeFolder));
-        }
-        else if (spec.ModelDirectory.Length > 0)
-        {
-            folder = spec.ModelDirectory; // a version-1 zip's absolute folder
         }
         else
         {

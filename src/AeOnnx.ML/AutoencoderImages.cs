@@ -1,7 +1,7 @@
 using AeOnnx.ML.Internal;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using SixLabors.ImageSharp;
+using AeOnnx.Imaging;
 
 namespace AeOnnx.ML;
 
@@ -11,13 +11,13 @@ namespace AeOnnx.ML;
 /// </summary>
 public static class AutoencoderImages
 {
-    /// <summary>Reads a pixel vector column and yields one ImageSharp image per row, lazily.</summary>
-    /// <param name="data">The data (e.g. the output of <see cref="AeOnnxCatalog.DecodeWithAutoencoder(TransformsCatalog, string, string, string)"/>).</param>
+    /// <summary>Reads a pixel vector column and yields one image per row (Gray8 or Rgb24 <see cref="ImageData"/>), lazily.</summary>
+    /// <param name="data">The data (e.g. the output of <see cref="AutoencoderTransforms.Decode(string, string, string)"/>).</param>
     /// <param name="columnName">A Vector&lt;Single, C·H·W&gt; column in the model's normalized space.</param>
     /// <param name="modelDirectory">The model whose manifest describes the pixels. Only use models from trusted sources.</param>
-    /// <returns>Images; the caller disposes each one.</returns>
+    /// <returns>Images, one per row.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The column is missing or not of the model's pixel size.</exception>
-    public static IEnumerable<Image> ToImages(IDataView data, string columnName, string modelDirectory)
+    public static IEnumerable<ImageData> ToImages(IDataView data, string columnName, string modelDirectory)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentException.ThrowIfNullOrWhiteSpace(columnName);
@@ -41,18 +41,15 @@ public static class AutoencoderImages
         var paths = new List<string>();
         foreach (var image in ToImages(data, columnName, modelDirectory))
         {
-            using (image)
-            {
-                var path = Path.Combine(outputDirectory, $"{prefix}{paths.Count:D5}.png");
-                image.SaveAsPng(path);
-                paths.Add(path);
-            }
+            var path = Path.Combine(outputDirectory, $"{prefix}{paths.Count:D5}.png");
+            image.SavePng(path);
+            paths.Add(path);
         }
 
         return paths;
     }
 
-    private static IEnumerable<Image> Iterate(IDataView data, int index, Autoencoder model)
+    private static IEnumerable<ImageData> Iterate(IDataView data, int index, Autoencoder model)
     {
         var column = data.Schema[index];
         using var cursor = data.GetRowCursor([column]);

@@ -90,7 +90,7 @@ public sealed class AeOnnxServer : IAsyncDisposable
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(sp => new ModelService(
-            new ModelSource(options.ModelPath), options.ModelOptions, metrics, sp.GetRequiredService<ILoggerFactory>().CreateLogger("AeOnnx.Server.Models")));
+            new ModelSource(options.ModelPath), ModelOptions(options, sp), metrics, sp.GetRequiredService<ILoggerFactory>().CreateLogger("AeOnnx.Server.Models")));
         builder.Services.AddSingleton(_ => new InferenceBatcher(options.MaxBatch, options.MaxDelay, options.QueueCapacity, metrics, options.EffectiveInferenceWorkers));
         builder.Services.AddSingleton<ApiHandlers>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -105,11 +105,6 @@ public sealed class AeOnnxServer : IAsyncDisposable
         }
 
         var app = builder.Build();
-        if (options.ModelOptions.Logger is Microsoft.Extensions.Logging.Abstractions.NullLogger)
-        {
-            // The core reports the provider it chose (and why CUDA was skipped) through this logger.
-            options.ModelOptions.Logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("AeOnnx");
-        }
 
         ModelService models;
         InferenceBatcher batcher;
@@ -193,6 +188,16 @@ public sealed class AeOnnxServer : IAsyncDisposable
         await _app.DisposeAsync().ConfigureAwait(false);
         _probe.Dispose();
     }
+
+    /// <summary>
+    /// The options every model is loaded with: the caller's, with the service's logger when they name none
+    /// (the core reports the provider it chose, and why CUDA was skipped, through it). A copy: the
+    /// caller's object is never changed.
+    /// </summary>
+    private static AutoencoderOptions ModelOptions(ServerOptions options, IServiceProvider services) =>
+        options.ModelOptions.Logger is Microsoft.Extensions.Logging.Abstractions.NullLogger
+            ? options.ModelOptions with { Logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("AeOnnx") }
+            : options.ModelOptions;
 
     private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, string host, int port)
     {

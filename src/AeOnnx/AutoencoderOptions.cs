@@ -1,28 +1,31 @@
 using AeOnnx.Imaging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.ML.OnnxRuntime;
 
 namespace AeOnnx;
 
-/// <summary>Options for <see cref="Autoencoder.Load(string, AutoencoderOptions?)"/>. Every property has a documented default.</summary>
-public sealed class AutoencoderOptions
+/// <summary>
+/// Options for <see cref="Autoencoder.Load(string, AutoencoderOptions?)"/>. Every property has a documented
+/// default. Immutable: derive a variant with <c>options with { BatchSize = 16 }</c>; the library never
+/// changes an options object it is given.
+/// </summary>
+public sealed record AutoencoderOptions
 {
     /// <summary>Where inference runs. Default <see cref="Device.Auto"/>: CUDA when it starts, otherwise CPU.</summary>
-    public Device Device { get; set; } = Device.Auto;
+    public Device Device { get; init; } = Device.Auto;
 
     /// <summary>Threads ONNX Runtime uses inside one operator; 0 (default) lets ONNX Runtime choose (one per core).</summary>
-    public int IntraOpThreads { get; set; }
+    public int IntraOpThreads { get; init; }
 
     /// <summary>
     /// Whether ONNX Runtime's intra-op threads spin while waiting for work (default false).
     /// Spinning shaves latency off back-to-back calls on otherwise idle cores, but steals CPU from
     /// image decoding running beside inference, as in the folder pipeline.
     /// </summary>
-    public bool IntraOpSpinning { get; set; }
+    public bool IntraOpSpinning { get; init; }
 
-    /// <summary>Graph optimization level. Default <see cref="GraphOptimizationLevel.ORT_ENABLE_ALL"/>.</summary>
-    public GraphOptimizationLevel OptimizationLevel { get; set; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
+    /// <summary>How much ONNX Runtime rewrites the graphs. Default <see cref="GraphOptimization.All"/>.</summary>
+    public GraphOptimization OptimizationLevel { get; init; } = GraphOptimization.All;
 
     /// <summary>
     /// Optional folder for optimized graphs. When set, each graph is saved there after ONNX Runtime
@@ -31,7 +34,7 @@ public sealed class AutoencoderOptions
     /// is used only when it names the verified graph's SHA-256 and its own bytes match the SHA-256 in
     /// its header; any other file is logged, deleted and rebuilt. Default null (no cache).
     /// </summary>
-    public string? OptimizedModelCacheDirectory { get; set; }
+    public string? OptimizedModelCacheDirectory { get; init; }
 
     /// <summary>
     /// Extra CUDA execution provider options (ONNX Runtime's names, e.g. <c>gpu_mem_limit</c>), applied
@@ -42,16 +45,16 @@ public sealed class AutoencoderOptions
     /// results within 1e-4 of the CPU provider). <c>device_id</c> always comes from <see cref="Device"/>.
     /// Default empty.
     /// </summary>
-    public IDictionary<string, string> CudaProviderOptions { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, string> CudaProviderOptions { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>
     /// Most images per <c>Run</c> call; larger batches are split. Default <see cref="RunLimits.DefaultBatchSize"/> (64);
     /// at most <see cref="RunLimits.LargestBatch(Models.ModelManifest)"/> for the model (checked at load).
     /// </summary>
-    public int BatchSize { get; set; } = RunLimits.DefaultBatchSize;
+    public int BatchSize { get; init; } = RunLimits.DefaultBatchSize;
 
     /// <summary>File-size and pixel-count limits for decoded images. Default <see cref="ImageLimits.Default"/>.</summary>
-    public ImageLimits ImageLimits { get; set; } = ImageLimits.Default;
+    public ImageLimits ImageLimits { get; init; } = ImageLimits.Default;
 
     /// <summary>
     /// Where the library logs its diagnostics: the model and execution provider chosen (Information),
@@ -59,5 +62,5 @@ public sealed class AutoencoderOptions
     /// that failed or an unusable cached graph (Warning). Default <see cref="NullLogger.Instance"/>.
     /// Pass a logger from your <c>ILoggerFactory</c>, e.g. <c>factory.CreateLogger&lt;Autoencoder&gt;()</c>.
     /// </summary>
-    public ILogger Logger { get; set; } = NullLogger.Instance;
+    public ILogger Logger { get; init; } = NullLogger.Instance;
 }

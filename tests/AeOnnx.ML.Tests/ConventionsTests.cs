@@ -111,18 +111,4 @@ public sealed class ConventionsTests : IDisposable
         Columns.Vectors(scaled.Fit(data).Transform(data), "Latent");
         Assert.DoesNotContain(quiet.Lines, l => l.Contains("Raw 0..255", StringComparison.Ordinal));
     }
-
-#pragma warning disable CS0618 // the old model-first methods are kept, obsolete, for one release
-    [Fact]
-    public void ObsoleteModelFirstMethods_StillGiveTheSameColumns()
-    {
-        var ml = new MLContext(seed: 1);
-        var data = TestData.SampleView(ml);
-        var m = TestData.FashionModel;
-        var old = ml.Transforms.LoadAutoencoderImages(m, "Pix", "ImagePath").Append(ml.Transforms.EncodeWithAutoencoder(m, "Z", "Pix")).Fit(data).Transform(data);
-        AssertRows(CoreLatents(), Columns.Vectors(old, "Z"));
-        Assert.NotNull(typeof(AeOnnxCatalog).GetMethod(nameof(AeOnnxCatalog.EncodeWithAutoencoder), [typeof(TransformsCatalog), typeof(string), typeof(string), typeof(string)])!
-            .GetCustomAttributes(typeof(ObsoleteAttribute), false).SingleOrDefault());
-    }
-#pragma warning restore CS0618
 }

@@ -17,7 +17,7 @@ public sealed class AutoencoderOptionsTests
         var options = new AutoencoderOptions();
         Assert.Equal(Device.Auto, options.Device);
         Assert.Equal(0, options.IntraOpThreads);
-        Assert.Equal(GraphOptimizationLevel.ORT_ENABLE_ALL, options.OptimizationLevel);
+        Assert.Equal(GraphOptimization.All, options.OptimizationLevel);
         Assert.Null(options.OptimizedModelCacheDirectory);
         Assert.Equal(64, options.BatchSize);
         Assert.Same(ImageLimits.Default, options.ImageLimits);
@@ -29,7 +29,7 @@ public sealed class AutoencoderOptionsTests
     {
         using var cache = new TempFolder();
         var options = TestModels.CpuOptions();
-        options.OptimizedModelCacheDirectory = cache.Path;
+        options = options with { OptimizedModelCacheDirectory = cache.Path };
 
         float[] first;
         using (var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options))
@@ -59,7 +59,7 @@ public sealed class AutoencoderOptionsTests
     {
         using var cache = new TempFolder();
         var options = TestModels.CpuOptions();
-        options.OptimizedModelCacheDirectory = cache.Path;
+        options = options with { OptimizedModelCacheDirectory = cache.Path };
         using (Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options))
         {
         }
@@ -70,7 +70,7 @@ public sealed class AutoencoderOptionsTests
         }
 
         var log = new ListLogger();
-        options.Logger = log;
+        options = options with { Logger = log };
         using var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options);
         Assert.Equal(model.LatentDim, model.Encode(Image).Length);
         Assert.Contains(log.Events, e => e.Level == LogLevel.Warning && e.Message.Contains("ignoring unusable cached graph", StringComparison.Ordinal));
@@ -83,7 +83,7 @@ public sealed class AutoencoderOptionsTests
         // encoder's name was used as the encoder (bypassing the manifest's SHA-256).
         using var cache = new TempFolder();
         var options = TestModels.CpuOptions();
-        options.OptimizedModelCacheDirectory = cache.Path;
+        options = options with { OptimizedModelCacheDirectory = cache.Path };
         float[] expected;
         using (var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options))
         {
@@ -97,7 +97,7 @@ public sealed class AutoencoderOptionsTests
         File.WriteAllBytes(decoder, encoderBytes);
 
         var log = new ListLogger();
-        options.Logger = log;
+        options = options with { Logger = log };
         using (var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options))
         {
             Assert.Equal(expected, model.Reconstruct(Image).Output);
@@ -110,7 +110,7 @@ public sealed class AutoencoderOptionsTests
 
         // Rebuilt files are good again: a third load logs nothing.
         var quiet = new ListLogger();
-        options.Logger = quiet;
+        options = options with { Logger = quiet };
         using (Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options))
         {
         }
@@ -123,7 +123,7 @@ public sealed class AutoencoderOptionsTests
     {
         using var cache = new TempFolder();
         var options = TestModels.CpuOptions();
-        options.OptimizedModelCacheDirectory = cache.Path;
+        options = options with { OptimizedModelCacheDirectory = cache.Path };
         using (Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options))
         {
         }
@@ -134,7 +134,7 @@ public sealed class AutoencoderOptionsTests
         File.WriteAllBytes(encoder, bytes);
 
         var log = new ListLogger();
-        options.Logger = log;
+        options = options with { Logger = log };
         using var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options);
         var warning = Assert.Single(log.Events, e => e.Level == LogLevel.Warning);
         Assert.Contains(Path.GetFileName(encoder), warning.Message, StringComparison.Ordinal);
@@ -147,7 +147,7 @@ public sealed class AutoencoderOptionsTests
     {
         using var cache = new TempFolder();
         var options = TestModels.CpuOptions();
-        options.OptimizedModelCacheDirectory = cache.Path;
+        options = options with { OptimizedModelCacheDirectory = cache.Path };
         using (Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options))
         {
         }
@@ -161,10 +161,10 @@ public sealed class AutoencoderOptionsTests
     public void Every_optimization_level_gives_the_same_numbers()
     {
         float[]? reference = null;
-        foreach (var level in new[] { GraphOptimizationLevel.ORT_DISABLE_ALL, GraphOptimizationLevel.ORT_ENABLE_BASIC, GraphOptimizationLevel.ORT_ENABLE_ALL })
+        foreach (var level in new[] { GraphOptimization.None, GraphOptimization.Basic, GraphOptimization.All })
         {
             var options = TestModels.CpuOptions();
-            options.OptimizationLevel = level;
+            options = options with { OptimizationLevel = level };
             using var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options);
             var latent = model.Encode(Image);
             reference ??= latent;
@@ -179,7 +179,7 @@ public sealed class AutoencoderOptionsTests
     public void Image_limits_reach_the_converter()
     {
         var options = TestModels.CpuOptions();
-        options.ImageLimits = new ImageLimits { MaxPixels = 100 };
+        options = options with { ImageLimits = new ImageLimits { MaxPixels = 100 } };
         using var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options);
         var error = Assert.Throws<ImageLoadException>(() => model.Encode(Image));
         Assert.Equal(ImageLoadError.TooLarge, error.Error);

@@ -92,8 +92,9 @@ public sealed class AutoencoderTests(SharedModels models)
 
         using (var image = Image.Load<Rgba32>(path))
         {
-            Assert.Equal(expected, model.Encode(image));
-            Assert.Equal(expected, model.EncodeBatch([image])[0]);
+            var pixels = TestImages.ToImageData(image);
+            Assert.Equal(expected, model.Encode(pixels));
+            Assert.Equal(expected, model.EncodeBatch([pixels])[0]);
         }
 
         Assert.Equal(expected, model.Encode(model.Images.LoadTensor(path)));
@@ -138,9 +139,9 @@ public sealed class AutoencoderTests(SharedModels models)
     {
         var model = models.Get(name);
         var latent = model.Encode(FixturePaths(name)[0]);
-        using var image = model.DecodeImage(latent);
+        var image = model.DecodeImage(latent);
         Assert.Equal((model.Width, model.Height), (image.Width, image.Height));
-        Assert.IsType(model.Channels == 1 ? typeof(Image<L8>) : typeof(Image<Rgb24>), image);
+        Assert.Equal(model.Channels == 1 ? ImagePixelFormat.Gray8 : ImagePixelFormat.Rgb24, image.Format);
     }
 
     [Theory]

@@ -66,7 +66,7 @@ public sealed class SyntheticModelTests
 
         var reconstruction = model.Reconstruct(path);
         Assert.Equal(channels * plane, reconstruction.Output.Length);
-        using var decoded = model.DecodeImage(latent);
+        var decoded = model.DecodeImage(latent);
         Assert.Equal((width, height), (decoded.Width, decoded.Height));
     }
 }

@@ -122,10 +122,7 @@ internal sealed class DecodeCommand : VerbCommand
                 }
 
                 string file = rowText.PadLeft(digits, '0') + ".png";
-                using (Image image = model.Images.ToImage(images[i]))
-                {
-                    ImageFiles.SavePng(image, Path.Combine(folder, file));
-                }
+                ImageFiles.SavePng(model.Images.ToImage(images[i]), Path.Combine(folder, file));
 
                 written.Add(file);
                 index.Add([rowText, file, batch[i].Name, IndexEntry.Ok, string.Empty]);

@@ -93,10 +93,7 @@ internal sealed class ReconstructCommand : VerbCommand
             var item = outcome.Item;
             if (outcome.IsOk && outcome.Result!.Reconstruction is { } reconstruction && outcome.Result.Error is { } error)
             {
-                using (Image image = model.Images.ToImage(reconstruction))
-                {
-                    ImageFiles.SavePng(image, Path.Combine(folder, names[item.Position]));
-                }
+                ImageFiles.SavePng(model.Images.ToImage(reconstruction), Path.Combine(folder, names[item.Position]));
 
                 run.Add(item, new IndexEntry(run.OkCount, item.DisplayPath, IndexEntry.Ok, string.Empty, error.Mse, error.Psnr));
             }

@@ -1,3 +1,4 @@
+using AeOnnx.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -8,8 +9,7 @@ internal static class GridImages
 {
     public static Image<Rgb24> FromOutput(Autoencoder model, ReadOnlySpan<float> output)
     {
-        using Image image = model.Images.ToImage(output);
-        return image.CloneAs<Rgb24>();
+        return ImageSharpInterop.ToRgb24(model.Images.ToImage(output));
     }
 
     /// <summary>
@@ -18,8 +18,7 @@ internal static class GridImages
     /// </summary>
     public static Image<Rgb24> ModelView(Autoencoder model, string path)
     {
-        using var modelImage = model.Images.LoadModelImage(path);
-        return modelImage.CloneAs<Rgb24>();
+        return ImageSharpInterop.ToRgb24(model.Images.LoadModelImage(path));
     }
 
     public static Image<Rgb24> Load(string path) => Image.Load<Rgb24>(path);

@@ -1,4 +1,5 @@
 using AeOnnx.Cli.Output;
+using AeOnnx.Imaging;
 using AeOnnx.IO;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
@@ -17,6 +18,13 @@ internal static class ImageFiles
     private static readonly PngEncoder Png = new() { CompressionLevel = PngCompressionLevel.DefaultCompression };
 
     public static void SavePng(Image image, string path) => AtomicFile.Write(path, stream => image.Save(stream, Png));
+
+    /// <summary>Saves the library's image type (decoder output, model views) as PNG, atomically.</summary>
+    public static void SavePng(ImageData image, string path)
+    {
+        using var pixels = ImageSharpInterop.ToImageSharp(image);
+        SavePng(pixels, path);
+    }
 
     /// <summary>
     /// Writes a looping animated GIF of the frames (each enlarged by <paramref name="zoom"/>, nearest

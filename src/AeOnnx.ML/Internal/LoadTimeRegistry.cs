@@ -38,57 +38,6 @@ internal static partial class LoadTimeRegistry
     public static Registration? TryLookupByInputType(Type inputRowType) =>
         FactoryByInputType.TryGetValue(inputRowType, out var factory) ? Lookup(factory) : null;
 
-    /// <summary>Version-1 zips only: finds the contract names ML.NET stored in its string tables (the whole spec was the name).</summary>
-    public static IReadOnlyList<string> FindLegacyContracts(ZipArchive archive)
-    {
-        var found = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var entry in archive.Entries.Where(e => e.FullName.EndsWith("Model.key", StringComparison.Ordinal)))
-        {
-            using var s = entry.Open();
-            using var ms = new MemoryStream();
-            s.CopyTo(ms);
-            var bytes = ms.GetBuffer().AsSpan(0, (int)ms.Length);
-            Scan(bytes, Encoding.Unicode, found);
-            Scan(bytes, Encoding.UTF8, found);
-        }
-
-        return found.ToArray();
-    }
-
-    private static void Scan(ReadOnlySpan<byte> bytes, Encoding encoding, SortedSet<string> found)
-    {
-        var prefix = encoding.GetBytes(MappingSpec.LegacyPrefix);
-        var suffix = encoding.GetBytes(MappingSpec.LegacySuffix);
-        var offset = 0;
-        while (offset < bytes.Length)
-        {
-            var start = bytes[offset..].IndexOf(prefix);
-            if (start < 0)
-            {
-                return;
-            }
-
-            start += offset;
-            var rest = bytes[(start + prefix.Length)..];
-            var end = rest.IndexOf(suffix);
-            if (end < 0)
-            {
-                return;
-            }
-
-            var text = encoding.GetString(bytes.Slice(start, prefix.Length + end + suffix.Length));
-            if (ContractPattern().IsMatch(text))
-            {
-                found.Add(text);
-            }
-
-            offset = start + prefix.Length;
-        }
-    }
-
-    [GeneratedRegex(@"^AeOnnx/1\|[\x20-\x7E]*?\|end$")]
-    private static partial Regex ContractPattern();
-
     /// <summary>Emits (once per contract) and registers the factory for one mapping.</summary>
     public static void Register(ComponentCatalog catalog, string contract, Operation operation)
     {

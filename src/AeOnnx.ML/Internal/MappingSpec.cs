@@ -12,12 +12,9 @@ namespace AeOnnx.ML.Internal;
 /// identity and shapes, the policy and the options. Saved as one JSON object per mapping in the
 /// zip entry <see cref="PipelinePayload.EntryName"/>; the ML.NET <c>CustomMapping</c> that stands in
 /// for the transformer carries only <see cref="ContractName"/>, a short key into that payload.
-/// Version-1 zips carried the whole spec in the contract name (<see cref="ParseLegacy"/>).
 /// </summary>
 internal sealed record MappingSpec
 {
-    public const string LegacyPrefix = "AeOnnx/1|";
-    public const string LegacySuffix = "|end";
     public const string ContractPrefix = "AeOnnx/2|";
 
     public required OperationKind Kind { get; init; }
@@ -105,53 +102,4 @@ internal sealed record MappingSpec
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
-
-    public static bool IsLegacyContract(string contract) =>
-        contract.StartsWith(LegacyPrefix, StringComparison.Ordinal) && contract.EndsWith(LegacySuffix, StringComparison.Ordinal);
-
-    /// <summary>Reads a version-1 contract name (everything in one escaped string, absolute folder included).</summary>
-    public static MappingSpec ParseLegacy(string contract)
-    {
-        if (!IsLegacyContract(contract))
-        {
-            throw new FormatException($"Not an AeOnnx version-1 mapping contract: '{contract}'.");
-        }
-
-        var body = contract[LegacyPrefix.Length..^LegacySuffix.Length];
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var part in body.Split('|'))
-        {
-            var eq = part.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                throw new FormatException($"Malformed AeOnnx mapping contract field '{part}' in '{contract}'.");
-            }
-
-            map[part[..eq]] = Uri.UnescapeDataString(part[(eq + 1)..]);
-        }
-
-        string Get(string key) => map.TryGetValue(key, out var v)
-            ? v
-            : throw new FormatException($"AeOnnx mapping contract lacks '{key}': '{contract}'.");
-
-        var kind = Enum.Parse<OperationKind>(Get("kind"));
-        var id = Get("id").Split('+');
-        return new MappingSpec
-        {
-            Kind = kind,
-            Input = kind == OperationKind.LoadImages ? MappingInput.Path : MappingInput.Vector,
-            InputColumns = Get("in").Split(',').Select(Uri.UnescapeDataString).ToArray(),
-            OutputColumn = Get("out"),
-            InputSize = int.Parse(Get("nin"), CultureInfo.InvariantCulture),
-            OutputSize = int.Parse(Get("nout"), CultureInfo.InvariantCulture),
-            ModelDirectory = Get("model"),
-            ModelName = Get("name"),
-            EncoderSha256 = id[0],
-            DecoderSha256 = id.Length > 1 ? id[1] : "",
-            Device = Get("device"),
-            BatchSize = int.Parse(Get("batch"), CultureInfo.InvariantCulture),
-            T = float.Parse(Get("t"), CultureInfo.InvariantCulture),
-            Mode = Enum.Parse<InterpolationMode>(Get("mode")),
-        };
-    }
 }

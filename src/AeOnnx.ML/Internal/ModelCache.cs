@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace AeOnnx.ML.Internal;
 
 /// <summary>
-/// One loaded <see cref="Autoencoder"/> per (folder, device, batch size, options object) for the
+/// One loaded <see cref="Autoencoder"/> per (folder, device, batch size, load settings) for the
 /// process: ML.NET transformers are not disposable and a loaded pipeline's mappings cannot be reached
 /// by the user, so the sessions live here until <see cref="Clear"/>. The cache only loads; which
 /// model a transformer may use is decided by <see cref="ModelBinding"/> on every new instance.
@@ -12,14 +12,14 @@ internal static class ModelCache
 {
     private static readonly ConcurrentDictionary<Key, Lazy<Autoencoder>> Models = new();
 
-    /// <summary>The options object is part of the key by reference: estimators given the same <see cref="AutoencoderOptions"/> share sessions.</summary>
-    private sealed record Key(string Folder, string Device, int Batch, AutoencoderOptions? Options);
+    private sealed record Key(string Folder, string Device, int Batch, string Settings);
 
     public static Autoencoder Get(string folder, Device device, int batchSize, AutoencoderOptions? options = null)
     {
-        var key = new Key(Path.GetFullPath(folder), device.ToString(), batchSize, options);
+        var load = LoadOptions(options, device, batchSize);
+        var key = new Key(Path.GetFullPath(folder), device.ToString(), batchSize, SettingsKey(load));
         var lazy = Models.GetOrAdd(key, k => new Lazy<Autoencoder>(
-            () => Autoencoder.Load(k.Folder, LoadOptions(options, device, batchSize)),
+            () => Autoencoder.Load(k.Folder, load),
             LazyThreadSafetyMode.ExecutionAndPublication));
         try
         {
@@ -32,28 +32,23 @@ internal static class ModelCache
         }
     }
 
-    /// <summary>A copy of the user's options with the mapping's device and batch size (the user's object is never changed).</summary>
-    public static AutoencoderOptions LoadOptions(AutoencoderOptions? options, Device device, int batchSize)
-    {
-        var o = options ?? new AutoencoderOptions();
-        var copy = new AutoencoderOptions
-        {
-            Device = device,
-            BatchSize = batchSize,
-            IntraOpThreads = o.IntraOpThreads,
-            IntraOpSpinning = o.IntraOpSpinning,
-            OptimizationLevel = o.OptimizationLevel,
-            OptimizedModelCacheDirectory = o.OptimizedModelCacheDirectory,
-            ImageLimits = o.ImageLimits,
-            Logger = o.Logger,
-        };
-        foreach (var (key, value) in o.CudaProviderOptions)
-        {
-            copy.CudaProviderOptions[key] = value;
-        }
+    /// <summary>The user's options with the mapping's device and batch size (the user's object is never changed).</summary>
+    public static AutoencoderOptions LoadOptions(AutoencoderOptions? options, Device device, int batchSize) =>
+        (options ?? new AutoencoderOptions()) with { Device = device, BatchSize = batchSize };
 
-        return copy;
-    }
+    /// <summary>
+    /// The settings that make two loads of a folder interchangeable, by value: estimators given equal
+    /// options share sessions whichever objects carry them. The logger is not among them (it only hears
+    /// the load); a model is reported to the logger of the first estimator that loads it.
+    /// </summary>
+    private static string SettingsKey(AutoencoderOptions o) => string.Join(
+        '|',
+        o.IntraOpThreads,
+        o.IntraOpSpinning,
+        o.OptimizationLevel,
+        o.OptimizedModelCacheDirectory,
+        o.ImageLimits,
+        string.Join(',', o.CudaProviderOptions.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}")));
 
     public static int Clear()
     {

@@ -3,8 +3,6 @@ using AeOnnx.Latents;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.Data;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace AeOnnx.ML.Internal;
 
@@ -309,11 +307,8 @@ internal sealed class Operation
 
         // MLImage keeps 32-bit pixels (BGRA or RGBA); the core's preprocessing (color rule, resize,
         // normalization) then runs exactly as for a decoded file.
-        var bytes = image.Pixels;
-        using Image decoded = image.PixelFormat == MLPixelFormat.Rgba32
-            ? Image.LoadPixelData<Rgba32>(bytes, image.Width, image.Height)
-            : Image.LoadPixelData<Bgra32>(bytes, image.Width, image.Height);
-        return images.ToTensor(decoded);
+        var format = image.PixelFormat == MLPixelFormat.Rgba32 ? ImagePixelFormat.Rgba32 : ImagePixelFormat.Bgra32;
+        return images.ToTensor(new ImageData(image.Width, image.Height, format, image.Pixels.ToArray()));
     }
 
     private void WarnOnPixelRange(Autoencoder model, ReadOnlySpan<float> pixels)

@@ -110,7 +110,7 @@ internal sealed class PipelinePayload
         }
     }
 
-    /// <summary>Reads the payload of a saved zip; null when the zip has none (a version-1 zip).</summary>
+    /// <summary>Reads the payload of a saved zip; null when the zip has none (no AeOnnx transformer was saved in it).</summary>
     /// <exception cref="FormatException">The payload is not valid JSON of this format, or a field holds what it cannot (see <see cref="Validate"/>).</exception>
     public static PipelinePayload? Read(ZipArchive zip)
     {

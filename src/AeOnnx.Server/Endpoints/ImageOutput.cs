@@ -13,8 +13,7 @@ internal static class ImageOutput
 
     public static Image<Rgb24> ToImage(Autoencoder model, ReadOnlySpan<float> output, int zoom)
     {
-        using var image = model.Images.ToImage(output);
-        var rgb = image.CloneAs<Rgb24>();
+        var rgb = Imaging.ImageSharpInterop.ToRgb24(model.Images.ToImage(output));
         if (zoom > 1)
         {
             // Nearest neighbour keeps the model's pixels visible instead of blurring a 28×28 image.

@@ -1,8 +1,5 @@
 using System.Buffers;
 using AeOnnx.Models;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace AeOnnx.Imaging;
 
@@ -17,8 +14,8 @@ namespace AeOnnx.Imaging;
 /// <remarks>
 /// The work is split in three internal parts: <c>ImageDecoder</c> (bytes to pixels, limits),
 /// <c>PixelConversion</c> (color rules) and <c>TensorCodec</c> (normalization, layout, inverse).
-/// Resizing follows Pillow's resampler to the bit (<c>PilResampler</c>). ImageSharp is used only to
-/// hold images that callers pass in or get back, and for writing; it never parses a file.
+/// Resizing follows Pillow's resampler to the bit (<c>PilResampler</c>). Images callers pass in or get
+/// back are <see cref="ImageData"/>; ImageSharp only writes PNGs, behind that type.
 /// </remarks>
 public sealed class ImageConverter
 {
@@ -43,12 +40,6 @@ public sealed class ImageConverter
         (_draftWidth, _draftHeight) = input.JpegDraft ? (input.Width, input.Height) : (0, 0);
     }
 
-    /// <summary>
-    /// The ImageSharp configuration for the images this converter creates, converts and resizes
-    /// (single-threaded: parallelism belongs to the caller). Files are not decoded with it.
-    /// </summary>
-    public static Configuration DecoderConfiguration { get; } = CreateConfiguration();
-
     /// <summary>The image description this converter follows.</summary>
     public ImageSpec Input { get; }
 
@@ -70,30 +61,30 @@ public sealed class ImageConverter
     /// <summary>Decodes the first frame of an image file after checking its size and header against <see cref="Limits"/>.</summary>
     /// <param name="path">The image file.</param>
     /// <returns>
-    /// The decoded image at full size (no JPEG downscaling): an <c>Image&lt;L8&gt;</c> for gray sources,
-    /// <c>Image&lt;Rgba64&gt;</c> for 16-bit ones, else <c>Image&lt;Rgba32&gt;</c>; the caller disposes it.
+    /// The decoded image at full size (no JPEG downscaling): <see cref="ImagePixelFormat.Gray8"/> for gray
+    /// sources, <see cref="ImagePixelFormat.Rgba64"/> for 16-bit ones, else <see cref="ImagePixelFormat.Rgba32"/>.
     /// </returns>
     /// <exception cref="ImageLoadException">The file is missing, unreadable, unsupported, corrupt or too large.</exception>
-    public Image LoadImage(string path)
+    public ImageData LoadImage(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         using var encoded = EncodedBytes.ReadFile(path, Limits);
         using var pixels = _decoder.Decode(encoded, path);
-        return PixelConversion.ToImageSharp(pixels, DecoderConfiguration);
+        return PixelConversion.ToImageData(pixels);
     }
 
     /// <summary>Decodes the first frame of an image stream after checking its size and header against <see cref="Limits"/>.</summary>
     /// <param name="stream">The encoded image; read from its current position, not disposed.</param>
     /// <param name="name">Name used in error messages (e.g. the original file name).</param>
-    /// <returns>The decoded image at full size (see <see cref="LoadImage(string)"/>); the caller disposes it.</returns>
+    /// <returns>The decoded image at full size (see <see cref="LoadImage(string)"/>).</returns>
     /// <exception cref="ImageLoadException">The content is unsupported, corrupt or too large.</exception>
-    public Image LoadImage(Stream stream, string? name = null)
+    public ImageData LoadImage(Stream stream, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         name ??= "<stream>";
         using var encoded = EncodedBytes.ReadStream(stream, name, Limits);
         using var pixels = _decoder.Decode(encoded, name);
-        return PixelConversion.ToImageSharp(pixels, DecoderConfiguration);
+        return PixelConversion.ToImageData(pixels);
     }
 
     /// <summary>
@@ -101,9 +92,9 @@ public sealed class ImageConverter
     /// <see cref="LoadTensor(string)"/> (JPEG downscaling included): model color at model size.
     /// </summary>
     /// <param name="path">The image file.</param>
-    /// <returns>An <c>Image&lt;L8&gt;</c> or <c>Image&lt;Rgb24&gt;</c>; the caller disposes it.</returns>
+    /// <returns>A <see cref="ImagePixelFormat.Gray8"/> or <see cref="ImagePixelFormat.Rgb24"/> image of the model's size.</returns>
     /// <exception cref="ImageLoadException">The image cannot be loaded.</exception>
-    public Image LoadModelImage(string path)
+    public ImageData LoadModelImage(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         var pixels = new byte[PixelCount];
@@ -112,9 +103,7 @@ public sealed class ImageConverter
             DecodeToModelPixels(encoded, path, pixels);
         }
 
-        return _gray
-            ? Image.LoadPixelData<L8>(DecoderConfiguration, pixels, Width, Height)
-            : Image.LoadPixelData<Rgb24>(DecoderConfiguration, pixels, Width, Height);
+        return ModelImage(pixels);
     }
 
     /// <summary>Loads an image file as the encoder's input: C × H × W normalized floats, NCHW.</summary>
@@ -166,36 +155,27 @@ public sealed class ImageConverter
         DecodeToTensor(encoded, name, destination);
     }
 
-    /// <summary>Converts a decoded image (any pixel format) to the encoder's input.</summary>
-    /// <param name="image">The image; its first frame is used; not disposed.</param>
+    /// <summary>Converts an image (any <see cref="ImagePixelFormat"/>, any size) to the encoder's input.</summary>
+    /// <param name="image">The image.</param>
     /// <returns>A new array of <see cref="PixelCount"/> floats.</returns>
-    public float[] ToTensor(Image image)
+    public float[] ToTensor(ImageData image)
     {
         var tensor = new float[PixelCount];
         ToTensor(image, tensor);
         return tensor;
     }
 
-    /// <summary>Converts a decoded image (any pixel format) to the encoder's input into <paramref name="destination"/>.</summary>
-    /// <param name="image">The image; its first frame is used; not disposed.</param>
+    /// <summary>Converts an image (any <see cref="ImagePixelFormat"/>, any size) to the encoder's input into <paramref name="destination"/>.</summary>
+    /// <param name="image">The image.</param>
     /// <param name="destination">At least <see cref="PixelCount"/> floats.</param>
-    public void ToTensor(Image image, Span<float> destination)
+    public void ToTensor(ImageData image, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(image);
         CheckLength(destination.Length, nameof(destination));
-        using var model = ToModelImage(image);
         var pixels = ArrayPool<byte>.Shared.Rent(PixelCount);
         try
         {
-            if (model is Image<L8> gray)
-            {
-                gray.CopyPixelDataTo(pixels.AsSpan(0, PixelCount));
-            }
-            else
-            {
-                ((Image<Rgb24>)model).CopyPixelDataTo(pixels.AsSpan(0, PixelCount));
-            }
-
+            ToModelPixels(image, pixels.AsSpan(0, PixelCount));
             _codec.Write(pixels.AsSpan(0, PixelCount), destination);
         }
         finally
@@ -205,36 +185,17 @@ public sealed class ImageConverter
     }
 
     /// <summary>
-    /// Converts a decoded image to the 8-bit pixels that the encoder sees before scaling:
-    /// model color (an <c>Image&lt;L8&gt;</c> or <c>Image&lt;Rgb24&gt;</c>) at model size.
+    /// Converts an image to the 8-bit pixels that the encoder sees before scaling: model color at model
+    /// size, by the same color and resampling rules as files.
     /// </summary>
-    /// <param name="image">The image; its first frame is used; not disposed.</param>
-    /// <returns>A new image; the caller disposes it.</returns>
-    public Image ToModelImage(Image image)
+    /// <param name="image">The image.</param>
+    /// <returns>A <see cref="ImagePixelFormat.Gray8"/> or <see cref="ImagePixelFormat.Rgb24"/> image of the model's size.</returns>
+    public ImageData ToModelImage(ImageData image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        Image converted = _gray ? PixelConversion.ToGray(image, DecoderConfiguration) : PixelConversion.ToRgb(image, DecoderConfiguration);
-        if (converted.Width == Width && converted.Height == Height)
-        {
-            return converted;
-        }
-
-        // The same resampler as for files, so an image object and its file give the same tensor.
-        using (converted)
-        {
-            var source = new byte[converted.Width * converted.Height * Channels];
-            var resized = new byte[PixelCount];
-            if (converted is Image<L8> gray)
-            {
-                gray.CopyPixelDataTo(source);
-                PilResampler.Resize(source, converted.Width, converted.Height, 1, resized, Width, Height, Input.Resize);
-                return Image.LoadPixelData<L8>(DecoderConfiguration, resized, Width, Height);
-            }
-
-            ((Image<Rgb24>)converted).CopyPixelDataTo(source);
-            PilResampler.Resize(source, converted.Width, converted.Height, 3, resized, Width, Height, Input.Resize);
-            return Image.LoadPixelData<Rgb24>(DecoderConfiguration, resized, Width, Height);
-        }
+        var pixels = new byte[PixelCount];
+        ToModelPixels(image, pixels);
+        return ModelImage(pixels);
     }
 
     /// <summary>
@@ -242,11 +203,11 @@ public sealed class ImageConverter
     /// <c>clamp(round((y·std + mean)·scale), 0, 255)</c>, rounding half to even.
     /// </summary>
     /// <param name="tensor">At least <see cref="PixelCount"/> floats, NCHW.</param>
-    /// <returns>An <c>Image&lt;L8&gt;</c> (gray models) or <c>Image&lt;Rgb24&gt;</c> (RGB models); the caller disposes it.</returns>
-    public Image ToImage(ReadOnlySpan<float> tensor)
+    /// <returns>A <see cref="ImagePixelFormat.Gray8"/> (gray models) or <see cref="ImagePixelFormat.Rgb24"/> (RGB models) image.</returns>
+    public ImageData ToImage(ReadOnlySpan<float> tensor)
     {
         CheckLength(tensor.Length, nameof(tensor));
-        return _codec.ToImage(tensor, DecoderConfiguration);
+        return _codec.ToImage(tensor);
     }
 
     /// <summary>Writes decoder output as a PNG file (see <see cref="ToImage"/> for the conversion).</summary>
@@ -255,8 +216,7 @@ public sealed class ImageConverter
     public void SavePng(ReadOnlySpan<float> tensor, string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        using var image = ToImage(tensor);
-        image.SaveAsPng(path);
+        ToImage(tensor).SavePng(path);
     }
 
     /// <summary>Writes decoder output as PNG to a stream (see <see cref="ToImage"/> for the conversion).</summary>
@@ -265,8 +225,7 @@ public sealed class ImageConverter
     public void SavePng(ReadOnlySpan<float> tensor, Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        using var image = ToImage(tensor);
-        image.SaveAsPng(stream);
+        ToImage(tensor).SavePng(stream);
     }
 
     /// <summary>Maps one decoder output value of channel <paramref name="channel"/> back to [0,1] pixel space, unclamped.</summary>
@@ -328,10 +287,28 @@ public sealed class ImageConverter
         }
     }
 
-    private static Configuration CreateConfiguration() => new(new PngConfigurationModule())
+    /// <summary>A caller's image to model color at model size (resized with the manifest's resampler when the size differs).</summary>
+    private void ToModelPixels(ImageData image, Span<byte> destination)
     {
-        // Parallelism belongs to the caller (the folder pipeline decodes files in parallel);
-        // nested row parallelism would only oversubscribe the cores.
-        MaxDegreeOfParallelism = 1,
-    };
+        if (image.Width == Width && image.Height == Height)
+        {
+            PixelConversion.ToModelColor(image, _gray, destination);
+            return;
+        }
+
+        // The same resampler as for files, so an image object and its file give the same tensor.
+        var count = image.Width * image.Height * Channels;
+        var full = ArrayPool<byte>.Shared.Rent(count);
+        try
+        {
+            PixelConversion.ToModelColor(image, _gray, full.AsSpan(0, count));
+            PilResampler.Resize(full.AsSpan(0, count), image.Width, image.Height, Channels, destination, Width, Height, Input.Resize);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(full);
+        }
+    }
+
+    private ImageData ModelImage(byte[] pixels) => new(Width, Height, _gray ? ImagePixelFormat.Gray8 : ImagePixelFormat.Rgb24, pixels);
 }

@@ -1,13 +1,11 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Advanced;
-using SixLabors.ImageSharp.PixelFormats;
+using System.Buffers.Binary;
 
 namespace AeOnnx.Imaging;
 
 /// <summary>
 /// The color rules of the contract (docs/MODEL-FORMAT.md, "Preprocessing", step 2): gray by the
 /// integer BT.601 rule, gray replicated into RGB, alpha dropped (not composited), 16-bit channels
-/// reduced by <c>v &gt;&gt; 8</c>. One implementation for decoded files and one for ImageSharp images
+/// reduced by <c>v &gt;&gt; 8</c>. One implementation for decoded files and one for <see cref="ImageData"/>
 /// that callers pass in, both ending in the model's color at the image's own size.
 /// </summary>
 internal static class PixelConversion
@@ -72,118 +70,66 @@ internal static class PixelConversion
         }
     }
 
-    /// <summary>Wraps decoded pixels in an ImageSharp image of the nearest pixel type (the public <c>LoadImage</c>).</summary>
-    public static Image ToImageSharp(DecodedPixels source, Configuration configuration)
+    /// <summary>Decoded pixels as an <see cref="ImageData"/> of the nearest format (the public <c>LoadImage</c>): Gray8, Rgba32, or Rgba64 for a 16-bit source.</summary>
+    public static ImageData ToImageData(DecodedPixels source)
     {
         switch (source.Layout)
         {
             case PixelLayout.Gray8:
-                return Image.LoadPixelData<L8>(configuration, source.Bytes, source.Width, source.Height);
+                return new ImageData(source.Width, source.Height, ImagePixelFormat.Gray8, source.Bytes.ToArray());
             case PixelLayout.Rgba8888:
-                return Image.LoadPixelData<Rgba32>(configuration, source.Bytes, source.Width, source.Height);
+                return new ImageData(source.Width, source.Height, ImagePixelFormat.Rgba32, source.Bytes.ToArray());
             default:
                 var floats = source.Floats;
-                var wide = new Rgba64[source.Width * source.Height];
-                for (var i = 0; i < wide.Length; i++)
+                var wide = new byte[source.Width * source.Height * 8];
+                for (var i = 0; i < floats.Length; i++)
                 {
-                    wide[i] = new Rgba64(Wide(floats[4 * i]), Wide(floats[(4 * i) + 1]), Wide(floats[(4 * i) + 2]), Wide(floats[(4 * i) + 3]));
+                    BinaryPrimitives.WriteUInt16LittleEndian(wide.AsSpan(2 * i), Wide(floats[i]));
                 }
 
-                return Image.LoadPixelData<Rgba64>(configuration, wide, source.Width, source.Height);
+                return new ImageData(source.Width, source.Height, ImagePixelFormat.Rgba64, wide);
         }
     }
 
-    /// <summary>Any ImageSharp image (first frame) to gray by the contract's rules.</summary>
-    public static Image<L8> ToGray(Image image, Configuration configuration)
+    /// <summary>
+    /// Converts a caller's image to the model's color, interleaved, at its own size, by the same rules as
+    /// decoded files: BT.601 gray, gray replicated, alpha dropped (not composited), 16-bit reduced by <c>v &gt;&gt; 8</c>.
+    /// </summary>
+    public static void ToModelColor(ImageData source, bool gray, Span<byte> destination)
     {
-        // Already model color: BT.601 of (v, v, v) is v, so a copy is the exact conversion.
-        if (image is Image<L8> gray && image.Frames.Count == 1)
+        var count = source.Width * source.Height;
+        var bytes = source.Pixels.Span;
+        var (step, r, g, b) = source.Format switch
         {
-            return gray.Clone(configuration);
+            ImagePixelFormat.Gray8 => (1, 0, 0, 0),
+            ImagePixelFormat.Rgb24 => (3, 0, 1, 2),
+            ImagePixelFormat.Rgba32 => (4, 0, 1, 2),
+            ImagePixelFormat.Bgra32 => (4, 2, 1, 0),
+
+            // Little-endian 16-bit channels: the high byte (v >> 8) is the second of each pair.
+            _ => (8, 1, 3, 5),
+        };
+
+        if (source.Format == ImagePixelFormat.Gray8 && gray)
+        {
+            bytes.CopyTo(destination);
+            return;
         }
 
-        if (Is16Bit(image))
+        for (var i = 0; i < count; i++)
         {
-            using var wide = CloneFirstFrameAs<Rgba64>(image, configuration);
-            var result = new Image<L8>(configuration, wide.Width, wide.Height);
-            wide.ProcessPixelRows(result, (source, target) =>
+            var at = i * step;
+            var (red, green, blue) = (bytes[at + r], bytes[at + g], bytes[at + b]);
+            if (gray)
             {
-                for (var y = 0; y < source.Height; y++)
-                {
-                    var s = source.GetRowSpan(y);
-                    var t = target.GetRowSpan(y);
-                    for (var x = 0; x < s.Length; x++)
-                    {
-                        t[x] = new L8(GrayBt601((byte)(s[x].R >> 8), (byte)(s[x].G >> 8), (byte)(s[x].B >> 8)));
-                    }
-                }
-            });
-            return result;
-        }
-        else
-        {
-            using var narrow = CloneFirstFrameAs<Rgba32>(image, configuration);
-            var result = new Image<L8>(configuration, narrow.Width, narrow.Height);
-            narrow.ProcessPixelRows(result, (source, target) =>
+                destination[i] = GrayBt601(red, green, blue);
+            }
+            else
             {
-                for (var y = 0; y < source.Height; y++)
-                {
-                    var s = source.GetRowSpan(y);
-                    var t = target.GetRowSpan(y);
-                    for (var x = 0; x < s.Length; x++)
-                    {
-                        t[x] = new L8(GrayBt601(s[x].R, s[x].G, s[x].B));
-                    }
-                }
-            });
-            return result;
-        }
-    }
-
-    /// <summary>Any ImageSharp image (first frame) to RGB by the contract's rules.</summary>
-    public static Image<Rgb24> ToRgb(Image image, Configuration configuration)
-    {
-        if (image is Image<Rgb24> rgb && image.Frames.Count == 1)
-        {
-            return rgb.Clone(configuration);
-        }
-
-        if (Is16Bit(image))
-        {
-            using var wide = CloneFirstFrameAs<Rgba64>(image, configuration);
-            var result = new Image<Rgb24>(configuration, wide.Width, wide.Height);
-            wide.ProcessPixelRows(result, (source, target) =>
-            {
-                for (var y = 0; y < source.Height; y++)
-                {
-                    var s = source.GetRowSpan(y);
-                    var t = target.GetRowSpan(y);
-                    for (var x = 0; x < s.Length; x++)
-                    {
-                        t[x] = new Rgb24((byte)(s[x].R >> 8), (byte)(s[x].G >> 8), (byte)(s[x].B >> 8));
-                    }
-                }
-            });
-            return result;
-        }
-        else
-        {
-            using var narrow = CloneFirstFrameAs<Rgba32>(image, configuration);
-            var result = new Image<Rgb24>(configuration, narrow.Width, narrow.Height);
-            narrow.ProcessPixelRows(result, (source, target) =>
-            {
-                for (var y = 0; y < source.Height; y++)
-                {
-                    var s = source.GetRowSpan(y);
-                    var t = target.GetRowSpan(y);
-                    for (var x = 0; x < s.Length; x++)
-                    {
-                        // Alpha is dropped, not composited: the contract's "ignore".
-                        t[x] = new Rgb24(s[x].R, s[x].G, s[x].B);
-                    }
-                }
-            });
-            return result;
+                destination[3 * i] = red;
+                destination[(3 * i) + 1] = green;
+                destination[(3 * i) + 2] = blue;
+            }
         }
     }
 
@@ -191,20 +137,4 @@ internal static class PixelConversion
     private static byte High8(float value) => (byte)(Wide(value) >> 8);
 
     private static ushort Wide(float value) => (ushort)Math.Clamp(MathF.Round(value * 65535f), 0f, 65535f);
-
-    // 16-bit channels are reduced by v >> 8 (the contract), which differs from ImageSharp's own
-    // rounding 16→8 conversion, so these formats go through Rgba64 and are shifted here.
-    private static bool Is16Bit(Image image) => image is Image<L16> or Image<La32> or Image<Rgb48> or Image<Rgba64>;
-
-    private static Image<TPixel> CloneFirstFrameAs<TPixel>(Image image, Configuration configuration)
-        where TPixel : unmanaged, IPixel<TPixel>
-    {
-        if (image.Frames.Count > 1)
-        {
-            using var first = image.Frames.CloneFrame(0);
-            return first.CloneAs<TPixel>(configuration);
-        }
-
-        return image.CloneAs<TPixel>(configuration);
-    }
 }

@@ -1,6 +1,4 @@
 using AeOnnx.Models;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace AeOnnx.Imaging;
 
@@ -86,8 +84,8 @@ internal sealed class TensorCodec
         return p >= 255f ? (byte)255 : (byte)p;
     }
 
-    /// <summary>Decoder output (NCHW) to an <c>Image&lt;L8&gt;</c> or <c>Image&lt;Rgb24&gt;</c>.</summary>
-    public Image ToImage(ReadOnlySpan<float> tensor, Configuration configuration)
+    /// <summary>Decoder output (NCHW) to an 8-bit <see cref="ImageData"/>: Gray8 or Rgb24.</summary>
+    public ImageData ToImage(ReadOnlySpan<float> tensor)
     {
         var plane = Height * Width;
         if (Channels == 1)
@@ -98,7 +96,7 @@ internal sealed class TensorCodec
                 gray[i] = ToByte(tensor[i], 0);
             }
 
-            return Image.LoadPixelData<L8>(configuration, gray, Width, Height);
+            return new ImageData(Width, Height, ImagePixelFormat.Gray8, gray);
         }
 
         var rgb = new byte[3 * plane];
@@ -109,6 +107,6 @@ internal sealed class TensorCodec
             rgb[(3 * i) + 2] = ToByte(tensor[(2 * plane) + i], 2);
         }
 
-        return Image.LoadPixelData<Rgb24>(configuration, rgb, Width, Height);
+        return new ImageData(Width, Height, ImagePixelFormat.Rgb24, rgb);
     }
 }

@@ -7,7 +7,7 @@ using AeOnnx.Runtime;
 namespace AeOnnx.Pipeline;
 
 /// <summary>
-/// The folder pipeline behind <see cref="Autoencoder.EncodeFilesAsync"/>: a producer starts decode
+/// The folder pipeline behind <see cref="AutoencoderBatchExtensions.EncodeFilesAsync"/>: a producer starts decode
 /// tasks (at most DecodeWorkers at once) and queues them in input order on a bounded channel; a
 /// batcher awaits them in that order, packs batches and starts an inference task per batch (at
 /// most InferenceWorkers at once), queued in order again; an emitter awaits those in order and

@@ -1,8 +1,8 @@
 namespace AeOnnx.Pipeline;
 
 /// <summary>
-/// Options for the folder pipeline (<see cref="Autoencoder.EncodeFilesAsync"/>,
-/// <see cref="Autoencoder.ReconstructFilesAsync"/>). Memory stays bounded by about
+/// Options for the folder pipeline (<see cref="AutoencoderBatchExtensions.EncodeFilesAsync"/>,
+/// <see cref="AutoencoderBatchExtensions.ReconstructFilesAsync"/>). Memory stays bounded by about
 /// <see cref="MaxPendingImages"/> decoded images + (<see cref="InferenceWorkers"/> + 4) batches
 /// (being built, waiting for a worker, running, being emitted, results), whatever the number of files.
 /// </summary>

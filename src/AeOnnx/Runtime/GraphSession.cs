@@ -83,6 +83,24 @@ internal sealed class GraphSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="count"/> items in runs of at most <paramref name="batchSize"/>: the slices of
+    /// the input and outputs that belong to each run (an empty second output stays empty).
+    /// </summary>
+    public void RunInBatches(ReadOnlySpan<float> input, int count, Span<float> output0, Span<float> output1, int batchSize)
+    {
+        var size1 = OutputSizes.Length > 1 ? OutputSizes[1] : 0;
+        for (var start = 0; start < count; start += batchSize)
+        {
+            var n = Math.Min(batchSize, count - start);
+            Run(
+                input.Slice(start * InputSize, n * InputSize),
+                n,
+                output0.Slice(start * OutputSizes[0], n * OutputSizes[0]),
+                output1.IsEmpty ? Span<float>.Empty : output1.Slice(start * size1, n * size1));
+        }
+    }
+
     public void Dispose()
     {
         _session.Dispose();

@@ -110,7 +110,7 @@ internal sealed class SessionFactory
         _ = OnnxRuntimeEnvironment.Instance;
         using var sessionOptions = new SessionOptions
         {
-            GraphOptimizationLevel = _options.OptimizationLevel,
+            GraphOptimizationLevel = OrtLevel(_options.OptimizationLevel),
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         if (_options.IntraOpThreads > 0)
@@ -172,7 +172,7 @@ internal sealed class SessionFactory
             catch (OnnxRuntimeException ex)
             {
                 refusal = ex.Message;
-                sessionOptions.GraphOptimizationLevel = _options.OptimizationLevel;
+                sessionOptions.GraphOptimizationLevel = OrtLevel(_options.OptimizationLevel);
             }
         }
 
@@ -209,10 +209,20 @@ internal sealed class SessionFactory
         // An optimized graph is only valid for the graph, the level, the provider, the ONNX Runtime
         // that wrote it (fused operators differ between versions) and the CPU (kernels are chosen by
         // instruction set): all five are in the name.
-        var name = $"{Path.GetFileNameWithoutExtension(path)}-{sha256[..16]}-{_options.OptimizationLevel}-{device.ToString().Replace(':', '_')}"
+        var name = $"{Path.GetFileNameWithoutExtension(path)}-{sha256[..16]}-{OrtLevel(_options.OptimizationLevel)}-{device.ToString().Replace(':', '_')}"
             + $"-ort{OptimizedGraphCache.RuntimeVersion}-cpu{OptimizedGraphCache.CpuKey}{OptimizedGraphCache.Extension}";
         return Path.Combine(Path.GetFullPath(_options.OptimizedModelCacheDirectory), name);
     }
+
+    /// <summary>ONNX Runtime's level for the library's own <see cref="GraphOptimization"/>.</summary>
+    internal static GraphOptimizationLevel OrtLevel(GraphOptimization level) => level switch
+    {
+        GraphOptimization.None => GraphOptimizationLevel.ORT_DISABLE_ALL,
+        GraphOptimization.Basic => GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        GraphOptimization.Extended => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        GraphOptimization.All => GraphOptimizationLevel.ORT_ENABLE_ALL,
+        _ => throw new ArgumentOutOfRangeException(nameof(level), level, "Unknown graph optimization level."),
+    };
 
     private static void TryDelete(string path)
     {

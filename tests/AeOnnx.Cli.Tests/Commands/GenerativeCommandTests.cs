@@ -1,4 +1,5 @@
 using AeOnnx.Cli.Output;
+using AeOnnx.Imaging;
 using AeOnnx.Latents;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Gif;
@@ -21,7 +22,7 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
     /// <summary>The decoded image's pixel at the middle, as the grid/GIF draw it (gray on RGB).</summary>
     private byte MiddlePixel(float[] latent)
     {
-        using var image = model.DecodeImage(latent).CloneAs<L8>();
+        using var image = ImageSharpInterop.ToImageSharp(model.DecodeImage(latent)).CloneAs<L8>();
         return image[model.Width / 2, model.Height / 2].PackedValue;
     }
 
@@ -165,7 +166,7 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
         float[] direction = to.Select((v, i) => v - from[i]).ToArray();
         byte[][] cells = new float[] { 0, 1, 2 }
             .Select(s => z.Select((v, i) => v + (s * direction[i])).ToArray())
-            .Select(moved => Gray(model.DecodeImage(moved)))
+            .Select(moved => Gray(ImageSharpInterop.ToImageSharp(model.DecodeImage(moved))))
             .ToArray();
 
         // A zero (or wrong) direction would draw Decode(z) in every column: the s=2 cell must differ from it.

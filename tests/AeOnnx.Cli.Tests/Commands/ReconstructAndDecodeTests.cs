@@ -1,4 +1,5 @@
 using AeOnnx.Cli.Output;
+using AeOnnx.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -36,7 +37,7 @@ public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDi
         {
             var expected = model.Reconstruct(files[i]);
             using Image<L8> written = Image.Load<L8>(Path.Combine(outDir, Path.GetFileName(files[i])));
-            using Image reference = model.Images.ToImage(expected.Output);
+            using Image reference = ImageSharpInterop.ToImageSharp(model.Images.ToImage(expected.Output));
             Assert.Equal(Pixels(reference), Pixels(written));
             Assert.Equal(expected.Error.Mse, index[i].Mse!.Value, 1e-6);
             Assert.Equal(expected.Error.Psnr, index[i].Psnr!.Value, 1e-3);
@@ -91,7 +92,7 @@ public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDi
         {
             string name = $"{i:D6}.png";
             float[] latent = Enumerable.Range(0, model.LatentDim).Select(c => z[i, c]).ToArray();
-            using var expected = model.DecodeImage(latent);
+            using var expected = ImageSharpInterop.ToImageSharp(model.DecodeImage(latent));
             using Image<L8> decoded = Image.Load<L8>(Path.Combine(temp["npy"], name));
             Assert.Equal(Pixels(expected), Pixels(decoded));
             Assert.Equal(File.ReadAllBytes(Path.Combine(temp["npy"], name)), File.ReadAllBytes(Path.Combine(temp["csv"], name)));

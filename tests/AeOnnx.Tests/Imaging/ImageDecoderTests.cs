@@ -112,7 +112,7 @@ public sealed class ImageDecoderTests : IDisposable
         var path = _temp.File("t.gif");
         File.WriteAllBytes(path, gif);
         var converter = new ImageConverter(Rgb(4) with { Height = 2 });
-        using var image = (Image<Rgb24>)converter.LoadModelImage(path);
+        using var image = TestImages.ToImageSharp<Rgb24>(converter.LoadModelImage(path));
         Assert.Equal(new Rgb24(0, 0, 0), image[0, 0]);
         Assert.Equal(new Rgb24(0, 0, 0), image[3, 0]);
         Assert.Equal(new Rgb24(10, 120, 200), image[0, 1]);

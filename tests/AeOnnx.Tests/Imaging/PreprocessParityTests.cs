@@ -77,8 +77,7 @@ public sealed class PreprocessParityTests(SharedModels models, ITestOutputHelper
             foreach (var file in files)
             {
                 var python = File.ReadAllBytes(_temp.File($"{file}.{name}.raw"));
-                using var image = converter.LoadModelImage(_temp.File(file));
-                var dotnet = Interleaved(image);
+                var dotnet = converter.LoadModelImage(_temp.File(file)).Pixels.ToArray();
                 var planar = Planar(dotnet, spec.Channels);
                 var differing = planar.Zip(python).Count(p => p.First != p.Second);
                 output.WriteLine($"{name,-12} {file,-22} pixels differing: {differing}/{python.Length}");
@@ -114,21 +113,6 @@ public sealed class PreprocessParityTests(SharedModels models, ITestOutputHelper
         process.StandardOutput.ReadToEnd();
         Assert.True(process.WaitForExit(120_000), "python did not finish in 120 s");
         Assert.True(process.ExitCode == 0, stderr.Result);
-    }
-
-    private static byte[] Interleaved(Image image)
-    {
-        if (image is Image<L8> gray)
-        {
-            var g = new byte[gray.Width * gray.Height];
-            gray.CopyPixelDataTo(g);
-            return g;
-        }
-
-        var rgb = (Image<Rgb24>)image;
-        var bytes = new byte[rgb.Width * rgb.Height * 3];
-        rgb.CopyPixelDataTo(bytes);
-        return bytes;
     }
 
     private static byte[] Planar(byte[] interleaved, int channels)

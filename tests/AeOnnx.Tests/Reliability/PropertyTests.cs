@@ -1,6 +1,7 @@
 using AeOnnx.Imaging;
 using AeOnnx.Latents;
 using AeOnnx.Models;
+using AeOnnx.Tests.Support;
 using CsCheck;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -39,7 +40,7 @@ public sealed class PropertyTests
                     var converter = new ImageConverter(spec);
                     var plane = spec.Height * spec.Width;
                     var tensor = pixels.Select((p, i) => (p - spec.Mean![i / plane]) / spec.Std![i / plane]).ToArray();
-                    using var image = converter.ToImage(tensor);
+                    var image = converter.ToImage(tensor);
                     var back = converter.ToTensor(image);
                     for (var i = 0; i < back.Length; i++)
                     {
@@ -71,7 +72,7 @@ public sealed class PropertyTests
                         image[i % spec.Width, i / spec.Width] = new Rgb24(v, v, v);
                     }
 
-                    var tensor = converter.ToTensor(image);
+                    var tensor = converter.ToTensor(TestImages.ToImageData(image));
                     for (var i = 0; i < tensor.Length; i++)
                     {
                         if (Math.Abs((converter.Denormalize(tensor[i], i / plane) * 255f) - levels[i % plane]) > 1e-3)
@@ -112,7 +113,7 @@ public sealed class PropertyTests
                     image[i % 4, i / 4] = new Rgb24(rgb[3 * i], rgb[(3 * i) + 1], rgb[(3 * i) + 2]);
                 }
 
-                var tensor = converter.ToTensor(image);
+                var tensor = converter.ToTensor(TestImages.ToImageData(image));
                 for (var i = 0; i < 16; i++)
                 {
                     var v = tensor[i] * 255f;
