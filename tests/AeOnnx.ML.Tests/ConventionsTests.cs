@@ -111,4 +111,11 @@ public sealed class ConventionsTests : IDisposable
         Columns.Vectors(scaled.Fit(data).Transform(data), "Latent");
         Assert.DoesNotContain(quiet.Lines, l => l.Contains("Raw 0..255", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void The_ml_net_api_exposes_no_imagesharp_onnx_runtime_or_skia_type_and_no_settable_static()
+    {
+        var leaks = ApiLeaks.Find(typeof(AeOnnxCatalog).Assembly).ToArray();
+        Assert.True(leaks.Length == 0, "leaks: " + string.Join(", ", leaks));
+    }
 }

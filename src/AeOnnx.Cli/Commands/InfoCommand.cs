@@ -35,9 +35,9 @@ internal sealed class InfoCommand : VerbCommand
         Line("model", $"{model.Name} ({model.Folder})");
         Line("format", ModelManifest.CurrentFormat);
         Line("kind", model.IsVariational ? "vae (variational autoencoder; latent = encoder mean)" : "ae (autoencoder)");
-        Line("input", $"{input.Channels}x{input.Height}x{input.Width} NCHW float32, color {ManifestReader.ColorName(input.Color)}");
+        Line("input", $"{input.Channels}x{input.Height}x{input.Width} NCHW float32, color {ImageSpecReader.ColorName(input.Color)}");
         Line("preprocess", $"x = (pixel / {input.Scale.ToString("G6", CultureInfo.InvariantCulture)} - mean) / std, mean {Numbers(input.Mean)}, std {Numbers(input.Std)}");
-        Line("resize", $"{ManifestReader.ResizeName(input.Resize)} (only when an image is not {input.Width}x{input.Height}); gray bt601; alpha ignore");
+        Line("resize", $"{ImageSpecReader.ResizeName(input.Resize)} (only when an image is not {input.Width}x{input.Height}); gray bt601; alpha ignore");
         Line("latent", $"{model.LatentDim} values" + (model.LatentDistribution is null ? ", no latent statistics" : ", training-set mean and Cholesky factor (sampling, Mahalanobis)"));
         Line("classes", model.Classes.Count == 0 ? "-" : string.Join(", ", model.Classes.Select(c => c.Label)));
         if (m.Metrics is { } metrics)

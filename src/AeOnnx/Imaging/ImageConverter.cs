@@ -31,7 +31,7 @@ public sealed class ImageConverter
     /// <exception cref="ArgumentException">The image description is not usable (the message names the field).</exception>
     public ImageConverter(ImageSpec input, ImageLimits? limits = null)
     {
-        ManifestReader.CheckImage(input, nameof(input));
+        ImageSpecReader.CheckImage(input, nameof(input));
         Input = input;
         Limits = limits ?? ImageLimits.Default;
         _gray = input.Channels == 1;

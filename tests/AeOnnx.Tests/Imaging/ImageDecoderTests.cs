@@ -133,9 +133,9 @@ public sealed class ImageDecoderTests : IDisposable
     public void Jpeg_draft_missing_from_manifest_means_full_size_decoding()
     {
         const string without = """{"channels":3,"height":32,"width":32,"color":"rgb","scale":255,"mean":[0,0,0],"std":[1,1,1],"resize":"bilinear"}""";
-        Assert.False(ManifestReader.ValidateInput(ManifestReader.ParseInput(without, "m.json", "input"), "m.json", "input").JpegDraft);
+        Assert.False(ImageSpecReader.ValidateInput(ManifestReader.ParseInput(without, "m.json", "input"), "m.json", "input").JpegDraft);
         var with = without.Replace("}", ""","jpeg_draft":true}""", StringComparison.Ordinal);
-        Assert.True(ManifestReader.ValidateInput(ManifestReader.ParseInput(with, "m.json", "input"), "m.json", "input").JpegDraft);
+        Assert.True(ImageSpecReader.ValidateInput(ManifestReader.ParseInput(with, "m.json", "input"), "m.json", "input").JpegDraft);
     }
 
     [Fact]
