@@ -18,7 +18,7 @@ public sealed class AeOnnxCatalogTests : IDisposable
     private IDataView Pipeline(IEstimator<ITransformer> estimator) => estimator.Fit(TestData.SampleView(_ml)).Transform(TestData.SampleView(_ml));
 
     [Fact]
-    public void LoadAutoencoderImages_GivesTheCorePreprocessedTensor()
+    public void Load_autoencoder_images_gives_the_core_preprocessed_tensor()
     {
         var output = Pipeline(_ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", TestData.FashionModel));
 
@@ -33,7 +33,7 @@ public sealed class AeOnnxCatalogTests : IDisposable
     }
 
     [Fact]
-    public void Encode_EqualsCoreEncodeOfTheSameFiles()
+    public void Encode_equals_core_encode_of_the_same_files()
     {
         var output = Pipeline(_ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", TestData.FashionModel)
             .Append(_ml.Transforms.Autoencoder().Encode("Latent", "Pixels", TestData.FashionModel)));
@@ -51,7 +51,7 @@ public sealed class AeOnnxCatalogTests : IDisposable
     }
 
     [Fact]
-    public void DecodeReconstructAndError_EqualTheCore()
+    public void Decode_reconstruct_and_error_equal_the_core()
     {
         var m = TestData.FashionModel;
         var output = Pipeline(_ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", m)
@@ -79,7 +79,7 @@ public sealed class AeOnnxCatalogTests : IDisposable
     [Theory]
     [InlineData(InterpolationMode.Spherical, 0.3f)]
     [InlineData(InterpolationMode.Linear, 0.75f)]
-    public void InterpolateLatents_EqualsCoreLatentMath(InterpolationMode mode, float t)
+    public void Interpolate_latents_equals_core_latent_math(InterpolationMode mode, float t)
     {
         var m = TestData.FashionModel;
         var rows = TestData.SampleRows();
@@ -103,7 +103,7 @@ public sealed class AeOnnxCatalogTests : IDisposable
     }
 
     [Fact]
-    public void AutoencoderImages_WritesPngsThatRoundTripThroughTheLoader()
+    public void Autoencoder_images_writes_pngs_that_round_trip_through_the_loader()
     {
         var m = TestData.FashionModel;
         var output = Pipeline(_ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", m));

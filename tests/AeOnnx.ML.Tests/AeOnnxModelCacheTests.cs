@@ -6,7 +6,7 @@ namespace AeOnnx.ML.Tests;
 public sealed class AeOnnxModelCacheTests
 {
     [Fact]
-    public void Clear_DisposesTheSessions_AndAFittedTransformerReloadsItsModel()
+    public void Clear_disposes_the_sessions_and_a_fitted_transformer_reloads_its_model()
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);

@@ -34,7 +34,7 @@ public sealed class BadImageTests : IDisposable
     }
 
     [Fact]
-    public void Throw_IsTheDefault_AndNamesTheFile()
+    public void Throw_is_the_default_and_names_the_file()
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(_rows);
@@ -49,7 +49,7 @@ public sealed class BadImageTests : IDisposable
     [InlineData(1)]
     [InlineData(4)]
     [InlineData(64)]
-    public void Skip_FiltersTheBadRows_CountsThem_AndKeepsTheRest(int batchSize)
+    public void Skip_filters_the_bad_rows_counts_them_and_keeps_the_rest(int batchSize)
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(_rows);
@@ -74,7 +74,7 @@ public sealed class BadImageTests : IDisposable
     }
 
     [Fact]
-    public void ErrorColumn_KeepsEveryRow_WithNaNAndTheReason()
+    public void Error_column_keeps_every_row_with_na_n_and_the_reason()
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(_rows);
@@ -111,7 +111,7 @@ public sealed class BadImageTests : IDisposable
     }
 
     [Fact]
-    public void ErrorColumn_SurvivesSaveAndLoad()
+    public void Error_column_survives_save_and_load()
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(_rows);

@@ -19,7 +19,7 @@ public sealed class BatchingTests
     [Theory]
     [InlineData(7)]
     [InlineData(64)]
-    public void BatchSizes_GiveTheSameLatentsAsOneRowPerCall(int batchSize)
+    public void Batch_sizes_give_the_same_latents_as_one_row_per_call(int batchSize)
     {
         var data = TestData.SampleView(_ml);
         var single = Columns.Vectors(Encode(1, data), "Latent");
@@ -33,7 +33,7 @@ public sealed class BatchingTests
     }
 
     [Fact]
-    public void ShuffledCursor_KeepsEachLatentWithItsOwnPath()
+    public void Shuffled_cursor_keeps_each_latent_with_its_own_path()
     {
         var data = TestData.SampleView(_ml);
         var output = Encode(8, data);
@@ -51,7 +51,7 @@ public sealed class BatchingTests
     }
 
     [Fact]
-    public void CursorWithRandom_StaysAligned()
+    public void Cursor_with_random_stays_aligned()
     {
         var data = _ml.Data.Cache(TestData.SampleView(_ml)); // cached views can shuffle
         var output = Encode(4, data);
@@ -76,7 +76,7 @@ public sealed class BatchingTests
     }
 
     [Fact]
-    public void PassThroughOnlyCursor_DoesNotRunTheModel()
+    public void Pass_through_only_cursor_does_not_run_the_model()
     {
         // A path that does not exist: reading only Label must not touch it.
         var data = _ml.Data.LoadFromEnumerable(new[] { new ImageRow { ImagePath = "/no/such/file.png", Label = "x" } });
@@ -88,7 +88,7 @@ public sealed class BatchingTests
     }
 
     [Fact]
-    public void BadFileInABatch_ThrowsTheCoreImageError_NamingIt()
+    public void Bad_file_in_a_batch_throws_the_core_image_error_naming_it()
     {
         var rows = TestData.SampleRows().Take(5).Append(new ImageRow { ImagePath = "/no/such/other.png", Label = "x" }).ToArray();
         var data = _ml.Data.LoadFromEnumerable(rows);
@@ -99,7 +99,7 @@ public sealed class BatchingTests
     }
 
     [Fact]
-    public void OneCursorOverInputsAndOutputs_ServesEveryColumnOfTheSameRow()
+    public void One_cursor_over_inputs_and_outputs_serves_every_column_of_the_same_row()
     {
         // Reading a mapping's input column together with its output: the input is served from the
         // look-ahead buffer (so an upstream model runs once); both must still belong to the same row.
@@ -125,7 +125,7 @@ public sealed class BatchingTests
     }
 
     [Fact]
-    public void PredictionEngine_OnTheFittedTransformer_MatchesTheBatchedView()
+    public void Prediction_engine_on_the_fitted_transformer_matches_the_batched_view()
     {
         var data = TestData.SampleView(_ml);
         var m = TestData.FashionModel;

@@ -26,7 +26,7 @@ public sealed class ConventionsTests : IDisposable
     }
 
     [Fact]
-    public void MLImageColumn_FromMlNetLoadImages_EncodesLikeTheCore()
+    public void ML_image_column_from_ml_net_load_images_encodes_like_the_core()
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
@@ -53,7 +53,7 @@ public sealed class ConventionsTests : IDisposable
     }
 
     [Fact]
-    public void MLImageColumn_WrongShapeForDecode_IsRefusedNamingTheColumn()
+    public void ML_image_column_wrong_shape_for_decode_is_refused_naming_the_column()
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
@@ -64,7 +64,7 @@ public sealed class ConventionsTests : IDisposable
     }
 
     [Fact]
-    public void ImageFolder_ResolvesRelativePaths_AndIsSaved()
+    public void Image_folder_resolves_relative_paths_and_is_saved()
     {
         var ml = new MLContext(seed: 1);
         var rows = TestData.SampleRows().Select(r => new ImageRow { ImagePath = Path.GetFileName(r.ImagePath), Label = r.Label }).ToArray();
@@ -81,7 +81,7 @@ public sealed class ConventionsTests : IDisposable
     }
 
     [Fact]
-    public void ModelOptions_ReachTheCore_AndItsLoggerGetsTheRangeWarningOnce()
+    public void Model_options_reach_the_core_and_its_logger_gets_the_range_warning_once()
     {
         var logger = new ListLogger();
         var options = new AutoencoderOptions { Logger = logger, IntraOpThreads = 1 };

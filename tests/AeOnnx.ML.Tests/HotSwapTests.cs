@@ -133,7 +133,7 @@ public sealed class HotSwapTests : IDisposable
     }
 
     [Fact]
-    public void RefusedFolder_KeepsTheOldModelServing_AndIsReported()
+    public void Refused_folder_keeps_the_old_model_serving_and_is_reported()
     {
         var logger = new ListLogger();
         var (host, binding, ml) = Bind(logger);
@@ -161,7 +161,7 @@ public sealed class HotSwapTests : IDisposable
     }
 
     [Fact]
-    public void WatchedFolder_RetrainedInPlace_IsSwappedIn()
+    public void Watched_folder_retrained_in_place_is_swapped_in()
     {
         var (host, binding, ml) = Bind();
         using var hostScope = host;

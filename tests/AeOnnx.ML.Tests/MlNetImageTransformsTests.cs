@@ -8,7 +8,7 @@ namespace AeOnnx.ML.Tests;
 public sealed class MlNetImageTransformsTests
 {
     [Fact]
-    public void ExtractPixels_WithManifestScaleAndOffset_EncodesLikeTheAeOnnxLoader()
+    public void Extract_pixels_with_manifest_scale_and_offset_encodes_like_the_AeOnnx_loader()
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
@@ -57,7 +57,7 @@ public sealed class MlNetNormalizationTests : IDisposable
     }
 
     [Fact]
-    public void ExtractPixels_OffsetIsMeanTimesScale_ScaleIsOneOverScaleTimesStd()
+    public void Extract_pixels_offset_is_mean_times_scale_scale_is_one_over_scale_times_std()
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);

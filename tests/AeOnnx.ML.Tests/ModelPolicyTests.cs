@@ -63,7 +63,7 @@ public sealed class ModelPolicyTests : IDisposable
     }
 
     [Fact]
-    public void Pinned_FolderRetrainedInPlace_IsRefusedNamingBothHashes()
+    public void Pinned_folder_retrained_in_place_is_refused_naming_both_hashes()
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
@@ -86,7 +86,7 @@ public sealed class ModelPolicyTests : IDisposable
     [InlineData(AutoencoderModelPolicy.Pinned)]
     [InlineData(AutoencoderModelPolicy.Compatible)]
     [InlineData(AutoencoderModelPolicy.Follow)]
-    public void AnyPolicy_LatentSizeChangedInPlace_IsAShapeError_NeverAMisalignedRow(AutoencoderModelPolicy policy)
+    public void Any_policy_latent_size_changed_in_place_is_a_shape_error_never_a_misaligned_row(AutoencoderModelPolicy policy)
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
@@ -123,7 +123,7 @@ public sealed class ModelPolicyTests : IDisposable
     }
 
     [Fact]
-    public void Follow_SameShapeRetrainedInPlace_UsesTheNewModel_WithTheFittedSchema()
+    public void Follow_same_shape_retrained_in_place_uses_the_new_model_with_the_fitted_schema()
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
@@ -143,7 +143,7 @@ public sealed class ModelPolicyTests : IDisposable
     }
 
     [Fact]
-    public void Compatible_RetrainedModelOfTheSameName_IsTakenAndLogged()
+    public void Compatible_retrained_model_of_the_same_name_is_taken_and_logged()
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
@@ -160,7 +160,7 @@ public sealed class ModelPolicyTests : IDisposable
     }
 
     [Fact]
-    public void Compatible_OtherNameOrPreprocessing_IsRefused()
+    public void Compatible_other_name_or_preprocessing_is_refused()
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
@@ -181,7 +181,7 @@ public sealed class ModelPolicyTests : IDisposable
     }
 
     [Fact]
-    public void SavedWithCompatible_LoadsAgainstTheRetrainedFolder_AndPredictsWithIt()
+    public void Saved_with_compatible_loads_against_the_retrained_folder_and_predicts_with_it()
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);

@@ -48,7 +48,7 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
-    public void Payload_IsOneVersionedJsonEntry_WithNoAbsolutePath()
+    public void Payload_is_one_versioned_json_entry_with_no_absolute_path()
     {
         var folder = CopyModel("project/models/fashion");
         var ml = new MLContext(seed: 1);
@@ -76,7 +76,7 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
-    public void RelativeFolder_MovesWithTheProject()
+    public void Relative_folder_moves_with_the_project()
     {
         var folder = CopyModel("a/models/fashion");
         var ml = new MLContext(seed: 1);
@@ -92,7 +92,7 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
-    public void EmbeddedModels_MakeTheZipSelfContained()
+    public void Embedded_models_make_the_zip_self_contained()
     {
         var folder = CopyModel("gone/fashion");
         var ml = new MLContext(seed: 1);
@@ -114,7 +114,7 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
-    public void UnknownModelDirectoriesKey_IsAnError_NamingTheKnownModels()
+    public void Unknown_model_directories_key_is_an_error_naming_the_known_models()
     {
         var ml = new MLContext(seed: 1);
         var (model, _) = Fit(ml, TestData.FashionModel);
@@ -129,7 +129,7 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
-    public void PlainModelSave_IsRefused_PointingToSaveWithAeOnnx()
+    public void Plain_model_save_is_refused_pointing_to_save_with_AeOnnx()
     {
         var ml = new MLContext(seed: 1);
         var (model, _) = Fit(ml, TestData.FashionModel);
@@ -145,7 +145,7 @@ public sealed class PersistenceTests : IDisposable
     }
 
     [Fact]
-    public void SaveToStream_WithEmbeddedModels_LoadsFromAStream()
+    public void Save_to_stream_with_embedded_models_loads_from_a_stream()
     {
         var ml = new MLContext(seed: 1);
         var (model, expected) = Fit(ml, TestData.FashionModel);

@@ -47,7 +47,7 @@ public sealed class RgbModelTests : IDisposable
     }
 
     [Fact]
-    public void RgbPipeline_EqualsTheCore_AndSurvivesSaveAndLoad()
+    public void Rgb_pipeline_equals_the_core_and_survives_save_and_load()
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(_paths.Select(p => new ImageRow { ImagePath = p }));
@@ -84,7 +84,7 @@ public sealed class RgbModelTests : IDisposable
     }
 
     [Fact]
-    public void Load_PointedAtADifferentModel_IsRefusedNamingBoth()
+    public void Load_pointed_at_a_different_model_is_refused_naming_both()
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);

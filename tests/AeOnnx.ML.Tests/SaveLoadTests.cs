@@ -25,7 +25,7 @@ public sealed class SaveLoadTests : IDisposable
     }
 
     [Fact]
-    public void SavedPipeline_LoadsInAFreshContext_WithIdenticalOutputsAndTypes()
+    public void Saved_pipeline_loads_in_a_fresh_context_with_identical_outputs_and_types()
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
@@ -59,7 +59,7 @@ public sealed class SaveLoadTests : IDisposable
     }
 
     [Fact]
-    public void LoadedLatentColumn_HasKnownSize_AndFeedsATrainer()
+    public void Loaded_latent_column_has_known_size_and_feeds_a_trainer()
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
@@ -83,7 +83,7 @@ public sealed class SaveLoadTests : IDisposable
     }
 
     [Fact]
-    public void LoadedPipeline_PredictionEngine_MatchesTheFittedOne()
+    public void Loaded_pipeline_prediction_engine_matches_the_fitted_one()
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
@@ -104,7 +104,7 @@ public sealed class SaveLoadTests : IDisposable
     }
 
     [Fact]
-    public void Load_WithoutRegistering_FailsNamingTheContract()
+    public void Load_without_registering_fails_naming_the_contract()
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
@@ -118,7 +118,7 @@ public sealed class SaveLoadTests : IDisposable
     }
 
     [Fact]
-    public void Load_WithMovedModelFolder_UsesTheRegisteredDirectory_AndRefusesAMissingOne()
+    public void Load_with_moved_model_folder_uses_the_registered_directory_and_refuses_a_missing_one()
     {
         // Save against a copy of the model, then delete the copy: loading must resolve by name.
         var copy = Path.Combine(_dir, "fashion-copy");
@@ -165,7 +165,7 @@ public sealed class SaveLoadTests : IDisposable
     }
 
     [Fact]
-    public void LoadWithAeOnnx_RestoresBatchedTransformers_WithTheSameOutputs()
+    public void Load_with_AeOnnx_restores_batched_transformers_with_the_same_outputs()
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);
@@ -197,7 +197,7 @@ public sealed class SaveLoadTests : IDisposable
     }
 
     [Fact]
-    public void DeviceOption_ReachesTheModel_AndIsRecordedForLoading()
+    public void Device_option_reaches_the_model_and_is_recorded_for_loading()
     {
         var ml = new MLContext(seed: 1);
         var data = TestData.SampleView(ml);

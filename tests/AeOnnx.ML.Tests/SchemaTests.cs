@@ -14,7 +14,7 @@ public sealed class SchemaTests
         SchemaDefinition.Create(typeof(VectorRow)).Also(d => d[0].ColumnType = new VectorDataViewType(NumberDataViewType.Single, size)));
 
     [Fact]
-    public void Encode_MissingColumn_NamesItAndTheExpectedType()
+    public void Encode_missing_column_names_it_and_the_expected_type()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
             _ml.Transforms.Autoencoder().Encode("Latent", "NoSuchColumn", TestData.FashionModel).Fit(Vectors(784)));
@@ -26,7 +26,7 @@ public sealed class SchemaTests
     }
 
     [Fact]
-    public void Encode_WrongVectorSize_NamesExpectedAndFound()
+    public void Encode_wrong_vector_size_names_expected_and_found()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
             _ml.Transforms.Autoencoder().Encode("Latent", "Pixels", TestData.FashionModel).Fit(Vectors(3072)));
@@ -38,7 +38,7 @@ public sealed class SchemaTests
     }
 
     [Fact]
-    public void Decode_GivenPixelsInsteadOfLatent_NamesTheLatentSize()
+    public void Decode_given_pixels_instead_of_latent_names_the_latent_size()
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
             _ml.Transforms.Autoencoder().Decode("Decoded", "Pixels", TestData.FashionModel).Fit(Vectors(784)));
@@ -48,7 +48,7 @@ public sealed class SchemaTests
     }
 
     [Fact]
-    public void LoadImages_GivenANumberColumn_NamesTheTextExpectation()
+    public void Load_images_given_a_number_column_names_the_text_expectation()
     {
         var data = _ml.Data.LoadFromEnumerable(new[] { new NumberRow { ImagePath = 1 } });
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
@@ -60,7 +60,7 @@ public sealed class SchemaTests
     }
 
     [Fact]
-    public void EstimatorShape_MissingOrScalarColumn_FailsBeforeAnyData()
+    public void Estimator_shape_missing_or_scalar_column_fails_before_any_data()
     {
         var pipeline = _ml.Transforms.Autoencoder().LoadImages("Pixels", "ImagePath", TestData.FashionModel)
             .Append(_ml.Transforms.Autoencoder().Encode("Latent", "Pixelz", TestData.FashionModel));
@@ -79,7 +79,7 @@ public sealed class SchemaTests
     }
 
     [Fact]
-    public void Transformer_AppliedToOtherData_ChecksAgain()
+    public void Transformer_applied_to_other_data_checks_again()
     {
         var transformer = _ml.Transforms.Autoencoder().Encode("Latent", "Pixels", TestData.FashionModel).Fit(Vectors(784));
 
@@ -88,7 +88,7 @@ public sealed class SchemaTests
     }
 
     [Fact]
-    public void Interpolate_MismatchedLatentSizes_Fails()
+    public void Interpolate_mismatched_latent_sizes_fails()
     {
         var data = _ml.Data.LoadFromEnumerable(new[] { new PairRow() });
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
@@ -100,7 +100,7 @@ public sealed class SchemaTests
     }
 
     [Fact]
-    public void Interpolate_FirstColumnMissing_SaysAKnownSizeLatentIsExpected()
+    public void Interpolate_first_column_missing_says_a_known_size_latent_is_expected()
     {
         var data = _ml.Data.LoadFromEnumerable(new[] { new PairRow() });
         var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
@@ -111,7 +111,7 @@ public sealed class SchemaTests
     }
 
     [Fact]
-    public void Options_RejectMissingModelDirectory()
+    public void Options_reject_missing_model_directory()
     {
         Assert.Throws<ArgumentException>(() => _ml.Transforms.Autoencoder().Encode(new AutoencoderEncodingOptions()));
         Assert.Throws<ModelLoadException>(() => _ml.Transforms.Autoencoder().Encode("Latent", "Pixels", Path.Combine(TestData.RepoRoot, "no-such-model")));
