@@ -259,24 +259,28 @@ public sealed class AutoencoderTests(SharedModels models)
     }
 
     [Fact]
-    public async Task Dispose_waits_for_running_calls()
+    public void Dispose_waits_for_running_calls()
     {
+        // The gate every session call passes: a call registered before Dispose keeps the sessions
+        // alive until it leaves (no sleep: the running call is held open by the test itself).
+        var released = 0;
+        var gate = new CallGate(new object(), () => released++);
+        gate.Enter();
+        gate.Dispose();
+        Assert.Equal(0, released);
+        Assert.Throws<ObjectDisposedException>(gate.Enter);
+        gate.Exit();
+        Assert.Equal(1, released);
+        gate.Dispose();
+        Assert.Equal(1, released);
+
+        // The model uses that gate: a finished call returned its latents; after Dispose, calls are refused.
         var model = Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), TestModels.CpuOptions(batchSize: 1));
-        var inputs = new float[model.PixelCount * 200];
-        var running = Task.Run(() => model.EncodeTensor(inputs));
-        Thread.Sleep(5);
+        var inputs = new float[model.PixelCount * 3];
+        Assert.Equal(3 * model.LatentDim, model.EncodeTensor(inputs).Length);
         model.Dispose();
-
-        // The call that was already running completes on live sessions (or never started).
-        try
-        {
-            Assert.Equal(200 * model.LatentDim, (await running).Length);
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-
         Assert.Throws<ObjectDisposedException>(() => model.EncodeTensor(inputs));
+        Assert.Throws<ObjectDisposedException>(() => model.DecodeTensor(new float[model.LatentDim]));
     }
 
     internal static string[] FixturePaths(string name) =>
