@@ -1,3 +1,4 @@
+using AeOnnx.Hosting;
 using AeOnnx.ML.Internal;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,7 +14,8 @@ namespace AeOnnx.ML;
 /// model: in-flight predictions finish on the old model, new ones use the new one, and the old
 /// model is disposed when its last call ends. <see cref="TrySwap(string)"/> loads a retrained
 /// folder and checks it against every bound transformer under the binding's policy before it swaps;
-/// a refused folder leaves the current model serving and is reported. Thread-safe.
+/// a refused folder leaves the current model serving and is reported. Thread-safe; no lock is held
+/// while a folder loads.
 /// </summary>
 /// <remarks>
 /// Pool prediction engines over <see cref="Pipeline"/> with <see cref="AutoencoderPredictionEnginePool{TData, TPrediction}"/>
@@ -24,7 +26,7 @@ public sealed class AutoencoderModelBinding
     private readonly AutoencoderTransformer[] _bound;
     private readonly AutoencoderOptions? _loadOptions;
     private readonly ILogger _logger;
-    private readonly Lock _swapLock = new();
+    private readonly SwapOrder _order = new();
     private int _swaps;
     private int _refusals;
     private string? _lastRefusal;
@@ -82,50 +84,83 @@ public sealed class AutoencoderModelBinding
     /// <summary>
     /// Loads <paramref name="folder"/>, checks it against every bound transformer, and swaps it in.
     /// On any failure (load error, policy refusal) the current model keeps serving, the reason is
-    /// kept in <see cref="LastRefusal"/> and logged, and false is returned.
+    /// kept in <see cref="LastRefusal"/> and logged, and false is returned. Calls may overlap: none
+    /// waits for another's loading, and a call that finishes after a later call has swapped is dropped
+    /// (false, not a refusal) rather than swapped over the newer model.
     /// </summary>
     /// <param name="folder">The retrained model folder.</param>
     /// <returns>True when the new model now serves new calls.</returns>
     public bool TrySwap(string folder)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
-        lock (_swapLock)
+        var ticket = _order.Begin();
+        Autoencoder? model = null;
+        try
         {
-            Autoencoder? model = null;
-            try
+            model = Autoencoder.Load(folder, _loadOptions);
+            Check(model);
+            var candidate = model;
+            if (!_order.TryComplete(ticket, () => Host.Swap(candidate)))
             {
-                model = Autoencoder.Load(folder, _loadOptions);
-                Check(model);
-                Host.Swap(model);
-                model = null;
-                Interlocked.Increment(ref _swaps);
-                _logger.Log(LogLevel.Information, new EventId(1410, "AeOnnx.ML"), $"AeOnnx: swapped in '{folder}' (generation {Host.Generation}).", null, static (m, _) => m);
-                return true;
-            }
-            catch (Exception e) when (e is ModelLoadException or AutoencoderModelMismatchException or IOException or UnauthorizedAccessException)
-            {
-                model?.Dispose();
-                Interlocked.Increment(ref _refusals);
-                var reason = $"AeOnnx: refused '{folder}', the current model keeps serving: {e.Message}";
-                Volatile.Write(ref _lastRefusal, reason);
-                _logger.Log(LogLevel.Warning, new EventId(1411, "AeOnnx.ML"), reason, null, static (m, _) => m);
                 return false;
             }
+
+            model = null;
+            Interlocked.Increment(ref _swaps);
+            _logger.Log(LogLevel.Information, new EventId(1410, "AeOnnx.ML"), $"AeOnnx: swapped in '{folder}' (generation {Host.Generation}).", null, static (m, _) => m);
+            return true;
+        }
+        catch (Exception e) when (e is ModelLoadException or AutoencoderModelMismatchException or IOException or UnauthorizedAccessException)
+        {
+            Interlocked.Increment(ref _refusals);
+            var reason = $"AeOnnx: refused '{folder}', the current model keeps serving: {e.Message}";
+            Volatile.Write(ref _lastRefusal, reason);
+            _logger.Log(LogLevel.Warning, new EventId(1411, "AeOnnx.ML"), reason, null, static (m, _) => m);
+            return false;
+        }
+        finally
+        {
+            model?.Dispose();
         }
     }
 
     /// <summary>
-    /// Watches <paramref name="folder"/> and calls <see cref="TrySwap(string)"/> on it once it has been
-    /// quiet for <paramref name="quietPeriod"/> after a change (an export writes several files). A
-    /// folder caught half-written is refused (reported as usual) and tried again on its next change.
+    /// Watches <paramref name="folder"/> and calls <see cref="TrySwap(string)"/> on it once a change has
+    /// settled: the folder is looked at every <paramref name="quietPeriod"/>, and a change is tried when
+    /// two consecutive looks see the same new files (names, sizes, times), so an export still writing
+    /// its files is not tried. A folder caught half-written anyway is refused (reported as usual) and
+    /// tried again on its next change. The same watcher as the service's <c>--watch</c>.
     /// </summary>
     /// <param name="folder">The model folder a training job exports into.</param>
-    /// <param name="quietPeriod">How long the folder must stay unchanged before a swap is tried; default 2 s.</param>
-    /// <returns>The watch; dispose it to stop watching.</returns>
+    /// <param name="quietPeriod">How long a change must stay unchanged before a swap is tried; default 2 s.</param>
+    /// <returns>The watch; dispose it to stop watching (disposal waits for a swap already running).</returns>
+    /// <exception cref="ArgumentException">The folder does not exist.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The quiet period is not positive.</exception>
     public IDisposable WatchFolder(string folder, TimeSpan? quietPeriod = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
-        return new FolderWatch(this, folder, quietPeriod ?? TimeSpan.FromSeconds(2));
+        var quiet = quietPeriod ?? TimeSpan.FromSeconds(2);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(quiet, TimeSpan.Zero, nameof(quietPeriod));
+        var full = Path.GetFullPath(folder);
+        if (!Directory.Exists(full))
+        {
+            throw new ArgumentException($"The folder '{full}' does not exist.", nameof(folder));
+        }
+
+        var watch = new ModelWatch(new ModelLocation(full), (_, _) =>
+        {
+            try
+            {
+                TrySwap(full);
+            }
+            catch (ObjectDisposedException)
+            {
+                // The host was disposed before the watch: nothing left to swap into.
+            }
+
+            return Task.CompletedTask;
+        });
+        return watch.Start(quiet, e => _logger.Log(LogLevel.Warning, new EventId(1412, "AeOnnx.ML"), $"AeOnnx: the watch of '{full}' failed a look: {e.Message}", null, static (m, _) => m));
     }
 
     private void Check(Autoencoder model)

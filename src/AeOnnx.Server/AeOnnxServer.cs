@@ -90,7 +90,7 @@ public sealed class AeOnnxServer : IAsyncDisposable
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(sp => new ModelService(
-            new ModelSource(options.ModelPath), ModelOptions(options, sp), metrics, sp.GetRequiredService<ILoggerFactory>().CreateLogger("AeOnnx.Server.Models")));
+            new AeOnnx.Hosting.ModelLocation(options.ModelPath), ModelOptions(options, sp), metrics, sp.GetRequiredService<ILoggerFactory>().CreateLogger("AeOnnx.Server.Models")));
         builder.Services.AddSingleton(_ => new InferenceBatcher(options.MaxBatch, options.MaxDelay, options.QueueCapacity, metrics, options.EffectiveInferenceWorkers));
         builder.Services.AddSingleton<ApiHandlers>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>

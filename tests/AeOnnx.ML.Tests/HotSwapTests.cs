@@ -188,4 +188,15 @@ public sealed class HotSwapTests : IDisposable
         Assert.True(binding.Swaps >= 1, $"no swap; last refusal: {binding.LastRefusal}");
         Columns.AssertClose(CoreLatents(_b.Path)[2], pool.Predict(row).Latent, 1e-5f, "after");
     }
+
+    [Fact]
+    public void Watching_a_folder_that_does_not_exist_is_refused_at_once()
+    {
+        var (host, binding, _) = Bind();
+        using var hostScope = host;
+        var missing = Path.Combine(_a.Path, "no-such-folder");
+        var error = Assert.Throws<ArgumentException>(() => binding.WatchFolder(missing));
+        Assert.Equal("The folder '" + missing + "' does not exist. (Parameter 'folder')", error.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => binding.WatchFolder(_a.Path, TimeSpan.Zero));
+    }
 }

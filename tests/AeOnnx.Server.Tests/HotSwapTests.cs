@@ -138,7 +138,7 @@ public sealed class HotSwapTests : IDisposable
         var pointer = Path.Combine(_folder, "current.txt");
         File.WriteAllText(pointer, Linked("fashion-mnist-ae") + "\n");
         using var models = new AeOnnx.Server.Hosting.ModelService(
-            new AeOnnx.Server.Hosting.ModelSource(pointer),
+            new AeOnnx.Hosting.ModelLocation(pointer),
             new AutoencoderOptions { Device = Device.Cpu, IntraOpThreads = 1 },
             new ServerMetrics(),
             Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
+using AeOnnx.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -23,28 +24,25 @@ internal sealed class ModelService : IDisposable
     private readonly AutoencoderOptions _options;
     private readonly ILogger _logger;
     private readonly ServerMetrics _metrics;
-    private readonly Lock _swapLock = new();
+    private readonly SwapOrder _order = new();
+    private readonly ModelWatch _watch;
     private readonly ConditionalWeakTable<Autoencoder, ServedModel> _identities = new();
     private readonly ConcurrentDictionary<string, (Autoencoder Model, ServedModel Identity)> _candidates = new(StringComparer.Ordinal);
 
     // Random per process: only this server's own probe client knows it, so no request from outside can
     // reach a candidate model.
     private readonly byte[] _probeSecret = RandomNumberGenerator.GetBytes(32);
-    private string _fingerprint;
-    private string? _pending;
     private int _swaps;
     private int _ready;
-    private long _tickets;
-    private long _swappedTicket;
     private SwapRefusal? _lastRefusal;
 
-    public ModelService(ModelSource source, AutoencoderOptions options, ServerMetrics metrics, ILogger logger)
+    public ModelService(ModelLocation source, AutoencoderOptions options, ServerMetrics metrics, ILogger logger)
     {
         Source = source;
         _options = options;
         _logger = logger;
         _metrics = metrics;
-        _fingerprint = source.Fingerprint();
+        _watch = new ModelWatch(source, (fingerprint, cancellationToken) => ReloadAsync(fingerprint, "watch", cancellationToken));
         var folder = source.ResolveFolder();
 
         // The first model must load: a service that starts without one would only answer 503.
@@ -55,7 +53,10 @@ internal sealed class ModelService : IDisposable
         _logger.LogInformation("loaded model {Name} ({Kind}, latent {Dim}) from {Folder} on {Provider}", model.Name, model.IsVariational ? "vae" : "ae", model.LatentDim, folder, model.ExecutionProvider);
     }
 
-    public ModelSource Source { get; }
+    public ModelLocation Source { get; }
+
+    /// <summary>The watch over <see cref="Source"/> (<c>--watch</c> runs it; its reloads are <see cref="ReloadAsync"/>).</summary>
+    public ModelWatch Watch => _watch;
 
     public int Swaps => Volatile.Read(ref _swaps);
 
@@ -120,31 +121,11 @@ internal sealed class ModelService : IDisposable
     }
 
     /// <summary>
-    /// The watcher's tick: reloads when the source changed and has settled, that is, when two
-    /// consecutive looks see the same new state. A pointer file caught half-written (truncated, then
-    /// written: <c>echo dir &gt; current.txt</c>) or a folder still being copied is not tried, so it
-    /// never produces a refusal of a name nobody meant.
+    /// The watcher's tick (<see cref="ModelWatch.PollAsync"/>): reloads when the source changed and has
+    /// settled, that is, when two consecutive looks see the same new state.
     /// </summary>
     /// <returns>True when a reload was tried on this tick.</returns>
-    public async Task<bool> ReloadIfChangedAsync(CancellationToken cancellationToken)
-    {
-        var fingerprint = Source.Fingerprint();
-        if (fingerprint == Volatile.Read(ref _fingerprint))
-        {
-            _pending = null;
-            return false;
-        }
-
-        if (fingerprint != _pending)
-        {
-            _pending = fingerprint;
-            return false;
-        }
-
-        _pending = null;
-        await ReloadAsync(fingerprint, "watch", cancellationToken).ConfigureAwait(false);
-        return true;
-    }
+    public Task<bool> ReloadIfChangedAsync(CancellationToken cancellationToken) => _watch.PollAsync(cancellationToken);
 
     /// <summary>
     /// Loads what the source names now, probes it through the HTTP path, and swaps it in; on refusal the
@@ -154,11 +135,11 @@ internal sealed class ModelService : IDisposable
     /// <returns>The outcome: the new identity, or a refusal (also in <see cref="LastRefusal"/>), or superseded.</returns>
     public async Task<ReloadOutcome> ReloadAsync(string? fingerprint, string trigger, CancellationToken cancellationToken)
     {
-        var ticket = Interlocked.Increment(ref _tickets);
+        var ticket = _order.Begin();
 
         // The source is read (a pointer file, the folder's listing) without any lock held.
         fingerprint ??= Source.Fingerprint();
-        Volatile.Write(ref _fingerprint, fingerprint);
+        _watch.Accept(fingerprint);
 
         // Until the source resolves, a refusal names the source itself (the pointer file).
         var folder = Source.Path;
@@ -172,20 +153,19 @@ internal sealed class ModelService : IDisposable
             var tentative = Identify(model, _host.Generation + 1);
             await ProbeAsync(model, tentative, cancellationToken).ConfigureAwait(false);
 
-            ServedModel identity;
-            lock (_swapLock)
+            var candidate = model;
+            var identity = tentative;
+            var swapped = _order.TryComplete(ticket, () =>
             {
-                if (ticket < _swappedTicket)
-                {
-                    model.Dispose();
-                    return ReloadOutcome.Superseded;
-                }
-
                 // Record the identity before the swap: the first lease on the new model must find it.
                 identity = tentative with { Generation = _host.Generation + 1 };
-                _identities.AddOrUpdate(model, identity);
-                _host.Swap(model);
-                _swappedTicket = ticket;
+                _identities.AddOrUpdate(candidate, identity);
+                _host.Swap(candidate);
+            });
+            if (!swapped)
+            {
+                model.Dispose();
+                return ReloadOutcome.Superseded;
             }
 
             Interlocked.Increment(ref _swaps);

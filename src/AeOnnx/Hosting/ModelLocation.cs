@@ -1,14 +1,16 @@
 using System.Security.Cryptography;
 using System.Text;
+using AeOnnx.IO;
 
-namespace AeOnnx.Server.Hosting;
+namespace AeOnnx.Hosting;
 
 /// <summary>
-/// Where the served model comes from: a model folder, or a pointer file naming one. A deployment
+/// Where a served model comes from: a model folder, or a pointer file naming one. A deployment
 /// swaps models either by replacing the folder's files (a new complete folder moved into place) or
-/// by rewriting the pointer file to name another folder.
+/// by rewriting the pointer file to name another folder. Read by the service (<c>--model</c>,
+/// <c>--watch</c>) and by ML.NET's folder watch, through <see cref="ModelWatch"/>.
 /// </summary>
-internal sealed class ModelSource(string path)
+internal sealed class ModelLocation(string path)
 {
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
@@ -34,9 +36,9 @@ internal sealed class ModelSource(string path)
         byte[] bytes;
         try
         {
-            bytes = AeOnnx.IO.RegularFile.ReadAllBytes(Path, MaxPointerBytes);
+            bytes = RegularFile.ReadAllBytes(Path, MaxPointerBytes);
         }
-        catch (AeOnnx.IO.RegularFileException e)
+        catch (RegularFileException e)
         {
             throw new ModelLoadException(Path, "pointer", $"a regular text file of at most {MaxPointerBytes} bytes naming a model folder", e.Detail, e);
         }
@@ -48,7 +50,7 @@ internal sealed class ModelSource(string path)
         }
 
         var root = System.IO.Path.GetDirectoryName(Path)!;
-        return AeOnnx.IO.PathRules.ResolveInside(root, line)
+        return PathRules.ResolveInside(root, line)
             ?? throw new ModelLoadException(Path, "pointer", "a model folder inside the pointer's own folder (a relative name, no '..' out of it)", System.IO.Path.IsPathRooted(line) ? "an absolute path" : $"\"{line}\"");
     }
 
