@@ -57,6 +57,13 @@ internal sealed class FilePipeline
         _maxPending = (int)Math.Clamp(pending, 1, Math.Max(maxImages, 1));
     }
 
+    /// <summary>
+    /// Told when a stage starts (true) and stops (false) waiting for room in the bounded queue it writes
+    /// ("pending", "batches", "results"). Tests see the pipeline full through it: once all three wait,
+    /// nothing moves until the consumer reads. Null in use (the writes are then exactly as without it).
+    /// </summary>
+    internal Action<string, bool>? Waiting { get; init; }
+
     /// <summary>Batches in flight at once: workers × intra-op threads = the cores on CPU; one on a GPU.</summary>
     internal int InferenceWorkers => _inferenceWorkers;
 
@@ -127,7 +134,7 @@ internal sealed class FilePipeline
                         }
                     },
                     CancellationToken.None);
-                await writer.WriteAsync(task, token).ConfigureAwait(false);
+                await WriteAsync(writer, task, "pending", token).ConfigureAwait(false);
             }
 
             writer.TryComplete();
@@ -188,7 +195,7 @@ internal sealed class FilePipeline
                 {
                     var full = batch;
                     batch = null; // handed over: the emitter releases it
-                    await writer.WriteAsync(await StartInferenceAsync(full, gate, token).ConfigureAwait(false), token).ConfigureAwait(false);
+                    await WriteAsync(writer, await StartInferenceAsync(full, gate, token).ConfigureAwait(false), "batches", token).ConfigureAwait(false);
                     batch = new Batch(_batchSize, _model.PixelCount);
                 }
             }
@@ -197,7 +204,7 @@ internal sealed class FilePipeline
             {
                 var last = batch;
                 batch = null;
-                await writer.WriteAsync(await StartInferenceAsync(last, gate, token).ConfigureAwait(false), token).ConfigureAwait(false);
+                await WriteAsync(writer, await StartInferenceAsync(last, gate, token).ConfigureAwait(false), "batches", token).ConfigureAwait(false);
             }
             else
             {
@@ -289,7 +296,7 @@ internal sealed class FilePipeline
                     {
                         if (item.Failure is not null)
                         {
-                            await writer.WriteAsync(new PipelineResult { Index = item.Index, Path = item.Path, Failure = item.Failure }, token).ConfigureAwait(false);
+                            await WriteAsync(writer, new PipelineResult { Index = item.Index, Path = item.Path, Failure = item.Failure }, "results", token).ConfigureAwait(false);
                             continue;
                         }
 
@@ -301,7 +308,8 @@ internal sealed class FilePipeline
                             error = _model.MeasureError(batch.Input.AsSpan(slot * p, p), reconstruction);
                         }
 
-                        await writer.WriteAsync(
+                        await WriteAsync(
+                            writer,
                             new PipelineResult
                             {
                                 Index = item.Index,
@@ -311,6 +319,7 @@ internal sealed class FilePipeline
                                 Reconstruction = reconstruction,
                                 Error = error,
                             },
+                            "results",
                             token).ConfigureAwait(false);
                         slot++;
                     }
@@ -326,6 +335,29 @@ internal sealed class FilePipeline
         catch (Exception ex)
         {
             writer.TryComplete(ex);
+        }
+    }
+
+    private ValueTask WriteAsync<T>(ChannelWriter<T> writer, T item, string stage, CancellationToken token)
+    {
+        if (Waiting is not { } waiting)
+        {
+            return writer.WriteAsync(item, token);
+        }
+
+        return writer.TryWrite(item) ? ValueTask.CompletedTask : WaitThenWriteAsync(writer, item, stage, waiting, token);
+    }
+
+    private static async ValueTask WaitThenWriteAsync<T>(ChannelWriter<T> writer, T item, string stage, Action<string, bool> waiting, CancellationToken token)
+    {
+        waiting(stage, true);
+        try
+        {
+            await writer.WriteAsync(item, token).ConfigureAwait(false);
+        }
+        finally
+        {
+            waiting(stage, false);
         }
     }
 

@@ -132,24 +132,61 @@ public sealed class FilePipelineTests(SharedModels models) : IDisposable
         var model = models.Get(TestModels.FashionAe);
         var path = AutoencoderTests.FixturePaths(TestModels.FashionAe)[0];
         var pulled = 0;
+        var released = false;
         IEnumerable<string> Endless()
         {
-            while (true)
+            try
             {
-                Interlocked.Increment(ref pulled);
-                yield return path;
+                while (true)
+                {
+                    Interlocked.Increment(ref pulled);
+                    yield return path;
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref released, true);
+            }
+        }
+
+        // The pipeline is full when every stage waits for room in its bounded queue: from then on
+        // nothing moves until the consumer reads. A stage whose queue had no bound would never wait.
+        var waiting = new HashSet<string>();
+        var full = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watching = false;
+        void Waiting(string stage, bool waits)
+        {
+            lock (waiting)
+            {
+                _ = waits ? waiting.Add(stage) : waiting.Remove(stage);
+                if (watching && waiting.Count == 3)
+                {
+                    full.TrySetResult();
+                }
             }
         }
 
         var options = new PipelineOptions { BatchSize = 4, DecodeWorkers = 2, MaxPendingImages = 8, InferenceWorkers = workers };
+        var pipeline = new FilePipeline(model, options, reconstruct: false) { Waiting = Waiting };
         var consumed = 0;
-        await foreach (var result in model.EncodeFilesAsync(Endless(), options))
+        await foreach (var result in pipeline.RunAsync(Endless(), CancellationToken.None))
         {
             Assert.Equal(consumed, result.Index);
             consumed++;
             if (consumed == 30)
             {
-                await Task.Delay(200); // a slow consumer: the producer must wait, not run ahead
+                // A slow consumer: the producer must wait, not run ahead. Wait for the pipeline to fill
+                // (a bound far above any run turns a stage that never waits into a failure, not a hang).
+                lock (waiting)
+                {
+                    watching = true;
+                    if (waiting.Count == 3)
+                    {
+                        full.TrySetResult();
+                    }
+                }
+
+                await full.Task.WaitAsync(TimeSpan.FromMinutes(2));
                 var ahead = Volatile.Read(ref pulled) - consumed;
 
                 // Pending queue + decoding + batch being built + one waiting for a worker + one per
@@ -163,9 +200,9 @@ public sealed class FilePipelineTests(SharedModels models) : IDisposable
             }
         }
 
-        var afterStop = Volatile.Read(ref pulled);
-        await Task.Delay(100);
-        Assert.Equal(afterStop, Volatile.Read(ref pulled));
+        // The early stop ended the pipeline before the loop returned: the source was released, so
+        // nothing pulls from it any more.
+        Assert.True(Volatile.Read(ref released));
     }
 
     [Fact]
