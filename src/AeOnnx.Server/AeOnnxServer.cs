@@ -48,6 +48,8 @@ public sealed class AeOnnxServer : IAsyncDisposable
 
     internal ServerMetrics Metrics { get; }
 
+    internal RequestBudgets Budgets => _app.Services.GetRequiredService<RequestBudgets>();
+
     /// <summary>Loads the model and starts listening.</summary>
     /// <param name="options">Settings; <see cref="ServerOptions.ModelPath"/> is required.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
@@ -83,6 +85,10 @@ public sealed class AeOnnxServer : IAsyncDisposable
             // The handlers enforce MaxBodyBytes with a clean 413. Kestrel's own cap sits 1 MiB higher so it
             // can drain a slightly oversized body and deliver that answer; far larger uploads are cut off.
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes + (1024 * 1024);
+
+            // A connection buffers at most this much of a body the handler has not read yet (Kestrel's
+            // default is 1 MiB): at 512 connections waiting for the body budget that is 32 MiB, not 512.
+            kestrel.Limits.MaxRequestBufferSize = 64 * 1024;
             Listen(kestrel, options.Host, options.Port);
         });
 
@@ -93,6 +99,8 @@ public sealed class AeOnnxServer : IAsyncDisposable
             new AeOnnx.Hosting.ModelLocation(options.ModelPath), ModelOptions(options, sp), metrics, sp.GetRequiredService<ILoggerFactory>().CreateLogger("AeOnnx.Server.Models")));
         builder.Services.AddSingleton(_ => new InferenceBatcher(options.MaxBatch, options.MaxDelay, options.QueueCapacity, metrics, options.EffectiveInferenceWorkers));
         builder.Services.AddSingleton<ApiHandlers>();
+        builder.Services.AddSingleton<RequestBudgets>();
+        builder.Services.AddHostedService<MemoryReturner>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "AeOnnx model service";

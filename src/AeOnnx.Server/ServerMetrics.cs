@@ -26,6 +26,7 @@ internal sealed class ServerMetrics
         QueueDepth = factory.CreateGauge("aeonnx_queue_rows", "Rows waiting for the dynamic batcher.");
         ModelGeneration = factory.CreateGauge("aeonnx_model_generation", "Generation of the served model (0 = the first; +1 per swap).");
         ModelSwaps = factory.CreateCounter("aeonnx_model_swaps_total", "Models swapped in since start.");
+        BudgetInUse = factory.CreateGauge("aeonnx_memory_budget_bytes", "Bytes reserved by requests in flight, by budget (body: request bodies held; working: decoding, tensors and answers).", "budget");
         ModelSwapRefusals = factory.CreateCounter("aeonnx_model_swap_refusals_total", "Model folders refused (the previous model kept serving).");
     }
 
@@ -44,4 +45,6 @@ internal sealed class ServerMetrics
     public Counter ModelSwaps { get; }
 
     public Counter ModelSwapRefusals { get; }
+
+    public Gauge BudgetInUse { get; }
 }

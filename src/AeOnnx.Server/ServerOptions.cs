@@ -53,7 +53,37 @@ public sealed class ServerOptions
     /// <summary>Most output images one request may ask for (interpolation frames, samples). Default 256.</summary>
     public int MaxOutputImages { get; set; } = 256;
 
-    /// <summary>Time limit of one request; a request over it is answered 503 and its queued work dropped. Default 30 s.</summary>
+    /// <summary>
+    /// Most pixels the images of one request may decode to, summed over its images and read from their
+    /// headers before any is decoded (after JPEG draft scaling): 413 above. Bounds a request's decoding
+    /// work. Default 100,000,000 (256 photos of 640×480 fit; each image also stays under the core's
+    /// <see cref="AeOnnx.Imaging.ImageLimits.MaxPixels"/>).
+    /// </summary>
+    public long MaxDecodedPixelsPerRequest { get; set; } = 100_000_000;
+
+    /// <summary>
+    /// Most pixels one answer may hold: frames × (height × zoom) × (width × zoom), or a whole grid,
+    /// summed over the images of the answer; checked before any work: 422 above. Bounds the rendering
+    /// and encoding work (a GIF costs most) and the answer's size. Default 16,777,216 (2²⁴).
+    /// </summary>
+    public long MaxOutputPixelsPerRequest { get; set; } = 1L << 24;
+
+    /// <summary>
+    /// Server-wide bytes of request bodies held in memory at once (a JSON body counts 5× its size for
+    /// what parsing it builds). A request reserves its body before reading it and keeps the reservation
+    /// until it has answered; when the budget is taken it waits (within its time limit). Default 128 MiB.
+    /// </summary>
+    public long BodyBufferBytes { get; set; } = 128L * 1024 * 1024;
+
+    /// <summary>
+    /// Server-wide bytes of working memory for requests in flight: decoding (the largest image of a
+    /// request at once), tensors and the rendered answer. A request reserves its estimate in one step
+    /// before its work starts and keeps it until it has answered; when the budget is taken it waits
+    /// (within its time limit); a request needing more than the whole budget is refused (413). Default 384 MiB.
+    /// </summary>
+    public long WorkingBytes { get; set; } = 384L * 1024 * 1024;
+
+    /// <summary>Time limit of one request; a request over it is answered 503 and its work is cancelled between images and frames. Default 30 s.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Most API requests handled at once; more are answered 429. Default 512.</summary>
@@ -67,6 +97,9 @@ public sealed class ServerOptions
 
     /// <summary>Options every model (the first and each swapped-in one) is loaded with. Default: the core's defaults.</summary>
     public AutoencoderOptions ModelOptions { get; set; } = new();
+
+    /// <summary>Test seam: called after each image a request decoded and each image of an answer it rendered, with the request's token (events, not timing, show that a timed-out request stops).</summary>
+    internal Action<string, int, CancellationToken>? WorkObserver { get; set; }
 
     /// <summary>Least severe log level written to the console. Default Information.</summary>
     public LogLevel MinimumLogLevel { get; set; } = LogLevel.Information;
@@ -88,6 +121,10 @@ public sealed class ServerOptions
         Check(MaxItemsPerRequest >= 1, $"MaxItemsPerRequest must be at least 1, got {MaxItemsPerRequest}.");
         Check(MaxOutputImages >= 2, $"MaxOutputImages must be at least 2, got {MaxOutputImages}.");
         Check(RequestTimeout > TimeSpan.Zero, $"RequestTimeout must be positive, got {RequestTimeout}.");
+        Check(MaxDecodedPixelsPerRequest >= 1, $"MaxDecodedPixelsPerRequest must be at least 1, got {MaxDecodedPixelsPerRequest}.");
+        Check(MaxOutputPixelsPerRequest >= 1, $"MaxOutputPixelsPerRequest must be at least 1, got {MaxOutputPixelsPerRequest}.");
+        Check(BodyBufferBytes >= MaxBodyBytes, $"BodyBufferBytes ({BodyBufferBytes}) must hold at least one body of MaxBodyBytes ({MaxBodyBytes}).");
+        Check(WorkingBytes >= 1024 * 1024, $"WorkingBytes must be at least 1 MiB, got {WorkingBytes}.");
         Check(MaxConcurrentRequests >= 1, $"MaxConcurrentRequests must be at least 1, got {MaxConcurrentRequests}.");
         Check(WatchInterval > TimeSpan.Zero, $"WatchInterval must be positive, got {WatchInterval}.");
         Check(AdminToken is null || AdminToken.Length >= 16, "AdminToken must be at least 16 characters.");

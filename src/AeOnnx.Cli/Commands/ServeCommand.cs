@@ -24,6 +24,10 @@ internal sealed class ServeCommand : VerbCommand
     private readonly Option<int> _maxBodyMb = new("--max-body-mb") { Description = "Largest request body in MiB (413 above)", HelpName = "MB", DefaultValueFactory = _ => (int)(Defaults.MaxBodyBytes / (1024 * 1024)) };
     private readonly Option<double> _timeout = new("--timeout-s") { Description = "Per-request time limit in seconds (503 above)", HelpName = "S", DefaultValueFactory = _ => Defaults.RequestTimeout.TotalSeconds };
     private readonly Option<int> _concurrency = new("--max-concurrent") { Description = "Most API requests handled at once (429 above)", HelpName = "N", DefaultValueFactory = _ => Defaults.MaxConcurrentRequests };
+    private readonly Option<long> _maxRequestPixels = new("--max-request-pixels") { Description = "Most pixels the images of one request may decode to, read from their headers before decoding (413 above)", HelpName = "N", DefaultValueFactory = _ => Defaults.MaxDecodedPixelsPerRequest };
+    private readonly Option<long> _maxOutputPixels = new("--max-output-pixels") { Description = "Most pixels one answer may hold: frames x zoom^2 x model size, or a whole grid (422 above, before any work)", HelpName = "N", DefaultValueFactory = _ => Defaults.MaxOutputPixelsPerRequest };
+    private readonly Option<int> _bodyBufferMb = new("--body-buffer-mb") { Description = "MiB of request bodies held in memory at once, server-wide (more wait)", HelpName = "MB", DefaultValueFactory = _ => (int)(Defaults.BodyBufferBytes >> 20) };
+    private readonly Option<int> _workingMb = new("--working-mb") { Description = "MiB of working memory (decoding, tensors, answers) for requests in flight, server-wide (more wait; one request over it: 413)", HelpName = "MB", DefaultValueFactory = _ => (int)(Defaults.WorkingBytes >> 20) };
     private readonly Option<string?> _adminTokenFile = new("--admin-token-file") { Description = $"File holding the token for POST /v1/admin/reload (else ${AeOnnxServer.AdminTokenVariable}; neither: endpoint off)", HelpName = "FILE" };
     private readonly CommonOptions _common = new();
 
@@ -40,6 +44,10 @@ internal sealed class ServeCommand : VerbCommand
         Options.Add(_maxBodyMb);
         Options.Add(_timeout);
         Options.Add(_concurrency);
+        Options.Add(_maxRequestPixels);
+        Options.Add(_maxOutputPixels);
+        Options.Add(_bodyBufferMb);
+        Options.Add(_workingMb);
         Options.Add(_adminTokenFile);
         Options.Add(_common.Device);
         Options.Add(_common.Threads);
@@ -67,6 +75,10 @@ internal sealed class ServeCommand : VerbCommand
             MaxBodyBytes = parse.GetValue(_maxBodyMb) * 1024L * 1024L,
             RequestTimeout = TimeSpan.FromSeconds(parse.GetValue(_timeout)),
             MaxConcurrentRequests = parse.GetValue(_concurrency),
+            MaxDecodedPixelsPerRequest = parse.GetValue(_maxRequestPixels),
+            MaxOutputPixelsPerRequest = parse.GetValue(_maxOutputPixels),
+            BodyBufferBytes = parse.GetValue(_bodyBufferMb) * 1024L * 1024L,
+            WorkingBytes = parse.GetValue(_workingMb) * 1024L * 1024L,
 
             // As for folder jobs: one ONNX Runtime thread per run, --threads runs at once.
             InferenceWorkers = Math.Min(parse.GetValue(_common.Threads) is > 0 and var t ? t : Environment.ProcessorCount, RunLimits.MaxWorkers),

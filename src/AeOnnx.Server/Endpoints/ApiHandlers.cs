@@ -14,7 +14,7 @@ namespace AeOnnx.Server.Endpoints;
 /// lease until it has answered: every number and pixel in a response comes from the one model its
 /// headers name, even while a swap happens.
 /// </summary>
-internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher, ServerOptions options)
+internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher, ServerOptions options, RequestBudgets budgets)
 {
     public const string ModelHeader = "X-AeOnnx-Model";
     public const string GenerationHeader = "X-AeOnnx-Model-Generation";
@@ -24,9 +24,11 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
 
     public async Task<IResult> EncodeAsync(HttpContext context)
     {
-        var images = await RequestInputs.ReadImagesAsync(context.Request, options, context.RequestAborted);
+        var images = await RequestInputs.ReadImagesAsync(context, options, budgets, RequestGuard.Deadline(context));
         using var lease = Lease(context, out var model, out var identity);
-        var tensors = images.Select(i => RequestInputs.ToTensor(model, i)).ToArray();
+        var batch = ImageBatch.Measure(model, images, options);
+        await ReserveAsync(context, batch.DecodePeakBytes + RowBytes(images.Count, model.PixelCount, model.LatentDim) + (images.Count * (long)model.LatentDim * 16));
+        var tensors = batch.Decode(options.WorkObserver, RequestGuard.Deadline(context));
         var latents = Finite(await RunAsync(context, model, BatchOperation.Encode, tensors), "latent", images);
         if (Accepts(context, NpyType))
         {
@@ -45,37 +47,50 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
 
     public async Task<IResult> DecodeAsync(HttpContext context)
     {
-        var request = await RequestInputs.ReadJsonAsync<DecodeRequest>(context.Request, options, null, context.RequestAborted);
+        var request = await RequestInputs.ReadJsonAsync<DecodeRequest>(context, options, budgets, null, RequestGuard.Deadline(context));
         using var lease = Lease(context, out var model, out _);
         var latents = CheckLatents(model, request.Latents, 1, options.MaxItemsPerRequest, "latents");
-        var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, latents), "image", "latents");
         var format = Format(context, "png", "png", "json");
         var zoom = QueryInt(context, "zoom", 1, 1, 16);
+        var columns = request.Columns ?? (int)Math.Ceiling(Math.Sqrt(latents.Length));
+        var pixels = format == "json" || latents.Length == 1
+            ? latents.Length * ImageOutput.ImagePixels(model, zoom)
+            : ImageOutput.GridPixels(model, latents.Length, columns, zoom);
+        await ReserveAsync(context, RowBytes(latents.Length, model.LatentDim, model.PixelCount) + OutputBytes(pixels, "latents × zoom²"));
+        var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, latents), "image", "latents");
         if (format == "json")
         {
-            return Results.Json(new { images = outputs.Select(o => ImageOutput.DataUrl(ImageOutput.Png1(model, o, zoom))).ToArray() }, RequestInputs.Json);
+            return Results.Json(new { images = ImageOutput.DataUrls(model, outputs, zoom, options.WorkObserver, RequestGuard.Deadline(context)) }, RequestInputs.Json);
         }
 
         var png = outputs.Length == 1
             ? ImageOutput.Png1(model, outputs[0], zoom)
-            : ImageOutput.Grid(model, outputs, request.Columns ?? (int)Math.Ceiling(Math.Sqrt(outputs.Length)), zoom);
+            : ImageOutput.Grid(model, outputs, columns, zoom, options.WorkObserver, RequestGuard.Deadline(context));
         return Results.Bytes(png, "image/png");
     }
 
     public async Task<IResult> ReconstructAsync(HttpContext context)
     {
-        var images = await RequestInputs.ReadImagesAsync(context.Request, options, context.RequestAborted);
+        var images = await RequestInputs.ReadImagesAsync(context, options, budgets, RequestGuard.Deadline(context));
         using var lease = Lease(context, out var model, out _);
-        var inputs = images.Select(i => RequestInputs.ToTensor(model, i)).ToArray();
+        var batch = ImageBatch.Measure(model, images, options);
+        var format = Format(context, "png", "png", "json");
+        var zoom = QueryInt(context, "zoom", 1, 1, 16);
+
+        // JSON: input and output per image; PNG: one image, or inputs over reconstructions in a grid.
+        var pixels = format == "json" ? 2 * images.Count * ImageOutput.ImagePixels(model, zoom)
+            : images.Count == 1 ? ImageOutput.ImagePixels(model, zoom)
+            : ImageOutput.GridPixels(model, 2 * images.Count, images.Count, zoom);
+        await ReserveAsync(context, batch.DecodePeakBytes + (2 * RowBytes(images.Count, model.PixelCount, model.LatentDim)) + OutputBytes(pixels, "images × zoom²"));
+        var inputs = batch.Decode(options.WorkObserver, RequestGuard.Deadline(context));
         var latents = Finite(await RunAsync(context, model, BatchOperation.Encode, inputs), "latent", images);
         var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, latents), "reconstruction", images);
         var errors = inputs.Select((input, i) => model.MeasureError(input, outputs[i])).ToArray();
-        var format = Format(context, "png", "png", "json");
-        var zoom = QueryInt(context, "zoom", 1, 1, 16);
         context.Response.Headers["X-AeOnnx-Mse"] = string.Join(',', errors.Select(e => e.Mse.ToString("R", CultureInfo.InvariantCulture)));
         context.Response.Headers["X-AeOnnx-Psnr"] = string.Join(',', errors.Select(e => e.Psnr.ToString("R", CultureInfo.InvariantCulture)));
         if (format == "json")
         {
+            var shown = ImageOutput.DataUrls(model, [.. inputs, .. outputs], zoom, options.WorkObserver, RequestGuard.Deadline(context));
             return Results.Json(new
             {
                 items = images.Select((image, i) => new
@@ -86,8 +101,8 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
                     // A perfect reconstruction has an infinite PSNR, which JSON cannot hold: null says so.
                     psnr = double.IsFinite(errors[i].Psnr) ? errors[i].Psnr : (double?)null,
                     latent = latents[i],
-                    input = ImageOutput.DataUrl(ImageOutput.Png1(model, inputs[i], zoom)),
-                    output = ImageOutput.DataUrl(ImageOutput.Png1(model, outputs[i], zoom)),
+                    input = shown[i],
+                    output = shown[images.Count + i],
                 }).ToArray(),
             }, RequestInputs.Json);
         }
@@ -98,66 +113,80 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         }
 
         // Several images: inputs (as the model sees them) on the first row, reconstructions below.
-        return Results.Bytes(ImageOutput.Grid(model, [.. inputs, .. outputs], inputs.Length, zoom), "image/png");
+        return Results.Bytes(ImageOutput.Grid(model, [.. inputs, .. outputs], inputs.Length, zoom, options.WorkObserver, RequestGuard.Deadline(context)), "image/png");
     }
 
     public async Task<IResult> InterpolateAsync(HttpContext context)
     {
         var steps = QueryInt(context, "steps", 8, 1, options.MaxOutputImages);
         var modeText = context.Request.Query["mode"].FirstOrDefault();
-        float[][] keys;
+        var format = Format(context, "png", "png", "gif", "frames");
+        var zoom = QueryInt(context, "zoom", format == "gif" ? 4 : 1, 1, 16);
+        float[][]? keys = null;
+        ImageBatch? batch = null;
         IDisposable lease;
         Autoencoder model;
+        int keyCount;
         if (RequestInputs.IsJson(context.Request))
         {
-            var request = await RequestInputs.ReadJsonAsync<InterpolateRequest>(context.Request, options, null, context.RequestAborted);
+            var request = await RequestInputs.ReadJsonAsync<InterpolateRequest>(context, options, budgets, null, RequestGuard.Deadline(context));
             steps = request.Steps is { } s ? CheckRange(s, 1, options.MaxOutputImages, "steps") : steps;
             modeText = request.Mode ?? modeText;
             lease = Lease(context, out model, out _);
             keys = CheckLatents(model, request.Latents, 2, options.MaxItemsPerRequest, "latents");
+            keyCount = keys.Length;
         }
         else
         {
-            var images = await RequestInputs.ReadImagesAsync(context.Request, options, context.RequestAborted);
+            var images = await RequestInputs.ReadImagesAsync(context, options, budgets, RequestGuard.Deadline(context));
             if (images.Count < 2)
             {
                 throw ApiException.Unprocessable($"Interpolation needs two or more images; got {images.Count}. Send them as multipart/form-data, or send latents as JSON.");
             }
 
             lease = Lease(context, out model, out _);
-            keys = Finite(await RunAsync(context, model, BatchOperation.Encode, images.Select(i => RequestInputs.ToTensor(model, i)).ToArray()), "latent", images);
+            batch = ImageBatch.Measure(model, images, options);
+            keyCount = images.Count;
         }
 
         using (lease)
         {
             var mode = ParseMode(modeText);
-            var frames = ((keys.Length - 1) * steps) + 1;
+            var frames = ((keyCount - 1) * steps) + 1;
             if (frames > options.MaxOutputImages)
             {
-                throw ApiException.Unprocessable($"{keys.Length} keys × {steps} steps make {frames} images; at most {options.MaxOutputImages}.");
+                throw ApiException.Unprocessable($"{keyCount} keys × {steps} steps make {frames} images; at most {options.MaxOutputImages}.");
             }
 
-            var path = Computed(LatentMath.Path(keys, steps, mode), "interpolation path", "the key latents are too large for float32 arithmetic");
+            var columns = QueryInt(context, "columns", Math.Min(frames, steps + 1), 1, 256);
+            var pixels = format == "png" ? ImageOutput.GridPixels(model, frames, columns, zoom) : frames * ImageOutput.ImagePixels(model, zoom);
+            var delay = QueryInt(context, "delay", 10, 1, 500);
+            await ReserveAsync(context, (batch?.DecodePeakBytes ?? 0) + RowBytes(keyCount, model.PixelCount, model.LatentDim) + RowBytes(frames, model.LatentDim, model.PixelCount) + OutputBytes(pixels, "frames × zoom²"));
+            if (batch is not null)
+            {
+                keys = Finite(await RunAsync(context, model, BatchOperation.Encode, batch.Decode(options.WorkObserver, RequestGuard.Deadline(context))), "latent", batch.Images);
+            }
+
+            var path = Computed(LatentMath.Path(keys!, steps, mode), "interpolation path", "the key latents are too large for float32 arithmetic");
             var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, path), "image", "path");
-            var format = Format(context, "png", "png", "gif", "frames");
-            var zoom = QueryInt(context, "zoom", format == "gif" ? 4 : 1, 1, 16);
+            var observe = options.WorkObserver;
             return format switch
             {
-                "gif" => Results.Bytes(ImageOutput.Gif(model, outputs, zoom, QueryInt(context, "delay", 10, 1, 500)), "image/gif"),
+                "gif" => Results.Bytes(ImageOutput.Gif(model, outputs, zoom, delay, observe, RequestGuard.Deadline(context)), "image/gif"),
                 "frames" => Results.Json(new
                 {
                     mode = mode == InterpolationMode.Linear ? "lerp" : "slerp",
                     latents = path,
-                    frames = outputs.Select(o => ImageOutput.DataUrl(ImageOutput.Png1(model, o, zoom))).ToArray(),
+                    frames = ImageOutput.DataUrls(model, outputs, zoom, observe, RequestGuard.Deadline(context)),
                 }, RequestInputs.Json),
-                _ => Results.Bytes(ImageOutput.Grid(model, outputs, QueryInt(context, "columns", Math.Min(outputs.Length, steps + 1), 1, 256), zoom), "image/png"),
+                _ => Results.Bytes(ImageOutput.Grid(model, outputs, columns, zoom, observe, RequestGuard.Deadline(context)), "image/png"),
             };
         }
     }
 
     public async Task<IResult> SampleAsync(HttpContext context)
     {
-        var request = await RequestInputs.ReadJsonAsync(context.Request, options, new SampleRequest(null, null, null, null), context.RequestAborted);
+        var request = await RequestInputs.ReadJsonAsync(context, options, budgets, new SampleRequest(null, null, null, null), RequestGuard.Deadline(context));
         var count = request.Count is { } c ? CheckRange(c, 1, options.MaxOutputImages, "count") : QueryInt(context, "count", 8, 1, options.MaxOutputImages);
         var seed = request.Seed ?? QueryInt(context, "seed", 0, int.MinValue, int.MaxValue);
         var temperature = request.Temperature ?? QueryDouble(context, "temperature", 1.0);
@@ -174,6 +203,9 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             "prior" => LatentSource.Prior,
             _ => throw ApiException.BadRequest($"from must be 'auto', 'fitted' or 'prior', got '{fromText}'."),
         };
+        var format = Format(context, "png", "png", "json");
+        var zoom = QueryInt(context, "zoom", 1, 1, 16);
+        var columns = QueryInt(context, "columns", (int)Math.Ceiling(Math.Sqrt(count)), 1, 256);
 
         using var lease = Lease(context, out var model, out _);
         LatentGaussian distribution;
@@ -186,6 +218,8 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             throw ApiException.Unprocessable(e.Message);
         }
 
+        var pixels = format == "json" ? count * ImageOutput.ImagePixels(model, zoom) : ImageOutput.GridPixels(model, count, columns, zoom);
+        await ReserveAsync(context, RowBytes(count, model.LatentDim, model.PixelCount) + OutputBytes(pixels, "count × zoom²"));
         var mean = distribution.GetMean();
 
         // Temperature scales each draw's distance from the mean: 0 gives the mean, 1 the distribution itself.
@@ -194,24 +228,24 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             "sampled latent",
             "the model's latent distribution overflows float32");
         var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, latents), "image", "samples");
-        var zoom = QueryInt(context, "zoom", 1, 1, 16);
-        if (Format(context, "png", "png", "json") == "json")
+        if (format == "json")
         {
             return Results.Json(new
             {
                 source = SourceName(model, distribution),
                 temperature,
                 latents,
-                images = outputs.Select(o => ImageOutput.DataUrl(ImageOutput.Png1(model, o, zoom))).ToArray(),
+                images = ImageOutput.DataUrls(model, outputs, zoom, options.WorkObserver, RequestGuard.Deadline(context)),
             }, RequestInputs.Json);
         }
 
-        return Results.Bytes(ImageOutput.Grid(model, outputs, QueryInt(context, "columns", (int)Math.Ceiling(Math.Sqrt(count)), 1, 256), zoom), "image/png");
+        return Results.Bytes(ImageOutput.Grid(model, outputs, columns, zoom, options.WorkObserver, RequestGuard.Deadline(context)), "image/png");
     }
 
     public async Task<IResult> ArithmeticAsync(HttpContext context)
     {
-        var request = await RequestInputs.ReadJsonAsync<ArithmeticRequest>(context.Request, options, null, context.RequestAborted);
+        var request = await RequestInputs.ReadJsonAsync<ArithmeticRequest>(context, options, budgets, null, RequestGuard.Deadline(context));
+        var zoom = QueryInt(context, "zoom", 1, 1, 16);
         using var lease = Lease(context, out var model, out _);
         var d = model.LatentDim;
         double[] sum;
@@ -234,6 +268,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             throw ApiException.Unprocessable($"{terms.Count} terms; at most {options.MaxItemsPerRequest}.");
         }
 
+        await ReserveAsync(context, RowBytes(1, d, model.PixelCount) + OutputBytes(ImageOutput.ImagePixels(model, zoom), "zoom²"));
         var origin = ClassOrigin(model);
         for (var t = 0; t < terms.Count; t++)
         {
@@ -268,7 +303,6 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         // Summed in float64, so terms that cancel do; what does not fit float32 is refused, never decoded.
         var result = Computed([sum.Select(v => (float)v).ToArray()], "result latent", "the weighted terms overflow float32 (use smaller weights)")[0];
         var output = Finite(await RunAsync(context, model, BatchOperation.Decode, [result]), "image", "result")[0];
-        var zoom = QueryInt(context, "zoom", 1, 1, 16);
         var png = ImageOutput.Png1(model, output, zoom);
         if (Format(context, Accepts(context, "image/png") ? "png" : "json", "png", "json") == "png")
         {
@@ -289,8 +323,10 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
 
         var centroids = classes.Select(c => c.Centroid.ToArray()).ToArray();
         var pca = LatentPca.Fit(centroids);
-        var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, centroids), "image", "centroids");
         var zoom = QueryInt(context, "zoom", 1, 1, 16);
+        await ReserveAsync(context, RowBytes(centroids.Length, model.LatentDim, model.PixelCount) + OutputBytes(centroids.Length * ImageOutput.ImagePixels(model, zoom), "classes × zoom²"));
+        var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, centroids), "image", "centroids");
+        var images = ImageOutput.DataUrls(model, outputs, zoom, options.WorkObserver, RequestGuard.Deadline(context));
         return Results.Json(new
         {
             mean = pca.Mean,
@@ -298,7 +334,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             points = classes.Select((c, i) =>
             {
                 var (x, y) = pca.Project(centroids[i]);
-                return new { label = c.Label ?? $"class {c.Index}", index = c.Index, count = c.Count, x, y, latent = centroids[i], image = ImageOutput.DataUrl(ImageOutput.Png1(model, outputs[i], zoom)) };
+                return new { label = c.Label ?? $"class {c.Index}", index = c.Index, count = c.Count, x, y, latent = centroids[i], image = images[i] };
             }).ToArray(),
         }, RequestInputs.Json);
     }
@@ -348,7 +384,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             throw new ApiException(401, "Unauthorized", "A valid 'Authorization: Bearer <admin token>' header is required.");
         }
 
-        var outcome = await models.ReloadAsync(null, "admin", context.RequestAborted);
+        var outcome = await models.ReloadAsync(null, "admin", RequestGuard.Deadline(context));
         if (outcome.Refusal is { } refusal)
         {
             throw ApiException.Unprocessable($"Model folder '{refusal.FolderName}' was refused; still serving the previous model. {refusal.Reason}");
@@ -400,11 +436,33 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
     {
         if (string.Equals(context.Request.Query["batching"], "off", StringComparison.OrdinalIgnoreCase) || options.MaxBatch == 1)
         {
-            context.RequestAborted.ThrowIfCancellationRequested();
+            RequestGuard.Deadline(context).ThrowIfCancellationRequested();
             return InferenceBatcher.RunDirect(model, operation, rows);
         }
 
-        return await batcher.RunAsync(model, operation, rows, context.RequestAborted);
+        return await batcher.RunAsync(model, operation, rows, RequestGuard.Deadline(context));
+    }
+
+    /// <summary>Bytes of <paramref name="count"/> rows in and out of a model run: the rows, the batch tensors and the results.</summary>
+    private static long RowBytes(int count, int inWidth, int outWidth) => (long)count * (inWidth + outWidth) * sizeof(float) * 3;
+
+    /// <summary>The working bytes of an answer of <paramref name="pixels"/> pixels, refused (422) before any work when over the per-request limit.</summary>
+    private long OutputBytes(long pixels, string made)
+    {
+        if (pixels > options.MaxOutputPixelsPerRequest)
+        {
+            throw ApiException.Unprocessable(
+                $"The answer would hold {pixels} pixels ({made}); at most {options.MaxOutputPixelsPerRequest} per request. Ask for fewer images or a smaller zoom.");
+        }
+
+        return ImageOutput.WorkingBytes(pixels);
+    }
+
+    /// <summary>Reserves the request's working memory before its work starts; held until the answer is sent.</summary>
+    private async Task ReserveAsync(HttpContext context, long bytes)
+    {
+        var reservation = await budgets.Working.ReserveAsync(bytes, RequestGuard.Deadline(context));
+        context.Response.RegisterForDispose(reservation);
     }
 
     /// <summary>Model outputs, refused (422) when one holds NaN or infinity: never returned, encoded to a picture or written.</summary>

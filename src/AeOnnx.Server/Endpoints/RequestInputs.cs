@@ -1,7 +1,7 @@
 using System.Text.Json;
 using AeOnnx.Imaging;
+using AeOnnx.Server.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace AeOnnx.Server.Endpoints;
 
@@ -27,13 +27,23 @@ internal static class RequestInputs
     public static bool IsImageOrForm(HttpRequest request) =>
         request.ContentType is { } type && (type.StartsWith("image/", StringComparison.OrdinalIgnoreCase) || request.HasFormContentType);
 
-    /// <summary>The uploaded images, each with the client's name for it (or "image N").</summary>
-    public static async Task<List<NamedBytes>> ReadImagesAsync(HttpRequest request, ServerOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// The uploaded images, each with the client's name for it (or "image N"). The body is reserved
+    /// from the server's body budget (its declared length, or the largest body when chunked) before
+    /// it is read; the reservation is released when the request has answered. The wait for the budget
+    /// ends with the request's deadline (<paramref name="cancellationToken"/>); a body once started is
+    /// read to its end (only the client's going away stops it: Kestrel's minimum data rate bounds a slow
+    /// one), so a request out of time is answered whole instead of its connection being cut mid-body.
+    /// </summary>
+    public static async Task<List<NamedBytes>> ReadImagesAsync(HttpContext context, ServerOptions options, RequestBudgets budgets, CancellationToken cancellationToken)
     {
+        var request = context.Request;
         var type = request.ContentType;
         if (type is not null && type.StartsWith("image/", StringComparison.OrdinalIgnoreCase))
         {
-            var bytes = await ReadBodyAsync(request, options.MaxBodyBytes, cancellationToken);
+            await ReserveBodyAsync(context, options, budgets, 1, cancellationToken);
+            var bytes = await ReadBodyAsync(request, options.MaxBodyBytes, context.RequestAborted);
+            cancellationToken.ThrowIfCancellationRequested();
             if (bytes.Length == 0)
             {
                 throw ApiException.BadRequest("The request body is empty; send the image bytes.");
@@ -45,49 +55,9 @@ internal static class RequestInputs
         if (request.HasFormContentType)
         {
             CheckDeclaredLength(request, options.MaxBodyBytes);
-            IFormCollection form;
-            try
-            {
-                form = await request.ReadFormAsync(new FormOptions
-                {
-                    MultipartBodyLengthLimit = options.MaxBodyBytes,
-                    ValueCountLimit = options.MaxItemsPerRequest + 16,
-                    BufferBody = false,
-                }, cancellationToken);
-            }
-            catch (InvalidDataException e)
-            {
-                throw e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
-                    ? ApiException.TooLarge($"The multipart body exceeds a limit: {e.Message}")
-                    : ApiException.BadRequest($"The multipart body is malformed: {e.Message}");
-            }
-            catch (IOException e) when (e is not BadHttpRequestException && !cancellationToken.IsCancellationRequested)
-            {
-                // The body ended before its closing boundary (or inside a part): the request is malformed,
-                // not a server failure. Kestrel's own refusals (BadHttpRequestException) keep their status.
-                throw ApiException.BadRequest($"The multipart body is malformed: {e.Message} (is the closing boundary missing?)");
-            }
-
-            if (form.Files.Count == 0)
-            {
-                throw ApiException.BadRequest("The multipart body holds no file parts; attach one or more images.");
-            }
-
-            if (form.Files.Count > options.MaxItemsPerRequest)
-            {
-                throw ApiException.Unprocessable($"{form.Files.Count} images in one request; at most {options.MaxItemsPerRequest}.");
-            }
-
-            var images = new List<NamedBytes>(form.Files.Count);
-            foreach (var file in form.Files)
-            {
-                using var stream = file.OpenReadStream();
-                using var buffer = new MemoryStream();
-                await stream.CopyToAsync(buffer, cancellationToken);
-                var name = string.IsNullOrWhiteSpace(file.FileName) ? $"image {images.Count + 1}" : Path.GetFileName(file.FileName);
-                images.Add(new NamedBytes(name, buffer.ToArray()));
-            }
-
+            await ReserveBodyAsync(context, options, budgets, 1, cancellationToken);
+            var images = await ReadMultipartAsync(request, options, context.RequestAborted);
+            cancellationToken.ThrowIfCancellationRequested();
             return images;
         }
 
@@ -95,10 +65,87 @@ internal static class RequestInputs
             $"Content-Type '{type ?? "(none)"}' is not accepted here: send one image as image/* ({ImageFormats.Names}) or several as multipart/form-data.");
     }
 
-    /// <summary>Reads and deserializes a JSON body; an empty body gives <paramref name="empty"/>.</summary>
-    public static async Task<T> ReadJsonAsync<T>(HttpRequest request, ServerOptions options, T? empty, CancellationToken cancellationToken)
+    /// <summary>
+    /// The file parts of a multipart body, read straight from the request into one array each: no part
+    /// is buffered to a temporary file (a container's /tmp is often memory, outside any budget), and the
+    /// body is held once. Other parts are read past. A body cut before its closing boundary is 400.
+    /// </summary>
+    private static async Task<List<NamedBytes>> ReadMultipartAsync(HttpRequest request, ServerOptions options, CancellationToken cancellationToken)
+    {
+        var boundary = Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            ? Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value
+            : null;
+        if (string.IsNullOrWhiteSpace(boundary) || boundary.Length > 200)
+        {
+            throw ApiException.BadRequest("The multipart body is malformed: the Content-Type names no boundary (or one over 200 characters).");
+        }
+
+        var reader = new Microsoft.AspNetCore.WebUtilities.MultipartReader(boundary, request.Body)
+        {
+            HeadersCountLimit = 16,
+            HeadersLengthLimit = 16 * 1024,
+            BodyLengthLimit = options.MaxBodyBytes,
+        };
+        var images = new List<NamedBytes>();
+        var parts = 0;
+        try
+        {
+            while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+            {
+                if (++parts > options.MaxItemsPerRequest + 16)
+                {
+                    throw ApiException.Unprocessable($"More than {options.MaxItemsPerRequest + 16} parts in one request; at most {options.MaxItemsPerRequest} images.");
+                }
+
+                if (!Microsoft.Net.Http.Headers.ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !IsFile(disposition))
+                {
+                    // A form field, not a file: read past it.
+                    await section.Body.CopyToAsync(Stream.Null, cancellationToken);
+                    continue;
+                }
+
+                if (images.Count == options.MaxItemsPerRequest)
+                {
+                    throw ApiException.Unprocessable($"More than {options.MaxItemsPerRequest} images in one request; at most {options.MaxItemsPerRequest}.");
+                }
+
+                using var buffer = new MemoryStream();
+                await section.Body.CopyToAsync(buffer, cancellationToken);
+                var fileName = Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(disposition!.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
+                var name = string.IsNullOrWhiteSpace(fileName) ? $"image {images.Count + 1}" : Path.GetFileName(fileName);
+                images.Add(new NamedBytes(name, buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray()));
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
+                ? ApiException.TooLarge($"The multipart body exceeds a limit: {e.Message}")
+                : ApiException.BadRequest($"The multipart body is malformed: {e.Message}");
+        }
+        catch (IOException e) when (e is not BadHttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            // The body ended before its closing boundary (or inside a part): the request is malformed,
+            // not a server failure. Kestrel's own refusals (BadHttpRequestException) keep their status.
+            throw ApiException.BadRequest($"The multipart body is malformed: {e.Message} (is the closing boundary missing?)");
+        }
+
+        if (images.Count == 0)
+        {
+            throw ApiException.BadRequest("The multipart body holds no file parts; attach one or more images.");
+        }
+
+        return images;
+    }
+
+    private static bool IsFile(Microsoft.Net.Http.Headers.ContentDispositionHeaderValue disposition) =>
+        disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase)
+        && (!Microsoft.Extensions.Primitives.StringSegment.IsNullOrEmpty(disposition.FileName) || !Microsoft.Extensions.Primitives.StringSegment.IsNullOrEmpty(disposition.FileNameStar));
+
+    /// <summary>Reads and deserializes a JSON body; an empty body gives <paramref name="empty"/>. The body counts five times its size in the body budget (what parsing it builds).</summary>
+    public static async Task<T> ReadJsonAsync<T>(HttpContext context, ServerOptions options, RequestBudgets budgets, T? empty, CancellationToken cancellationToken)
         where T : class
     {
+        var request = context.Request;
         if (request.ContentLength == 0 || (request.ContentType is null && request.ContentLength is null && empty is not null))
         {
             return empty ?? throw ApiException.BadRequest("The request body is empty; send a JSON object.");
@@ -109,7 +156,9 @@ internal static class RequestInputs
             throw ApiException.UnsupportedMediaType($"Content-Type '{request.ContentType ?? "(none)"}' is not accepted here: send application/json.");
         }
 
-        var bytes = await ReadBodyAsync(request, options.MaxBodyBytes, cancellationToken);
+        await ReserveBodyAsync(context, options, budgets, JsonFactor, cancellationToken);
+        var bytes = await ReadBodyAsync(request, options.MaxBodyBytes, context.RequestAborted);
+        cancellationToken.ThrowIfCancellationRequested();
         if (bytes.Length == 0)
         {
             return empty ?? throw ApiException.BadRequest("The request body is empty; send a JSON object.");
@@ -126,18 +175,15 @@ internal static class RequestInputs
         }
     }
 
-    /// <summary>Preprocesses one uploaded image for <paramref name="model"/>, mapping the core's refusals to statuses.</summary>
-    public static float[] ToTensor(Autoencoder model, NamedBytes image)
+    /// <summary>Parsed JSON (arrays of numbers, lists that grow by doubling) holds up to this many times its text.</summary>
+    private const int JsonFactor = 5;
+
+    private static async Task ReserveBodyAsync(HttpContext context, ServerOptions options, RequestBudgets budgets, int factor, CancellationToken cancellationToken)
     {
-        using var stream = new MemoryStream(image.Bytes, writable: false);
-        try
-        {
-            return model.Images.LoadTensor(stream, image.Name);
-        }
-        catch (ImageLoadException e)
-        {
-            throw ApiException.From(FailureTable.Classify(e), $"Image '{image.Name}': {e.Message}");
-        }
+        CheckDeclaredLength(context.Request, options.MaxBodyBytes);
+        var length = Math.Min(context.Request.ContentLength ?? options.MaxBodyBytes, options.MaxBodyBytes);
+        var reservation = await budgets.Bodies.ReserveAsync(Math.Min(length * factor, budgets.Bodies.Capacity), cancellationToken);
+        context.Response.RegisterForDispose(reservation);
     }
 
     private static void CheckDeclaredLength(HttpRequest request, long limit)
@@ -151,7 +197,7 @@ internal static class RequestInputs
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {
         CheckDeclaredLength(request, limit);
-        using var buffer = new MemoryStream();
+        using var buffer = new MemoryStream(request.ContentLength is { } declared ? (int)declared : 0);
         var chunk = new byte[81920];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
@@ -164,6 +210,7 @@ internal static class RequestInputs
             buffer.Write(chunk, 0, read);
         }
 
-        return buffer.ToArray();
+        // The declared length sized the buffer: no copy when the body is as long as it said.
+        return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
     }
 }

@@ -40,7 +40,11 @@ internal sealed class RequestGuard(RequestDelegate next, ServerOptions options, 
                 // A probe runs under its own, longer limit (ModelProbe.Timeout): the first request of a
                 // cold process may take longer than a client's, and must not fail the model for it.
                 timeout.CancelAfter(isProbe ? ModelProbe.Timeout : options.RequestTimeout);
-                context.RequestAborted = timeout.Token;
+
+                // The handlers' work runs under the deadline; the answer is written under the client's
+                // own token only: a request whose work finished just as its time ran out is sent whole,
+                // not cut off mid-body (which the client saw as a reset connection).
+                context.Items[DeadlineKey] = timeout.Token;
             }
 
             await next(context);
@@ -52,10 +56,12 @@ internal sealed class RequestGuard(RequestDelegate next, ServerOptions options, 
         }
         catch (ApiException e)
         {
+            await DrainAsync(context, options);
             await WriteProblemAsync(context, e.Status, e.Title, e.Message);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !aborted.IsCancellationRequested)
         {
+            await DrainAsync(context, options);
             await WriteProblemAsync(context, 503, "Service unavailable", $"The request did not finish within {options.RequestTimeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s; its queued work was dropped. Retry later.");
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
@@ -80,7 +86,6 @@ internal sealed class RequestGuard(RequestDelegate next, ServerOptions options, 
                 _slots.Release();
             }
 
-            context.RequestAborted = aborted;
             if (!isProbe)
             {
                 var endpoint = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
@@ -89,6 +94,50 @@ internal sealed class RequestGuard(RequestDelegate next, ServerOptions options, 
             }
         }
     }
+
+    private static readonly object DeadlineKey = new();
+
+    /// <summary>
+    /// Reads (and discards) what is left of a refused request's body before answering, so a client
+    /// still uploading gets the answer (429, 503, 415...) instead of a connection closed under it (a
+    /// "broken pipe"). Bounded by the body limit and a time limit; costs no memory.
+    /// </summary>
+    private static async Task DrainAsync(HttpContext context, ServerOptions options)
+    {
+        var request = context.Request;
+        if (context.Response.HasStarted || request.ContentLength is 0 || request.ContentLength > options.MaxBodyBytes || (request.ContentLength is null && !request.Headers.TransferEncoding.Any()))
+        {
+            return;
+        }
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        limit.CancelAfter(options.RequestTimeout);
+        try
+        {
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+            try
+            {
+                long total = 0;
+                int read;
+                while (total <= options.MaxBodyBytes && (read = await request.Body.ReadAsync(buffer, limit.Token)) > 0)
+                {
+                    total += read;
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            // Best effort: a client that stops sending, or a body already consumed, is simply answered.
+        }
+    }
+
+    /// <summary>The token a handler's work runs under: cancelled when the client goes away or the request's time limit runs out.</summary>
+    internal static CancellationToken Deadline(HttpContext context) =>
+        context.Items.TryGetValue(DeadlineKey, out var token) && token is CancellationToken deadline ? deadline : context.RequestAborted;
 
     internal static async Task WriteProblemAsync(HttpContext context, int status, string title, string detail)
     {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
 
 namespace AeOnnx.Imaging;
@@ -14,7 +13,7 @@ internal sealed class DecodedPixels : IDisposable
         Height = height;
         Layout = layout;
         var bytes = (long)width * height * BytesPerPixel(layout);
-        _buffer = ArrayPool<byte>.Shared.Rent(checked((int)bytes));
+        _buffer = PixelBuffers.Rent(checked((int)bytes));
         ByteCount = (int)bytes;
     }
 
@@ -44,7 +43,7 @@ internal sealed class DecodedPixels : IDisposable
         var buffer = Interlocked.Exchange(ref _buffer, null);
         if (buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            PixelBuffers.Return(buffer);
         }
     }
 }

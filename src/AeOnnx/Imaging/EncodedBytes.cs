@@ -1,4 +1,3 @@
-using System.Buffers;
 using AeOnnx.IO;
 using Microsoft.Win32.SafeHandles;
 
@@ -10,12 +9,14 @@ namespace AeOnnx.Imaging;
 /// </summary>
 internal sealed class EncodedBytes : IDisposable
 {
+    private readonly bool _pooled;
     private byte[]? _buffer;
 
-    private EncodedBytes(byte[] buffer, int length)
+    private EncodedBytes(byte[] buffer, int length, bool pooled = true)
     {
         _buffer = buffer;
         Length = length;
+        _pooled = pooled;
     }
 
     public int Length { get; }
@@ -27,10 +28,21 @@ internal sealed class EncodedBytes : IDisposable
     public void Dispose()
     {
         var buffer = Interlocked.Exchange(ref _buffer, null);
-        if (buffer is not null)
+        if (buffer is not null && _pooled)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            PixelBuffers.Return(buffer);
         }
+    }
+
+    /// <summary>Bytes already in memory (an uploaded image), used in place under the same byte limit.</summary>
+    public static EncodedBytes Wrap(byte[] bytes, string name, ImageLimits limits)
+    {
+        if (bytes.Length > limits.MaxFileBytes)
+        {
+            throw new ImageLoadException(name, ImageLoadError.TooLarge, $"stream is {bytes.Length} bytes, the limit is {limits.MaxFileBytes}.");
+        }
+
+        return new EncodedBytes(bytes, bytes.Length, pooled: false);
     }
 
     /// <summary>
@@ -79,7 +91,7 @@ internal sealed class EncodedBytes : IDisposable
 
     private static EncodedBytes ReadAll(SafeFileHandle handle, long length)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent((int)length);
+        var buffer = PixelBuffers.Rent((int)length);
         try
         {
             var total = 0;
@@ -95,7 +107,7 @@ internal sealed class EncodedBytes : IDisposable
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            PixelBuffers.Return(buffer);
             throw;
         }
     }
@@ -118,7 +130,7 @@ internal sealed class EncodedBytes : IDisposable
                 initial = (int)Math.Clamp(remaining + 1, 1, Array.MaxLength);
             }
 
-            buffer = ArrayPool<byte>.Shared.Rent(initial);
+            buffer = PixelBuffers.Rent(initial);
             var total = 0;
             while (true)
             {
@@ -129,9 +141,9 @@ internal sealed class EncodedBytes : IDisposable
                         throw new ImageLoadException(name, ImageLoadError.TooLarge, "stream is larger than one buffer can hold.");
                     }
 
-                    var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, Array.MaxLength));
+                    var larger = PixelBuffers.Rent((int)Math.Min((long)buffer.Length * 2, Array.MaxLength));
                     buffer.AsSpan(0, total).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    PixelBuffers.Return(buffer);
                     buffer = larger;
                 }
 
@@ -162,7 +174,7 @@ internal sealed class EncodedBytes : IDisposable
         {
             if (buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                PixelBuffers.Return(buffer);
             }
         }
     }

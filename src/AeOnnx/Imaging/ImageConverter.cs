@@ -241,6 +241,29 @@ public sealed class ImageConverter
     /// <returns>The gray value.</returns>
     public static byte GrayBt601(byte r, byte g, byte b) => PixelConversion.GrayBt601(r, g, b);
 
+    /// <summary>
+    /// From the header alone (nothing decoded, no pixel buffer): the pixels <see cref="LoadTensor(byte[], string)"/>
+    /// would decode (after JPEG draft scaling) and the bytes it would hold at once: the decoded pixels,
+    /// the model-color copy, and room for the codec's own buffers (libjpeg's coefficients, libwebp's ARGB).
+    /// The same refusals as loading (format, limits, header).
+    /// </summary>
+    internal (long Pixels, long WorkingBytes) MeasureDecode(byte[] bytes, string name)
+    {
+        using var encoded = EncodedBytes.Wrap(bytes, name, Limits);
+        var (width, height, bytesPerPixel) = _decoder.Measure(encoded, name, _draftWidth, _draftHeight);
+        var pixels = (long)width * height;
+        return (pixels, pixels * (bytesPerPixel + Channels + 8));
+    }
+
+    /// <summary>Loads an encoded image already in memory as the encoder's input, reading the bytes in place.</summary>
+    internal float[] LoadTensor(byte[] bytes, string name)
+    {
+        var tensor = new float[PixelCount];
+        using var encoded = EncodedBytes.Wrap(bytes, name, Limits);
+        DecodeToTensor(encoded, name, tensor);
+        return tensor;
+    }
+
     /// <summary>Encoded bytes to the normalized tensor: decode, color, resize if needed, normalize.</summary>
     internal void DecodeToTensor(EncodedBytes encoded, string name, Span<float> destination)
     {
@@ -267,7 +290,7 @@ public sealed class ImageConverter
         }
 
         var count = decoded.Width * decoded.Height * Channels;
-        var full = ArrayPool<byte>.Shared.Rent(count);
+        var full = PixelBuffers.Rent(count);
         try
         {
             PixelConversion.ToModelColor(decoded, _gray, full.AsSpan(0, count));
@@ -275,7 +298,7 @@ public sealed class ImageConverter
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(full);
+            PixelBuffers.Return(full);
         }
     }
 

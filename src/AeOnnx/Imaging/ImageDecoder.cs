@@ -27,6 +27,22 @@ internal sealed class ImageDecoder(ImageLimits limits)
         return scale >= 8 ? 8 : scale >= 4 ? 4 : scale >= 2 ? 2 : 1;
     }
 
+    /// <summary>
+    /// What <see cref="Decode"/> would decode, from the header alone (no pixel buffer): the width and
+    /// height after JPEG draft scaling and the bytes per pixel. The same checks and refusals as decoding.
+    /// </summary>
+    public unsafe (int Width, int Height, int BytesPerPixel) Measure(EncodedBytes encoded, string name, int draftWidth = 0, int draftHeight = 0)
+    {
+        fixed (byte* start = encoded.Buffer)
+        {
+            using var data = SKData.Create((IntPtr)start, encoded.Length);
+            using var stream = new SKMemoryStream(data);
+            using var codec = Open(encoded, stream, name, out var format);
+            var (layout, width, height) = Plan(codec, format, name, draftWidth, draftHeight);
+            return (width, height, DecodedPixels.BytesPerPixel(layout));
+        }
+    }
+
     /// <summary>Decodes the first frame.</summary>
     /// <param name="encoded">The whole encoded file.</param>
     /// <param name="name">The file or stream name for messages.</param>
@@ -35,73 +51,14 @@ internal sealed class ImageDecoder(ImageLimits limits)
     /// <param name="draftHeight">See <paramref name="draftWidth"/>.</param>
     public unsafe DecodedPixels Decode(EncodedBytes encoded, string name, int draftWidth = 0, int draftHeight = 0)
     {
-        var bytes = encoded.Span;
-        var format = ImageFormats.Detect(bytes) ?? throw Unsupported(name);
-        if (format == ImageFormats.Jpeg)
-        {
-            var scans = JpegScans.Count(bytes, Limits.MaxJpegScans);
-            if (scans > Limits.MaxJpegScans)
-            {
-                throw new ImageLoadException(name, ImageLoadError.TooLarge, $"the JPEG has more than {Limits.MaxJpegScans} scans (the limit that bounds decoding work per image).");
-            }
-        }
-
         fixed (byte* start = encoded.Buffer)
         {
             // No copy: Skia reads the pooled buffer in place while it is pinned here.
             using var data = SKData.Create((IntPtr)start, encoded.Length);
             using var stream = new SKMemoryStream(data);
-            using var codec = SKCodec.Create(stream, out var created);
-            if (codec is null)
-            {
-                // Skia reports most header failures (truncation, bad CRC, impossible values) as
-                // IncompleteInput, so the message names the format and Skia's code, not a guess.
-                throw new ImageLoadException(name, ImageLoadError.Corrupt, $"the {format.Name.ToUpperInvariant()} header cannot be read (Skia: {created}).");
-            }
-
-            // Skia sniffs on its own: what it found must be one of the registry's formats too.
-            if (!IsRegistered(codec.EncodedFormat))
-            {
-                throw Unsupported(name);
-            }
-
-            var info = codec.Info;
-            if (info.Width <= 0 || info.Height <= 0)
-            {
-                throw new ImageLoadException(name, ImageLoadError.Corrupt, $"the header says {info.Width}x{info.Height} pixels.");
-            }
-
-            if ((long)info.Width * info.Height > Limits.MaxPixels)
-            {
-                throw new ImageLoadException(name, ImageLoadError.TooLarge, $"{info.Width}x{info.Height} pixels exceeds the limit of {Limits.MaxPixels} pixels.");
-            }
-
-            var layout = info.ColorType switch
-            {
-                SKColorType.Gray8 => PixelLayout.Gray8,
-
-                // Skia reports a 16-bit source as a wide color type.
-                SKColorType.RgbaF16 or SKColorType.Rgba16161616 or SKColorType.RgbaF32 or SKColorType.RgbaF16Clamped => PixelLayout.RgbaF32,
-                _ => PixelLayout.Rgba8888,
-            };
-
-            var (width, height) = (info.Width, info.Height);
-            if (format == ImageFormats.Jpeg && draftWidth > 0 && draftHeight > 0)
-            {
-                var scale = DraftScale(width, height, draftWidth, draftHeight);
-                if (scale > 1)
-                {
-                    var scaled = codec.GetScaledDimensions(1f / scale);
-                    (width, height) = (scaled.Width, scaled.Height);
-                }
-            }
-
+            using var codec = Open(encoded, stream, name, out var format);
+            var (layout, width, height) = Plan(codec, format, name, draftWidth, draftHeight);
             var bytesPerPixel = DecodedPixels.BytesPerPixel(layout);
-            if ((long)width * height * bytesPerPixel > Array.MaxLength)
-            {
-                throw new ImageLoadException(name, ImageLoadError.TooLarge, $"{width}x{height} pixels do not fit in one buffer.");
-            }
-
             var colorType = layout switch
             {
                 PixelLayout.Gray8 => SKColorType.Gray8,
@@ -111,7 +68,7 @@ internal sealed class ImageDecoder(ImageLimits limits)
 
             // Unpremultiplied, no color space: the stored color of a transparent pixel survives
             // (the contract drops alpha; it does not composite) and no ICC/gamma transform runs.
-            var target = new SKImageInfo(width, height, colorType, info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
+            var target = new SKImageInfo(width, height, colorType, codec.Info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
             var pixels = new DecodedPixels(width, height, layout);
             try
             {
@@ -137,6 +94,80 @@ internal sealed class ImageDecoder(ImageLimits limits)
                 throw;
             }
         }
+    }
+
+    /// <summary>Recognizes the format by signature, bounds a JPEG's scans, and opens Skia's codec on the header.</summary>
+    private SKCodec Open(EncodedBytes encoded, SKMemoryStream stream, string name, out ImageFormat format)
+    {
+        var bytes = encoded.Span;
+        format = ImageFormats.Detect(bytes) ?? throw Unsupported(name);
+        if (format == ImageFormats.Jpeg)
+        {
+            var scans = JpegScans.Count(bytes, Limits.MaxJpegScans);
+            if (scans > Limits.MaxJpegScans)
+            {
+                throw new ImageLoadException(name, ImageLoadError.TooLarge, $"the JPEG has more than {Limits.MaxJpegScans} scans (the limit that bounds decoding work per image).");
+            }
+        }
+
+        var codec = SKCodec.Create(stream, out var created);
+        if (codec is null)
+        {
+            // Skia reports most header failures (truncation, bad CRC, impossible values) as
+            // IncompleteInput, so the message names the format and Skia's code, not a guess.
+            throw new ImageLoadException(name, ImageLoadError.Corrupt, $"the {format.Name.ToUpperInvariant()} header cannot be read (Skia: {created}).");
+        }
+
+        // Skia sniffs on its own: what it found must be one of the registry's formats too.
+        if (!IsRegistered(codec.EncodedFormat))
+        {
+            codec.Dispose();
+            throw Unsupported(name);
+        }
+
+        return codec;
+    }
+
+    /// <summary>The header's limits, the layout to decode into, and the size after JPEG draft scaling.</summary>
+    private (PixelLayout Layout, int Width, int Height) Plan(SKCodec codec, ImageFormat format, string name, int draftWidth, int draftHeight)
+    {
+        var info = codec.Info;
+        if (info.Width <= 0 || info.Height <= 0)
+        {
+            throw new ImageLoadException(name, ImageLoadError.Corrupt, $"the header says {info.Width}x{info.Height} pixels.");
+        }
+
+        if ((long)info.Width * info.Height > Limits.MaxPixels)
+        {
+            throw new ImageLoadException(name, ImageLoadError.TooLarge, $"{info.Width}x{info.Height} pixels exceeds the limit of {Limits.MaxPixels} pixels.");
+        }
+
+        var layout = info.ColorType switch
+        {
+            SKColorType.Gray8 => PixelLayout.Gray8,
+
+            // Skia reports a 16-bit source as a wide color type.
+            SKColorType.RgbaF16 or SKColorType.Rgba16161616 or SKColorType.RgbaF32 or SKColorType.RgbaF16Clamped => PixelLayout.RgbaF32,
+            _ => PixelLayout.Rgba8888,
+        };
+
+        var (width, height) = (info.Width, info.Height);
+        if (format == ImageFormats.Jpeg && draftWidth > 0 && draftHeight > 0)
+        {
+            var scale = DraftScale(width, height, draftWidth, draftHeight);
+            if (scale > 1)
+            {
+                var scaled = codec.GetScaledDimensions(1f / scale);
+                (width, height) = (scaled.Width, scaled.Height);
+            }
+        }
+
+        if ((long)width * height * DecodedPixels.BytesPerPixel(layout) > Array.MaxLength)
+        {
+            throw new ImageLoadException(name, ImageLoadError.TooLarge, $"{width}x{height} pixels do not fit in one buffer.");
+        }
+
+        return (layout, width, height);
     }
 
     private static bool IsRegistered(SKEncodedImageFormat skiaFormat)

@@ -11,7 +11,17 @@ namespace AeOnnx.Imaging;
 /// </summary>
 internal static class ImageSharpInterop
 {
-    private static readonly Configuration WriteConfiguration = new(new PngConfigurationModule()) { MaxDegreeOfParallelism = 1 };
+    private static readonly Configuration WriteConfiguration = new(new PngConfigurationModule())
+    {
+        MaxDegreeOfParallelism = 1,
+
+        // ImageSharp's default pool keeps up to an eighth of the machine's memory after a burst of
+        // large pictures (the service's grids and GIFs): capped, large buffers go back when disposed.
+        MemoryAllocator = SixLabors.ImageSharp.Memory.MemoryAllocator.Create(new SixLabors.ImageSharp.Memory.MemoryAllocatorOptions { MaximumPoolSizeMegabytes = 16 }),
+    };
+
+    /// <summary>The configuration pictures are written with (the service lays out its grids with it too).</summary>
+    internal static Configuration Configuration => WriteConfiguration;
 
     /// <summary>An ImageSharp image of the nearest pixel type; the caller disposes it.</summary>
     public static Image ToImageSharp(ImageData image)
