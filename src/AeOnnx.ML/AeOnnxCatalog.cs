@@ -234,7 +234,52 @@ public static class AeOnnxCatalog
             throw;
         }
 
-        return Rebatch(loaded);
+        return GuardLatentBasis(Rebatch(loaded), options?.AllowLatentBasisChange ?? false);
+    }
+
+    /// <summary>
+    /// Marks the Encode stages whose latents later, non-AeOnnx stages read (<see cref="LatentConsumers"/>)
+    /// and checks their model now: a model with another encoder than the one those stages were fitted
+    /// on (a retrained folder under Compatible or Follow) is refused here, not after a silent change of
+    /// every prediction, unless <see cref="AeOnnxLoadOptions.AllowLatentBasisChange"/> says so (logged as a warning).
+    /// </summary>
+    private static ITransformer GuardLatentBasis(ITransformer pipeline, bool allow)
+    {
+        var feeding = LatentConsumers.Find(pipeline);
+        if (feeding.Count == 0)
+        {
+            return pipeline;
+        }
+
+        return Replace(pipeline, t =>
+        {
+            if (!feeding.Contains(t) || !t.Spec.NeedsModel)
+            {
+                return t;
+            }
+
+            var marked = t.WithSpec(spec => spec with { FeedsTrainedStages = true, AllowLatentBasisChange = allow });
+            using var lease = marked.Operation.Acquire();
+            return marked;
+        });
+    }
+
+    private static ITransformer Replace(ITransformer transformer, Func<AutoencoderTransformer, AutoencoderTransformer> replace)
+    {
+        if (transformer is AutoencoderTransformer a)
+        {
+            return replace(a);
+        }
+
+        var type = transformer.GetType();
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(TransformerChain<>))
+        {
+            var parts = ((IEnumerable<ITransformer>)transformer).ToArray();
+            var rebuilt = parts.Select(p => Replace(p, replace)).ToArray();
+            return rebuilt.SequenceEqual(parts) ? transformer : new TransformerChain<ITransformer>(rebuilt);
+        }
+
+        return transformer;
     }
 
     private static Exception Unwrap(Exception e)

@@ -28,6 +28,15 @@ public sealed class AeOnnxLoadOptions
     /// <summary>The core's load options (threads, limits, optimization, log) for the loaded mappings; null: defaults, with the saved intra-op thread count.</summary>
     public AutoencoderOptions? ModelOptions { get; set; }
 
+    /// <summary>
+    /// Says that the stages after an Encode of the saved pipeline (a trainer, a normalizer) do not depend
+    /// on the encoder's latent basis. Default false: a model found with another encoder than the one those
+    /// stages were fitted on (a retrained folder accepted by <see cref="AutoencoderModelPolicy.Compatible"/>
+    /// or <see cref="AutoencoderModelPolicy.Follow"/>) is refused with an <see cref="AutoencoderModelMismatchException"/>;
+    /// true takes it and logs a warning. Refitting the stages and saving the pipeline again is the usual fix.
+    /// </summary>
+    public bool AllowLatentBasisChange { get; set; }
+
     /// <summary>Where embedded models are unpacked (content-addressed by SHA-256, reused); null (default): a folder under the system temp folder.</summary>
     public string? EmbeddedModelCacheDirectory { get; set; }
 }

@@ -21,13 +21,17 @@ public enum AutoencoderModelPolicy
     /// A retrained model of the same kind: same manifest <c>name</c> (or a folder mapped explicitly to
     /// the saved name through <see cref="AeOnnxLoadOptions.ModelDirectories"/>), same input shape,
     /// same preprocessing (color, scale, mean, std, resampler, gray and alpha rules) and same latent
-    /// size. Other graphs are accepted and the change is logged (old and new SHA-256).
+    /// size. Other graphs are accepted and the change is logged (old and new SHA-256), except another
+    /// encoder (another latent basis) when stages that are not AeOnnx transforms come after the Encode:
+    /// they were fitted on the old latents (see <see cref="AutoencoderModelBinding.TrySwap(string, Microsoft.ML.ITransformer)"/>
+    /// and <see cref="AeOnnxLoadOptions.AllowLatentBasisChange"/>).
     /// </summary>
     Compatible,
 
     /// <summary>
     /// Whatever the folder holds now, as long as its shapes match the schema (checked on every load);
-    /// a change of shape is an error, never a misaligned row. Changes of graphs are logged.
+    /// a change of shape is an error, never a misaligned row. Changes of graphs are logged; the
+    /// latent-basis rule of <see cref="Compatible"/> applies too.
     /// </summary>
     Follow,
 }

@@ -20,6 +20,10 @@ public sealed class AutoencoderPredictionEnginePool<TData, TPrediction>
 {
     private readonly MLContext _mlContext;
     private readonly ConcurrentBag<PredictionEngine<TData, TPrediction>> _engines = [];
+
+    // Each engine's model pins (over a bound pipeline): let go after each prediction, so an idle engine
+    // does not keep a swapped-out model alive.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<PredictionEngine<TData, TPrediction>, List<Internal.ModelPin>> _pins = new();
     private int _created;
 
     /// <summary>Creates the pool.</summary>
@@ -49,7 +53,10 @@ public sealed class AutoencoderPredictionEnginePool<TData, TPrediction>
         }
 
         Interlocked.Increment(ref _created);
-        return _mlContext.Model.CreatePredictionEngine<TData, TPrediction>(Pipeline);
+        using var collect = Internal.ModelPin.Collect();
+        var created = _mlContext.Model.CreatePredictionEngine<TData, TPrediction>(Pipeline);
+        _pins.Add(created, collect.Pins);
+        return created;
     }
 
     /// <summary>Returns an engine taken from <see cref="GetPredictionEngine"/>.</summary>
@@ -57,6 +64,14 @@ public sealed class AutoencoderPredictionEnginePool<TData, TPrediction>
     public void ReturnPredictionEngine(PredictionEngine<TData, TPrediction> engine)
     {
         ArgumentNullException.ThrowIfNull(engine);
+        if (_pins.TryGetValue(engine, out var pins))
+        {
+            foreach (var pin in pins)
+            {
+                pin.Release();
+            }
+        }
+
         _engines.Add(engine);
     }
 

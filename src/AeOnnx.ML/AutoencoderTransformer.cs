@@ -98,9 +98,13 @@ public sealed class AutoencoderTransformer : ITransformer
         return new SingleRowMapper(inputSchema, BuildOutputSchema(inputSchema), _operation, indices);
     }
 
-    /// <summary>A transformer with the same schema whose model comes from <paramref name="source"/>.</summary>
-    internal AutoencoderTransformer WithSource(ModelSource source, ILogger? logger, AutoencoderModelPolicy policy) =>
-        new(new Operation(Spec with { Policy = policy }, source, logger ?? _operation.Logger), Stage);
+    /// <summary>A transformer with the same schema whose model comes from <paramref name="source"/>, its spec edited (policy, latent-basis flags).</summary>
+    internal AutoencoderTransformer WithSource(ModelSource source, ILogger? logger, Func<MappingSpec, MappingSpec> edit) =>
+        new(new Operation(edit(Spec), source, logger ?? _operation.Logger), Stage);
+
+    /// <summary>The same transformer (same model source) with its spec edited.</summary>
+    internal AutoencoderTransformer WithSpec(Func<MappingSpec, MappingSpec> edit) =>
+        new(new Operation(edit(Spec), _operation.Source, _operation.Logger), Stage);
 
     /// <summary>Writes this transformer as an ML.NET <c>CustomMapping</c> under a <see cref="AeOnnxCatalog.SaveWithAeOnnx(MLContext, ITransformer, DataViewSchema, string, AeOnnxSaveOptions?)"/> call.</summary>
     /// <param name="ctx">ML.NET's save context.</param>

@@ -42,6 +42,7 @@ public sealed class Autoencoder : IDisposable
         });
         BatchSize = options.BatchSize;
         IntraOpThreads = options.IntraOpThreads;
+        Options = options;
         Images = new ImageConverter(Manifest.Image, options.ImageLimits);
         if (Manifest.Latent is { Mean: { } mean, Cholesky: { } cholesky })
         {
@@ -50,6 +51,9 @@ public sealed class Autoencoder : IDisposable
 
         _priorDistribution = IsVariational ? LatentGaussian.Standard(Manifest.Latent.Dim) : null;
     }
+
+    /// <summary>The options the model was loaded with (a swap of a host or binding loads its successor with the same).</summary>
+    internal AutoencoderOptions Options { get; }
 
     /// <summary>The intra-op thread count the sessions were created with (0: ONNX Runtime's default, the cores).</summary>
     internal int IntraOpThreads { get; }

@@ -11,17 +11,19 @@ public sealed class AutoencoderHost : IDisposable
 {
     private readonly Lock _swapLock = new();
     private readonly AutoencoderOptions? _options;
+    private readonly AutoencoderOptions _firstOptions;
     private AutoencoderLease.Entry _current;
     private int _disposed;
 
     /// <summary>Creates a host that owns <paramref name="initial"/>.</summary>
     /// <param name="initial">The first model; the host disposes it when it is swapped out or the host is disposed.</param>
-    /// <param name="swapOptions">Options <see cref="Swap(string)"/> loads folders with; defaults when null.</param>
+    /// <param name="swapOptions">Options <see cref="Swap(string)"/> loads folders with; null: the options <paramref name="initial"/> was loaded with.</param>
     public AutoencoderHost(Autoencoder initial, AutoencoderOptions? swapOptions = null)
     {
         ArgumentNullException.ThrowIfNull(initial);
         _current = new AutoencoderLease.Entry(initial);
         _options = swapOptions;
+        _firstOptions = initial.Options;
     }
 
     /// <summary>Loads a model folder and hosts it.</summary>
@@ -33,6 +35,9 @@ public sealed class AutoencoderHost : IDisposable
     {
         return new AutoencoderHost(Autoencoder.Load(folder, options), options);
     }
+
+    /// <summary>The options <see cref="Swap(string)"/> loads folders with: those given to the host, else those its first model was loaded with.</summary>
+    internal AutoencoderOptions SwapOptions => _options ?? _firstOptions;
 
     /// <summary>The model new leases get right now (for inspection; take a lease to use it).</summary>
     public Autoencoder Current => Volatile.Read(ref _current).Model;
@@ -87,7 +92,7 @@ public sealed class AutoencoderHost : IDisposable
     /// </summary>
     /// <param name="folder">The retrained model folder.</param>
     /// <exception cref="ModelLoadException">The folder cannot be loaded; nothing was swapped.</exception>
-    public void Swap(string folder) => Swap(Autoencoder.Load(folder, _options));
+    public void Swap(string folder) => Swap(Autoencoder.Load(folder, SwapOptions));
 
     /// <summary>
     /// Swaps in <paramref name="replacement"/>: new leases get it at once; the previous model is

@@ -85,6 +85,10 @@ internal sealed class BatchedDataView : IDataView
         private readonly int _width;
         private readonly HashSet<int> _served;
         private readonly ValueGetter<DataViewRowId>? _rowId;
+
+        // The bound pipeline's pin when this cursor was made inside one: the whole pass (every row of
+        // every batch) then uses the one model generation it holds.
+        private readonly ModelPin? _pin = ModelPin.Building;
         private int _count;
         private int _index = -1;
         private long _position = -1;
@@ -172,7 +176,7 @@ internal sealed class BatchedDataView : IDataView
                     throw new InvalidOperationException("AeOnnx: the look-ahead cursor ran out of rows before the main cursor; the input data view is not repeatable.");
                 }
 
-                _parent._operation.Compute(_batch, n, _results, _errors);
+                _parent._operation.Compute(_batch, n, _results, _errors, _pin);
             }
             finally
             {

@@ -41,6 +41,19 @@ internal sealed record MappingSpec
     [JsonIgnore]
     public bool ExplicitlyMapped { get; init; }
 
+    /// <summary>
+    /// True when the mapping's output is a latent column that stages other than AeOnnx transforms come
+    /// after in the pipeline (a trainer, a normalizer fitted on the latents): a model with another
+    /// encoder (another latent basis) is then refused unless <see cref="AllowLatentBasisChange"/>.
+    /// Worked out from the pipeline each time it is bound or loaded; never saved.
+    /// </summary>
+    [JsonIgnore]
+    public bool FeedsTrainedStages { get; init; }
+
+    /// <summary>The user said explicitly that the stages after this mapping were refit for a new latent basis (or do not depend on it): the change is allowed and logged as a warning.</summary>
+    [JsonIgnore]
+    public bool AllowLatentBasisChange { get; init; }
+
     public string ModelName { get; init; } = "";
 
     public string EncoderSha256 { get; init; } = "";

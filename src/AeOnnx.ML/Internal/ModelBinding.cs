@@ -34,10 +34,10 @@ internal static class ModelBinding
 
     /// <summary>
     /// Throws <see cref="AutoencoderModelMismatchException"/> when <paramref name="model"/> may not
-    /// serve <paramref name="spec"/> under <paramref name="policy"/>; returns a line to log when it
-    /// may but differs from the recorded graphs, else null.
+    /// serve <paramref name="spec"/> under <paramref name="policy"/>; returns a line to log (and its
+    /// level) when it may but differs from the recorded graphs, else null.
     /// </summary>
-    public static string? Check(MappingSpec spec, Autoencoder model, AutoencoderModelPolicy policy)
+    public static (string Message, Microsoft.Extensions.Logging.LogLevel Level)? Check(MappingSpec spec, Autoencoder model, AutoencoderModelPolicy policy)
     {
         var where = $"AeOnnx column '{spec.OutputColumn}' (policy {policy}): model folder '{model.Folder}'";
         var identity = ModelCache.Identity(model);
@@ -86,10 +86,28 @@ internal static class ModelBinding
                 break;
         }
 
-        return sameGraphs
-            ? null
-            : $"AeOnnx: column '{spec.OutputColumn}' now uses '{model.Name}' from '{model.Folder}' (encoder+decoder sha256 {identity}) " +
-              $"instead of '{spec.ModelName}' ({spec.ModelIdentity}); accepted by policy {policy}.";
+        if (sameGraphs)
+        {
+            return null;
+        }
+
+        // A retrained encoder has another latent basis: whatever was trained on this column's latents
+        // (a classifier, a normalizer) would now read coordinates it was never fitted on.
+        var newBasis = !string.Equals(model.Model.Encoder.Sha256, spec.EncoderSha256, StringComparison.Ordinal);
+        if (newBasis && spec.FeedsTrainedStages && !spec.AllowLatentBasisChange)
+        {
+            throw new AutoencoderModelMismatchException(
+                $"{where}: field encoder.sha256: the latent column '{spec.OutputColumn}' feeds stages after it that were fitted on the latents of encoder {spec.EncoderSha256} ('{spec.ModelName}'); " +
+                $"'{model.Name}' has encoder {model.Model.Encoder.Sha256}, another latent basis, so they would predict from coordinates they were never fitted on. " +
+                "Refit those stages on the new model's latents and swap the whole pipeline (AutoencoderModelBinding.TrySwap(folder, refitPipeline)), " +
+                "or say that they were refit or do not depend on the basis (AllowLatentBasisChange).");
+        }
+
+        var line = $"AeOnnx: column '{spec.OutputColumn}' now uses '{model.Name}' from '{model.Folder}' (encoder+decoder sha256 {identity}) " +
+                   $"instead of '{spec.ModelName}' ({spec.ModelIdentity}); accepted by policy {policy}.";
+        return newBasis && spec.FeedsTrainedStages
+            ? (line + $" The encoder changed (another latent basis) while stages after '{spec.OutputColumn}' read it: allowed because AllowLatentBasisChange was set.", Microsoft.Extensions.Logging.LogLevel.Warning)
+            : (line, Microsoft.Extensions.Logging.LogLevel.Information);
     }
 
     private static string Shape(MappingSpec spec) =>

@@ -84,26 +84,50 @@ internal sealed class Operation
     public AutoencoderLeaseOrShared Acquire()
     {
         var lease = Source!.Acquire();
-        if (!ReferenceEquals(Volatile.Read(ref _verified), lease.Model))
+        try
         {
-            try
-            {
-                var change = ModelBinding.Check(Spec, lease.Model, Spec.Policy);
-                if (change is not null)
-                {
-                    Write(LogLevel.Information, 1400, change);
-                }
-            }
-            catch
-            {
-                lease.Dispose();
-                throw;
-            }
-
-            Volatile.Write(ref _verified, lease.Model);
+            Verify(lease.Model);
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
         }
 
         return lease;
+    }
+
+    /// <summary>
+    /// The model for one call: the pinned generation when the call belongs to a pinned prediction or
+    /// cursor of this operation's source (every column and row of it then comes from one model), else
+    /// a lease of its own. Checked against the spec once per model instance.
+    /// </summary>
+    private AutoencoderLeaseOrShared Acquire(ModelPin? pin, long position)
+    {
+        if (pin is null || !ReferenceEquals(pin.Source, Source))
+        {
+            return Acquire();
+        }
+
+        // The pin owns the lease: the model stays alive until the pin moves on or is released.
+        var model = pin.Hold(position).Model;
+        Verify(model);
+        return new AutoencoderLeaseOrShared(model, null);
+    }
+
+    private void Verify(Autoencoder model)
+    {
+        if (ReferenceEquals(Volatile.Read(ref _verified), model))
+        {
+            return;
+        }
+
+        if (ModelBinding.Check(Spec, model, Spec.Policy) is { } change)
+        {
+            Write(change.Level, change.Level == LogLevel.Warning ? 1403 : 1400, change.Message);
+        }
+
+        Volatile.Write(ref _verified, model);
     }
 
     /// <summary>Computes <paramref name="count"/> rows.</summary>
@@ -111,7 +135,9 @@ internal sealed class Operation
     /// <param name="count">Rows.</param>
     /// <param name="output">count × max(1, OutputSize) floats.</param>
     /// <param name="errors">Null under <see cref="AutoencoderBadImageHandling.Throw"/>; else one slot per row, set to the reason for a bad row (whose output is NaN).</param>
-    public void Compute(BatchInput input, int count, Span<float> output, string?[]? errors)
+    /// <param name="pin">The prediction's or cursor's pinned model generation, if any.</param>
+    /// <param name="position">The row position the pin refreshes on (a new prediction takes the current generation).</param>
+    public void Compute(BatchInput input, int count, Span<float> output, string?[]? errors, ModelPin? pin = null, long position = 0)
     {
         if (Spec.Kind == OperationKind.Interpolate)
         {
@@ -119,7 +145,7 @@ internal sealed class Operation
             return;
         }
 
-        using var lease = Acquire();
+        using var lease = Acquire(pin, position);
         var model = lease.Model;
         var outWidth = Math.Max(1, Spec.OutputSize);
         if (errors is not null)

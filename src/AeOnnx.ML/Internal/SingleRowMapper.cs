@@ -61,6 +61,10 @@ internal sealed class SingleRowMapper : IRowToRowMapper
         private readonly BatchInput _batch;
         private readonly float[] _result;
         private readonly string?[]? _errors;
+
+        // The bound pipeline's pin when this row was built inside one: every AeOnnx column of a
+        // prediction then comes from the one model generation it holds.
+        private readonly ModelPin? _pin = ModelPin.Building;
         private long _computedAt = -1;
 
         public Row(SingleRowMapper parent, DataViewRow input, bool outputActive)
@@ -99,7 +103,7 @@ internal sealed class SingleRowMapper : IRowToRowMapper
             try
             {
                 _reader!.Read(0, _batch);
-                _parent._operation.Compute(_batch, 1, _result, _errors);
+                _parent._operation.Compute(_batch, 1, _result, _errors, _pin, _input.Position);
             }
             finally
             {
