@@ -208,10 +208,6 @@ public sealed class FloodTests(ITestOutputHelper output)
             // The pod's memory as the runtime sees it in a container with a limit, and deploy/Dockerfile's GC.
             start.Environment["DOTNET_GCHeapHardLimit"] = "0x" + heapLimit.ToString("X", CultureInfo.InvariantCulture);
             start.Environment["DOTNET_gcServer"] = "1";
-            foreach (var pair in (Environment.GetEnvironmentVariable("AEONNX_FLOOD_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
-            {
-                start.Environment[pair.Split('=')[0]] = pair.Split('=')[1];
-            }
             var process = Process.Start(start)!;
             var maxBodyMb = arguments.SkipWhile(a => a != "--max-body-mb").Skip(1).Select(int.Parse).DefaultIfEmpty(16).First();
             ChildServer? server = null;

@@ -93,12 +93,12 @@ internal static class ModelBinding
 
         // A retrained encoder has another latent basis: whatever was trained on this column's latents
         // (a classifier, a normalizer) would now read coordinates it was never fitted on.
-        var newBasis = !string.Equals(model.Model.Encoder.Sha256, spec.EncoderSha256, StringComparison.Ordinal);
+        var newBasis = !string.Equals(model.Manifest.Encoder.Sha256, spec.EncoderSha256, StringComparison.Ordinal);
         if (newBasis && spec.FeedsTrainedStages && !spec.AllowLatentBasisChange)
         {
             throw new AutoencoderModelMismatchException(
                 $"{where}: field encoder.sha256: the latent column '{spec.OutputColumn}' feeds stages after it that were fitted on the latents of encoder {spec.EncoderSha256} ('{spec.ModelName}'); " +
-                $"'{model.Name}' has encoder {model.Model.Encoder.Sha256}, another latent basis, so they would predict from coordinates they were never fitted on. " +
+                $"'{model.Name}' has encoder {model.Manifest.Encoder.Sha256}, another latent basis, so they would predict from coordinates they were never fitted on. " +
                 "Refit those stages on the new model's latents and swap the whole pipeline (AutoencoderModelBinding.TrySwap(folder, refitPipeline)), " +
                 "or say that they were refit or do not depend on the basis (AllowLatentBasisChange).");
         }
