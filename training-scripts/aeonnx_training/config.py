@@ -44,6 +44,7 @@ class TrainConfig:
     val_fraction: float = 0.1
     amp: str = "none"
     name: str = ""
+    normal_class: str = ""            # train on this class only (one-class / anomaly detection); "" = all
     # not saved: where the run goes and how this process runs (bytes must not depend on them)
     out: str = ""
     device: str = "auto"
@@ -71,6 +72,9 @@ class TrainConfig:
             d[k] = [int(w) for w in d[k]]
         for k in ("mean", "std"):
             d[k] = [float(v) for v in d[k]]
+        if not d["normal_class"]:
+            # left out when unused, so configs (and checkpoints, manifests) of other runs keep their bytes
+            del d["normal_class"]
         return d
 
     @classmethod

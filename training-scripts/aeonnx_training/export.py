@@ -257,8 +257,11 @@ def write_fixtures(model: AutoEncoder, images: splits.Source, spec: data_mod.Inp
     return doc
 
 
-def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = True, workers: int = 0) -> dict:
-    """Write the model folder; returns the manifest dict. Always on CPU, whatever trained the model."""
+def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = True, workers: int = 0,
+                 calibrate: Optional[bool] = None) -> dict:
+    """Write the model folder; returns the manifest dict. Always on CPU, whatever trained the model.
+    calibrate: add the `anomaly` block, calibrated on the validation split (held-out images the
+    model did not train on); None = when the model was trained on one normal class."""
     checkpoint, out = Path(checkpoint), Path(out)
     model, cfg, ckpt = load_checkpoint(checkpoint)
     setup_torch(cfg.threads, cfg.seed)
@@ -267,7 +270,7 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
     out.mkdir(parents=True, exist_ok=True)
     log = (lambda m: print(m, file=sys.stderr)) if progress else (lambda m: None)
 
-    tr, _, te = splits.load_splits(cfg)
+    tr, va, te = splits.load_splits(cfg)
     log(f"[{name}] evaluating on {len(te)} test images")
     metrics = evaluate.evaluate_model(model, te, tr, seed=cfg.seed, workers=workers)
     log(f"[{name}] " + ", ".join(f"{k}={v:.6g}" for k, v in metrics.items()))
@@ -342,6 +345,13 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
         },
         "metrics": metrics,
     }
+    if calibrate or (calibrate is None and cfg.normal_class):
+        from . import anomaly
+        # the statistics as the manifest stores them (float32), so .NET's scores are the same
+        block = anomaly.calibrate(model, va, _as_stored(stats["mean"]), _as_stored(stats["cholesky"]),
+                                  source="validation split", workers=workers)
+        log(f"[{name}] calibrated {block['score']} on {block['calibration']['images']} held-out images")
+        manifest["anomaly"] = block
     if not manifest["latent"]["classes"]:
         del manifest["latent"]["classes"]
     if manifest["training"]["machine"] is None:
@@ -351,17 +361,24 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
     return manifest
 
 
+def _as_stored(a) -> np.ndarray:
+    return np.asarray(a, dtype=np.float32).astype(np.float64)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", required=True, help="checkpoint.pt written by train.py")
     ap.add_argument("--out", required=True, help="model folder to write (e.g. models/<name>)")
     ap.add_argument("--name", default=None, help="model name (default: the name in the checkpoint's config)")
+    ap.add_argument("--calibrate", action=argparse.BooleanOptionalAction, default=None,
+                    help="add the anomaly block (score statistics and quantiles on the validation split); "
+                         "default: only for models trained with --normal-class")
     args = ap.parse_args(argv)
     if not os.path.isfile(args.checkpoint):
         print(f"error: checkpoint not found: {args.checkpoint}", file=sys.stderr)
         return 2
     try:
-        export_model(args.checkpoint, args.out, args.name)
+        export_model(args.checkpoint, args.out, args.name, calibrate=args.calibrate)
     except (data_mod.DatasetError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -155,15 +155,37 @@ def folder_source(root, spec: InputSpec) -> Source:
     return Source(spec, None, root, tuple(r.as_posix() for r in rel), labels, class_names)
 
 
+def class_index(source: Source, name: str) -> int:
+    """The label index of class `name` (exact name), or DatasetError naming the classes there are."""
+    if source.labels is None or not source.class_names:
+        raise DatasetError(f"--normal-class {name}: the images have no classes; a labelled dataset is needed "
+                           "(fashion-mnist, or a folder with one subfolder per class: DATASET/<class>/<image>)")
+    if name not in source.class_names:
+        raise DatasetError(f"--normal-class {name}: no such class; the classes are: {', '.join(source.class_names)}")
+    return source.class_names.index(name)
+
+
+def only_class(source: Source, name: str) -> Source:
+    """The images labelled `name` (in source order): a one-class (normal-only) split."""
+    c = class_index(source, name)
+    return source.subset(np.nonzero(source.labels == c)[0])
+
+
 def load_splits(cfg: TrainConfig) -> Tuple[Source, Source, Source]:
-    """(train, val, test) as the config defines them (deterministic)."""
+    """(train, val, test) as the config defines them (deterministic). With cfg.normal_class all three
+    hold that class's images only: the images of other classes are not used at all (score them
+    with the exported model; bench/anomaly.py does for Fashion-MNIST's whole test set)."""
     spec = cfg.input_spec()
     if cfg.dataset == "fashion-mnist":
         fm = data_mod.load_fashion_mnist(cfg.data_dir, spec)
         train = Source(spec, fm.train.pixels, labels=fm.train.labels, class_names=fm.train.class_names)
         test = Source(spec, fm.test.pixels, labels=fm.test.labels, class_names=fm.test.class_names)
+        if cfg.normal_class:
+            train, test = only_class(train, cfg.normal_class), only_class(test, cfg.normal_class)
     else:
         whole = folder_source(cfg.dataset, spec)
+        if cfg.normal_class:
+            whole = only_class(whole, cfg.normal_class)
         rest, held = _holdout(len(whole), cfg.val_fraction, cfg.seed + 1)
         train, test = whole.subset(rest), whole.subset(held)
     rng = np.random.default_rng(cfg.seed)

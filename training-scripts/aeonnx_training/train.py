@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--threads", type=int, default=d.threads, help="torch CPU threads per process (part of reproducibility)")
     ap.add_argument("--limit", type=int, default=d.limit, help="use at most N training and N test images (0 = all)")
     ap.add_argument("--val-fraction", type=float, default=d.val_fraction, help="share of training images held out for validation")
+    ap.add_argument("--normal-class", default=d.normal_class, metavar="NAME",
+                    help="train on the images of this class only (anomaly detection: the normal class); a "
+                         "Fashion-MNIST class name (e.g. Shirt) or a subfolder name of --dataset; '' = all images")
     ap.add_argument("--device", default=d.device, help="auto (CUDA when available), cpu, cuda or cuda:N")
     ap.add_argument("--amp", choices=("none", "bf16", "fp16"), default=d.amp,
                     help="mixed precision for forward/backward (fp16: CUDA only, with loss scaling)")
@@ -119,11 +122,13 @@ def config_from_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig,
         epochs=a.epochs if a.epochs is not None else TrainConfig.epochs, batch_size=a.batch_size, lr=a.lr,
         lr_schedule=a.lr_schedule, beta=a.beta, latent_penalty=a.latent_penalty, widths=tuple(a.widths),
         image_size=tuple(a.image_size), channels=a.channels, mean=tuple(a.mean), std=tuple(a.std), seed=a.seed,
-        threads=a.threads, limit=a.limit, val_fraction=a.val_fraction, amp=a.amp,
+        threads=a.threads, limit=a.limit, val_fraction=a.val_fraction, amp=a.amp, normal_class=a.normal_class,
         name="" if a.name == AUTO_NAME else a.name, out="" if a.out == AUTO_OUT else a.out,
         device=a.device, workers=a.workers)
     if not cfg.name:
         base = "fashion-mnist" if cfg.dataset == "fashion-mnist" else Path(cfg.dataset).resolve().name
+        if cfg.normal_class:
+            base += "-" + ("".join(ch if ch.isalnum() else "-" for ch in cfg.normal_class.lower()).strip("-") or "class")
         cfg.name = f"{base}-{cfg.model}"
     if not cfg.out:
         cfg.out = str(Path("runs") / cfg.name)
