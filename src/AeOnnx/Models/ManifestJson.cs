@@ -31,6 +31,8 @@ internal static class ManifestJson
         public JsonElement? Training { get; init; }
 
         public ModelMetrics? Metrics { get; init; }
+
+        public JsonElement? Anomaly { get; init; }
     }
 
     internal sealed record Input

@@ -189,6 +189,7 @@ internal static class ManifestReader
             throw Missing(file, "decoder.output");
         }
 
+        var anomaly = AeOnnx.Anomaly.AnomalyReader.Read(m.Anomaly, JsonOptions, file, kind, latent.Cholesky is not null && latent.Mean is not null);
         var name = string.IsNullOrEmpty(m.Name) ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))) ?? "model" : m.Name;
         return new ModelManifest
         {
@@ -209,6 +210,7 @@ internal static class ManifestReader
             Decoder = new GraphInfo { File = decoder.File, Sha256 = decoder.Sha256 ?? string.Empty, Input = decoder.Input, Outputs = Array.AsReadOnly(new[] { decoder.Output }), Opset = decoder.Opset },
             Metrics = m.Metrics,
             Training = m.Training,
+            Anomaly = anomaly,
             Source = requireHashes ? ManifestSource.ManifestFile : ManifestSource.GraphMetadata,
         };
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AeOnnx.Anomaly;
 
 namespace AeOnnx.Models;
 
@@ -48,6 +49,12 @@ public sealed record ModelManifest
 
     /// <summary>Training provenance as raw JSON (its content is the trainer's business); null when absent.</summary>
     public JsonElement? Training { get; init; }
+
+    /// <summary>
+    /// Anomaly scores calibrated on held-out normal images (the optional <c>anomaly</c> block, format
+    /// <c>aeonnx.anomaly/1</c>); null when the manifest has none or one of another format.
+    /// </summary>
+    public AnomalyCalibration? Anomaly { get; init; }
 
     /// <summary>Where the facts came from: manifest.json, or a bare pair's <c>metadata_props</c>.</summary>
     public ManifestSource Source { get; init; } = ManifestSource.ManifestFile;

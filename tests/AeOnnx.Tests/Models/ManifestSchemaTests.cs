@@ -59,6 +59,56 @@ public sealed class ManifestSchemaTests
         { "decoder:remove", false },
     };
 
+    /// <summary>Changes to a valid <c>anomaly</c> block (<see cref="AnomalyBlock"/>) added to the shipped AE's manifest.</summary>
+    public static TheoryData<string, bool> AnomalyChanges => new()
+    {
+        { "anomaly.format:aeonnx.anomaly/1", true },
+        { "anomaly.format:aeonnx.anomaly/2", true }, // another format: not used, not checked
+        { "anomaly.likelihood_sigma:0.1", true },
+        { "anomaly.calibration.source:remove", true },
+        { "anomaly.scores.mse.quantiles:remove", true },
+        { "anomaly.future_field:add", true },
+        { "anomaly.score:mse", true },
+
+        { "anomaly.format:remove", false },
+        { "anomaly.score:median", false },
+        { "anomaly.score:neg_elbo", false },
+        { "anomaly.scores.neg_elbo:{\"sorted\":[1,2,3]}", false }, // neg_elbo is a VAE's
+        { "anomaly.scores.combined:remove", false },                 // the default score must be calibrated
+        { "anomaly.scores.median:{\"sorted\":[1,2,3]}", false },
+        { "anomaly.scores.mse.sorted:remove", false },
+        { "anomaly.scores.mse.sorted:[]", false },
+        { "anomaly.ssim:remove", false },
+        { "anomaly.ssim.window:0", false },
+        { "anomaly.ssim.sigma:0", false },
+        { "anomaly.ssim.data_range:255", false },
+        { "anomaly.combined.terms:[]", false },
+        { "anomaly.combined.terms:[{\"score\":\"combined\",\"transform\":\"log\",\"mean\":0,\"std\":1}]", false },
+        { "anomaly.combined.terms:[{\"score\":\"mse\",\"transform\":\"sqrt\",\"mean\":0,\"std\":1}]", false },
+        { "anomaly.combined.terms:[{\"score\":\"mse\",\"transform\":\"log\",\"mean\":0,\"std\":0}]", false },
+        { "anomaly.calibration.images:0", false },
+        { "anomaly.calibration.quantile:nearest", false },
+        { "anomaly.likelihood_sigma:-1", false },
+    };
+
+    /// <summary>A valid anomaly block for the shipped AE: three calibration images.</summary>
+    internal static JsonObject AnomalyBlock() => JsonNode.Parse("""
+        {
+          "format": "aeonnx.anomaly/1",
+          "score": "combined",
+          "ssim": { "window": 7, "sigma": 1.5, "k1": 0.01, "k2": 0.03, "data_range": 1.0, "windows": "valid" },
+          "combined": { "terms": [ { "score": "mse", "transform": "log", "mean": -4.5, "std": 0.25 },
+                                   { "score": "mahalanobis", "transform": "identity", "mean": 4.0, "std": 1.0 } ] },
+          "calibration": { "images": 3, "source": "validation split", "quantile": "linear" },
+          "scores": {
+            "mse": { "mean": 0.02, "std": 0.01, "quantiles": { "levels": [0.5, 0.99], "values": [0.02, 0.0298] }, "sorted": [0.01, 0.02, 0.03] },
+            "ssim": { "sorted": [0.1, 0.2, 0.4] },
+            "mahalanobis": { "sorted": [3.0, 4.0, 5.0] },
+            "combined": { "sorted": [-2.0, 0.5, 1.5] }
+          }
+        }
+        """)!.AsObject();
+
     [Fact]
     public void Every_shipped_manifest_is_valid_under_the_schema_and_reads()
     {
@@ -93,6 +143,30 @@ public sealed class ManifestSchemaTests
         {
             var error = Assert.Throws<ModelLoadException>(() => ModelManifest.Parse(bytes, "m/manifest.json"));
             Assert.Equal("m/manifest.json", error.File);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(AnomalyChanges))]
+    public void The_schema_and_the_reader_agree_on_the_anomaly_block(string change, bool accepted)
+    {
+        var manifest = TestModels.ReadManifest(TestModels.Folder(TestModels.FashionAe));
+        manifest["anomaly"] = AnomalyBlock();
+        Apply(manifest, change);
+        var bytes = Encoding.UTF8.GetBytes(manifest.ToJsonString());
+
+        using var json = JsonDocument.Parse(bytes);
+        Assert.True(Schema.Value.Evaluate(json.RootElement).IsValid == accepted, $"{change}: the schema {(accepted ? "refuses" : "accepts")} it");
+        if (accepted)
+        {
+            var read = ModelManifest.Parse(bytes, "m/manifest.json");
+            Assert.Equal(change.StartsWith("anomaly.format:aeonnx.anomaly/2", StringComparison.Ordinal), read.Anomaly is null);
+        }
+        else
+        {
+            var error = Assert.Throws<ModelLoadException>(() => ModelManifest.Parse(bytes, "m/manifest.json"));
+            Assert.Equal("m/manifest.json", error.File);
+            Assert.StartsWith("anomaly", error.Field, StringComparison.Ordinal);
         }
     }
 
