@@ -1,6 +1,7 @@
 """One-class training (--normal-class), anomaly scores, AUROC and calibration against hand-computed values."""
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,7 +9,7 @@ import torch
 
 from aeonnx_training import anomaly, calibrate, evaluate, export, splits, synthetic, train
 from aeonnx_training.checkpoint import load_checkpoint
-from aeonnx_training.config import TrainConfig
+from aeonnx_training.config import TrainConfig, UsageError
 from aeonnx_training.data import DatasetError
 from aeonnx_training.models import gaussian_nll, kl_divergence
 from conftest import needs_fashion_mnist, run_script, tiny_args
@@ -227,6 +228,19 @@ def test_export_calibrates_one_class_models(one_class_models, kind):
     assert ("likelihood_sigma" in block) == (kind == "vae")
 
 
+@pytest.mark.parametrize("kind", ["ae", "vae"])
+def test_calibrated_manifests_follow_the_schema(one_class_models, kind):
+    """docs/manifest.schema.json states the anomaly block too (the .NET reader is held to it by ManifestSchemaTests)."""
+    import jsonschema
+    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "manifest.schema.json").read_text())
+    man = json.loads((one_class_models[kind] / "manifest.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    assert [e.message for e in validator.iter_errors(man)] == []
+    bad = json.loads(json.dumps(man))
+    bad["anomaly"]["score"] = "neg_elbo" if kind == "ae" else "median"
+    assert list(validator.iter_errors(bad)), "a default score the model does not define must be refused"
+
+
 def test_scores_against_independent_computations(one_class_models):
     model, cfg, _ = load_checkpoint(one_class_models["vae"] / "checkpoint.pt")
     _, va, _ = splits.load_splits(cfg)
@@ -275,3 +289,31 @@ def test_calibrate_script_rewrites_only_the_anomaly_block(one_class_models, shap
     assert calibrate.main(["--model", str(tmp_path / "nope")]) == 2
     assert "no manifest.json" in capsys.readouterr().err
     assert (folder / "manifest.json").read_bytes() == first         # a refused calibration changed nothing
+
+
+def test_calibrate_terms_choose_the_combined_score(one_class_models, tmp_path, capsys):
+    import shutil
+    folder = tmp_path / "m"
+    shutil.copytree(one_class_models["ae"], folder)
+    assert calibrate.main(["--model", str(folder), "--terms", "ssim:log,mahalanobis"]) == 0
+    block = json.loads((folder / "manifest.json").read_text())["anomaly"]
+    assert [(t["score"], t["transform"]) for t in block["combined"]["terms"]] == [("ssim", "log"), ("mahalanobis", "identity")]
+    # the stored combined values are the standardised sum of those two terms over the calibration images
+    model, cfg, _ = load_checkpoint(folder / "checkpoint.pt")
+    _, va, _ = splits.load_splits(cfg)
+    man = json.loads((folder / "manifest.json").read_text())
+    raw = anomaly.raw_scores(model, va, np.array(man["latent"]["mean"]), np.array(man["latent"]["cholesky"]))
+    z = sum((anomaly.transform(raw[t["score"]], t["transform"]) - t["mean"]) / t["std"] for t in block["combined"]["terms"])
+    assert block["scores"]["combined"]["sorted"] == pytest.approx(np.sort(z), rel=1e-4, abs=1e-4)
+    capsys.readouterr()
+    for bad, message in (("median:log", "unknown score 'median'"), ("mse:sqrt", "unknown transform 'sqrt'"), ("", "at least one score")):
+        assert calibrate.main(["--model", str(folder), "--terms", bad]) == 2
+        assert message in capsys.readouterr().err
+
+
+def test_warmup_steps_are_saved_only_when_used_and_checked():
+    assert "warmup_steps" not in TrainConfig().to_saved()        # older configs and checkpoints keep their bytes
+    saved = TrainConfig(warmup_steps=200).to_saved()
+    assert saved["warmup_steps"] == 200 and TrainConfig.from_saved(saved).warmup_steps == 200
+    with pytest.raises(UsageError, match="--warmup-steps must be >= 0"):
+        TrainConfig(warmup_steps=-1).validate()

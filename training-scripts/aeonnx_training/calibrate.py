@@ -28,7 +28,24 @@ from .export import dumps
 from .files import atomic_write_bytes
 
 
-def calibrate_folder(model_dir, images: Optional[str] = None, score: Optional[str] = None, workers: int = 0) -> dict:
+def parse_terms(text: str):
+    """'mse:log,mahalanobis:identity' -> (("mse", "log"), ("mahalanobis", "identity"))."""
+    terms = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, how = part.partition(":")
+        how = how or "identity"
+        if name not in anomaly.score_names(True) or name == "combined":
+            raise ValueError(f"--terms: unknown score {name!r} (mse, ssim, mahalanobis, neg_elbo)")
+        if how not in anomaly.TRANSFORMS:
+            raise ValueError(f"--terms: unknown transform {how!r} ({', '.join(anomaly.TRANSFORMS)})")
+        terms.append((name, how))
+    if not terms:
+        raise ValueError("--terms: at least one score")
+    return tuple(terms)
+
+
+def calibrate_folder(model_dir, images: Optional[str] = None, score: Optional[str] = None, workers: int = 0,
+                     terms=None) -> dict:
     """Rewrites model_dir/manifest.json with a new `anomaly` block (other fields unchanged); returns the block."""
     model_dir = Path(model_dir)
     manifest_path = model_dir / "manifest.json"
@@ -51,7 +68,8 @@ def calibrate_folder(model_dir, images: Optional[str] = None, score: Optional[st
     else:
         _, source, _ = splits.load_splits(cfg)
         where = "validation split"
-    recipe = anomaly.DEFAULT_RECIPE if score is None else anomaly.ScoreRecipe(default=score)
+    recipe = anomaly.ScoreRecipe(default=score or anomaly.DEFAULT_RECIPE.default,
+                                 terms=tuple(terms) if terms else anomaly.DEFAULT_RECIPE.terms)
     block = anomaly.calibrate(model, source, np.asarray(latent["mean"], dtype=np.float64),
                               np.asarray(latent["cholesky"], dtype=np.float64), recipe, source=where, workers=workers)
     manifest["anomaly"] = block
@@ -67,10 +85,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--score", default=None,
                     help=f"the model's default score: mse, ssim, mahalanobis, neg_elbo (VAE) or combined "
                          f"(default: {anomaly.DEFAULT_RECIPE.default})")
+    ap.add_argument("--terms", default=None, metavar="SCORE:TRANSFORM,...",
+                    help="the combined score's terms, e.g. mse:log,ssim:log,mahalanobis:identity (default: "
+                         + ",".join(f"{n}:{t}" for n, t in anomaly.DEFAULT_RECIPE.terms) + ")")
     ap.add_argument("--workers", type=int, default=0, help="DataLoader decode workers for --images (0: in-process)")
     args = ap.parse_args(argv)
     try:
-        block = calibrate_folder(args.model, args.images, args.score, args.workers)
+        block = calibrate_folder(args.model, args.images, args.score, args.workers,
+                                 parse_terms(args.terms) if args.terms is not None else None)
     except (FileNotFoundError, DatasetError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -31,6 +31,7 @@ class TrainConfig:
     batch_size: int = 128             # per process; the global batch is batch_size x world size
     lr: float = 2e-3
     lr_schedule: str = "cosine"
+    warmup_steps: int = 0             # linear learning-rate warmup over this many steps (0 = none)
     beta: float = 1.0
     latent_penalty: float = 0.0
     widths: Tuple[int, ...] = (32, 64)
@@ -72,6 +73,8 @@ class TrainConfig:
             d[k] = [int(w) for w in d[k]]
         for k in ("mean", "std"):
             d[k] = [float(v) for v in d[k]]
+        if not d["warmup_steps"]:
+            del d["warmup_steps"]
         if not d["normal_class"]:
             # left out when unused, so configs (and checkpoints, manifests) of other runs keep their bytes
             del d["normal_class"]
@@ -98,6 +101,8 @@ class TrainConfig:
             raise UsageError(f"--limit must be >= 0 (0 = all), got {self.limit}")
         if not (0.0 < self.val_fraction < 1.0):
             raise UsageError(f"--val-fraction must be between 0 and 1, got {self.val_fraction}")
+        if self.warmup_steps < 0:
+            raise UsageError(f"--warmup-steps must be >= 0, got {self.warmup_steps}")
         if self.lr_schedule not in ("cosine", "none"):
             raise UsageError(f"--lr-schedule must be cosine or none, got {self.lr_schedule}")
         if self.amp not in ("none", "bf16", "fp16"):

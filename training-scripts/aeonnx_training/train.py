@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--lr", type=float, default=d.lr, help="Adam learning rate")
     ap.add_argument("--lr-schedule", choices=("cosine", "none"), default=d.lr_schedule,
                     help="cosine: decay to 5%% of --lr over the run")
+    ap.add_argument("--warmup-steps", type=int, default=d.warmup_steps,
+                    help="linear learning-rate warmup over this many steps (default %(default)s: none); keeps a "
+                         "decoder trained on sparse images (one dark class) from dying in Adam's first steps")
     ap.add_argument("--beta", type=float, default=d.beta, help="VAE KL weight (1 = the ELBO)")
     ap.add_argument("--latent-penalty", type=float, default=d.latent_penalty,
                     help="AE: weight of mean(z^2) in the loss, keeps the latent scale modest")
@@ -120,7 +123,7 @@ def config_from_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig,
     cfg = TrainConfig(
         dataset=a.dataset, data_dir=a.data_dir, model=a.model, latent_dim=a.latent_dim,
         epochs=a.epochs if a.epochs is not None else TrainConfig.epochs, batch_size=a.batch_size, lr=a.lr,
-        lr_schedule=a.lr_schedule, beta=a.beta, latent_penalty=a.latent_penalty, widths=tuple(a.widths),
+        lr_schedule=a.lr_schedule, warmup_steps=a.warmup_steps, beta=a.beta, latent_penalty=a.latent_penalty, widths=tuple(a.widths),
         image_size=tuple(a.image_size), channels=a.channels, mean=tuple(a.mean), std=tuple(a.std), seed=a.seed,
         threads=a.threads, limit=a.limit, val_fraction=a.val_fraction, amp=a.amp, normal_class=a.normal_class,
         name="" if a.name == AUTO_NAME else a.name, out="" if a.out == AUTO_OUT else a.out,
@@ -192,9 +195,15 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
     steps_per_epoch = math.ceil(len(sampler) / cfg.batch_size)
     total = steps_per_epoch * cfg.epochs
     sched = None
-    if cfg.lr_schedule == "cosine":
+    warm = cfg.warmup_steps
+    if cfg.lr_schedule == "cosine" and not warm:
         sched = torch.optim.lr_scheduler.LambdaLR(
             opt, lambda s: 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(s, total) / total)))
+    elif cfg.lr_schedule == "cosine":
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            opt, lambda s: min(1.0, (s + 1) / warm) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(s, total) / total))))
+    elif warm:
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm))
     scaler = torch.cuda.amp.GradScaler(enabled=cfg.amp == "fp16")
     # a CPU generator, so CPU and CUDA runs draw the same VAE noise; one stream per rank
     noise_gen = torch.Generator().manual_seed(cfg.seed + 2000 + 7919 * rt.rank)
