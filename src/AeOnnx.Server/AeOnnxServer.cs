@@ -101,6 +101,9 @@ public sealed class AeOnnxServer : IAsyncDisposable
         builder.Services.AddSingleton<ApiHandlers>();
         builder.Services.AddSingleton<RequestBudgets>();
         builder.Services.AddHostedService<MemoryReturner>();
+        builder.Services.AddSingleton<Explore.ExploreService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Explore.ExploreService>());
+        builder.Services.AddSingleton<ExploreHandlers>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "AeOnnx model service";
@@ -253,6 +256,7 @@ public sealed class AeOnnxServer : IAsyncDisposable
             .WithSummary("The served model: name, kind, checksums, generation, swaps, last refused folder, classes");
         v1.MapGet("/map", (HttpContext c, ApiHandlers h) => h.MapAsync(c))
             .WithSummary("2-D PCA map of the model's class centroids with decoded thumbnails");
+        ExploreHandlers.Map(v1);
         v1.MapPost("/admin/reload", (HttpContext c, ApiHandlers h) => h.ReloadAsync(c))
             .WithSummary("Reload the model from its folder or pointer file (Authorization: Bearer <admin token>)");
 
@@ -275,6 +279,7 @@ public sealed class AeOnnxServer : IAsyncDisposable
         app.MapMetrics("/metrics", metrics.Registry);
         app.MapOpenApi();
         app.MapGet("/", () => ExplorerFiles.Serve("index.html")).ExcludeFromDescription();
+        app.MapGet("/favicon.ico", () => ExplorerFiles.Serve("favicon.svg")).ExcludeFromDescription();
         app.MapGet("/explorer/{name}", (string name) => ExplorerFiles.Serve(name)).ExcludeFromDescription();
     }
 }

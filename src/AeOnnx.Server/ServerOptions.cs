@@ -95,6 +95,17 @@ public sealed class ServerOptions
     /// </summary>
     public string? AdminToken { get; set; }
 
+    /// <summary>
+    /// Images for the explorer's map (<c>--explore</c>): a folder of image files (labels from first-level
+    /// subfolders) or an IDX image file such as Fashion-MNIST's <c>t10k-images-idx3-ubyte.gz</c> (labels
+    /// from the labels file beside it). Each model generation encodes them once and caches two 2-D
+    /// projections. Null (default): no map of images.
+    /// </summary>
+    public string? ExplorePath { get; set; }
+
+    /// <summary>Most images of <see cref="ExplorePath"/> taken (the first ones in a fixed order). Default 20,000; at most 100,000.</summary>
+    public int ExploreMaxImages { get; set; } = 20_000;
+
     /// <summary>Options every model (the first and each swapped-in one) is loaded with. Default: the core's defaults.</summary>
     public AutoencoderOptions ModelOptions { get; set; } = new();
 
@@ -127,6 +138,7 @@ public sealed class ServerOptions
         Check(WorkingBytes >= 1024 * 1024, $"WorkingBytes must be at least 1 MiB, got {WorkingBytes}.");
         Check(MaxConcurrentRequests >= 1, $"MaxConcurrentRequests must be at least 1, got {MaxConcurrentRequests}.");
         Check(WatchInterval > TimeSpan.Zero, $"WatchInterval must be positive, got {WatchInterval}.");
+        Check(ExploreMaxImages is >= 1 and <= 100_000, $"ExploreMaxImages must be 1..100000, got {ExploreMaxImages}.");
         Check(AdminToken is null || AdminToken.Length >= 16, "AdminToken must be at least 16 characters.");
     }
 

@@ -29,6 +29,8 @@ internal sealed class ServeCommand : VerbCommand
     private readonly Option<int> _bodyBufferMb = new("--body-buffer-mb") { Description = "MiB of request bodies held in memory at once, server-wide (more wait)", HelpName = "MB", DefaultValueFactory = _ => (int)(Defaults.BodyBufferBytes >> 20) };
     private readonly Option<int> _workingMb = new("--working-mb") { Description = "MiB of working memory (decoding, tensors, answers) for requests in flight, server-wide (more wait; one request over it: 413)", HelpName = "MB", DefaultValueFactory = _ => (int)(Defaults.WorkingBytes >> 20) };
     private readonly Option<string?> _adminTokenFile = new("--admin-token-file") { Description = $"File holding the token for POST /v1/admin/reload (else ${AeOnnxServer.AdminTokenVariable}; neither: endpoint off)", HelpName = "FILE" };
+    private readonly Option<string?> _explore = new("--explore") { Description = "Images for the explorer's map: a folder (labels from subfolders) or an IDX image file such as /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz; encoded and projected once per model generation", HelpName = "DIR|FILE" };
+    private readonly Option<int> _exploreMax = new("--explore-max") { Description = "Most images of --explore taken (the first in a fixed order)", HelpName = "N", DefaultValueFactory = _ => Defaults.ExploreMaxImages };
     private readonly CommonOptions _common = new();
 
     public ServeCommand(CliConsole console)
@@ -49,6 +51,8 @@ internal sealed class ServeCommand : VerbCommand
         Options.Add(_bodyBufferMb);
         Options.Add(_workingMb);
         Options.Add(_adminTokenFile);
+        Options.Add(_explore);
+        Options.Add(_exploreMax);
         Options.Add(_common.Device);
         Options.Add(_common.Threads);
         Options.Add(_common.BatchSize);
@@ -58,6 +62,7 @@ internal sealed class ServeCommand : VerbCommand
           aeonnx serve                                   # shipped model, http://127.0.0.1:8080/
           aeonnx serve --model models/fashion-mnist-vae --port 0
           aeonnx serve --model /srv/current.txt --watch --host 0.0.0.0
+          aeonnx serve --explore /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz   # map of the 10,000 test images
           curl -s --data-binary @samples/images/bag-00018.png -H 'Content-Type: image/png' http://127.0.0.1:8080/v1/encode
         """;
 
@@ -79,6 +84,8 @@ internal sealed class ServeCommand : VerbCommand
             MaxOutputPixelsPerRequest = parse.GetValue(_maxOutputPixels),
             BodyBufferBytes = parse.GetValue(_bodyBufferMb) * 1024L * 1024L,
             WorkingBytes = parse.GetValue(_workingMb) * 1024L * 1024L,
+            ExplorePath = parse.GetValue(_explore),
+            ExploreMaxImages = parse.GetValue(_exploreMax),
 
             // As for folder jobs: one ONNX Runtime thread per run, --threads runs at once.
             InferenceWorkers = Math.Min(parse.GetValue(_common.Threads) is > 0 and var t ? t : Environment.ProcessorCount, RunLimits.MaxWorkers),

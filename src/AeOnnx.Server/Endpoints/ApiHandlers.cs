@@ -398,7 +398,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
     /// <summary>The header value that carries a model name: percent-encoded UTF-8 (RFC 3986 unreserved characters stay), so any name survives HTTP's ASCII headers.</summary>
     public static string HeaderValue(string name) => Uri.EscapeDataString(name);
 
-    private IDisposable Lease(HttpContext context, out Autoencoder model, out ServedModel identity)
+    internal IDisposable Lease(HttpContext context, out Autoencoder model, out ServedModel identity)
     {
         // A probe request (the server's own, carrying its secret) runs on the candidate it names.
         if (models.TryGetCandidate(context, out model, out identity))
@@ -432,7 +432,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         headers[DecoderShaHeader] = identity.DecoderSha256;
     }
 
-    private async Task<float[][]> RunAsync(HttpContext context, Autoencoder model, BatchOperation operation, IReadOnlyList<float[]> rows)
+    internal async Task<float[][]> RunAsync(HttpContext context, Autoencoder model, BatchOperation operation, IReadOnlyList<float[]> rows)
     {
         if (string.Equals(context.Request.Query["batching"], "off", StringComparison.OrdinalIgnoreCase) || options.MaxBatch == 1)
         {
@@ -466,7 +466,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
     }
 
     /// <summary>Model outputs, refused (422) when one holds NaN or infinity: never returned, encoded to a picture or written.</summary>
-    private static float[][] Finite(float[][] rows, string what, IReadOnlyList<NamedBytes> images) =>
+    internal static float[][] Finite(float[][] rows, string what, IReadOnlyList<NamedBytes> images) =>
         Finite(rows, what, images.Count == 1 ? null : i => $"image '{images[i].Name}'");
 
     private static float[][] Finite(float[][] rows, string what, string items) =>
@@ -587,7 +587,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         return allowed.Contains(value) ? value : throw ApiException.BadRequest($"format must be one of {string.Join(", ", allowed)}; got '{value}'.");
     }
 
-    private static int QueryInt(HttpContext context, string name, int fallback, int min, int max)
+    internal static int QueryInt(HttpContext context, string name, int fallback, int min, int max)
     {
         var text = context.Request.Query[name].FirstOrDefault();
         if (string.IsNullOrEmpty(text))

@@ -9,7 +9,9 @@ internal static class ExplorerFiles
     {
         ["index.html"] = "text/html; charset=utf-8",
         ["explorer.js"] = "text/javascript; charset=utf-8",
+        ["atlas.js"] = "text/javascript; charset=utf-8",
         ["explorer.css"] = "text/css; charset=utf-8",
+        ["favicon.svg"] = "image/svg+xml",
     };
 
     private static readonly Dictionary<string, byte[]> Cache = Types.Keys.ToDictionary(name => name, Load, StringComparer.Ordinal);

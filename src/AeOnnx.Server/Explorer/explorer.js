@@ -10,6 +10,7 @@ const state = {
   mapPicks: [],    // latents clicked on the map
   baseChosen: false, // the user picked the class-direction start themselves
   playing: null,
+  atlas: null,     // the map of the --explore images (atlas.js)
 };
 
 function status(text, isError) {
@@ -52,21 +53,50 @@ async function loadModel() {
   buildDirectionSliders();
   try { state.map = await api('/v1/map?zoom=2'); } catch (e) { state.map = null; $('map').textContent = e.message; }
   drawMap();
+  await state.atlas.refresh(m.generation);
+}
+
+// Follow a hot swap: the model's generation is polled; a new one reloads the model facts, the maps,
+// and runs the uploaded images again through the new model.
+let watching = false;
+async function watchGeneration() {
+  if (watching) return;
+  watching = true;
+  try {
+    const facts = await api('/v1/explore');
+    if (state.model && facts.modelGeneration !== state.model.generation) {
+      status(`the server swapped in model generation ${facts.modelGeneration}: reloading…`);
+      await loadModel();
+      const files = state.items.map((i) => i.file).filter(Boolean);
+      state.items = [];
+      renderItems();
+      if (files.length) await addFiles(files); else await interpolate();
+      if (state.model.canSample) await sample();
+      await applyDirections();
+      status('');
+    } else {
+      await state.atlas.refresh(facts.modelGeneration);
+    }
+  } catch (e) {
+    status(e.message, true);
+  } finally {
+    watching = false;
+  }
 }
 
 // ---- images -----------------------------------------------------------------------------
 
 async function addFiles(files) {
-  const list = Array.from(files).filter((f) => f.type.startsWith('image/') || /\.(png|jpe?g|bmp|gif)$/i.test(f.name));
+  const list = Array.from(files).filter((f) => f.type.startsWith('image/') || /\.(png|jpe?g|bmp|gif|webp)$/i.test(f.name));
   if (list.length === 0) return;
   const form = new FormData();
   list.forEach((f) => form.append('images', f, f.name));
   status(`reconstructing ${list.length} image(s)…`);
   try {
     const result = await api('/v1/reconstruct?format=json&zoom=2', { method: 'POST', body: form });
-    for (const item of result.items) {
-      state.items.push({ name: item.name, latent: item.latent, input: item.input, output: item.output, psnr: item.psnr, picked: false });
-    }
+    result.items.forEach((item, i) => {
+      state.items.push({ name: item.name, latent: item.latent, input: item.input, output: item.output, psnr: item.psnr, picked: false, file: list[i], heatmap: null });
+    });
     // The first two images become interpolation keys unless the user picked some already.
     if (!state.items.some((i) => i.picked)) state.items.slice(0, 2).forEach((i) => { i.picked = true; });
     renderItems();
@@ -93,12 +123,62 @@ function renderItems() {
     tick.type = 'checkbox';
     tick.checked = item.picked;
     tick.title = 'use as interpolation key / direction base';
+    tick.setAttribute('aria-label', `use ${item.name} as an interpolation key and direction base`);
     tick.addEventListener('change', () => { item.picked = tick.checked; fillBaseChoices(); });
-    const label = document.createElement('div');
-    label.append(tick, ` PSNR ${item.psnr.toFixed(1)} dB`);
-    card.append(name, img(item.input, `input ${index + 1}`), img(item.output, `reconstruction ${index + 1}`, 'reconstruction'), label);
+    const label = document.createElement('label');
+    label.append(tick, ` PSNR ${item.psnr === null ? '∞' : item.psnr.toFixed(1)} dB`);
+    const heat = img(item.heatmap || '', `where the reconstruction of ${item.name} differs (squared error)`, 'heatmap');
+    const maps = document.createElement('div');
+    maps.className = 'maps';
+    maps.append(img(item.input, `input ${index + 1}: ${item.name}`), img(item.output, `reconstruction ${index + 1}`, 'reconstruction'), heat);
+    card.append(name, maps, label);
     box.append(card);
+    if (!item.heatmap) errorHeatmap(item.input, item.output).then((url) => { item.heatmap = url; heat.src = url; }).catch((e) => status(e.message, true));
   });
+}
+
+// The anomaly heatmap of an upload, computed here from what the service returns (input and reconstruction
+// PNGs as the model sees them): per-pixel squared error averaged over the channels, scaled to the image's
+// largest error, on a black → red → yellow → white ramp.
+function loadPixels(url) {
+  return new Promise((resolve, reject) => {
+    const image = new Image();
+    image.onload = () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = image.naturalWidth; canvas.height = image.naturalHeight;
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(image, 0, 0);
+      resolve(ctx.getImageData(0, 0, canvas.width, canvas.height));
+    };
+    image.onerror = () => reject(new Error('an image of the reconstruction could not be decoded'));
+    image.src = url;
+  });
+}
+
+async function errorHeatmap(inputUrl, outputUrl) {
+  const [input, output] = await Promise.all([loadPixels(inputUrl), loadPixels(outputUrl)]);
+  const n = input.width * input.height;
+  const error = new Float32Array(n);
+  let max = 1e-12;
+  for (let p = 0; p < n; p++) {
+    let sum = 0;
+    for (let c = 0; c < 3; c++) { const d = (input.data[4 * p + c] - output.data[4 * p + c]) / 255; sum += d * d; }
+    error[p] = sum / 3;
+    max = Math.max(max, error[p]);
+  }
+  const canvas = document.createElement('canvas');
+  canvas.width = input.width; canvas.height = input.height;
+  const ctx = canvas.getContext('2d');
+  const heat = ctx.createImageData(input.width, input.height);
+  for (let p = 0; p < n; p++) {
+    const t = error[p] / max;
+    heat.data[4 * p] = Math.round(255 * Math.min(1, 3 * t));
+    heat.data[4 * p + 1] = Math.round(255 * Math.min(1, Math.max(0, 3 * t - 1)));
+    heat.data[4 * p + 2] = Math.round(255 * Math.min(1, Math.max(0, 3 * t - 2)));
+    heat.data[4 * p + 3] = 255;
+  }
+  ctx.putImageData(heat, 0, 0);
+  return canvas.toDataURL('image/png');
 }
 
 function pickedLatents() {
@@ -107,7 +187,8 @@ function pickedLatents() {
 
 // ---- interpolation ----------------------------------------------------------------------
 
-async function interpolate(keys) {
+async function interpolate(keys, description) {
+  $('interp-from').textContent = description || '';
   if (!keys || keys.length < 2) {
     keys = pickedLatents();
   }
@@ -123,9 +204,13 @@ async function interpolate(keys) {
     state.frames = result.frames;
     const strip = $('interp-strip');
     strip.replaceChildren(...state.frames.map((f, i) => {
-      const el = img(f, `frame ${i}`);
-      el.addEventListener('click', () => showFrame(i));
-      return el;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'frame';
+      button.setAttribute('aria-label', `show frame ${i}`);
+      button.append(img(f, `frame ${i}`));
+      button.addEventListener('click', () => showFrame(i));
+      return button;
     }));
     $('interp-slider').max = String(state.frames.length - 1);
     $('interp-keys').textContent = `${keys.length} keys, ${state.frames.length} frames (${mode})`;
@@ -141,7 +226,7 @@ function showFrame(index) {
   index = Math.max(0, Math.min(state.frames.length - 1, index));
   $('interp-slider').value = String(index);
   $('interp-frame').src = state.frames[index];
-  Array.from($('interp-strip').children).forEach((el, i) => el.classList.toggle('current', i === index));
+  Array.from($('interp-strip').querySelectorAll('img')).forEach((el, i) => el.classList.toggle('current', i === index));
 }
 
 function togglePlay() {
@@ -191,7 +276,9 @@ function buildDirectionSliders() {
     slider.step = '0.1';
     slider.value = '0';
     slider.dataset.label = c.label;
+    slider.setAttribute('aria-label', `weight of the ${c.label} direction`);
     const value = document.createElement('output');
+    value.setAttribute('aria-hidden', 'true');
     value.textContent = '0.0';
     slider.addEventListener('input', () => { value.textContent = parseFloat(slider.value).toFixed(1); scheduleDirections(); });
     box.append(name, slider, value);
@@ -260,14 +347,16 @@ function drawMap() {
   const sx = (x) => pad + ((x - x0) / ((x1 - x0) || 1)) * (width - 2 * pad);
   const sy = (y) => height - pad - ((y - y0) / ((y1 - y0) || 1)) * (height - 2 * pad);
   box.replaceChildren(...points.map((p) => {
-    const el = document.createElement('div');
+    const el = document.createElement('button');
+    el.type = 'button';
+    el.setAttribute('aria-label', `${p.mine ? 'your image' : 'class centroid'} ${p.label}: pick for interpolation`);
     el.className = 'point' + (p.mine ? ' mine' : '');
     el.style.left = `${sx(p.x)}px`;
     el.style.top = `${sy(p.y)}px`;
     el.title = p.label;
     const caption = document.createElement('span');
     caption.textContent = p.label.length > 12 ? p.label.slice(0, 11) + '…' : p.label;
-    el.append(img(p.image, p.label), caption);
+    el.append(img(p.image, ''), caption);
     el.addEventListener('click', () => pickOnMap(el, p.latent));
     return el;
   }));
@@ -280,7 +369,7 @@ async function pickOnMap(el, latent) {
     const keys = state.mapPicks;
     state.mapPicks = [];
     setTimeout(() => $('map').querySelectorAll('.picked').forEach((p) => p.classList.remove('picked')), 400);
-    await interpolate(keys);
+    await interpolate(keys, 'between two points of the centroid map');
     $('interp-section').scrollIntoView({ behavior: 'smooth' });
   }
 }
@@ -308,12 +397,14 @@ function wire() {
 }
 
 async function main() {
+  state.atlas = createAtlas({ api, status, addFiles, interpolate: async (keys, description) => { await interpolate(keys, description); } });
   wire();
   try {
     await loadModel();
     // Out of the box, before any upload: an interpolation between two class centroids, samples, a direction start.
     await Promise.all([interpolate(), state.model.canSample ? sample() : null, applyDirections()]);
     document.body.dataset.ready = 'true';
+    setInterval(watchGeneration, 2000);
   } catch (e) {
     status(e.message, true);
   }
