@@ -62,8 +62,10 @@ build: setup-dotnet
 	@echo "built: bin/aeonnx"
 
 # The model service and latent explorer on the shipped model: open the printed URL (make serve MODEL=models/tiny-rgb PORT=0).
+# The explorer maps Fashion-MNIST's 10,000 test images when Debian's dataset-fashion-mnist is installed (EXPLORE=DIR|IDX-FILE, EXPLORE= for none).
+EXPLORE ?= $(wildcard /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz)
 serve: build
-	bin/aeonnx serve --model $(or $(MODEL),models/fashion-mnist-ae) --port $(or $(PORT),8080)
+	bin/aeonnx serve --model $(or $(MODEL),models/fashion-mnist-ae) --port $(or $(PORT),8080) $(if $(EXPLORE),--explore $(EXPLORE))
 
 test: setup build
 	@PYTHON="$(PYTHON)" CONFIGURATION="$(CONFIGURATION)" scripts/test-all.sh

@@ -55,7 +55,7 @@ public sealed class AeOnnxServer : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>The running server.</returns>
     /// <exception cref="ModelLoadException">The model cannot be loaded, or loads but cannot answer a request through the service (the server does not start without one).</exception>
-    /// <exception cref="ArgumentException">An option is out of range or the host address is not one.</exception>
+    /// <exception cref="ArgumentException">An option is out of range, the host address is not one, or <see cref="ServerOptions.ExplorePath"/> holds no images.</exception>
     public static async Task<AeOnnxServer> StartAsync(ServerOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -92,6 +92,8 @@ public sealed class AeOnnxServer : IAsyncDisposable
             Listen(kestrel, options.Host, options.Port);
         });
 
+        // The explore set is read before anything starts: a wrong --explore stops the start with its reason.
+        var exploreSet = options.ExplorePath is { Length: > 0 } explorePath ? Explore.ExploreSet.Load(explorePath, options.ExploreMaxImages) : null;
         var metrics = new ServerMetrics();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(metrics);
@@ -101,7 +103,7 @@ public sealed class AeOnnxServer : IAsyncDisposable
         builder.Services.AddSingleton<ApiHandlers>();
         builder.Services.AddSingleton<RequestBudgets>();
         builder.Services.AddHostedService<MemoryReturner>();
-        builder.Services.AddSingleton<Explore.ExploreService>();
+        builder.Services.AddSingleton(sp => new Explore.ExploreService(sp.GetRequiredService<ModelService>(), exploreSet, sp.GetRequiredService<ILogger<Explore.ExploreService>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Explore.ExploreService>());
         builder.Services.AddSingleton<ExploreHandlers>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>

@@ -7,6 +7,7 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace AeOnnx.Server.Tests;
 
 /// <summary>/v1/explore…: the map of an IDX set (300 images) and of a folder, against the core's own latents and pixels.</summary>
+[Collection(ExplorerCollection.Name)]
 public sealed class ExploreEndpointTests : IAsyncLifetime
 {
     private const int Count = 300;

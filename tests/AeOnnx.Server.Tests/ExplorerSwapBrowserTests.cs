@@ -5,6 +5,7 @@ using OpenQA.Selenium.Support.UI;
 namespace AeOnnx.Server.Tests;
 
 /// <summary>The explorer follows a hot swap: model facts and the map refresh when the served generation changes.</summary>
+[Collection(ExplorerCollection.Name)]
 public sealed class ExplorerSwapBrowserTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("aeonnx-map-swap-").FullName;

@@ -24,11 +24,11 @@ internal sealed class ExploreService : BackgroundService
     private ExploreMap? _map;
     private ExploreProgress _progress = new(-1, 0, 0, null);
 
-    public ExploreService(ModelService models, ServerOptions options, ILogger<ExploreService> logger)
+    public ExploreService(ModelService models, ExploreSet? set, ILogger<ExploreService> logger)
     {
         _models = models;
         _logger = logger;
-        Set = options.ExplorePath is { Length: > 0 } path ? ExploreSet.Load(path, options.ExploreMaxImages) : null;
+        Set = set;
     }
 
     /// <summary>The set, or null when the server runs without <c>--explore</c>.</summary>

@@ -26,8 +26,14 @@ internal static class NeighborEmbedding
     {
         var index = new int[count * k];
         var distance = new float[count * k];
-        Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken, MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, i =>
+        // One thread: this runs in the background of a serving process, and must leave the other cores to requests.
+        for (var i = 0; i < count; i++)
         {
+            if ((i & 255) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
             var query = points.AsSpan(i * dim, dim);
             var bestIndex = index.AsSpan(i * k, k);
             var bestDistance = distance.AsSpan(i * k, k);
@@ -63,7 +69,8 @@ internal static class NeighborEmbedding
             {
                 bestDistance[n] = MathF.Sqrt(bestDistance[n]);
             }
-        });
+        }
+
         return (index, distance);
     }
 
