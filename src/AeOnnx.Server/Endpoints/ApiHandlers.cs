@@ -444,10 +444,10 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
     }
 
     /// <summary>Bytes of <paramref name="count"/> rows in and out of a model run: the rows, the batch tensors and the results.</summary>
-    private static long RowBytes(int count, int inWidth, int outWidth) => (long)count * (inWidth + outWidth) * sizeof(float) * 3;
+    internal static long RowBytes(int count, int inWidth, int outWidth) => (long)count * (inWidth + outWidth) * sizeof(float) * 3;
 
     /// <summary>The working bytes of an answer of <paramref name="pixels"/> pixels, refused (422) before any work when over the per-request limit.</summary>
-    private long OutputBytes(long pixels, string made)
+    internal long OutputBytes(long pixels, string made)
     {
         if (pixels > options.MaxOutputPixelsPerRequest)
         {
@@ -459,7 +459,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
     }
 
     /// <summary>Reserves the request's working memory before its work starts; held until the answer is sent.</summary>
-    private async Task ReserveAsync(HttpContext context, long bytes)
+    internal async Task ReserveAsync(HttpContext context, long bytes)
     {
         var reservation = await budgets.Working.ReserveAsync(bytes, RequestGuard.Deadline(context));
         context.Response.RegisterForDispose(reservation);

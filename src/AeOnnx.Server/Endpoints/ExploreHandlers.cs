@@ -18,7 +18,7 @@ namespace AeOnnx.Server.Endpoints;
 /// lists are serialized once per generation and projection, one point costs one image load and one PNG,
 /// a neighbour search one encode, a scan of the latents and at most <see cref="MaxNeighbors"/> PNGs.
 /// </summary>
-internal sealed class ExploreHandlers(ExploreService explore, ApiHandlers api, ServerOptions options)
+internal sealed class ExploreHandlers(ExploreService explore, ApiHandlers api, ServerOptions options, RequestBudgets budgets)
 {
     public const int MaxNeighbors = 32;
     private static readonly string[] Projections = ["pca", "umap"];
@@ -32,7 +32,7 @@ internal sealed class ExploreHandlers(ExploreService explore, ApiHandlers api, S
             .WithSummary("State of the explorer's map of the --explore images: off, computing (with progress), ready or failed");
         v1.MapGet("/explore/points", (HttpContext c, ExploreHandlers h) => h.Points(c))
             .WithSummary("Every image of the map on one projection (?projection=pca|umap): parallel arrays x, y, label, name");
-        v1.MapGet("/explore/points/{index}", (HttpContext c, string index, ExploreHandlers h) => h.Point(c, index))
+        v1.MapGet("/explore/points/{index}", (HttpContext c, string index, ExploreHandlers h) => h.PointAsync(c, index))
             .WithSummary("One point of the map: its image as the model sees it, latent, label and places (?zoom=N)");
         v1.MapPost("/explore/neighbors", (HttpContext c, ExploreHandlers h) => h.NeighborsAsync(c))
             .WithSummary("The nearest map points to one uploaded image (?k=1..32), and where the image falls on both projections");
@@ -100,7 +100,7 @@ internal sealed class ExploreHandlers(ExploreService explore, ApiHandlers api, S
         return Results.Bytes(bytes, "application/json");
     }
 
-    public IResult Point(HttpContext context, string indexText)
+    public async Task<IResult> PointAsync(HttpContext context, string indexText)
     {
         if (!int.TryParse(indexText, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
         {
@@ -115,6 +115,7 @@ internal sealed class ExploreHandlers(ExploreService explore, ApiHandlers api, S
             throw new ApiException(404, "Not found", $"The map has {map.Count} points (0..{map.Count - 1}); there is no point {index}.");
         }
 
+        await api.ReserveAsync(context, ApiHandlers.RowBytes(1, model.PixelCount, 0) + api.OutputBytes(ImageOutput.ImagePixels(model, zoom), "zoom²"));
         var set = explore.Set!;
         var item = map.Items[index];
         var label = set.Labels[item];
@@ -127,7 +128,7 @@ internal sealed class ExploreHandlers(ExploreService explore, ApiHandlers api, S
     {
         var k = ApiHandlers.QueryInt(context, "k", 8, 1, MaxNeighbors);
         var zoom = ApiHandlers.QueryInt(context, "zoom", 1, 1, 16);
-        var images = await RequestInputs.ReadImagesAsync(context.Request, options, context.RequestAborted);
+        var images = await RequestInputs.ReadImagesAsync(context, options, budgets, RequestGuard.Deadline(context));
         if (images.Count != 1)
         {
             throw ApiException.Unprocessable($"Send one image to find its neighbours; got {images.Count}.");
@@ -135,7 +136,12 @@ internal sealed class ExploreHandlers(ExploreService explore, ApiHandlers api, S
 
         using var lease = api.Lease(context, out var model, out var identity);
         var map = CurrentMap(context, identity);
-        var latent = ApiHandlers.Finite(await api.RunAsync(context, model, BatchOperation.Encode, [RequestInputs.ToTensor(model, images[0])]), "latent", images)[0];
+
+        // The same budget as an encode, plus the k thumbnails of the answer.
+        var batch = ImageBatch.Measure(model, images, options);
+        await api.ReserveAsync(context, batch.DecodePeakBytes + ApiHandlers.RowBytes(1, model.PixelCount, model.LatentDim) + api.OutputBytes(k * ImageOutput.ImagePixels(model, zoom), "k × zoom²"));
+        var tensors = batch.Decode(options.WorkObserver, RequestGuard.Deadline(context));
+        var latent = ApiHandlers.Finite(await api.RunAsync(context, model, BatchOperation.Encode, tensors), "latent", images)[0];
         var nearest = map.Nearest(latent, Math.Min(k, map.Count));
         var set = explore.Set!;
         var (px, py) = map.Pca.Project(latent);
