@@ -15,6 +15,7 @@ internal sealed class ExploreMap
         Dim = dim;
         Items = items;
         Latents = latents;
+        Rows = Enumerable.Range(0, items.Length).Select(p => latents.AsSpan(p * dim, dim).ToArray()).ToArray();
         Pca = pca;
         PcaLayout = pcaLayout;
         UmapLayout = umapLayout;
@@ -38,6 +39,9 @@ internal sealed class ExploreMap
     /// <summary>Count × Dim floats.</summary>
     public float[] Latents { get; }
 
+    /// <summary>The same latents, one array per point (what the core's nearest-neighbour search takes).</summary>
+    public float[][] Rows { get; }
+
     public LatentPca Pca { get; }
 
     /// <summary>x0, y0, x1, y1, …</summary>
@@ -59,25 +63,6 @@ internal sealed class ExploreMap
     public ReadOnlySpan<float> Latent(int point) => Latents.AsSpan(point * Dim, Dim);
 
     /// <summary>The <paramref name="k"/> points nearest to <paramref name="query"/> (Euclidean), nearest first.</summary>
-    public List<(int Index, double Distance)> Nearest(ReadOnlySpan<float> query, int k)
-    {
-        var best = new List<(int Index, double Distance)>(k + 1);
-        for (var p = 0; p < Count; p++)
-        {
-            var d = AeOnnx.Latents.LatentMath.Distance(query, Latent(p));
-            if (best.Count == k && d >= best[^1].Distance)
-            {
-                continue;
-            }
-
-            var at = best.FindIndex(b => b.Distance > d);
-            best.Insert(at < 0 ? best.Count : at, (p, d));
-            if (best.Count > k)
-            {
-                best.RemoveAt(k);
-            }
-        }
-
-        return best;
-    }
+    public List<(int Index, double Distance)> Nearest(ReadOnlySpan<float> query, int k) =>
+        AeOnnx.Latents.LatentMath.Nearest(query, Rows, k).Select(n => (n.Index, n.Distance)).ToList();
 }

@@ -172,7 +172,6 @@ internal sealed class ExploreService : BackgroundService
             pcaLayout[(2 * p) + 1] = (float)y;
         }
 
-        rows = null;
         var umapLayout = NeighborEmbedding.Fit(flat, count, dim, pcaLayout, seed: 0, token);
         return new ExploreMap(generation, model.Name, dim, [.. items], flat, pca, pcaLayout, umapLayout, LabelNames(set, model), skipped, encodeTime, clock.Elapsed);
     }
