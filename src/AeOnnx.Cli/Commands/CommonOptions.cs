@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
-using AeOnnx.Pipeline;
+using AeOnnx.Cli.Jobs;
 
 namespace AeOnnx.Cli.Commands;
 
@@ -66,51 +66,9 @@ internal sealed partial class CommonOptions
         });
     }
 
-    /// <summary>
-    /// Loads the model named by the options. Any refusal (missing folder, bad manifest, checksum or shape
-    /// mismatch, unavailable device) is fatal, and happens before any image is read.
-    /// </summary>
-    public Autoencoder LoadModel(ParseResult parse, CliConsole console)
-    {
-        string folder = ModelLocator.Resolve(parse.GetValue(Model));
-        bool quiet = parse.GetValue(Quiet);
-        string device = parse.GetValue(Device)!;
-        var options = new AutoencoderOptions
-        {
-            Device = AeOnnx.Device.Parse(device),
-            // One ONNX Runtime thread per model run; folder jobs run one batch per thread at once
-            // (PipelineOptions): for these small models that beats splitting each batch across cores.
-            IntraOpThreads = 1,
-            BatchSize = parse.GetValue(BatchSize),
-            // With --device auto, falling back to the CPU (event ids 1 and 2) is the expected outcome, not news.
-            Logger = quiet
-                ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance
-                : new Output.StderrLogger(console.Error, e => !(device == "auto" && e.Id is 1 or 2)),
-        };
-        try
-        {
-            return Autoencoder.Load(folder, options);
-        }
-        catch (Exception e) when (FailureTable.IsLoadRefusal(e))
-        {
-            throw CliException.FromModelLoad(e, folder, options.BatchSize);
-        }
-    }
-
-    /// <summary>
-    /// Options of the streaming file pipeline: decode workers and (on CPU) concurrent model runs from
-    /// --threads, batch from --batch-size. On a GPU one run at a time.
-    /// </summary>
-    public PipelineOptions PipelineOptions(ParseResult parse, Autoencoder model)
-    {
-        int threads = parse.GetValue(Threads) is > 0 and var t ? t : Environment.ProcessorCount;
-        return new()
-        {
-            DecodeWorkers = threads,
-            InferenceWorkers = model.Device.Kind == DeviceKind.Cpu ? threads : 1,
-            BatchSize = parse.GetValue(BatchSize),
-        };
-    }
+    /// <summary>The options as given, for the job.</summary>
+    public ModelSettings Bind(ParseResult parse) =>
+        new(parse.GetValue(Model), parse.GetValue(Device)!, parse.GetValue(BatchSize), parse.GetValue(Threads), parse.GetValue(Quiet));
 
     public void AddTo(Command command)
     {

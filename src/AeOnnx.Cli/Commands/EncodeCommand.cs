@@ -1,8 +1,5 @@
 using System.CommandLine;
-using AeOnnx.Cli.Inputs;
-using AeOnnx.Cli.Output;
-using AeOnnx.IO;
-using AeOnnx.Pipeline;
+using AeOnnx.Cli.Jobs;
 
 namespace AeOnnx.Cli.Commands;
 
@@ -43,98 +40,7 @@ internal sealed class EncodeCommand : VerbCommand
           aeonnx encode big/ --shard 1/4 --output part1.npy      (then: aeonnx merge part*.npy --output all.npy)
         """;
 
-    private static string IndexDisplayPath(string npy)
-    {
-        string? folder = Path.GetDirectoryName(npy);
-        string name = Path.GetFileNameWithoutExtension(npy) + ".index.csv";
-        return string.IsNullOrEmpty(folder) ? name : Path.Combine(folder, name);
-    }
-
-    protected override async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
-    {
-        var shard = job.GetShard(parse);
-        var paths = new LatentOutputPaths(parse.GetValue(output)!);
-        string? csvPath = parse.GetValue(csv);
-        bool quiet = parse.GetValue(common.Quiet);
-        var outputs = new JobOutputs()
-            .File("--output", parse.GetValue(output))
-            .File("--csv", csvPath)
-            .File("the index", paths.Index)
-            .File("the shard file", shard is null ? null : paths.ShardInfo)
-            .File("the journal", paths.Journal)
-            .File("the part file", paths.Part);
-        using StreamingJob streamingJob = StreamingJob.Start(parse, inputs, outputs, paths.Lock);
-        var items = streamingJob.Items;
-        OutputFiles.CheckWritable(paths.Npy);
-        if (csvPath is not null)
-        {
-            OutputFiles.CheckWritable(csvPath);
-        }
-
-        AtomicFile.DeleteStaleTemporaries(Path.GetDirectoryName(Path.GetFullPath(paths.Npy))!, [Path.GetFileName(paths.Npy), Path.GetFileName(paths.Index)]);
-        using var model = common.LoadModel(parse, Console);
-        int dim = model.LatentDim;
-        string jobId = new JobFingerprint("encode", model).AddInputs(items).ToString();
-        (int start, int length) = shard?.Range(items.Count) ?? (0, items.Count);
-        List<InputItem> mine = items.Skip(start).Take(length).ToList();
-
-        // The part file is opened first so that it is disposed last: disposing the run commits what is pending.
-        using var part = new FileStream(paths.Part, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
-        using var run = new ResumableRun(Console, "encode", paths.Journal, jobId + (shard is null ? string.Empty : "/" + shard), parse.GetValue(job.Resume), quiet, mine.Count, withErrors: false);
-        long committedBytes = run.OkCount * dim * sizeof(float);
-        if (part.Length < committedBytes)
-        {
-            throw CliException.Fatal($"--resume: '{paths.Part}' is shorter than its journal says; run without --resume to start over.");
-        }
-
-        part.SetLength(committedBytes);
-        part.Position = committedBytes;
-        run.BeforeCommit = () => part.Flush(flushToDisk: true);
-
-        List<InputItem> remaining = mine.Skip(run.Resumed).ToList();
-        var pipelineOptions = common.PipelineOptions(parse, model);
-        await foreach (var outcome in StreamingJob.RunAsync(remaining, (paths, ct) => model.EncodeFilesAsync(paths, pipelineOptions, ct), cancellationToken))
-        {
-            var item = outcome.Item;
-            if (outcome.IsOk)
-            {
-                NpyWriter.WriteValues(part, outcome.Latent.AsSpan(0, dim));
-                run.Add(item, new IndexEntry(run.OkCount, item.DisplayPath, IndexEntry.Ok, string.Empty));
-            }
-            else
-            {
-                run.Add(item, new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, outcome.SkipReason!));
-            }
-        }
-
-        run.Commit();
-        long rows = run.OkCount;
-        part.Position = 0;
-        AtomicFile.Write(paths.Npy, stream =>
-        {
-            stream.Write(NpyWriter.Header(rows, dim));
-            part.CopyTo(stream);
-        });
-        run.WriteIndex(paths.Index);
-        if (csvPath is not null)
-        {
-            LatentCsv.Write(csvPath, paths.Npy, IndexCsv.Read(paths.Index).Entries);
-        }
-
-        if (shard is { } s)
-        {
-            new ShardInfo(ShardInfo.CurrentFormat, s.Index, s.Count, items.Count, start, length, dim, jobId).Write(paths.ShardInfo);
-        }
-
-        run.Complete();
-        run.BeforeCommit = null;
-        part.Dispose();
-        File.Delete(paths.Part);
-        if (!quiet)
-        {
-            Console.Out.WriteLine($"encoded {rows} of {mine.Count} images ({run.SkippedCount} skipped) -> {parse.GetValue(output)} [{rows}, {dim}], index {IndexDisplayPath(parse.GetValue(output)!)}");
-        }
-
-        return StreamingJob.ExitCode(run.SkippedCount);
-    }
+    protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken) =>
+        new EncodeJob(Console, new(inputs.Bind(parse), parse.GetValue(output)!, parse.GetValue(csv), job.GetShard(parse), parse.GetValue(job.Resume), common.Bind(parse)))
+            .RunAsync(cancellationToken);
 }

@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text;
-using AeOnnx.Models;
+using AeOnnx.Cli.Jobs;
 
 namespace AeOnnx.Cli.Commands;
 
@@ -21,40 +19,6 @@ internal sealed class InfoCommand : VerbCommand
           aeonnx info --model models/fashion-mnist-vae --device cpu
         """;
 
-    protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
-    {
-        // Loading verifies the manifest, both SHA-256 checksums and the graphs' shapes: info shows a usable model.
-        using var model = common.LoadModel(parse, Console);
-        var m = model.Manifest;
-        var input = m.Image;
-        var text = new StringBuilder();
-        void Line(string key, string? value) => text.Append(CultureInfo.InvariantCulture, $"{key,-14}{value}\n");
-        static string Numbers(IEnumerable<float>? values) => values is null ? "-" : "[" + string.Join(", ", values.Select(v => v.ToString("G6", CultureInfo.InvariantCulture))) + "]";
-        static string Number(double? value, string format) => value?.ToString(format, CultureInfo.InvariantCulture) ?? "-";
-
-        Line("model", $"{model.Name} ({model.Folder})");
-        Line("format", ModelManifest.CurrentFormat);
-        Line("kind", model.IsVariational ? "vae (variational autoencoder; latent = encoder mean)" : "ae (autoencoder)");
-        Line("input", $"{input.Channels}x{input.Height}x{input.Width} NCHW float32, color {ImageSpecReader.ColorName(input.Color)}");
-        Line("preprocess", $"x = (pixel / {input.Scale.ToString("G6", CultureInfo.InvariantCulture)} - mean) / std, mean {Numbers(input.Mean)}, std {Numbers(input.Std)}");
-        Line("resize", $"{ImageSpecReader.ResizeName(input.Resize)} (only when an image is not {input.Width}x{input.Height}); gray bt601; alpha ignore");
-        Line("latent", $"{model.LatentDim} values" + (model.LatentDistribution is null ? ", no latent statistics" : ", training-set mean and Cholesky factor (sampling, Mahalanobis)"));
-        Line("classes", model.Classes.Count == 0 ? "-" : string.Join(", ", model.Classes.Select(c => c.Label)));
-        if (m.Metrics is { } metrics)
-        {
-            Line("metrics", $"test MSE {Number(metrics.Mse, "0.00000")}, PSNR {Number(metrics.Psnr, "0.00")} dB, SSIM {Number(metrics.Ssim, "0.000")}, "
-                + $"PCA baseline MSE {Number(metrics.PcaMse, "0.00000")}"
-                + (metrics.Elbo is null ? string.Empty : $", ELBO {Number(metrics.Elbo, "0.00")}")
-                + (metrics.TestCount is null ? string.Empty : $" over {metrics.TestCount} images"));
-        }
-
-        Line("device", $"{parse.GetValue(common.Device)} -> {model.Device} ({model.ExecutionProvider})");
-        Line("batch size", model.BatchSize.ToString(CultureInfo.InvariantCulture));
-        var (encoder, decoder) = (m.Encoder, m.Decoder);
-        var check = m.Source == ManifestSource.ManifestFile ? "verified" : "computed, no manifest";
-        Line("encoder", $"{encoder.File}  sha256 {encoder.Sha256} ({check})  {encoder.Input} -> {string.Join(", ", encoder.Outputs)}, opset {encoder.Opset}");
-        Line("decoder", $"{decoder.File}  sha256 {decoder.Sha256} ({check})  {decoder.Input} -> {decoder.Outputs[0]}, opset {decoder.Opset}");
-        Console.Out.Write(text.ToString());
-        return Task.FromResult(ExitCodes.Success);
-    }
+    protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken) =>
+        Task.FromResult(new InfoJob(Console, common.Bind(parse)).Run());
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using AeOnnx.Imaging;
-using AeOnnx.Cli.Inputs;
-using AeOnnx.Cli.Output;
+using AeOnnx.Cli.Jobs;
 
 namespace AeOnnx.Cli.Commands;
 
@@ -35,32 +34,6 @@ internal sealed class InputOptions
         command.Options.Add(Pattern);
     }
 
-    /// <summary>The deterministic input list; a usage error when nothing matched.</summary>
-    public IReadOnlyList<InputItem> Resolve(ParseResult parse, JobOutputs outputs)
-    {
-        string[] inputs = parse.GetValue(Inputs) ?? [];
-        string[] lists = parse.GetValue(List) ?? [];
-        if (inputs.Length == 0 && lists.Length == 0)
-        {
-            throw CliException.Usage("no INPUT given: name image files, folders, globs or a list (@list.txt or --list).");
-        }
-
-        foreach (string input in inputs)
-        {
-            // System.CommandLine hands unknown options to the INPUT argument; a real file may still start with '-'.
-            if (input.StartsWith('-') && input.Length > 1 && !File.Exists(input) && !Directory.Exists(input))
-            {
-                throw CliException.Usage($"unknown option '{input}'.");
-            }
-        }
-
-        var items = InputResolver.Resolve(inputs, lists, parse.GetValue(Pattern), Environment.CurrentDirectory, outputs.Folders);
-        if (items.Count == 0)
-        {
-            throw CliException.Usage("no input images found (folders are searched for " +
-                (parse.GetValue(Pattern) ?? ImageFormats.ExtensionGlobs) + ").");
-        }
-
-        return items;
-    }
+    /// <summary>The inputs as given, for the job.</summary>
+    public InputSelection Bind(ParseResult parse) => new(parse.GetValue(Inputs) ?? [], parse.GetValue(List) ?? [], parse.GetValue(Pattern));
 }

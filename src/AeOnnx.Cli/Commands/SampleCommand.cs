@@ -1,10 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
-using AeOnnx.Cli.Imaging;
-using AeOnnx.Cli.Output;
-using AeOnnx.IO;
+using AeOnnx.Cli.Jobs;
 using AeOnnx.Latents;
-using SixLabors.ImageSharp;
 
 namespace AeOnnx.Cli.Commands;
 
@@ -104,87 +100,21 @@ internal sealed class SampleCommand : VerbCommand
 
     protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        int n = parse.GetValue(count);
-        int randomSeed = parse.GetValue(seed);
-        float t = parse.GetValue(temperature);
-        string gridPath = parse.GetValue(output)!;
-        string? npyPath = parse.GetValue(latentsOut);
-        var outputs = new JobOutputs().File("--output", gridPath).File("--latents", npyPath);
-        using var claim = outputs.Claim(Array.Empty<(string, string)>(), AtomicFile.Sibling(gridPath, ".aeonnx-lock"));
-        OutputFiles.CheckWritable(gridPath);
-        if (npyPath is not null)
-        {
-            OutputFiles.CheckWritable(npyPath);
-        }
-
-        using var model = common.LoadModel(parse, Console);
         var source = parse.GetValue(from) switch
         {
             "fitted" => LatentSource.Fitted,
             "prior" => LatentSource.Prior,
             _ => LatentSource.Auto,
         };
-        LatentGaussian distribution;
-        try
-        {
-            distribution = model.GetSamplingDistribution(source);
-        }
-        catch (InvalidOperationException e)
-        {
-            // Asking an autoencoder for its prior is a wrong option; a manifest without statistics is a model that cannot do this.
-            throw source == LatentSource.Prior ? CliException.Usage("--from prior: " + e.Message) : CliException.Fatal(e.Message);
-        }
-
-        float[][] latents = distribution.Sample(n, randomSeed);
-        bool fromPrior = ReferenceEquals(distribution, model.PriorDistribution);
-        if (t != 1f)
-        {
-            float[] mean = distribution.GetMean();
-            latents = latents.Select(z => LatentMath.Add(mean, LatentMath.Scale(LatentMath.Subtract(z, mean), t))).ToArray();
-        }
-
-        int batchSize = parse.GetValue(common.BatchSize);
-        int cols = Math.Min(parse.GetValue(columns), n);
-        using var grid = new ImageGrid((n + cols - 1) / cols, cols, model.Width, model.Height)
-        {
-            Title = string.Create(CultureInfo.InvariantCulture, $"{model.Name}: {n} samples, {(fromPrior ? "prior N(0, I)" : "fitted latent Gaussian")}, seed {randomSeed}, T={t:0.##}"),
-        };
-        var nonFinite = new List<int>();
-        for (int start = 0; start < n; start += batchSize)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            float[][] decoded = model.DecodeBatch(latents.Skip(start).Take(batchSize).ToList());
-            for (int i = 0; i < decoded.Length; i++)
-            {
-                if ((FailureReason.NonFiniteLatent(latents[start + i]) ?? FailureReason.NonFinite("decoded image", decoded[i])) is { } reason)
-                {
-                    // Left blank (never drawn as black pixels), reported, and kept out of --latents.
-                    nonFinite.Add(start + i);
-                    Console.Error.WriteLine($"sample #{start + i}: {reason}");
-                    grid.SetEmpty((start + i) / cols, (start + i) % cols, $"#{start + i} non-finite");
-                    continue;
-                }
-
-                var cell = GridImages.FromOutput(model, decoded[i]);
-                grid.Set((start + i) / cols, (start + i) % cols, cell, "#" + (start + i).ToString(CultureInfo.InvariantCulture));
-            }
-        }
-
-        grid.SavePng(gridPath);
-        if (npyPath is not null && nonFinite.Count == 0)
-        {
-            AtomicFile.Write(npyPath, stream => NpyWriter.Write(stream, latents.SelectMany(z => z).ToArray(), model.LatentDim));
-        }
-        else if (npyPath is not null)
-        {
-            Console.Error.WriteLine($"sample: --latents '{npyPath}' not written: {nonFinite.Count} of {n} samples are not finite (their rows would not be latents).");
-        }
-
-        if (!parse.GetValue(common.Quiet))
-        {
-            Console.Out.WriteLine($"sampled {n} images (seed {randomSeed}) -> {gridPath}" + (npyPath is null ? string.Empty : $", latents {npyPath}"));
-        }
-
-        return Task.FromResult(nonFinite.Count > 0 ? ExitCodes.SomeInputsSkipped : ExitCodes.Success);
+        var settings = new SampleJob.Settings(
+            parse.GetValue(count),
+            parse.GetValue(seed),
+            parse.GetValue(temperature),
+            source,
+            parse.GetValue(columns),
+            parse.GetValue(output)!,
+            parse.GetValue(latentsOut),
+            common.Bind(parse));
+        return Task.FromResult(new SampleJob(Console, settings).Run(cancellationToken));
     }
 }

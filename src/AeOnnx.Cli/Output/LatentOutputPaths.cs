@@ -17,6 +17,6 @@ internal sealed record LatentOutputPaths(string Npy)
 
     public string Part => AtomicFile.Sibling(Npy, ".aeonnx-part");
 
-    /// <summary>The job's exclusive lock (see <see cref="JobLock"/>).</summary>
+    /// <summary>The job's exclusive lock (see <see cref="Jobs.JobLock"/>).</summary>
     public string Lock => AtomicFile.Sibling(Npy, ".aeonnx-lock");
 }

@@ -83,6 +83,33 @@ public static class AtomicFile
     }
 
     /// <summary>
+    /// Deletes temporary files that a killed writer left in <paramref name="folder"/> for the names
+    /// <paramref name="owned"/> accepts: for a family of names too large to list (a decode job's
+    /// <c>000000.png</c> … of millions of rows). Names so long that their temporary carries a hash
+    /// instead are not recognised here; list those with the other overload.
+    /// </summary>
+    /// <param name="folder">The folder of the files.</param>
+    /// <param name="owned">Whether a plain file name is one the caller is about to rewrite.</param>
+    public static void DeleteStaleTemporaries(string folder, Func<string, bool> owned)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        ArgumentNullException.ThrowIfNull(owned);
+        if (!Directory.Exists(folder))
+        {
+            return;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(folder, ".*.tmp"))
+        {
+            var name = Path.GetFileName(file);
+            if (name.Length > 14 && name[^13] == '.' && owned(name[1..^13]))
+            {
+                TryDelete(file);
+            }
+        }
+    }
+
+    /// <summary>
     /// A sibling name for a file derived from <paramref name="path"/> (a journal, a part file, a lock):
     /// the path plus <paramref name="suffix"/> when that name fits a file system's 255 bytes, else a
     /// name made from a hash of it, so a long file name never fails on a helper file.

@@ -71,6 +71,48 @@ public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDi
     }
 
     [Fact]
+    public async Task Decode_resumes_through_the_same_journal_to_the_same_files()
+    {
+        string[] files = Repo.SampleFiles[..12];
+        var encode = await CliRun.InProcessAsync(["encode", .. files, "--output", temp["z.npy"], "--csv", temp["z.csv"], "--model", Repo.Model]);
+        Assert.Equal(ExitCodes.Success, encode.ExitCode);
+
+        // A non-finite row 4 (after the header and rows 0-3): skipped before the interruption and after it alike.
+        var lines = File.ReadAllLines(temp["z.csv"]).ToList();
+        lines.Insert(5, "broken," + string.Join(',', Enumerable.Repeat("NaN", model.LatentDim)));
+        File.WriteAllText(temp["z2.csv"], string.Join('\n', lines) + "\n");
+        string[] job = ["decode", temp["z2.csv"], "--model", Repo.Model, "--batch-size", "5"];
+
+        var whole = await CliRun.InProcessAsync([.. job, "--output", temp["a"]]);
+        Assert.True(whole.ExitCode == ExitCodes.SomeInputsSkipped, whole.ToString());
+        var stopped = await CliRun.InProcessAsync(7, [.. job, "--output", temp["b"], "--resume"]);
+        Assert.Equal(ExitCodes.Interrupted, stopped.ExitCode);
+        Assert.Contains("run the same command with --resume to continue", stopped.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(temp["b/index.csv"]));
+        Assert.True(File.Exists(temp["b/.aeonnx-journal"]));
+
+        // The journal names its job: other latents into the same folder do not continue it.
+        var other = await CliRun.InProcessAsync(["decode", temp["z.npy"], "--model", Repo.Model, "--output", temp["b"], "--resume"]);
+        Assert.Equal(ExitCodes.Usage, other.ExitCode);
+        Assert.Contains("belongs to a different job", other.Error, StringComparison.Ordinal);
+
+        var resumed = await CliRun.InProcessAsync([.. job, "--output", temp["b"], "--resume"]);
+        Assert.True(resumed.ExitCode == ExitCodes.SomeInputsSkipped, resumed.ToString());
+        Assert.Contains("decode: resuming after 7 of 13 inputs done.", resumed.Error, StringComparison.Ordinal);
+        Assert.Contains("decoded 12 of 13 latents (1 skipped)", resumed.Out, StringComparison.Ordinal);
+
+        string[] names = Directory.GetFiles(temp["a"]).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+        Assert.Equal(names, Directory.GetFiles(temp["b"]).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(13, names.Length);
+        Assert.DoesNotContain("000004.png", names);
+        Assert.Equal("4,,broken,skipped,the latent has a non-finite value (NaN at z0", File.ReadAllLines(temp["b/index.csv"])[5][..62]);
+        foreach (string name in names)
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(temp["a"], name)), File.ReadAllBytes(Path.Combine(temp["b"], name)));
+        }
+    }
+
+    [Fact]
     public async Task Decode_of_encoded_latents_gives_the_reconstructions_from_npy_csv_and_the_command_line()
     {
         string[] files = Repo.SampleFiles[..5];

@@ -1,3 +1,4 @@
+using AeOnnx.Cli.Jobs;
 using AeOnnx.Cli.Output;
 
 namespace AeOnnx.Cli.Tests.Output;

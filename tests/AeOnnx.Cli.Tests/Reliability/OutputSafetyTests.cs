@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AeOnnx.Cli.Jobs;
 using AeOnnx.Cli.Output;
 using AeOnnx.IO;
 

@@ -44,6 +44,23 @@ public sealed class AtomicFileTests : IDisposable
     }
 
     [Fact]
+    public void Stale_temporaries_of_a_family_of_names_are_deleted_by_a_rule()
+    {
+        File.WriteAllText(temp.File(".000007.png.0123abcd.tmp"), "killed writer");
+        File.WriteAllText(temp.File(".000007.png.tmp"), "not a temporary of ours: no random part");
+        File.WriteAllText(temp.File(".notes.png.0123abcd.tmp"), "not in the family");
+        File.WriteAllText(temp.File("000007.png"), "kept");
+        var asked = new List<string>();
+        AtomicFile.DeleteStaleTemporaries(temp.Path, name =>
+        {
+            asked.Add(name);
+            return name.StartsWith("0000", StringComparison.Ordinal);
+        });
+        Assert.Equal([".000007.png.tmp", ".notes.png.0123abcd.tmp", "000007.png"], Directory.GetFiles(temp.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["000007.png", "notes.png"], asked.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void A_sibling_of_a_long_name_still_fits_a_file_name()
     {
         var shortName = temp.File("z.npy");

@@ -1,6 +1,6 @@
 using AeOnnx.Cli.Inputs;
 
-namespace AeOnnx.Cli.Output;
+namespace AeOnnx.Cli.Jobs;
 
 /// <summary>
 /// The outputs a job will write, checked against its inputs and each other before any work, and claimed

@@ -1,7 +1,7 @@
 using AeOnnx.Cli.Inputs;
 using AeOnnx.Cli.Output;
 
-namespace AeOnnx.Cli.Commands;
+namespace AeOnnx.Cli.Jobs;
 
 /// <summary>Encodes a short list of named images one by one, skipping (and reporting) the ones that cannot be read.</summary>
 internal static class KeyImages

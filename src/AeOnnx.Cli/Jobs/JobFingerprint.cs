@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using AeOnnx.Cli.Inputs;
 
-namespace AeOnnx.Cli.Output;
+namespace AeOnnx.Cli.Jobs;
 
 /// <summary>
 /// Names a job for <c>--resume</c> and <c>merge</c>: a SHA-256 over the verb, the model's graph checksums,

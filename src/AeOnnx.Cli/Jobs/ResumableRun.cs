@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Text;
-using AeOnnx.Cli.Inputs;
+using AeOnnx.Cli.Output;
 using AeOnnx.IO;
 
-namespace AeOnnx.Cli.Output;
+namespace AeOnnx.Cli.Jobs;
 
 /// <summary>
 /// Bookkeeping of a streaming job: the journal, progress and warnings for skipped inputs. Inputs are committed in input order, in groups (one disk flush per group);
@@ -21,7 +21,7 @@ internal sealed class ResumableRun : IDisposable
     private readonly Stopwatch sinceCommit = Stopwatch.StartNew();
     private int committedThisRun;
 
-    public ResumableRun(CliConsole console, string label, string journalPath, string fingerprint, bool resume, bool quiet, int total, bool withErrors)
+    public ResumableRun(CliConsole console, string label, string journalPath, string fingerprint, bool resume, bool quiet, long total, bool withErrors)
     {
         this.console = console;
         this.withErrors = withErrors;
@@ -56,8 +56,8 @@ internal sealed class ResumableRun : IDisposable
     /// <summary>Makes data written for pending inputs durable (flush the .npy part file).</summary>
     public Action? BeforeCommit { get; set; }
 
-    /// <summary>Records one input's outcome (after its outputs are written).</summary>
-    public void Add(InputItem item, IndexEntry entry)
+    /// <summary>Records one input's outcome (after its outputs are written); a skipped one is reported by its path.</summary>
+    public void Add(IndexEntry entry)
     {
         if (entry.IsOk)
         {
@@ -66,7 +66,7 @@ internal sealed class ResumableRun : IDisposable
         else
         {
             SkippedCount++;
-            progress.Warn($"skipped {item.DisplayPath}: {entry.Reason}");
+            progress.Warn($"skipped {entry.Path}: {entry.Reason}");
         }
 
         pending.Add(entry);
@@ -95,11 +95,17 @@ internal sealed class ResumableRun : IDisposable
         sinceCommit.Restart();
     }
 
-    /// <summary>Commits, then writes the index CSV from the journal (its lines are the index lines).</summary>
-    public void WriteIndex(string indexPath)
+    /// <summary>Commits what is pending and prints the final progress line: every input is recorded.</summary>
+    public void Finish()
     {
         Commit();
         progress.Finish();
+    }
+
+    /// <summary>Finishes, then writes the index CSV from the journal (its lines are the index lines).</summary>
+    public void WriteIndex(string indexPath)
+    {
+        Finish();
         AtomicFile.Write(indexPath, stream =>
         {
             stream.Write(Encoding.UTF8.GetBytes(IndexCsv.HeaderLine(withErrors) + "\n"));

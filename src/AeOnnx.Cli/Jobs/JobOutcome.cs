@@ -1,7 +1,7 @@
 using AeOnnx.Cli.Inputs;
 using AeOnnx.Pipeline;
 
-namespace AeOnnx.Cli.Commands;
+namespace AeOnnx.Cli.Jobs;
 
 /// <summary>One input's outcome under the job rule: done (finite results) or skipped with the reason.</summary>
 internal sealed record JobOutcome(InputItem Item, PipelineResult? Result, string? SkipReason)

@@ -1,4 +1,4 @@
-namespace AeOnnx.Cli.Output;
+namespace AeOnnx.Cli.Jobs;
 
 /// <summary>
 /// An exclusive lock on a job's outputs: a lock file opened with <see cref="FileShare.None"/> (an

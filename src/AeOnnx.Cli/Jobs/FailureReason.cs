@@ -1,6 +1,6 @@
 using AeOnnx.Imaging;
 
-namespace AeOnnx.Cli.Commands;
+namespace AeOnnx.Cli.Jobs;
 
 /// <summary>The reason column of the index for an input that was skipped: "corrupt: ...", "not found: ...".</summary>
 internal static class FailureReason

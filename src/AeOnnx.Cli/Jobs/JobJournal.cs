@@ -1,6 +1,7 @@
+using AeOnnx.Cli.Output;
 using System.Text;
 
-namespace AeOnnx.Cli.Output;
+namespace AeOnnx.Cli.Jobs;
 
 /// <summary>
 /// The resume journal of a streaming job: a first line naming the job (a fingerprint of the command, the

@@ -1,0 +1,97 @@
+using System.Globalization;
+using AeOnnx.Cli.Imaging;
+using AeOnnx.Cli.Inputs;
+using AeOnnx.Cli.Output;
+using AeOnnx.IO;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace AeOnnx.Cli.Jobs;
+
+/// <summary>
+/// <c>aeonnx reconstruct</c>: encode then decode each image, streaming and resumable; a PNG per image
+/// (named after the input), MSE/PSNR per image in the index, an optional comparison grid.
+/// </summary>
+internal sealed class ReconstructJob(CliConsole console, ReconstructJob.Settings settings)
+{
+    internal sealed record Settings(InputSelection Inputs, string Output, string? Comparison, int ComparisonCount, bool Resume, ModelSettings Model);
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        string folder = Path.GetFullPath(settings.Output);
+        string indexPath = Path.Combine(folder, "index.csv");
+        if (File.Exists(folder))
+        {
+            throw CliException.Fatal($"--output '{settings.Output}' is a file; reconstruct writes a folder of PNGs.");
+        }
+
+        var outputs = new JobOutputs().Folder("--output", settings.Output).File("--comparison", settings.Comparison);
+        using var job = Job.Open(console, "reconstruct", settings.Model.Quiet, outputs, Path.Combine(folder, ".aeonnx-lock"), settings.Inputs.Resolve(outputs), writable: [indexPath, settings.Comparison]);
+        var items = job.Items;
+        using var model = settings.Model.Load(console);
+        string[] names = OutputNames.Assign(items);
+        AtomicFile.DeleteStaleTemporaries(folder, names.Append("index.csv"));
+        string jobId = new JobFingerprint("reconstruct", model).AddInputs(items).ToString();
+        using var run = job.Journal(Path.Combine(folder, ".aeonnx-journal"), jobId, settings.Resume, items.Count, withErrors: true);
+
+        List<InputItem> remaining = items.Skip(run.Resumed).ToList();
+        var pipelineOptions = settings.Model.Pipeline(model);
+        await foreach (var outcome in Job.StreamAsync(remaining, (files, ct) => model.ReconstructFilesAsync(files, pipelineOptions, ct), cancellationToken))
+        {
+            var item = outcome.Item;
+            if (outcome.IsOk && outcome.Result!.Reconstruction is { } reconstruction && outcome.Result.Error is { } error)
+            {
+                ImageFiles.SavePng(model.Images.ToImage(reconstruction), Path.Combine(folder, names[item.Position]));
+                run.Add(new IndexEntry(run.OkCount, item.DisplayPath, IndexEntry.Ok, string.Empty, error.Mse, error.Psnr));
+            }
+            else
+            {
+                run.Add(new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, outcome.SkipReason ?? "no reconstruction"));
+            }
+        }
+
+        run.WriteIndex(indexPath);
+        if (settings.Comparison is { } comparisonPath)
+        {
+            WriteComparison(model, items, names, folder, indexPath, comparisonPath, settings.ComparisonCount);
+        }
+
+        run.Complete();
+        return job.Finish(
+            run.SkippedCount,
+            $"reconstructed {run.OkCount} of {items.Count} images ({run.SkippedCount} skipped) -> {settings.Output} (index.csv has MSE and PSNR)"
+                + (settings.Comparison is null ? string.Empty : $", comparison {settings.Comparison}"));
+    }
+
+    /// <summary>Originals (as the model sees them) above their reconstructions, 8 a row pair.</summary>
+    private static void WriteComparison(Autoencoder model, IReadOnlyList<InputItem> items, string[] names, string folder, string indexPath, string path, int count)
+    {
+        var byPath = items.ToDictionary(i => i.DisplayPath, StringComparer.Ordinal);
+        List<IndexEntry> shown = IndexCsv.Read(indexPath).Entries.Where(e => e.IsOk).Take(count).ToList();
+        if (shown.Count == 0)
+        {
+            return;
+        }
+
+        using var grid = new ComparisonGrid(model, shown.Count, $"{model.Name}: originals above reconstructions");
+        foreach (var entry in shown)
+        {
+            var item = byPath[entry.Path];
+            var original = GridImages.ModelView(model, item.FullPath);
+            Image<Rgb24> reconstructed;
+            try
+            {
+                reconstructed = GridImages.Load(Path.Combine(folder, names[item.Position]));
+            }
+            catch
+            {
+                original.Dispose();
+                throw;
+            }
+
+            grid.Add(original, Path.GetFileNameWithoutExtension(item.DisplayPath), reconstructed, "PSNR " + (entry.Psnr ?? 0).ToString("0.0", CultureInfo.InvariantCulture));
+        }
+
+        grid.SavePng(path);
+    }
+}
