@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Prometheus;
@@ -24,6 +25,8 @@ public sealed class AeOnnxServer : IAsyncDisposable
 {
     /// <summary>Environment variable holding the admin token.</summary>
     public const string AdminTokenVariable = "AEONNX_ADMIN_TOKEN";
+
+    private const string HostLogCategory = "Microsoft.Extensions.Hosting.Internal.Host";
 
     private readonly WebApplication _app;
     private readonly ModelProbe _probe;
@@ -56,6 +59,7 @@ public sealed class AeOnnxServer : IAsyncDisposable
     /// <returns>The running server.</returns>
     /// <exception cref="ModelLoadException">The model cannot be loaded, or loads but cannot answer a request through the service (the server does not start without one).</exception>
     /// <exception cref="ArgumentException">An option is out of range, the host address is not one, or <see cref="ServerOptions.ExplorePath"/> holds no images.</exception>
+    /// <exception cref="ListenException">The address is in use or cannot be bound.</exception>
     public static async Task<AeOnnxServer> StartAsync(ServerOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -78,6 +82,11 @@ public sealed class AeOnnxServer : IAsyncDisposable
         });
         builder.Logging.SetMinimumLevel(options.MinimumLogLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+
+        // A start that fails (a busy port) is reported once, by the caller, in one line: the host's own
+        // log of it (a stack trace) is held back until the server has started.
+        var started = false;
+        builder.Logging.AddFilter(HostLogCategory, level => level >= LogLevel.Warning && Volatile.Read(ref started));
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -106,6 +115,7 @@ public sealed class AeOnnxServer : IAsyncDisposable
         builder.Services.AddSingleton(sp => new Explore.ExploreService(sp.GetRequiredService<ModelService>(), exploreSet, sp.GetRequiredService<ILogger<Explore.ExploreService>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Explore.ExploreService>());
         builder.Services.AddSingleton<ExploreHandlers>();
+        builder.Services.AddHealthChecks().AddCheck<ModelReadyCheck>("model", tags: [ModelReadyCheck.Tag]);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "AeOnnx model service";
@@ -131,7 +141,17 @@ public sealed class AeOnnxServer : IAsyncDisposable
             batcher = app.Services.GetRequiredService<InferenceBatcher>();
             app.UseMiddleware<RequestGuard>();
             MapEndpoints(app, metrics);
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException e) when (e is not ListenException && !cancellationToken.IsCancellationRequested)
+            {
+                // Kestrel's bind failure: "Failed to bind to address http://127.0.0.1:8080: address already in use."
+                throw new ListenException(e.Message, e);
+            }
+
+            Volatile.Write(ref started, true);
             address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
             // Ready means able to serve: the model answers one real request through this server
@@ -262,22 +282,25 @@ public sealed class AeOnnxServer : IAsyncDisposable
         v1.MapPost("/admin/reload", (HttpContext c, ApiHandlers h) => h.ReloadAsync(c))
             .WithSummary("Reload the model from its folder or pointer file (Authorization: Bearer <admin token>)");
 
-        app.MapGet("/healthz", () => Results.Text("ok\n")).WithSummary("Liveness: the process answers");
-        app.MapGet("/readyz", (IHostApplicationLifetime lifetime, ModelService models) =>
+        // Health through ASP.NET Core's health checks (HealthCheckService runs the registered checks), served by
+        // endpoints of our own so they are in the OpenAPI document; GET and HEAD, as probes and load balancers use.
+        // Liveness runs no check (the process answers); readiness runs the model's.
+        string[] probeMethods = [HttpMethods.Get, HttpMethods.Head];
+        app.MapMethods("/healthz", probeMethods, async (HttpContext context, HealthCheckService health) =>
         {
-            if (lifetime.ApplicationStopping.IsCancellationRequested)
-            {
-                throw ApiException.Unavailable("The server is shutting down.");
-            }
-
-            if (!models.IsReady)
-            {
-                throw ApiException.Unavailable("Not ready: the model has not yet answered its probe request.");
-            }
-
-            var current = models.Current;
-            return Results.Text($"ready: {current.Name} generation {current.Generation}\n");
-        }).WithSummary("Readiness: the served model has answered a real request through the service and the server is not stopping");
+            await health.CheckHealthAsync(_ => false, context.RequestAborted);
+            context.Response.Headers.CacheControl = "no-store";
+            return TypedResults.Text("ok\n");
+        }).WithName("Liveness").WithTags("Health").WithSummary("Liveness: the process answers");
+        app.MapMethods("/readyz", probeMethods, async (HttpContext context, HealthCheckService health) =>
+        {
+            var report = await health.CheckHealthAsync(check => check.Tags.Contains(ModelReadyCheck.Tag), context.RequestAborted);
+            context.Response.Headers.CacheControl = "no-store";
+            var entry = report.Entries.Values.FirstOrDefault();
+            return report.Status == HealthStatus.Healthy
+                ? TypedResults.Text($"ready: {entry.Description}\n")
+                : throw ApiException.Unavailable(entry.Description ?? "Not ready.");
+        }).WithName("Readiness").WithTags("Health").WithSummary("Readiness: the served model has answered a real request through the service and the server is not stopping");
         app.MapMetrics("/metrics", metrics.Registry);
         app.MapOpenApi();
         app.MapGet("/", () => ExplorerFiles.Serve("index.html")).ExcludeFromDescription();

@@ -29,4 +29,11 @@ internal static class ExitCodes
         "  2    usage error (bad option, value or pattern, no inputs, an output over an input, a data file that does not parse)\n" +
         "  1    fatal: bad or incompatible model, a model that fails when run, unwritable or locked output, unexpected error\n" +
         "  130  interrupted; encode and reconstruct continue with --resume\n";
+
+    /// <summary>The exit codes of <c>aeonnx serve</c>, a server rather than a job over inputs.</summary>
+    public const string ServeHelpText =
+        "Exit codes:\n" +
+        "  0    stopped by Ctrl+C or SIGTERM (in-flight requests finished)\n" +
+        "  2    usage error (bad option or value)\n" +
+        "  1    could not start: bad or incompatible model, a model that cannot answer a request, the address in use or not bindable\n";
 }

@@ -231,6 +231,35 @@ public sealed class HotSwapTests : IDisposable
         Assert.Equal("fashion-mnist-vae", server.Server.Models.Current.Name);
     }
 
+    [Fact]
+    public async Task Reloading_an_unchanged_folder_is_not_a_swap()
+    {
+        var pointer = Path.Combine(_folder, "current.txt");
+        File.WriteAllText(pointer, Linked("fashion-mnist-ae") + "\n");
+        await using var server = await TestServer.StartAsync(pointer, o => o.AdminToken = Token);
+
+        // Before: every reload counted as a swap, with a new generation, even of the same files.
+        var same = await ReloadAsync(server);
+        Assert.False(same.GetProperty("swapped").GetBoolean());
+        Assert.Equal(0, same.GetProperty("generation").GetInt32());
+        Assert.Equal(0, server.Server.Models.Swaps);
+
+        File.WriteAllText(pointer, Linked("fashion-mnist-vae") + "\n");
+        var changed = await ReloadAsync(server);
+        Assert.True(changed.GetProperty("swapped").GetBoolean());
+        Assert.Equal("fashion-mnist-vae", changed.GetProperty("name").GetString());
+        Assert.Equal(1, changed.GetProperty("generation").GetInt32());
+        Assert.Equal(1, server.Server.Models.Swaps);
+
+        static async Task<System.Text.Json.JsonElement> ReloadAsync(TestServer server)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/admin/reload");
+            request.Headers.Authorization = new("Bearer", Token);
+            using var response = await server.Client.SendAsync(request);
+            return await TestServer.ReadJsonAsync(response);
+        }
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>A pointer names a folder inside its own folder: the shipped model, linked in there as an operator would.</summary>

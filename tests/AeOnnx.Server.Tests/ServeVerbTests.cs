@@ -66,6 +66,55 @@ public sealed class ServeVerbTests
         Assert.Contains("aeonnx serve: --host must be an IP address, 'localhost' or '*', got 'example.com'.", stderr);
     }
 
+    [Fact]
+    public async Task A_busy_port_is_one_line_naming_the_address_not_a_stack_trace()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+
+        var (exit, stdout, stderr) = await RunAsync("serve", "--model", Repo.Model("fashion-mnist-ae"), "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--device", "cpu", "--threads", "1");
+
+        Assert.Equal(1, exit);
+        Assert.Empty(stdout);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        // The log's info lines (the model loaded) come first; the error is one line, and no log line fails with a trace.
+        Assert.DoesNotContain(lines, l => l.Contains(" fail: ", StringComparison.Ordinal) || l.Contains(" crit: ", StringComparison.Ordinal));
+        var line = lines[^1];
+        Assert.StartsWith($"aeonnx serve: cannot listen: Failed to bind to address http://127.0.0.1:{port}: address already in use.", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(" at ", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_help_is_its_own_server_exit_codes_and_no_batch_size()
+    {
+        var (exit, stdout, _) = await RunAsync("serve", "--help");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("--max-batch", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("--batch-size", stdout, StringComparison.Ordinal);
+        Assert.Contains("0    stopped by Ctrl+C or SIGTERM", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("skipped", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("--resume", stdout, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "AeOnnx.Cli.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 }

@@ -23,7 +23,7 @@ internal sealed class HelpWithExamplesAction : SynchronousCommandLineAction
         int result = standard.Invoke(parseResult);
         var output = parseResult.InvocationConfiguration.Output;
         string epilog = parseResult.CommandResult.Command is VerbCommand verb
-            ? "Examples:\n" + verb.Examples.TrimEnd() + "\n\n" + ExitCodes.HelpText
+            ? "Examples:\n" + verb.Examples.TrimEnd() + "\n\n" + verb.ExitCodeHelp
             : rootEpilog;
         output.WriteLine(epilog);
         return result;

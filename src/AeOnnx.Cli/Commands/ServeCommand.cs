@@ -55,8 +55,11 @@ internal sealed class ServeCommand : VerbCommand
         Options.Add(_exploreMax);
         Options.Add(_common.Device);
         Options.Add(_common.Threads);
-        Options.Add(_common.BatchSize);
+
+        // No --batch-size: --max-batch (rows coalesced into one run) is the service's one batch setting.
     }
+
+    public override string ExitCodeHelp => ExitCodes.ServeHelpText;
 
     public override string Examples => """
           aeonnx serve                                   # shipped model, http://127.0.0.1:8080/
@@ -93,7 +96,6 @@ internal sealed class ServeCommand : VerbCommand
             {
                 Device = Device.Parse(parse.GetValue(_common.Device)!),
                 IntraOpThreads = 1,
-                BatchSize = parse.GetValue(_common.BatchSize),
             },
         };
         AeOnnxServer server;
@@ -106,6 +108,11 @@ internal sealed class ServeCommand : VerbCommand
         {
             // ServerOptions.Validate names the bad setting.
             throw CliException.Usage(e.Message);
+        }
+        catch (ListenException e)
+        {
+            // One line: Kestrel's reason names the address; the host's log of it (a stack trace) is held back by the server.
+            throw CliException.Fatal($"cannot listen: {e.Message} Pick another --port (0 picks a free one) or stop what holds it.");
         }
         catch (Exception e) when (FailureTable.IsLoadRefusal(e))
         {

@@ -18,6 +18,9 @@ internal abstract class VerbCommand : Command
     /// <summary>Example command lines shown at the end of <c>--help</c>.</summary>
     public abstract string Examples { get; }
 
+    /// <summary>The exit codes shown at the end of <c>--help</c>: the batch jobs' unless the verb is not one.</summary>
+    public virtual string ExitCodeHelp => ExitCodes.HelpText;
+
     protected CliConsole Console { get; }
 
     protected abstract Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken);

@@ -21,6 +21,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
     public const string EncoderShaHeader = "X-AeOnnx-Encoder-Sha256";
     public const string DecoderShaHeader = "X-AeOnnx-Decoder-Sha256";
     public const string NpyType = "application/x-npy";
+    public const string SeedHeader = "X-AeOnnx-Seed";
 
     public async Task<IResult> EncodeAsync(HttpContext context)
     {
@@ -130,8 +131,8 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         if (RequestInputs.IsJson(context.Request))
         {
             var request = await RequestInputs.ReadJsonAsync<InterpolateRequest>(context, options, budgets, null, RequestGuard.Deadline(context));
-            steps = request.Steps is { } s ? CheckRange(s, 1, options.MaxOutputImages, "steps") : steps;
-            modeText = request.Mode ?? modeText;
+            steps = request.Steps is { } s ? CheckRange(Once(context, "steps", s), 1, options.MaxOutputImages, "steps") : steps;
+            modeText = request.Mode is { } m ? Once(context, "mode", m) : modeText;
             lease = Lease(context, out model, out _);
             keys = CheckLatents(model, request.Latents, 2, options.MaxItemsPerRequest, "latents");
             keyCount = keys.Length;
@@ -187,15 +188,18 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
     public async Task<IResult> SampleAsync(HttpContext context)
     {
         var request = await RequestInputs.ReadJsonAsync(context, options, budgets, new SampleRequest(null, null, null, null), RequestGuard.Deadline(context));
-        var count = request.Count is { } c ? CheckRange(c, 1, options.MaxOutputImages, "count") : QueryInt(context, "count", 8, 1, options.MaxOutputImages);
-        var seed = request.Seed ?? QueryInt(context, "seed", 0, int.MinValue, int.MaxValue);
-        var temperature = request.Temperature ?? QueryDouble(context, "temperature", 1.0);
+        var count = request.Count is { } c ? CheckRange(Once(context, "count", c), 1, options.MaxOutputImages, "count") : QueryInt(context, "count", 8, 1, options.MaxOutputImages);
+
+        // No seed: a fresh one per request (new images each time), echoed so any answer can be drawn again.
+        var seed = request.Seed is { } given ? Once(context, "seed", given) : QueryInt(context, "seed", RandomNumberGenerator.GetInt32(int.MaxValue), int.MinValue, int.MaxValue);
+        context.Response.Headers[SeedHeader] = seed.ToString(CultureInfo.InvariantCulture);
+        var temperature = request.Temperature is { } t ? Once(context, "temperature", t) : QueryDouble(context, "temperature", 1.0);
         if (!double.IsFinite(temperature) || temperature < 0 || temperature > 10)
         {
             throw ApiException.Unprocessable($"temperature must be between 0 and 10, got {temperature.ToString(CultureInfo.InvariantCulture)}.");
         }
 
-        var fromText = request.From ?? context.Request.Query["from"].FirstOrDefault() ?? "auto";
+        var fromText = (request.From is { } f ? Once(context, "from", f) : null) ?? context.Request.Query["from"].FirstOrDefault() ?? "auto";
         var source = fromText.ToLowerInvariant() switch
         {
             "auto" => LatentSource.Auto,
@@ -233,6 +237,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             return Results.Json(new
             {
                 source = SourceName(model, distribution),
+                seed,
                 temperature,
                 latents,
                 images = ImageOutput.DataUrls(model, outputs, zoom, options.WorkObserver, RequestGuard.Deadline(context)),
@@ -249,6 +254,11 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         using var lease = Lease(context, out var model, out _);
         var d = model.LatentDim;
         double[] sum;
+        if (request.Latent is not null && request.Class is not null)
+        {
+            throw ApiException.BadRequest("'latent' and 'class' are both given; the start is one of them.");
+        }
+
         if (request.Latent is not null)
         {
             sum = CheckLatents(model, [request.Latent], 1, 1, "latent")[0].Select(v => (double)v).ToArray();
@@ -288,6 +298,10 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             else if (term.Latent is not null && term.Class is null)
             {
                 vector = CheckLatents(model, [term.Latent], 1, 1, $"terms[{t}].latent")[0];
+            }
+            else if (term.Latent is not null)
+            {
+                throw ApiException.BadRequest($"terms[{t}] gives both 'class' and 'latent'; a term is one of them.");
             }
             else
             {
@@ -392,7 +406,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
 
         var identity = outcome.Identity ?? throw new ApiException(409, "Conflict", "A later reload swapped in a model while this one was loading; GET /v1/model shows the model now served.");
         Stamp(context, identity);
-        return Results.Json(new { swapped = true, name = identity.Name, generation = identity.Generation, encoderSha256 = identity.EncoderSha256, decoderSha256 = identity.DecoderSha256 }, RequestInputs.Json);
+        return Results.Json(new { swapped = !outcome.IsUnchanged, name = identity.Name, generation = identity.Generation, encoderSha256 = identity.EncoderSha256, decoderSha256 = identity.DecoderSha256 }, RequestInputs.Json);
     }
 
     /// <summary>The header value that carries a model name: percent-encoded UTF-8 (RFC 3986 unreserved characters stay), so any name survives HTTP's ASCII headers.</summary>
@@ -614,6 +628,28 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
             ? value
             : throw ApiException.BadRequest($"{name} must be a number, got '{text}'.");
+    }
+
+    /// <summary>A setting the body gives, refused (400) when the query gives it another value: neither wins silently.</summary>
+    private static T Once<T>(HttpContext context, string name, T value)
+        where T : notnull
+    {
+        var query = context.Request.Query[name];
+        if (query.Count == 0)
+        {
+            return value;
+        }
+
+        var text = query.ToString();
+        var same = value switch
+        {
+            int number => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var q) && q == number,
+            double number => double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var q) && q == number,
+            string word => string.Equals(word, text, StringComparison.OrdinalIgnoreCase),
+            _ => false,
+        };
+        return same ? value : throw ApiException.BadRequest(
+            $"'{name}' is {Convert.ToString(value, CultureInfo.InvariantCulture)} in the JSON body but '{text}' in the query string; give it once.");
     }
 
     private static int CheckRange(int value, int min, int max, string name) =>

@@ -17,6 +17,11 @@ internal static class RequestInputs
         AllowTrailingCommas = true,
         ReadCommentHandling = JsonCommentHandling.Skip,
 
+        // Strict: a misspelt field ({"cnt": 4}) or a field given twice is refused (400 naming it), never
+        // silently ignored or overwritten.
+        UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
+        AllowDuplicateProperties = false,
+
         // Responses go to API clients and our own page, never into HTML unescaped: keep quotes readable.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
@@ -24,8 +29,14 @@ internal static class RequestInputs
     public static bool IsJson(HttpRequest request) =>
         request.ContentType is { } type && (type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) || type.Contains("+json", StringComparison.OrdinalIgnoreCase));
 
-    public static bool IsImageOrForm(HttpRequest request) =>
-        request.ContentType is { } type && (type.StartsWith("image/", StringComparison.OrdinalIgnoreCase) || request.HasFormContentType);
+    /// <summary>
+    /// True for a body whose type says nothing about its content: no Content-Type, <c>application/octet-stream</c>,
+    /// or curl's default for <c>--data-binary</c> (<c>application/x-www-form-urlencoded</c>). Its bytes decide.
+    /// </summary>
+    public static bool IsUnlabelled(HttpRequest request) =>
+        string.IsNullOrWhiteSpace(request.ContentType)
+        || request.ContentType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase)
+        || request.ContentType.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The uploaded images, each with the client's name for it (or "image N"). The body is reserved
@@ -34,19 +45,41 @@ internal static class RequestInputs
     /// ends with the request's deadline (<paramref name="cancellationToken"/>); a body once started is
     /// read to its end (only the client's going away stops it: Kestrel's minimum data rate bounds a slow
     /// one), so a request out of time is answered whole instead of its connection being cut mid-body.
+    /// A single image is recognised by its bytes: an unlabelled body is accepted when it is an image, and a
+    /// body whose <c>image/*</c> label names another format than its bytes is refused (400).
     /// </summary>
     public static async Task<List<NamedBytes>> ReadImagesAsync(HttpContext context, ServerOptions options, RequestBudgets budgets, CancellationToken cancellationToken)
     {
         var request = context.Request;
         var type = request.ContentType;
-        if (type is not null && type.StartsWith("image/", StringComparison.OrdinalIgnoreCase))
+        var labelled = type is not null && type.StartsWith("image/", StringComparison.OrdinalIgnoreCase);
+        if (labelled || IsUnlabelled(request))
         {
+            var declared = labelled ? MediaType(type!) : null;
+            if (declared is not null && !ImageFormats.MediaTypes.Contains(declared, StringComparer.OrdinalIgnoreCase))
+            {
+                throw ApiException.UnsupportedMediaType($"Content-Type '{declared}' is not a supported image type; accepted: {string.Join(", ", ImageFormats.MediaTypes)} ({ImageFormats.Names}).");
+            }
+
             await ReserveBodyAsync(context, options, budgets, 1, cancellationToken);
             var bytes = await ReadBodyAsync(request, options.MaxBodyBytes, context.RequestAborted);
             cancellationToken.ThrowIfCancellationRequested();
             if (bytes.Length == 0)
             {
                 throw ApiException.BadRequest("The request body is empty; send the image bytes.");
+            }
+
+            var found = ImageFormats.Detect(bytes);
+            if (found is null)
+            {
+                var said = declared is null ? $"sent as '{type ?? "(no Content-Type)"}'" : $"labelled '{declared}'";
+                var hint = LooksLikeJson(bytes) ? " It looks like JSON: send it with Content-Type: application/json." : string.Empty;
+                throw ApiException.UnsupportedMediaType($"The body ({said}) is not a {ImageFormats.Names} image: its first bytes match none of them.{hint}");
+            }
+
+            if (declared is not null && !found.MediaTypes.Contains(declared, StringComparer.OrdinalIgnoreCase))
+            {
+                throw ApiException.BadRequest($"Content-Type says '{declared}' but the body is a {found.Name} image; send '{found.MediaTypes[0]}', or application/octet-stream to let the server tell.");
             }
 
             return [new NamedBytes("image 1", bytes)];
@@ -62,7 +95,15 @@ internal static class RequestInputs
         }
 
         throw ApiException.UnsupportedMediaType(
-            $"Content-Type '{type ?? "(none)"}' is not accepted here: send one image as image/* ({ImageFormats.Names}) or several as multipart/form-data.");
+            $"Content-Type '{type}' is not accepted here: send one image as image/* ({ImageFormats.Names}) or application/octet-stream, or several as multipart/form-data.");
+    }
+
+    private static string MediaType(string contentType) => contentType.Split(';', 2)[0].Trim();
+
+    private static bool LooksLikeJson(ReadOnlySpan<byte> bytes)
+    {
+        var text = bytes.TrimStart("\uFEFF"u8).TrimStart(" \t\r\n"u8);
+        return text.Length > 0 && (text[0] == (byte)'{' || text[0] == (byte)'[');
     }
 
     /// <summary>
@@ -141,19 +182,24 @@ internal static class RequestInputs
         disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase)
         && (!Microsoft.Extensions.Primitives.StringSegment.IsNullOrEmpty(disposition.FileName) || !Microsoft.Extensions.Primitives.StringSegment.IsNullOrEmpty(disposition.FileNameStar));
 
-    /// <summary>Reads and deserializes a JSON body; an empty body gives <paramref name="empty"/>. The body counts five times its size in the body budget (what parsing it builds).</summary>
+    /// <summary>
+    /// Reads and deserializes a JSON body; an empty body gives <paramref name="empty"/>. The body counts five
+    /// times its size in the body budget (what parsing it builds). A body without a Content-Type (or
+    /// <c>application/octet-stream</c>) is read as JSON when it is one. Unknown and repeated fields are 400 naming them.
+    /// </summary>
     public static async Task<T> ReadJsonAsync<T>(HttpContext context, ServerOptions options, RequestBudgets budgets, T? empty, CancellationToken cancellationToken)
         where T : class
     {
         var request = context.Request;
-        if (request.ContentLength == 0 || (request.ContentType is null && request.ContentLength is null && empty is not null))
+        if (request.ContentLength == 0 || (request.ContentType is null && request.ContentLength is null && !request.Headers.TransferEncoding.Any() && empty is not null))
         {
             return empty ?? throw ApiException.BadRequest("The request body is empty; send a JSON object.");
         }
 
-        if (!IsJson(request))
+        var unlabelled = IsUnlabelled(request);
+        if (!IsJson(request) && !unlabelled)
         {
-            throw ApiException.UnsupportedMediaType($"Content-Type '{request.ContentType ?? "(none)"}' is not accepted here: send application/json.");
+            throw ApiException.UnsupportedMediaType($"Content-Type '{request.ContentType}' is not accepted here: send application/json.");
         }
 
         await ReserveBodyAsync(context, options, budgets, JsonFactor, cancellationToken);
@@ -164,9 +210,23 @@ internal static class RequestInputs
             return empty ?? throw ApiException.BadRequest("The request body is empty; send a JSON object.");
         }
 
+        if (unlabelled && !LooksLikeJson(bytes))
+        {
+            var image = ImageFormats.Detect(bytes) is { } format ? $" (it is a {format.Name} image; this endpoint takes JSON)" : string.Empty;
+            throw ApiException.UnsupportedMediaType($"The body (sent as '{request.ContentType ?? "(no Content-Type)"}') is not JSON{image}: send a JSON object as application/json.");
+        }
+
         try
         {
             return JsonSerializer.Deserialize<T>(bytes, Json) ?? throw ApiException.BadRequest("The JSON body is null; send an object.");
+        }
+        catch (JsonException e) when (e.Message.Contains("could not be mapped", StringComparison.Ordinal))
+        {
+            throw ApiException.BadRequest($"Unknown field '{FieldName(e.Path)}' in the JSON body; accepted here: {string.Join(", ", JsonFields.Of(typeof(T), e.Path))}.");
+        }
+        catch (JsonException e) when (e.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase))
+        {
+            throw ApiException.BadRequest($"The field '{FieldName(e.Path)}' is given twice in the JSON body; give it once.");
         }
         catch (JsonException e)
         {
@@ -174,6 +234,8 @@ internal static class RequestInputs
             throw ApiException.BadRequest($"The JSON body is malformed: {e.Message}");
         }
     }
+
+    private static string FieldName(string? path) => path is null ? "?" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path;
 
     /// <summary>Parsed JSON (arrays of numbers, lists that grow by doubling) holds up to this many times its text.</summary>
     private const int JsonFactor = 5;

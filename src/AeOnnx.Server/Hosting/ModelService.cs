@@ -151,6 +151,16 @@ internal sealed class ModelService : IDisposable
             folderName = System.IO.Path.GetFileName(folder);
             model = Autoencoder.Load(folder, _options);
             var tentative = Identify(model, _host.Generation + 1);
+
+            // The same folder with the same graphs and manifest is the model already served: nothing to swap.
+            var current = Current;
+            if (tentative.Content == current.Content && string.Equals(Path.GetFullPath(model.Folder), current.FullFolder, StringComparison.Ordinal))
+            {
+                model.Dispose();
+                _logger.LogInformation("reload ({Trigger}): {Folder} is unchanged; still serving generation {Generation}", trigger, folderName, current.Generation);
+                return ReloadOutcome.Unchanged(current);
+            }
+
             await ProbeAsync(model, tentative, cancellationToken).ConfigureAwait(false);
 
             var candidate = model;
@@ -239,5 +249,27 @@ internal sealed class ModelService : IDisposable
         model.Manifest.Decoder.Sha256,
         generation,
         System.IO.Path.GetFileName(model.Folder),
-        DateTimeOffset.UtcNow);
+        DateTimeOffset.UtcNow)
+    {
+        FullFolder = System.IO.Path.GetFullPath(model.Folder),
+        Content = model.Manifest.GraphIdentity + "+" + ManifestHash(model.Folder),
+    };
+
+    /// <summary>
+    /// SHA-256 of the folder's manifest.json as it is now (read after the model loaded: a manifest changed in
+    /// between reads as a change, so a reload never takes a changed folder for the served one). Empty for a
+    /// bare graph pair.
+    /// </summary>
+    private static string ManifestHash(string folder)
+    {
+        var path = System.IO.Path.Combine(folder, Models.ModelManifest.FileName);
+        try
+        {
+            return Convert.ToHexStringLower(SHA256.HashData(AeOnnx.IO.RegularFile.ReadAllBytes(path, Models.ModelLimits.MaxManifestBytes)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or AeOnnx.IO.RegularFileException)
+        {
+            return string.Empty;
+        }
+    }
 }

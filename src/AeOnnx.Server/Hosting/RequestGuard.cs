@@ -149,6 +149,10 @@ internal sealed class RequestGuard(RequestDelegate next, ServerOptions options, 
         // Keep the served-model headers (they say which model refused); drop any body already set.
         context.Response.StatusCode = status;
         context.Response.ContentLength = null;
+        if (RetryAfterSeconds(status) is { } seconds)
+        {
+            context.Response.Headers.RetryAfter = seconds;
+        }
         var problem = new
         {
             type = $"https://httpstatuses.io/{status}",
@@ -160,6 +164,18 @@ internal sealed class RequestGuard(RequestDelegate next, ServerOptions options, 
         };
         await context.Response.WriteAsJsonAsync(problem, Endpoints.RequestInputs.Json, "application/problem+json");
     }
+
+    /// <summary>
+    /// When a client should try again (RFC 9110 Retry-After, seconds): 429 (the concurrency limit or the
+    /// queue is full: a moment later), 503 (a timeout, not ready yet, shutting down: a few seconds, time for
+    /// a probe or another replica). Other refusals are not helped by retrying.
+    /// </summary>
+    internal static string? RetryAfterSeconds(int status) => status switch
+    {
+        429 => "1",
+        503 => "5",
+        _ => null,
+    };
 
     private static string DefaultDetail(HttpContext context) => context.Response.StatusCode switch
     {

@@ -28,6 +28,10 @@ internal static class Assertions
         Assert.Contains(reason, detail, StringComparison.Ordinal);
         Assert.DoesNotContain(" at AeOnnx", text, StringComparison.Ordinal);
         Assert.DoesNotContain(Repo.Root, text, StringComparison.Ordinal);
+
+        // Refusals that pass tell the client when to come back (RFC 9110 Retry-After); the others do not.
+        var retryAfter = response.Headers.RetryAfter?.Delta?.TotalSeconds;
+        Assert.Equal(status switch { HttpStatusCode.TooManyRequests => 1, HttpStatusCode.ServiceUnavailable => 5, _ => (double?)null }, retryAfter);
         return detail;
     }
 }
