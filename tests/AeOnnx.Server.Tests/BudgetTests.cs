@@ -113,11 +113,13 @@ public sealed class BudgetTests
     [Fact]
     public async Task A_request_that_runs_out_of_time_stops_rendering_between_frames()
     {
-        var (server, events) = await StartAsync(o => o.RequestTimeout = TimeSpan.FromSeconds(1), hold: (stage, index, token) => stage == "render" && index == 0 ? token.WaitHandle : null);
+        // 5 s, not 1: the frames must be decoded before the first one is rendered, and on a 2-core machine at
+        // load 60 that alone took more than a second (the 503 came before the hold, and no frame was rendered).
+        var (server, events) = await StartAsync(o => o.RequestTimeout = TimeSpan.FromSeconds(5), hold: (stage, index, token) => stage == "render" && index == 0 ? token.WaitHandle : null);
         await using var scope = server;
         var zero = Enumerable.Repeat(0f, 16).ToArray();
         using var response = await server.Client.PostAsync("v1/interpolate?format=gif", TestServer.Json(new { latents = new[] { zero, zero }, steps = 64 }));
-        await Assertions.ProblemAsync(response, HttpStatusCode.ServiceUnavailable, "did not finish within 1 s");
+        await Assertions.ProblemAsync(response, HttpStatusCode.ServiceUnavailable, "did not finish within 5 s");
         Assert.Equal(["render 0"], events.ToArray());
     }
 
