@@ -1,6 +1,8 @@
 using System.Net;
 using AeOnnx.Server.Batching;
 using AeOnnx.Server.Endpoints;
+using AeOnnx.Server.Endpoints.OpenApi;
+using AeOnnx.Server.Endpoints.Requests;
 using AeOnnx.Server.Explorer;
 using AeOnnx.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -12,6 +14,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.OpenApi;
 using Prometheus;
 
 namespace AeOnnx.Server;
@@ -116,12 +119,18 @@ public sealed class AeOnnxServer : IAsyncDisposable
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Explore.ExploreService>());
         builder.Services.AddSingleton<ExploreHandlers>();
         builder.Services.AddHealthChecks().AddCheck<ModelReadyCheck>("model", tags: [ModelReadyCheck.Tag]);
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi(o =>
         {
-            document.Info.Title = "AeOnnx model service";
-            document.Info.Description = "Encode, decode, reconstruct, interpolate, sample and do latent arithmetic with the served autoencoder. Errors are RFC 7807 problem documents; responses name the model that served them in X-AeOnnx-* headers.";
-            return Task.CompletedTask;
-        }));
+            o.AddDocumentTransformer(OpenApiConventions.DocumentAsync);
+            o.AddOperationTransformer(OpenApiConventions.OperationAsync);
+        });
+
+        // Typed answers (TypedResults.Ok) are written with the same settings as the rest of the service.
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.Encoder = RequestInputs.Json.Encoder;
+            o.SerializerOptions.NumberHandling = RequestInputs.Json.NumberHandling;
+        });
         if (options.Watch)
         {
             builder.Services.AddHostedService<ModelWatcher>();
@@ -255,32 +264,99 @@ public sealed class AeOnnxServer : IAsyncDisposable
 
     private static void MapEndpoints(WebApplication app, ServerMetrics metrics)
     {
-        var v1 = app.MapGroup("/v1");
-        v1.MapPost("/encode", (HttpContext c, ApiHandlers h) => h.EncodeAsync(c))
+        // Route groups per concern; every /v1 answer may be a problem document (RFC 7807) for these statuses.
+        var v1 = app.MapGroup("/v1")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status500InternalServerError)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        var zoom = new QueryParameter("zoom", JsonSchemaType.Integer, "Scale output images by N (nearest neighbour), 1..16. Default 1.");
+        var columns = new QueryParameter("columns", JsonSchemaType.Integer, "Images per grid row.");
+        var pngOrJson = new QueryParameter("format", JsonSchemaType.String, "png (default) or json (data URLs).", "png", "json");
+
+        var images = v1.MapGroup(string.Empty).WithTags("Images")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        images.MapPost("/encode", (HttpContext c, ApiHandlers h) => h.EncodeAsync(c))
+            .WithName("Encode")
             .WithSummary("Encode images to latents")
-            .WithDescription("Body: one image (Content-Type: image/*) or several (multipart/form-data). JSON latents, or a float32 .npy with Accept: application/x-npy. ?batching=off skips the dynamic batcher.");
-        v1.MapPost("/decode", (HttpContext c, ApiHandlers h) => h.DecodeAsync(c))
-            .WithSummary("Decode latents to a PNG (one latent) or a grid")
-            .WithDescription("Body: {\"latents\": [[...D floats], ...], \"columns\": N}. ?format=json gives data URLs; ?zoom=N scales.");
-        v1.MapPost("/reconstruct", (HttpContext c, ApiHandlers h) => h.ReconstructAsync(c))
+            .WithDescription("JSON latents, or a float32 N×D .npy with Accept: application/x-npy.")
+            .WithMetadata(new ImageBody(), new BinaryAnswer(ApiHandlers.NpyType), new QueryParameter("batching", JsonSchemaType.String, "off skips the dynamic batcher (for comparisons).", "off"));
+        images.MapPost("/reconstruct", (HttpContext c, ApiHandlers h) => h.ReconstructAsync(c))
+            .WithName("Reconstruct")
             .WithSummary("Reconstruct images: PNG plus X-AeOnnx-Mse / X-AeOnnx-Psnr headers")
-            .WithDescription("Body: image/* or multipart. ?format=json gives per-image MSE, PSNR, latent and both images.");
-        v1.MapPost("/interpolate", (HttpContext c, ApiHandlers h) => h.InterpolateAsync(c))
+            .WithDescription("One image: its reconstruction; several: inputs over reconstructions. ?format=json gives per-image MSE, PSNR, latent and both images.")
+            .WithMetadata(new ImageBody(), new BinaryAnswer("image/png"), pngOrJson, zoom);
+
+        var latents = v1.MapGroup(string.Empty).WithTags("Latents")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        latents.MapPost("/decode", (HttpContext c, ApiHandlers h) => h.DecodeAsync(c))
+            .WithName("Decode")
+            .WithSummary("Decode latents to a PNG (one latent) or a grid")
+            .WithMetadata(new JsonBody(typeof(DecodeRequest)))
+            .WithMetadata(new BinaryAnswer("image/png"), pngOrJson, zoom);
+        latents.MapPost("/interpolate", (HttpContext c, ApiHandlers h) => h.InterpolateAsync(c))
+            .WithName("Interpolate")
             .WithSummary("Interpolate between images or latents: PNG grid, GIF or frames")
-            .WithDescription("Body: two or more images (multipart) or {\"latents\": [...], \"steps\": 8, \"mode\": \"slerp\"}. ?steps, ?mode=lerp|slerp, ?format=png|gif|frames.");
-        v1.MapPost("/sample", (HttpContext c, ApiHandlers h) => h.SampleAsync(c))
+            .WithDescription("Two or more images (multipart), or key latents as JSON. The body's steps and mode, or the query's.")
+            .WithMetadata(new JsonBody(typeof(InterpolateRequest)))
+            .WithMetadata(
+                new ImageBody(),
+                new BinaryAnswer("image/png", "image/gif"),
+                new QueryParameter("steps", JsonSchemaType.Integer, "Frames per segment. Default 8."),
+                new QueryParameter("mode", JsonSchemaType.String, "Spherical (default) or linear interpolation.", "slerp", "lerp"),
+                new QueryParameter("format", JsonSchemaType.String, "png (grid, default), gif (loops), frames or json (latents and data URLs).", "png", "gif", "frames", "json"),
+                new QueryParameter("delay", JsonSchemaType.Integer, "GIF frame delay in 1/100 s, 1..500. Default 10."),
+                zoom,
+                columns);
+        latents.MapPost("/sample", (HttpContext c, ApiHandlers h) => h.SampleAsync(c))
+            .WithName("Sample")
             .WithSummary("Sample new images (VAE prior, AE training-set Gaussian) with a temperature")
-            .WithDescription("Body (optional): {\"count\": 8, \"seed\": 0, \"temperature\": 1.0}; ?format=json gives latents and data URLs.");
-        v1.MapPost("/arithmetic", (HttpContext c, ApiHandlers h) => h.ArithmeticAsync(c))
+            .WithDescription("Without a seed each request draws a random one; the answer names it (X-AeOnnx-Seed, and seed in JSON).")
+            .WithMetadata(new JsonBody(typeof(SampleRequest), Optional: true))
+            .WithMetadata(
+                new BinaryAnswer("image/png"),
+                new QueryParameter("count", JsonSchemaType.Integer, "Images to draw. Default 8."),
+                new QueryParameter("seed", JsonSchemaType.Integer, "Seed of the draw. Default: a random one."),
+                new QueryParameter("temperature", JsonSchemaType.Number, "Scales each draw's distance from the mean, 0..10. Default 1."),
+                new QueryParameter("from", JsonSchemaType.String, "The distribution: the training-set latent Gaussian (fitted), a VAE's prior, or auto.", "auto", "fitted", "prior"),
+                pngOrJson,
+                zoom,
+                columns);
+        latents.MapPost("/arithmetic", (HttpContext c, ApiHandlers h) => h.ArithmeticAsync(c))
+            .WithName("Arithmetic")
             .WithSummary("Latent arithmetic: start + Σ weight × (class centroid − latent mean | latent)")
-            .WithDescription("Body: {\"latent\": [...] | \"class\": \"Sneaker\", \"terms\": [{\"class\": \"Sandal\", \"weight\": 0.5}, {\"latent\": [...], \"weight\": -1}]}.");
-        v1.MapGet("/model", (HttpContext c, ApiHandlers h) => h.ModelInfo(c))
+            .WithDescription("JSON {latent, image}, or the PNG with Accept: image/png or ?format=png.")
+            .WithMetadata(new JsonBody(typeof(ArithmeticRequest)))
+            .WithMetadata(new BinaryAnswer("image/png"), new QueryParameter("format", JsonSchemaType.String, "json (default) or png.", "json", "png"), zoom);
+        latents.MapGet("/map", (HttpContext c, ApiHandlers h) => h.MapAsync(c))
+            .WithName("Map")
+            .WithSummary("2-D PCA map of the model's class centroids with decoded thumbnails")
+            .WithMetadata(zoom);
+
+        var model = v1.MapGroup(string.Empty).WithTags("Model");
+        model.MapGet("/model", (HttpContext c, ApiHandlers h) => h.ModelInfo(c))
+            .WithName("Model")
             .WithSummary("The served model: name, kind, checksums, generation, swaps, last refused folder, classes");
-        v1.MapGet("/map", (HttpContext c, ApiHandlers h) => h.MapAsync(c))
-            .WithSummary("2-D PCA map of the model's class centroids with decoded thumbnails");
-        ExploreHandlers.Map(v1);
-        v1.MapPost("/admin/reload", (HttpContext c, ApiHandlers h) => h.ReloadAsync(c))
-            .WithSummary("Reload the model from its folder or pointer file (Authorization: Bearer <admin token>)");
+        // The explorer's map of images (helper explore's endpoints), a concern of its own.
+        ExploreHandlers.Map(v1.MapGroup(string.Empty).WithTags("Explore")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity));
+
+        model.MapPost("/admin/reload", (HttpContext c, ApiHandlers h) => h.ReloadAsync(c))
+            .WithName("Reload")
+            .WithTags("Admin")
+            .WithSummary("Reload the model from its folder or pointer file")
+            .WithDescription("swapped is false when the folder is the one served, unchanged. 404 when the server has no admin token.")
+            .WithMetadata(new AdminOnly())
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         // Health through ASP.NET Core's health checks (HealthCheckService runs the registered checks), served by
         // endpoints of our own so they are in the OpenAPI document; GET and HEAD, as probes and load balancers use.
@@ -291,7 +367,7 @@ public sealed class AeOnnxServer : IAsyncDisposable
             await health.CheckHealthAsync(_ => false, context.RequestAborted);
             context.Response.Headers.CacheControl = "no-store";
             return TypedResults.Text("ok\n");
-        }).WithName("Liveness").WithTags("Health").WithSummary("Liveness: the process answers");
+        }).WithName("Liveness").WithTags("Health").WithMetadata(new BinaryAnswer("text/plain")).WithSummary("Liveness: the process answers");
         app.MapMethods("/readyz", probeMethods, async (HttpContext context, HealthCheckService health) =>
         {
             var report = await health.CheckHealthAsync(check => check.Tags.Contains(ModelReadyCheck.Tag), context.RequestAborted);
@@ -300,7 +376,7 @@ public sealed class AeOnnxServer : IAsyncDisposable
             return report.Status == HealthStatus.Healthy
                 ? TypedResults.Text($"ready: {entry.Description}\n")
                 : throw ApiException.Unavailable(entry.Description ?? "Not ready.");
-        }).WithName("Readiness").WithTags("Health").WithSummary("Readiness: the served model has answered a real request through the service and the server is not stopping");
+        }).WithName("Readiness").WithTags("Health").WithMetadata(new BinaryAnswer("text/plain")).ProducesProblem(StatusCodes.Status503ServiceUnavailable).WithSummary("Readiness: the served model has answered a real request through the service and the server is not stopping");
         app.MapMetrics("/metrics", metrics.Registry);
         app.MapOpenApi();
         app.MapGet("/", () => ExplorerFiles.Serve("index.html")).ExcludeFromDescription();

@@ -4,8 +4,10 @@ using System.Text;
 using AeOnnx.Latents;
 using AeOnnx.Server.Batching;
 using AeOnnx.Server.Endpoints.Requests;
+using AeOnnx.Server.Endpoints.Responses;
 using AeOnnx.Server.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AeOnnx.Server.Endpoints;
 
@@ -23,7 +25,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
     public const string NpyType = "application/x-npy";
     public const string SeedHeader = "X-AeOnnx-Seed";
 
-    public async Task<IResult> EncodeAsync(HttpContext context)
+    public async Task<Results<Ok<EncodeResponse>, FileContentHttpResult>> EncodeAsync(HttpContext context)
     {
         var images = await RequestInputs.ReadImagesAsync(context, options, budgets, RequestGuard.Deadline(context));
         using var lease = Lease(context, out var model, out var identity);
@@ -33,20 +35,13 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         var latents = Finite(await RunAsync(context, model, BatchOperation.Encode, tensors), "latent", images);
         if (Accepts(context, NpyType))
         {
-            return Results.Bytes(IO.NpyWriter.ToBytes(latents, model.LatentDim), NpyType);
+            return TypedResults.Bytes(IO.NpyWriter.ToBytes(latents, model.LatentDim), NpyType);
         }
 
-        return Results.Json(new
-        {
-            model = identity.Name,
-            generation = identity.Generation,
-            latentDim = model.LatentDim,
-            names = images.Select(i => i.Name).ToArray(),
-            latents,
-        }, RequestInputs.Json);
+        return TypedResults.Ok(new EncodeResponse(identity.Name, identity.Generation, model.LatentDim, [.. images.Select(i => i.Name)], latents));
     }
 
-    public async Task<IResult> DecodeAsync(HttpContext context)
+    public async Task<Results<Ok<DecodeResponse>, FileContentHttpResult>> DecodeAsync(HttpContext context)
     {
         var request = await RequestInputs.ReadJsonAsync<DecodeRequest>(context, options, budgets, null, RequestGuard.Deadline(context));
         using var lease = Lease(context, out var model, out _);
@@ -61,16 +56,16 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, latents), "image", "latents");
         if (format == "json")
         {
-            return Results.Json(new { images = ImageOutput.DataUrls(model, outputs, zoom, options.WorkObserver, RequestGuard.Deadline(context)) }, RequestInputs.Json);
+            return TypedResults.Ok(new DecodeResponse(ImageOutput.DataUrls(model, outputs, zoom, options.WorkObserver, RequestGuard.Deadline(context))));
         }
 
         var png = outputs.Length == 1
             ? ImageOutput.Png1(model, outputs[0], zoom)
             : ImageOutput.Grid(model, outputs, columns, zoom, options.WorkObserver, RequestGuard.Deadline(context));
-        return Results.Bytes(png, "image/png");
+        return TypedResults.Bytes(png, "image/png");
     }
 
-    public async Task<IResult> ReconstructAsync(HttpContext context)
+    public async Task<Results<Ok<ReconstructResponse>, FileContentHttpResult>> ReconstructAsync(HttpContext context)
     {
         var images = await RequestInputs.ReadImagesAsync(context, options, budgets, RequestGuard.Deadline(context));
         using var lease = Lease(context, out var model, out _);
@@ -92,32 +87,26 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         if (format == "json")
         {
             var shown = ImageOutput.DataUrls(model, [.. inputs, .. outputs], zoom, options.WorkObserver, RequestGuard.Deadline(context));
-            return Results.Json(new
-            {
-                items = images.Select((image, i) => new
-                {
-                    name = image.Name,
-                    mse = errors[i].Mse,
-
-                    // A perfect reconstruction has an infinite PSNR, which JSON cannot hold: null says so.
-                    psnr = double.IsFinite(errors[i].Psnr) ? errors[i].Psnr : (double?)null,
-                    latent = latents[i],
-                    input = shown[i],
-                    output = shown[images.Count + i],
-                }).ToArray(),
-            }, RequestInputs.Json);
+            // A perfect reconstruction has an infinite PSNR, which JSON cannot hold: null says so.
+            return TypedResults.Ok(new ReconstructResponse([.. images.Select((image, i) => new ReconstructedImage(
+                image.Name,
+                errors[i].Mse,
+                double.IsFinite(errors[i].Psnr) ? errors[i].Psnr : null,
+                latents[i],
+                shown[i],
+                shown[images.Count + i]))]));
         }
 
         if (outputs.Length == 1)
         {
-            return Results.Bytes(ImageOutput.Png1(model, outputs[0], zoom), "image/png");
+            return TypedResults.Bytes(ImageOutput.Png1(model, outputs[0], zoom), "image/png");
         }
 
         // Several images: inputs (as the model sees them) on the first row, reconstructions below.
-        return Results.Bytes(ImageOutput.Grid(model, [.. inputs, .. outputs], inputs.Length, zoom, options.WorkObserver, RequestGuard.Deadline(context)), "image/png");
+        return TypedResults.Bytes(ImageOutput.Grid(model, [.. inputs, .. outputs], inputs.Length, zoom, options.WorkObserver, RequestGuard.Deadline(context)), "image/png");
     }
 
-    public async Task<IResult> InterpolateAsync(HttpContext context)
+    public async Task<Results<Ok<FramesResponse>, FileContentHttpResult>> InterpolateAsync(HttpContext context)
     {
         var steps = QueryInt(context, "steps", 8, 1, options.MaxOutputImages);
         var modeText = context.Request.Query["mode"].FirstOrDefault();
@@ -171,21 +160,18 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             var path = Computed(LatentMath.Path(keys!, steps, mode), "interpolation path", "the key latents are too large for float32 arithmetic");
             var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, path), "image", "path");
             var observe = options.WorkObserver;
-            return format switch
+            if (format == "frames")
             {
-                "gif" => Results.Bytes(ImageOutput.Gif(model, outputs, zoom, delay, observe, RequestGuard.Deadline(context)), "image/gif"),
-                "frames" => Results.Json(new
-                {
-                    mode = mode == InterpolationMode.Linear ? "lerp" : "slerp",
-                    latents = path,
-                    frames = ImageOutput.DataUrls(model, outputs, zoom, observe, RequestGuard.Deadline(context)),
-                }, RequestInputs.Json),
-                _ => Results.Bytes(ImageOutput.Grid(model, outputs, columns, zoom, observe, RequestGuard.Deadline(context)), "image/png"),
-            };
+                return TypedResults.Ok(new FramesResponse(mode == InterpolationMode.Linear ? "lerp" : "slerp", path, ImageOutput.DataUrls(model, outputs, zoom, observe, RequestGuard.Deadline(context))));
+            }
+
+            return format == "gif"
+                ? TypedResults.Bytes(ImageOutput.Gif(model, outputs, zoom, delay, observe, RequestGuard.Deadline(context)), "image/gif")
+                : TypedResults.Bytes(ImageOutput.Grid(model, outputs, columns, zoom, observe, RequestGuard.Deadline(context)), "image/png");
         }
     }
 
-    public async Task<IResult> SampleAsync(HttpContext context)
+    public async Task<Results<Ok<SampleResponse>, FileContentHttpResult>> SampleAsync(HttpContext context)
     {
         var request = await RequestInputs.ReadJsonAsync(context, options, budgets, new SampleRequest(null, null, null, null), RequestGuard.Deadline(context));
         var count = request.Count is { } c ? CheckRange(Once(context, "count", c), 1, options.MaxOutputImages, "count") : QueryInt(context, "count", 8, 1, options.MaxOutputImages);
@@ -234,20 +220,13 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, latents), "image", "samples");
         if (format == "json")
         {
-            return Results.Json(new
-            {
-                source = SourceName(model, distribution),
-                seed,
-                temperature,
-                latents,
-                images = ImageOutput.DataUrls(model, outputs, zoom, options.WorkObserver, RequestGuard.Deadline(context)),
-            }, RequestInputs.Json);
+            return TypedResults.Ok(new SampleResponse(SourceName(model, distribution), seed, temperature, latents, ImageOutput.DataUrls(model, outputs, zoom, options.WorkObserver, RequestGuard.Deadline(context))));
         }
 
-        return Results.Bytes(ImageOutput.Grid(model, outputs, columns, zoom, options.WorkObserver, RequestGuard.Deadline(context)), "image/png");
+        return TypedResults.Bytes(ImageOutput.Grid(model, outputs, columns, zoom, options.WorkObserver, RequestGuard.Deadline(context)), "image/png");
     }
 
-    public async Task<IResult> ArithmeticAsync(HttpContext context)
+    public async Task<Results<Ok<ArithmeticResponse>, FileContentHttpResult>> ArithmeticAsync(HttpContext context)
     {
         var request = await RequestInputs.ReadJsonAsync<ArithmeticRequest>(context, options, budgets, null, RequestGuard.Deadline(context));
         var zoom = QueryInt(context, "zoom", 1, 1, 16);
@@ -320,13 +299,13 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         var png = ImageOutput.Png1(model, output, zoom);
         if (Format(context, Accepts(context, "image/png") ? "png" : "json", "png", "json") == "png")
         {
-            return Results.Bytes(png, "image/png");
+            return TypedResults.Bytes(png, "image/png");
         }
 
-        return Results.Json(new { latent = result, image = ImageOutput.DataUrl(png) }, RequestInputs.Json);
+        return TypedResults.Ok(new ArithmeticResponse(result, ImageOutput.DataUrl(png)));
     }
 
-    public async Task<IResult> MapAsync(HttpContext context)
+    public async Task<Ok<MapResponse>> MapAsync(HttpContext context)
     {
         using var lease = Lease(context, out var model, out _);
         var classes = model.Classes.Where(c => c.Centroid.Count == model.LatentDim).ToArray();
@@ -341,48 +320,41 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         await ReserveAsync(context, RowBytes(centroids.Length, model.LatentDim, model.PixelCount) + OutputBytes(centroids.Length * ImageOutput.ImagePixels(model, zoom), "classes × zoom²"));
         var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, centroids), "image", "centroids");
         var images = ImageOutput.DataUrls(model, outputs, zoom, options.WorkObserver, RequestGuard.Deadline(context));
-        return Results.Json(new
+        return TypedResults.Ok(new MapResponse(pca.Mean, pca.Components, [.. classes.Select((c, i) =>
         {
-            mean = pca.Mean,
-            components = pca.Components,
-            points = classes.Select((c, i) =>
-            {
-                var (x, y) = pca.Project(centroids[i]);
-                return new { label = c.Label ?? $"class {c.Index}", index = c.Index, count = c.Count, x, y, latent = centroids[i], image = images[i] };
-            }).ToArray(),
-        }, RequestInputs.Json);
+            var (x, y) = pca.Project(centroids[i]);
+            return new MapPoint(c.Label ?? $"class {c.Index}", c.Index, c.Count, x, y, centroids[i], images[i]);
+        })]));
     }
 
-    public IResult ModelInfo(HttpContext context)
+    public Ok<ModelInfoResponse> ModelInfo(HttpContext context)
     {
         using var lease = Lease(context, out var model, out var identity);
         var input = model.Manifest.Image;
         var refusal = models.LastRefusal;
-        return Results.Json(new
-        {
-            name = identity.Name,
-            kind = identity.Kind,
-            generation = identity.Generation,
-            swaps = models.Swaps,
-            loadedAt = identity.LoadedAt,
-            folder = identity.FolderName,
-            encoderSha256 = identity.EncoderSha256,
-            decoderSha256 = identity.DecoderSha256,
-            device = model.Device.ToString(),
-            provider = model.ExecutionProvider,
-            input = new { channels = input.Channels, height = input.Height, width = input.Width, color = Models.ImageSpecReader.ColorName(input.Color), resize = Models.ImageSpecReader.ResizeName(input.Resize) },
-            latentDim = model.LatentDim,
-            canSample = model.SamplingDistribution is not null,
-            samplingSource = model.SamplingDistribution is { } sampling ? SourceName(model, sampling) : null,
-            classes = model.Classes.Select(c => new { label = c.Label, index = c.Index, count = c.Count, centroid = c.Centroid }).ToArray(),
-            metrics = model.Manifest.Metrics,
-            batching = new { maxBatch = options.MaxBatch, maxDelayMs = options.MaxDelay.TotalMilliseconds, queueCapacity = options.QueueCapacity, queued = batcher.Pending },
-            watch = options.Watch,
-            lastRefusal = refusal is null ? null : new { folder = refusal.FolderName, reason = refusal.Reason, at = refusal.At },
-        }, RequestInputs.Json);
+        return TypedResults.Ok(new ModelInfoResponse(
+            identity.Name,
+            identity.Kind,
+            identity.Generation,
+            models.Swaps,
+            identity.LoadedAt,
+            identity.FolderName,
+            identity.EncoderSha256,
+            identity.DecoderSha256,
+            model.Device.ToString(),
+            model.ExecutionProvider,
+            new ModelInput(input.Channels, input.Height, input.Width, Models.ImageSpecReader.ColorName(input.Color), Models.ImageSpecReader.ResizeName(input.Resize)),
+            model.LatentDim,
+            model.SamplingDistribution is not null,
+            model.SamplingDistribution is { } sampling ? SourceName(model, sampling) : null,
+            [.. model.Classes.Select(c => new ModelClass(c.Label, c.Index, c.Count, c.Centroid))],
+            model.Manifest.Metrics,
+            new BatchingSettings(options.MaxBatch, options.MaxDelay.TotalMilliseconds, options.QueueCapacity, batcher.Pending),
+            options.Watch,
+            refusal is null ? null : new RefusalInfo(refusal.FolderName, refusal.Reason, refusal.At)));
     }
 
-    public async Task<IResult> ReloadAsync(HttpContext context)
+    public async Task<Ok<ReloadResponse>> ReloadAsync(HttpContext context)
     {
         if (options.AdminToken is null)
         {
@@ -406,7 +378,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
 
         var identity = outcome.Identity ?? throw new ApiException(409, "Conflict", "A later reload swapped in a model while this one was loading; GET /v1/model shows the model now served.");
         Stamp(context, identity);
-        return Results.Json(new { swapped = !outcome.IsUnchanged, name = identity.Name, generation = identity.Generation, encoderSha256 = identity.EncoderSha256, decoderSha256 = identity.DecoderSha256 }, RequestInputs.Json);
+        return TypedResults.Ok(new ReloadResponse(!outcome.IsUnchanged, identity.Name, identity.Generation, identity.EncoderSha256, identity.DecoderSha256));
     }
 
     /// <summary>The header value that carries a model name: percent-encoded UTF-8 (RFC 3986 unreserved characters stay), so any name survives HTTP's ASCII headers.</summary>

@@ -22,6 +22,9 @@ internal static class RequestInputs
         UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow,
         AllowDuplicateProperties = false,
 
+        // Numbers are numbers: "4" for a count is refused, and the OpenAPI schemas say plain number/integer.
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict,
+
         // Responses go to API clients and our own page, never into HTML unescaped: keep quotes readable.
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
