@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 
 namespace AeOnnx.Server.Batching;
@@ -282,7 +283,15 @@ internal sealed class InferenceBatcher : IAsyncDisposable
             return;
         }
 
-        _metrics.BatchSize.WithLabels(operation == BatchOperation.Encode ? "encode" : "decode").Observe(batch.Count);
+        var label = operation == BatchOperation.Encode ? "encode" : "decode";
+        _metrics.BatchSize.WithLabels(label).Observe(batch.Count);
+        var started = Stopwatch.GetTimestamp();
+        var queueTime = _metrics.QueueTime.WithLabels(label);
+        foreach (var row in batch)
+        {
+            queueTime.Observe(Stopwatch.GetElapsedTime(row.Enqueued, started).TotalSeconds);
+        }
+
         Volatile.Write(ref _lastRunRows, batch.Count);
         try
         {
@@ -300,6 +309,7 @@ internal sealed class InferenceBatcher : IAsyncDisposable
                 }
             }
 
+            _metrics.InferenceTime.WithLabels(label).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Result.TrySetResult(outputs[i]);
@@ -329,6 +339,9 @@ internal sealed class InferenceBatcher : IAsyncDisposable
         }
 
         public Autoencoder Model { get; }
+
+        /// <summary>When the row was made: its queue time runs from here to its run.</summary>
+        public long Enqueued { get; } = Stopwatch.GetTimestamp();
 
         public BatchOperation Operation { get; }
 

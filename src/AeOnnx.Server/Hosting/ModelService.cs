@@ -50,6 +50,7 @@ internal sealed class ModelService : IDisposable
         _identities.Add(model, Identify(model, 0));
         _host = new AutoencoderHost(model, options);
         _metrics.ModelGeneration.Set(0);
+        _metrics.Serve(IdentityOf(model));
         _logger.LogInformation("loaded model {Name} ({Kind}, latent {Dim}) from {Folder} on {Provider}", model.Name, model.IsVariational ? "vae" : "ae", model.LatentDim, folder, model.ExecutionProvider);
     }
 
@@ -181,6 +182,7 @@ internal sealed class ModelService : IDisposable
             Interlocked.Increment(ref _swaps);
             _metrics.ModelSwaps.Inc();
             _metrics.ModelGeneration.Set(identity.Generation);
+            _metrics.Serve(identity);
             _logger.LogInformation("model swapped ({Trigger}): now {Name} generation {Generation} from {Folder}", trigger, identity.Name, identity.Generation, folderName);
             return ReloadOutcome.Swapped(identity);
         }

@@ -86,9 +86,10 @@ internal sealed class RequestGuard(RequestDelegate next, ServerOptions options, 
                 _slots.Release();
             }
 
-            if (!isProbe)
+            // Labels are the service's own routes (the API and health): a scanner's 404s, the OpenAPI
+            // document, the explorer's files and the scrape itself add no series.
+            if (!isProbe && (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } endpoint && IsCounted(endpoint))
             {
-                var endpoint = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "unmatched";
                 metrics.Requests.WithLabels(endpoint, context.Response.StatusCode.ToString(CultureInfo.InvariantCulture)).Inc();
                 metrics.Latency.WithLabels(endpoint).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
             }
@@ -96,6 +97,9 @@ internal sealed class RequestGuard(RequestDelegate next, ServerOptions options, 
     }
 
     private static readonly object DeadlineKey = new();
+
+    private static bool IsCounted(string route) =>
+        route.StartsWith("/v1/", StringComparison.Ordinal) || route is "/healthz" or "/readyz";
 
     /// <summary>
     /// Reads (and discards) what is left of a refused request's body before answering, so a client
