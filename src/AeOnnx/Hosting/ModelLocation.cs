@@ -88,4 +88,24 @@ internal sealed class ModelLocation(string path)
 
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
+
+    /// <summary>
+    /// The fingerprint of one file (a saved pipeline zip): its identity, size and times, so a file replaced
+    /// by rename or rewritten in place both count as a change. Never throws; a missing file has its own.
+    /// </summary>
+    public static string FileFingerprint(string path)
+    {
+        string text;
+        try
+        {
+            var file = new FileInfo(path);
+            text = file.Exists ? $"{file.FullName}\n{file.Length}\n{file.LastWriteTimeUtc.Ticks}\n{file.CreationTimeUtc.Ticks}" : $"{file.FullName}\nmissing";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            text = "error " + e.Message;
+        }
+
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
 }

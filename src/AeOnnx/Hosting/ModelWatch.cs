@@ -19,6 +19,7 @@ namespace AeOnnx.Hosting;
 internal sealed class ModelWatch
 {
     private readonly Func<string, CancellationToken, Task> _reload;
+    private readonly Func<string> _fingerprint;
     private string _accepted;
     private string? _pending;
 
@@ -26,10 +27,21 @@ internal sealed class ModelWatch
     /// <param name="reload">Loads what the location names now; called with the settled fingerprint.</param>
     /// <param name="accepted">Fingerprint of the state already served; null: the state now.</param>
     public ModelWatch(ModelLocation location, Func<string, CancellationToken, Task> reload, string? accepted = null)
+        : this(location, location.Fingerprint, reload, accepted)
+    {
+    }
+
+    /// <summary>A watch of something other than a model folder (a saved ML.NET pipeline file), with its own fingerprint.</summary>
+    /// <param name="location">What is watched (its <see cref="ModelLocation.Path"/>).</param>
+    /// <param name="fingerprint">A cheap summary of the watched state that never throws (<see cref="ModelLocation.FileFingerprint"/>).</param>
+    /// <param name="reload">Loads the state now; called with the settled fingerprint.</param>
+    /// <param name="accepted">Fingerprint of the state already served; null: the state now.</param>
+    public ModelWatch(ModelLocation location, Func<string> fingerprint, Func<string, CancellationToken, Task> reload, string? accepted = null)
     {
         Location = location;
+        _fingerprint = fingerprint;
         _reload = reload;
-        _accepted = accepted ?? location.Fingerprint();
+        _accepted = accepted ?? fingerprint();
     }
 
     public ModelLocation Location { get; }
@@ -44,7 +56,7 @@ internal sealed class ModelWatch
     /// <returns>True when a reload was tried on this look.</returns>
     public async Task<bool> PollAsync(CancellationToken cancellationToken)
     {
-        var fingerprint = Location.Fingerprint();
+        var fingerprint = _fingerprint();
         if (fingerprint == Volatile.Read(ref _accepted))
         {
             _pending = null;
