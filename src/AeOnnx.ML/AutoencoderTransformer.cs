@@ -57,8 +57,13 @@ public sealed class AutoencoderTransformer : ITransformer
     /// <summary>Distinct rows (by ML.NET row id) left out so far under <see cref="AutoencoderBadImageHandling.Skip"/>, over every view and cursor of this transformer.</summary>
     public long SkippedRowCount => _operation.SkippedRows;
 
-    /// <summary>True unless the transformer filters bad rows (<see cref="AutoencoderBadImageHandling.Skip"/>): a filter cannot map one row to one row.</summary>
-    public bool IsRowToRowMapper => Spec.BadImages != AutoencoderBadImageHandling.Skip;
+    /// <summary>
+    /// True: every AeOnnx transformer maps single rows (a <c>PredictionEngine</c>). Under
+    /// <see cref="AutoencoderBadImageHandling.Skip"/>, which filters bad rows out of a data view, a single
+    /// prediction of a bad image cannot be left out, so it throws an <see cref="InvalidOperationException"/>
+    /// saying so (its inner exception the core's <see cref="AeOnnx.Imaging.ImageLoadException"/>).
+    /// </summary>
+    public bool IsRowToRowMapper => true;
 
     /// <summary>Checks the input columns (name, type, vector size) and returns the output schema.</summary>
     /// <param name="inputSchema">The schema of the data to transform.</param>
@@ -84,16 +89,9 @@ public sealed class AutoencoderTransformer : ITransformer
     /// <summary>A row-to-row mapper that runs one row per model call.</summary>
     /// <param name="inputSchema">The input schema.</param>
     /// <returns>The mapper.</returns>
-    /// <exception cref="InvalidOperationException">The transformer filters bad rows (<see cref="AutoencoderBadImageHandling.Skip"/>).</exception>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        if (!IsRowToRowMapper)
-        {
-            throw new InvalidOperationException(
-                $"{Stage}: BadImages = Skip filters rows, so it cannot map one row to one row (PredictionEngine). Use ErrorColumn for single predictions.");
-        }
-
         var indices = CheckInputs(inputSchema);
         return new SingleRowMapper(inputSchema, BuildOutputSchema(inputSchema), _operation, indices);
     }

@@ -68,9 +68,27 @@ public sealed class BadImageTests : IDisposable
 
         var loader = (AutoencoderTransformer)((IEnumerable<ITransformer>)model).First();
         Assert.Equal(2, loader.SkippedRowCount); // distinct rows, however many passes and cursors saw them
-        Assert.False(loader.IsRowToRowMapper);
-        var e = Assert.Throws<InvalidOperationException>(() => loader.GetRowToRowMapper(data.Schema));
-        Assert.Contains("Use ErrorColumn", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Skip_pipeline_makes_a_prediction_engine_whose_bad_image_fails_saying_why_and_what_to_do()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(_rows);
+        var model = Pipeline(ml, AutoencoderBadImageHandling.Skip).Fit(data);
+
+        // Before: ML.NET's "Must be a row to row mapper" from CreatePredictionEngine, with no hint.
+        var engine = ml.Model.CreatePredictionEngine<ImageRow, SaveLoadTests.LatentRow>(model);
+        Columns.AssertClose(_expected[0], engine.Predict(_rows[0]).Latent, 1e-5f, "a good image");
+        var e = Assert.Throws<InvalidOperationException>(() => engine.Predict(_rows[3]));
+        Assert.IsType<ImageLoadException>(e.InnerException);
+        Assert.StartsWith("AeOnnx column 'Pixels': Cannot load image " + _images.File("corrupt.png"), e.Message, StringComparison.Ordinal);
+        Assert.EndsWith(
+            "BadImages = Skip leaves bad rows out of a data view, but a prediction engine returns one row per input, so this prediction fails instead: " +
+            "catch the exception per prediction, or use BadImages = ErrorColumn to get the row with NaN values and the reason.",
+            e.Message,
+            StringComparison.Ordinal);
+        Columns.AssertClose(_expected[1], engine.Predict(_rows[1]).Latent, 1e-5f, "the engine goes on after a bad image");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using AeOnnx.Imaging;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -75,7 +76,8 @@ internal sealed class SingleRowMapper : IRowToRowMapper
             var spec = parent._operation.Spec;
             _batch = new BatchInput(spec, 1);
             _result = new float[Math.Max(1, spec.OutputSize)];
-            _errors = spec.BadImages == AutoencoderBadImageHandling.Throw ? null : new string?[1];
+            // Skip cannot leave a single prediction out: a bad image throws there, as under Throw (Ensure says why).
+            _errors = spec.BadImages == AutoencoderBadImageHandling.ErrorColumn ? new string?[1] : null;
             if (outputActive)
             {
                 _reader = new InputReader(input, spec, parent._inputIndices);
@@ -104,6 +106,14 @@ internal sealed class SingleRowMapper : IRowToRowMapper
             {
                 _reader!.Read(0, _batch);
                 _parent._operation.Compute(_batch, 1, _result, _errors, _pin, _input.Position);
+            }
+            catch (ImageLoadException e) when (_parent._operation.Spec.BadImages == AutoencoderBadImageHandling.Skip)
+            {
+                throw new InvalidOperationException(
+                    $"AeOnnx column '{_parent._operation.Spec.OutputColumn}': {e.Message}. BadImages = Skip leaves bad rows out of a data view, " +
+                    "but a prediction engine returns one row per input, so this prediction fails instead: catch the exception per prediction, " +
+                    "or use BadImages = ErrorColumn to get the row with NaN values and the reason.",
+                    e);
             }
             finally
             {
