@@ -12,6 +12,13 @@ namespace AeOnnx.ML.Internal;
 /// <see cref="AutoencoderBadImageHandling.Skip"/> the main cursor steps over the rows the batch
 /// found bad. Lazy like every IDataView: nothing runs until a cursor moves.
 /// </summary>
+/// <remarks>
+/// Double-buffered: once a batch is served, the next one is read and computed on a pool thread
+/// while the consumer goes through the current one. In a chain (<c>LoadImages → Encode</c>) each
+/// stage does so, so the decoding of batch k+1 overlaps the encoder's run on batch k, as the core's
+/// folder pipeline overlaps its stages. A failure of the next batch (an <c>ImageLoadException</c>
+/// under Throw) surfaces when the consumer reaches that batch, as without the prefetch.
+/// </remarks>
 internal sealed class BatchedDataView : IDataView
 {
     private readonly IDataView _input;
@@ -79,9 +86,6 @@ internal sealed class BatchedDataView : IDataView
         private readonly DataViewRowCursor? _ahead;
         private readonly bool _outputActive;
         private readonly InputReader? _reader;
-        private readonly BatchInput _batch;
-        private readonly float[] _results;
-        private readonly string?[]? _errors;
         private readonly int _width;
         private readonly HashSet<int> _served;
         private readonly ValueGetter<DataViewRowId>? _rowId;
@@ -89,7 +93,9 @@ internal sealed class BatchedDataView : IDataView
         // The bound pipeline's pin when this cursor was made inside one: the whole pass (every row of
         // every batch) then uses the one model generation it holds.
         private readonly ModelPin? _pin = ModelPin.Building;
-        private int _count;
+        private Buffer _current;
+        private Buffer _spare;
+        private Task? _next;
         private int _index = -1;
         private long _position = -1;
         private bool _aheadDone;
@@ -104,9 +110,8 @@ internal sealed class BatchedDataView : IDataView
             var spec = parent._operation.Spec;
             var batch = parent._batchSize;
             _width = Math.Max(1, spec.OutputSize);
-            _batch = new BatchInput(spec, outputActive ? batch : 0);
-            _results = outputActive ? new float[batch * _width] : [];
-            _errors = outputActive && spec.BadImages != AutoencoderBadImageHandling.Throw ? new string?[batch] : null;
+            _current = new Buffer(spec, outputActive ? batch : 0, _width, outputActive);
+            _spare = outputActive ? new Buffer(spec, batch, _width, outputActive) : _current;
             if (ahead is not null)
             {
                 _reader = new InputReader(ahead, spec, parent._inputIndices);
@@ -136,12 +141,12 @@ internal sealed class BatchedDataView : IDataView
                     return false;
                 }
 
-                if (_outputActive && ++_index >= _count)
+                if (_outputActive && ++_index >= _current.Count)
                 {
                     Fill();
                 }
 
-                if (_parent.Filters && _errors![_index] is { } reason)
+                if (_parent.Filters && _current.Errors![_index] is { } reason)
                 {
                     DataViewRowId id = default;
                     _rowId!(ref id);
@@ -156,7 +161,37 @@ internal sealed class BatchedDataView : IDataView
 
         private void Fill()
         {
+            if (_next is null)
+            {
+                Compute(_spare);
+            }
+            else
+            {
+                var next = _next;
+                _next = null;
+                next.GetAwaiter().GetResult();
+            }
+
+            if (_spare.Count == 0)
+            {
+                throw new InvalidOperationException("AeOnnx: the look-ahead cursor ran out of rows before the main cursor; the input data view is not repeatable.");
+            }
+
+            (_current, _spare) = (_spare, _current);
+            _index = 0;
+            if (!_aheadDone)
+            {
+                // The spare buffer is free again (its rows were all served): fill it while these are.
+                var spare = _spare;
+                _next = Task.Run(() => Compute(spare));
+            }
+        }
+
+        /// <summary>Reads the next rows of the look-ahead cursor into <paramref name="buffer"/> and runs the model on them (one thread at a time).</summary>
+        private void Compute(Buffer buffer)
+        {
             var n = 0;
+            buffer.Count = 0;
             try
             {
                 while (!_aheadDone && n < _parent._batchSize)
@@ -167,24 +202,21 @@ internal sealed class BatchedDataView : IDataView
                         break;
                     }
 
-                    _reader!.Read(n, _batch);
+                    _reader!.Read(n, buffer.Input);
                     n++;
                 }
 
-                if (n == 0)
+                if (n > 0)
                 {
-                    throw new InvalidOperationException("AeOnnx: the look-ahead cursor ran out of rows before the main cursor; the input data view is not repeatable.");
+                    _parent._operation.Compute(buffer.Input, n, buffer.Results, buffer.Errors, _pin);
                 }
-
-                _parent._operation.Compute(_batch, n, _results, _errors, _pin);
             }
             finally
             {
-                InputReader.ReleaseImages(_batch, n);
+                InputReader.ReleaseImages(buffer.Input, n);
             }
 
-            _count = n;
-            _index = 0;
+            buffer.Count = n;
         }
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
@@ -205,14 +237,14 @@ internal sealed class BatchedDataView : IDataView
             }
 
             Delegate getter = column.Index == _parent.ErrorIndex
-                ? (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = (_errors![CheckedIndex()] ?? "").AsMemory())
+                ? (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = (_current.Errors![CheckedIndex()] ?? "").AsMemory())
                 : _parent._operation.Spec.OutputSize == 0
-                ? (ValueGetter<float>)((ref float value) => value = _results[CheckedIndex()])
+                ? (ValueGetter<float>)((ref float value) => value = _current.Results[CheckedIndex()])
                 : (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
                 {
                     var i = CheckedIndex();
                     var editor = VBufferEditor.Create(ref value, _width);
-                    _results.AsSpan(i * _width, _width).CopyTo(editor.Values);
+                    _current.Results.AsSpan(i * _width, _width).CopyTo(editor.Values);
                     value = editor.Commit();
                 });
             return getter as ValueGetter<TValue>
@@ -225,18 +257,18 @@ internal sealed class BatchedDataView : IDataView
             Delegate getter;
             if (spec.Input == MappingInput.Path)
             {
-                getter = (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = _batch.Paths[CheckedIndex()].AsMemory());
+                getter = (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) => value = _current.Input.Paths[CheckedIndex()].AsMemory());
             }
             else
             {
                 // Interpolation may read two columns; the second buffer serves the second column.
-                var buffer = column.Index == _parent._inputIndices[0] ? _batch.First : _batch.Second;
+                var first = column.Index == _parent._inputIndices[0];
                 var size = spec.InputSize;
                 getter = (ValueGetter<VBuffer<float>>)((ref VBuffer<float> value) =>
                 {
                     var i = CheckedIndex();
                     var editor = VBufferEditor.Create(ref value, size);
-                    buffer.AsSpan(i * size, size).CopyTo(editor.Values);
+                    (first ? _current.Input.First : _current.Input.Second).AsSpan(i * size, size).CopyTo(editor.Values);
                     value = editor.Commit();
                 });
             }
@@ -247,7 +279,7 @@ internal sealed class BatchedDataView : IDataView
 
         private int CheckedIndex()
         {
-            if (_index < 0 || _index >= _count)
+            if (_index < 0 || _index >= _current.Count)
             {
                 throw new InvalidOperationException("The cursor is not on a row.");
             }
@@ -259,11 +291,35 @@ internal sealed class BatchedDataView : IDataView
         {
             if (disposing)
             {
+                // The look-ahead cursor may be in use by the prefetch: let it finish first (a consumer
+                // that stops early never sees that batch, nor its failure).
+                try
+                {
+                    _next?.GetAwaiter().GetResult();
+                }
+                catch (Exception)
+                {
+                    // The batch nobody asked for failed; the consumer stopped before it.
+                }
+
+                _next = null;
                 _main.Dispose();
                 _ahead?.Dispose();
             }
 
             base.Dispose(disposing);
+        }
+
+        /// <summary>One batch: its inputs, results, errors and row count.</summary>
+        private sealed class Buffer(MappingSpec spec, int batch, int width, bool active)
+        {
+            public BatchInput Input { get; } = new(spec, batch);
+
+            public float[] Results { get; } = active ? new float[batch * width] : [];
+
+            public string?[]? Errors { get; } = active && spec.BadImages != AutoencoderBadImageHandling.Throw ? new string?[batch] : null;
+
+            public int Count { get; set; }
         }
     }
 }
