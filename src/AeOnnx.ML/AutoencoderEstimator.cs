@@ -91,13 +91,13 @@ public sealed class AutoencoderEstimator : IEstimator<AutoencoderTransformer>
             OperationKind.Decode => model!.LatentDim,
             _ => model!.PixelCount,
         };
-        var imagesToo = _template.Kind is OperationKind.LoadImages or OperationKind.Encode or OperationKind.Reconstruct or OperationKind.ReconstructionError;
+        var imagesToo = _template.Kind is OperationKind.LoadImages or OperationKind.Encode or OperationKind.Reconstruct or OperationKind.ReconstructionError or OperationKind.AnomalyScore;
         foreach (var column in _template.InputColumns)
         {
             ColumnChecks.Check(inputSchema, column, size, why, _stage, imagesToo);
         }
 
-        var outSize = _template.Kind == OperationKind.ReconstructionError ? 0 : 1;
+        var outSize = _template.Kind is OperationKind.ReconstructionError or OperationKind.AnomalyScore ? 0 : 1;
         var shape = SchemaShapes.AddColumn(inputSchema, _template.OutputColumn, outSize != 0);
         return _template.HasErrorColumn ? SchemaShapes.AddTextColumn(shape, _template.ErrorColumn) : shape;
     }

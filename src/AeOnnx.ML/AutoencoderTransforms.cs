@@ -103,6 +103,60 @@ public sealed class AutoencoderTransforms
     /// <exception cref="ModelLoadException">The model folder cannot be loaded.</exception>
     public AutoencoderEstimator ReconstructionError(AutoencoderReconstructionErrorOptions options) => Create(options, OperationKind.ReconstructionError, "ReconstructionError", null);
 
+    /// <summary>
+    /// Adds each row's anomaly score as a Single column (default "Score"): the model's calibrated default score
+    /// (docs/MODEL-FORMAT.md, anomaly), or the reconstruction MSE for a model without calibration. Larger is more anomalous.
+    /// </summary>
+    /// <param name="outputColumnName">The Single column to add.</param>
+    /// <param name="inputColumnName">The Vector&lt;Single, C·H·W&gt; pixel column, or an MLImage column.</param>
+    /// <param name="modelDirectory">The model folder. Only apply models from trusted sources.</param>
+    /// <returns>The estimator.</returns>
+    /// <exception cref="ModelLoadException">The model folder cannot be loaded.</exception>
+    public AutoencoderEstimator AnomalyScore(string outputColumnName, string inputColumnName, string modelDirectory)
+        => AnomalyScore(new AutoencoderAnomalyOptions { OutputColumnName = outputColumnName, InputColumnName = inputColumnName, ModelDirectory = modelDirectory });
+
+    /// <summary>Adds each row's anomaly score as a Single column (see <see cref="AnomalyScore(string, string, string)"/>).</summary>
+    /// <param name="options">Columns, model folder, device, batch size, policy, bad-image handling, core options.</param>
+    /// <returns>The estimator.</returns>
+    /// <exception cref="ModelLoadException">The model folder cannot be loaded.</exception>
+    public AutoencoderEstimator AnomalyScore(AutoencoderAnomalyOptions options) => Create(options, OperationKind.AnomalyScore, "AnomalyScore", null);
+
+    /// <summary>
+    /// One-class anomaly detection: the anomaly score column (default "Score") and a Boolean column (default
+    /// "PredictedLabel") that is true when the score is above the threshold: the model's calibrated threshold for
+    /// <see cref="AutoencoderAnomalyOptions.FalsePositiveRate"/>, or <see cref="AutoencoderAnomalyOptions.Threshold"/>.
+    /// With a Boolean "Label" column, <c>mlContext.AnomalyDetection.Evaluate</c> reads the result directly.
+    /// The decision is ML.NET's own <c>Expression</c> transform (saveable with the pipeline); its threshold is fixed
+    /// when the pipeline is built.
+    /// </summary>
+    /// <param name="options">Columns, model folder, false-positive rate or threshold, device, batch size, bad-image handling.</param>
+    /// <returns>The estimator chain: score, then decision.</returns>
+    /// <exception cref="ModelLoadException">The model folder cannot be loaded.</exception>
+    /// <exception cref="InvalidOperationException">No threshold was given and the model has no calibration.</exception>
+    public IEstimator<ITransformer> DetectAnomalies(AutoencoderAnomalyOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.PredictedLabelColumnName, nameof(options));
+        var score = AnomalyScore(options);
+        var threshold = options.Threshold;
+        if (threshold is null)
+        {
+            var manifest = AeOnnx.Models.ModelManifest.Read(Path.Combine(Path.GetFullPath(options.ModelDirectory), AeOnnx.Models.ModelManifest.FileName));
+            var calibration = manifest.Anomaly ?? throw new InvalidOperationException(
+                $"Model '{manifest.Name}' has no anomaly calibration in its manifest: calibrate it (training-scripts/calibrate.py) or set AutoencoderAnomalyOptions.Threshold.");
+            threshold = calibration.Threshold(options.FalsePositiveRate);
+        }
+
+        if (!double.IsFinite(threshold.Value))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"AutoencoderAnomalyOptions.Threshold must be finite, found {threshold}.");
+        }
+
+        // the score column is Single: the comparison is made in float, as ML.NET's evaluators see the score
+        var literal = ((float)threshold.Value).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        return score.Append(Catalog.Expression(options.PredictedLabelColumnName, $"s => s > {literal}", options.OutputColumnName));
+    }
+
     /// <summary>Adds the point at <paramref name="t"/> between two latent columns (spherical by default). Needs no model.</summary>
     /// <param name="outputColumnName">The Vector&lt;Single, D&gt; column to add.</param>
     /// <param name="firstColumnName">The start latent column (t = 0).</param>

@@ -124,6 +124,7 @@ internal static class ModelBinding
             OperationKind.Decode => (model.LatentDim, model.PixelCount),
             OperationKind.Reconstruct => (pixelsIn, model.PixelCount),
             OperationKind.ReconstructionError => (pixelsIn, 0),
+            OperationKind.AnomalyScore => (pixelsIn, 0),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "No model sizes for this mapping."),
         };
     }

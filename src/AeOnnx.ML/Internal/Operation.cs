@@ -267,6 +267,24 @@ internal sealed class Operation
                     break;
                 }
 
+            case OperationKind.AnomalyScore:
+                {
+                    var d = model.LatentDim;
+                    var latents = new float[count * d];
+                    var recon = new float[count * n];
+                    model.EncodeTensor(input[..(count * n)], latents);
+                    model.DecodeTensor(latents, recon);
+                    for (var i = 0; i < count; i++)
+                    {
+                        var pixels = input.Slice(i * n, n);
+                        var rec = recon.AsSpan(i * n, n);
+                        var reconstruction = new Reconstruction(pixels.ToArray(), latents.AsSpan(i * d, d).ToArray(), rec.ToArray(), model.MeasureError(pixels, rec));
+                        output[i] = (float)model.ScoreAnomaly(reconstruction).Score;
+                    }
+
+                    break;
+                }
+
             default:
                 throw new InvalidOperationException($"Unknown operation {Spec.Kind}.");
         }

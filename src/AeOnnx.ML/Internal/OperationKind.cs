@@ -9,4 +9,5 @@ internal enum OperationKind
     Reconstruct,
     ReconstructionError,
     Interpolate,
+    AnomalyScore,
 }

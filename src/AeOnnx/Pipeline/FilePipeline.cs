@@ -301,11 +301,13 @@ internal sealed class FilePipeline
                         }
 
                         float[]? reconstruction = null;
+                        float[]? input = null;
                         ReconstructionError? error = null;
                         if (batch.Outputs is { } outputs)
                         {
                             reconstruction = outputs.AsSpan(slot * p, p).ToArray();
-                            error = _model.MeasureError(batch.Input.AsSpan(slot * p, p), reconstruction);
+                            input = batch.Input.AsSpan(slot * p, p).ToArray();
+                            error = _model.MeasureError(input, reconstruction);
                         }
 
                         await WriteAsync(
@@ -316,6 +318,7 @@ internal sealed class FilePipeline
                                 Path = item.Path,
                                 Latent = latents.AsSpan(slot * d, d).ToArray(),
                                 LogVariance = batch.LogVariances?.AsSpan(slot * d, d).ToArray(),
+                                Input = input,
                                 Reconstruction = reconstruction,
                                 Error = error,
                             },

@@ -21,6 +21,9 @@ public sealed record PipelineResult
     /// <summary>A VAE's log-variance, D floats; null for a plain autoencoder or a failed file.</summary>
     public float[]? LogVariance { get; init; }
 
+    /// <summary>The preprocessed input tensor (C × H × W normalized floats) when reconstructing, for scores that compare it with the output (SSIM, error maps); otherwise null.</summary>
+    public float[]? Input { get; init; }
+
     /// <summary>Raw decoder output (C × H × W normalized floats) when reconstructing; otherwise null.</summary>
     public float[]? Reconstruction { get; init; }
 
