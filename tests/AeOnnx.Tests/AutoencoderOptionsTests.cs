@@ -119,6 +119,49 @@ public sealed class AutoencoderOptionsTests
     }
 
     [Fact]
+    public async Task A_fifo_under_a_cache_name_is_rebuilt_without_reading_it()
+    {
+        // Before: the cache file was read with File.ReadAllBytes, which reads a FIFO until its writer
+        // closes: a load (and the service's reload of a watched folder) hung for good.
+        using var cache = new TempFolder();
+        var options = TestModels.CpuOptions() with { OptimizedModelCacheDirectory = cache.Path };
+        using (Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options))
+        {
+        }
+
+        var files = Directory.GetFiles(cache.Path).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(2, files.Length);
+        var fifos = new List<FilledFifo>();
+        try
+        {
+            foreach (var file in files)
+            {
+                var bytes = File.ReadAllBytes(file);
+                File.Delete(file);
+                fifos.Add(new FilledFifo(file, bytes[..Math.Min(bytes.Length, 32 * 1024)]));
+            }
+
+            var waiting = fifos.Select(f => f.Waiting).ToArray();
+            var log = new ListLogger();
+            var load = await Hang.Returned(Task.Run(() => Autoencoder.Load(TestModels.Folder(TestModels.FashionAe), options with { Logger = log })), "a load with FIFOs in its graph cache");
+            using (var model = await load)
+            {
+                Assert.Equal(model.LatentDim, model.Encode(Image).Length);
+            }
+
+            Assert.Equal(waiting, fifos.Select(f => f.Waiting).ToArray()); // not a byte read from either
+            Assert.Equal(2, log.Events.Count(e => e.Level == LogLevel.Warning && e.Message.Contains("ignoring unusable cached graph", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            fifos.ForEach(f => f.Dispose());
+        }
+
+        // Each FIFO was replaced by a rebuilt cache file (a FIFO has no length).
+        Assert.All(files, f => Assert.True(new FileInfo(f).Length > 0, f));
+    }
+
+    [Fact]
     public void A_cached_graph_with_modified_bytes_is_rebuilt()
     {
         using var cache = new TempFolder();

@@ -40,16 +40,17 @@ internal static class OptimizedGraphCache
         byte[] file;
         try
         {
-            if (!File.Exists(path))
-            {
-                return null;
-            }
-
-            file = File.ReadAllBytes(path);
+            // Only a regular file: a FIFO planted under the cache's name would block the load (and a
+            // reload in the service) for ever, /dev/zero would never end.
+            file = RegularFile.ReadAllBytes(path, Models.ModelLimits.MaxGraphBytes + HeaderLength);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (RegularFileException ex) when (ex.Problem == RegularFileProblem.NotFound)
         {
-            refusal = ex.Message;
+            return null;
+        }
+        catch (RegularFileException ex)
+        {
+            refusal = ex.Detail;
             return null;
         }
 
