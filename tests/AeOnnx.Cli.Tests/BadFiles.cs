@@ -40,7 +40,7 @@ internal static class BadFiles
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
-    private static extern int MakeFifo([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, uint mode);
+    internal static extern int MakeFifo([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, uint mode);
 
     /// <summary>A PNG whose (valid) header claims width × height pixels, followed by no real image data.</summary>
     public static byte[] HugePngHeader(int width, int height)

@@ -12,7 +12,7 @@ internal sealed class ReconstructCommand : VerbCommand
 
     private readonly Option<string> output = new("--output", "-o")
     {
-        Description = "Folder for the reconstructed PNGs (named after the inputs) and index.csv (row, path, status, reason, mse, psnr)",
+        Description = "Folder for the reconstructed PNGs (named after the inputs; x-2.png... when names collide) and index.csv (row, path, status, reason, mse, psnr, file)",
         HelpName = "DIR",
         Required = true,
     };

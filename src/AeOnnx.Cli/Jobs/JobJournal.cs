@@ -92,7 +92,7 @@ internal sealed class JobJournal : IDisposable
                 {
                     problem = $"row {entry.Row} where row {okRows} was due";
                 }
-                else if (raw.TrimStart('\n') != IndexCsv.Format(entry, fields.Length == 6) + "\n")
+                else if (raw.TrimStart('\n') != IndexCsv.Format(entry, withErrors: fields.Length == 7) + "\n")
                 {
                     problem = "the record is not as aeonnx writes it";
                 }

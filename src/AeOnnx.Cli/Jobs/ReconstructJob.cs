@@ -10,7 +10,8 @@ namespace AeOnnx.Cli.Jobs;
 
 /// <summary>
 /// <c>aeonnx reconstruct</c>: encode then decode each image, streaming and resumable; a PNG per image
-/// (named after the input), MSE/PSNR per image in the index, an optional comparison grid.
+/// (named after the input; x-2.png... when names collide), MSE/PSNR and the file per image in the index, an
+/// optional comparison grid.
 /// </summary>
 internal sealed class ReconstructJob(CliConsole console, ReconstructJob.Settings settings)
 {
@@ -34,6 +35,15 @@ internal sealed class ReconstructJob(CliConsole console, ReconstructJob.Settings
         string jobId = new JobFingerprint("reconstruct", model).AddInputs(items).ToString();
         using var run = job.Journal(Path.Combine(folder, ".aeonnx-journal"), jobId, settings.Resume, items.Count, withErrors: true);
 
+        // The journal is a file in the output folder: the names it carries must be the ones this job gives.
+        for (int i = 0; i < run.Completed.Count; i++)
+        {
+            if (run.Completed[i].File is { } file && file != names[i])
+            {
+                throw CliException.Usage($"--resume: the journal names '{file}' as the output of input {i + 1}; this job writes '{names[i]}'. Run the same command without --resume to start over.");
+            }
+        }
+
         List<InputItem> remaining = items.Skip(run.Resumed).ToList();
         var pipelineOptions = settings.Model.Pipeline(model);
         await foreach (var outcome in Job.StreamAsync(remaining, (files, ct) => model.ReconstructFilesAsync(files, pipelineOptions, ct), cancellationToken))
@@ -42,7 +52,7 @@ internal sealed class ReconstructJob(CliConsole console, ReconstructJob.Settings
             if (outcome.IsOk && outcome.Result!.Reconstruction is { } reconstruction && outcome.Result.Error is { } error)
             {
                 ImageFiles.SavePng(model.Images.ToImage(reconstruction), Path.Combine(folder, names[item.Position]));
-                run.Add(new IndexEntry(run.OkCount, item.DisplayPath, IndexEntry.Ok, string.Empty, error.Mse, error.Psnr));
+                run.Add(new IndexEntry(run.OkCount, item.DisplayPath, IndexEntry.Ok, string.Empty, error.Mse, error.Psnr, names[item.Position]));
             }
             else
             {
@@ -53,7 +63,7 @@ internal sealed class ReconstructJob(CliConsole console, ReconstructJob.Settings
         run.WriteIndex(indexPath);
         if (settings.Comparison is { } comparisonPath)
         {
-            WriteComparison(model, items, names, folder, indexPath, comparisonPath, settings.ComparisonCount);
+            WriteComparison(model, items, folder, indexPath, comparisonPath, settings.ComparisonCount);
         }
 
         run.Complete();
@@ -64,7 +74,7 @@ internal sealed class ReconstructJob(CliConsole console, ReconstructJob.Settings
     }
 
     /// <summary>Originals (as the model sees them) above their reconstructions, 8 a row pair.</summary>
-    private static void WriteComparison(Autoencoder model, IReadOnlyList<InputItem> items, string[] names, string folder, string indexPath, string path, int count)
+    private static void WriteComparison(Autoencoder model, IReadOnlyList<InputItem> items, string folder, string indexPath, string path, int count)
     {
         var byPath = items.ToDictionary(i => i.DisplayPath, StringComparer.Ordinal);
         List<IndexEntry> shown = IndexCsv.Read(indexPath).Entries.Where(e => e.IsOk).Take(count).ToList();
@@ -81,7 +91,7 @@ internal sealed class ReconstructJob(CliConsole console, ReconstructJob.Settings
             Image<Rgb24> reconstructed;
             try
             {
-                reconstructed = GridImages.Load(Path.Combine(folder, names[item.Position]));
+                reconstructed = GridImages.Load(Path.Combine(folder, entry.File!));
             }
             catch
             {

@@ -5,13 +5,15 @@ using AeOnnx.IO;
 namespace AeOnnx.Cli.Output;
 
 /// <summary>
-/// The index CSV written next to every batch output: <c>row,path,status,reason[,mse,psnr]</c>, one line per
-/// input in input order (RFC 4180 through <see cref="CsvText"/>, '\n' line ends, invariant culture); a file
+/// The index CSV written next to every batch output: <c>row,path,status,reason</c> (encode, merge), or
+/// <c>row,path,status,reason,mse,psnr,file</c> (reconstruct: <c>file</c> is the PNG written for the input, so
+/// inputs whose names collide, <c>a/x.png</c> and <c>b/x.png</c> → <c>x.png</c>, <c>x-2.png</c>, can be told
+/// apart), one line per input in input order (RFC 4180 through <see cref="CsvText"/>, '\n' line ends, invariant culture); a file
 /// name is kept byte-exact, line breaks and commas included.
 /// </summary>
 internal static class IndexCsv
 {
-    public static string HeaderLine(bool withErrors) => withErrors ? "row,path,status,reason,mse,psnr" : "row,path,status,reason";
+    public static string HeaderLine(bool withErrors) => withErrors ? "row,path,status,reason,mse,psnr,file" : "row,path,status,reason";
 
     /// <summary>One index record without its line end (RFC 4180 quoting through <see cref="CsvText"/>).</summary>
     public static string Format(IndexEntry entry, bool withErrors)
@@ -30,6 +32,7 @@ internal static class IndexCsv
         {
             yield return FormatNumber(entry.Mse);
             yield return FormatNumber(entry.Psnr);
+            yield return entry.File ?? string.Empty;
         }
     }
 
@@ -46,15 +49,15 @@ internal static class IndexCsv
     }
 
     /// <summary>
-    /// Checks and converts one index record: 4 or 6 fields, a known status, a row number exactly for
-    /// done inputs, numbers where numbers belong.
+    /// Checks and converts one index record: 4 or 7 fields, a known status, a row number exactly for
+    /// done inputs, numbers where numbers belong, an output file name (no folder) exactly for done inputs of a 7-field record.
     /// </summary>
     /// <exception cref="InvalidDataException">The record is not an index line aeonnx writes.</exception>
     public static IndexEntry Parse(string[] f)
     {
-        if (f.Length is not (4 or 6))
+        if (f.Length is not (4 or 7))
         {
-            throw new InvalidDataException($"an index record has {f.Length} fields, expected 4 or 6");
+            throw new InvalidDataException($"an index record has {f.Length} fields, expected 4 or 7");
         }
 
         if (f[2] is not (IndexEntry.Ok or IndexEntry.Skipped))
@@ -78,9 +81,23 @@ internal static class IndexCsv
             throw new InvalidDataException(row.HasValue ? "a skipped input has a row number" : "a done input has no row number");
         }
 
-        return f.Length == 6
-            ? new IndexEntry(row, f[1], f[2], f[3], ParseNumber(f[4]), ParseNumber(f[5]))
-            : new IndexEntry(row, f[1], f[2], f[3]);
+        if (f.Length == 4)
+        {
+            return new IndexEntry(row, f[1], f[2], f[3]);
+        }
+
+        if ((f[2] == IndexEntry.Ok) != (f[6].Length > 0))
+        {
+            throw new InvalidDataException(f[6].Length == 0 ? "a done input has no output file" : "a skipped input has an output file");
+        }
+
+        // The file is joined to the output folder by whoever reads it back (the comparison grid): a bare name only.
+        if (f[6].Length > 0 && (f[6] != Path.GetFileName(f[6]) || f[6] is "." or ".."))
+        {
+            throw new InvalidDataException($"output file '{Shorten(f[6])}' is not a name in the output folder");
+        }
+
+        return new IndexEntry(row, f[1], f[2], f[3], ParseNumber(f[4]), ParseNumber(f[5]), f[6].Length == 0 ? null : f[6]);
     }
 
     public static string Render(IEnumerable<IndexEntry> entries, bool withErrors)
@@ -102,12 +119,12 @@ internal static class IndexCsv
     {
         using var reader = new StreamReader(path, new UTF8Encoding(false));
         using var records = CsvText.Records(reader).GetEnumerator();
-        if (!records.MoveNext() || string.Join(',', records.Current) is not ("row,path,status,reason" or "row,path,status,reason,mse,psnr"))
+        if (!records.MoveNext() || string.Join(',', records.Current) is not ("row,path,status,reason" or "row,path,status,reason,mse,psnr,file"))
         {
             throw new InvalidDataException($"'{path}' is not an aeonnx index (no 'row,path,status,reason' header)");
         }
 
-        bool withErrors = records.Current.Length == 6;
+        bool withErrors = records.Current.Length == 7;
         var entries = new List<IndexEntry>();
         while (records.MoveNext())
         {

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 
 namespace AeOnnx.Cli.Output;
 
@@ -9,7 +8,6 @@ namespace AeOnnx.Cli.Output;
 /// </summary>
 internal sealed class NpyReader : IDisposable
 {
-    private const long MaxHeaderBytes = 1 << 20;
     private const long MaxColumns = 1 << 20;
     private readonly Stream stream;
     private readonly int itemSize;
@@ -28,51 +26,34 @@ internal sealed class NpyReader : IDisposable
 
     public int Columns { get; }
 
+    /// <summary>Opens a .npy of latents: a regular file whose header follows NumPy's rules (<see cref="NpyHeader"/>) and whose data is exactly what its shape says.</summary>
+    /// <exception cref="InvalidDataException">The file is refused, with the reason.</exception>
     public static NpyReader Open(string path)
     {
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        FileStream stream;
+        long fileLength;
         try
         {
-            Span<byte> prefix = stackalloc byte[10];
-            stream.ReadExactly(prefix);
-            if (!prefix[..6].SequenceEqual(NpyFile.MagicBytes))
-            {
-                throw new InvalidDataException("not a .npy file (bad magic)");
-            }
+            // A FIFO or a device is refused at once, never read: it would block or never end.
+            var handle = IO.RegularFile.Open(path, long.MaxValue, out fileLength);
+            stream = new FileStream(handle, FileAccess.Read, 1 << 16);
+        }
+        catch (IO.RegularFileException e)
+        {
+            throw new InvalidDataException($"not a readable regular file: {e.Detail}", e);
+        }
 
-            int major = prefix[6];
-            long headerLength;
-            if (major == 1)
-            {
-                headerLength = BinaryPrimitives.ReadUInt16LittleEndian(prefix[8..]);
-            }
-            else if (major is 2 or 3)
-            {
-                Span<byte> more = stackalloc byte[2];
-                stream.ReadExactly(more);
-                headerLength = BinaryPrimitives.ReadUInt32LittleEndian([prefix[8], prefix[9], more[0], more[1]]);
-            }
-            else
-            {
-                throw new InvalidDataException($"unsupported .npy version {major}.{prefix[7]}");
-            }
-
-            // Sizes are checked against the file before anything is allocated: a header may claim anything.
-            if (headerLength > MaxHeaderBytes || stream.Position + headerLength > stream.Length)
-            {
-                throw new InvalidDataException($"the header claims {headerLength} bytes; the file has {stream.Length - stream.Position} after the prefix (at most {MaxHeaderBytes})");
-            }
-
-            var headerBytes = new byte[headerLength];
-            stream.ReadExactly(headerBytes);
-            (string descr, bool fortran, long[] shape) = NpyFile.ParseHeader(Encoding.Latin1.GetString(headerBytes));
-            int itemSize = descr switch
+        try
+        {
+            var header = NpyHeader.Read(stream, fileLength);
+            int itemSize = header.Descr switch
             {
                 "<f4" => 4,
                 "<f8" => 8,
-                _ => throw new InvalidDataException($"unsupported dtype '{descr}' (expected float32 '<f4' or float64 '<f8')"),
+                _ => throw new InvalidDataException($"unsupported dtype '{header.Descr}' (expected little-endian float32 '<f4' or float64 '<f8')"),
             };
-            if (fortran && shape.Length > 1)
+            var shape = header.Shape;
+            if (header.FortranOrder && shape.Count(d => d != 1) > 1)
             {
                 throw new InvalidDataException("Fortran-order arrays are not supported; save with C order");
             }
@@ -88,19 +69,20 @@ internal sealed class NpyReader : IDisposable
                 throw new InvalidDataException($"a latent of {columns} values (expected 1 to {MaxColumns})");
             }
 
-            long available = stream.Length - stream.Position;
+            // rows * rowBytes is never computed before it is known to fit in the file: a shape may claim anything.
+            long available = fileLength - stream.Position;
             long rowBytes = columns * itemSize;
             if (rows > available / rowBytes)
             {
                 throw new InvalidDataException($"truncated or bad shape: {rows}x{columns} values of {itemSize} bytes need more than the {available} bytes the file has after its header");
             }
 
+            if (available != rows * rowBytes)
+            {
+                throw new InvalidDataException($"the file has {available - (rows * rowBytes)} bytes after the {rows}x{columns} values its shape claims (another shape, or two files joined)");
+            }
+
             return new NpyReader(stream, rows, checked((int)columns), itemSize);
-        }
-        catch (EndOfStreamException e)
-        {
-            stream.Dispose();
-            throw new InvalidDataException("the file ends inside its header", e);
         }
         catch
         {

@@ -50,6 +50,65 @@ public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDi
     }
 
     [Fact]
+    public async Task Reconstruct_index_names_the_file_each_input_became_when_names_collide()
+    {
+        // a/x.png, b/x.png, b/X.png (case-insensitive file systems) → x.png, x-2.png, X-3.png: only the index says which is which.
+        string[] inputs = [temp["in/a/x.png"], temp["in/b/x.png"], temp["in/b/X.png"]];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(inputs[i])!);
+            File.Copy(Repo.SampleFiles[i], inputs[i]);
+        }
+
+        var run = await CliRun.InProcessAsync(["reconstruct", .. inputs, "--output", temp["out"], "--comparison", temp["cmp.png"], "--model", Repo.Model]);
+        Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
+        string[] lines = File.ReadAllLines(temp["out/index.csv"]);
+        Assert.Equal("row,path,status,reason,mse,psnr,file", lines[0]);
+        var index = IndexCsv.Read(temp["out/index.csv"]).Entries;
+        Assert.Equal(["x.png", "x-2.png", "X-3.png"], index.Select(e => e.File));
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            Assert.EndsWith("," + index[i].File, lines[i + 1], StringComparison.Ordinal);
+            using Image reference = ImageSharpInterop.ToImageSharp(model.Images.ToImage(model.Reconstruct(inputs[i]).Output));
+            using Image<L8> written = Image.Load<L8>(Path.Combine(temp["out"], index[i].File!));
+            Assert.Equal(Pixels(reference), Pixels(written));
+        }
+    }
+
+    [Theory]
+    [InlineData("../../outside.png", "is not a name in the output folder")]
+    [InlineData("other.png", "the journal names 'other.png' as the output of input 1")]
+    public async Task A_journal_naming_another_output_file_is_refused_on_resume(string file, string reason)
+    {
+        string[] files = Repo.SampleFiles[..12];
+        string[] args = ["reconstruct", .. files, "--output", temp["b"], "--model", Repo.Model, "--batch-size", "5", "--resume", "--comparison", temp["cmp.png"]];
+        var stopped = await CliRun.InProcessAsync(7, args);
+        Assert.Equal(ExitCodes.Interrupted, stopped.ExitCode);
+        string journal = temp["b/.aeonnx-journal"];
+        var lines = File.ReadAllLines(journal);
+        Assert.Matches(",[^,/]+\\.png$", lines[1]);
+        lines[1] = lines[1][..(lines[1].LastIndexOf(',') + 1)] + file;
+        File.WriteAllText(journal, string.Join('\n', lines) + "\n");
+
+        var resumed = await CliRun.InProcessAsync(args);
+        Assert.True(resumed.ExitCode == ExitCodes.Usage, resumed.ToString());
+        Assert.Contains(reason, resumed.Error, StringComparison.Ordinal);
+        Assert.False(File.Exists(temp["cmp.png"]));
+        Assert.False(File.Exists(temp["b/index.csv"]));
+    }
+
+    [Theory]
+    [InlineData("0,a.png,ok,,0.1,10,../outside.png", "is not a name in the output folder")]
+    [InlineData("0,a.png,ok,,0.1,10,", "a done input has no output file")]
+    [InlineData(",a.png,skipped,bad,,,a.png", "a skipped input has an output file")]
+    [InlineData("0,a.png,ok,,0.1,10", "expected 4 or 7")]
+    public void An_index_record_naming_a_file_outside_its_folder_is_refused(string line, string reason)
+    {
+        var error = Assert.Throws<InvalidDataException>(() => IndexCsv.ParseLine(line));
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Reconstruct_resumes_to_the_same_files()
     {
         string[] files = Repo.SampleFiles[..12];

@@ -16,9 +16,9 @@ public sealed class IndexCsvTests
     [Fact]
     public void Errors_columns_round_trip_including_infinite_psnr()
     {
-        var entry = new IndexEntry(4, "x.png", IndexEntry.Ok, string.Empty, 0.0123, double.PositiveInfinity);
+        var entry = new IndexEntry(4, "a/x.png", IndexEntry.Ok, string.Empty, 0.0123, double.PositiveInfinity, "x-2.png");
         string line = IndexCsv.Format(entry, withErrors: true);
-        Assert.Equal("4,x.png,ok,,0.0123,inf", line);
+        Assert.Equal("4,a/x.png,ok,,0.0123,inf,x-2.png", line);
         Assert.Equal(entry, IndexCsv.ParseLine(line));
     }
 

@@ -213,6 +213,9 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
         { "no header at all", [0x93, (byte)'N', (byte)'U'], "ends inside its header" },
         { "zero columns", NpyBytes("<f4", "(3, 0)", []), "a latent of 0 values" },
         { "int64", NpyBytes("<i8", "(1, 16)", new byte[128]), "unsupported dtype" },
+
+        // Issue 19: NumPy's literal_eval takes the last 'shape' (2, 16); the regex reader took the first (1, 16).
+        { "a repeated shape key", NpyBytes("<f4", "(1, 16), 'shape': (2, 16)", new byte[128]), "the key 'shape' appears twice" },
     };
 
     [Theory]
