@@ -62,6 +62,19 @@ def _resize(x, roi=None, scales=None, sizes=None, **a):
     return x[:, :, iy][:, :, :, ix]
 
 
+def _instance_norm(x, scale, bias, epsilon=1e-5):
+    # ONNX: per instance and channel, over the remaining axes, biased variance
+    dims = tuple(range(2, x.dim()))
+    mean = x.mean(dim=dims, keepdim=True)
+    var = ((x - mean) ** 2).mean(dim=dims, keepdim=True)
+    shape = (1, -1) + (1,) * len(dims)
+    return (x - mean) / torch.sqrt(var + epsilon) * scale.reshape(shape) + bias.reshape(shape)
+
+
+def _shape(x, start=0, end=None):
+    return torch.tensor(list(x.shape)[start:end], dtype=torch.int64)
+
+
 OPS = {
     "Conv": _conv,
     "Relu": lambda x: torch.relu(x),
@@ -75,6 +88,9 @@ OPS = {
     "Div": lambda a, b: a / b,
     "Mul": lambda a, b: a * b,
     "Exp": lambda x: torch.exp(x),
+    "Identity": lambda x: x,
+    "Shape": _shape,
+    "InstanceNormalization": _instance_norm,
 }
 
 

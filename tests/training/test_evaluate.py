@@ -73,3 +73,59 @@ def test_manifest_json_floats_round_trip_float32_and_are_stable():
     assert back["a"] == {"x": 1, "y": [1.5, 2.0]}
     with pytest.raises(ValueError):
         export.dumps({"bad": float("nan")})
+
+
+def test_randomized_pca_matches_the_exact_one():
+    """Low-rank images plus noise, as uint8: the subspace-iteration basis gives the same test MSE
+    as an exact PCA (numpy SVD of the float64 data) to 1e-6."""
+    rng = np.random.default_rng(4)
+    d, k = 600, 12
+    basis = rng.normal(size=(20, d))
+    scale = np.linspace(3, 0.2, 20)[:, None]          # a decaying spectrum, as images have
+    def draw(n):
+        x = 128 + rng.normal(size=(n, 20)) @ (scale * basis) * 6 + rng.normal(0, 4, (n, d))
+        return np.clip(np.rint(x), 0, 255).astype(np.uint8)
+    train, test = draw(300), draw(50)
+    exact = evaluate.pca_baseline_mse(train / 255.0, test / 255.0, k)
+    mean, b = evaluate.randomized_pca_basis(train, 255.0, k)
+    assert b.shape == (d, k) and np.allclose(b.T @ b, np.eye(k), atol=1e-10)
+    t = test / 255.0 - mean
+    got = np.mean((t - t @ b @ b.T) ** 2)
+    assert got == pytest.approx(exact, rel=1e-6)
+    # fewer iterations than needed are measurably worse, so the comparison can fail
+    _, rough = evaluate.randomized_pca_basis(train, 255.0, k, oversample=0, iterations=0)
+    assert np.mean((t - t @ rough @ rough.T) ** 2) > exact * (1 + 1e-3)
+
+
+def test_streamed_baselines_exact_and_randomized_paths_agree_and_the_sample_is_bounded(shapes_dir, monkeypatch):
+    from aeonnx_training import splits
+    from aeonnx_training.config import TrainConfig
+    cfg = TrainConfig(dataset=str(shapes_dir), channels=3, image_size=(16, 16), latent_dim=6)
+    tr, _, te = splits.load_splits(cfg)
+    x = evaluate._load_uint8(tr, 0) / 255.0
+    tx = evaluate._load_uint8(te, 0) / 255.0
+    exact = evaluate.pca_baseline_mse(x, tx, 6)
+    gram = evaluate.baselines_streamed(tr, te, 6)                       # 768 values per image: exact path
+    assert gram.method.startswith("exact") and gram.pca_mse == pytest.approx(exact, rel=1e-9)
+    assert gram.mean_image_mse == pytest.approx(np.mean((tx - x.mean(0)) ** 2), rel=1e-12)
+    monkeypatch.setattr(evaluate, "PCA_EXACT_MAX_DIM", 100)              # force the randomized path
+    rand = evaluate.baselines_streamed(tr, te, 6)
+    assert rand.method.startswith("randomized") and rand.pca_mse == pytest.approx(exact, rel=1e-6)
+    assert 0 < rand.pca_ssim < 1 and rand.pca_ssim == pytest.approx(gram.pca_ssim, rel=1e-6)
+    # a memory bound of 30 images' pixels: an evenly spaced sample of 30, fit exactly on just those
+    monkeypatch.setattr(evaluate, "PCA_MAX_BYTES", 30 * 768)
+    sampled = evaluate.baselines_streamed(tr, te, 6)
+    idx = evaluate._sample_indices(len(tr), 30)
+    assert len(idx) == 30 and idx[0] == 0 and idx[-1] == len(tr) - 1
+    assert f"on 30 of {len(tr)} training images" in sampled.method
+    assert sampled.pca_mse == pytest.approx(evaluate.pca_baseline_mse(x[idx], tx, 6), rel=1e-6)
+
+
+def test_quality_warnings_name_the_baseline_that_wins():
+    good = {"mse": 0.005, "pca_mse": 0.01, "mean_image_mse": 0.05}
+    assert evaluate.quality_warnings(good, 32) == []
+    w = evaluate.quality_warnings({"mse": 0.0143, "pca_mse": 0.01368, "mean_image_mse": 0.05}, 8)
+    assert w == ["test MSE 0.01430 is 1.05x that of PCA with 8 components (0.01368): a linear projection of the "
+                 "same size reconstructs better; retrain (docs/TRAINING.md)"]
+    w = evaluate.quality_warnings({"mse": 0.06, "pca_mse": 0.01, "mean_image_mse": 0.05}, 8)
+    assert len(w) == 2 and w[0].startswith("test MSE 0.06000 is not below the mean image's 0.05000")

@@ -130,3 +130,33 @@ def test_normalized_models_learn_in_pixel_space_and_output_normalized_images():
     assert (out - pix).abs().max() > 0.1         # the graph output is not the [0,1] image itself
     with pytest.raises(ModelConfigError, match="one value per channel"):
         AutoEncoder(ModelSpec("ae", 3, 8, 8, 3, (4,), mean=(0.5,), std=(0.5,)))
+
+
+@pytest.mark.parametrize("arch, extra_ops", [("plain", set()), ("bn", set()),
+                                             ("gn", {"Shape", "InstanceNormalization", "Mul", "Add", "Identity"})])
+def test_each_architecture_exports_graphs_that_run_like_torch(arch, extra_ops):
+    """bn's BatchNorm (with non-trivial running statistics) folds into the convolutions: no new op
+    for .NET; gn's GroupNorm becomes InstanceNormalization between reshapes."""
+    import collections
+    import onnx
+    import onnx_torch_eval
+    from aeonnx_training import export
+    torch.manual_seed(3)
+    m = build_model("ae", 3, 16, 16, 4, widths=(4, 8), arch=arch)
+    m.train()
+    with torch.no_grad():
+        for _ in range(3):
+            m(torch.rand(8, 3, 16, 16) * 2)          # moves BatchNorm's running mean and variance
+    m.eval()
+    x = np.random.default_rng(0).random((3, 3, 16, 16), dtype=np.float32)
+    base = {"Conv", "Relu", "Flatten", "Gemm", "Reshape", "Resize", "Sigmoid", "Constant"}
+    for graph, feed, name, out, shape in ((export._EncoderGraph(m), x, "image", "latent", [4]),
+                                          (export._DecoderGraph(m), None, "latent", "image", [3, 16, 16])):
+        with torch.no_grad():
+            feed = feed if feed is not None else m.encoder(torch.from_numpy(x)).numpy()
+            want = graph(torch.from_numpy(feed)).numpy()
+        proto = onnx.load_from_string(export.export_graph(graph, torch.from_numpy(feed), name, [out], [shape], {}))
+        ops = set(collections.Counter(n.op_type for n in proto.graph.node))
+        assert ops <= base | extra_ops and (arch != "gn" or "InstanceNormalization" in ops), ops
+        assert "BatchNormalization" not in ops
+        np.testing.assert_allclose(onnx_torch_eval.run(proto, {name: feed})[out], want, rtol=1e-5, atol=1e-5)

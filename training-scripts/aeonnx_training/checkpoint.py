@@ -37,7 +37,7 @@ def model_state(model: AutoEncoder) -> dict:
 
 
 def save_checkpoint(path: Path, model: AutoEncoder, cfg: TrainConfig, history: dict,
-                    train_count: int, val_count: int, class_names: Sequence[str]) -> None:
+                    train_count: int, val_count: int, class_names: Sequence[str], best_epoch: int) -> None:
     """torch.save of tensors + plain data only: no timestamps, no paths, no pickled classes, no
     device: the same bytes whichever device trained it (for the same weights)."""
     ckpt = {
@@ -49,6 +49,7 @@ def save_checkpoint(path: Path, model: AutoEncoder, cfg: TrainConfig, history: d
         "train_count": int(train_count),
         "val_count": int(val_count),
         "class_names": [str(c) for c in class_names],
+        "best_epoch": int(best_epoch),
     }
     atomic_torch_save(ckpt, path)
 

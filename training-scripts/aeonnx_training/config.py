@@ -14,7 +14,13 @@ import torch
 
 from . import data as data_mod
 from .data import InputSpec
-from .models import ModelConfigError, ModelSpec
+from .models import ARCHS, ModelConfigError, ModelSpec
+
+#: augmentations train.py knows (--augment, comma-separated)
+AUGMENTATIONS = ("hflip", "vflip", "shift")
+#: what a saved config without these fields was trained with (the first trainer had none of them),
+#: so an old checkpoint still describes its own training; new runs get the dataclass defaults
+LEGACY_TRAINING = dict(arch="plain", ssim_weight=0.0, augment="none", weight_decay=0.0, keep_best=False, patience=0)
 
 
 class UsageError(Exception):
@@ -35,6 +41,12 @@ class TrainConfig:
     beta: float = 1.0
     latent_penalty: float = 0.0
     widths: Tuple[int, ...] = (32, 64)
+    arch: str = "bn"
+    ssim_weight: float = 0.0
+    augment: str = "hflip"            # comma-separated AUGMENTATIONS, or "none"
+    weight_decay: float = 0.0         # AdamW's decoupled weight decay (0: Adam)
+    keep_best: bool = True            # the checkpoint holds the epoch with the lowest validation loss
+    patience: int = 0                 # stop after N epochs without a better validation loss (0: never)
     image_size: Tuple[int, int] = (28, 28)
     channels: int = 1
     mean: Tuple[float, ...] = ()
@@ -62,7 +74,11 @@ class TrainConfig:
         return ModelSpec(self.model, self.channels, self.image_size[0], self.image_size[1],
                          self.latent_dim, tuple(int(w) for w in self.widths), self.beta,
                          self.latent_penalty if self.model == "ae" else 0.0,
-                         tuple(float(m) for m in self.mean), tuple(float(s) for s in self.std))
+                         tuple(float(m) for m in self.mean), tuple(float(s) for s in self.std),
+                         self.arch, self.ssim_weight if self.model == "ae" else 0.0)
+
+    def augmentations(self) -> Tuple[str, ...]:
+        return tuple(a for a in (p.strip() for p in self.augment.split(",")) if a and a != "none")
 
     def to_saved(self) -> dict:
         """Plain data (lists, not tuples) for the checkpoint and the manifest; run-local fields left out."""
@@ -83,7 +99,7 @@ class TrainConfig:
     @classmethod
     def from_saved(cls, d: dict) -> "TrainConfig":
         known = {f.name for f in fields(cls)}
-        kw = {k: v for k, v in d.items() if k in known}
+        kw = {**LEGACY_TRAINING, **{k: v for k, v in d.items() if k in known}}
         for k, default in (("widths", (32, 64)), ("image_size", (28, 28)), ("mean", ()), ("std", ())):
             kw[k] = tuple(kw.get(k, default))
         return cls(**kw)
@@ -105,6 +121,15 @@ class TrainConfig:
             raise UsageError(f"--warmup-steps must be >= 0, got {self.warmup_steps}")
         if self.lr_schedule not in ("cosine", "none"):
             raise UsageError(f"--lr-schedule must be cosine or none, got {self.lr_schedule}")
+        unknown = [a for a in self.augmentations() if a not in AUGMENTATIONS]
+        if unknown:
+            raise UsageError(f"--augment: unknown {', '.join(unknown)}; known: none, {', '.join(AUGMENTATIONS)}")
+        if self.weight_decay < 0:
+            raise UsageError(f"--weight-decay must be >= 0, got {self.weight_decay}")
+        if self.patience < 0:
+            raise UsageError(f"--patience must be >= 0 (0 = never stop early), got {self.patience}")
+        if self.arch not in ARCHS:
+            raise UsageError(f"--arch must be one of {', '.join(ARCHS)}, got {self.arch}")
         if self.amp not in ("none", "bf16", "fp16"):
             raise UsageError(f"--amp must be none, bf16 or fp16, got {self.amp}")
         for k in ("mean", "std"):

@@ -15,8 +15,10 @@ Definitions (all in [0,1] pixel space, i.e. decoder output vs input pixels / sca
   ssim  mean over images and channels of Gaussian-window SSIM (11x11, sigma 1.5,
         K1 = 0.01, K2 = 0.03, data range 1, 'valid' windows only, as in Wang et al. 2004)
   pca_mse  MSE of a PCA with as many components as the latent, fit on the training split
-        (exact, from the Gram matrix, up to 4096 values per image; beyond that the first 2048
-        training and test images)
+        (exact, from the Gram matrix, up to 4096 values per image; beyond that a randomized PCA
+        with bounded memory, see baselines_streamed); pca_ratio = mse / pca_mse; pca_ssim the
+        SSIM of the PCA's reconstructions
+  mean_image_mse  MSE of the training split's mean image (what a model that ignores its input gets)
   elbo  VAE only: mean per-image ELBO in nats, Gaussian likelihood N(decoder(z), sigma^2 I) over
         [0,1] pixels with the learned sigma, one z sample per image (fixed seed); a lower bound on
         log p(x) for that density. kl: its mean KL term.
@@ -29,7 +31,8 @@ import json
 import math
 import os
 import sys
-from typing import Optional, Sequence
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -38,43 +41,15 @@ import torch.nn.functional as F
 from . import splits
 from .checkpoint import load_checkpoint
 from .config import setup_torch
-from .models import LOG_2PI, AutoEncoder, kl_divergence
+from .models import LOG_2PI, AutoEncoder, gaussian_window, kl_divergence, ssim  # noqa: F401
 
 PCA_EXACT_MAX_DIM = 4096
-PCA_SAMPLE = 2048
-
-
-# ---------------------------------------------------------------------------------------------
-# SSIM
-# ---------------------------------------------------------------------------------------------
-
-def gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
-    r = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
-    g = torch.exp(-(r ** 2) / (2 * sigma ** 2))
-    g = g / g.sum()
-    return torch.outer(g, g)
-
-
-def ssim(a: torch.Tensor, b: torch.Tensor, data_range: float = 1.0, size: int = 11,
-         sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03) -> torch.Tensor:
-    """Per-image SSIM of [N,C,H,W] tensors (mean over channels and valid windows), float64.
-    Images smaller than the window use a window of their size."""
-    a = a.to(torch.float64)
-    b = b.to(torch.float64)
-    n, c, h, w = a.shape
-    size = min(size, h, w)
-    win = gaussian_window(size, sigma).expand(c, 1, size, size).contiguous()
-    c1, c2 = (k1 * data_range) ** 2, (k2 * data_range) ** 2
-
-    def filt(x):
-        return F.conv2d(x, win, groups=c)
-
-    mu_a, mu_b = filt(a), filt(b)
-    saa = filt(a * a) - mu_a ** 2
-    sbb = filt(b * b) - mu_b ** 2
-    sab = filt(a * b) - mu_a * mu_b
-    m = ((2 * mu_a * mu_b + c1) * (2 * sab + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (saa + sbb + c2))
-    return m.mean(dim=(1, 2, 3))
+#: uint8 training pixels held for a randomized PCA (256 MiB: 21,845 images at 64x64 RGB, all of
+#: Fashion-MNIST many times over); beyond it an evenly spaced sample
+PCA_MAX_BYTES = 1 << 28
+PCA_OVERSAMPLE = 32
+PCA_ITERATIONS = 8
+EVAL_BATCH_VALUES = 1 << 21
 
 
 # ---------------------------------------------------------------------------------------------
@@ -109,25 +84,132 @@ def _pixels01(px: torch.Tensor, scale: float) -> np.ndarray:
     return px.to(torch.float64).numpy().reshape(px.shape[0], -1) / scale
 
 
-def pca_baseline_streamed(train: splits.Source, test: splits.Source, components: int, workers: int = 0) -> float:
+def batch_for(values_per_image: int, most: int = 500) -> int:
+    """Images per evaluation batch: at most `most`, and at most EVAL_BATCH_VALUES values, so a
+    batch's float64 copies and SSIM intermediates stay within tens of MB at any image size."""
+    return max(1, min(most, EVAL_BATCH_VALUES // max(values_per_image, 1)))
+
+
+@dataclass
+class Baselines:
+    """What a model must beat: PCA with as many components as the latent, and the mean image."""
+    pca_mse: float
+    pca_ssim: float
+    mean_image_mse: float
+    method: str                   # how the PCA was fit (exact / randomized, on how many images)
+
+
+def _sample_indices(n: int, cap: int) -> np.ndarray:
+    """All of 0..n-1, or `cap` evenly spaced ones (deterministic)."""
+    if n <= cap:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, cap).round().astype(np.int64))
+
+
+def _load_uint8(source: splits.Source, workers: int) -> np.ndarray:
+    """The decodable images of a source as one uint8 [n, d] matrix."""
+    d = source.spec.channels * source.spec.height * source.spec.width
+    rows = []
+    for b in splits.batches(source, batch_for(d), workers):
+        if len(b):
+            rows.append(b.pixels.numpy().reshape(len(b), d))
+    if not rows:
+        raise splits.DatasetError("no decodable image in the split")
+    return np.concatenate(rows)
+
+
+def _blocks(x: np.ndarray, scale: float, mean: Optional[np.ndarray] = None, rows: int = 0):
+    """Row blocks of a uint8 matrix as centred float64 in [0,1] (a few MB each)."""
+    rows = rows or batch_for(x.shape[1], 1024)
+    for s in range(0, x.shape[0], rows):
+        blk = x[s:s + rows].astype(np.float64) / scale
+        yield blk if mean is None else blk - mean
+
+
+def randomized_pca_basis(x: np.ndarray, scale: float, components: int, oversample: int = PCA_OVERSAMPLE,
+                         iterations: int = PCA_ITERATIONS, seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+    """(mean [d], basis [d, k]) of a PCA of the rows of uint8 x / scale, by subspace iteration on
+    the centred data (Halko, Martinsson & Tropp 2011, algorithm 4.4 with Rayleigh-Ritz): each
+    iteration is one pass over row blocks computing A^T (A V) in float64, so memory is the uint8
+    matrix plus a few d x (k + oversample) matrices, never d x d or a float64 copy of the data."""
+    n, d = x.shape
+    mean = np.zeros(d)
+    for blk in _blocks(x, scale):
+        mean += blk.sum(axis=0)
+    mean /= n
+    width = min(components + oversample, d, n)
+    v = np.linalg.qr(np.random.default_rng(seed).standard_normal((d, width)))[0]
+    for _ in range(iterations):
+        atav = np.zeros((d, width))
+        for blk in _blocks(x, scale, mean):
+            atav += blk.T @ (blk @ v)
+        v = np.linalg.qr(atav)[0]
+    # Rayleigh-Ritz: the best rank-k basis inside span(v)
+    small = np.zeros((width, width))
+    for blk in _blocks(x, scale, mean):
+        w = blk @ v
+        small += w.T @ w
+    evals, evecs = np.linalg.eigh(small)
+    order = np.argsort(evals)[::-1][:min(components, width)]
+    return mean, v @ evecs[:, order]
+
+
+def baselines_streamed(train: splits.Source, test: splits.Source, components: int, workers: int = 0) -> Baselines:
+    """PCA-k and mean-image test MSE with bounded memory. Up to PCA_EXACT_MAX_DIM values per image
+    the PCA is exact (the d x d Gram matrix accumulated over batches in float64); above it, a
+    randomized PCA on the training images held as uint8 (an evenly spaced sample of
+    PCA_MAX_BYTES // d of them when there are more), which matches the exact one closely
+    (tests/training/test_evaluate.py). Test images are streamed."""
     spec = train.spec
     d = spec.channels * spec.height * spec.width
-    if d > PCA_EXACT_MAX_DIM or len(train) < d:
-        # few images (SVD of the data matrix is cheaper than the Gram matrix) or huge images
-        # (a d x d Gram matrix would not fit): fit on the first images that decode
-        px, _ = splits.first_images(train, min(len(train), PCA_SAMPLE))
-        tpx, _ = splits.first_images(test, len(test) if d <= PCA_EXACT_MAX_DIM else min(len(test), PCA_SAMPLE))
-        return pca_baseline_mse(px.astype(np.float64) / spec.scale, tpx.astype(np.float64) / spec.scale, components)
-    n, s, gram = 0, np.zeros(d), np.zeros((d, d))
-    for b in splits.batches(train, 1000, workers):
-        x = _pixels01(b.pixels, spec.scale)
-        n += x.shape[0]
-        s += x.sum(axis=0)
-        gram += x.T @ x
-    mean = s / n
-    tests = [_pixels01(b.pixels, spec.scale) for b in splits.batches(test, 1000, workers)]
-    t = np.concatenate(tests) if tests else np.zeros((0, d))
-    return _pca_from_gram(gram - n * np.outer(mean, mean), mean, components, t)
+    if d <= PCA_EXACT_MAX_DIM:
+        n, total, gram = 0, np.zeros(d), np.zeros((d, d))
+        for b in splits.batches(train, batch_for(d, 1000), workers):
+            if not len(b):
+                continue
+            x = _pixels01(b.pixels, spec.scale)
+            n += x.shape[0]
+            total += x.sum(axis=0)
+            gram += x.T @ x
+        mean = total / n
+        evals, evecs = np.linalg.eigh(gram - n * np.outer(mean, mean))
+        basis = evecs[:, np.argsort(evals)[::-1][:min(components, d)]]
+        method = f"exact (Gram matrix of {n} training images)"
+    else:
+        idx = _sample_indices(len(train), max(components + 1, PCA_MAX_BYTES // d))
+        x = _load_uint8(train.subset(idx) if len(idx) < len(train) else train, workers)
+        mean, basis = randomized_pca_basis(x, spec.scale, components)
+        method = (f"randomized ({PCA_ITERATIONS} subspace iterations, {basis.shape[1] + PCA_OVERSAMPLE} vectors) "
+                  f"on {x.shape[0]} of {len(train)} training images")
+        del x
+    se_pca, se_mean, ssim_sum, count, n_img = 0.0, 0.0, 0.0, 0, 0
+    shape = (spec.channels, spec.height, spec.width)
+    for b in splits.batches(test, batch_for(d, 1000), workers):
+        if not len(b):
+            continue
+        t = _pixels01(b.pixels, spec.scale) - mean
+        rec = (t @ basis) @ basis.T
+        se_pca += float(np.sum((t - rec) ** 2))
+        se_mean += float(np.sum(t ** 2))
+        count += t.size
+        ssim_sum += float(ssim(torch.from_numpy(rec + mean).reshape(-1, *shape),
+                               torch.from_numpy(t + mean).reshape(-1, *shape)).sum())
+        n_img += len(b)
+    return Baselines(se_pca / count, ssim_sum / n_img, se_mean / count, method)
+
+
+def quality_warnings(metrics: dict, latent_dim: int) -> List[str]:
+    """Plain sentences for a model that does not beat its baselines (export prints them and writes
+    them into the manifest's metrics.warnings; `aeonnx info` and the service show them)."""
+    out = []
+    mse, pca, mean_img = metrics.get("mse"), metrics.get("pca_mse"), metrics.get("mean_image_mse")
+    if mse is not None and mean_img is not None and mse >= mean_img:
+        out.append(f"test MSE {mse:.5f} is not below the mean image's {mean_img:.5f}: the model ignores its input "
+                   "(it reconstructs every image as the same picture)")
+    if mse is not None and pca is not None and mse >= pca:
+        out.append(f"test MSE {mse:.5f} is {mse / pca:.2f}x that of PCA with {latent_dim} components ({pca:.5f}): "
+                   "a linear projection of the same size reconstructs better; retrain (docs/TRAINING.md)")
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -145,9 +227,11 @@ def eval_copy(model: AutoEncoder) -> AutoEncoder:
 @torch.no_grad()
 def evaluate_model(model: AutoEncoder, test: splits.Source, train: Optional[splits.Source] = None,
                    seed: int = 0, batch_size: int = 500, workers: int = 0) -> dict:
-    """Metrics dict with fixed key order (see the module doc)."""
+    """Metrics dict with fixed key order (see the module doc); with `train`, the baselines, the
+    ratio to PCA and the quality warnings too."""
     m64 = eval_copy(model)
     spec = test.spec
+    batch_size = batch_for(spec.channels * spec.height * spec.width, batch_size)
     se, count, ssim_sum, n_img = 0.0, 0, 0.0, 0
     elbo_sum, kl_sum = 0.0, 0.0
     g = torch.Generator().manual_seed(seed)
@@ -179,12 +263,16 @@ def evaluate_model(model: AutoEncoder, test: splits.Source, train: Optional[spli
         "ssim": ssim_sum / n_img,
     }
     if train is not None:
-        out["pca_mse"] = pca_baseline_streamed(train, test, model.spec.latent_dim, workers)
+        base = baselines_streamed(train, test, model.spec.latent_dim, workers)
+        out.update(pca_mse=base.pca_mse, pca_ratio=mse / base.pca_mse if base.pca_mse > 0 else float("inf"),
+                   pca_ssim=base.pca_ssim, mean_image_mse=base.mean_image_mse, pca_fit=base.method)
     if m64.variational:
         out["elbo"] = elbo_sum / n_img
         out["kl"] = kl_sum / n_img
         out["sigma"] = float(torch.exp(log_sigma))
     out["test_count"] = int(n_img)
+    if train is not None:
+        out["warnings"] = quality_warnings(out, model.spec.latent_dim)
     return out
 
 
@@ -201,6 +289,7 @@ def latent_statistics(model: AutoEncoder, train: splits.Source, batch_size: int 
     float64 activations and sums."""
     m64 = eval_copy(model)
     dim = model.spec.latent_dim
+    batch_size = batch_for(train.spec.channels * train.spec.height * train.spec.width, batch_size)
     n, s, ss = 0, np.zeros(dim), np.zeros((dim, dim))
     k = len(train.class_names)
     csum, ccount = np.zeros((max(k, 1), dim)), np.zeros(max(k, 1), dtype=np.int64)
@@ -250,7 +339,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     for k, v in m.items():
-        print(f"{k:10s} {v}")
+        if k != "warnings":
+            print(f"{k:15s} {v}")
+    for w in m.get("warnings", []):
+        print(f"warning: {w}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(m, f, indent=2)

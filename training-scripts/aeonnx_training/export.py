@@ -273,7 +273,11 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
     tr, va, te = splits.load_splits(cfg)
     log(f"[{name}] evaluating on {len(te)} test images")
     metrics = evaluate.evaluate_model(model, te, tr, seed=cfg.seed, workers=workers)
-    log(f"[{name}] " + ", ".join(f"{k}={v:.6g}" for k, v in metrics.items()))
+    log(f"[{name}] " + ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}"
+                                  for k, v in metrics.items() if k != "warnings"))
+    for w in metrics["warnings"]:
+        # printed whatever `progress` says: a model worse than its baselines must not ship unnoticed
+        print(f"warning: [{name}] {w}", file=sys.stderr, flush=True)
     stats = evaluate.latent_statistics(model, tr, workers=workers)
 
     input_obj = spec.to_manifest()

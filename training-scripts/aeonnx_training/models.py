@@ -1,19 +1,35 @@
 """Convolutional autoencoder (AE) and variational autoencoder (VAE) for C x H x W images.
 
 Depth follows the image size: one stride-2 stage per halving until the larger side is at most
-8 (28 -> 14 -> 7, 32 -> 16 -> 8, 256 -> ... -> 8), at least one stage. An encoder stage is a 4x4
-stride-2 convolution and a 3x3 convolution; a linear layer maps the last feature map to the
-latent. The decoder mirrors it (a 3x3 convolution at the smallest size, then per stage nearest 2x
-upsampling + a 3x3 convolution) and ends in a sigmoid,
-so `pixels()` is an image in [0, 1] pixel space; `forward()` maps that into the model's
-normalized input space ((p - mean) / std), which is what the exported decoder graph outputs.
+8 (28 -> 14 -> 7, 32 -> 16 -> 8, 256 -> ... -> 8), at least one stage; a linear layer maps the
+last feature map to the latent and back. Three architectures (`arch`):
 
-Only ops that export to plain ONNX (Conv, Relu, Gemm, Flatten, Reshape, Resize nearest, Sigmoid,
-and Sub/Div when the normalization is not the identity) are used.
+  plain  encoder stage: 4x4 stride-2 conv + 3x3 conv (ReLU); decoder: a 3x3 conv at the smallest
+         size, then per stage nearest 2x upsampling + a 3x3 conv. The first architecture, kept as
+         it was for the models trained with it (a config without `arch` means plain).
+  bn     the same layers with BatchNorm after every convolution but the last: the default for new
+         runs. Normalization makes the deeper nets of colour images trainable (plain stayed at one
+         grey image for epochs on 64x64 photos), and batch statistics, unlike per-image ones, keep
+         each image's overall colour and contrast in the features: what a 32-number code of a
+         photo needs most. In eval mode each BatchNorm is a fixed affine map that the ONNX
+         exporter folds into its convolution, so the graphs hold the same ops as plain.
+  gn     the same with GroupNorm (groups of up to 8 channels). Measured worse (docs/TRAINING.md):
+         per-image normalization removes the global colour and contrast that the code must carry,
+         and training sat at the mean image much longer. Kept to reproduce that comparison.
+
+Both end in a sigmoid, so `pixels()` is an image in [0, 1] pixel space; `forward()` maps that
+into the model's normalized input space ((p - mean) / std), which is what the exported decoder
+graph outputs.
+
+Only ops that export to plain ONNX at opset 17 are used: Conv, Relu, Gemm, Flatten, Reshape,
+Resize nearest, Sigmoid, Sub/Div when the normalization is not the identity (BatchNorm folds into
+Conv), and for GroupNorm what the exporter writes for it (Shape, Reshape, InstanceNormalization,
+Mul, Add).
 
 Losses (all per image, averaged over the batch, in [0, 1] pixel space whatever the normalization):
-  AE   mean squared error + latent_penalty * mean(z^2) (keeps the latent scale modest, so float32
-       error in the .NET runtime stays small relative to the latents)
+  AE   mean squared error + ssim_weight * (1 - SSIM) + latent_penalty * mean(z^2) (the penalty
+       keeps the latent scale modest, so float32 error in the .NET runtime stays small relative
+       to the latents; the SSIM term keeps edges and local contrast that MSE alone blurs)
   VAE  negative ELBO with a Gaussian likelihood p(x|z) = N(decoder(z), sigma^2 I) over continuous
        pixels, sigma a learned scalar (a "calibrated decoder"), KL to N(0, I) weighted by beta.
        With beta = 1 the loss is exactly -ELBO in nats, so the reported ELBO is a real bound on
@@ -29,6 +45,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+ARCHS = ("plain", "gn", "bn")
 MIN_SIZE, MAX_SIZE = 8, 256
 #: feature maps stop shrinking once the larger side is at most this
 FINAL_MAX_SIDE = 8
@@ -60,6 +77,8 @@ class ModelSpec:
     latent_penalty: float = 0.0      # AE only
     mean: Tuple[float, ...] = ()     # input normalization, one value per channel (default 0)
     std: Tuple[float, ...] = ()      # (default 1)
+    arch: str = "plain"              # "plain" | "bn" | "gn" (module doc)
+    ssim_weight: float = 0.0         # AE only: weight of (1 - SSIM) in the loss
 
     @property
     def stages(self) -> int:
@@ -81,6 +100,10 @@ class ModelSpec:
     def validate(self) -> "ModelSpec":
         if self.kind not in ("ae", "vae"):
             raise ModelConfigError(f"model kind must be 'ae' or 'vae', got {self.kind!r}")
+        if self.arch not in ARCHS:
+            raise ModelConfigError(f"architecture must be one of {', '.join(ARCHS)}, got {self.arch!r}")
+        if self.ssim_weight < 0:
+            raise ModelConfigError(f"SSIM weight must be >= 0, got {self.ssim_weight}")
         if self.channels not in (1, 3):
             raise ModelConfigError(f"channels must be 1 (gray) or 3 (rgb), got {self.channels}")
         for name, v in (("height", self.height), ("width", self.width)):
@@ -113,6 +136,20 @@ class ModelSpec:
         return self
 
 
+def group_count(width: int, most: int = 8) -> int:
+    """GroupNorm groups for a width: the largest divisor of it that is at most `most`."""
+    return max(g for g in range(1, min(most, width) + 1) if width % g == 0)
+
+
+def _conv_act(c_in: int, c_out: int, k: int, stride: int, pad: int, norm: str) -> List[nn.Module]:
+    conv = [nn.Conv2d(c_in, c_out, k, stride=stride, padding=pad)]
+    if norm == "gn":
+        conv.append(nn.GroupNorm(group_count(c_out), c_out))
+    elif norm == "bn":
+        conv.append(nn.BatchNorm2d(c_out))
+    return conv + [nn.ReLU()]
+
+
 class Encoder(nn.Module):
     """image [N,C,H,W] (normalized) -> latent (AE) or (mean, logvar) (VAE)."""
 
@@ -120,9 +157,9 @@ class Encoder(nn.Module):
         super().__init__()
         layers: List[nn.Module] = []
         c_in = spec.channels
+        norm = spec.arch
         for w in spec.stage_widths():
-            layers += [nn.Conv2d(c_in, w, 4, stride=2, padding=1), nn.ReLU(),
-                       nn.Conv2d(w, w, 3, padding=1), nn.ReLU()]
+            layers += _conv_act(c_in, w, 4, 2, 1, norm) + _conv_act(w, w, 3, 1, 1, norm)
             c_in = w
         self.features = nn.Sequential(*layers)
         f = 2 ** spec.stages
@@ -147,20 +184,26 @@ class Decoder(nn.Module):
         f = 2 ** spec.stages
         self.shape = (ws[-1], spec.height // f, spec.width // f)
         self.project = nn.Linear(spec.latent_dim, ws[-1] * self.shape[1] * self.shape[2])
-        layers: List[nn.Module] = [nn.ReLU(), nn.Conv2d(ws[-1], ws[-1], 3, padding=1), nn.ReLU()]
-        for i in range(len(ws) - 1, -1, -1):
-            # nearest upsampling + conv instead of ConvTranspose2d: same shapes, no checkerboard,
-            # and several times faster on CPU (ConvTranspose2d has no fast deterministic kernel)
-            layers += [nn.Upsample(scale_factor=2, mode="nearest"),
-                       nn.Conv2d(ws[i], ws[i - 1] if i > 0 else spec.channels, 3, padding=1)]
-            if i > 0:
-                layers.append(nn.ReLU())
-        self.body = nn.Sequential(*layers)
+        self.body = self._body(spec, ws, spec.arch)
         mean, std = spec.norm()
         self.identity_norm = all(m == 0.0 for m in mean) and all(s == 1.0 for s in std)
         # not persistent: they follow from the config, and checkpoints stay loadable across versions
         self.register_buffer("norm_mean", torch.tensor(mean, dtype=torch.float32).reshape(1, -1, 1, 1), persistent=False)
         self.register_buffer("norm_std", torch.tensor(std, dtype=torch.float32).reshape(1, -1, 1, 1), persistent=False)
+
+    @staticmethod
+    def _body(spec: ModelSpec, ws: List[int], normed: str) -> nn.Sequential:
+        # plain: exactly the first architecture's layers (its checkpoints load by these indices)
+        layers: List[nn.Module] = [nn.ReLU()] + _conv_act(ws[-1], ws[-1], 3, 1, 1, normed)
+        for i in range(len(ws) - 1, -1, -1):
+            # nearest upsampling + conv instead of ConvTranspose2d: same shapes, no checkerboard,
+            # and several times faster on CPU (ConvTranspose2d has no fast deterministic kernel)
+            layers.append(nn.Upsample(scale_factor=2, mode="nearest"))
+            if i > 0:
+                layers += _conv_act(ws[i], ws[i - 1], 3, 1, 1, normed)
+            else:
+                layers.append(nn.Conv2d(ws[0], spec.channels, 3, padding=1))
+        return nn.Sequential(*layers)
 
     def pixels(self, z: torch.Tensor) -> torch.Tensor:
         # reshape with -1 keeps the batch axis dynamic without Shape/Gather ops in the graph
@@ -226,12 +269,44 @@ def loss_terms(model: AutoEncoder, recon: torch.Tensor, target01: torch.Tensor, 
     recon = recon.float()
     mse = F.mse_loss(recon, target01)
     if not model.variational:
+        loss = mse
+        if model.spec.ssim_weight > 0:
+            loss = loss + model.spec.ssim_weight * (1 - ssim(recon, target01).mean())
         if model.spec.latent_penalty > 0:
-            return mse + model.spec.latent_penalty * mean.float().pow(2).mean(), mse
-        return mse, mse
+            loss = loss + model.spec.latent_penalty * mean.float().pow(2).mean()
+        return loss, mse
     nll = gaussian_nll(recon, target01, model.clamped_log_sigma()).mean()
     kl = kl_divergence(mean.float(), logvar.float()).mean()
     return nll + model.spec.beta * kl, mse
+
+
+def gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
+    r = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
+    g = torch.exp(-(r ** 2) / (2 * sigma ** 2))
+    g = g / g.sum()
+    return torch.outer(g, g)
+
+
+def ssim(a: torch.Tensor, b: torch.Tensor, data_range: float = 1.0, size: int = 11,
+         sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03) -> torch.Tensor:
+    """Per-image SSIM of [N,C,H,W] tensors (Wang et al. 2004: Gaussian window, mean over channels
+    and valid windows), in a's dtype (float64 for metrics, float32 as a training loss). Images
+    smaller than the window use a window of their size."""
+    b = b.to(a.dtype)
+    n, c, h, w = a.shape
+    size = min(size, h, w)
+    win = gaussian_window(size, sigma).to(device=a.device, dtype=a.dtype).expand(c, 1, size, size).contiguous()
+    c1, c2 = (k1 * data_range) ** 2, (k2 * data_range) ** 2
+
+    def filt(x):
+        return F.conv2d(x, win, groups=c)
+
+    mu_a, mu_b = filt(a), filt(b)
+    saa = filt(a * a) - mu_a ** 2
+    sbb = filt(b * b) - mu_b ** 2
+    sab = filt(a * b) - mu_a * mu_b
+    m = ((2 * mu_a * mu_b + c1) * (2 * sab + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (saa + sbb + c2))
+    return m.mean(dim=(1, 2, 3))
 
 
 def gaussian_nll(recon: torch.Tensor, target01: torch.Tensor, log_sigma: torch.Tensor) -> torch.Tensor:
@@ -247,7 +322,7 @@ def kl_divergence(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
 
 
 def build_model(kind: str, channels: int, height: int, width: int, latent_dim: int,
-                widths: Sequence[int] = (32, 64), beta: float = 1.0) -> AutoEncoder:
+                widths: Sequence[int] = (32, 64), beta: float = 1.0, arch: str = "plain") -> AutoEncoder:
     spec = ModelSpec(kind, int(channels), int(height), int(width), int(latent_dim),
-                     tuple(int(w) for w in widths), float(beta))
+                     tuple(int(w) for w in widths), float(beta), arch=arch)
     return AutoEncoder(spec)

@@ -52,7 +52,9 @@ def save_samples(path, model: AutoEncoder, stats: dict, count: int = 64, seed: i
     save_png(path, image_grid(imgs, rows=int(math.sqrt(count)), scale=2))
 
 
-def plot_loss_curve(path: Path, history: dict, name: str, kind: str, beta: float) -> None:
+def plot_loss_curve(path: Path, history: dict, name: str, kind: str, beta: float, best_epoch: int = 0) -> None:
+    """Loss and MSE per epoch, train and validation; a dotted line marks the kept (best) epoch
+    when it is not the last."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -66,6 +68,8 @@ def plot_loss_curve(path: Path, history: dict, name: str, kind: str, beta: float
     axes[1].plot(ep, history["val_mse"], "s-", label="validation")
     axes[1].set_title("reconstruction MSE")
     for a in axes:
+        if 0 < best_epoch < len(ep):
+            a.axvline(best_epoch, color="gray", linestyle=":", label=f"kept (epoch {best_epoch})")
         a.set_xlabel("epoch")
         a.legend()
         a.grid(alpha=0.3)

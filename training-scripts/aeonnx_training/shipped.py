@@ -23,11 +23,12 @@ from typing import Dict, List, Optional, Sequence
 # make training many times slower. Timing only; the results do not depend on it.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from . import emoji  # noqa: E402
 from . import export as export_mod  # noqa: E402
 from . import synthetic  # noqa: E402
 from . import train as train_mod  # noqa: E402
 from .checkpoint import load_checkpoint  # noqa: E402
-from .config import TrainConfig  # noqa: E402
+from .config import LEGACY_TRAINING, TrainConfig  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = ROOT / "models"
@@ -35,19 +36,26 @@ RUNS_DIR = ROOT / "runs" / "shipped"
 # relative to the repository root; generated on demand (bump the suffix when synthetic.py changes)
 TINY_RGB_DATA = "runs/data/shapes-rgb-32-v3"
 TINY_RGB_COUNT = 1200
+EMOJI_DATA = "runs/data/noto-emoji-v1"
+#: how each generated dataset is written (into a temporary folder, renamed when complete)
+DATASETS = {
+    TINY_RGB_DATA: lambda out: synthetic.write_shapes_folder(out, count=TINY_RGB_COUNT, size=32, seed=0),
+    EMOJI_DATA: lambda out: emoji.write_emoji_folder(out),
+}
 
 # device="cpu": `make train` reproduces the committed checkpoints bit for bit on CPU (same torch
 # version and CPU kind); on a GPU machine "auto" would pick CUDA and other (equally good) weights.
 RECIPES: Dict[str, dict] = {
+    # trained before arch/augment/keep-best existed: LEGACY_TRAINING pins what they were trained with
     "fashion-mnist-ae": dict(
-        dataset="fashion-mnist", model="ae", latent_dim=16, widths=(24, 48), epochs=10,
+        **LEGACY_TRAINING, dataset="fashion-mnist", model="ae", latent_dim=16, widths=(24, 48), epochs=10,
         batch_size=64, lr=2e-3, lr_schedule="cosine", latent_penalty=1e-4, seed=1, threads=2, device="cpu"),
     # the result depends on the thread count, not on the cores the machine has
     "fashion-mnist-vae": dict(
-        dataset="fashion-mnist", model="vae", latent_dim=16, widths=(24, 48), epochs=10,
+        **LEGACY_TRAINING, dataset="fashion-mnist", model="vae", latent_dim=16, widths=(24, 48), epochs=10,
         batch_size=64, lr=2e-3, lr_schedule="cosine", beta=1.0, seed=1, threads=2, device="cpu"),
     "tiny-rgb": dict(
-        dataset=TINY_RGB_DATA, model="ae", latent_dim=8, widths=(16, 32), epochs=60,
+        **LEGACY_TRAINING, dataset=TINY_RGB_DATA, model="ae", latent_dim=8, widths=(16, 32), epochs=60,
         batch_size=16, lr=2e-3, lr_schedule="cosine", image_size=(32, 32), channels=3,
         val_fraction=0.1, seed=1, threads=1, device="cpu"),
 }
@@ -61,12 +69,16 @@ def config_for(name: str) -> TrainConfig:
 
 
 def ensure_data(cfg: TrainConfig) -> None:
-    target = ROOT / TINY_RGB_DATA
-    if cfg.dataset == TINY_RGB_DATA and not target.is_dir():
-        tmp = target.with_name(target.name + ".partial")
-        shutil.rmtree(tmp, ignore_errors=True)
-        synthetic.write_shapes_folder(tmp, count=TINY_RGB_COUNT, size=32, seed=0)
-        tmp.rename(target)
+    """Write the recipe's generated dataset when it is missing."""
+    write = DATASETS.get(cfg.dataset)
+    target = ROOT / cfg.dataset
+    if write is None or target.is_dir():
+        return
+    tmp = target.with_name(target.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"writing the dataset {cfg.dataset}", flush=True)
+    write(tmp)
+    tmp.rename(target)
 
 
 def committed_hashes(name: str) -> Optional[dict]:
@@ -98,6 +110,16 @@ def check(name: str, expected: Optional[dict], what: str) -> bool:
     return ok
 
 
+def epochs_text(training: dict, train_metrics: dict) -> str:
+    """'10', or '17 of 40 (best of 40)' when the checkpoint is the best epoch of a keep-best run."""
+    cfg = training["config"]
+    if not cfg.get("keep_best"):
+        return str(training["epochs"])
+    run = train_metrics.get("epochs_run", training["epochs"])
+    best = train_metrics.get("best_epoch", run)
+    return f"{best} (best of {run})"
+
+
 def write_readme(path: Path = MODELS_DIR / "README.md") -> None:
     """models/README.md from the committed manifests and train_metrics.json files."""
     lines = [
@@ -109,7 +131,8 @@ def write_readme(path: Path = MODELS_DIR / "README.md") -> None:
         "",
         "Metrics are on the test split, in [0,1] pixel space: MSE over all pixels, PSNR = 10·log10(1/MSE),",
         "SSIM with an 11x11 Gaussian window (σ = 1.5, valid windows), PCA = MSE of a PCA with as many",
-        "components as the latent, fit on the training split. VAE figures use the encoder mean; ELBO is",
+        "components as the latent, fit on the training split (MSE / PCA below 1: the model beats it; PCA SSIM:",
+        "the SSIM of the PCA's reconstructions). VAE figures use the encoder mean; ELBO is",
         "per image in nats for the Gaussian likelihood N(decoder(z), σ²I) over [0,1] pixels with the learned σ",
         "(one sample; a bound on log p(x) for that density, hence positive). Sums are float64.",
         "Wall time is the training loop only, on the shared 2-core development machine while other jobs",
@@ -136,13 +159,14 @@ def write_readme(path: Path = MODELS_DIR / "README.md") -> None:
                "shipped.py writes them when missing): one colored circle, square, triangle or stripe band "
                "on a shaded background, subfolder = label." if t["dataset"] == TINY_RGB_DATA else ""),
             "",
-            "| latent | widths | epochs | batch | lr | wall time | threads | test MSE | PSNR (dB) | SSIM | PCA MSE |"
-            + (" ELBO (nats) |" if m["kind"] == "vae" else ""),
-            "|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if m["kind"] == "vae" else ""),
-            f"| {m['latent']['dim']} | {'/'.join(str(w) for w in cfg['widths'])} | {t['epochs']} | {cfg['batch_size']} "
+            "| latent | arch | widths | epochs | batch | lr | wall time | threads | test MSE | PSNR (dB) | SSIM "
+            "| PCA MSE | MSE / PCA | PCA SSIM |" + (" ELBO (nats) |" if m["kind"] == "vae" else ""),
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" + ("---|" if m["kind"] == "vae" else ""),
+            f"| {m['latent']['dim']} | {cfg.get('arch', 'plain')} | {'/'.join(str(w) for w in cfg['widths'])} "
+            f"| {epochs_text(t, tm)} | {cfg['batch_size']} "
             f"| {cfg['lr']:g} ({cfg['lr_schedule']}) | {tm.get('wall_seconds', float('nan')):.0f} s | {t['threads']} "
-            f"| {mt['mse']:.5f} | {mt['psnr']:.2f} | {mt['ssim']:.4f} | {mt['pca_mse']:.5f} |"
-            + (f" {mt['elbo']:.1f} |" if m["kind"] == "vae" else ""),
+            f"| {mt['mse']:.5f} | {mt['psnr']:.2f} | {mt['ssim']:.4f} | {mt['pca_mse']:.5f} | {mt['pca_ratio']:.2f}x "
+            f"| {mt['pca_ssim']:.4f} |" + (f" {mt['elbo']:.1f} |" if m["kind"] == "vae" else ""),
             "",
             f"Reconstructions (top: test images, bottom: decoder(encoder(x))):",
             "",

@@ -7,6 +7,9 @@ memory. A file that cannot be decoded is left out of its batch and reported (ski
 """
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
@@ -105,7 +108,32 @@ def loader(source: Source, batch_size: int, workers: int, sampler: Sampler) -> D
     w = default_workers(source) if workers < 0 else workers
     return DataLoader(source.dataset(), batch_size=batch_size, sampler=sampler,
                       num_workers=w, collate_fn=collate, persistent_workers=False,
-                      prefetch_factor=4 if w > 0 else 2)
+                      prefetch_factor=4 if w > 0 else 2, worker_init_fn=_worker_ignores_ctrl_c if w > 0 else None)
+
+
+def _worker_ignores_ctrl_c(_worker_id: int) -> None:
+    """Ctrl+C reaches the whole process group: the workers leave it to the main process, which
+    stops them as it unwinds (otherwise each prints its own KeyboardInterrupt traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def _ctrl_c_held():
+    """Ctrl+C waits until the block is done. DataLoader's iterator starts and stops its workers in
+    its constructor and __del__: interrupted there, it leaves a half-built object or a half-joined
+    pool and prints a traceback; held back, the interrupt is raised right after the block. (A
+    handler, not a signal mask: the signal may be delivered to any of the process's threads.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending = []
+    old = signal.signal(signal.SIGINT, lambda signum, frame: pending.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+        if pending and callable(old):
+            old(signal.SIGINT, None)
 
 
 def default_workers(source: Source) -> int:
@@ -234,7 +262,14 @@ def batches(source: Source, batch_size: int, workers: int, order: Optional[Seque
             idx = np.asarray(order[s:s + batch_size], dtype=np.int64)
             yield Batch(torch.from_numpy(idx), torch.from_numpy(np.ascontiguousarray(source.pixels[idx])))
         return
-    yield from loader(source, batch_size, workers, _Fixed(order))
+    dl = loader(source, batch_size, workers, _Fixed(order))
+    with _ctrl_c_held():
+        it = iter(dl)
+    try:
+        yield from it
+    finally:
+        with _ctrl_c_held():
+            del it
 
 
 class _Fixed(Sampler):

@@ -1,13 +1,17 @@
 """Train a convolutional AE or VAE on Fashion-MNIST or a folder of images.
 
 Writes into --out: checkpoint.pt (weights + config + versions; bit-identical for the same
-config, seed, threads, world size and torch version), resume.pt (optimizer, scheduler, RNG
-states, epoch, step: written atomically every --checkpoint-every epochs), train_metrics.json
-(wall time, losses, device), loss_curve.png, reconstructions.png, skipped.txt (undecodable files).
+config, seed, threads, world size and torch version; with --keep-best the epoch with the lowest
+validation loss), resume.pt (optimizer, scheduler, RNG states, epoch, step, best weights: written
+atomically every --checkpoint-every epochs), train_metrics.json (wall time, losses, device),
+loss_curve.png, reconstructions.png, skipped.txt (undecodable files, each also warned when met).
 
+  train.py --dataset photos/ --channels 3 --image-size 64x64 --latent-dim 32 --out runs/photos
   train.py --dataset fashion-mnist --model ae --latent-dim 16 --epochs 12 --out runs/ae
   train.py --resume runs/ae [--epochs 20]                  continue (or extend) a run
   torchrun --standalone --nproc_per_node=2 train.py --device cpu ...   data-parallel (gloo/nccl)
+
+Ctrl+C stops at once and says how to continue (resume.pt holds the last finished epoch).
 
 Under torchrun every process trains on its DistributedSampler shard with --batch-size images per
 step (global batch = batch size x processes); rank 0 alone logs, checkpoints and exports.
@@ -32,9 +36,10 @@ from torch.utils.data.distributed import DistributedSampler  # noqa: E402
 
 from . import checkpoint as ckpt_mod  # noqa: E402
 from . import plots, runtime, splits  # noqa: E402
-from .config import TrainConfig, UsageError, machine_facts, parse_floats, parse_ints, parse_size, setup_torch, versions  # noqa: E402
+from .config import (AUGMENTATIONS, TrainConfig, UsageError, machine_facts, parse_floats, parse_ints,  # noqa: E402
+                     parse_size, setup_torch, versions)
 from .data import DatasetError  # noqa: E402
-from .models import AutoEncoder, ModelConfigError, loss_terms  # noqa: E402
+from .models import ARCHS, AutoEncoder, ModelConfigError, loss_terms  # noqa: E402
 
 
 @dataclass
@@ -45,6 +50,11 @@ class RunOptions:
     checkpoint_every: int = 1         # epochs between resume.pt writes
     export_to: Optional[str] = None
     progress: bool = True
+    log_every: float = 5.0            # seconds between progress lines when stderr is not a terminal
+
+
+class Interrupted(Exception):
+    """Ctrl+C during training; the message says what was saved and how to continue."""
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -75,6 +85,18 @@ def build_parser() -> argparse.ArgumentParser:
                     help="AE: weight of mean(z^2) in the loss, keeps the latent scale modest")
     ap.add_argument("--widths", type=parse_ints, default="32,64",
                     help="channels per stage (one stage per 2x down to <= 8 px); missing ones double the last, extra ones are unused")
+    ap.add_argument("--arch", choices=ARCHS, default=d.arch,
+                    help="bn: convolutions with BatchNorm (folded into the convolutions on export); plain: the first "
+                         "architecture, without normalization; gn: GroupNorm (measured worse, docs/TRAINING.md)")
+    ap.add_argument("--ssim-weight", type=float, default=d.ssim_weight, help="AE: weight of (1 - SSIM) added to the MSE loss")
+    ap.add_argument("--augment", default=d.augment,
+                    help=f"training augmentations, comma-separated: {', '.join(AUGMENTATIONS)} (random ±1/8 translation, "
+                         "edges repeated), or none")
+    ap.add_argument("--weight-decay", type=float, default=d.weight_decay, help="AdamW weight decay (0: plain Adam)")
+    ap.add_argument("--keep-best", action=argparse.BooleanOptionalAction, default=d.keep_best,
+                    help="the checkpoint holds the epoch with the lowest validation loss, not the last one")
+    ap.add_argument("--patience", type=int, default=d.patience,
+                    help="stop after N epochs without a lower validation loss (0: run all epochs)")
     ap.add_argument("--image-size", type=parse_size, default="28x28", help="model image size HxW (8..256)")
     ap.add_argument("--channels", type=int, default=d.channels, help="1 (gray) or 3 (rgb)")
     ap.add_argument("--mean", type=parse_floats, default="", help="input normalization mean per channel (default 0)")
@@ -100,14 +122,18 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--stop-after-epochs", type=int, default=0,
                     help="stop this invocation after N epochs (resume later), e.g. to fit a job time limit; 0 = run to --epochs")
     ap.add_argument("--export-to", default=None, metavar="MODEL_DIR", help="export the model folder there when training ends")
-    ap.add_argument("--no-progress", action="store_true", help="no progress bar, epoch lines only")
+    ap.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines, epoch lines only")
+    ap.add_argument("--log-every", type=float, default=5.0,
+                    help="seconds between progress lines within an epoch when stderr is not a terminal")
     return ap
 
 
 def config_from_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig, RunOptions]:
     a = build_parser().parse_args(argv)
     opts = RunOptions(resume=a.resume, stop_after_epochs=a.stop_after_epochs, checkpoint_every=a.checkpoint_every,
-                      export_to=a.export_to, progress=not a.no_progress)
+                      export_to=a.export_to, progress=not a.no_progress, log_every=a.log_every)
+    if not (opts.log_every > 0):
+        raise UsageError(f"--log-every must be > 0 seconds, got {opts.log_every}")
     if opts.checkpoint_every < 1:
         raise UsageError(f"--checkpoint-every must be >= 1, got {opts.checkpoint_every}")
     if opts.stop_after_epochs < 0:
@@ -123,7 +149,9 @@ def config_from_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig,
     cfg = TrainConfig(
         dataset=a.dataset, data_dir=a.data_dir, model=a.model, latent_dim=a.latent_dim,
         epochs=a.epochs if a.epochs is not None else TrainConfig.epochs, batch_size=a.batch_size, lr=a.lr,
-        lr_schedule=a.lr_schedule, warmup_steps=a.warmup_steps, beta=a.beta, latent_penalty=a.latent_penalty, widths=tuple(a.widths),
+        lr_schedule=a.lr_schedule, warmup_steps=a.warmup_steps, beta=a.beta, latent_penalty=a.latent_penalty,
+        widths=tuple(a.widths), arch=a.arch, ssim_weight=a.ssim_weight, augment=a.augment, weight_decay=a.weight_decay,
+        keep_best=a.keep_best, patience=a.patience,
         image_size=tuple(a.image_size), channels=a.channels, mean=tuple(a.mean), std=tuple(a.std), seed=a.seed,
         threads=a.threads, limit=a.limit, val_fraction=a.val_fraction, amp=a.amp, normal_class=a.normal_class,
         name="" if a.name == AUTO_NAME else a.name, out="" if a.out == AUTO_OUT else a.out,
@@ -140,12 +168,14 @@ def config_from_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig,
 
 @torch.no_grad()
 def mean_loss(model: AutoEncoder, source: splits.Source, batch_size: int, seed: int, workers: int,
-              device: torch.device) -> Tuple[float, float]:
+              device: torch.device, on_skip=None) -> Tuple[float, float]:
     """Mean (loss, MSE) over a split, with a fixed-seed generator for the VAE noise."""
     model.eval()
     g = torch.Generator().manual_seed(seed)
     tot, tot_mse, n = 0.0, 0.0, 0
     for b in splits.batches(source, batch_size, workers):
+        if on_skip is not None:
+            on_skip(b.skipped)
         if not len(b):
             continue
         x, t = splits.normalize(b.pixels, source.spec, device)
@@ -161,9 +191,65 @@ def _fmt_seconds(s: float) -> str:
     return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
 
 
+def augment_batch(pixels: torch.Tensor, modes: Sequence[str], gen: torch.Generator) -> torch.Tensor:
+    """Random flips / translations of a uint8 [N,C,H,W] batch, drawn from `gen` (a CPU generator,
+    so the same images get the same changes on any device and with any worker count).
+    shift: a translation of up to 1/8 of each side, the edge pixels repeated into the gap."""
+    if not modes or pixels.shape[0] == 0:
+        return pixels
+    n, _, h, w = pixels.shape
+    out = pixels
+    if "hflip" in modes:
+        flip = torch.rand(n, generator=gen) < 0.5
+        out = torch.where(flip[:, None, None, None], out.flip(-1), out)
+    if "vflip" in modes:
+        flip = torch.rand(n, generator=gen) < 0.5
+        out = torch.where(flip[:, None, None, None], out.flip(-2), out)
+    if "shift" in modes:
+        mh, mw = max(1, h // 8), max(1, w // 8)
+        dy = torch.randint(-mh, mh + 1, (n,), generator=gen)
+        dx = torch.randint(-mw, mw + 1, (n,), generator=gen)
+        rows = (torch.arange(h)[None, :] - dy[:, None]).clamp(0, h - 1)       # [n, h]
+        cols = (torch.arange(w)[None, :] - dx[:, None]).clamp(0, w - 1)       # [n, w]
+        idx = torch.arange(n)[:, None, None]
+        out = out.permute(0, 2, 3, 1)[idx, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2).contiguous()
+    return out
+
+
+class _Progress:
+    """Within-epoch progress: a tqdm bar on a terminal, otherwise a plain line every `every`
+    seconds (logs and CI see the run moving); nothing when off or not rank 0."""
+
+    def __init__(self, on: bool, every: float, total: int, epoch: int, epochs: int, log):
+        from tqdm import tqdm
+        self.tty = on and sys.stderr.isatty()
+        self.lines = on and not self.tty
+        self.every, self.total, self.log = every, total, log
+        self.prefix = f"epoch {epoch}/{epochs}"
+        self.t0 = self.last = time.perf_counter()
+        self.done = 0
+        self.bar = tqdm(total=total, desc=self.prefix, unit="img", unit_scale=True, disable=not self.tty,
+                        leave=False, file=sys.stderr)
+
+    def update(self, images: int, loss: float, mse: float, step: int) -> None:
+        self.done += images
+        self.bar.update(images)
+        if self.tty and step % 20 == 0:
+            self.bar.set_postfix(loss=f"{loss:.4f}", mse=f"{mse:.4f}")
+        now = time.perf_counter()
+        if self.lines and now - self.last >= self.every and self.done < self.total:
+            self.last = now
+            rate = self.done / (now - self.t0)
+            self.log(f"{self.prefix}: {self.done}/{self.total} images, loss {loss:.5f} mse {mse:.5f}, "
+                     f"{rate:.0f} img/s, epoch ETA {_fmt_seconds((self.total - self.done) / max(rate, 1e-9))}")
+
+    def close(self) -> None:
+        self.bar.close()
+
+
 def train(cfg: TrainConfig, progress: bool = True, opts: Optional[RunOptions] = None) -> Optional[Path]:
     """Train (or resume) and write the run folder; returns the checkpoint path, or None when the
-    invocation stopped early (--stop-after-epochs) or is not rank 0."""
+    invocation stopped early (--stop-after-epochs) or is not rank 0. Ctrl+C raises Interrupted."""
     opts = opts or RunOptions(progress=progress)
     cfg.validate()
     rt = runtime.start(cfg.device)
@@ -174,8 +260,6 @@ def train(cfg: TrainConfig, progress: bool = True, opts: Optional[RunOptions] = 
 
 
 def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[Path]:
-    from tqdm import tqdm
-
     device = rt.device
     runtime.check_amp(cfg.amp, device)
     log = (lambda m: print(m, file=sys.stderr, flush=True)) if rt.is_main else (lambda m: None)
@@ -189,7 +273,10 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
 
     torch.manual_seed(cfg.seed)
     model = AutoEncoder(cfg.model_spec()).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    if cfg.weight_decay > 0:
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     sampler = DistributedSampler(train_src.dataset(), num_replicas=rt.world_size, rank=rt.rank, shuffle=True,
                                  seed=cfg.seed + 1000, drop_last=False)
     steps_per_epoch = math.ceil(len(sampler) / cfg.batch_size)
@@ -205,10 +292,13 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
     elif warm:
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm))
     scaler = torch.cuda.amp.GradScaler(enabled=cfg.amp == "fp16")
-    # a CPU generator, so CPU and CUDA runs draw the same VAE noise; one stream per rank
+    # CPU generators, so CPU and CUDA runs draw the same VAE noise and augmentations; one stream per rank
     noise_gen = torch.Generator().manual_seed(cfg.seed + 2000 + 7919 * rt.rank)
+    aug_gen = torch.Generator().manual_seed(cfg.seed + 4000 + 7919 * rt.rank)
+    augmentations = cfg.augmentations()
     history = {"train_loss": [], "train_mse": [], "val_loss": [], "val_mse": [], "epoch_seconds": []}
     start_epoch, step, wall_before, skipped = 0, 0, 0.0, set()
+    best = {"epoch": 0, "val_loss": float("inf"), "state": None, "bad_epochs": 0, "stopped_early": False}
 
     if opts.resume:
         st = ckpt_mod.load_state(opts.resume)
@@ -221,111 +311,158 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
             sched.load_state_dict(st["scheduler"])
         scaler.load_state_dict(st["scaler"])
         noise_gen.set_state(st["rng"]["noise"][rt.rank])
+        if "augment" in st["rng"]:
+            aug_gen.set_state(st["rng"]["augment"][rt.rank])
         torch.set_rng_state(st["rng"]["torch"])
         history = {k: list(v) for k, v in st["history"].items()}
         start_epoch, step, wall_before = int(st["epoch"]), int(st["step"]), float(st["wall_seconds"])
         skipped = set(st["skipped"])
-        if start_epoch >= cfg.epochs:
+        if st.get("best") is not None:
+            best = dict(st["best"])
+        if best["stopped_early"]:
+            log(f"{out}: stopped early after epoch {start_epoch} (no better validation loss for {cfg.patience} "
+                f"epochs); nothing left to train")
+        elif start_epoch >= cfg.epochs:
             log(f"{out}: already trained {start_epoch} epoch(s) of {cfg.epochs}; pass --epochs N to extend")
 
     ddp = model
     if rt.distributed:
         ddp = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None)
     log(f"training {cfg.name}: {len(train_src)} train / {len(val_src)} val images, device {device}, "
-        f"{rt.world_size} process(es), amp {cfg.amp}, epochs {start_epoch + 1}..{cfg.epochs}")
+        f"{rt.world_size} process(es), amp {cfg.amp}, arch {cfg.arch}, epochs {start_epoch + 1}..{cfg.epochs}")
+
+    prefix = f"[rank {rt.rank}] " if rt.distributed else ""
+
+    def warn_skipped(names) -> None:
+        # every process warns about the files it met, once each, as it meets them
+        for why in names:
+            if why not in skipped:
+                skipped.add(why)
+                print(f"{prefix}warning: skipped undecodable image file {why}", file=sys.stderr, flush=True)
 
     t0 = time.perf_counter()
     images_done, images_todo = 0, len(sampler) * max(0, cfg.epochs - start_epoch)
-    epochs_run = 0
-    for epoch in range(start_epoch, cfg.epochs):
-        if opts.stop_after_epochs and epochs_run >= opts.stop_after_epochs:
-            break
-        te = time.perf_counter()
-        sampler.set_epoch(epoch)
-        order = list(iter(sampler))
-        ddp.train()
-        run_loss, run_mse, seen = 0.0, 0.0, 0
-        bar = tqdm(total=len(order), desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="img", unit_scale=True,
-                   disable=not (opts.progress and rt.is_main and sys.stderr.isatty()), leave=False, file=sys.stderr)
-        for b in splits.batches(train_src, cfg.batch_size, cfg.workers, order):
-            skipped.update(b.skipped)
-            pixels = b.pixels
-            weight = 1.0
-            if not len(b):
-                # every file of this batch was undecodable: a zero-weight step keeps the ranks in step
-                pixels, weight = torch.zeros((1, *(spec.channels, spec.height, spec.width)), dtype=torch.uint8), 0.0
-            x, t = splits.normalize(pixels, spec, device)
-            with runtime.autocast(cfg.amp, device):
-                recon, mean, logvar = ddp(x, noise_gen)
-            loss, mse = loss_terms(model, recon, t, mean, logvar)
-            opt.zero_grad(set_to_none=True)
-            scaler.scale(loss * weight).backward()
-            scaler.step(opt)
-            scaler.update()
-            if sched is not None:
-                sched.step()
-            step += 1
-            if weight:
-                run_loss += float(loss) * len(b)
-                run_mse += float(mse) * len(b)
-                seen += len(b)
-            bar.update(len(order) and min(cfg.batch_size, len(order) - bar.n))
-            if step % 20 == 0 and seen:
-                bar.set_postfix(loss=f"{run_loss / seen:.4f}", mse=f"{run_mse / seen:.4f}")
-        bar.close()
-        run_loss, run_mse, seen = rt.all_sum([run_loss, run_mse, float(seen)])
-        if rt.is_main:
-            vl, vm = mean_loss(model, val_src, 512, cfg.seed + 3000, cfg.workers, device)
-        else:
-            vl, vm = 0.0, 0.0
-        vl, vm = rt.all_sum([vl, vm])
-        skipped = set(rt.gather_lists(sorted(skipped)))
-        history["train_loss"].append(run_loss / max(seen, 1))
-        history["train_mse"].append(run_mse / max(seen, 1))
-        history["val_loss"].append(vl)
-        history["val_mse"].append(vm)
-        history["epoch_seconds"].append(round(time.perf_counter() - te, 3))
-        epochs_run += 1
-        images_done += len(order)
-        elapsed = time.perf_counter() - t0
-        rate = images_done * rt.world_size / elapsed if elapsed > 0 else float("nan")
-        eta = elapsed / images_done * (images_todo - images_done) if images_done else float("nan")
-        log(f"epoch {epoch + 1}/{cfg.epochs}: train loss {history['train_loss'][-1]:.5f} mse {history['train_mse'][-1]:.5f}"
-            f" | val loss {vl:.5f} mse {vm:.5f} | {history['epoch_seconds'][-1]:.1f}s, {rate:.0f} img/s, "
-            f"ETA {_fmt_seconds(eta)}")
-        if epoch == start_epoch and skipped:
-            splits.report_skipped(sorted(skipped), out / "skipped.txt" if rt.is_main else None, log)
-        last = epoch + 1 == cfg.epochs or (opts.stop_after_epochs and epochs_run >= opts.stop_after_epochs)
-        if (epoch + 1) % opts.checkpoint_every == 0 or last:
-            _save_state(out, cfg, rt, model, opt, sched, scaler, noise_gen, epoch + 1, step, history,
-                        wall_before + (time.perf_counter() - t0), skipped)
-        rt.barrier()
+    epochs_run, saved_epoch, epoch = 0, start_epoch, start_epoch
+    try:
+        for epoch in range(start_epoch, cfg.epochs):
+            if best["stopped_early"] or (opts.stop_after_epochs and epochs_run >= opts.stop_after_epochs):
+                break
+            te = time.perf_counter()
+            sampler.set_epoch(epoch)
+            order = list(iter(sampler))
+            ddp.train()
+            run_loss, run_mse, seen = 0.0, 0.0, 0
+            bar = _Progress(opts.progress and rt.is_main, opts.log_every, len(order), epoch + 1, cfg.epochs, log)
+            for b in splits.batches(train_src, cfg.batch_size, cfg.workers, order):
+                warn_skipped(b.skipped)
+                n = len(b)
+                if rt.distributed:
+                    # all processes must take the same steps: skip only when the whole global batch failed
+                    empty = rt.all_sum([float(n)])[0] == 0
+                else:
+                    empty = n == 0              # every file of this batch was undecodable: no step
+                if empty:
+                    bar.update(len(b.skipped), run_loss / max(seen, 1), run_mse / max(seen, 1), step)
+                    continue
+                pixels, weight = augment_batch(b.pixels, augmentations, aug_gen), 1.0
+                if n == 0:
+                    # this process has nothing but the others do: a zero-weight pass joins their gradient sum
+                    pixels, weight = torch.zeros((1, spec.channels, spec.height, spec.width), dtype=torch.uint8), 0.0
+                x, t = splits.normalize(pixels, spec, device)
+                with runtime.autocast(cfg.amp, device):
+                    recon, mean, logvar = ddp(x, noise_gen)
+                loss, mse = loss_terms(model, recon, t, mean, logvar)
+                opt.zero_grad(set_to_none=True)
+                scaler.scale(loss * weight).backward()
+                scaler.step(opt)
+                scaler.update()
+                if sched is not None:
+                    sched.step()
+                step += 1
+                if n:
+                    run_loss += float(loss) * n
+                    run_mse += float(mse) * n
+                    seen += n
+                bar.update(n + len(b.skipped), run_loss / max(seen, 1), run_mse / max(seen, 1), step)
+            bar.close()
+            run_loss, run_mse, seen = rt.all_sum([run_loss, run_mse, float(seen)])
+            if rt.is_main:
+                vl, vm = mean_loss(model, val_src, 512, cfg.seed + 3000, cfg.workers, device, warn_skipped)
+            else:
+                vl, vm = 0.0, 0.0
+            vl, vm = rt.all_sum([vl, vm])
+            skipped = set(rt.gather_lists(sorted(skipped)))
+            history["train_loss"].append(run_loss / max(seen, 1))
+            history["train_mse"].append(run_mse / max(seen, 1))
+            history["val_loss"].append(vl)
+            history["val_mse"].append(vm)
+            history["epoch_seconds"].append(round(time.perf_counter() - te, 3))
+            improved = vl < best["val_loss"]
+            if improved:
+                best.update(epoch=epoch + 1, val_loss=vl, bad_epochs=0,
+                            state=ckpt_mod.model_state(model) if cfg.keep_best else None)
+            else:
+                best["bad_epochs"] += 1
+                best["stopped_early"] = bool(cfg.patience and best["bad_epochs"] >= cfg.patience)
+            epochs_run += 1
+            images_done += len(order)
+            elapsed = time.perf_counter() - t0
+            rate = images_done * rt.world_size / elapsed if elapsed > 0 else float("nan")
+            eta = elapsed / images_done * (images_todo - images_done) if images_done else float("nan")
+            # the state is saved (when due) before the epoch line is printed, so an interrupt after the line keeps it
+            last = (epoch + 1 == cfg.epochs or best["stopped_early"]
+                    or (opts.stop_after_epochs and epochs_run >= opts.stop_after_epochs))
+            if (epoch + 1) % opts.checkpoint_every == 0 or last:
+                _save_state(out, cfg, rt, model, opt, sched, scaler, noise_gen, aug_gen, epoch + 1, step, history,
+                            wall_before + (time.perf_counter() - t0), skipped, best)
+                saved_epoch = epoch + 1
+            log(f"epoch {epoch + 1}/{cfg.epochs}: train loss {history['train_loss'][-1]:.5f} mse {history['train_mse'][-1]:.5f}"
+                f" | val loss {vl:.5f} mse {vm:.5f}{' *' if improved else ''} | {history['epoch_seconds'][-1]:.1f}s, "
+                f"{rate:.0f} img/s, ETA {_fmt_seconds(eta)}")
+            if epoch == start_epoch and skipped:
+                splits.report_skipped(sorted(skipped), out / "skipped.txt" if rt.is_main else None, log)
+            if best["stopped_early"]:
+                log(f"early stop: no lower validation loss for {cfg.patience} epoch(s); best epoch {best['epoch']} "
+                    f"(val loss {best['val_loss']:.5f})")
+            rt.barrier()
+    except KeyboardInterrupt:
+        where = f"in epoch {epoch + 1} of {cfg.epochs}"
+        if saved_epoch > 0:
+            raise Interrupted(f"interrupted {where}; {out / ckpt_mod.STATE_FILE} holds epoch {saved_epoch}: "
+                              f"continue with: train.py --resume {out}") from None
+        raise Interrupted(f"interrupted {where}, before any epoch was saved: nothing to resume, start the run again") from None
     wall = wall_before + (time.perf_counter() - t0)
 
-    done = len(history["train_loss"]) >= cfg.epochs
+    done = len(history["train_loss"]) >= cfg.epochs or best["stopped_early"]
     if not done:
         log(f"stopped after epoch {len(history['train_loss'])} of {cfg.epochs}; continue with: "
             f"train.py --resume {out}")
         return None
     if not rt.is_main:
         return None
+    if cfg.keep_best and best["state"] is not None:
+        model.load_state_dict(best["state"])
     model.to("cpu")
     ckpt_path = out / "checkpoint.pt"
-    ckpt_mod.save_checkpoint(ckpt_path, model, cfg, history, len(train_src), len(val_src), train_src.class_names)
+    best_epoch = best["epoch"] if cfg.keep_best else len(history["train_loss"])
+    ckpt_mod.save_checkpoint(ckpt_path, model, cfg, history, len(train_src), len(val_src), train_src.class_names,
+                             best_epoch)
     metrics = {
         "name": cfg.name, "wall_seconds": round(wall, 1), "threads": cfg.threads,
         "device": str(device), "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
         "precision": "float32" if cfg.amp == "none" else f"amp-{cfg.amp}", "world_size": rt.world_size,
-        "epochs": cfg.epochs, "epoch_seconds": history["epoch_seconds"],
+        "epochs": cfg.epochs, "epochs_run": len(history["train_loss"]), "best_epoch": best_epoch,
+        "stopped_early": bool(best["stopped_early"]), "epoch_seconds": history["epoch_seconds"],
         "train_count": len(train_src), "val_count": len(val_src), "test_count": len(test_src),
         "skipped_files": len(skipped),
         "final_train_loss": history["train_loss"][-1], "final_val_loss": history["val_loss"][-1],
-        "final_val_mse": history["val_mse"][-1], "versions": versions(), "machine": machine_facts(cfg.threads),
+        "final_val_mse": history["val_mse"][-1], "best_val_loss": min(history["val_loss"]),
+        "versions": versions(), "machine": machine_facts(cfg.threads),
     }
     if model.variational:
         metrics["likelihood_sigma"] = model.sigma()
     (out / "train_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    plots.plot_loss_curve(out / "loss_curve.png", history, cfg.name, cfg.model, cfg.beta)
+    plots.plot_loss_curve(out / "loss_curve.png", history, cfg.name, cfg.model, cfg.beta, best_epoch)
     px, _ = splits.first_images(test_src, 16)
     x, p01 = splits.normalize(torch.from_numpy(px), spec, torch.device("cpu"))
     plots.save_reconstructions(out / "reconstructions.png", model, x, p01)
@@ -335,10 +472,11 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
     return ckpt_path
 
 
-def _save_state(out: Path, cfg: TrainConfig, rt: runtime.Runtime, model, opt, sched, scaler, noise_gen,
-                epoch: int, step: int, history: dict, wall: float, skipped) -> None:
-    """Every rank takes part (the per-rank noise generator states are gathered); rank 0 writes."""
+def _save_state(out: Path, cfg: TrainConfig, rt: runtime.Runtime, model, opt, sched, scaler, noise_gen, aug_gen,
+                epoch: int, step: int, history: dict, wall: float, skipped, best: dict) -> None:
+    """Every rank takes part (the per-rank generator states are gathered); rank 0 writes."""
     noise = rt.gather_lists([noise_gen.get_state()])
+    augment = rt.gather_lists([aug_gen.get_state()])
     if not rt.is_main:
         return
     ckpt_mod.save_state(out, {
@@ -346,8 +484,9 @@ def _save_state(out: Path, cfg: TrainConfig, rt: runtime.Runtime, model, opt, sc
         "model": ckpt_mod.model_state(model), "optimizer": opt.state_dict(),
         "scheduler": sched.state_dict() if sched is not None else None,
         "scaler": scaler.state_dict(),
-        "rng": {"noise": noise, "torch": torch.get_rng_state()},
+        "rng": {"noise": noise, "augment": augment, "torch": torch.get_rng_state()},
         "epoch": epoch, "step": step, "history": history, "wall_seconds": wall, "skipped": sorted(skipped),
+        "best": dict(best),
     })
 
 
@@ -358,6 +497,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except (UsageError, DatasetError, ModelConfigError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except Interrupted as e:
+        print(str(e), file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("interrupted before training started; nothing was saved", file=sys.stderr)
+        return 130
     if ckpt is not None:
         print(f"wrote {ckpt}")
     return 0

@@ -1,0 +1,140 @@
+"""The colour recipe's training parts: augmentation, keep-best and early stopping, no step on an
+empty batch, and a run that behaves at the console (progress lines in logs, skipped files warned
+as met, Ctrl+C with a resume hint)."""
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from aeonnx_training import train
+from aeonnx_training.checkpoint import load_checkpoint, load_state
+from aeonnx_training.config import LEGACY_TRAINING, TrainConfig
+from conftest import SCRIPTS, tiny_args
+
+
+def _train(argv, **opts):
+    cfg, o = train.config_from_args(argv)
+    o.progress = False
+    for k, v in opts.items():
+        setattr(o, k, v)
+    return train.train(cfg, opts=o)
+
+
+def test_flips_and_shifts_follow_the_generator_and_move_pixels_as_numpy_does():
+    g = torch.Generator().manual_seed(1)
+    px = torch.from_numpy(np.random.default_rng(0).integers(0, 256, (8, 3, 16, 12), dtype=np.uint8))
+    out = train.augment_batch(px, ("hflip", "vflip", "shift"), g)
+    # the same draws, in the same order, from a fresh generator with the seed
+    r = torch.Generator().manual_seed(1)
+    h = (torch.rand(8, generator=r) < 0.5).numpy()
+    v = (torch.rand(8, generator=r) < 0.5).numpy()
+    dy = torch.randint(-2, 3, (8,), generator=r).numpy()
+    dx = torch.randint(-1, 2, (8,), generator=r).numpy()
+    a = px.numpy()
+    for i in range(8):
+        want = a[i][:, :, ::-1] if h[i] else a[i]
+        want = want[:, ::-1, :] if v[i] else want
+        # translate by (dy, dx), repeating the edge pixels into the gap
+        padded = np.pad(want, ((0, 0), (2, 2), (1, 1)), mode="edge")
+        want = padded[:, 2 - dy[i]:2 - dy[i] + 16, 1 - dx[i]:1 - dx[i] + 12]
+        assert np.array_equal(out[i].numpy(), want), i
+    assert h.any() and not h.all() and (dy != 0).any()          # the draws did something and not everything
+    assert train.augment_batch(px, (), g) is px
+
+
+def test_legacy_configs_keep_what_they_were_trained_with():
+    old = TrainConfig().to_saved()
+    for k in LEGACY_TRAINING:
+        old.pop(k)
+    cfg = TrainConfig.from_saved(old)
+    assert (cfg.arch, cfg.augment, cfg.keep_best, cfg.ssim_weight) == ("plain", "none", False, 0.0)
+    assert (TrainConfig().arch, TrainConfig().keep_best) == ("bn", True)      # new runs get the recipe
+
+
+def test_keep_best_keeps_the_lowest_validation_epoch_and_patience_stops(shapes_dir, tmp_path, monkeypatch):
+    """The validation losses are scripted (the weights are really trained): the checkpoint must hold
+    the weights of epoch 2, saved in resume.pt at the end of epoch 2, and patience 2 stops after 4."""
+    scripted = iter([0.5, 0.4, 0.45, 0.46, 0.1])
+    real = train.mean_loss
+    monkeypatch.setattr(train, "mean_loss", lambda *a, **k: (next(scripted), real(*a, **k)[1]))
+    run = tmp_path / "run"
+    common = tiny_args(str(shapes_dir), run, "--epochs", "5", "--patience", "2", "--workers", "0")
+    assert _train(common, stop_after_epochs=2) is None
+    epoch2 = load_state(run)["model"]
+    ckpt = _train(["--resume", str(run), "--workers", "0"])
+    st = load_state(run)
+    assert st["epoch"] == 4 and st["best"]["stopped_early"] and st["best"]["epoch"] == 2
+    _, _, ck = load_checkpoint(ckpt)
+    assert ck["best_epoch"] == 2 and len(ck["history"]["val_loss"]) == 4
+    for k, v in epoch2.items():
+        assert torch.equal(ck["state_dict"][k], v), k
+    assert not all(torch.equal(st["model"][k], v) for k, v in epoch2.items())   # epoch 4's weights differ
+    m = json.loads((run / "train_metrics.json").read_text())
+    assert (m["epochs_run"], m["best_epoch"], m["stopped_early"]) == (4, 2, True)
+    # resuming a run that stopped early trains nothing more
+    assert _train(["--resume", str(run), "--workers", "0"]).read_bytes() == ckpt.read_bytes()
+
+
+def test_a_batch_of_undecodable_files_takes_no_optimizer_step(tmp_path):
+    data = tmp_path / "data"
+    (data / "a").mkdir(parents=True)
+    for i in range(12):
+        Image.fromarray(np.full((16, 16, 3), 20 * i, np.uint8), "RGB").save(data / "a" / f"{i:02d}.png")
+    for i in range(12):
+        (data / "a" / f"zz{i:02d}.png").write_bytes(b"not a png")
+    run = tmp_path / "run"
+    # batch size 1: every broken training file is a batch of its own with nothing in it
+    _train(tiny_args(str(data), run, "--batch-size", "1", "--epochs", "2", "--workers", "0", "--val-fraction", "0.1"))
+    st = load_state(run)
+    _, cfg, ck = load_checkpoint(run / "checkpoint.pt")
+    from aeonnx_training import splits
+    tr, _, _ = splits.load_splits(cfg)
+    good = sum(1 for f in tr.files if not f.startswith("a/zz"))
+    assert len(tr) > good > 0
+    assert st["step"] == 2 * good                   # one step per decodable training image and epoch
+
+
+def _popen_train(args, log_every="0.01"):
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, str(SCRIPTS / "train.py"), *args, "--log-every", log_every],
+                            cwd=SCRIPTS, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+
+
+def test_logs_get_progress_lines_and_skipped_files_are_warned_when_met(shapes_dir, tmp_path):
+    import shutil
+    data = tmp_path / "data"
+    shutil.copytree(shapes_dir, data)
+    (data / "circle" / "aa_broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    p = _popen_train(tiny_args(str(data), tmp_path / "run", "--epochs", "1", "--batch-size", "4", "--workers", "1",
+                               "--val-fraction", "0.02"))
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err[-3000:]
+    lines = err.splitlines()
+    progress = [i for i, l in enumerate(lines) if l.startswith("epoch 1/1: ") and " images, loss " in l]
+    summary = next(i for i, l in enumerate(lines) if l.startswith("epoch 1/1: train loss"))
+    assert progress and max(progress) < summary, err          # stderr is a pipe here, not a terminal
+    warned = [i for i, l in enumerate(lines) if l.startswith("warning: skipped undecodable image file circle/aa_broken.png")]
+    assert len(warned) == 1 and warned[0] < summary, err        # once, when met, before the epoch's end
+
+
+def test_ctrl_c_stops_with_one_line_and_the_resume_hint(shapes_dir, tmp_path):
+    run = tmp_path / "run"
+    p = _popen_train(tiny_args(str(shapes_dir), run, "--epochs", "500", "--workers", "1"), log_every="1000")
+    for line in p.stderr:                       # wait for the first finished (and saved) epoch
+        if line.startswith("epoch 1/500: train loss"):
+            break
+    else:
+        pytest.fail("the run ended before its first epoch: " + p.communicate()[1][-2000:])
+    p.send_signal(signal.SIGINT)
+    _, rest = p.communicate(timeout=60)
+    assert p.returncode == 130, rest[-3000:]
+    assert "Traceback" not in rest and "KeyboardInterrupt" not in rest, rest[-3000:]
+    last = [l for l in rest.splitlines() if l.strip()][-1]
+    assert last.startswith("interrupted in epoch ") and last.endswith(f"continue with: train.py --resume {run}"), rest
+    assert "resume.pt holds epoch " in last and load_state(run)["epoch"] >= 1
