@@ -349,6 +349,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             model.SamplingDistribution is { } sampling ? SourceName(model, sampling) : null,
             [.. model.Classes.Select(c => new ModelClass(c.Label, c.Index, c.Count, c.Centroid))],
             model.Manifest.Metrics,
+            model.Manifest.Metrics?.Warnings ?? [],
             new BatchingSettings(options.MaxBatch, options.MaxDelay.TotalMilliseconds, options.QueueCapacity, batcher.Pending),
             options.Watch,
             refusal is null ? null : new RefusalInfo(refusal.FolderName, refusal.Reason, refusal.At)));

@@ -20,6 +20,7 @@ internal sealed record ModelInfoResponse(
     string? SamplingSource,
     IReadOnlyList<ModelClass> Classes,
     ModelMetrics? Metrics,
+    IReadOnlyList<string> Warnings,
     BatchingSettings Batching,
     bool Watch,
     RefusalInfo? LastRefusal);
