@@ -132,9 +132,9 @@ def test_ctrl_c_stops_with_one_line_and_the_resume_hint(shapes_dir, tmp_path):
     else:
         pytest.fail("the run ended before its first epoch: " + p.communicate()[1][-2000:])
     p.send_signal(signal.SIGINT)
-    _, rest = p.communicate(timeout=60)
+    _, rest = p.communicate(timeout=240)          # a hang guard: exiting takes seconds, more on a loaded machine
     assert p.returncode == 130, rest[-3000:]
     assert "Traceback" not in rest and "KeyboardInterrupt" not in rest, rest[-3000:]
     last = [l for l in rest.splitlines() if l.strip()][-1]
-    assert last.startswith("interrupted in epoch ") and last.endswith(f"continue with: train.py --resume {run}"), rest
+    assert last.startswith("interrupted ") and last.endswith(f"continue with: train.py --resume {run}"), rest
     assert "resume.pt holds epoch " in last and load_state(run)["epoch"] >= 1

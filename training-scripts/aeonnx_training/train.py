@@ -426,7 +426,7 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
                     f"(val loss {best['val_loss']:.5f})")
             rt.barrier()
     except KeyboardInterrupt:
-        where = f"in epoch {epoch + 1} of {cfg.epochs}"
+        where = f"in epoch {epoch + 1} of {cfg.epochs}" if epoch + 1 > saved_epoch else f"after epoch {saved_epoch} of {cfg.epochs}"
         if saved_epoch > 0:
             raise Interrupted(f"interrupted {where}; {out / ckpt_mod.STATE_FILE} holds epoch {saved_epoch}: "
                               f"continue with: train.py --resume {out}") from None
