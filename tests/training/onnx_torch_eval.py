@@ -48,14 +48,16 @@ def _reshape(x, shape, **a):
 def _resize(x, roi=None, scales=None, sizes=None, **a):
     mode = a.get("mode", b"nearest")
     ctm = a.get("coordinate_transformation_mode", b"half_pixel")
-    if mode != b"nearest" or ctm != b"asymmetric" or a.get("nearest_mode", b"round_prefer_floor") != b"floor":
-        raise NotImplementedError(f"Resize mode={mode} ctm={ctm}")
     if scales is None or scales.numel() == 0:
         out = [int(v) for v in sizes.tolist()]
     else:
         out = [int(np.floor(s * f)) for s, f in zip(x.shape, scales.tolist())]
     if out[:2] != list(x.shape[:2]):
         raise NotImplementedError("Resize over N or C")
+    if mode == b"linear" and ctm in (b"half_pixel", b"pytorch_half_pixel") and min(out[2:]) > 1:
+        return _linear_half_pixel(x, out[2], out[3])
+    if mode != b"nearest" or ctm != b"asymmetric" or a.get("nearest_mode", b"round_prefer_floor") != b"floor":
+        raise NotImplementedError(f"Resize mode={mode} ctm={ctm}")
     # asymmetric + floor: source index = floor(dst * in / out)
     iy = (torch.arange(out[2]) * x.shape[2] // out[2]).long()
     ix = (torch.arange(out[3]) * x.shape[3] // out[3]).long()
@@ -73,6 +75,21 @@ def _instance_norm(x, scale, bias, epsilon=1e-5):
 
 def _shape(x, start=0, end=None):
     return torch.tensor(list(x.shape)[start:end], dtype=torch.int64)
+
+
+def _linear_half_pixel(x, oh, ow):
+    """ONNX Resize linear, half_pixel: source coordinate (dst + 0.5) * in / out - 0.5, clamped at
+    the edges, then the two neighbours weighted by distance, per axis (written out, not F.interpolate)."""
+    def axis(n_in, n_out):
+        src = ((torch.arange(n_out, dtype=torch.float64) + 0.5) * n_in / n_out - 0.5).clamp(min=0)
+        lo = src.floor().long().clamp(max=n_in - 1)
+        hi = (lo + 1).clamp(max=n_in - 1)
+        w = (src - lo).to(x.dtype)
+        return lo, hi, w
+    lo, hi, w = axis(x.shape[2], oh)
+    x = x[:, :, lo] * (1 - w)[:, None] + x[:, :, hi] * w[:, None]
+    lo, hi, w = axis(x.shape[3], ow)
+    return x[:, :, :, lo] * (1 - w) + x[:, :, :, hi] * w
 
 
 OPS = {

@@ -132,9 +132,10 @@ def test_normalized_models_learn_in_pixel_space_and_output_normalized_images():
         AutoEncoder(ModelSpec("ae", 3, 8, 8, 3, (4,), mean=(0.5,), std=(0.5,)))
 
 
-@pytest.mark.parametrize("arch, extra_ops", [("plain", set()), ("bn", set()),
-                                             ("gn", {"Shape", "InstanceNormalization", "Mul", "Add", "Identity"})])
-def test_each_architecture_exports_graphs_that_run_like_torch(arch, extra_ops):
+@pytest.mark.parametrize("arch, upsample, extra_ops", [
+    ("plain", "nearest", set()), ("bn", "nearest", set()), ("bn", "bilinear", set()),
+    ("gn", "nearest", {"Shape", "InstanceNormalization", "Mul", "Add", "Identity"})])
+def test_each_architecture_exports_graphs_that_run_like_torch(arch, upsample, extra_ops):
     """bn's BatchNorm (with non-trivial running statistics) folds into the convolutions: no new op
     for .NET; gn's GroupNorm becomes InstanceNormalization between reshapes."""
     import collections
@@ -142,7 +143,8 @@ def test_each_architecture_exports_graphs_that_run_like_torch(arch, extra_ops):
     import onnx_torch_eval
     from aeonnx_training import export
     torch.manual_seed(3)
-    m = build_model("ae", 3, 16, 16, 4, widths=(4, 8), arch=arch)
+    from aeonnx_training.models import AutoEncoder, ModelSpec
+    m = AutoEncoder(ModelSpec("ae", 3, 16, 16, 4, (4, 8), arch=arch, upsample=upsample))
     m.train()
     with torch.no_grad():
         for _ in range(3):
@@ -160,3 +162,6 @@ def test_each_architecture_exports_graphs_that_run_like_torch(arch, extra_ops):
         assert ops <= base | extra_ops and (arch != "gn" or "InstanceNormalization" in ops), ops
         assert "BatchNormalization" not in ops
         np.testing.assert_allclose(onnx_torch_eval.run(proto, {name: feed})[out], want, rtol=1e-5, atol=1e-5)
+        resize = [n for n in proto.graph.node if n.op_type == "Resize"]
+        modes = {onnx.helper.get_attribute_value(a) for n in resize for a in n.attribute if a.name == "mode"}
+        assert modes == ({b"linear"} if upsample == "bilinear" else {b"nearest"}) or name == "image"

@@ -14,13 +14,14 @@ import torch
 
 from . import data as data_mod
 from .data import InputSpec
-from .models import ARCHS, ModelConfigError, ModelSpec
+from .models import ARCHS, UPSAMPLING, ModelConfigError, ModelSpec
 
 #: augmentations train.py knows (--augment, comma-separated)
 AUGMENTATIONS = ("hflip", "vflip", "shift")
 #: what a saved config without these fields was trained with (the first trainer had none of them),
 #: so an old checkpoint still describes its own training; new runs get the dataclass defaults
-LEGACY_TRAINING = dict(arch="plain", ssim_weight=0.0, augment="none", weight_decay=0.0, keep_best=False, patience=0)
+LEGACY_TRAINING = dict(arch="plain", upsample="nearest", ssim_weight=0.0, augment="none", weight_decay=0.0,
+                       keep_best=False, patience=0)
 
 
 class UsageError(Exception):
@@ -42,6 +43,7 @@ class TrainConfig:
     latent_penalty: float = 0.0
     widths: Tuple[int, ...] = (32, 64)
     arch: str = "bn"
+    upsample: str = "nearest"
     ssim_weight: float = 0.0
     augment: str = "hflip"            # comma-separated AUGMENTATIONS, or "none"
     weight_decay: float = 0.0         # AdamW's decoupled weight decay (0: Adam)
@@ -75,7 +77,7 @@ class TrainConfig:
                          self.latent_dim, tuple(int(w) for w in self.widths), self.beta,
                          self.latent_penalty if self.model == "ae" else 0.0,
                          tuple(float(m) for m in self.mean), tuple(float(s) for s in self.std),
-                         self.arch, self.ssim_weight if self.model == "ae" else 0.0)
+                         self.arch, self.ssim_weight if self.model == "ae" else 0.0, self.upsample)
 
     def augmentations(self) -> Tuple[str, ...]:
         return tuple(a for a in (p.strip() for p in self.augment.split(",")) if a and a != "none")
@@ -130,6 +132,8 @@ class TrainConfig:
             raise UsageError(f"--patience must be >= 0 (0 = never stop early), got {self.patience}")
         if self.arch not in ARCHS:
             raise UsageError(f"--arch must be one of {', '.join(ARCHS)}, got {self.arch}")
+        if self.upsample not in UPSAMPLING:
+            raise UsageError(f"--upsample must be one of {', '.join(UPSAMPLING)}, got {self.upsample}")
         if self.amp not in ("none", "bf16", "fp16"):
             raise UsageError(f"--amp must be none, bf16 or fp16, got {self.amp}")
         for k in ("mean", "std"):

@@ -46,6 +46,7 @@ import torch.nn.functional as F
 from torch import nn
 
 ARCHS = ("plain", "gn", "bn")
+UPSAMPLING = ("nearest", "bilinear")
 MIN_SIZE, MAX_SIZE = 8, 256
 #: feature maps stop shrinking once the larger side is at most this
 FINAL_MAX_SIDE = 8
@@ -79,6 +80,7 @@ class ModelSpec:
     std: Tuple[float, ...] = ()      # (default 1)
     arch: str = "plain"              # "plain" | "bn" | "gn" (module doc)
     ssim_weight: float = 0.0         # AE only: weight of (1 - SSIM) in the loss
+    upsample: str = "nearest"        # the decoder's 2x upsampling: "nearest" | "bilinear"
 
     @property
     def stages(self) -> int:
@@ -102,6 +104,8 @@ class ModelSpec:
             raise ModelConfigError(f"model kind must be 'ae' or 'vae', got {self.kind!r}")
         if self.arch not in ARCHS:
             raise ModelConfigError(f"architecture must be one of {', '.join(ARCHS)}, got {self.arch!r}")
+        if self.upsample not in UPSAMPLING:
+            raise ModelConfigError(f"upsampling must be one of {', '.join(UPSAMPLING)}, got {self.upsample!r}")
         if self.ssim_weight < 0:
             raise ModelConfigError(f"SSIM weight must be >= 0, got {self.ssim_weight}")
         if self.channels not in (1, 3):
@@ -198,7 +202,8 @@ class Decoder(nn.Module):
         for i in range(len(ws) - 1, -1, -1):
             # nearest upsampling + conv instead of ConvTranspose2d: same shapes, no checkerboard,
             # and several times faster on CPU (ConvTranspose2d has no fast deterministic kernel)
-            layers.append(nn.Upsample(scale_factor=2, mode="nearest"))
+            layers.append(nn.Upsample(scale_factor=2, mode="nearest") if spec.upsample == "nearest"
+                          else nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False))
             if i > 0:
                 layers += _conv_act(ws[i], ws[i - 1], 3, 1, 1, normed)
             else:

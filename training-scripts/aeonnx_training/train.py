@@ -39,7 +39,7 @@ from . import plots, runtime, splits  # noqa: E402
 from .config import (AUGMENTATIONS, TrainConfig, UsageError, machine_facts, parse_floats, parse_ints,  # noqa: E402
                      parse_size, setup_torch, versions)
 from .data import DatasetError  # noqa: E402
-from .models import ARCHS, AutoEncoder, ModelConfigError, loss_terms  # noqa: E402
+from .models import ARCHS, UPSAMPLING, AutoEncoder, ModelConfigError, loss_terms  # noqa: E402
 
 
 @dataclass
@@ -88,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--arch", choices=ARCHS, default=d.arch,
                     help="bn: convolutions with BatchNorm (folded into the convolutions on export); plain: the first "
                          "architecture, without normalization; gn: GroupNorm (measured worse, docs/TRAINING.md)")
+    ap.add_argument("--upsample", choices=UPSAMPLING, default=d.upsample,
+                    help="the decoder's 2x upsampling before each convolution")
     ap.add_argument("--ssim-weight", type=float, default=d.ssim_weight, help="AE: weight of (1 - SSIM) added to the MSE loss")
     ap.add_argument("--augment", default=d.augment,
                     help=f"training augmentations, comma-separated: {', '.join(AUGMENTATIONS)} (random ±1/8 translation, "
@@ -150,7 +152,8 @@ def config_from_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig,
         dataset=a.dataset, data_dir=a.data_dir, model=a.model, latent_dim=a.latent_dim,
         epochs=a.epochs if a.epochs is not None else TrainConfig.epochs, batch_size=a.batch_size, lr=a.lr,
         lr_schedule=a.lr_schedule, warmup_steps=a.warmup_steps, beta=a.beta, latent_penalty=a.latent_penalty,
-        widths=tuple(a.widths), arch=a.arch, ssim_weight=a.ssim_weight, augment=a.augment, weight_decay=a.weight_decay,
+        widths=tuple(a.widths), arch=a.arch, upsample=a.upsample, ssim_weight=a.ssim_weight, augment=a.augment,
+        weight_decay=a.weight_decay,
         keep_best=a.keep_best, patience=a.patience,
         image_size=tuple(a.image_size), channels=a.channels, mean=tuple(a.mean), std=tuple(a.std), seed=a.seed,
         threads=a.threads, limit=a.limit, val_fraction=a.val_fraction, amp=a.amp, normal_class=a.normal_class,
