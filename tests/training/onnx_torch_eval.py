@@ -105,6 +105,8 @@ OPS = {
     "Div": lambda a, b: a / b,
     "Mul": lambda a, b: a * b,
     "Exp": lambda x: torch.exp(x),
+    "MatMul": lambda a, b: a @ b,
+    "Clip": lambda x, lo=None, hi=None: x.clamp(min=None if lo is None else float(lo), max=None if hi is None else float(hi)),
     "Identity": lambda x: x,
     "Shape": _shape,
     "InstanceNormalization": _instance_norm,

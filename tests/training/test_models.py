@@ -132,26 +132,34 @@ def test_normalized_models_learn_in_pixel_space_and_output_normalized_images():
         AutoEncoder(ModelSpec("ae", 3, 8, 8, 3, (4,), mean=(0.5,), std=(0.5,)))
 
 
-@pytest.mark.parametrize("arch, upsample, extra_ops", [
-    ("plain", "nearest", set()), ("bn", "nearest", set()), ("bn", "bilinear", set()),
-    ("gn", "nearest", {"Shape", "InstanceNormalization", "Mul", "Add", "Identity"})])
-def test_each_architecture_exports_graphs_that_run_like_torch(arch, upsample, extra_ops):
+@pytest.mark.parametrize("arch, upsample, pca, extra_ops", [
+    ("plain", "nearest", False, set()), ("bn", "nearest", False, set()), ("bn", "bilinear", False, set()),
+    ("bn", "nearest", True, {"Add", "Clip"}),
+    ("gn", "nearest", False, {"Shape", "InstanceNormalization", "Mul", "Add", "Identity"})])
+def test_each_architecture_exports_graphs_that_run_like_torch(arch, upsample, pca, extra_ops):
     """bn's BatchNorm (with non-trivial running statistics) folds into the convolutions: no new op
-    for .NET; gn's GroupNorm becomes InstanceNormalization between reshapes."""
+    for .NET; gn's GroupNorm becomes InstanceNormalization between reshapes; the PCA path of a
+    pca_residual model is a Gemm added to the convolutional path, then a Clip."""
     import collections
     import onnx
     import onnx_torch_eval
     from aeonnx_training import export
     torch.manual_seed(3)
     from aeonnx_training.models import AutoEncoder, ModelSpec
-    m = AutoEncoder(ModelSpec("ae", 3, 16, 16, 4, (4, 8), arch=arch, upsample=upsample))
+    m = AutoEncoder(ModelSpec("ae", 3, 16, 16, 4, (4, 8), arch=arch, upsample=upsample, pca_residual=pca))
+    if pca:
+        basis = torch.linalg.qr(torch.randn(768, 4, dtype=torch.float64))[0]
+        m.init_pca(torch.rand(768, dtype=torch.float64), basis, torch.tensor([3.0, 2.0, 1.0, 0.5]))
+        with torch.no_grad():                         # the residual paths start at zero: make them count
+            for p in (m.encoder.mean.weight, m.decoder.body[-1].weight):
+                p.normal_(0, 0.3)
     m.train()
     with torch.no_grad():
         for _ in range(3):
             m(torch.rand(8, 3, 16, 16) * 2)          # moves BatchNorm's running mean and variance
     m.eval()
     x = np.random.default_rng(0).random((3, 3, 16, 16), dtype=np.float32)
-    base = {"Conv", "Relu", "Flatten", "Gemm", "Reshape", "Resize", "Sigmoid", "Constant"}
+    base = {"Conv", "Relu", "Flatten", "Gemm", "Reshape", "Resize", "Constant"} | ({"Sigmoid"} if not pca else set())
     for graph, feed, name, out, shape in ((export._EncoderGraph(m), x, "image", "latent", [4]),
                                           (export._DecoderGraph(m), None, "latent", "image", [3, 16, 16])):
         with torch.no_grad():

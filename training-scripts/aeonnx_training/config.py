@@ -20,7 +20,7 @@ from .models import ARCHS, UPSAMPLING, ModelConfigError, ModelSpec
 AUGMENTATIONS = ("hflip", "vflip", "shift")
 #: what a saved config without these fields was trained with (the first trainer had none of them),
 #: so an old checkpoint still describes its own training; new runs get the dataclass defaults
-LEGACY_TRAINING = dict(arch="plain", upsample="nearest", ssim_weight=0.0, augment="none", weight_decay=0.0,
+LEGACY_TRAINING = dict(arch="plain", upsample="nearest", pca_residual=False, ssim_weight=0.0, augment="none", weight_decay=0.0,
                        keep_best=False, patience=0)
 
 
@@ -44,6 +44,7 @@ class TrainConfig:
     widths: Tuple[int, ...] = (32, 64)
     arch: str = "bn"
     upsample: str = "nearest"
+    pca_residual: bool = False
     ssim_weight: float = 0.0
     augment: str = "hflip"            # comma-separated AUGMENTATIONS, or "none"
     weight_decay: float = 0.0         # AdamW's decoupled weight decay (0: Adam)
@@ -77,7 +78,8 @@ class TrainConfig:
                          self.latent_dim, tuple(int(w) for w in self.widths), self.beta,
                          self.latent_penalty if self.model == "ae" else 0.0,
                          tuple(float(m) for m in self.mean), tuple(float(s) for s in self.std),
-                         self.arch, self.ssim_weight if self.model == "ae" else 0.0, self.upsample)
+                         self.arch, self.ssim_weight if self.model == "ae" else 0.0, self.upsample,
+                         bool(self.pca_residual))
 
     def augmentations(self) -> Tuple[str, ...]:
         return tuple(a for a in (p.strip() for p in self.augment.split(",")) if a and a != "none")

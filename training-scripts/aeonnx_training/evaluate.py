@@ -154,6 +154,25 @@ def randomized_pca_basis(x: np.ndarray, scale: float, components: int, oversampl
     return mean, v @ evecs[:, order]
 
 
+def pca_of_rows(x: np.ndarray, scale: float, components: int, seed: int = 0) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mean [d], basis [d, k], scales [k]) of uint8 rows x / scale: the randomized PCA above and
+    the standard deviation of each component's coordinate over the rows."""
+    mean, basis = randomized_pca_basis(x, scale, components, seed=seed)
+    var = np.zeros(basis.shape[1])
+    for blk in _blocks(x, scale, mean):
+        var += ((blk @ basis) ** 2).sum(axis=0)
+    return mean, basis, np.sqrt(var / x.shape[0])
+
+
+def fit_pca(train: splits.Source, components: int, workers: int = 0, seed: int = 0):
+    """pca_of_rows over the training split (an evenly spaced sample of PCA_MAX_BYTES when larger):
+    what a pca_residual model's linear path starts from."""
+    d = train.spec.channels * train.spec.height * train.spec.width
+    idx = _sample_indices(len(train), max(components + 1, PCA_MAX_BYTES // d))
+    x = _load_uint8(train.subset(idx) if len(idx) < len(train) else train, workers)
+    return pca_of_rows(x, train.spec.scale, components, seed)
+
+
 def baselines_streamed(train: splits.Source, test: splits.Source, components: int, workers: int = 0) -> Baselines:
     """PCA-k and mean-image test MSE with bounded memory. Up to PCA_EXACT_MAX_DIM values per image
     the PCA is exact (the d x d Gram matrix accumulated over batches in float64); above it, a

@@ -320,7 +320,7 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
         "name": name,
         "kind": cfg.model,
         "input": input_obj,
-        "output": {"activation": "sigmoid"},
+        "output": {"activation": "clip" if model.spec.pca_residual else "sigmoid"},
         "latent": {
             "dim": cfg.latent_dim,
             "mean": stats["mean"], "std": stats["std"],

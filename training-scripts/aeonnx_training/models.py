@@ -17,7 +17,16 @@ last feature map to the latent and back. Three architectures (`arch`):
          per-image normalization removes the global colour and contrast that the code must carry,
          and training sat at the mean image much longer. Kept to reproduce that comparison.
 
-Both end in a sigmoid, so `pixels()` is an image in [0, 1] pixel space; `forward()` maps that
+pca_residual (any arch): the training split's PCA at the latent size is built in (set once before
+training, saved in the checkpoint, not trained). The encoder's latent is the whitened PCA projection
+of the image plus the convolutional encoder's output, the decoder's image is the PCA reconstruction
+plus the convolutional decoder's output, clipped to [0, 1]; both convolutional paths start at zero.
+So training starts at exactly PCA's error and its latents (unit variance per component, what a
+VAE's prior expects), and only has to learn what PCA misses: on a few thousand colour photos a
+plain convolutional autoencoder only matched PCA (docs/TRAINING.md). The PCA paths export as Gemm,
+Add and Clip.
+
+The others end in a sigmoid, so `pixels()` is an image in [0, 1] pixel space; `forward()` maps that
 into the model's normalized input space ((p - mean) / std), which is what the exported decoder
 graph outputs.
 
@@ -81,6 +90,7 @@ class ModelSpec:
     arch: str = "plain"              # "plain" | "bn" | "gn" (module doc)
     ssim_weight: float = 0.0         # AE only: weight of (1 - SSIM) in the loss
     upsample: str = "nearest"        # the decoder's 2x upsampling: "nearest" | "bilinear"
+    pca_residual: bool = False       # latent = whitened PCA projection + learned correction (module doc)
 
     @property
     def stages(self) -> int:
@@ -159,6 +169,7 @@ class Encoder(nn.Module):
 
     def __init__(self, spec: ModelSpec):
         super().__init__()
+        self.pca_residual = spec.pca_residual
         layers: List[nn.Module] = []
         c_in = spec.channels
         norm = spec.arch
@@ -171,12 +182,27 @@ class Encoder(nn.Module):
         self.variational = spec.kind == "vae"
         self.mean = nn.Linear(flat, spec.latent_dim)
         self.logvar = nn.Linear(flat, spec.latent_dim) if self.variational else None
+        if self.pca_residual:
+            d = spec.channels * spec.height * spec.width
+            # the whitened PCA projection of the normalized image (set by AutoEncoder.init_pca, saved
+            # in the checkpoint, not trained); the convolutional path starts at zero and learns a correction
+            self.register_buffer("pca_weight", torch.zeros(spec.latent_dim, d))
+            self.register_buffer("pca_bias", torch.zeros(spec.latent_dim))
+            nn.init.zeros_(self.mean.weight)
+            nn.init.zeros_(self.mean.bias)
+            if self.logvar is not None:
+                # a VAE starts as a near-deterministic PCA (posterior sd 0.14 of the prior's) and learns its noise
+                nn.init.zeros_(self.logvar.weight)
+                nn.init.constant_(self.logvar.bias, -4.0)
 
     def forward(self, x: torch.Tensor):
         h = torch.flatten(self.features(x), 1)
+        mean = self.mean(h)
+        if self.pca_residual:
+            mean = mean + F.linear(torch.flatten(x, 1), self.pca_weight, self.pca_bias)
         if self.logvar is None:
-            return self.mean(h)
-        return self.mean(h), self.logvar(h)
+            return mean
+        return mean, self.logvar(h)
 
 
 class Decoder(nn.Module):
@@ -187,8 +213,17 @@ class Decoder(nn.Module):
         ws = spec.stage_widths()
         f = 2 ** spec.stages
         self.shape = (ws[-1], spec.height // f, spec.width // f)
+        self.out_shape = (spec.channels, spec.height, spec.width)
         self.project = nn.Linear(spec.latent_dim, ws[-1] * self.shape[1] * self.shape[2])
         self.body = self._body(spec, ws, spec.arch)
+        self.pca_residual = spec.pca_residual
+        if self.pca_residual:
+            d = spec.channels * spec.height * spec.width
+            # pixels = clip(PCA reconstruction + convolutional residual, 0, 1); the residual starts at zero
+            self.register_buffer("pca_weight", torch.zeros(d, spec.latent_dim))
+            self.register_buffer("pca_bias", torch.zeros(d))
+            nn.init.zeros_(self.body[-1].weight)
+            nn.init.zeros_(self.body[-1].bias)
         mean, std = spec.norm()
         self.identity_norm = all(m == 0.0 for m in mean) and all(s == 1.0 for s in std)
         # not persistent: they follow from the config, and checkpoints stay loadable across versions
@@ -213,6 +248,9 @@ class Decoder(nn.Module):
     def pixels(self, z: torch.Tensor) -> torch.Tensor:
         # reshape with -1 keeps the batch axis dynamic without Shape/Gather ops in the graph
         h = self.project(z).reshape(-1, *self.shape)
+        if self.pca_residual:
+            base = F.linear(z, self.pca_weight, self.pca_bias).reshape(-1, *self.out_shape)
+            return torch.clamp(base + self.body(h), 0.0, 1.0)
         return torch.sigmoid(self.body(h))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -234,6 +272,31 @@ class AutoEncoder(nn.Module):
     @property
     def variational(self) -> bool:
         return self.spec.kind == "vae"
+
+    @torch.no_grad()
+    def init_pca(self, mean: torch.Tensor, basis: torch.Tensor, scales: torch.Tensor) -> None:
+        """Set the PCA path of a pca_residual model from a PCA of the training images in [0,1]
+        pixels: mean [d], orthonormal basis [d, k'] (k' <= latent_dim; missing components stay
+        zero), scales [k'] (the standard deviation of each coordinate). The latent is whitened
+        (unit variance per component, as a VAE's prior expects); the encoder's rows take the
+        normalized input back to pixels, so any mean/std normalization folds into them."""
+        assert self.spec.pca_residual, "init_pca needs a pca_residual model"
+        k = basis.shape[1]
+        s = scales.to(torch.float64).clamp(min=1e-6)
+        b = basis.to(torch.float64)
+        c, h, w = self.decoder.out_shape
+        nm, ns = (torch.tensor(v, dtype=torch.float64) for v in self.spec.norm())
+        # pixel p = x * std + mean per channel, flattened C-major like the basis
+        ch_std = ns.repeat_interleave(h * w)
+        ch_mean = nm.repeat_interleave(h * w)
+        enc_w = (b / s).T * ch_std                               # [k', d]: whitened projection of x
+        enc_b = (b / s).T @ (ch_mean - mean.to(torch.float64))   # [k']
+        e, d_ = self.encoder, self.decoder
+        e.pca_weight.zero_(); e.pca_bias.zero_(); d_.pca_weight.zero_()
+        e.pca_weight[:k] = enc_w.to(e.pca_weight.dtype)
+        e.pca_bias[:k] = enc_b.to(e.pca_bias.dtype)
+        d_.pca_weight[:, :k] = (b * s).to(d_.pca_weight.dtype)
+        d_.pca_bias.copy_(mean.to(d_.pca_bias.dtype))
 
     def encode_mean(self, x: torch.Tensor) -> torch.Tensor:
         """The latent of an image: AE latent or VAE mean (never a sample)."""

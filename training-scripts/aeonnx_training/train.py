@@ -35,7 +35,7 @@ import torch  # noqa: E402
 from torch.utils.data.distributed import DistributedSampler  # noqa: E402
 
 from . import checkpoint as ckpt_mod  # noqa: E402
-from . import plots, runtime, splits  # noqa: E402
+from . import evaluate, plots, runtime, splits  # noqa: E402
 from .config import (AUGMENTATIONS, TrainConfig, UsageError, machine_facts, parse_floats, parse_ints,  # noqa: E402
                      parse_size, setup_torch, versions)
 from .data import DatasetError  # noqa: E402
@@ -90,6 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
                          "architecture, without normalization; gn: GroupNorm (measured worse, docs/TRAINING.md)")
     ap.add_argument("--upsample", choices=UPSAMPLING, default=d.upsample,
                     help="the decoder's 2x upsampling before each convolution")
+    ap.add_argument("--pca-residual", action=argparse.BooleanOptionalAction, default=d.pca_residual,
+                    help="start from the training split's PCA: latent = whitened PCA projection + a learned correction, "
+                         "image = PCA reconstruction + a learned residual (both start at zero), so training starts at "
+                         "PCA's error")
     ap.add_argument("--ssim-weight", type=float, default=d.ssim_weight, help="AE: weight of (1 - SSIM) added to the MSE loss")
     ap.add_argument("--augment", default=d.augment,
                     help=f"training augmentations, comma-separated: {', '.join(AUGMENTATIONS)} (random ±1/8 translation, "
@@ -152,8 +156,8 @@ def config_from_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig,
         dataset=a.dataset, data_dir=a.data_dir, model=a.model, latent_dim=a.latent_dim,
         epochs=a.epochs if a.epochs is not None else TrainConfig.epochs, batch_size=a.batch_size, lr=a.lr,
         lr_schedule=a.lr_schedule, warmup_steps=a.warmup_steps, beta=a.beta, latent_penalty=a.latent_penalty,
-        widths=tuple(a.widths), arch=a.arch, upsample=a.upsample, ssim_weight=a.ssim_weight, augment=a.augment,
-        weight_decay=a.weight_decay,
+        widths=tuple(a.widths), arch=a.arch, upsample=a.upsample, pca_residual=a.pca_residual,
+        ssim_weight=a.ssim_weight, augment=a.augment, weight_decay=a.weight_decay,
         keep_best=a.keep_best, patience=a.patience,
         image_size=tuple(a.image_size), channels=a.channels, mean=tuple(a.mean), std=tuple(a.std), seed=a.seed,
         threads=a.threads, limit=a.limit, val_fraction=a.val_fraction, amp=a.amp, normal_class=a.normal_class,
@@ -327,6 +331,15 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
                 f"epochs); nothing left to train")
         elif start_epoch >= cfg.epochs:
             log(f"{out}: already trained {start_epoch} epoch(s) of {cfg.epochs}; pass --epochs N to extend")
+
+    if cfg.pca_residual and not opts.resume:
+        # every process computes the same PCA (deterministic), so no broadcast is needed
+        t_pca = time.perf_counter()
+        mu, basis, scales = evaluate.fit_pca(train_src, cfg.latent_dim, cfg.workers, cfg.seed)
+        model.init_pca(torch.from_numpy(mu), torch.from_numpy(basis), torch.from_numpy(scales))
+        model.to(device)
+        log(f"PCA of {len(train_src)} training images for the linear path: {basis.shape[1]} components, "
+            f"{time.perf_counter() - t_pca:.0f}s")
 
     ddp = model
     if rt.distributed:
