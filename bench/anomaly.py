@@ -40,8 +40,9 @@ SECTION = "anomaly-bench"
 
 # One recipe for all ten classes. The warmup keeps the decoder of a dark, sparse class (Sandal) from
 # dying in Adam's first steps (without it: validation MSE stuck at 0.0877 = a black image, AE and VAE alike).
+# arch/augment/keep_best pin what these figures were measured with (train.py's colour-recipe defaults came later).
 RECIPE = dict(model="vae", latent_dim=16, widths="32,64", epochs=10, batch_size=64, lr=2e-3, lr_schedule="cosine",
-              warmup_steps=200, val_fraction=0.1, seed=1, threads=1)
+              warmup_steps=200, val_fraction=0.1, seed=1, threads=1, arch="plain", augment="none", keep_best=False)
 # Candidate combined scores; the benchmark picks one for all classes by validation AUROC (held-out normal
 # images against other classes' *training* images), never by test AUROC.
 CANDIDATE_TERMS = (
@@ -56,7 +57,9 @@ SCORES_SHOWN = ("mse", "ssim", "mahalanobis", "neg_elbo", "combined")
 
 
 def recipe_args(recipe: dict) -> list:
-    return [a for k, v in recipe.items() for a in (f"--{k.replace('_', '-')}", str(v))]
+    flag = lambda k: k.replace('_', '-')
+    return [a for k, v in recipe.items()
+            for a in ((f"--{'' if v else 'no-'}{flag(k)}",) if isinstance(v, bool) else (f"--{flag(k)}", str(v)))]
 
 
 def sha256(path: Path) -> str:
