@@ -18,6 +18,12 @@ internal static class ExitCodes
     /// <summary>The job finished but some inputs were skipped (listed in the index with the reason).</summary>
     public const int SomeInputsSkipped = 3;
 
+    /// <summary>
+    /// <c>outliers</c> with <c>--fpr</c> or <c>--threshold</c> marked at least one image anomalous (each marked in
+    /// the report); it takes precedence over <see cref="SomeInputsSkipped"/>, whose inputs the report lists too.
+    /// </summary>
+    public const int AnomaliesFound = 4;
+
     /// <summary>Interrupted (Ctrl+C); verbs with a journal keep it, so <c>--resume</c> continues the job.</summary>
     public const int Interrupted = 130;
 
@@ -26,6 +32,7 @@ internal static class ExitCodes
         "Exit codes:\n" +
         "  0    all inputs done\n" +
         "  3    done, but some inputs were skipped (each listed in the index CSV with the reason)\n" +
+        "  4    outliers --fpr/--threshold: done, and some images were marked anomalous (before 3)\n" +
         "  2    usage error (bad option, value or pattern, no inputs, an output over an input, a data file that does not parse)\n" +
         "  1    fatal: bad or incompatible model, a model that fails when run, unwritable or locked output, unexpected error\n" +
         "  130  interrupted; encode and reconstruct continue with --resume\n";

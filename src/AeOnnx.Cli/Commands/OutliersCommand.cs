@@ -1,9 +1,10 @@
 using System.CommandLine;
+using AeOnnx.Anomaly;
 using AeOnnx.Cli.Jobs;
 
 namespace AeOnnx.Cli.Commands;
 
-/// <summary><c>aeonnx outliers</c>: rank images by reconstruction error and latent Mahalanobis distance.</summary>
+/// <summary><c>aeonnx outliers</c>: rank images by an anomaly score and decide which are anomalous.</summary>
 internal sealed class OutliersCommand : VerbCommand
 {
     private readonly CommonOptions common = new();
@@ -16,18 +17,35 @@ internal sealed class OutliersCommand : VerbCommand
         DefaultValueFactory = _ => 16,
     };
 
-    private readonly Option<string> rankBy = new("--by")
+    private readonly Option<string?> rankBy = new("--by")
     {
-        Description = "Ranking score: mse (reconstruction error) or mahalanobis (distance of the latent from the training distribution)",
-        HelpName = "mse|mahalanobis",
-        DefaultValueFactory = _ => "mse",
+        Description = "Score to rank and decide by: mse (reconstruction error), ssim (1 - SSIM), mahalanobis (distance of the latent from the training latents), neg_elbo (a calibrated VAE's -ELBO), combined (the calibrated combination). Default: the model's calibrated score, else mse",
+        HelpName = "SCORE",
+    };
+
+    private readonly Option<double?> fpr = new("--fpr")
+    {
+        Description = "Mark images anomalous above the model's calibrated threshold for this false-positive rate on normal images, e.g. 0.01 (needs a calibrated model: manifest.json's anomaly block)",
+        HelpName = "RATE",
+    };
+
+    private readonly Option<double?> threshold = new("--threshold")
+    {
+        Description = "Mark images anomalous whose score (--by) is above this value",
+        HelpName = "VALUE",
     };
 
     private readonly Option<string> output = new("--output", "-o")
     {
-        Description = "CSV report, most unusual first: rank, path, status, reason, mse, psnr, mahalanobis (skipped inputs at the end)",
+        Description = "CSV report, most unusual first: rank, path, status, reason, mse, psnr, mahalanobis, ssim, neg_elbo, combined, score (the --by score), anomalous (yes/no with --fpr or --threshold), heatmap (skipped inputs at the end)",
         HelpName = "FILE",
         Required = true,
+    };
+
+    private readonly Option<string?> heatmaps = new("--heatmaps")
+    {
+        Description = "Folder for error heatmaps, one PNG per anomalous image (with --fpr or --threshold; else per top-K image): the image, its reconstruction, the error overlaid",
+        HelpName = "DIR",
     };
 
     private readonly Option<string?> grid = new("--grid")
@@ -37,15 +55,39 @@ internal sealed class OutliersCommand : VerbCommand
     };
 
     public OutliersCommand(CliConsole console)
-        : base("outliers", "Find unusual images: rank by reconstruction error (and latent Mahalanobis distance); CSV report and a grid of the top K.", console)
+        : base("outliers", "Find unusual images: rank by an anomaly score, mark those above a calibrated (--fpr) or given (--threshold) threshold; CSV report, a grid of the top K, error heatmaps. Exit code 4 when images were marked anomalous.", console)
     {
         inputs.AddTo(this);
         Options.Add(top);
         Options.Add(rankBy);
+        Options.Add(fpr);
+        Options.Add(threshold);
         Options.Add(output);
         Options.Add(grid);
+        Options.Add(heatmaps);
         common.AddTo(this);
-        rankBy.AcceptOnlyFromAmong("mse", "mahalanobis");
+        rankBy.AcceptOnlyFromAmong([.. AnomalyScoreNames.All]);
+        fpr.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is { } v && !(v > 0 && v < 1))
+            {
+                r.AddError("--fpr must be between 0 and 1 (exclusive), e.g. 0.01.");
+            }
+        });
+        threshold.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<double?>() is { } v && !double.IsFinite(v))
+            {
+                r.AddError("--threshold must be a finite number.");
+            }
+        });
+        Validators.Add(r =>
+        {
+            if (r.GetValue(fpr) is not null && r.GetValue(threshold) is not null)
+            {
+                r.AddError("--fpr and --threshold are alternatives: give one.");
+            }
+        });
         top.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 256)
@@ -58,9 +100,11 @@ internal sealed class OutliersCommand : VerbCommand
     public override string Examples => """
           aeonnx outliers samples/images --top 8 --output outliers.csv --grid outliers.png
           aeonnx outliers photos/ --by mahalanobis --top 20 --output odd.csv      (grid: odd.png)
+          aeonnx outliers parts/ --model models/parts-good --fpr 0.01 --output parts.csv --heatmaps heatmaps/
+          aeonnx outliers parts/ --by mse --threshold 0.02 --output parts.csv     (exit code 4: some marked anomalous)
         """;
 
     protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        new OutliersJob(Console, new(inputs.Bind(parse), parse.GetValue(top), parse.GetValue(rankBy) == "mahalanobis", parse.GetValue(output)!, parse.GetValue(grid), common.Bind(parse)))
+        new OutliersJob(Console, new(inputs.Bind(parse), parse.GetValue(top), parse.GetValue(rankBy), parse.GetValue(fpr), parse.GetValue(threshold), parse.GetValue(output)!, parse.GetValue(grid), parse.GetValue(heatmaps), common.Bind(parse)))
             .RunAsync(cancellationToken);
 }
