@@ -118,6 +118,7 @@ public sealed class AeOnnxServer : IAsyncDisposable
         builder.Services.AddSingleton(sp => new Explore.ExploreService(sp.GetRequiredService<ModelService>(), exploreSet, sp.GetRequiredService<ILogger<Explore.ExploreService>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Explore.ExploreService>());
         builder.Services.AddSingleton<ExploreHandlers>();
+        builder.Services.AddSingleton<ScoreHandlers>();
         builder.Services.AddHealthChecks().AddCheck<ModelReadyCheck>("model", tags: [ModelReadyCheck.Tag]);
         builder.Services.AddOpenApi(o =>
         {
@@ -288,6 +289,21 @@ public sealed class AeOnnxServer : IAsyncDisposable
             .WithSummary("Reconstruct images: PNG plus X-AeOnnx-Mse / X-AeOnnx-Psnr headers")
             .WithDescription("One image: its reconstruction; several: inputs over reconstructions. ?format=json gives per-image MSE, PSNR, latent and both images.")
             .WithMetadata(new ImageBody(), new BinaryAnswer("image/png"), pngOrJson, zoom);
+
+        images.MapPost("/score", (HttpContext c, ScoreHandlers h) => h.ScoreAsync(c))
+            .WithName("Score")
+            .WithTags("Anomaly")
+            .WithSummary("Anomaly scores of images, a decision against the model's calibrated threshold, error heatmaps")
+            .WithDescription("JSON: per image every score the model defines (mse, ssim = 1 - SSIM, mahalanobis, neg_elbo, combined), the chosen score and anomalous true/false. A calibrated model decides at fpr=0.01 unless fpr or threshold is given; an uncalibrated one decides only with threshold. ?heatmap=true adds a PNG data URL per image (image | reconstruction | error overlaid); ?format=png answers one image's heatmap with X-AeOnnx-Score, X-AeOnnx-Threshold and X-AeOnnx-Anomalous headers.")
+            .WithMetadata(
+                new ImageBody(),
+                new BinaryAnswer("image/png"),
+                new QueryParameter("score", JsonSchemaType.String, "The score that ranks and decides. Default: the model's calibrated score, else mse.", "mse", "ssim", "mahalanobis", "neg_elbo", "combined"),
+                new QueryParameter("fpr", JsonSchemaType.Number, "Decide at the calibrated threshold for this false-positive rate on normal images, 0 < fpr < 1. Default 0.01 for a calibrated model."),
+                new QueryParameter("threshold", JsonSchemaType.Number, "Decide at this value of the score instead (alternative to fpr)."),
+                new QueryParameter("heatmap", JsonSchemaType.Boolean, "true adds each image's heatmap as a PNG data URL."),
+                new QueryParameter("format", JsonSchemaType.String, "json (default) or png (one image's heatmap).", "json", "png"),
+                new QueryParameter("zoom", JsonSchemaType.Integer, "Heatmap pixel repetition 1..16. Default: panels about 128 pixels high."));
 
         var latents = v1.MapGroup(string.Empty).WithTags("Latents")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)

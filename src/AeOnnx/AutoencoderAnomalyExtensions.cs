@@ -23,6 +23,24 @@ public static class AutoencoderAnomalyExtensions
         return Anomaly.AnomalyThreshold.ForFalsePositiveRate(calibration, falsePositiveRate, score);
     }
 
+    /// <summary>
+    /// What <paramref name="model"/> lacks to compute <paramref name="score"/>, in words for a message ("that
+    /// needs …"); null when it can. The one rule the CLI and the service check requests against before any work.
+    /// </summary>
+    internal static string? MissingFor(this Autoencoder model, AnomalyScore score)
+    {
+        var calibration = model.Manifest.Anomaly;
+        return score switch
+        {
+            AnomalyScore.Mahalanobis when model.LatentDistribution is null => "latent statistics (latent.mean, latent.cholesky)",
+            AnomalyScore.NegativeElbo when !model.IsVariational => "a variational encoder (neg_elbo is a VAE's score)",
+            AnomalyScore.NegativeElbo when calibration?.LikelihoodSigma is null => "the calibrated likelihood sigma (anomaly.likelihood_sigma)",
+            AnomalyScore.Combined when calibration is null => "an anomaly calibration (the combined score's terms)",
+            AnomalyScore.Combined when calibration.CombinedTerms.Select(t => t.Score).Where(t => t != AnomalyScore.Combined).Select(model.MissingFor).FirstOrDefault(m => m is not null) is { } term => term,
+            _ => null,
+        };
+    }
+
     /// <summary>Scores one preprocessed image tensor (reconstructs it first).</summary>
     /// <param name="model">The model.</param>
     /// <param name="image">Normalized NCHW floats, <see cref="Autoencoder.PixelCount"/> of them.</param>

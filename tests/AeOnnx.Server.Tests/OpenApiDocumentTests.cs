@@ -25,6 +25,7 @@ public sealed class OpenApiDocumentTests(ServedModelFixture fixture)
             ("post", "/v1/encode", "v1/encode", TestServer.Multipart(Repo.Samples(2))),
             ("post", "/v1/decode", "v1/decode?format=json", TestServer.Json(new { latents = new[] { zero } })),
             ("post", "/v1/reconstruct", "v1/reconstruct?format=json", TestServer.Png(image)),
+            ("post", "/v1/score", "v1/score?heatmap=true&threshold=0.01", TestServer.Png(image)),
             ("post", "/v1/interpolate", "v1/interpolate?format=frames&steps=2", TestServer.Json(new { latents = new[] { zero, zero } })),
             ("post", "/v1/sample", "v1/sample?format=json&count=2", null),
             ("post", "/v1/arithmetic", "v1/arithmetic", TestServer.Json(new { @class = "Sneaker", terms = new[] { new { @class = "Sandal", weight = 0.5 } } })),

@@ -115,15 +115,7 @@ internal sealed class OutliersJob(CliConsole console, OutliersJob.Settings setti
             throw CliException.Usage($"--by '{name}' is not a score; use one of {string.Join(", ", AnomalyScoreNames.All)}.");
         }
 
-        string? missing = by switch
-        {
-            AnomalyScore.Mahalanobis when model.LatentDistribution is null => "latent statistics (latent.mean, latent.cholesky)",
-            AnomalyScore.NegativeElbo when !model.IsVariational => "a variational encoder (neg_elbo is a VAE's score)",
-            AnomalyScore.NegativeElbo when calibration?.LikelihoodSigma is null => "the calibrated likelihood sigma (anomaly.likelihood_sigma)",
-            AnomalyScore.Combined when calibration is null => "an anomaly calibration (the combined score's terms)",
-            AnomalyScore.Combined when calibration.CombinedTerms.Any(t => t.Score == AnomalyScore.Mahalanobis) && model.LatentDistribution is null => "latent statistics for the combined score's Mahalanobis term",
-            _ => null,
-        };
+        string? missing = model.MissingFor(by);
         if (missing is not null)
         {
             throw CliException.Fatal($"model '{model.Name}' cannot score --by {by.Name()}: that needs {missing}.");

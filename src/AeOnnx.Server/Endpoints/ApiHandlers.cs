@@ -557,7 +557,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
     private static bool Accepts(HttpContext context, string type) =>
         context.Request.Headers.Accept.Any(a => a is not null && a.Contains(type, StringComparison.OrdinalIgnoreCase));
 
-    private static string Format(HttpContext context, string fallback, params string[] allowed)
+    internal static string Format(HttpContext context, string fallback, params string[] allowed)
     {
         var value = context.Request.Query["format"].FirstOrDefault();
         if (string.IsNullOrEmpty(value))
@@ -590,7 +590,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         return CheckRange(value, min, max, name);
     }
 
-    private static double QueryDouble(HttpContext context, string name, double fallback)
+    internal static double QueryDouble(HttpContext context, string name, double fallback)
     {
         var text = context.Request.Query[name].FirstOrDefault();
         if (string.IsNullOrEmpty(text))

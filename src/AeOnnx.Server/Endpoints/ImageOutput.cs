@@ -119,6 +119,13 @@ internal static class ImageOutput
         return stream.ToArray();
     }
 
+    /// <summary>A picture made on the CPU (a heatmap, a grid of the core's) as PNG bytes.</summary>
+    public static byte[] Png1(Imaging.ImageData picture)
+    {
+        using var image = Imaging.ImageSharpInterop.ToRgb24(picture);
+        return Encode(image);
+    }
+
     public static string DataUrl(byte[] png) => "data:image/png;base64," + Convert.ToBase64String(png);
 
     private static byte[] Encode(Image image)
