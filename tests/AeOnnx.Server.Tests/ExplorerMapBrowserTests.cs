@@ -94,6 +94,15 @@ public sealed class ExplorerMapBrowserTests(TenThousandPointFixture fixture, ITe
         Assert.Matches(@"^neighbour 1: Bag, #0, latent distance 0\.000$", driver.FindElement(By.CssSelector("#atlas-neighbors button")).GetAttribute("aria-label"));
         wait.Until(d => d.FindElements(By.CssSelector("#items .card img.heatmap")).Count == 1 && (bool)js.ExecuteScript(AllDecoded, "#items .card img")!);
         Assert.Equal(28L * 2, js.ExecuteScript("return document.querySelector('#items .card img.heatmap').naturalWidth;"));
+        // The card shows the service's anomaly score (/v1/score; this model is not calibrated, so MSE and no decision).
+        using (var core = Autoencoder.Load(Repo.Model("fashion-mnist-ae"), new AutoencoderOptions { Device = Device.Cpu }))
+        {
+            var mse = core.Reconstruct(Repo.Sample("bag-00018.png")).Error.Mse;
+            var shown = driver.FindElement(By.CssSelector("#items .card .score")).Text;
+            Assert.StartsWith("mse ", shown, StringComparison.Ordinal);
+            Assert.Equal(mse, double.Parse(shown[4..], CultureInfo.InvariantCulture), mse * 1e-3);
+        }
+
         Assert.Equal(string.Empty, driver.FindElement(By.Id("status")).Text);
 
         CheckPage(driver, js, "explorer-desktop.png");

@@ -93,9 +93,18 @@ async function addFiles(files) {
   list.forEach((f) => form.append('images', f, f.name));
   status(`reconstructing ${list.length} image(s)…`);
   try {
-    const result = await api('/v1/reconstruct?format=json&zoom=2', { method: 'POST', body: form });
+    // The reconstruction and the anomaly score of each upload (/v1/score: the score the model is calibrated
+    // for, the decision at its threshold, and the error heatmap the CLI and the library draw).
+    const [result, scored] = await Promise.all([
+      api('/v1/reconstruct?format=json&zoom=2', { method: 'POST', body: form }),
+      api('/v1/score?heatmap=true&zoom=2', { method: 'POST', body: form }),
+    ]);
     result.items.forEach((item, i) => {
-      state.items.push({ name: item.name, latent: item.latent, input: item.input, output: item.output, psnr: item.psnr, picked: false, file: list[i], heatmap: null });
+      const s = scored.images[i];
+      state.items.push({
+        name: item.name, latent: item.latent, input: item.input, output: item.output, psnr: item.psnr, picked: false, file: list[i],
+        scoreName: scored.score, score: s.score, anomalous: s.anomalous, heatmapPanels: s.heatmap, heatmap: null,
+      });
     });
     // The first two images become interpolation keys unless the user picked some already.
     if (!state.items.some((i) => i.picked)) state.items.slice(0, 2).forEach((i) => { i.picked = true; });
@@ -127,58 +136,34 @@ function renderItems() {
     tick.addEventListener('change', () => { item.picked = tick.checked; fillBaseChoices(); });
     const label = document.createElement('label');
     label.append(tick, ` PSNR ${item.psnr === null ? '∞' : item.psnr.toFixed(1)} dB`);
-    const heat = img(item.heatmap || '', `where the reconstruction of ${item.name} differs (squared error)`, 'heatmap');
+    const verdict = document.createElement('div');
+    verdict.className = item.anomalous ? 'score anomalous' : 'score';
+    verdict.textContent = `${item.scoreName} ${Number(item.score.toPrecision(4))}${item.anomalous === true ? ' · anomalous' : item.anomalous === false ? ' · normal' : ''}`;
+    const heat = img(item.heatmap || '', `where the reconstruction of ${item.name} differs: the error over the image, red to yellow`, 'heatmap');
     const maps = document.createElement('div');
     maps.className = 'maps';
     maps.append(img(item.input, `input ${index + 1}: ${item.name}`), img(item.output, `reconstruction ${index + 1}`, 'reconstruction'), heat);
-    card.append(name, maps, label);
+    card.append(name, maps, verdict, label);
     box.append(card);
-    if (!item.heatmap) errorHeatmap(item.input, item.output).then((url) => { item.heatmap = url; heat.src = url; }).catch((e) => status(e.message, true));
+    if (!item.heatmap) overlayPanel(item.heatmapPanels).then((url) => { item.heatmap = url; heat.src = url; }).catch((e) => status(e.message, true));
   });
 }
 
-// The anomaly heatmap of an upload, computed here from what the service returns (input and reconstruction
-// PNGs as the model sees them): per-pixel squared error averaged over the channels, scaled to the image's
-// largest error, on a black → red → yellow → white ramp.
-function loadPixels(url) {
+// The service's heatmap is three panels side by side (image | reconstruction | error overlaid, on one
+// absolute error scale for every image); the card already shows the first two, so it keeps the third.
+function overlayPanel(url) {
   return new Promise((resolve, reject) => {
     const image = new Image();
     image.onload = () => {
+      const w = image.naturalWidth / 3;
       const canvas = document.createElement('canvas');
-      canvas.width = image.naturalWidth; canvas.height = image.naturalHeight;
-      const ctx = canvas.getContext('2d');
-      ctx.drawImage(image, 0, 0);
-      resolve(ctx.getImageData(0, 0, canvas.width, canvas.height));
+      canvas.width = w; canvas.height = image.naturalHeight;
+      canvas.getContext('2d').drawImage(image, 2 * w, 0, w, image.naturalHeight, 0, 0, w, image.naturalHeight);
+      resolve(canvas.toDataURL('image/png'));
     };
-    image.onerror = () => reject(new Error('an image of the reconstruction could not be decoded'));
+    image.onerror = () => reject(new Error('the heatmap could not be decoded'));
     image.src = url;
   });
-}
-
-async function errorHeatmap(inputUrl, outputUrl) {
-  const [input, output] = await Promise.all([loadPixels(inputUrl), loadPixels(outputUrl)]);
-  const n = input.width * input.height;
-  const error = new Float32Array(n);
-  let max = 1e-12;
-  for (let p = 0; p < n; p++) {
-    let sum = 0;
-    for (let c = 0; c < 3; c++) { const d = (input.data[4 * p + c] - output.data[4 * p + c]) / 255; sum += d * d; }
-    error[p] = sum / 3;
-    max = Math.max(max, error[p]);
-  }
-  const canvas = document.createElement('canvas');
-  canvas.width = input.width; canvas.height = input.height;
-  const ctx = canvas.getContext('2d');
-  const heat = ctx.createImageData(input.width, input.height);
-  for (let p = 0; p < n; p++) {
-    const t = error[p] / max;
-    heat.data[4 * p] = Math.round(255 * Math.min(1, 3 * t));
-    heat.data[4 * p + 1] = Math.round(255 * Math.min(1, Math.max(0, 3 * t - 1)));
-    heat.data[4 * p + 2] = Math.round(255 * Math.min(1, Math.max(0, 3 * t - 2)));
-    heat.data[4 * p + 3] = 255;
-  }
-  ctx.putImageData(heat, 0, 0);
-  return canvas.toDataURL('image/png');
 }
 
 function pickedLatents() {
