@@ -76,9 +76,19 @@ def test_streamed_folder_skips_and_reports_undecodable_files_and_workers_do_not_
     assert runs["0"].read_bytes() == runs["2"].read_bytes()
 
 
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def _torchrun(*args, timeout=240):
-    # torch < 2 on Python >= 3.11: plain `torchrun` dies parsing its own defaults (see launch.py)
-    cmd = [sys.executable, "-m", "aeonnx_training.launch", "--standalone", "--nproc_per_node=2", "train.py", *args]
+    # torch < 2 on Python >= 3.11: plain `torchrun` dies parsing its own defaults (see launch.py).
+    # A single-node rendezvous on a free port rather than --standalone's fixed 29400, which another run of
+    # the suite (or any job) on the machine may hold.
+    cmd = [sys.executable, "-m", "aeonnx_training.launch", "--nnodes=1", "--rdzv_backend=c10d",
+           f"--rdzv_endpoint=127.0.0.1:{_free_port()}", "--rdzv_id=aeonnx-test", "--nproc_per_node=2", "train.py", *args]
     return subprocess.run(cmd, cwd=SCRIPTS, capture_output=True, text=True, timeout=timeout,
                           env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
 
