@@ -118,7 +118,7 @@ def _worker_ignores_ctrl_c(_worker_id: int) -> None:
 
 
 @contextlib.contextmanager
-def _ctrl_c_held():
+def ctrl_c_held():
     """Ctrl+C waits until the block is done. DataLoader's iterator starts and stops its workers in
     its constructor and __del__: interrupted there, it leaves a half-built object or a half-joined
     pool and prints a traceback; held back, the interrupt is raised right after the block. (A
@@ -263,12 +263,12 @@ def batches(source: Source, batch_size: int, workers: int, order: Optional[Seque
             yield Batch(torch.from_numpy(idx), torch.from_numpy(np.ascontiguousarray(source.pixels[idx])))
         return
     dl = loader(source, batch_size, workers, _Fixed(order))
-    with _ctrl_c_held():
+    with ctrl_c_held():
         it = iter(dl)
     try:
         yield from it
     finally:
-        with _ctrl_c_held():
+        with ctrl_c_held():
             del it
 
 

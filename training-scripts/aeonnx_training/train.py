@@ -235,8 +235,11 @@ class _Progress:
         self.prefix = f"epoch {epoch}/{epochs}"
         self.t0 = self.last = time.perf_counter()
         self.done = 0
-        self.bar = tqdm(total=total, desc=self.prefix, unit="img", unit_scale=True, disable=not self.tty,
-                        leave=False, file=sys.stderr)
+        # Built with Ctrl+C held back: interrupted inside tqdm's constructor, the half-built bar prints an
+        # "Exception ignored in tqdm.__del__" traceback as it is collected.
+        with splits.ctrl_c_held():
+            self.bar = tqdm(total=total, desc=self.prefix, unit="img", unit_scale=True, disable=not self.tty,
+                            leave=False, file=sys.stderr)
 
     def update(self, images: int, loss: float, mse: float, step: int) -> None:
         self.done += images
@@ -251,7 +254,8 @@ class _Progress:
                      f"{rate:.0f} img/s, epoch ETA {_fmt_seconds((self.total - self.done) / max(rate, 1e-9))}")
 
     def close(self) -> None:
-        self.bar.close()
+        with splits.ctrl_c_held():
+            self.bar.close()
 
 
 def train(cfg: TrainConfig, progress: bool = True, opts: Optional[RunOptions] = None) -> Optional[Path]:
