@@ -1,5 +1,6 @@
 using System.Globalization;
 using AeOnnx.ML.Tests.Support;
+using AeOnnx.Tests.Support;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -12,8 +13,7 @@ namespace AeOnnx.ML.Tests;
 /// </summary>
 public sealed class AnomalyDetectionTests
 {
-    private static readonly string Fixture = Path.Combine(TestData.RepoRoot, "tests", "fixtures", "one-class");
-    private static readonly string Model = Path.Combine(Fixture, "model");
+    private static readonly string Model = OneClassFixture.Model;
     private readonly MLContext _ml = new(seed: 1);
 
     private sealed class Row
@@ -25,13 +25,12 @@ public sealed class AnomalyDetectionTests
 
     private static Row[] Rows(bool normalOnly = false) => new[] { ("normal", 0f), ("anomalous", 1f) }
         .Where(g => !normalOnly || g.Item2 == 0f)
-        .SelectMany(g => Directory.GetFiles(Path.Combine(Fixture, g.Item1), "*.png").Order(StringComparer.Ordinal).Select(p => new Row { ImagePath = p, Label = g.Item2 }))
+        .SelectMany(g => OneClassFixture.Images(g.Item1).Select(p => new Row { ImagePath = p, Label = g.Item2 }))
         .ToArray();
 
     /// <summary>The Python scores of the fixture (make_fixture.py), by file.</summary>
-    private static Dictionary<string, double> PythonCombined() => File.ReadAllLines(Path.Combine(Fixture, "scores.csv")).Skip(1)
-        .Select(l => l.Split(','))
-        .ToDictionary(c => Path.GetFullPath(Path.Combine(Fixture, c[0])), c => double.Parse(c[^1], CultureInfo.InvariantCulture));
+    private static Dictionary<string, double> PythonCombined() =>
+        OneClassFixture.PythonScoresByFullPath().ToDictionary(p => p.Key, p => p.Value["combined"]);
 
     [Fact]
     public void Evaluate_reads_the_autoencoder_score_and_decision_and_agrees_with_an_independent_count()

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using AeOnnx.Anomaly;
 using AeOnnx.Server.Tests.Support;
+using AeOnnx.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -16,8 +17,8 @@ namespace AeOnnx.Server.Tests;
 /// </summary>
 public sealed class ScoreEndpointTests : IAsyncLifetime
 {
-    private static readonly string Fixture = Path.Combine(Repo.Root, "tests", "fixtures", "one-class");
-    private static readonly string FixtureModel = Path.Combine(Fixture, "model");
+    private static readonly string Fixture = OneClassFixture.Folder;
+    private static readonly string FixtureModel = OneClassFixture.Model;
     private TestServer? _server;
 
     private HttpClient Client => _server!.Client;
@@ -26,30 +27,7 @@ public sealed class ScoreEndpointTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server!.DisposeAsync();
 
-    private static Dictionary<string, Dictionary<string, double>> PythonScores()
-    {
-        var lines = File.ReadAllLines(Path.Combine(Fixture, "scores.csv"));
-        var header = lines[0].Split(',');
-        return lines.Skip(1).Select(l => l.Split(',')).ToDictionary(
-            cells => cells[0],
-            cells => header.Skip(1).Select((name, i) => (name, value: double.Parse(cells[i + 1], CultureInfo.InvariantCulture))).ToDictionary(p => p.name, p => p.value));
-    }
-
-    /// <summary>docs/MODEL-FORMAT.md: the 1 − a quantile of the sorted calibration scores, linear between order statistics.</summary>
-    private static double ThresholdFromManifest(string score, double rate)
-    {
-        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(FixtureModel, "manifest.json")));
-        var v = manifest.RootElement.GetProperty("anomaly").GetProperty("scores").GetProperty(score).GetProperty("sorted").EnumerateArray().Select(e => e.GetDouble()).ToArray();
-        double h = (v.Length - 1) * (1 - rate);
-        int lo = (int)Math.Floor(h);
-        return lo + 1 < v.Length ? v[lo] + ((h - lo) * (v[lo + 1] - v[lo])) : v[lo];
-    }
-
-    private static double Tolerance(string name, double value) =>
-        name is "combined" or "mahalanobis" ? 2e-3 + (1e-4 * Math.Abs(value)) : (1e-4 * Math.Abs(value)) + 1e-7;
-
-    private static string[] Images(string folder, int count) =>
-        Directory.GetFiles(Path.Combine(Fixture, folder), "*.png").Order(StringComparer.Ordinal).Take(count).ToArray();
+    private static string[] Images(string folder, int count) => OneClassFixture.Images(folder).Take(count).ToArray();
 
     [Fact]
     public async Task Scores_and_decisions_match_the_training_side_and_the_calibrated_threshold()
@@ -59,24 +37,24 @@ public sealed class ScoreEndpointTests : IAsyncLifetime
         var json = await TestServer.ReadJsonAsync(response);
 
         Assert.Equal("combined", json.GetProperty("score").GetString());
-        double threshold = ThresholdFromManifest("combined", 0.01);
+        double threshold = OneClassFixture.ThresholdFromManifest("combined", 0.01);
         var rule = json.GetProperty("threshold");
         Assert.Equal(threshold, rule.GetProperty("value").GetDouble(), 9);
         Assert.Equal(0.01, rule.GetProperty("falsePositiveRate").GetDouble());
         Assert.Equal(600, rule.GetProperty("calibrationImages").GetInt32());
 
-        var python = PythonScores();
+        var python = OneClassFixture.PythonScoresByFullPath();
         var images = json.GetProperty("images").EnumerateArray().ToArray();
         Assert.Equal(files.Select(Path.GetFileName), images.Select(i => i.GetProperty("name").GetString()));
         int marked = 0;
         for (var i = 0; i < files.Length; i++)
         {
-            var expected = python[Path.GetRelativePath(Fixture, files[i]).Replace('\\', '/')];
+            var expected = python[Path.GetFullPath(files[i])];
             var scores = images[i].GetProperty("scores");
             foreach (var (name, value) in expected)
             {
                 double actual = scores.GetProperty(name).GetDouble();
-                Assert.True(Math.Abs(actual - value) <= Tolerance(name, value), $"{files[i]} {name}: service {actual}, Python {value}");
+                Assert.True(Math.Abs(actual - value) <= OneClassFixture.Tolerance(name, value), $"{files[i]} {name}: service {actual}, Python {value}");
             }
 
             Assert.Equal(scores.GetProperty("combined").GetDouble(), images[i].GetProperty("score").GetDouble());
@@ -94,7 +72,7 @@ public sealed class ScoreEndpointTests : IAsyncLifetime
         Assert.InRange(marked, 4, 14);   // most of the 12 other-class images, hardly any of the 12 Trousers
 
         // Another score and a given threshold: the decision follows them.
-        double mseThreshold = files.Select(f => python[Path.GetRelativePath(Fixture, f).Replace('\\', '/')]["mse"]).Order().ElementAt(17);
+        double mseThreshold = files.Select(f => python[Path.GetFullPath(f)]["mse"]).Order().ElementAt(17);
         using var byMse = await Client.PostAsync($"v1/score?score=mse&threshold={mseThreshold.ToString("R", CultureInfo.InvariantCulture)}", TestServer.Multipart(files));
         var mse = await TestServer.ReadJsonAsync(byMse);
         Assert.Equal("mse", mse.GetProperty("score").GetString());

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Text.Json;
 using AeOnnx.Anomaly;
+using AeOnnx.Tests.Support;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -14,30 +14,11 @@ namespace AeOnnx.Cli.Tests.Commands;
 /// </summary>
 public sealed class OutliersDecisionTests : IDisposable
 {
-    private static readonly string Fixture = Path.Combine(Repo.Root, "tests", "fixtures", "one-class");
-    private static readonly string FixtureModel = Path.Combine(Fixture, "model");
+    private static readonly string Fixture = OneClassFixture.Folder;
+    private static readonly string FixtureModel = OneClassFixture.Model;
     private readonly TempFolder temp = new();
 
     public void Dispose() => temp.Dispose();
-
-    private static Dictionary<string, Dictionary<string, double>> PythonScores()
-    {
-        var lines = File.ReadAllLines(Path.Combine(Fixture, "scores.csv"));
-        var header = lines[0].Split(',');
-        return lines.Skip(1).Select(l => l.Split(',')).ToDictionary(
-            cells => Path.GetFullPath(Path.Combine(Fixture, cells[0])),
-            cells => header.Skip(1).Select((name, i) => (name, value: double.Parse(cells[i + 1], CultureInfo.InvariantCulture))).ToDictionary(p => p.name, p => p.value));
-    }
-
-    /// <summary>docs/MODEL-FORMAT.md: the 1 − a quantile of the sorted calibration scores, linear between order statistics.</summary>
-    private static double ThresholdFromManifest(string score, double rate)
-    {
-        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(FixtureModel, "manifest.json")));
-        var v = manifest.RootElement.GetProperty("anomaly").GetProperty("scores").GetProperty(score).GetProperty("sorted").EnumerateArray().Select(e => e.GetDouble()).ToArray();
-        double h = (v.Length - 1) * (1 - rate);
-        int lo = (int)Math.Floor(h);
-        return lo + 1 < v.Length ? v[lo] + ((h - lo) * (v[lo + 1] - v[lo])) : v[lo];
-    }
 
     private static List<Dictionary<string, string>> ReadReport(string path)
     {
@@ -57,11 +38,11 @@ public sealed class OutliersDecisionTests : IDisposable
 
         Assert.Equal("rank,path,status,reason,mse,psnr,mahalanobis,ssim,neg_elbo,combined,score,anomalous,heatmap", File.ReadLines(temp["r.csv"]).First());
         var rows = ReadReport(temp["r.csv"]);
-        var python = PythonScores();
+        var python = OneClassFixture.PythonScoresByFullPath();
         Assert.Equal(380, rows.Count);
         Assert.Equal(python.Keys.Order(StringComparer.Ordinal), rows.Select(r => Path.GetFullPath(r["path"])).Order(StringComparer.Ordinal));
 
-        double threshold = ThresholdFromManifest("combined", 0.01);
+        double threshold = OneClassFixture.ThresholdFromManifest("combined", 0.01);
         int marked = 0, close = 0;
         double previous = double.PositiveInfinity;
         foreach (var row in rows)
@@ -69,7 +50,7 @@ public sealed class OutliersDecisionTests : IDisposable
             var expected = python[Path.GetFullPath(row["path"])];
             foreach (var name in new[] { "mse", "ssim", "mahalanobis", "neg_elbo", "combined" })
             {
-                double tolerance = name is "combined" or "mahalanobis" ? 2e-3 + (1e-4 * Math.Abs(expected[name])) : (1e-4 * Math.Abs(expected[name])) + 1e-7;
+                double tolerance = OneClassFixture.Tolerance(name, expected[name]);
                 Assert.True(Math.Abs(Number(row[name]) - expected[name]) <= tolerance, $"{row["path"]} {name}: {row[name]} vs Python {expected[name]}");
             }
 
@@ -114,7 +95,7 @@ public sealed class OutliersDecisionTests : IDisposable
     [Fact]
     public async Task A_given_threshold_decides_by_the_chosen_score_and_none_above_it_exits_0()
     {
-        var python = PythonScores();
+        var python = OneClassFixture.PythonScoresByFullPath();
         double threshold = python.Values.Select(s => s["mse"]).Order().ElementAt(300); // 79 images above it
         string t = threshold.ToString("R", CultureInfo.InvariantCulture);
         var run = await CliRun.InProcessAsync(

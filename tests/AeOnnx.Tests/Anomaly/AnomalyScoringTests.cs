@@ -10,20 +10,9 @@ namespace AeOnnx.Tests.Anomaly;
 /// </summary>
 public sealed class AnomalyScoringTests
 {
-    internal static string Fixture => Path.Combine(TestModels.RepoRoot, "tests", "fixtures", "one-class");
+    internal static string Fixture => OneClassFixture.Folder;
 
-    internal static string FixtureModel => Path.Combine(Fixture, "model");
-
-    internal static IEnumerable<(string Path, Dictionary<string, double> Scores)> PythonScores()
-    {
-        var lines = File.ReadAllLines(Path.Combine(Fixture, "scores.csv"));
-        var header = lines[0].Split(',');
-        foreach (var line in lines.Skip(1))
-        {
-            var cells = line.Split(',');
-            yield return (cells[0], header.Skip(1).Select((name, i) => (name, double.Parse(cells[i + 1], CultureInfo.InvariantCulture))).ToDictionary(p => p.name, p => p.Item2));
-        }
-    }
+    internal static string FixtureModel => OneClassFixture.Model;
 
     [Fact]
     public void Scores_match_the_training_side_on_every_fixture_image()
@@ -31,7 +20,7 @@ public sealed class AnomalyScoringTests
         using var model = Autoencoder.Load(FixtureModel, TestModels.CpuOptions());
         Assert.NotNull(model.Manifest.Anomaly);
         var count = 0;
-        foreach (var (path, expected) in PythonScores())
+        foreach (var (path, expected) in OneClassFixture.PythonScores())
         {
             var result = model.ScoreAnomaly(Path.Combine(Fixture, path));
             Assert.Equal(AnomalyScore.Combined, result.ScoreKind);
@@ -40,7 +29,7 @@ public sealed class AnomalyScoringTests
                 Assert.True(AnomalyScoreNames.TryParse(name, out var score), name);
                 var actual = result.Scores[score];
                 // float32 networks on two runtimes: the same to a few float32 ulps of the activations
-                var tolerance = score is AnomalyScore.Combined or AnomalyScore.Mahalanobis ? 2e-3 + (1e-4 * Math.Abs(value)) : 1e-4 * Math.Abs(value) + 1e-7;
+                var tolerance = OneClassFixture.Tolerance(name, value);
                 Assert.True(Math.Abs(actual - value) <= tolerance, $"{path} {name}: .NET {actual}, Python {value}");
             }
 
