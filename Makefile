@@ -20,7 +20,7 @@ RID ?= $(shell dotnet --info 2>/dev/null | awk '/^ *RID:/{print $$2; exit}')
 MODELS := fashion-mnist-ae fashion-mnist-vae tiny-rgb
 DEMO_OUT ?= out/demo
 
-.PHONY: help setup setup-python setup-browser setup-dotnet setup-deploy serve build test test-dotnet test-python scale-check image-check demo train models export bench bench-quick anomaly-bench anomaly-bench-quick pack gpu-check format clean
+.PHONY: help setup setup-python setup-browser setup-dotnet setup-deploy serve build test test-dotnet test-python scale-check image-check demo train models export bench bench-quick serve-bench serve-bench-quick anomaly-bench anomaly-bench-quick pack gpu-check format clean
 
 help:
 	@echo "make demo        run aeonnx on the shipped model and sample images (outputs in $(DEMO_OUT))"
@@ -31,6 +31,7 @@ help:
 	@echo "make train       retrain the shipped models from scratch (alias: make models)"
 	@echo "make export      re-export the shipped models from their committed checkpoints, check SHA-256"
 	@echo "make bench       benchmarks against the baselines; writes bench/RESULTS.md (bench-quick: smoke run)"
+	@echo "make serve-bench     aeonnx serve vs a minimal ASP.NET Core endpoint, load from another process (part of bench; -quick: smoke)"
 	@echo "make anomaly-bench   one-class Fashion-MNIST AUROC vs PCA, ML.NET RandomizedPca, k-NN (part of bench; -quick: 2 classes)"
 	@echo "make pack        NuGet packages AeOnnx, AeOnnx.ML and the aeonnx .NET tool in artifacts/packages, then an install check"
 	@echo "make scale-check the scale-out runs alone: a Slurm array + merge on a single-node cluster, two-node torchrun (also in make test)"
@@ -96,6 +97,13 @@ bench: setup build
 
 bench-quick: setup build
 	@PYTHON="$(PYTHON)" bench/run.sh --quick
+
+# aeonnx serve against a minimal ASP.NET Core encode endpoint, the load generator in its own process (part of make bench).
+serve-bench: setup build
+	@"$(PYTHON)" bench/serve.py
+
+serve-bench-quick: setup build
+	@"$(PYTHON)" bench/serve.py --quick
 
 # One-class Fashion-MNIST: an autoencoder per class, AUROC against PCA, ML.NET RandomizedPca and k-NN (part of make bench).
 anomaly-bench: setup build

@@ -203,9 +203,6 @@ def main() -> None:
     # Per-image pre/post-processing and latent math (BenchmarkDotNet, short job).
     micro = json_lines(run_rss([BENCH, "micro"] + (["job=dry"] if args.quick else []))[2])
 
-    # The HTTP service (aeonnx serve): encode requests/s, p50/p99 at 1/16/64 clients, batching on vs off.
-    serve_text = run_rss([ROOT / "bench/AeOnnx.Serve.Bench/bin/Release/net10.0/AeOnnx.Serve.Bench", "--model", model, "--seconds", "2" if args.quick else "10"])[2]
-
     # Cold start: one image, whole process.
     one = sorted((ROOT / d10).rglob("*.png"))[0]
     cold = [run_rss([AEONNX, "encode", one, "--model", model, "--output", OUT / "one.npy", "--quiet"])[0] for _ in range(max(3, reps))]
@@ -284,8 +281,6 @@ def main() -> None:
         t = r["seconds"]
         shown = f"{t * 1e6:.2f} µs" if t >= 1e-6 else f"{t * 1e9:.1f} ns"
         lines.append(f"| {r['mode'][6:]} | {shown} | {r['note'].split('=')[1]} B |")
-    lines += ["", "## HTTP service (`aeonnx serve`): encode, dynamic batching on vs off", "",
-              *[l for l in serve_text.splitlines() if not l.startswith("{")]]
     lines += [
         "",
         "## Start-up and memory",
@@ -299,8 +294,9 @@ def main() -> None:
         "",
     ]
     lines += photo_workloads(args, reps, py)
-    # make anomaly-bench owns its own section of the file: keep it
-    kept = sections.extract((ROOT / args.output).read_text(), "anomaly-bench") if (ROOT / args.output).is_file() else ""
+    # make serve-bench and make anomaly-bench own their sections of the file (bench/run.sh runs them next): keep them
+    old = (ROOT / args.output).read_text() if (ROOT / args.output).is_file() else ""
+    kept = "\n".join(k for k in (sections.extract(old, name) for name in ("serve-bench", "anomaly-bench")) if k)
     Path(ROOT / args.output).write_text("\n".join(lines) + "\n" + ("\n" + kept if kept else ""))
     print("\n".join(lines))
 

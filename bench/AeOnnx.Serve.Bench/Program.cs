@@ -1,165 +1,173 @@
-// Load generator for `aeonnx serve`: encode requests/s and p50/p99 latency at several client counts,
-// with dynamic batching on and off on the same server (?batching=off runs each request's rows at once).
-// Prints a Markdown table (for bench/RESULTS.md) and one JSON line per case.
+// Load generator for the service benchmark (bench/serve.py), run as its own process against a server
+// started elsewhere: N concurrent clients, each with keep-alive, POST the same image again and again.
+// For each path and client count: a warm-up, then a fixed duration measured; one JSON line per case
+// with requests/s, p50, p99 and errors (a non-2xx answer or a failed request).
+//
+// With --server-pid (Linux), each case also reports the server process's CPU time per request (user + system,
+// from /proc/PID/stat): what a request costs the server, which other load on the machine barely moves.
+//
+// usage: AeOnnx.Serve.Bench --url URL --image FILE [--paths P1,P2] [--clients 16,1,64] [--seconds S]
+//        [--warmup-seconds S] [--content-type T] [--server-pid PID]
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using AeOnnx;
-using AeOnnx.Server;
-using Microsoft.Extensions.Logging;
 
-var model = "models/fashion-mnist-ae";
-var seconds = 5.0;
-int[] clientCounts = [1, 16, 64];
 string? url = null;
 string? imagePath = null;
-var maxBatch = 32;
-var maxDelayMs = 0.0;
+string[] paths = ["v1/encode"];
+int[] clientCounts = [16, 1, 64];
+var seconds = 5.0;
+var warmupSeconds = 3.0;
+var contentType = "image/png";
+int? serverPid = null;
 for (var i = 0; i < args.Length; i++)
 {
+    var value = i + 1 < args.Length ? args[i + 1] : null;
     switch (args[i])
     {
-        case "--model":
-            model = args[++i];
+        case "--url" when value is not null:
+            url = value;
             break;
-        case "--seconds":
-            seconds = double.Parse(args[++i], CultureInfo.InvariantCulture);
+        case "--image" when value is not null:
+            imagePath = value;
             break;
-        case "--clients":
-            clientCounts = args[++i].Split(',').Select(int.Parse).ToArray();
+        case "--paths" when value is not null:
+            paths = value.Split(',');
             break;
-        case "--url":
-            url = args[++i];
+        case "--clients" when value is not null:
+            clientCounts = [.. value.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
             break;
-        case "--image":
-            imagePath = args[++i];
+        case "--seconds" when value is not null:
+            seconds = double.Parse(value, CultureInfo.InvariantCulture);
             break;
-        case "--max-batch":
-            maxBatch = int.Parse(args[++i], CultureInfo.InvariantCulture);
+        case "--warmup-seconds" when value is not null:
+            warmupSeconds = double.Parse(value, CultureInfo.InvariantCulture);
             break;
-        case "--max-delay-ms":
-            maxDelayMs = double.Parse(args[++i], CultureInfo.InvariantCulture);
+        case "--content-type" when value is not null:
+            contentType = value;
+            break;
+        case "--server-pid" when value is not null:
+            serverPid = int.Parse(value, CultureInfo.InvariantCulture);
             break;
         default:
-            Console.Error.WriteLine($"usage: AeOnnx.Serve.Bench [--model DIR] [--seconds S] [--clients 1,16,64] [--url URL] [--image PNG] [--max-batch N] [--max-delay-ms MS]; unknown '{args[i]}'");
-            return 2;
+            return Usage($"unexpected '{args[i]}'");
     }
+
+    i++;
 }
 
-imagePath ??= Directory.GetFiles(FindUp("samples/images"), "*.png").Order(StringComparer.Ordinal).First();
-var image = File.ReadAllBytes(imagePath);
-
-// Without --url: an in-process server on a free loopback port (client and server then share the cores).
-AeOnnxServer? server = null;
-if (url is null)
+if (url is null || imagePath is null)
 {
-    server = await AeOnnxServer.StartAsync(new ServerOptions
-    {
-        ModelPath = Path.IsPathRooted(model) ? model : Path.Combine(Path.GetDirectoryName(FindUp("models"))!, model),
-        Port = 0,
-        MaxBatch = maxBatch,
-        MaxDelay = TimeSpan.FromMilliseconds(maxDelayMs),
-        MinimumLogLevel = LogLevel.Warning,
-
-        // What `aeonnx serve` sets up: one ONNX Runtime thread per run, one run per core at once.
-        InferenceWorkers = Environment.ProcessorCount,
-        ModelOptions = new AutoencoderOptions { Device = Device.Cpu, IntraOpThreads = 1 },
-    });
-    url = server.Url.ToString();
+    return Usage("--url and --image are required");
 }
 
-using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+var image = File.ReadAllBytes(imagePath);
+using var http = new HttpClient(new SocketsHttpHandler
+{
+    // One connection per client, kept alive for the whole run.
+    MaxConnectionsPerServer = clientCounts.Max(),
+    PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+    PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+    UseProxy = false,
+    AutomaticDecompression = System.Net.DecompressionMethods.None,
+})
 {
     BaseAddress = new Uri(url),
     Timeout = TimeSpan.FromSeconds(60),
 };
 
-// Before anything is measured, both paths run until the JIT has tiered up the server's code
-// (this benchmark is not ReadyToRun): otherwise the first case measured pays for it.
-foreach (var path in new[] { "v1/encode", "v1/encode?batching=off", "v1/encode", "v1/encode?batching=off" })
+// Until the server's JIT has tiered up (the baseline is not ReadyToRun) and every path has run at the
+// largest client count: otherwise the first case measured pays for it.
+foreach (var path in paths)
 {
-    await RunAsync(http, path, image, 16, TimeSpan.FromSeconds(Math.Min(2.0, seconds / 2)));
+    await RunAsync(http, path, image, contentType, clientCounts.Max(), TimeSpan.FromSeconds(warmupSeconds / paths.Length));
 }
 
-var rows = new List<(int Clients, string Batching, double Rps, double P50, double P99, long Errors)>();
+var failed = false;
 foreach (var clients in clientCounts)
 {
-    foreach (var batching in new[] { "on", "off" })
+    foreach (var path in paths)
     {
-        var path = batching == "on" ? "v1/encode" : "v1/encode?batching=off";
-        await RunAsync(http, path, image, clients, TimeSpan.FromSeconds(Math.Min(1.0, seconds / 4))); // warm-up
-        var (count, errors, latencies, elapsed) = await RunAsync(http, path, image, clients, TimeSpan.FromSeconds(seconds));
+        await RunAsync(http, path, image, contentType, clients, TimeSpan.FromSeconds(Math.Min(1.0, seconds / 4)));
+        var cpuBefore = CpuSeconds(serverPid);
+        var (count, errors, latencies, elapsed) = await RunAsync(http, path, image, contentType, clients, TimeSpan.FromSeconds(seconds));
+        var cpu = CpuSeconds(serverPid) - cpuBefore;
         latencies.Sort();
-        var row = (clients, batching, count / elapsed, Percentile(latencies, 0.50), Percentile(latencies, 0.99), errors);
-        rows.Add(row);
-        Console.WriteLine(JsonSerializer.Serialize(new { mode = "serve-encode", clients, batching, requests_per_second = row.Item3, p50_ms = row.Item4, p99_ms = row.Item5, errors }));
+        failed |= errors > 0;
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            path,
+            clients,
+            seconds = elapsed,
+            requests = count,
+            requests_per_second = count / elapsed,
+            p50_ms = Percentile(latencies, 0.50),
+            p99_ms = Percentile(latencies, 0.99),
+            errors,
+            server_cpu_us_per_request = cpu is double c && count > 0 ? c * 1e6 / count : (double?)null,
+        }));
     }
 }
 
-Console.WriteLine();
-Console.WriteLine($"Encode one 28×28 PNG per request, {seconds:0.#} s per case, max batch {maxBatch}, max delay {maxDelayMs:0.##} ms; load generator {(server is null ? "against " + url : "in the same process as the server")}.");
-Console.WriteLine();
-Console.WriteLine("| clients | batching | requests/s | p50 (ms) | p99 (ms) | p99/p50 | errors | speed-up from batching |");
-Console.WriteLine("|---:|---|---:|---:|---:|---:|---:|---:|");
-foreach (var r in rows)
-{
-    var off = rows.First(o => o.Clients == r.Clients && o.Batching == "off");
-    var speedup = r.Batching == "on" ? $"{r.Rps / off.Rps:0.00}×" : string.Empty;
-    Console.WriteLine($"| {r.Clients} | {r.Batching} | {r.Rps:0} | {r.P50:0.00} | {r.P99:0.00} | {r.P99 / r.P50:0.0} | {r.Errors} | {speedup} |");
-}
+return failed ? 1 : 0;
 
-if (server is not null)
+static async Task<(long Count, long Errors, List<double> Latencies, double Seconds)> RunAsync(
+    HttpClient http, string path, byte[] image, string contentType, int clients, TimeSpan duration)
 {
-    await server.DisposeAsync();
-}
-
-return rows.Sum(r => r.Errors) == 0 ? 0 : 1;
-
-static async Task<(long Count, long Errors, List<double> Latencies, double Seconds)> RunAsync(HttpClient http, string path, byte[] image, int clients, TimeSpan duration)
-{
-    var stopAt = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
     var started = Stopwatch.GetTimestamp();
-    long count = 0, errors = 0;
+    var stopAt = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
     var all = new List<double>[clients];
-    await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
+    var errors = new long[clients];
+    var type = new MediaTypeHeaderValue(contentType);
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(async () =>
     {
-        var mine = all[c] = new List<double>(4096);
+        var mine = all[c] = new List<double>(16384);
+        var content = new ByteArrayContent(image);
+        content.Headers.ContentType = type;
         while (Stopwatch.GetTimestamp() < stopAt)
         {
-            var content = new ByteArrayContent(image);
-            content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
             var t0 = Stopwatch.GetTimestamp();
-            using var response = await http.PostAsync(path, content);
-            await response.Content.ReadAsByteArrayAsync();
-            mine.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-            Interlocked.Increment(ref count);
-            if (!response.IsSuccessStatusCode)
+            try
             {
-                Interlocked.Increment(ref errors);
+                using var response = await http.PostAsync(path, content);
+                await response.Content.LoadIntoBufferAsync();
+                if (!response.IsSuccessStatusCode)
+                {
+                    errors[c]++;
+                }
             }
+            catch (HttpRequestException)
+            {
+                errors[c]++;
+            }
+
+            mine.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
         }
-    }));
+    })));
     var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
-    return (count, errors, all.SelectMany(l => l).ToList(), elapsed);
+    return (all.Sum(l => l.Count), errors.Sum(), [.. all.SelectMany(l => l)], elapsed);
 }
 
 static double Percentile(List<double> sorted, double q) =>
     sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
 
-static string FindUp(string relative)
+// utime + stime of a process, in seconds: fields 14 and 15 of /proc/PID/stat, in clock ticks (100 per second
+// on Linux); the fields are counted after the command name's closing parenthesis, which may hold spaces.
+static double? CpuSeconds(int? pid)
 {
-    foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
+    if (pid is null || !OperatingSystem.IsLinux())
     {
-        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.GetFullPath(Path.Combine(dir.FullName, relative));
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
+        return null;
     }
 
-    throw new DirectoryNotFoundException($"'{relative}' not found above the current or the program's folder.");
+    var stat = File.ReadAllText($"/proc/{pid}/stat");
+    var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+}
+
+static int Usage(string why)
+{
+    Console.Error.WriteLine($"usage: AeOnnx.Serve.Bench --url URL --image FILE [--paths P1,P2] [--clients 16,1,64] [--seconds S] [--warmup-seconds S] [--content-type T] [--server-pid PID]; {why}");
+    return 2;
 }
