@@ -198,7 +198,7 @@ def main() -> None:
 
     # AeOnnx.ML (batched) vs ML.NET's ApplyOnnxModel, in-process, same images and model.
     ml_bench = ROOT / "bench" / "AeOnnx.ML.Bench" / "bin" / "Release" / "net10.0" / "AeOnnx.ML.Bench"
-    ml_text = run_rss([ml_bench, "--model", model, "--images", "2000" if args.quick else "5000", "--runs", str(max(3, reps * 2 + 1))])[2]
+    ml_text = run_rss([ml_bench, "--model", model, "--images", "2000" if args.quick else "10000", "--runs", str(max(3, reps * 2 + 1))])[2]
 
     # Per-image pre/post-processing and latent math (BenchmarkDotNet, short job).
     micro = json_lines(run_rss([BENCH, "micro"] + (["job=dry"] if args.quick else []))[2])

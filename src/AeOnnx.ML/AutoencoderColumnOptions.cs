@@ -17,8 +17,12 @@ public abstract class AutoencoderColumnOptions
 
     /// <summary>
     /// The core's load options, passed through: ORT intra-op threads and spinning, optimization level
-    /// and optimized-graph cache, image limits, the log. Null (default): the core's defaults. Estimators
-    /// given the same object share one loaded model; the object is copied, never changed.
+    /// and optimized-graph cache, image limits, the log. Null (default): the core's defaults, except that
+    /// intra-op threads left at 0 become 1 here: over a data view, batches then run one per core at once,
+    /// single-threaded, as the <c>aeonnx</c> tool's folder jobs run them (for small models about twice the
+    /// throughput of one run split over the cores); a value above 0 splits each run over that many threads
+    /// and runs cores ÷ threads batches at once. Estimators given the same object share one loaded model;
+    /// the object is copied, never changed.
     /// The log also receives this library's lines (model changes accepted by the policy, skipped rows,
     /// a pixel range that does not fit the manifest).
     /// </summary>

@@ -95,7 +95,7 @@ internal sealed class ServeCommand : VerbCommand
             ModelOptions = new AutoencoderOptions
             {
                 Device = Device.Parse(parse.GetValue(_common.Device)!),
-                IntraOpThreads = 1,
+                IntraOpThreads = AeOnnx.Runtime.RunWorkers.ThroughputIntraOpThreads,
             },
         };
         AeOnnxServer server;

@@ -21,7 +21,7 @@ internal sealed record ModelSettings(string? Model, string Device, int BatchSize
             Device = AeOnnx.Device.Parse(Device),
             // One ONNX Runtime thread per model run; folder jobs run one batch per thread at once
             // (PipelineOptions): for these small models that beats splitting each batch across cores.
-            IntraOpThreads = 1,
+            IntraOpThreads = AeOnnx.Runtime.RunWorkers.ThroughputIntraOpThreads,
             BatchSize = BatchSize,
             // With --device auto, falling back to the CPU (event ids 1 and 2) is the expected outcome, not news.
             Logger = Quiet

@@ -24,7 +24,11 @@ public sealed class AeOnnxOptions
     /// <summary>Images per ONNX Runtime call for <see cref="AeOnnxModels"/> (default 64).</summary>
     public int BatchSize { get; set; } = RunLimits.DefaultBatchSize;
 
-    /// <summary>ONNX Runtime intra-op threads per model (0, the default: ONNX Runtime's choice).</summary>
+    /// <summary>
+    /// ONNX Runtime intra-op threads per model. 0, the default: ONNX Runtime's choice for the named models of
+    /// <see cref="AeOnnxModels"/>, and one thread for the AeOnnx stages of pool pipelines, as every AeOnnx.ML
+    /// stage runs (<see cref="AutoencoderColumnOptions.ModelOptions"/>).
+    /// </summary>
     public int IntraOpThreads { get; set; }
 
     /// <summary>Whether idle ONNX Runtime threads spin (default false).</summary>

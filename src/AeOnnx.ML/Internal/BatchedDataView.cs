@@ -18,6 +18,8 @@ namespace AeOnnx.ML.Internal;
 /// stage does so, so the decoding of batch k+1 overlaps the encoder's run on batch k, as the core's
 /// folder pipeline overlaps its stages. A failure of the next batch (an <c>ImageLoadException</c>
 /// under Throw) surfaces when the consumer reaches that batch, as without the prefetch.
+/// Each buffer holds as many model batches as the model runs at once (<see cref="Operation.RunsAtOnce(ModelPin?)"/>:
+/// one per core for single-threaded CPU sessions), computed in parallel.
 /// </remarks>
 internal sealed class BatchedDataView : IDataView
 {
@@ -94,7 +96,8 @@ internal sealed class BatchedDataView : IDataView
         // every batch) then uses the one model generation it holds.
         private readonly ModelPin? _pin = ModelPin.Building;
         private Buffer _current;
-        private Buffer _spare;
+        private Buffer? _spare;
+        private int _rows;
         private Task? _next;
         private int _index = -1;
         private long _position = -1;
@@ -108,10 +111,11 @@ internal sealed class BatchedDataView : IDataView
             _ahead = ahead;
             _outputActive = outputActive;
             var spec = parent._operation.Spec;
-            var batch = parent._batchSize;
             _width = Math.Max(1, spec.OutputSize);
-            _current = new Buffer(spec, outputActive ? batch : 0, _width, outputActive);
-            _spare = outputActive ? new Buffer(spec, batch, _width, outputActive) : _current;
+
+            // The batches are sized at the first Fill, when the model is first needed (so a refused model
+            // is reported by MoveNext, as every other model error is).
+            _current = new Buffer(spec, 0, _width, false);
             if (ahead is not null)
             {
                 _reader = new InputReader(ahead, spec, parent._inputIndices);
@@ -161,6 +165,16 @@ internal sealed class BatchedDataView : IDataView
 
         private void Fill()
         {
+            if (_spare is null)
+            {
+                // A pass reads as many batches as the model runs at once (one per core for single-threaded
+                // CPU sessions): the operation runs them in parallel, as the core's folder pipeline does.
+                var spec = _parent._operation.Spec;
+                _rows = _parent._batchSize * _parent._operation.RunsAtOnce(_pin);
+                _current = new Buffer(spec, _rows, _width, true);
+                _spare = new Buffer(spec, _rows, _width, true);
+            }
+
             if (_next is null)
             {
                 Compute(_spare);
@@ -194,7 +208,7 @@ internal sealed class BatchedDataView : IDataView
             buffer.Count = 0;
             try
             {
-                while (!_aheadDone && n < _parent._batchSize)
+                while (!_aheadDone && n < _rows)
                 {
                     if (!_ahead!.MoveNext())
                     {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AeOnnx.Runtime;
 
 namespace AeOnnx.ML.Internal;
 
@@ -32,9 +33,16 @@ internal static class ModelCache
         }
     }
 
-    /// <summary>The user's options with the mapping's device and batch size (the user's object is never changed).</summary>
-    public static AutoencoderOptions LoadOptions(AutoencoderOptions? options, Device device, int batchSize) =>
-        (options ?? new AutoencoderOptions()) with { Device = device, BatchSize = batchSize };
+    /// <summary>
+    /// The user's options with the mapping's device and batch size (the user's object is never changed).
+    /// Intra-op threads left at 0 become <see cref="RunWorkers.ThroughputIntraOpThreads"/>: a data view's
+    /// batches then run one per core at once, as the aeonnx tool's folder jobs do.
+    /// </summary>
+    public static AutoencoderOptions LoadOptions(AutoencoderOptions? options, Device device, int batchSize)
+    {
+        var load = (options ?? new AutoencoderOptions()) with { Device = device, BatchSize = batchSize };
+        return load.IntraOpThreads > 0 ? load : load with { IntraOpThreads = RunWorkers.ThroughputIntraOpThreads };
+    }
 
     /// <summary>
     /// The settings that make two loads of a folder interchangeable, by value: estimators given equal

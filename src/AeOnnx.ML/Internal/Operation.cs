@@ -1,5 +1,6 @@
 using AeOnnx.Imaging;
 using AeOnnx.Latents;
+using AeOnnx.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.Data;
@@ -130,6 +131,32 @@ internal sealed class Operation
         Volatile.Write(ref _verified, model);
     }
 
+    /// <summary>
+    /// Batches of the current model that run at once over a data view: one per core for single-threaded
+    /// CPU sessions, as in the core's folder pipeline (<see cref="RunWorkers"/>); 1 without a model.
+    /// </summary>
+    /// <param name="pin">The cursor's pinned model generation, if any.</param>
+    public int RunsAtOnce(ModelPin? pin)
+    {
+        if (Source is null)
+        {
+            return 1;
+        }
+
+        // Sizing only: the model is checked against the spec when the batch is computed, after the rows
+        // are read (an upstream stage's refusal comes first, as in a pass without this look).
+        if (pin is not null && ReferenceEquals(pin.Source, Source))
+        {
+            return RunsAtOnce(pin.Hold(0).Model);
+        }
+
+        using var lease = Source.Acquire();
+        return RunsAtOnce(lease.Model);
+    }
+
+    private static int RunsAtOnce(Autoencoder model) =>
+        RunWorkers.WithinBudget(RunWorkers.For(model), model.BatchSize, Math.Max(model.PixelCount, model.LatentDim));
+
     /// <summary>Computes <paramref name="count"/> rows.</summary>
     /// <param name="input">The batch's inputs: paths, images or vectors.</param>
     /// <param name="count">Rows.</param>
@@ -137,7 +164,7 @@ internal sealed class Operation
     /// <param name="errors">Null under <see cref="AutoencoderBadImageHandling.Throw"/>; else one slot per row, set to the reason for a bad row (whose output is NaN).</param>
     /// <param name="pin">The prediction's or cursor's pinned model generation, if any.</param>
     /// <param name="position">The row position the pin refreshes on (a new prediction takes the current generation).</param>
-    public void Compute(BatchInput input, int count, Span<float> output, string?[]? errors, ModelPin? pin = null, long position = 0)
+    public void Compute(BatchInput input, int count, float[] output, string?[]? errors, ModelPin? pin = null, long position = 0)
     {
         if (Spec.Kind == OperationKind.Interpolate)
         {
@@ -154,25 +181,23 @@ internal sealed class Operation
         }
 
         // Image inputs become the model's normalized pixels first (the core's preprocessing).
-        ReadOnlySpan<float> pixels;
+        float[] pixels;
         var pixelCount = model.PixelCount;
         if (Spec.Input != MappingInput.Vector)
         {
-            var buffer = Spec.Kind == OperationKind.LoadImages ? output[..(count * pixelCount)] : new float[count * pixelCount];
-            LoadPixels(model, input, count, buffer, errors);
+            pixels = Spec.Kind == OperationKind.LoadImages ? output : new float[count * pixelCount];
+            LoadPixels(model, input, count, pixels, errors);
             if (Spec.Kind == OperationKind.LoadImages)
             {
                 return;
             }
-
-            pixels = buffer;
         }
         else
         {
-            pixels = input.First.AsSpan(0, count * Spec.InputSize);
+            pixels = input.First;
             if (Spec.Kind != OperationKind.Decode)
             {
-                WarnOnPixelRange(model, pixels);
+                WarnOnPixelRange(model, pixels.AsSpan(0, count * Spec.InputSize));
             }
         }
 
@@ -182,7 +207,7 @@ internal sealed class Operation
         var good = 0;
         for (var i = 0; i < count; i++)
         {
-            bad[i] = errors?[i] is not null || HasNaN(pixels.Slice(i * inWidth, inWidth));
+            bad[i] = errors?[i] is not null || HasNaN(pixels.AsSpan(i * inWidth, inWidth));
             good += bad[i] ? 0 : 1;
         }
 
@@ -198,7 +223,7 @@ internal sealed class Operation
         {
             if (!bad[i])
             {
-                pixels.Slice(i * inWidth, inWidth).CopyTo(packedIn.AsSpan(j++ * inWidth, inWidth));
+                pixels.AsSpan(i * inWidth, inWidth).CopyTo(packedIn.AsSpan(j++ * inWidth, inWidth));
             }
         }
 
@@ -209,7 +234,7 @@ internal sealed class Operation
 
         for (int i = 0, j = 0; i < count; i++)
         {
-            var dst = output.Slice(i * outWidth, outWidth);
+            var dst = output.AsSpan(i * outWidth, outWidth);
             if (bad[i])
             {
                 dst.Fill(float.NaN);
@@ -234,30 +259,59 @@ internal sealed class Operation
         return false;
     }
 
-    private void Run(Autoencoder model, ReadOnlySpan<float> input, int count, Span<float> output)
+    /// <summary>
+    /// Runs <paramref name="count"/> rows in runs of the model's batch size, <see cref="RunsAtOnce(Autoencoder)"/>
+    /// of them at once. Every run sees the same rows as one call over all of them would give it, so the
+    /// numbers are those of a sequential pass.
+    /// </summary>
+    private void Run(Autoencoder model, float[] input, int count, float[] output)
+    {
+        var batch = model.BatchSize;
+        var runs = (count + batch - 1) / batch;
+        var atOnce = Math.Min(runs, RunsAtOnce(model));
+        if (atOnce <= 1)
+        {
+            RunRows(model, input, 0, count, output);
+            return;
+        }
+
+        Parallel.For(0, runs, new ParallelOptions { MaxDegreeOfParallelism = atOnce }, r =>
+        {
+            var start = r * batch;
+            RunRows(model, input, start, Math.Min(batch, count - start), output);
+        });
+    }
+
+    /// <summary>Computes rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> of the batch.</summary>
+    private void RunRows(Autoencoder model, float[] inputs, int start, int count, float[] outputs)
     {
         var n = model.PixelCount;
+        var d = model.LatentDim;
+        var inWidth = Spec.Kind == OperationKind.Decode ? d : n;
+        var outWidth = Math.Max(1, Spec.OutputSize);
+        var input = inputs.AsSpan(start * inWidth, count * inWidth);
+        var output = outputs.AsSpan(start * outWidth, count * outWidth);
         switch (Spec.Kind)
         {
             case OperationKind.Encode:
-                model.EncodeTensor(input[..(count * n)], output[..(count * model.LatentDim)]);
+                model.EncodeTensor(input, output[..(count * d)]);
                 break;
             case OperationKind.Decode:
-                model.DecodeTensor(input[..(count * model.LatentDim)], output[..(count * n)]);
+                model.DecodeTensor(input, output[..(count * n)]);
                 break;
             case OperationKind.Reconstruct:
                 {
-                    var latents = new float[count * model.LatentDim];
-                    model.EncodeTensor(input[..(count * n)], latents);
+                    var latents = new float[count * d];
+                    model.EncodeTensor(input, latents);
                     model.DecodeTensor(latents, output[..(count * n)]);
                     break;
                 }
 
             case OperationKind.ReconstructionError:
                 {
-                    var latents = new float[count * model.LatentDim];
+                    var latents = new float[count * d];
                     var recon = new float[count * n];
-                    model.EncodeTensor(input[..(count * n)], latents);
+                    model.EncodeTensor(input, latents);
                     model.DecodeTensor(latents, recon);
                     for (var i = 0; i < count; i++)
                     {
@@ -269,10 +323,9 @@ internal sealed class Operation
 
             case OperationKind.AnomalyScore:
                 {
-                    var d = model.LatentDim;
                     var latents = new float[count * d];
                     var recon = new float[count * n];
-                    model.EncodeTensor(input[..(count * n)], latents);
+                    model.EncodeTensor(input, latents);
                     model.DecodeTensor(latents, recon);
                     for (var i = 0; i < count; i++)
                     {
@@ -290,18 +343,26 @@ internal sealed class Operation
         }
     }
 
-    private void LoadPixels(Autoencoder model, BatchInput input, int count, Span<float> pixels, string?[]? errors)
+    /// <summary>Decodes the batch's images straight into their rows of <paramref name="pixels"/>, in parallel.</summary>
+    private void LoadPixels(Autoencoder model, BatchInput input, int count, float[] pixels, string?[]? errors)
     {
         var size = model.PixelCount;
-        var results = new float[count][];
         var failures = new Exception?[count];
         var images = model.Images;
         // Decoding is independent per row and the converter is thread-safe: a batch decodes in parallel.
         void One(int i)
         {
+            var destination = pixels.AsSpan(i * size, size);
             try
             {
-                results[i] = Spec.Input == MappingInput.Path ? images.LoadTensor(ResolvePath(input.Paths[i])) : FromMLImage(images, input.Images[i]);
+                if (Spec.Input == MappingInput.Path)
+                {
+                    images.LoadTensor(ResolvePath(input.Paths[i]), destination);
+                }
+                else
+                {
+                    FromMLImage(images, input.Images[i], destination);
+                }
             }
             catch (Exception e) when (e is ImageLoadException or ArgumentException)
             {
@@ -320,7 +381,6 @@ internal sealed class Operation
 
         for (var i = 0; i < count; i++)
         {
-            var dst = pixels.Slice(i * size, size);
             if (failures[i] is { } failure)
             {
                 if (errors is null)
@@ -330,11 +390,7 @@ internal sealed class Operation
                 }
 
                 errors![i] = failure.Message;
-                dst.Fill(float.NaN);
-            }
-            else
-            {
-                results[i].CopyTo(dst);
+                pixels.AsSpan(i * size, size).Fill(float.NaN);
             }
         }
     }
@@ -342,7 +398,7 @@ internal sealed class Operation
     private string ResolvePath(string path) =>
         Spec.ImageFolder.Length == 0 || Path.IsPathRooted(path) ? path : Path.Combine(Spec.ImageFolder, path);
 
-    private static float[] FromMLImage(ImageConverter images, MLImage? image)
+    private static void FromMLImage(ImageConverter images, MLImage? image, Span<float> destination)
     {
         if (image is null)
         {
@@ -352,7 +408,7 @@ internal sealed class Operation
         // MLImage keeps 32-bit pixels (BGRA or RGBA); the core's preprocessing (color rule, resize,
         // normalization) then runs exactly as for a decoded file.
         var format = image.PixelFormat == MLPixelFormat.Rgba32 ? ImagePixelFormat.Rgba32 : ImagePixelFormat.Bgra32;
-        return images.ToTensor(new ImageData(image.Width, image.Height, format, image.Pixels.ToArray()));
+        images.ToTensor(new ImageData(image.Width, image.Height, format, image.Pixels.ToArray()), destination);
     }
 
     private void WarnOnPixelRange(Autoencoder model, ReadOnlySpan<float> pixels)

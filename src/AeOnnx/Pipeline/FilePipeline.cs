@@ -49,8 +49,8 @@ internal sealed class FilePipeline
 
         // Batches in flight at once share one budget too: many workers on big images with big
         // batches would otherwise hold workers × 1 GiB.
-        var workers = options.InferenceWorkers > 0 ? options.InferenceWorkers : AutoInferenceWorkers(model);
-        _inferenceWorkers = (int)Math.Clamp(RunLimits.MaxBatchValues / (_batchSize * perItem), 1, workers);
+        var workers = options.InferenceWorkers > 0 ? options.InferenceWorkers : RunWorkers.For(model);
+        _inferenceWorkers = RunWorkers.WithinBudget(workers, _batchSize, perItem);
 
         // Pending images each hold one decoded tensor: bounded by the same budget as a batch.
         var pending = options.MaxPendingImages > 0 ? (long)options.MaxPendingImages : 2L * _batchSize;
@@ -66,9 +66,6 @@ internal sealed class FilePipeline
 
     /// <summary>Batches in flight at once: workers × intra-op threads = the cores on CPU; one on a GPU.</summary>
     internal int InferenceWorkers => _inferenceWorkers;
-
-    internal static int AutoInferenceWorkers(Autoencoder model) =>
-        model.Device.Kind == DeviceKind.Cpu ? RunWorkers.PerCore(model.IntraOpThreads) : 1;
 
     public async IAsyncEnumerable<PipelineResult> RunAsync(IEnumerable<string> paths, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
