@@ -13,13 +13,14 @@ namespace AeOnnx.ML.Internal;
 /// found bad. Lazy like every IDataView: nothing runs until a cursor moves.
 /// </summary>
 /// <remarks>
-/// Double-buffered: once a batch is served, the next one is read and computed on a pool thread
-/// while the consumer goes through the current one. In a chain (<c>LoadImages → Encode</c>) each
-/// stage does so, so the decoding of batch k+1 overlaps the encoder's run on batch k, as the core's
-/// folder pipeline overlaps its stages. A failure of the next batch (an <c>ImageLoadException</c>
-/// under Throw) surfaces when the consumer reaches that batch, as without the prefetch.
-/// Each buffer holds as many model batches as the model runs at once (<see cref="Operation.RunsAtOnce(ModelPin?)"/>:
-/// one per core for single-threaded CPU sessions), computed in parallel.
+/// Three buffers: while the consumer goes through one, the next is computed on pool threads and the
+/// one after is read (reads follow one another on the look-ahead cursor; each batch is computed as
+/// soon as it is read). In a chain (<c>LoadImages → Encode</c>) each stage does so, so decoding,
+/// reading and the encoder overlap, as the core's folder pipeline overlaps its stages. A failure of a
+/// batch read ahead (an <c>ImageLoadException</c> under Throw) surfaces when the consumer reaches that
+/// batch, as without the read-ahead. Each buffer holds as many model batches as the model runs at once
+/// (<see cref="Operation.RunsAtOnce(ModelPin?)"/>: one per core for single-threaded CPU sessions),
+/// computed in parallel.
 /// </remarks>
 internal sealed class BatchedDataView : IDataView
 {
@@ -95,10 +96,12 @@ internal sealed class BatchedDataView : IDataView
         // The bound pipeline's pin when this cursor was made inside one: the whole pass (every row of
         // every batch) then uses the one model generation it holds.
         private readonly ModelPin? _pin = ModelPin.Building;
+        private readonly Queue<(Buffer Buffer, Task Done)> _inFlight = new();
+        private readonly Stack<Buffer> _free = new();
         private Buffer _current;
-        private Buffer? _spare;
+        private bool _sized;
         private int _rows;
-        private Task? _next;
+        private Task _lastRead = Task.CompletedTask;
         private int _index = -1;
         private long _position = -1;
         private bool _aheadDone;
@@ -165,72 +168,123 @@ internal sealed class BatchedDataView : IDataView
 
         private void Fill()
         {
-            if (_spare is null)
+            if (!_sized)
             {
-                // A pass reads as many batches as the model runs at once (one per core for single-threaded
+                // A buffer holds as many batches as the model runs at once (one per core for single-threaded
                 // CPU sessions): the operation runs them in parallel, as the core's folder pipeline does.
+                // Three buffers: one served, one computed, one read meanwhile.
                 var spec = _parent._operation.Spec;
                 _rows = _parent._batchSize * _parent._operation.RunsAtOnce(_pin);
-                _current = new Buffer(spec, _rows, _width, true);
-                _spare = new Buffer(spec, _rows, _width, true);
-            }
+                for (var i = 0; i < 3; i++)
+                {
+                    _free.Push(new Buffer(spec, _rows, _width, true));
+                }
 
-            if (_next is null)
-            {
-                Compute(_spare);
+                _sized = true;
             }
             else
             {
-                var next = _next;
-                _next = null;
-                next.GetAwaiter().GetResult();
+                // Every row of the current buffer was served: it can be filled again.
+                _free.Push(_current);
             }
 
-            if (_spare.Count == 0)
+            TopUp();
+            if (!_inFlight.TryDequeue(out var next))
             {
-                throw new InvalidOperationException("AeOnnx: the look-ahead cursor ran out of rows before the main cursor; the input data view is not repeatable.");
+                throw NotRepeatable();
             }
 
-            (_current, _spare) = (_spare, _current);
+            try
+            {
+                // A failure of this batch (or of reading it) surfaces here, when the consumer reaches it.
+                next.Done.GetAwaiter().GetResult();
+            }
+            catch
+            {
+                _free.Push(next.Buffer);
+                throw;
+            }
+
+            _current = next.Buffer;
             _index = 0;
-            if (!_aheadDone)
+            if (_current.Count == 0)
             {
-                // The spare buffer is free again (its rows were all served): fill it while these are.
-                var spare = _spare;
-                _next = Task.Run(() => Compute(spare));
+                throw NotRepeatable();
+            }
+
+            TopUp();
+        }
+
+        private static InvalidOperationException NotRepeatable() =>
+            new("AeOnnx: the look-ahead cursor ran out of rows before the main cursor; the input data view is not repeatable.");
+
+        /// <summary>
+        /// Starts reading and computing a batch into every free buffer. Reads follow one another (one cursor);
+        /// a batch is computed as soon as it is read, so the next read overlaps the running computation.
+        /// </summary>
+        private void TopUp()
+        {
+            while (!Volatile.Read(ref _aheadDone) && _free.TryPop(out var buffer))
+            {
+                var read = _lastRead.ContinueWith(
+                    previous =>
+                    {
+                        buffer.Read = 0;
+                        buffer.Count = 0;
+
+                        // After a failed read the cursor's position is unknown: nothing more is read.
+                        previous.GetAwaiter().GetResult();
+                        Read(buffer);
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.None,
+                    TaskScheduler.Default);
+                var done = read.ContinueWith(
+                    r =>
+                    {
+                        try
+                        {
+                            r.GetAwaiter().GetResult();
+                            Compute(buffer);
+                        }
+                        finally
+                        {
+                            InputReader.ReleaseImages(buffer.Input, buffer.Read);
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.None,
+                    TaskScheduler.Default);
+                _lastRead = read;
+                _inFlight.Enqueue((buffer, done));
             }
         }
 
-        /// <summary>Reads the next rows of the look-ahead cursor into <paramref name="buffer"/> and runs the model on them (one thread at a time).</summary>
+        /// <summary>Reads the next rows of the look-ahead cursor into <paramref name="buffer"/> (one read at a time, in order).</summary>
+        private void Read(Buffer buffer)
+        {
+            while (!_aheadDone && buffer.Read < _rows)
+            {
+                if (!_ahead!.MoveNext())
+                {
+                    Volatile.Write(ref _aheadDone, true);
+                    break;
+                }
+
+                _reader!.Read(buffer.Read, buffer.Input);
+                buffer.Read++;
+            }
+        }
+
+        /// <summary>Runs the model on the rows read into <paramref name="buffer"/>.</summary>
         private void Compute(Buffer buffer)
         {
-            var n = 0;
-            buffer.Count = 0;
-            try
+            if (buffer.Read > 0)
             {
-                while (!_aheadDone && n < _rows)
-                {
-                    if (!_ahead!.MoveNext())
-                    {
-                        _aheadDone = true;
-                        break;
-                    }
-
-                    _reader!.Read(n, buffer.Input);
-                    n++;
-                }
-
-                if (n > 0)
-                {
-                    _parent._operation.Compute(buffer.Input, n, buffer.Results, buffer.Errors, _pin);
-                }
-            }
-            finally
-            {
-                InputReader.ReleaseImages(buffer.Input, n);
+                _parent._operation.Compute(buffer.Input, buffer.Read, buffer.Results, buffer.Errors, _pin);
             }
 
-            buffer.Count = n;
+            buffer.Count = buffer.Read;
         }
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
@@ -305,18 +359,20 @@ internal sealed class BatchedDataView : IDataView
         {
             if (disposing)
             {
-                // The look-ahead cursor may be in use by the prefetch: let it finish first (a consumer
-                // that stops early never sees that batch, nor its failure).
-                try
+                // The look-ahead cursor may be in use by a read ahead: let every batch in flight finish
+                // first (a consumer that stops early never sees those batches, nor their failures).
+                while (_inFlight.TryDequeue(out var pending))
                 {
-                    _next?.GetAwaiter().GetResult();
-                }
-                catch (Exception)
-                {
-                    // The batch nobody asked for failed; the consumer stopped before it.
+                    try
+                    {
+                        pending.Done.GetAwaiter().GetResult();
+                    }
+                    catch (Exception)
+                    {
+                        // A batch nobody asked for failed; the consumer stopped before it.
+                    }
                 }
 
-                _next = null;
                 _main.Dispose();
                 _ahead?.Dispose();
             }
@@ -333,6 +389,10 @@ internal sealed class BatchedDataView : IDataView
 
             public string?[]? Errors { get; } = active && spec.BadImages != AutoencoderBadImageHandling.Throw ? new string?[batch] : null;
 
+            /// <summary>Rows read into the buffer.</summary>
+            public int Read { get; set; }
+
+            /// <summary>Rows computed and ready to serve.</summary>
             public int Count { get; set; }
         }
     }
