@@ -102,8 +102,11 @@ def test_a_batch_of_undecodable_files_takes_no_optimizer_step(tmp_path):
 
 def _popen_train(args, log_every="0.01"):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    # SIGINT at its default in the child, as in a terminal: a runner started as a shell's background job
+    # (`cmd &` in a script) ignores it, and Python leaves an inherited ignore in place.
     return subprocess.Popen([sys.executable, str(SCRIPTS / "train.py"), *args, "--log-every", log_every],
-                            cwd=SCRIPTS, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+                            cwd=SCRIPTS, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def test_logs_get_progress_lines_and_skipped_files_are_warned_when_met(shapes_dir, tmp_path):

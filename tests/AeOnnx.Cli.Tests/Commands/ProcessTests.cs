@@ -56,7 +56,7 @@ public sealed class ProcessTests : IDisposable
         // A process started with SIGINT ignored (a shell's background job) passes that on to its children,
         // and the runtime keeps it ignored, as programs started in the background should: Ctrl+C cannot be
         // delivered from here then.
-        Skip.If(SigintIgnored(), "this test runner was started with SIGINT ignored (e.g. `cmd &` in a script), so its child cannot receive Ctrl+C");
+        Skip.If(AeOnnx.Tests.Support.Signals.SigintIgnored(), AeOnnx.Tests.Support.Signals.SigintIgnoredReason);
 
         // 12,000 inputs (40 copies of the 30 samples, each also linked 9 more times), one image per model
         // run on one thread: the job is still running long after the journal's first commit shows, even on
@@ -124,12 +124,6 @@ public sealed class ProcessTests : IDisposable
         Assert.Equal(0, whole.ExitCode);
         Assert.Equal(File.ReadAllBytes(temp["w.npy"]), File.ReadAllBytes(npy));
         Assert.Equal(File.ReadAllBytes(temp["w.index.csv"]), File.ReadAllBytes(temp["c.index.csv"]));
-    }
-
-    private static bool SigintIgnored()
-    {
-        string? mask = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))?[7..].Trim();
-        return mask is not null && (Convert.ToUInt64(mask, 16) & (1UL << (2 - 1))) != 0;
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]

@@ -162,14 +162,23 @@ public sealed class ModelWatchTests : IDisposable
             return Task.CompletedTask;
         });
 
+        // Each version appears whole (written beside, then renamed in): a watch polling every 10 ms on a
+        // starved machine could otherwise see a half-written file as a version of its own, and call once more.
+        void Publish(string text)
+        {
+            var staged = _temp.File("staged-" + Guid.NewGuid().ToString("N"));
+            File.WriteAllText(staged, text);
+            File.Move(staged, Path.Combine(folder, "encoder.onnx"), overwrite: true);
+        }
+
         var running = watch.Start(TimeSpan.FromMilliseconds(10), e => failed.TrySetResult(e));
-        File.WriteAllText(Path.Combine(folder, "encoder.onnx"), "first");
+        Publish("first");
 
         // Generous bounds turn a watch that never looks into a failure; they assert no time.
         var error = await failed.Task.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal("first reload fails", error.Message);
 
-        File.WriteAllText(Path.Combine(folder, "encoder.onnx"), "second, longer");
+        Publish("second, longer");
         await entered.Task.WaitAsync(TimeSpan.FromSeconds(60));
 
         // Dispose while the reload is held: it returns only after the reload has finished.
