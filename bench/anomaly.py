@@ -9,6 +9,7 @@ pixel-space nearest-neighbour distance. AUROC is anomaly.auroc (rank-based, ties
 
   bench/anomaly.py                 all ten classes; writes bench/RESULTS.md (its own section) and README.md
   bench/anomaly.py --quick         two classes, fewer epochs: bench/out/anomaly-quick/RESULTS.md only
+  bench/anomaly.py --reuse --select-only   the validation AUROC of every CANDIDATE_TERMS entry, nothing else
 """
 from __future__ import annotations
 
@@ -50,6 +51,11 @@ CANDIDATE_TERMS = (
     (("ssim", "log"), ("mahalanobis", "identity")),
     (("mse", "log"), ("ssim", "log"), ("mahalanobis", "identity")),
     (("mse", "log"), ("ssim", "log")),
+    # with the latent nearest-neighbour distance to the training latents (k = 1, references stored with the model)
+    (("ssim", "log"), ("mahalanobis", "identity"), ("latent_knn", "identity")),
+    (("ssim", "identity"), ("mahalanobis", "identity"), ("latent_knn", "identity")),
+    (("ssim", "log"), ("latent_knn", "identity")),
+    (("mse", "log"), ("mahalanobis", "identity"), ("latent_knn", "identity")),
 )
 SELECTION_OTHERS = 2000
 QUICK = dict(classes=(6, 1), epochs=4)
@@ -93,7 +99,9 @@ def autoencoder_scores(model_dir: Path, test_pixels: np.ndarray) -> dict:
     block = man["anomaly"]
     w = block["ssim"]
     window = anomaly.SsimWindow(int(w["window"]), float(w["sigma"]), float(w["k1"]), float(w["k2"]))
-    raw = anomaly.raw_scores(model, src, np.asarray(man["latent"]["mean"]), np.asarray(man["latent"]["cholesky"]), window)
+    neighbours = anomaly.LatentNeighbours.read(model_dir, block["latent_knn"]) if "latent_knn" in block else None
+    raw = anomaly.raw_scores(model, src, np.asarray(man["latent"]["mean"]), np.asarray(man["latent"]["cholesky"]), window,
+                             neighbours=neighbours)
     return anomaly.block_scores(block, raw), man, cfg
 
 
@@ -150,11 +158,12 @@ def select_terms(trained, fm) -> tuple:
         c = t["class"]
         man = json.loads((t["model"] / "manifest.json").read_text())
         model, cfg, _ = load_checkpoint(t["model"] / "checkpoint.pt")
-        _, va, _ = splits.load_splits(cfg)
+        tr, va, _ = splits.load_splits(cfg)
+        neighbours = anomaly.reference_latents(model, tr, anomaly.ScoreRecipe().knn_k, seed=cfg.seed)
         others = np.sort(np.random.default_rng(100 + c).choice(np.nonzero(fm.train.labels != c)[0], SELECTION_OTHERS, replace=False))
         mu, chol = np.asarray(man["latent"]["mean"]), np.asarray(man["latent"]["cholesky"])
-        cal = anomaly.raw_scores(model, va, mu, chol)
-        oth = anomaly.raw_scores(model, splits.Source(cfg.input_spec(), fm.train.pixels[others]), mu, chol)
+        cal = anomaly.raw_scores(model, va, mu, chol, neighbours=neighbours)
+        oth = anomaly.raw_scores(model, splits.Source(cfg.input_spec(), fm.train.pixels[others]), mu, chol, neighbours=neighbours)
         for i, terms in enumerate(CANDIDATE_TERMS):
             fitted = anomaly.fit_terms(cal, terms)
             s = np.concatenate([anomaly.combine(cal, fitted), anomaly.combine(oth, fitted)])
@@ -212,6 +221,8 @@ def run(args) -> dict:
         trained = list(pool.map(lambda c: train_class(c, recipe, out, sys.executable, args.reuse), classes))
     train_wall = time.perf_counter() - t0
     terms, selection = select_terms(trained, fm)
+    if args.select_only:
+        return {"selection": selection, "terms": terms_text(terms)}
     for t in trained:   # every manifest calibrated with the chosen terms (validation split)
         calibrate.calibrate_folder(t["model"], terms=terms)
 
@@ -239,7 +250,7 @@ def run(args) -> dict:
         # the calibrated threshold on normal images the calibration never saw: this class's test images
         block = man["anomaly"]
         res["fpr_at_0.01"] = {}
-        for name in anomaly.score_names(cfg.model == "vae"):
+        for name in anomaly.score_names(cfg.model == "vae", "latent_knn" in block):
             thr = anomaly.threshold_for_fpr(block["scores"][name]["sorted"], 0.01)
             res["fpr_at_0.01"][name] = {"threshold": thr, "fpr": anomaly.false_positive_rate(scores[name][normal], thr),
                                         "tpr": float((scores[name][~normal] > thr).mean())}
@@ -268,7 +279,8 @@ def machine() -> str:
 # Report
 # ---------------------------------------------------------------------------------------------
 
-AE_COLUMNS = [("combined", "AE combined"), ("mse", "AE MSE"), ("ssim", "AE 1−SSIM"), ("mahalanobis", "AE latent Mahalanobis")]
+AE_COLUMNS = [("combined", "AE combined"), ("mse", "AE MSE"), ("ssim", "AE 1−SSIM"), ("mahalanobis", "AE latent Mahalanobis"),
+              ("latent_knn", "AE latent 1-NN")]
 
 
 def baseline_columns(results) -> list:
@@ -373,9 +385,14 @@ def main() -> int:
     ap.add_argument("--out", default=None, help="work folder (default bench/out/anomaly, quick: bench/out/anomaly-quick)")
     ap.add_argument("--reuse", action="store_true", help="keep model folders already trained in --out (default: train afresh)")
     ap.add_argument("--no-write", action="store_true", help="do not touch bench/RESULTS.md and README.md")
+    ap.add_argument("--select-only", action="store_true",
+                    help="print the candidates' validation AUROCs and the choice; calibrate and score nothing")
     args = ap.parse_args()
     args.out = args.out or str(ROOT / "bench" / "out" / ("anomaly-quick" if args.quick else "anomaly"))
     results = run(args)
+    if args.select_only:
+        print(json.dumps(results, indent=1))
+        return 0
     man = json.loads((Path(args.out) / "models" / f"c{results['classes'][0]}" / "manifest.json").read_text())
     results["terms"] = man["anomaly"]["combined"]["terms"]
     (Path(args.out) / "results.json").write_text(json.dumps(results, indent=1, default=str) + "\n")

@@ -99,6 +99,10 @@ public static class AutoencoderAnomalyExtensions
         if (model.LatentDistribution is { } gaussian)
         {
             scores[AnomalyScore.Mahalanobis] = gaussian.Mahalanobis(reconstruction.Latent);
+            if (calibration?.Neighbours is { } neighbours)
+            {
+                scores[AnomalyScore.LatentKnn] = neighbours.Distance(reconstruction.Latent);
+            }
         }
 
         if (model.IsVariational && calibration?.LikelihoodSigma is { } sigma)

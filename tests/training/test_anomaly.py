@@ -311,6 +311,55 @@ def test_calibrate_terms_choose_the_combined_score(one_class_models, tmp_path, c
         assert message in capsys.readouterr().err
 
 
+def test_latent_knn_stores_the_training_latents_and_scores_by_whitened_distance(one_class_models, tmp_path):
+    """calibrate.py with a latent_knn term: the reference file holds the training images' encoder means, and the
+    calibration scores are the distances to the nearest one under the latent covariance, computed here by brute force."""
+    import hashlib
+    import shutil
+    import jsonschema
+    folder = tmp_path / "m"
+    shutil.copytree(one_class_models["vae"], folder)
+    assert calibrate.main(["--model", str(folder), "--terms", "ssim:log,mahalanobis,latent_knn"]) == 0
+    man = json.loads((folder / "manifest.json").read_text())
+    block = man["anomaly"]
+    entry = block["latent_knn"]
+    data = (folder / entry["file"]).read_bytes()
+    model, cfg, _ = load_checkpoint(folder / "checkpoint.pt")
+    tr, va, _ = splits.load_splits(cfg)
+    assert entry == {"k": 1, "file": "reference-latents.bin", "count": len(tr), "dim": cfg.latent_dim, "dtype": "float32",
+                     "sha256": hashlib.sha256(data).hexdigest()}
+    assert list(block["scores"]) == ["mse", "ssim", "mahalanobis", "latent_knn", "neg_elbo", "combined"]
+
+    def means(src):
+        px = src.pixels if src.pixels is not None else np.stack([src.load(i) for i in range(len(src))])
+        with torch.no_grad():
+            return model.encoder(splits.normalize(torch.from_numpy(px), src.spec, torch.device("cpu"))[0])[0].double().numpy()
+    refs = np.frombuffer(data, dtype="<f4").reshape(len(tr), cfg.latent_dim).astype(np.float64)
+    assert refs == pytest.approx(means(tr).astype(np.float32).astype(np.float64), rel=1e-5, abs=1e-6)
+    L = np.array(man["latent"]["cholesky"])
+    inv = np.linalg.inv(L @ L.T)
+    q = means(va)
+    diff = q[:, None, :] - refs[None, :, :]
+    nearest = np.sqrt(np.einsum("nmi,ij,nmj->nm", diff, inv, diff).min(axis=1))
+    assert block["scores"]["latent_knn"]["sorted"] == pytest.approx(np.sort(nearest), rel=1e-5, abs=1e-6)
+    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "manifest.schema.json").read_text())
+    assert [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(man)] == []
+    # without the references a latent_knn term cannot be calibrated
+    with pytest.raises(anomaly.CalibrationError, match="reference latents"):
+        anomaly.calibrate(model, va, np.array(man["latent"]["mean"]), L, anomaly.ScoreRecipe(terms=(("latent_knn", "identity"),)))
+
+
+def test_latent_neighbours_average_the_k_nearest():
+    refs = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 4.0]])
+    n = anomaly.LatentNeighbours(refs, k=2)
+    # identity Cholesky, zero mean: plain Euclidean distances; (0,0) is 0 and 3 away from its two nearest
+    assert n.distances(np.array([[0.0, 0.0], [3.0, 4.0]]), np.zeros(2), np.eye(2)) == pytest.approx([1.5, (4.0 + 3.0) / 2])
+    # a scaled Cholesky whitens: distances shrink by the scale
+    assert n.distances(np.array([[0.0, 0.0]]), np.zeros(2), 2 * np.eye(2)) == pytest.approx([0.75])
+    with pytest.raises(anomaly.CalibrationError, match="at least k = 4"):
+        anomaly.LatentNeighbours(refs, k=4)
+
+
 def test_warmup_steps_are_saved_only_when_used_and_checked():
     assert "warmup_steps" not in TrainConfig().to_saved()        # older configs and checkpoints keep their bytes
     saved = TrainConfig(warmup_steps=200).to_saved()

@@ -8,6 +8,9 @@ decoder's output for the encoder's latent (a VAE's mean), both C x H x W:
   ssim         1 - SSIM(r, x): mean over channels and valid windows of the Gaussian-window SSIM
                (window size and sigma, K1, K2 in the block; data range 1)
   mahalanobis  ‖L⁻¹(z - μ)‖₂ with μ = latent.mean, L = latent.cholesky (the training latents' Gaussian)
+  latent_knn   mean Euclidean distance, in the whitened latent space u = L⁻¹(z - μ), from the image's
+               latent to its k nearest reference latents (encoder outputs of up to MAX_REFERENCES
+               training images, stored beside the manifest: the block's `latent_knn` entry)
   neg_elbo     VAE only: -ELBO at z = μ(x) in nats: Σ(r - x)² / (2σ²) + D·(log σ + ½·log 2π)
                + KL(N(μ(x), exp(logvar(x))) ‖ N(0, I)), σ the learned likelihood scale, D = C·H·W
   combined     Σ_t (f_t(s_t) - mean_t) / std_t over the block's terms, f_t = log or identity, mean_t
@@ -60,13 +63,82 @@ class ScoreRecipe:
     ssim: SsimWindow = field(default_factory=SsimWindow)
     terms: Tuple[Tuple[str, str], ...] = (("mse", "log"), ("mahalanobis", "identity"))
     default: str = "combined"
+    #: k of the latent_knn score (stored with the reference latents when a term uses it)
+    knn_k: int = 1
+
+    def uses_knn(self) -> bool:
+        return self.default == "latent_knn" or any(n == "latent_knn" for n, _ in self.terms)
 
 
 DEFAULT_RECIPE = ScoreRecipe()
 
 
-def score_names(variational: bool) -> Tuple[str, ...]:
-    return ("mse", "ssim", "mahalanobis") + (("neg_elbo",) if variational else ()) + ("combined",)
+def score_names(variational: bool, knn: bool = False) -> Tuple[str, ...]:
+    return (("mse", "ssim", "mahalanobis") + (("latent_knn",) if knn else ()) + (("neg_elbo",) if variational else ())
+            + ("combined",))
+
+
+#: reference latents kept for latent_knn at most (a seeded sample of the training images beyond it)
+MAX_REFERENCES = 10000
+REFERENCES_FILE = "reference-latents.bin"
+
+
+@dataclass(frozen=True)
+class LatentNeighbours:
+    """The latent_knn score's reference latents ([N, D], float32 values as stored) and k."""
+    latents: np.ndarray
+    k: int = 1
+
+    def __post_init__(self):
+        if self.latents.ndim != 2 or len(self.latents) < self.k or self.k < 1:
+            raise CalibrationError(f"latent_knn needs at least k = {self.k} reference latents, got {len(self.latents)}")
+
+    def distances(self, z: np.ndarray, mean: np.ndarray, cholesky: np.ndarray, chunk: int = 64) -> np.ndarray:
+        """Mean distance from each whitened row of z to its k nearest whitened references (float64;
+        squared differences summed directly, as .NET does, not |a|² + |b|² - 2a·b)."""
+        ref = whiten(self.latents, mean, cholesky)
+        q = whiten(z, mean, cholesky)
+        out = []
+        for i in range(0, len(q), chunk):
+            d2 = ((q[i:i + chunk, None, :] - ref[None, :, :]) ** 2).sum(axis=2)
+            near = np.partition(d2, self.k - 1, axis=1)[:, :self.k] if self.k < len(ref) else d2
+            out.append(np.sqrt(near).mean(axis=1))
+        return np.concatenate(out) if out else np.zeros(0)
+
+    def to_bytes(self) -> bytes:
+        return np.ascontiguousarray(self.latents, dtype="<f4").tobytes()
+
+    def manifest_entry(self, file: str = REFERENCES_FILE) -> dict:
+        import hashlib
+        return {"k": self.k, "file": file, "count": int(self.latents.shape[0]), "dim": int(self.latents.shape[1]),
+                "dtype": "float32", "sha256": hashlib.sha256(self.to_bytes()).hexdigest()}
+
+    @staticmethod
+    def read(folder, entry: dict) -> "LatentNeighbours":
+        from pathlib import Path
+        data = (Path(folder) / entry["file"]).read_bytes()
+        n, d = int(entry["count"]), int(entry["dim"])
+        if len(data) != n * d * 4:
+            raise CalibrationError(f"{entry['file']}: {len(data)} bytes, expected count·dim·4 = {n * d * 4}")
+        return LatentNeighbours(np.frombuffer(data, dtype="<f4").reshape(n, d).astype(np.float64), int(entry["k"]))
+
+
+@torch.no_grad()
+def reference_latents(model: AutoEncoder, source: splits.Source, k: int = 1, limit: int = MAX_REFERENCES,
+                      seed: int = 0, workers: int = 0) -> LatentNeighbours:
+    """The encoder's latents (a VAE's mean) of the images of `source` (the training images), a seeded
+    sample of `limit` of them in source order when there are more."""
+    m = eval_copy(model)
+    zs = []
+    for b in splits.batches(source, 500, workers):
+        if len(b):
+            x, _ = splits.normalize(b.pixels, source.spec, torch.device("cpu"))
+            enc = m.encoder(x)
+            zs.append((enc[0] if m.variational else enc).numpy())
+    z = np.concatenate(zs).astype(np.float32) if zs else np.zeros((0, m.spec.latent_dim), np.float32)
+    if len(z) > limit:
+        z = z[np.sort(np.random.default_rng(seed).choice(len(z), limit, replace=False))]
+    return LatentNeighbours(z.astype(np.float64), k)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,26 +228,32 @@ def ssim_per_image(a: torch.Tensor, b: torch.Tensor, window: SsimWindow) -> torc
     return m.mean(dim=(1, 2, 3))
 
 
-def mahalanobis(z: np.ndarray, mean: np.ndarray, cholesky: np.ndarray) -> np.ndarray:
-    """‖L⁻¹(z - μ)‖₂ per row of z [N, D], by forward substitution (float64)."""
+def whiten(z: np.ndarray, mean: np.ndarray, cholesky: np.ndarray) -> np.ndarray:
+    """L⁻¹(z - μ) per row of z [N, D], by forward substitution (float64)."""
     z = np.asarray(z, dtype=np.float64)
     L = np.asarray(cholesky, dtype=np.float64)
     d = (z - np.asarray(mean, dtype=np.float64)).T
     y = np.zeros_like(d)
     for i in range(L.shape[0]):
         y[i] = (d[i] - L[i, :i] @ y[:i]) / L[i, i]
-    return np.sqrt((y ** 2).sum(axis=0))
+    return y.T
+
+
+def mahalanobis(z: np.ndarray, mean: np.ndarray, cholesky: np.ndarray) -> np.ndarray:
+    """‖L⁻¹(z - μ)‖₂ per row of z [N, D] (float64)."""
+    return np.sqrt((whiten(z, mean, cholesky) ** 2).sum(axis=1))
 
 
 @torch.no_grad()
 def raw_scores(model: AutoEncoder, source: splits.Source, latent_mean: np.ndarray, latent_cholesky: np.ndarray,
-               window: SsimWindow = SsimWindow(), batch_size: int = 500, workers: int = 0) -> Dict[str, np.ndarray]:
+               window: SsimWindow = SsimWindow(), batch_size: int = 500, workers: int = 0,
+               neighbours: Optional[LatentNeighbours] = None) -> Dict[str, np.ndarray]:
     """Every score but `combined` for each image of `source` (float64 arrays in source order;
     undecodable files are left out, like everywhere else). The network runs in float32 on CPU,
     as exported; sums are float64."""
     m = eval_copy(model)
     spec = source.spec
-    out: Dict[str, List[np.ndarray]] = {k: [] for k in score_names(m.variational) if k != "combined"}
+    out: Dict[str, List[np.ndarray]] = {k: [] for k in score_names(m.variational, neighbours is not None) if k != "combined"}
     index: List[np.ndarray] = []
     log_sigma = float(m.clamped_log_sigma()) if m.variational else 0.0
     for b in splits.batches(source, batch_size, workers):
@@ -189,6 +267,8 @@ def raw_scores(model: AutoEncoder, source: splits.Source, latent_mean: np.ndarra
         out["mse"].append(se.mean(dim=1).numpy())
         out["ssim"].append((1.0 - ssim_per_image(rec, p01, window)).numpy())
         out["mahalanobis"].append(mahalanobis(mean.double().numpy(), latent_mean, latent_cholesky))
+        if neighbours is not None:
+            out["latent_knn"].append(neighbours.distances(mean.double().numpy(), latent_mean, latent_cholesky))
         if m.variational:
             d = se.shape[1]
             nll = 0.5 * se.sum(dim=1).numpy() * math.exp(-2 * log_sigma) + d * (log_sigma + 0.5 * LOG_2PI)
@@ -246,13 +326,18 @@ MIN_CALIBRATION_IMAGES = 20
 
 
 def calibrate(model: AutoEncoder, images: splits.Source, latent_mean: np.ndarray, latent_cholesky: np.ndarray,
-              recipe: ScoreRecipe = DEFAULT_RECIPE, source: str = "validation split", workers: int = 0) -> dict:
+              recipe: ScoreRecipe = DEFAULT_RECIPE, source: str = "validation split", workers: int = 0,
+              neighbours: Optional[LatentNeighbours] = None) -> dict:
     """The `anomaly` block: score definitions, the combined score's statistics, and each score's
-    sorted values and quantiles over `images` (held-out normal images)."""
-    names = score_names(model.variational)
+    sorted values and quantiles over `images` (held-out normal images). `neighbours` (needed when
+    the recipe uses latent_knn): the reference latents, which the caller writes to the block's
+    `latent_knn.file` beside the manifest."""
+    if recipe.uses_knn() and neighbours is None:
+        raise CalibrationError("the latent_knn score needs the training images' reference latents")
+    names = score_names(model.variational, neighbours is not None)
     if recipe.default not in names:
         raise CalibrationError(f"score {recipe.default!r} is not defined for a {model.spec.kind} (known: {', '.join(names)})")
-    raw = raw_scores(model, images, latent_mean, latent_cholesky, recipe.ssim, workers=workers)
+    raw = raw_scores(model, images, latent_mean, latent_cholesky, recipe.ssim, workers=workers, neighbours=neighbours)
     n = len(raw["index"])
     if n < MIN_CALIBRATION_IMAGES:
         raise CalibrationError(f"calibration needs at least {MIN_CALIBRATION_IMAGES} normal images, got {n}")
@@ -274,6 +359,8 @@ def calibrate(model: AutoEncoder, images: splits.Source, latent_mean: np.ndarray
         "calibration": {"images": n, "source": source, "quantile": "linear"},
         "scores": scores,
     }
+    if neighbours is not None:
+        block["latent_knn"] = neighbours.manifest_entry()
     if model.variational:
         block["likelihood_sigma"] = float(model.clamped_log_sigma().exp())
     return block

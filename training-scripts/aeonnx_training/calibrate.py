@@ -34,8 +34,8 @@ def parse_terms(text: str):
     for part in filter(None, (p.strip() for p in text.split(","))):
         name, _, how = part.partition(":")
         how = how or "identity"
-        if name not in anomaly.score_names(True) or name == "combined":
-            raise ValueError(f"--terms: unknown score {name!r} (mse, ssim, mahalanobis, neg_elbo)")
+        if name not in anomaly.score_names(True, True) or name == "combined":
+            raise ValueError(f"--terms: unknown score {name!r} (mse, ssim, mahalanobis, latent_knn, neg_elbo)")
         if how not in anomaly.TRANSFORMS:
             raise ValueError(f"--terms: unknown transform {how!r} ({', '.join(anomaly.TRANSFORMS)})")
         terms.append((name, how))
@@ -62,17 +62,26 @@ def calibrate_folder(model_dir, images: Optional[str] = None, score: Optional[st
         raise ValueError(f"{manifest_path}: no latent.mean / latent.cholesky (re-export the model)")
     if int(latent.get("dim", -1)) != cfg.latent_dim:
         raise ValueError(f"{manifest_path}: latent.dim {latent.get('dim')} but the checkpoint's latent size is {cfg.latent_dim}")
+    recipe = anomaly.ScoreRecipe(default=score or anomaly.DEFAULT_RECIPE.default,
+                                 terms=tuple(terms) if terms else anomaly.DEFAULT_RECIPE.terms)
+    train = None
     if images:
         source = splits.folder_source(images, cfg.input_spec())
         where = f"folder {Path(images).name} ({len(source)} files)"
     else:
-        _, source, _ = splits.load_splits(cfg)
+        train, source, _ = splits.load_splits(cfg)
         where = "validation split"
-    recipe = anomaly.ScoreRecipe(default=score or anomaly.DEFAULT_RECIPE.default,
-                                 terms=tuple(terms) if terms else anomaly.DEFAULT_RECIPE.terms)
+    neighbours = None
+    if recipe.uses_knn():
+        if train is None:
+            train, _, _ = splits.load_splits(cfg)
+        neighbours = anomaly.reference_latents(model, train, recipe.knn_k, seed=cfg.seed, workers=workers)
     block = anomaly.calibrate(model, source, np.asarray(latent["mean"], dtype=np.float64),
-                              np.asarray(latent["cholesky"], dtype=np.float64), recipe, source=where, workers=workers)
+                              np.asarray(latent["cholesky"], dtype=np.float64), recipe, source=where, workers=workers,
+                              neighbours=neighbours)
     manifest["anomaly"] = block
+    if neighbours is not None:   # the references first: a manifest never names a file not yet written
+        atomic_write_bytes(model_dir / anomaly.REFERENCES_FILE, neighbours.to_bytes())
     atomic_write_bytes(manifest_path, (dumps(manifest) + "\n").encode())
     return block
 

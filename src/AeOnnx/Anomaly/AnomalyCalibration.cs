@@ -22,6 +22,12 @@ public sealed record AnomalyCalibration
     /// <summary>A VAE's likelihood σ (for <see cref="AnomalyScore.NegativeElbo"/>); null for a plain autoencoder.</summary>
     public double? LikelihoodSigma { get; init; }
 
+    /// <summary>The <see cref="AnomalyScore.LatentKnn"/> score's reference latents and k; null when the block has none.</summary>
+    public LatentNeighbours? Neighbours { get; init; }
+
+    /// <summary>Where the references are (the block's <c>latent_knn</c> entry), for the loader.</summary>
+    internal LatentReferencesFile? ReferencesFile { get; init; }
+
     /// <summary>How many held-out normal images the calibration scored.</summary>
     public required int CalibrationImages { get; init; }
 

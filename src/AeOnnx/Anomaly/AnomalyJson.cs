@@ -17,6 +17,8 @@ internal static class AnomalyJson
 
         public double? LikelihoodSigma { get; init; }
 
+        public References? LatentKnn { get; init; }
+
         public Calibration? Calibration { get; init; }
 
         public Dictionary<string, ScoreValues?>? Scores { get; init; }
@@ -52,6 +54,21 @@ internal static class AnomalyJson
         public double? Mean { get; init; }
 
         public double? Std { get; init; }
+    }
+
+    internal sealed record References
+    {
+        public int? K { get; init; }
+
+        public string? File { get; init; }
+
+        public int? Count { get; init; }
+
+        public int? Dim { get; init; }
+
+        public string? Dtype { get; init; }
+
+        public string? Sha256 { get; init; }
     }
 
     internal sealed record Calibration

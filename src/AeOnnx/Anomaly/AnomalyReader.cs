@@ -82,6 +82,17 @@ internal static class AnomalyReader
             throw new ModelLoadException(file, "latent.cholesky", "the latent statistics the anomaly block's mahalanobis score needs", "missing");
         }
 
+        var references = ReadReferences(block.LatentKnn, file);
+        if (uses.Contains(AnomalyScore.LatentKnn) && references is null)
+        {
+            throw ManifestReader.Missing(file, "anomaly.latent_knn");
+        }
+
+        if (references is not null && !hasLatentDistribution)
+        {
+            throw new ModelLoadException(file, "latent.cholesky", "the latent statistics the anomaly block's latent_knn score needs", "missing");
+        }
+
         if (block.LikelihoodSigma is { } sigma && !(double.IsFinite(sigma) && sigma > 0))
         {
             throw new ModelLoadException(file, "anomaly.likelihood_sigma", "a positive number", ManifestReader.Num(sigma));
@@ -98,6 +109,7 @@ internal static class AnomalyReader
             Ssim = ReadWindow(block.Ssim, file),
             CombinedTerms = terms,
             LikelihoodSigma = block.LikelihoodSigma,
+            ReferencesFile = references,
             CalibrationImages = images,
             CalibrationSource = block.Calibration.Source ?? string.Empty,
             Scores = new ReadOnlyDictionary<AnomalyScore, ScoreCalibration>(scores),
@@ -166,7 +178,7 @@ internal static class AnomalyReader
             var t = terms[i] ?? throw ManifestReader.Missing(file, field);
             if (!AnomalyScoreNames.TryParse(t.Score, out var score) || score == AnomalyScore.Combined)
             {
-                throw new ModelLoadException(file, field + ".score", "mse, ssim, mahalanobis or neg_elbo", ManifestReader.Quote(t.Score));
+                throw new ModelLoadException(file, field + ".score", "mse, ssim, mahalanobis, latent_knn or neg_elbo", ManifestReader.Quote(t.Score));
             }
 
             CheckDefined(score, variational, file, field + ".score");
@@ -192,6 +204,42 @@ internal static class AnomalyReader
         }
 
         return list.AsReadOnly();
+    }
+
+    private static LatentReferencesFile? ReadReferences(AnomalyJson.References? r, string file)
+    {
+        if (r is null)
+        {
+            return null;
+        }
+
+        const string Field = "anomaly.latent_knn";
+        ManifestReader.CheckPlainFileName(r.File, file, Field + ".file");
+        ManifestReader.CheckHash(r.Sha256, file, Field + ".sha256");
+        if (r.Dtype is { } dtype && dtype != "float32")
+        {
+            throw new ModelLoadException(file, Field + ".dtype", "\"float32\"", ManifestReader.Quote(dtype));
+        }
+
+        var count = r.Count ?? throw ManifestReader.Missing(file, Field + ".count");
+        var dim = r.Dim ?? throw ManifestReader.Missing(file, Field + ".dim");
+        var k = r.K ?? throw ManifestReader.Missing(file, Field + ".k");
+        if (count < 1)
+        {
+            throw new ModelLoadException(file, Field + ".count", "at least 1", ManifestReader.Num(count));
+        }
+
+        if (k < 1 || k > count)
+        {
+            throw new ModelLoadException(file, Field + ".k", $"an integer from 1 to count ({count})", ManifestReader.Num(k));
+        }
+
+        if (dim < 1 || (long)count * dim * sizeof(float) > ModelLimits.MaxReferenceBytes)
+        {
+            throw new ModelLoadException(file, Field + ".dim", $"at least 1, count·dim·4 at most {ModelLimits.MaxReferenceBytes} bytes", ManifestReader.Num(dim));
+        }
+
+        return new LatentReferencesFile(r.File, r.Sha256, k, count, dim);
     }
 
     private static SsimWindow ReadWindow(AnomalyJson.Window? w, string file)

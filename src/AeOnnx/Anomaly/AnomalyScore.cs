@@ -15,6 +15,12 @@ public enum AnomalyScore
     /// <summary>Mahalanobis distance of the latent under the training latents' Gaussian (<c>mahalanobis</c>).</summary>
     Mahalanobis,
 
+    /// <summary>
+    /// Mean distance, in the whitened latent space of <see cref="Mahalanobis"/>, from the latent to its k nearest
+    /// reference latents (the training images', stored beside the manifest) (<c>latent_knn</c>).
+    /// </summary>
+    LatentKnn,
+
     /// <summary>A VAE's negative ELBO at the encoder's mean, in nats (<c>neg_elbo</c>).</summary>
     NegativeElbo,
 

@@ -3,7 +3,7 @@ namespace AeOnnx.Anomaly;
 /// <summary>The one mapping between <see cref="AnomalyScore"/> values and their manifest/CLI/CSV names.</summary>
 internal static class AnomalyScoreNames
 {
-    private static readonly string[] Names = ["mse", "ssim", "mahalanobis", "neg_elbo", "combined"];
+    private static readonly string[] Names = ["mse", "ssim", "mahalanobis", "latent_knn", "neg_elbo", "combined"];
 
     public static IReadOnlyList<string> All => Names;
 

@@ -140,26 +140,45 @@ public sealed class LatentGaussian
     /// <returns>The distance, 0 or more.</returns>
     public double Mahalanobis(ReadOnlySpan<float> latent)
     {
+        var y = Dimension <= 256 ? stackalloc double[Dimension] : new double[Dimension];
+        Whiten(latent, y);
+        var squared = 0.0;
+        foreach (var v in y)
+        {
+            squared += v * v;
+        }
+
+        return Math.Sqrt(squared);
+    }
+
+    /// <summary>
+    /// The whitened latent <c>L⁻¹(x − mean)</c> by forward substitution: Euclidean distances between whitened
+    /// latents are Mahalanobis distances under this Gaussian's covariance.
+    /// </summary>
+    /// <param name="latent">D floats.</param>
+    /// <param name="destination">D doubles, overwritten.</param>
+    public void Whiten(ReadOnlySpan<float> latent, Span<double> destination)
+    {
         var d = Dimension;
         if (latent.Length != d)
         {
             throw new ArgumentException($"Expected {d} floats, got {latent.Length}.", nameof(latent));
         }
 
-        var y = d <= 256 ? stackalloc double[d] : new double[d];
-        var squared = 0.0;
+        if (destination.Length != d)
+        {
+            throw new ArgumentException($"Expected room for {d} values, got {destination.Length}.", nameof(destination));
+        }
+
         for (var i = 0; i < d; i++)
         {
             var sum = latent[i] - _mean[i];
             for (var j = 0; j < i; j++)
             {
-                sum -= _cholesky[(i * d) + j] * y[j];
+                sum -= _cholesky[(i * d) + j] * destination[j];
             }
 
-            y[i] = sum / _cholesky[(i * d) + i];
-            squared += y[i] * y[i];
+            destination[i] = sum / _cholesky[(i * d) + i];
         }
-
-        return Math.Sqrt(squared);
     }
 }

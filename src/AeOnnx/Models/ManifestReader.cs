@@ -215,7 +215,7 @@ internal static class ManifestReader
         };
     }
 
-    private static void CheckPlainFileName([NotNull] string? name, string file, string field)
+    internal static void CheckPlainFileName([NotNull] string? name, string file, string field)
     {
         if (string.IsNullOrEmpty(name))
         {
@@ -230,7 +230,7 @@ internal static class ManifestReader
         }
     }
 
-    private static void CheckHash(string? hash, string file, string field)
+    internal static void CheckHash([NotNull] string? hash, string file, string field)
     {
         if (hash is null)
         {

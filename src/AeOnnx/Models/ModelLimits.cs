@@ -19,6 +19,9 @@ public static class ModelLimits
     /// <summary>Largest manifest.json the loader reads: 64 MiB (a 65,536-dimensional latent's statistics fit; a device or endless file is cut there).</summary>
     public const long MaxManifestBytes = 64L * 1024 * 1024;
 
+    /// <summary>Largest reference-latents file of the latent_knn score the loader reads: 256 MiB (training.py stores at most 10,000 latents).</summary>
+    public const long MaxReferenceBytes = 256L * 1024 * 1024;
+
     /// <summary>Largest graph file the loader reads: what one byte array holds (ONNX's own protobuf limit is 2 GiB).</summary>
     public const long MaxGraphBytes = 0x7FFFFFC7;
 }

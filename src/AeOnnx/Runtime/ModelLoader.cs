@@ -40,6 +40,7 @@ internal static class ModelLoader
         {
             CheckHash(encoderPath, "encoder.sha256", model.Encoder.Sha256, encoderHash);
             CheckHash(decoderPath, "decoder.sha256", model.Decoder.Sha256, decoderHash);
+            model = WithNeighbours(model, folder);
         }
 
         var factory = new SessionFactory(options);
@@ -143,6 +144,42 @@ internal static class ModelLoader
             };
             throw new ModelLoadException(path, field, expected, found, ex);
         }
+    }
+
+    /// <summary>The latent_knn score's reference latents: read, hashed, sized against the entry and whitened.</summary>
+    private static ModelManifest WithNeighbours(ModelManifest model, string folder)
+    {
+        if (model.Anomaly is not { ReferencesFile: { } entry } anomaly)
+        {
+            return model;
+        }
+
+        var path = Path.Combine(folder, entry.File);
+        CheckInsideFolder(path, folder, "anomaly.latent_knn.file");
+        var bytes = ReadFile(path, "anomaly.latent_knn.file", ModelLimits.MaxReferenceBytes);
+        CheckHash(path, "anomaly.latent_knn.sha256", entry.Sha256, Sha256(bytes));
+        if (entry.Dim != model.Latent.Dim)
+        {
+            throw new ModelLoadException(path, "anomaly.latent_knn.dim", $"the latent size {model.Latent.Dim}", entry.Dim.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (bytes.Length != (long)entry.Count * entry.Dim * sizeof(float))
+        {
+            throw new ModelLoadException(path, "anomaly.latent_knn.file", $"count·dim·4 = {(long)entry.Count * entry.Dim * sizeof(float)} bytes", $"{bytes.Length} bytes");
+        }
+
+        var latents = new float[entry.Count * entry.Dim];
+        for (var i = 0; i < latents.Length; i++)
+        {
+            latents[i] = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(bytes.AsSpan(i * sizeof(float)));
+            if (!float.IsFinite(latents[i]))
+            {
+                throw new ModelLoadException(path, "anomaly.latent_knn.file", "finite float32 values", $"{latents[i]} at value {i}");
+            }
+        }
+
+        var gaussian = new Latents.LatentGaussian(model.Latent.Mean!, model.Latent.Cholesky!);
+        return model with { Anomaly = anomaly with { Neighbours = new Anomaly.LatentNeighbours(entry.K, latents, entry.Count, gaussian) } };
     }
 
     private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
