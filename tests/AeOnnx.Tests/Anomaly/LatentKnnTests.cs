@@ -17,20 +17,18 @@ public sealed class LatentKnnTests
 {
     private const int References = 40;
 
-    private static string[] Images(string kind) => Directory.GetFiles(Path.Combine(AnomalyScoringTests.Fixture, kind), "*.png").Order(StringComparer.Ordinal).ToArray();
-
     private static (TempFolder Folder, float[][] Latents) ModelWithReferences(int k, Action<JsonObject, byte[]>? tamper = null)
     {
         var temp = new TempFolder();
-        foreach (var f in Directory.GetFiles(AnomalyScoringTests.FixtureModel))
+        foreach (var f in Directory.GetFiles(OneClassFixture.Model))
         {
             File.Copy(f, temp.File(Path.GetFileName(f)));
         }
 
         float[][] latents;
-        using (var model = Autoencoder.Load(AnomalyScoringTests.FixtureModel, TestModels.CpuOptions()))
+        using (var model = Autoencoder.Load(OneClassFixture.Model, TestModels.CpuOptions()))
         {
-            latents = Images("normal").Take(References).Select(p => model.Encode(p)).ToArray();
+            latents = OneClassFixture.Images("normal").Take(References).Select(p => model.Encode(p)).ToArray();
         }
 
         var dim = latents[0].Length;
@@ -134,7 +132,7 @@ public sealed class LatentKnnTests
             }
 
             var inverse = Inverse(covariance);
-            var images = Images("normal").Take(3).Concat(Images("normal").Skip(References).Take(5)).Concat(Images("anomalous").Take(12));
+            var images = OneClassFixture.Images("normal").Take(3).Concat(OneClassFixture.Images("normal").Skip(References).Take(5)).Concat(OneClassFixture.Images("anomalous").Take(12));
             foreach (var path in images)
             {
                 var result = model.ScoreAnomaly(path);
@@ -158,7 +156,7 @@ public sealed class LatentKnnTests
             // an image among the references is at distance 0 from itself (its nearest, when k is 1)
             if (k == 1)
             {
-                Assert.Equal(0.0, model.ScoreAnomaly(Images("normal")[0]).Scores[AnomalyScore.LatentKnn], 6);
+                Assert.Equal(0.0, model.ScoreAnomaly(OneClassFixture.Images("normal")[0]).Scores[AnomalyScore.LatentKnn], 6);
             }
         }
     }
@@ -166,9 +164,9 @@ public sealed class LatentKnnTests
     [Fact]
     public void A_model_without_references_has_no_latent_knn_score()
     {
-        using var model = Autoencoder.Load(AnomalyScoringTests.FixtureModel, TestModels.CpuOptions());
+        using var model = Autoencoder.Load(OneClassFixture.Model, TestModels.CpuOptions());
         Assert.Null(model.Manifest.Anomaly!.Neighbours);
-        Assert.False(model.ScoreAnomaly(Images("normal")[0]).Scores.ContainsKey(AnomalyScore.LatentKnn));
+        Assert.False(model.ScoreAnomaly(OneClassFixture.Images("normal")[0]).Scores.ContainsKey(AnomalyScore.LatentKnn));
     }
 
     [Theory]
