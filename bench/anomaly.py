@@ -341,6 +341,8 @@ def report(results, quick: bool) -> str:
         "",
         "Scores (docs/MODEL-FORMAT.md, `anomaly`): MSE and 1 − SSIM (7×7 Gaussian window, σ 1.5) between the image and its "
         "reconstruction; latent Mahalanobis distance under the training latents' Gaussian (`latent.mean`, `latent.cholesky`); "
+        "latent 1-NN: the distance in that whitened latent space to the nearest training image's latent (`anomaly.latent_knn`, "
+        "the training latents stored beside the manifest); "
         "combined = Σ (f(score) − mean) / std over the calibrated terms "
         + ", ".join(f"{t['transform']}({t['score']})" if t['transform'] != 'identity' else t['score']
                     for t in results.get("terms", [])) + ", statistics from the held-out normal images.",
