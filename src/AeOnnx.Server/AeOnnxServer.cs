@@ -294,7 +294,7 @@ public sealed class AeOnnxServer : IAsyncDisposable
             .WithName("Score")
             .WithTags("Anomaly")
             .WithSummary("Anomaly scores of images, a decision against the model's calibrated threshold, error heatmaps")
-            .WithDescription("JSON: per image every score the model defines (mse, ssim = 1 - SSIM, mahalanobis, neg_elbo, combined), the chosen score and anomalous true/false. A calibrated model decides at fpr=0.01 unless fpr or threshold is given; an uncalibrated one decides only with threshold. ?heatmap=true adds a PNG data URL per image (image | reconstruction | error overlaid); ?format=png answers one image's heatmap with X-AeOnnx-Score, X-AeOnnx-Threshold and X-AeOnnx-Anomalous headers.")
+            .WithDescription("JSON: per image every score the model defines (mse, ssim = 1 - SSIM, mahalanobis, latent_knn, neg_elbo, combined), the chosen score and anomalous true/false. A calibrated model decides at fpr=0.01 unless fpr or threshold is given; an uncalibrated one decides only with threshold. ?heatmap=true adds a PNG data URL per image (image | reconstruction | error overlaid); ?format=png answers one image's heatmap with X-AeOnnx-Score, X-AeOnnx-Threshold and X-AeOnnx-Anomalous headers.")
             .WithMetadata(
                 new ImageBody(),
                 new BinaryAnswer("image/png"),

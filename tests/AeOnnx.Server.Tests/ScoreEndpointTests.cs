@@ -118,7 +118,7 @@ public sealed class ScoreEndpointTests : IAsyncLifetime
     [InlineData("v1/score?fpr=0.01&threshold=3", 1, HttpStatusCode.BadRequest, "fpr and threshold are alternatives")]
     [InlineData("v1/score?fpr=1.5", 1, HttpStatusCode.UnprocessableEntity, "fpr must be between 0 and 1")]
     [InlineData("v1/score?threshold=abc", 1, HttpStatusCode.BadRequest, "threshold must be a number")]
-    [InlineData("v1/score?score=psnr", 1, HttpStatusCode.BadRequest, "score must be one of mse, ssim, mahalanobis, neg_elbo, combined")]
+    [InlineData("v1/score?score=psnr", 1, HttpStatusCode.BadRequest, "score must be one of mse, ssim, mahalanobis, latent_knn, neg_elbo, combined")]
     [InlineData("v1/score?heatmap=maybe", 1, HttpStatusCode.BadRequest, "heatmap must be true or false")]
     [InlineData("v1/score?format=png", 2, HttpStatusCode.UnprocessableEntity, "format=png answers one image's heatmap; got 2 images")]
     [InlineData("v1/score?heatmap=true&zoom=16", 40, HttpStatusCode.UnprocessableEntity, "heatmaps × zoom²")]

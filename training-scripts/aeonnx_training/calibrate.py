@@ -92,7 +92,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--images", default=None,
                     help="folder of held-out normal images (default: the validation split of the checkpoint's config)")
     ap.add_argument("--score", default=None,
-                    help=f"the model's default score: mse, ssim, mahalanobis, neg_elbo (VAE) or combined "
+                    help=f"the model's default score: mse, ssim, mahalanobis, latent_knn, neg_elbo (VAE) or combined "
                          f"(default: {anomaly.DEFAULT_RECIPE.default})")
     ap.add_argument("--terms", default=None, metavar="SCORE:TRANSFORM,...",
                     help="the combined score's terms, e.g. mse:log,ssim:log,mahalanobis:identity (default: "
