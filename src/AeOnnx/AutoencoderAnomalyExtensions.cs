@@ -32,7 +32,8 @@ public static class AutoencoderAnomalyExtensions
         var calibration = model.Manifest.Anomaly;
         return score switch
         {
-            AnomalyScore.Mahalanobis when model.LatentDistribution is null => "latent statistics (latent.mean, latent.cholesky)",
+            AnomalyScore.Mahalanobis or AnomalyScore.LatentKnn when model.LatentDistribution is null => "latent statistics (latent.mean, latent.cholesky)",
+            AnomalyScore.LatentKnn when calibration?.Neighbours is null => "reference latents (anomaly.latent_knn and its reference-latents.bin, written by calibrate.py when a term uses latent_knn)",
             AnomalyScore.NegativeElbo when !model.IsVariational => "a variational encoder (neg_elbo is a VAE's score)",
             AnomalyScore.NegativeElbo when calibration?.LikelihoodSigma is null => "the calibrated likelihood sigma (anomaly.likelihood_sigma)",
             AnomalyScore.Combined when calibration is null => "an anomaly calibration (the combined score's terms)",

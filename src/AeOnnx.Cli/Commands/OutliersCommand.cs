@@ -19,7 +19,7 @@ internal sealed class OutliersCommand : VerbCommand
 
     private readonly Option<string?> rankBy = new("--by")
     {
-        Description = "Score to rank and decide by: mse (reconstruction error), ssim (1 - SSIM), mahalanobis (distance of the latent from the training latents), neg_elbo (a calibrated VAE's -ELBO), combined (the calibrated combination). Default: the model's calibrated score, else mse",
+        Description = "Score to rank and decide by: mse (reconstruction error), ssim (1 - SSIM), mahalanobis (distance of the latent from the training latents), latent_knn (whitened distance to the nearest training latents, when calibrated with it), neg_elbo (a calibrated VAE's -ELBO), combined (the calibrated combination). Default: the model's calibrated score, else mse",
         HelpName = "SCORE",
     };
 
@@ -37,7 +37,7 @@ internal sealed class OutliersCommand : VerbCommand
 
     private readonly Option<string> output = new("--output", "-o")
     {
-        Description = "CSV report, most unusual first: rank, path, status, reason, mse, psnr, mahalanobis, ssim, neg_elbo, combined, score (the --by score), anomalous (yes/no with --fpr or --threshold), heatmap (skipped inputs at the end)",
+        Description = "CSV report, most unusual first: rank, path, status, reason, mse, psnr, mahalanobis, ssim, latent_knn, neg_elbo, combined, score (the --by score), anomalous (yes/no with --fpr or --threshold), heatmap (skipped inputs at the end)",
         HelpName = "FILE",
         Required = true,
     };

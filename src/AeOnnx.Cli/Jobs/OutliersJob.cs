@@ -182,11 +182,15 @@ internal sealed class OutliersJob(CliConsole console, OutliersJob.Settings setti
         return name;
     }
 
-    private static readonly AnomalyScore[] ReportScores = [AnomalyScore.Ssim, AnomalyScore.NegativeElbo, AnomalyScore.Combined];
+    // mse, psnr and mahalanobis keep the columns they had before the other scores; then every other score by name.
+    private static readonly AnomalyScore[] ReportScores = [.. Enum.GetValues<AnomalyScore>().Where(a => a is not (AnomalyScore.Mse or AnomalyScore.Mahalanobis))];
+
+    private static readonly string ReportHeader =
+        $"rank,path,status,reason,mse,psnr,mahalanobis,{string.Join(',', ReportScores.Select(a => a.Name()))},score,anomalous,heatmap\n";
 
     private static string Report(List<Scored> ranked, List<(InputItem Item, string Reason)> skipped, AnomalyScore by)
     {
-        var report = new StringBuilder("rank,path,status,reason,mse,psnr,mahalanobis,ssim,neg_elbo,combined,score,anomalous,heatmap\n");
+        var report = new StringBuilder(ReportHeader);
         for (int i = 0; i < ranked.Count; i++)
         {
             var s = ranked[i];
@@ -203,7 +207,7 @@ internal sealed class OutliersJob(CliConsole console, OutliersJob.Settings setti
 
         foreach (var (item, reason) in skipped)
         {
-            report.Append(CultureInfo.InvariantCulture, $",{IndexCsv.Quote(item.DisplayPath)},skipped,{IndexCsv.Quote(reason)},,,,,,,,,\n");
+            report.Append(CultureInfo.InvariantCulture, $",{IndexCsv.Quote(item.DisplayPath)},skipped,{IndexCsv.Quote(reason)},,,").Append(',', ReportScores.Length + 3).Append('\n');
         }
 
         return report.ToString();

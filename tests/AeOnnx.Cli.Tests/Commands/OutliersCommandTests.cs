@@ -32,7 +32,7 @@ public sealed class OutliersCommandTests : IClassFixture<ModelFixture>, IDisposa
         Assert.True(run.ExitCode == ExitCodes.SomeInputsSkipped, run.ToString());
 
         string[] lines = File.ReadAllLines(temp["r.csv"]);
-        Assert.Equal("rank,path,status,reason,mse,psnr,mahalanobis,ssim,neg_elbo,combined,score,anomalous,heatmap", lines[0]);
+        Assert.Equal("rank,path,status,reason,mse,psnr,mahalanobis,ssim,latent_knn,neg_elbo,combined,score,anomalous,heatmap", lines[0]);
         Assert.Equal(1 + 12 + 1, lines.Length);
         Assert.StartsWith(",", lines[^1], StringComparison.Ordinal);
         Assert.Contains("broken.png,skipped", lines[^1], StringComparison.Ordinal);

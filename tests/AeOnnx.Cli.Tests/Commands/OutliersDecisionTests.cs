@@ -36,7 +36,7 @@ public sealed class OutliersDecisionTests : IDisposable
             ["outliers", Path.Combine(Fixture, "anomalous"), Path.Combine(Fixture, "normal"), "--model", FixtureModel, "--fpr", "0.01", "--output", temp["r.csv"], "--heatmaps", temp["maps"]]);
         Assert.True(run.ExitCode == ExitCodes.AnomaliesFound, run.ToString());
 
-        Assert.Equal("rank,path,status,reason,mse,psnr,mahalanobis,ssim,neg_elbo,combined,score,anomalous,heatmap", File.ReadLines(temp["r.csv"]).First());
+        Assert.Equal("rank,path,status,reason,mse,psnr,mahalanobis,ssim,latent_knn,neg_elbo,combined,score,anomalous,heatmap", File.ReadLines(temp["r.csv"]).First());
         var rows = ReadReport(temp["r.csv"]);
         var python = OneClassFixture.PythonScoresByFullPath();
         Assert.Equal(380, rows.Count);
@@ -136,6 +136,7 @@ public sealed class OutliersDecisionTests : IDisposable
     [InlineData("fashion-mnist-ae", new[] { "--fpr", "0.01" }, ExitCodes.Fatal, "has no anomaly calibration")]
     [InlineData("fashion-mnist-ae", new[] { "--by", "neg_elbo", "--threshold", "3" }, ExitCodes.Fatal, "cannot score --by neg_elbo: that needs a variational encoder")]
     [InlineData("fashion-mnist-ae", new[] { "--by", "combined" }, ExitCodes.Fatal, "cannot score --by combined")]
+    [InlineData("one-class", new[] { "--by", "latent_knn" }, ExitCodes.Fatal, "cannot score --by latent_knn: that needs reference latents")]
     [InlineData("one-class", new[] { "--fpr", "0.01", "--threshold", "2" }, ExitCodes.Usage, "--fpr and --threshold are alternatives")]
     [InlineData("one-class", new[] { "--fpr", "1.5" }, ExitCodes.Usage, "--fpr must be between 0 and 1")]
     [InlineData("one-class", new[] { "--threshold", "NaN" }, ExitCodes.Usage, "--threshold must be a finite number")]
