@@ -29,11 +29,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from . import splits
-from .evaluate import eval_copy, gaussian_window
-from .models import LOG_2PI, AutoEncoder, kl_divergence
+from .evaluate import eval_copy
+from .models import LOG_2PI, AutoEncoder, kl_divergence, ssim
 
 ANOMALY_FORMAT = "aeonnx.anomaly/1"
 #: quantile levels stored with every calibrated score (the sorted sample serves any other)
@@ -209,23 +208,10 @@ def threshold_for_fpr(sorted_values: Sequence[float], fpr: float) -> float:
 # ---------------------------------------------------------------------------------------------
 
 def ssim_per_image(a: torch.Tensor, b: torch.Tensor, window: SsimWindow) -> torch.Tensor:
-    """Per-image SSIM of [N,C,H,W] images in [0,1] (mean over channels and valid windows), float64.
-    A window larger than the image shrinks to the image's smaller side."""
-    a, b = a.double(), b.double()
-    c = a.shape[1]
-    size = min(window.size, a.shape[2], a.shape[3])
-    win = gaussian_window(size, window.sigma).expand(c, 1, size, size).contiguous()
-    c1, c2 = window.k1 ** 2, window.k2 ** 2
-
-    def filt(x):
-        return F.conv2d(x, win, groups=c)
-
-    mu_a, mu_b = filt(a), filt(b)
-    saa = filt(a * a) - mu_a ** 2
-    sbb = filt(b * b) - mu_b ** 2
-    sab = filt(a * b) - mu_a * mu_b
-    m = ((2 * mu_a * mu_b + c1) * (2 * sab + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (saa + sbb + c2))
-    return m.mean(dim=(1, 2, 3))
+    """Per-image SSIM of [N,C,H,W] images in [0,1] (mean over channels and valid windows), float64:
+    the training side's SSIM (models.ssim) with the calibrated window. A window larger than the image
+    shrinks to the image's smaller side."""
+    return ssim(a.double(), b.double(), data_range=1.0, size=window.size, sigma=window.sigma, k1=window.k1, k2=window.k2)
 
 
 def whiten(z: np.ndarray, mean: np.ndarray, cholesky: np.ndarray) -> np.ndarray:
