@@ -17,17 +17,17 @@ internal static class ModelLocator
             return Path.GetFullPath(option);
         }
 
-        string? fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
         {
             return Path.GetFullPath(fromEnvironment);
         }
 
-        foreach (string start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
         {
             for (DirectoryInfo? dir = new(start); dir is not null; dir = dir.Parent)
             {
-                string candidate = Path.Combine(dir.FullName, DefaultModel);
+                var candidate = Path.Combine(dir.FullName, DefaultModel);
                 if (File.Exists(Path.Combine(candidate, "manifest.json")))
                 {
                     return candidate;

@@ -15,7 +15,7 @@ public static class Program
     {
         // Ctrl+C / SIGTERM cancel the job: it commits what is done, keeps its journal for --resume and exits 130.
         using var interrupt = new CancellationTokenSource();
-        int signals = 0;
+        var signals = 0;
         void Cancel(PosixSignalContext context)
         {
             if (Interlocked.Increment(ref signals) > 1)
@@ -39,7 +39,7 @@ public static class Program
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
         var warmUp = WarmUpNativeLibraries(args);
-        int exitCode = await RunAsync(args, CliConsole.System(), interrupt.Token);
+        var exitCode = await RunAsync(args, CliConsole.System(), interrupt.Token);
 
         // Never exit while a native library is still loading on the other thread (that crashes the
         // process with SIGSEGV, e.g. after a usage error found in a few milliseconds).

@@ -1,7 +1,7 @@
+using AeOnnx.Imaging;
 using AeOnnx.ML.Internal;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using AeOnnx.Imaging;
 
 namespace AeOnnx.ML;
 

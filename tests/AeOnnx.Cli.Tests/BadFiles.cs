@@ -11,10 +11,10 @@ internal static class BadFiles
     {
         File.WriteAllText(Path.Combine(folder, "zz-text.png"), "this is a text file, not a picture\n");
         File.WriteAllBytes(Path.Combine(folder, "zz-empty.jpg"), []);
-        byte[] png = File.ReadAllBytes(sampleToTruncate);
+        var png = File.ReadAllBytes(sampleToTruncate);
         File.WriteAllBytes(Path.Combine(folder, "zz-truncated.png"), png[..(png.Length / 2)]);
-        byte[] corrupt = (byte[])png.Clone();
-        for (int i = 40; i < corrupt.Length - 12; i++)
+        var corrupt = (byte[])png.Clone();
+        for (var i = 40; i < corrupt.Length - 12; i++)
         {
             corrupt[i] ^= 0x5A; // the IDAT data no longer inflates
         }
@@ -69,11 +69,11 @@ internal static class BadFiles
 
     private static uint Crc32(byte[] data)
     {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in data)
+        var crc = 0xFFFFFFFF;
+        foreach (var b in data)
         {
             crc ^= b;
-            for (int k = 0; k < 8; k++)
+            for (var k = 0; k < 8; k++)
             {
                 crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
             }

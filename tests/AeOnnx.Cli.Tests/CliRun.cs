@@ -27,7 +27,7 @@ public sealed record CliRun(int ExitCode, string Out, string Error)
         }
 
         var console = new CliConsole(output, error, errorIsTerminal: false) { AfterInputRecorded = stopAfterInputs is null ? null : StopAt };
-        int code = await Program.RunAsync(OnCpu(args), console, interrupt.Token);
+        var code = await Program.RunAsync(OnCpu(args), console, interrupt.Token);
         return new CliRun(code, output.ToString(), error.ToString());
     }
 
@@ -51,7 +51,7 @@ public sealed record CliRun(int ExitCode, string Out, string Error)
     /// <summary>Starts the real process with the variables in <paramref name="unset"/> removed from its environment.</summary>
     internal static async Task<CliRun> ProcessAsync(IEnumerable<string> unset, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        string dll = Path.Combine(AppContext.BaseDirectory, "AeOnnx.Cli.dll");
+        var dll = Path.Combine(AppContext.BaseDirectory, "AeOnnx.Cli.dll");
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -60,20 +60,20 @@ public sealed record CliRun(int ExitCode, string Out, string Error)
             WorkingDirectory = Path.GetTempPath(),
         };
         start.ArgumentList.Add(dll);
-        foreach (string arg in OnCpu(args))
+        foreach (var arg in OnCpu(args))
         {
             start.ArgumentList.Add(arg);
         }
 
         start.Environment.Remove("AEONNX_MODEL");
-        foreach (string name in unset)
+        foreach (var name in unset)
         {
             start.Environment.Remove(name);
         }
 
         if (environment is not null)
         {
-            foreach ((string key, string value) in environment)
+            foreach ((var key, var value) in environment)
             {
                 start.Environment[key] = value;
             }

@@ -15,7 +15,7 @@ public sealed class TempFolder : IDisposable
 
     public string Write(string relative, string text)
     {
-        string full = this[relative];
+        var full = this[relative];
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
         File.WriteAllText(full, text);
         return full;
@@ -23,7 +23,7 @@ public sealed class TempFolder : IDisposable
 
     public string Write(string relative, byte[] bytes)
     {
-        string full = this[relative];
+        var full = this[relative];
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
         File.WriteAllBytes(full, bytes);
         return full;

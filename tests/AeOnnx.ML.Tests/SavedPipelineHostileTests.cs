@@ -401,7 +401,7 @@ public sealed class SavedPipelineHostileTests(ITestOutputHelper output) : IDispo
     private static (JsonNode? Parent, string? Key, int Index) Locate(JsonNode root, string path)
     {
         var parts = path.Replace("[", ".[", StringComparison.Ordinal).Split('.', StringSplitOptions.RemoveEmptyEntries);
-        JsonNode? node = root;
+        var node = (JsonNode?)root;
         for (var i = 0; i < parts.Length - 1 && node is not null; i++)
         {
             node = parts[i].StartsWith('[') ? (node as JsonArray)?[int.Parse(parts[i][1..^1], System.Globalization.CultureInfo.InvariantCulture)] : (node as JsonObject)?[parts[i]];

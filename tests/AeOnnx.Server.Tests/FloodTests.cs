@@ -27,7 +27,7 @@ public sealed class FloodTests(ITestOutputHelper output)
     public async Task The_worst_admitted_requests_at_full_concurrency_stay_inside_the_memory_limit()
     {
         // Scaled: a 256 MiB limit, budgets an eighth of the shipped ones, 64 concurrent requests.
-        long limit = Stress ? 1L << 30 : 256L << 20;
+        var limit = Stress ? 1L << 30 : 256L << 20;
         var concurrency = Stress ? 512 : 64;
         var rounds = Stress ? 2 : 1;
         string[] budgets = Stress

@@ -10,16 +10,16 @@ public sealed class ModelInfoWarningTests
     [Fact]
     public async Task Model_info_lists_the_manifests_warnings_and_the_shipped_model_has_none()
     {
-        string folder = Path.Combine(Path.GetTempPath(), "aeonnx-server-tests", Guid.NewGuid().ToString("N")[..12]);
+        var folder = Path.Combine(Path.GetTempPath(), "aeonnx-server-tests", Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
         try
         {
-            foreach (string file in Directory.GetFiles(Repo.Model("fashion-mnist-ae")))
+            foreach (var file in Directory.GetFiles(Repo.Model("fashion-mnist-ae")))
             {
                 File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
             }
 
-            string path = Path.Combine(folder, "manifest.json");
+            var path = Path.Combine(folder, "manifest.json");
             var manifest = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
             manifest["metrics"]!["warnings"] = new JsonArray("test MSE 0.02 is not below the mean image's 0.01");
             File.WriteAllText(path, manifest.ToJsonString());

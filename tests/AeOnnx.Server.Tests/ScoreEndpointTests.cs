@@ -37,7 +37,7 @@ public sealed class ScoreEndpointTests : IAsyncLifetime
         var json = await TestServer.ReadJsonAsync(response);
 
         Assert.Equal("combined", json.GetProperty("score").GetString());
-        double threshold = OneClassFixture.ThresholdFromManifest("combined", 0.01);
+        var threshold = OneClassFixture.ThresholdFromManifest("combined", 0.01);
         var rule = json.GetProperty("threshold");
         Assert.Equal(threshold, rule.GetProperty("value").GetDouble(), 9);
         Assert.Equal(0.01, rule.GetProperty("falsePositiveRate").GetDouble());
@@ -46,19 +46,19 @@ public sealed class ScoreEndpointTests : IAsyncLifetime
         var python = OneClassFixture.PythonScoresByFullPath();
         var images = json.GetProperty("images").EnumerateArray().ToArray();
         Assert.Equal(files.Select(Path.GetFileName), images.Select(i => i.GetProperty("name").GetString()));
-        int marked = 0;
+        var marked = 0;
         for (var i = 0; i < files.Length; i++)
         {
             var expected = python[Path.GetFullPath(files[i])];
             var scores = images[i].GetProperty("scores");
             foreach (var (name, value) in expected)
             {
-                double actual = scores.GetProperty(name).GetDouble();
+                var actual = scores.GetProperty(name).GetDouble();
                 Assert.True(Math.Abs(actual - value) <= OneClassFixture.Tolerance(name, value), $"{files[i]} {name}: service {actual}, Python {value}");
             }
 
             Assert.Equal(scores.GetProperty("combined").GetDouble(), images[i].GetProperty("score").GetDouble());
-            bool anomalous = images[i].GetProperty("anomalous").GetBoolean();
+            var anomalous = images[i].GetProperty("anomalous").GetBoolean();
             if (Math.Abs(expected["combined"] - threshold) > 3e-3)
             {
                 Assert.Equal(expected["combined"] > threshold, anomalous);
@@ -72,7 +72,7 @@ public sealed class ScoreEndpointTests : IAsyncLifetime
         Assert.InRange(marked, 4, 14);   // most of the 12 other-class images, hardly any of the 12 Trousers
 
         // Another score and a given threshold: the decision follows them.
-        double mseThreshold = files.Select(f => python[Path.GetFullPath(f)]["mse"]).Order().ElementAt(17);
+        var mseThreshold = files.Select(f => python[Path.GetFullPath(f)]["mse"]).Order().ElementAt(17);
         using var byMse = await Client.PostAsync($"v1/score?score=mse&threshold={mseThreshold.ToString("R", CultureInfo.InvariantCulture)}", TestServer.Multipart(files));
         var mse = await TestServer.ReadJsonAsync(byMse);
         Assert.Equal("mse", mse.GetProperty("score").GetString());
@@ -110,7 +110,7 @@ public sealed class ScoreEndpointTests : IAsyncLifetime
         var pixels = new byte[image.Width * image.Height * 3];
         image.CopyPixelDataTo(pixels);
         var reference = expected.Pixels.ToArray();
-        int differing = pixels.Where((b, i) => Math.Abs(b - reference[i]) > 1).Count();
+        var differing = pixels.Where((b, i) => Math.Abs(b - reference[i]) > 1).Count();
         Assert.True(differing == 0, $"{differing} bytes differ by more than 1");
     }
 

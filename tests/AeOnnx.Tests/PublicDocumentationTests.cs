@@ -23,7 +23,7 @@ public sealed class PublicDocumentationTests
     {
         var ids = DocumentedIds();
         Assert.True(ids.Count > 100, $"only {ids.Count} documented members");
-        foreach (string id in ids)
+        foreach (var id in ids)
         {
             if (id.StartsWith("T:", StringComparison.Ordinal))
             {
@@ -32,17 +32,17 @@ public sealed class PublicDocumentationTests
                 continue;
             }
 
-            string path = id[2..];
-            int paren = path.IndexOf('(', StringComparison.Ordinal);
+            var path = id[2..];
+            var paren = path.IndexOf('(', StringComparison.Ordinal);
             if (paren >= 0)
             {
                 path = path[..paren];
             }
 
-            int dot = path.LastIndexOf('.');
+            var dot = path.LastIndexOf('.');
             var owner = FindType(path[..dot]);
-            string name = path[(dot + 1)..].Replace("#ctor", ".ctor", StringComparison.Ordinal);
-            int ticks = name.IndexOf("``", StringComparison.Ordinal);
+            var name = path[(dot + 1)..].Replace("#ctor", ".ctor", StringComparison.Ordinal);
+            var ticks = name.IndexOf("``", StringComparison.Ordinal);
             if (ticks >= 0)
             {
                 name = name[..ticks];
@@ -61,7 +61,7 @@ public sealed class PublicDocumentationTests
         var names = ids.Select(MemberName).ToHashSet(StringComparer.Ordinal);
         foreach (var type in Library.GetTypes().Where(t => t.IsVisible))
         {
-            string typeId = "T:" + DocName(type);
+            var typeId = "T:" + DocName(type);
             Assert.Contains(typeId, ids);
             foreach (var method in type.GetMethods(Declared).Where(m => IsVisibleMember(m) && !m.IsSpecialName && !IsGenerated(m)))
             {
@@ -75,10 +75,10 @@ public sealed class PublicDocumentationTests
 
     private static string MemberName(string id)
     {
-        string path = id[2..];
-        int paren = path.IndexOf('(', StringComparison.Ordinal);
+        var path = id[2..];
+        var paren = path.IndexOf('(', StringComparison.Ordinal);
         path = paren >= 0 ? path[..paren] : path;
-        int ticks = path.IndexOf("``", StringComparison.Ordinal);
+        var ticks = path.IndexOf("``", StringComparison.Ordinal);
         return ticks >= 0 ? path[..ticks] : path;
     }
 
@@ -86,10 +86,10 @@ public sealed class PublicDocumentationTests
     {
         // nested types are written Outer.Inner in documentation IDs, Outer+Inner in reflection
         var parts = docName.Split('.');
-        for (int nested = 0; nested < parts.Length; nested++)
+        for (var nested = 0; nested < parts.Length; nested++)
         {
-            string ns = string.Join('.', parts[..(parts.Length - nested - 1)]);
-            string rest = string.Join('+', parts[(parts.Length - nested - 1)..]);
+            var ns = string.Join('.', parts[..(parts.Length - nested - 1)]);
+            var rest = string.Join('+', parts[(parts.Length - nested - 1)..]);
             var type = Library.GetType(ns.Length == 0 ? rest : ns + "." + rest);
             if (type is not null)
             {

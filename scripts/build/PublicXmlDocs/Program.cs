@@ -43,7 +43,11 @@ internal static class PublicXmlDocs
         foreach (var member in dropped)
         {
             // the whitespace before the element goes with it, so the file stays tidy
-            if (member.PreviousNode is XText text && string.IsNullOrWhiteSpace(text.Value)) text.Remove();
+            if (member.PreviousNode is XText text && string.IsNullOrWhiteSpace(text.Value))
+            {
+                text.Remove();
+            }
+
             member.Remove();
         }
 
@@ -59,14 +63,22 @@ internal static class PublicXmlDocs
         foreach (var handle in md.TypeDefinitions)
         {
             var type = md.GetTypeDefinition(handle);
-            if (!IsVisible(md, type)) continue;
-            string typeId = provider.TypeName(handle);
+            if (!IsVisible(md, type))
+            {
+                continue;
+            }
+
+            var typeId = provider.TypeName(handle);
             ids.Add("T:" + typeId);
 
             foreach (var mh in type.GetMethods())
             {
                 var method = md.GetMethodDefinition(mh);
-                if (!Visible(method.Attributes)) continue;
+                if (!Visible(method.Attributes))
+                {
+                    continue;
+                }
+
                 ids.Add("M:" + typeId + "." + MethodPart(md, provider, method));
             }
 
@@ -75,19 +87,31 @@ internal static class PublicXmlDocs
                 var field = md.GetFieldDefinition(fh);
                 var access = field.Attributes & FieldAttributes.FieldAccessMask;
                 if (access is FieldAttributes.Public or FieldAttributes.Family or FieldAttributes.FamORAssem)
+                {
                     ids.Add("F:" + typeId + "." + Name(md.GetString(field.Name)));
+                }
             }
 
             foreach (var ph in type.GetProperties())
             {
                 var property = md.GetPropertyDefinition(ph);
                 var accessors = property.GetAccessors();
-                bool any = false;
+                var any = false;
                 foreach (var a in new[] { accessors.Getter, accessors.Setter })
-                    if (!a.IsNil && Visible(md.GetMethodDefinition(a).Attributes)) any = true;
-                if (!any) continue;
+                {
+                    if (!a.IsNil && Visible(md.GetMethodDefinition(a).Attributes))
+                    {
+                        any = true;
+                    }
+                }
+
+                if (!any)
+                {
+                    continue;
+                }
+
                 var sig = property.DecodeSignature(provider, new Context(typeId, null));
-                string parameters = sig.ParameterTypes.Length == 0 ? "" : "(" + string.Join(",", sig.ParameterTypes) + ")";
+                var parameters = sig.ParameterTypes.Length == 0 ? "" : "(" + string.Join(",", sig.ParameterTypes) + ")";
                 ids.Add("P:" + typeId + "." + Name(md.GetString(property.Name)) + parameters);
             }
 
@@ -96,7 +120,9 @@ internal static class PublicXmlDocs
                 var ev = md.GetEventDefinition(eh);
                 var adder = ev.GetAccessors().Adder;
                 if (!adder.IsNil && Visible(md.GetMethodDefinition(adder).Attributes))
+                {
                     ids.Add("E:" + typeId + "." + Name(md.GetString(ev.Name)));
+                }
             }
         }
 
@@ -105,13 +131,25 @@ internal static class PublicXmlDocs
 
     private static string MethodPart(MetadataReader md, DocTypeProvider provider, MethodDefinition method)
     {
-        string name = Name(md.GetString(method.Name));
-        int arity = method.GetGenericParameters().Count;
+        var name = Name(md.GetString(method.Name));
+        var arity = method.GetGenericParameters().Count;
         var sig = method.DecodeSignature(provider, new Context("", null));
         var sb = new StringBuilder(name);
-        if (arity > 0) sb.Append("``").Append(arity);
-        if (sig.ParameterTypes.Length > 0) sb.Append('(').Append(string.Join(",", sig.ParameterTypes)).Append(')');
-        if (name is "op_Implicit" or "op_Explicit") sb.Append('~').Append(sig.ReturnType);
+        if (arity > 0)
+        {
+            sb.Append("``").Append(arity);
+        }
+
+        if (sig.ParameterTypes.Length > 0)
+        {
+            sb.Append('(').Append(string.Join(",", sig.ParameterTypes)).Append(')');
+        }
+
+        if (name is "op_Implicit" or "op_Explicit")
+        {
+            sb.Append('~').Append(sig.ReturnType);
+        }
+
         return sb.ToString();
     }
 
@@ -128,8 +166,16 @@ internal static class PublicXmlDocs
     private static bool IsVisible(MetadataReader md, TypeDefinition type)
     {
         var visibility = type.Attributes & TypeAttributes.VisibilityMask;
-        if (visibility == TypeAttributes.Public) return true;
-        if (visibility is not (TypeAttributes.NestedPublic or TypeAttributes.NestedFamily or TypeAttributes.NestedFamORAssem)) return false;
+        if (visibility == TypeAttributes.Public)
+        {
+            return true;
+        }
+
+        if (visibility is not (TypeAttributes.NestedPublic or TypeAttributes.NestedFamily or TypeAttributes.NestedFamORAssem))
+        {
+            return false;
+        }
+
         return IsVisible(md, md.GetTypeDefinition(type.GetDeclaringType()));
     }
 
@@ -145,10 +191,14 @@ internal static class PublicXmlDocs
         public string TypeName(TypeDefinitionHandle handle)
         {
             var type = _md.GetTypeDefinition(handle);
-            string name = _md.GetString(type.Name);
+            var name = _md.GetString(type.Name);
             var declaring = type.GetDeclaringType();
-            if (!declaring.IsNil) return TypeName(declaring) + "." + name;
-            string ns = _md.GetString(type.Namespace);
+            if (!declaring.IsNil)
+            {
+                return TypeName(declaring) + "." + name;
+            }
+
+            var ns = _md.GetString(type.Namespace);
             return ns.Length == 0 ? name : ns + "." + name;
         }
 
@@ -182,10 +232,13 @@ internal static class PublicXmlDocs
         public string GetTypeFromReference(MetadataReader reader, TypeReferenceHandle handle, byte rawTypeKind)
         {
             var reference = reader.GetTypeReference(handle);
-            string name = reader.GetString(reference.Name);
+            var name = reader.GetString(reference.Name);
             if (reference.ResolutionScope.Kind == HandleKind.TypeReference)
+            {
                 return GetTypeFromReference(reader, (TypeReferenceHandle)reference.ResolutionScope, rawTypeKind) + "." + name;
-            string ns = reader.GetString(reference.Namespace);
+            }
+
+            var ns = reader.GetString(reference.Namespace);
             return ns.Length == 0 ? name : ns + "." + name;
         }
 

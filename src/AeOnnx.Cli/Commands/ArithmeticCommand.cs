@@ -9,54 +9,54 @@ namespace AeOnnx.Cli.Commands;
 /// </summary>
 internal sealed class ArithmeticCommand : VerbCommand
 {
-    private readonly CommonOptions common = new();
-    private readonly InputOptions inputs = new();
+    private readonly CommonOptions _common = new();
+    private readonly InputOptions _inputs = new();
 
-    private readonly Option<string?> from = new("--from")
+    private readonly Option<string?> _from = new("--from")
     {
         Description = "Class label (from the manifest's latent.classes) the direction starts at",
         HelpName = "LABEL",
     };
 
-    private readonly Option<string?> to = new("--to")
+    private readonly Option<string?> _to = new("--to")
     {
         Description = "Class label the direction points to",
         HelpName = "LABEL",
     };
 
-    private readonly Option<string?> fromFolder = new("--from-folder")
+    private readonly Option<string?> _fromFolder = new("--from-folder")
     {
         Description = "Instead of --from: the centroid of this folder's images",
         HelpName = "DIR",
     };
 
-    private readonly Option<string?> toFolder = new("--to-folder")
+    private readonly Option<string?> _toFolder = new("--to-folder")
     {
         Description = "Instead of --to: the centroid of this folder's images",
         HelpName = "DIR",
     };
 
-    private readonly Option<float> strength = new("--strength")
+    private readonly Option<float> _strength = new("--strength")
     {
         Description = "Largest strength k (the last column adds k times the direction)",
         HelpName = "K",
         DefaultValueFactory = _ => 1f,
     };
 
-    private readonly Option<int> steps = new("--steps")
+    private readonly Option<int> _steps = new("--steps")
     {
         Description = "Columns from strength 0 to k",
         HelpName = "N",
         DefaultValueFactory = _ => 5,
     };
 
-    private readonly Option<string> output = new("--output", "-o")
+    private readonly Option<string> _output = new("--output", "-o")
     {
         Description = "PNG grid: a row per image (32 at most), a column per strength (required unless --list-classes)",
         HelpName = "FILE",
     };
 
-    private readonly Option<bool> listClasses = new("--list-classes")
+    private readonly Option<bool> _listClasses = new("--list-classes")
     {
         Description = "Print the model's class labels and exit",
     };
@@ -64,17 +64,17 @@ internal sealed class ArithmeticCommand : VerbCommand
     public ArithmeticCommand(CliConsole console)
         : base("arithmetic", "Latent arithmetic: move images along the direction from one class (or folder) centroid to another, e.g. shirt -> coat.", console)
     {
-        inputs.AddTo(this);
-        Options.Add(from);
-        Options.Add(to);
-        Options.Add(fromFolder);
-        Options.Add(toFolder);
-        Options.Add(strength);
-        Options.Add(steps);
-        Options.Add(output);
-        Options.Add(listClasses);
-        common.AddTo(this);
-        steps.Validators.Add(r =>
+        _inputs.AddTo(this);
+        Options.Add(_from);
+        Options.Add(_to);
+        Options.Add(_fromFolder);
+        Options.Add(_toFolder);
+        Options.Add(_strength);
+        Options.Add(_steps);
+        Options.Add(_output);
+        Options.Add(_listClasses);
+        _common.AddTo(this);
+        _steps.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 2 or > 64)
             {
@@ -91,21 +91,21 @@ internal sealed class ArithmeticCommand : VerbCommand
 
     protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        if (parse.GetValue(listClasses))
+        if (parse.GetValue(_listClasses))
         {
-            return Task.FromResult(ArithmeticJob.ListClasses(Console, common.Bind(parse)));
+            return Task.FromResult(ArithmeticJob.ListClasses(Console, _common.Bind(parse)));
         }
 
         var settings = new ArithmeticJob.Settings(
-            inputs.Bind(parse),
-            parse.GetValue(from),
-            parse.GetValue(to),
-            parse.GetValue(fromFolder),
-            parse.GetValue(toFolder),
-            parse.GetValue(strength),
-            parse.GetValue(steps),
-            parse.GetValue(output),
-            common.Bind(parse));
+            _inputs.Bind(parse),
+            parse.GetValue(_from),
+            parse.GetValue(_to),
+            parse.GetValue(_fromFolder),
+            parse.GetValue(_toFolder),
+            parse.GetValue(_strength),
+            parse.GetValue(_steps),
+            parse.GetValue(_output),
+            _common.Bind(parse));
         return new ArithmeticJob(Console, settings).RunAsync(cancellationToken);
     }
 }

@@ -43,7 +43,7 @@ internal sealed partial class CommonOptions
     {
         Device.Validators.Add(result =>
         {
-            string? value = result.GetValueOrDefault<string>();
+            var value = result.GetValueOrDefault<string>();
             if (value is null || !DeviceRegex().IsMatch(value))
             {
                 result.AddError($"--device must be auto, cpu, cuda or cuda:N, got '{value}'.");

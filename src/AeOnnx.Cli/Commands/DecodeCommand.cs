@@ -6,16 +6,16 @@ namespace AeOnnx.Cli.Commands;
 /// <summary><c>aeonnx decode</c>: latent vectors (.npy, CSV or --latent) to one PNG each.</summary>
 internal sealed class DecodeCommand : VerbCommand
 {
-    private readonly CommonOptions common = new();
-    private readonly JobOptions job = new(sharding: false);
+    private readonly CommonOptions _common = new();
+    private readonly JobOptions _job = new(sharding: false);
 
-    private readonly Argument<string?> latents = new("LATENTS")
+    private readonly Argument<string?> _latents = new("LATENTS")
     {
         Description = "A .npy [N, D] (as written by encode) or a CSV of latents (one vector a line, optional name column and header)",
         Arity = ArgumentArity.ZeroOrOne,
     };
 
-    private readonly Option<string[]> latent = new("--latent")
+    private readonly Option<string[]> _latent = new("--latent")
     {
         Description = "One latent vector on the command line: \"0.1,0.2,...\" (repeatable)",
         HelpName = "VALUES",
@@ -23,7 +23,7 @@ internal sealed class DecodeCommand : VerbCommand
         AllowMultipleArgumentsPerToken = false,
     };
 
-    private readonly Option<string> output = new("--output", "-o")
+    private readonly Option<string> _output = new("--output", "-o")
     {
         Description = "Folder for the PNG images (000000.png, ... by row) and index.csv (row, file, source, status, reason; source: the .npy row or the CSV line's name)",
         HelpName = "DIR",
@@ -33,11 +33,11 @@ internal sealed class DecodeCommand : VerbCommand
     public DecodeCommand(CliConsole console)
         : base("decode", "Decode latent vectors to images: one PNG per row of a .npy or CSV, or per --latent.", console)
     {
-        Arguments.Add(latents);
-        Options.Add(latent);
-        Options.Add(output);
-        job.AddTo(this);
-        common.AddTo(this);
+        Arguments.Add(_latents);
+        Options.Add(_latent);
+        Options.Add(_output);
+        _job.AddTo(this);
+        _common.AddTo(this);
     }
 
     public override string Examples => """
@@ -48,6 +48,6 @@ internal sealed class DecodeCommand : VerbCommand
         """;
 
     protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        Task.FromResult(new DecodeJob(Console, new(parse.GetValue(latents), parse.GetValue(latent) ?? [], parse.GetValue(output)!, parse.GetValue(job.Resume), common.Bind(parse)))
+        Task.FromResult(new DecodeJob(Console, new(parse.GetValue(_latents), parse.GetValue(_latent) ?? [], parse.GetValue(_output)!, parse.GetValue(_job.Resume), _common.Bind(parse)))
             .Run(cancellationToken));
 }

@@ -6,12 +6,12 @@ namespace AeOnnx.Cli.Commands;
 /// <summary><c>aeonnx info</c>: what a model folder holds and where it would run.</summary>
 internal sealed class InfoCommand : VerbCommand
 {
-    private readonly CommonOptions common = new();
+    private readonly CommonOptions _common = new();
 
     public InfoCommand(CliConsole console)
         : base("info", "Show a model: kind, input shape and preprocessing, latent size, metrics, the provider chosen, checksums.", console)
     {
-        common.AddTo(this);
+        _common.AddTo(this);
     }
 
     public override string Examples => """
@@ -20,5 +20,5 @@ internal sealed class InfoCommand : VerbCommand
         """;
 
     protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        Task.FromResult(new InfoJob(Console, common.Bind(parse)).Run());
+        Task.FromResult(new InfoJob(Console, _common.Bind(parse)).Run());
 }

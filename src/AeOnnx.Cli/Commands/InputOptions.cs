@@ -1,6 +1,6 @@
 using System.CommandLine;
-using AeOnnx.Imaging;
 using AeOnnx.Cli.Jobs;
+using AeOnnx.Imaging;
 
 namespace AeOnnx.Cli.Commands;
 

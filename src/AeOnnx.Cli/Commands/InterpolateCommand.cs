@@ -6,49 +6,49 @@ namespace AeOnnx.Cli.Commands;
 /// <summary><c>aeonnx interpolate</c>: a path through the latents of key images, as a labelled grid and a looping GIF.</summary>
 internal sealed class InterpolateCommand : VerbCommand
 {
-    private readonly CommonOptions common = new();
+    private readonly CommonOptions _common = new();
 
-    private readonly Argument<string[]> images = new("IMAGE")
+    private readonly Argument<string[]> _images = new("IMAGE")
     {
         Description = "Two or more key images, visited in order",
         Arity = new ArgumentArity(2, 64),
     };
 
-    private readonly Option<int> steps = new("--steps")
+    private readonly Option<int> _steps = new("--steps")
     {
         Description = "Images per segment, both key images included",
         HelpName = "N",
         DefaultValueFactory = _ => 8,
     };
 
-    private readonly Option<string> mode = new("--mode")
+    private readonly Option<string> _mode = new("--mode")
     {
         Description = "lerp (straight line) or slerp (along the sphere, keeps the norm)",
         HelpName = "lerp|slerp",
         DefaultValueFactory = _ => "slerp",
     };
 
-    private readonly Option<string> layout = new("--layout")
+    private readonly Option<string> _layout = new("--layout")
     {
         Description = "rows: one row per segment; strip: one long row through all key images",
         HelpName = "rows|strip",
         DefaultValueFactory = _ => "rows",
     };
 
-    private readonly Option<string> output = new("--output", "-o")
+    private readonly Option<string> _output = new("--output", "-o")
     {
         Description = "PNG grid of the path, labelled",
         HelpName = "FILE",
         Required = true,
     };
 
-    private readonly Option<string?> gif = new("--gif")
+    private readonly Option<string?> _gif = new("--gif")
     {
         Description = "Also write the path as a looping animated GIF (forth and back)",
         HelpName = "FILE",
     };
 
-    private readonly Option<int> frameMs = new("--frame-ms")
+    private readonly Option<int> _frameMs = new("--frame-ms")
     {
         Description = "GIF frame duration in milliseconds",
         HelpName = "MS",
@@ -58,24 +58,24 @@ internal sealed class InterpolateCommand : VerbCommand
     public InterpolateCommand(CliConsole console)
         : base("interpolate", "Walk through latent space between key images: a labelled grid (PNG) and an animated, looping GIF.", console)
     {
-        Arguments.Add(images);
-        Options.Add(steps);
-        Options.Add(mode);
-        Options.Add(layout);
-        Options.Add(output);
-        Options.Add(gif);
-        Options.Add(frameMs);
-        common.AddTo(this);
-        mode.AcceptOnlyFromAmong("lerp", "slerp");
-        layout.AcceptOnlyFromAmong("rows", "strip");
-        steps.Validators.Add(r =>
+        Arguments.Add(_images);
+        Options.Add(_steps);
+        Options.Add(_mode);
+        Options.Add(_layout);
+        Options.Add(_output);
+        Options.Add(_gif);
+        Options.Add(_frameMs);
+        _common.AddTo(this);
+        _mode.AcceptOnlyFromAmong("lerp", "slerp");
+        _layout.AcceptOnlyFromAmong("rows", "strip");
+        _steps.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 2 or > 256)
             {
                 r.AddError("--steps must be between 2 and 256.");
             }
         });
-        frameMs.Validators.Add(r =>
+        _frameMs.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 10 or > 60000)
             {
@@ -92,14 +92,14 @@ internal sealed class InterpolateCommand : VerbCommand
     protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var settings = new InterpolateJob.Settings(
-            parse.GetValue(images)!,
-            parse.GetValue(steps),
-            parse.GetValue(mode)!,
-            parse.GetValue(layout) == "strip",
-            parse.GetValue(output)!,
-            parse.GetValue(gif),
-            parse.GetValue(frameMs),
-            common.Bind(parse));
+            parse.GetValue(_images)!,
+            parse.GetValue(_steps),
+            parse.GetValue(_mode)!,
+            parse.GetValue(_layout) == "strip",
+            parse.GetValue(_output)!,
+            parse.GetValue(_gif),
+            parse.GetValue(_frameMs),
+            _common.Bind(parse));
         return Task.FromResult(new InterpolateJob(Console, settings).Run());
     }
 }

@@ -6,14 +6,14 @@ namespace AeOnnx.Cli.Commands;
 /// <summary>Options of resumable batch jobs: <c>--resume</c> and (encode) <c>--shard K/N</c>.</summary>
 internal sealed class JobOptions
 {
-    private readonly bool sharding;
+    private readonly bool _sharding;
 
     public JobOptions(bool sharding)
     {
-        this.sharding = sharding;
+        this._sharding = sharding;
         Shard.Validators.Add(result =>
         {
-            string? text = result.GetValueOrDefault<string?>();
+            var text = result.GetValueOrDefault<string?>();
             if (text is not null)
             {
                 try
@@ -42,12 +42,12 @@ internal sealed class JobOptions
     public void AddTo(Command command)
     {
         command.Options.Add(Resume);
-        if (sharding)
+        if (_sharding)
         {
             command.Options.Add(Shard);
         }
     }
 
     public ShardSpec? GetShard(ParseResult parse) =>
-        sharding && parse.GetValue(Shard) is { } text ? ShardSpec.Parse(text) : null;
+        _sharding && parse.GetValue(Shard) is { } text ? ShardSpec.Parse(text) : null;
 }

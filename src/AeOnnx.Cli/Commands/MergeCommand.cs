@@ -9,34 +9,34 @@ namespace AeOnnx.Cli.Commands;
 /// </summary>
 internal sealed class MergeCommand : VerbCommand
 {
-    private readonly Argument<string[]> shards = new("SHARD")
+    private readonly Argument<string[]> _shards = new("SHARD")
     {
         Description = "The .npy outputs of the shard runs (each with its NAME.index.csv and NAME.shard.json), in any order",
         Arity = ArgumentArity.OneOrMore,
     };
 
-    private readonly Option<string> output = new("--output", "-o")
+    private readonly Option<string> _output = new("--output", "-o")
     {
         Description = "Merged .npy; its index is written beside it as NAME.index.csv",
         HelpName = "FILE",
         Required = true,
     };
 
-    private readonly Option<string?> csv = new("--csv")
+    private readonly Option<string?> _csv = new("--csv")
     {
         Description = "Also write the merged latents as CSV (path, z0, z1, ...)",
         HelpName = "FILE",
     };
 
-    private readonly Option<bool> quiet = new("--quiet", "-q") { Description = "No summary" };
+    private readonly Option<bool> _quiet = new("--quiet", "-q") { Description = "No summary" };
 
     public MergeCommand(CliConsole console)
         : base("merge", "Join the outputs of 'encode --shard K/N' runs, in the original input order.", console)
     {
-        Arguments.Add(shards);
-        Options.Add(output);
-        Options.Add(csv);
-        Options.Add(quiet);
+        Arguments.Add(_shards);
+        Options.Add(_output);
+        Options.Add(_csv);
+        Options.Add(_quiet);
     }
 
     public override string Examples => """
@@ -46,5 +46,5 @@ internal sealed class MergeCommand : VerbCommand
         """;
 
     protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        Task.FromResult(new MergeJob(Console, new(parse.GetValue(shards)!, parse.GetValue(output)!, parse.GetValue(csv), parse.GetValue(quiet))).Run());
+        Task.FromResult(new MergeJob(Console, new(parse.GetValue(_shards)!, parse.GetValue(_output)!, parse.GetValue(_csv), parse.GetValue(_quiet))).Run());
 }

@@ -7,51 +7,51 @@ namespace AeOnnx.Cli.Commands;
 /// <summary><c>aeonnx sample</c>: new images decoded from random latents (VAE prior, AE latent Gaussian).</summary>
 internal sealed class SampleCommand : VerbCommand
 {
-    private readonly CommonOptions common = new();
+    private readonly CommonOptions _common = new();
 
-    private readonly Option<int> count = new("--count", "-n")
+    private readonly Option<int> _count = new("--count", "-n")
     {
         Description = "How many images (1 to 1024)",
         HelpName = "N",
         DefaultValueFactory = _ => 16,
     };
 
-    private readonly Option<int> seed = new("--seed")
+    private readonly Option<int> _seed = new("--seed")
     {
         Description = "Random seed (the same seed gives the same images)",
         HelpName = "S",
         DefaultValueFactory = _ => 0,
     };
 
-    private readonly Option<float> temperature = new("--temperature")
+    private readonly Option<float> _temperature = new("--temperature")
     {
         Description = "Scale of the random deviation from the mean (1: the fitted spread)",
         HelpName = "T",
         DefaultValueFactory = _ => 1f,
     };
 
-    private readonly Option<string> from = new("--from")
+    private readonly Option<string> _from = new("--from")
     {
         Description = "Latent distribution: fitted (the Gaussian fitted to the training set's latents, from the manifest), prior (a VAE's N(0, I)), or auto (fitted when the manifest has it, else the prior)",
         HelpName = "auto|fitted|prior",
         DefaultValueFactory = _ => "auto",
     };
 
-    private readonly Option<int> columns = new("--columns")
+    private readonly Option<int> _columns = new("--columns")
     {
         Description = "Grid columns",
         HelpName = "N",
         DefaultValueFactory = _ => 8,
     };
 
-    private readonly Option<string> output = new("--output", "-o")
+    private readonly Option<string> _output = new("--output", "-o")
     {
         Description = "PNG grid of the samples",
         HelpName = "FILE",
         Required = true,
     };
 
-    private readonly Option<string?> latentsOut = new("--latents")
+    private readonly Option<string?> _latentsOut = new("--latents")
     {
         Description = "Also write the sampled latents as .npy",
         HelpName = "FILE",
@@ -60,30 +60,30 @@ internal sealed class SampleCommand : VerbCommand
     public SampleCommand(CliConsole console)
         : base("sample", "Generate new images: latents drawn from the Gaussian fitted to the training set's latents (or a VAE's prior N(0, I)), decoded.", console)
     {
-        Options.Add(count);
-        Options.Add(seed);
-        Options.Add(temperature);
-        Options.Add(from);
-        Options.Add(columns);
-        Options.Add(output);
-        Options.Add(latentsOut);
-        common.AddTo(this);
-        count.Validators.Add(r =>
+        Options.Add(_count);
+        Options.Add(_seed);
+        Options.Add(_temperature);
+        Options.Add(_from);
+        Options.Add(_columns);
+        Options.Add(_output);
+        Options.Add(_latentsOut);
+        _common.AddTo(this);
+        _count.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 1024)
             {
                 r.AddError("--count must be between 1 and 1024 (one grid).");
             }
         });
-        columns.Validators.Add(r =>
+        _columns.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() < 1)
             {
                 r.AddError("--columns must be at least 1.");
             }
         });
-        from.AcceptOnlyFromAmong("auto", "fitted", "prior");
-        temperature.Validators.Add(r =>
+        _from.AcceptOnlyFromAmong("auto", "fitted", "prior");
+        _temperature.Validators.Add(r =>
         {
             if (!(r.GetValueOrDefault<float>() >= 0))
             {
@@ -100,21 +100,21 @@ internal sealed class SampleCommand : VerbCommand
 
     protected override Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
-        var source = parse.GetValue(from) switch
+        var source = parse.GetValue(_from) switch
         {
             "fitted" => LatentSource.Fitted,
             "prior" => LatentSource.Prior,
             _ => LatentSource.Auto,
         };
         var settings = new SampleJob.Settings(
-            parse.GetValue(count),
-            parse.GetValue(seed),
-            parse.GetValue(temperature),
+            parse.GetValue(_count),
+            parse.GetValue(_seed),
+            parse.GetValue(_temperature),
             source,
-            parse.GetValue(columns),
-            parse.GetValue(output)!,
-            parse.GetValue(latentsOut),
-            common.Bind(parse));
+            parse.GetValue(_columns),
+            parse.GetValue(_output)!,
+            parse.GetValue(_latentsOut),
+            _common.Bind(parse));
         return Task.FromResult(new SampleJob(Console, settings).Run(cancellationToken));
     }
 }

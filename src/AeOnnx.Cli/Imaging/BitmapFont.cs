@@ -128,22 +128,22 @@ internal static class BitmapFont
             return text;
         }
 
-        int chars = Math.Max(0, ((maxWidth / scale) + 1) / Advance);
+        var chars = Math.Max(0, ((maxWidth / scale) + 1) / Advance);
         return chars <= 1 ? text[..Math.Min(chars, text.Length)] : text[..(chars - 1)] + "~";
     }
 
     /// <summary>Draws <paramref name="text"/> with its top-left corner at (x, y); characters outside ASCII print as '?'.</summary>
     public static void Draw(Image<Rgb24> image, int x, int y, string text, int scale, Rgb24 color)
     {
-        for (int i = 0; i < text.Length; i++)
+        for (var i = 0; i < text.Length; i++)
         {
-            char c = text[i];
-            int index = c is >= ' ' and <= '~' ? c - ' ' : '?' - ' ';
-            int left = x + (i * Advance * scale);
-            for (int column = 0; column < GlyphWidth; column++)
+            var c = text[i];
+            var index = c is >= ' ' and <= '~' ? c - ' ' : '?' - ' ';
+            var left = x + (i * Advance * scale);
+            for (var column = 0; column < GlyphWidth; column++)
             {
-                byte bits = Glyphs[(index * GlyphWidth) + column];
-                for (int row = 0; row < GlyphHeight; row++)
+                var bits = Glyphs[(index * GlyphWidth) + column];
+                for (var row = 0; row < GlyphHeight; row++)
                 {
                     if ((bits & (1 << row)) != 0)
                     {
@@ -156,12 +156,12 @@ internal static class BitmapFont
 
     private static void FillBlock(Image<Rgb24> image, int x, int y, int size, Rgb24 color)
     {
-        for (int dy = 0; dy < size; dy++)
+        for (var dy = 0; dy < size; dy++)
         {
-            for (int dx = 0; dx < size; dx++)
+            for (var dx = 0; dx < size; dx++)
             {
-                int px = x + dx;
-                int py = y + dy;
+                var px = x + dx;
+                var py = y + dy;
                 if (px >= 0 && py >= 0 && px < image.Width && py < image.Height)
                 {
                     image[px, py] = color;

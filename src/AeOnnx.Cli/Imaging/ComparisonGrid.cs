@@ -10,13 +10,13 @@ namespace AeOnnx.Cli.Imaging;
 internal sealed class ComparisonGrid : IDisposable
 {
     public const int PerRow = 8;
-    private readonly ImageGrid grid;
-    private int count;
+    private readonly ImageGrid _grid;
+    private int _count;
 
     public ComparisonGrid(Autoencoder model, int pairs, string title)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(pairs, 1);
-        grid = new ImageGrid(((pairs + PerRow - 1) / PerRow) * 2, Math.Min(PerRow, pairs), model.Width, model.Height) { Title = title };
+        _grid = new ImageGrid(((pairs + PerRow - 1) / PerRow) * 2, Math.Min(PerRow, pairs), model.Width, model.Height) { Title = title };
         Capacity = pairs;
     }
 
@@ -25,23 +25,23 @@ internal sealed class ComparisonGrid : IDisposable
     /// <summary>Adds the next pair; the grid takes ownership of both images.</summary>
     public void Add(Image<Rgb24> original, string? originalCaption, Image<Rgb24> reconstruction, string? reconstructionCaption)
     {
-        if (count >= Capacity)
+        if (_count >= Capacity)
         {
             original.Dispose();
             reconstruction.Dispose();
             throw new InvalidOperationException($"the comparison grid holds {Capacity} pairs");
         }
 
-        int row = (count / PerRow) * 2;
-        int column = count % PerRow;
-        grid.Set(row, column, original, originalCaption);
-        grid.Set(row + 1, column, reconstruction, reconstructionCaption);
-        grid.RowLabels[row] = "original";
-        grid.RowLabels[row + 1] = "recon";
-        count++;
+        var row = (_count / PerRow) * 2;
+        var column = _count % PerRow;
+        _grid.Set(row, column, original, originalCaption);
+        _grid.Set(row + 1, column, reconstruction, reconstructionCaption);
+        _grid.RowLabels[row] = "original";
+        _grid.RowLabels[row + 1] = "recon";
+        _count++;
     }
 
-    public void SavePng(string path) => grid.SavePng(path);
+    public void SavePng(string path) => _grid.SavePng(path);
 
-    public void Dispose() => grid.Dispose();
+    public void Dispose() => _grid.Dispose();
 }

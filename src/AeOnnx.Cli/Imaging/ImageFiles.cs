@@ -34,11 +34,11 @@ internal static class ImageFiles
     public static void SaveAnimatedGif(IReadOnlyList<Image<Rgb24>> frames, string path, int zoom, int frameDelayCs, bool grayscale = false)
     {
         ArgumentOutOfRangeException.ThrowIfZero(frames.Count);
-        int width = frames[0].Width * zoom;
-        int height = frames[0].Height * zoom;
+        var width = frames[0].Width * zoom;
+        var height = frames[0].Height * zoom;
         using var animation = new Image<Rgb24>(width, height);
         animation.Metadata.GetGifMetadata().RepeatCount = 0; // loop forever
-        for (int i = 0; i < frames.Count; i++)
+        for (var i = 0; i < frames.Count; i++)
         {
             using var frame = frames[i].Clone(x => x.Resize(width, height, KnownResamplers.NearestNeighbor));
             var added = animation.Frames.AddFrame(frame.Frames.RootFrame);

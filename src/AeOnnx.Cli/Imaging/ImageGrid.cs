@@ -19,8 +19,8 @@ internal sealed class ImageGrid : IDisposable
     private static readonly Rgb24 Ink = new(0, 0, 0);
     private static readonly Rgb24 CaptionInk = new(60, 60, 60);
 
-    private readonly Image<Rgb24>?[,] cells;
-    private readonly string?[,] captions;
+    private readonly Image<Rgb24>?[,] _cells;
+    private readonly string?[,] _captions;
 
     public ImageGrid(int rows, int columns, int imageWidth, int imageHeight, int minCellSize = 84)
     {
@@ -31,8 +31,8 @@ internal sealed class ImageGrid : IDisposable
         Zoom = Math.Max(1, (int)Math.Ceiling(minCellSize / (double)Math.Max(imageWidth, imageHeight)));
         CellWidth = imageWidth * Zoom;
         CellHeight = imageHeight * Zoom;
-        cells = new Image<Rgb24>?[rows, columns];
-        captions = new string?[rows, columns];
+        _cells = new Image<Rgb24>?[rows, columns];
+        _captions = new string?[rows, columns];
         ColumnLabels = new string?[columns];
         RowLabels = new string?[rows];
     }
@@ -56,21 +56,21 @@ internal sealed class ImageGrid : IDisposable
     /// <summary>Places a model-size image; the grid takes ownership (a replaced image is disposed).</summary>
     public void Set(int row, int column, Image<Rgb24> image, string? caption = null)
     {
-        if (!ReferenceEquals(cells[row, column], image))
+        if (!ReferenceEquals(_cells[row, column], image))
         {
-            cells[row, column]?.Dispose();
+            _cells[row, column]?.Dispose();
         }
 
-        cells[row, column] = image;
-        captions[row, column] = caption;
+        _cells[row, column] = image;
+        _captions[row, column] = caption;
     }
 
     /// <summary>Leaves a cell empty (drawn as a gray box) with a caption saying why.</summary>
     public void SetEmpty(int row, int column, string? caption)
     {
-        cells[row, column]?.Dispose();
-        cells[row, column] = null;
-        captions[row, column] = caption;
+        _cells[row, column]?.Dispose();
+        _cells[row, column] = null;
+        _captions[row, column] = caption;
     }
 
     /// <summary>Renders the grid and saves it as a PNG, atomically.</summary>
@@ -82,33 +82,33 @@ internal sealed class ImageGrid : IDisposable
 
     public void Dispose()
     {
-        foreach (var cell in cells)
+        foreach (var cell in _cells)
         {
             cell?.Dispose();
         }
 
-        Array.Clear(cells);
+        Array.Clear(_cells);
     }
 
     public Image<Rgb24> Render()
     {
-        int labelScale = CellWidth >= 64 ? 2 : 1;
+        var labelScale = CellWidth >= 64 ? 2 : 1;
         const int captionScale = 1;
-        bool hasColumnLabels = ColumnLabels.Any(l => !string.IsNullOrEmpty(l));
-        bool hasRowLabels = RowLabels.Any(l => !string.IsNullOrEmpty(l));
-        bool hasCaptions = captions.Cast<string?>().Any(c => !string.IsNullOrEmpty(c));
-        bool hasTitle = !string.IsNullOrEmpty(Title);
+        var hasColumnLabels = ColumnLabels.Any(l => !string.IsNullOrEmpty(l));
+        var hasRowLabels = RowLabels.Any(l => !string.IsNullOrEmpty(l));
+        var hasCaptions = _captions.Cast<string?>().Any(c => !string.IsNullOrEmpty(c));
+        var hasTitle = !string.IsNullOrEmpty(Title);
 
-        int titleHeight = hasTitle ? BitmapFont.Height(labelScale) + Gap * 2 : 0;
-        int headerHeight = hasColumnLabels ? BitmapFont.Height(labelScale) + Gap : 0;
-        int rowLabelWidth = hasRowLabels
+        var titleHeight = hasTitle ? BitmapFont.Height(labelScale) + Gap * 2 : 0;
+        var headerHeight = hasColumnLabels ? BitmapFont.Height(labelScale) + Gap : 0;
+        var rowLabelWidth = hasRowLabels
             ? Math.Min(RowLabels.Max(l => BitmapFont.MeasureWidth(l ?? string.Empty, labelScale)), CellWidth * 3) + Gap * 2
             : 0;
-        int captionHeight = hasCaptions ? BitmapFont.Height(captionScale) + 3 : 0;
-        int rowHeight = CellHeight + captionHeight;
+        var captionHeight = hasCaptions ? BitmapFont.Height(captionScale) + 3 : 0;
+        var rowHeight = CellHeight + captionHeight;
 
-        int width = Margin * 2 + rowLabelWidth + Columns * CellWidth + (Columns - 1) * Gap;
-        int height = Margin * 2 + titleHeight + headerHeight + Rows * rowHeight + (Rows - 1) * Gap;
+        var width = Margin * 2 + rowLabelWidth + Columns * CellWidth + (Columns - 1) * Gap;
+        var height = Margin * 2 + titleHeight + headerHeight + Rows * rowHeight + (Rows - 1) * Gap;
         if (hasTitle)
         {
             width = Math.Max(width, Margin * 2 + BitmapFont.MeasureWidth(Title!, labelScale));
@@ -120,34 +120,34 @@ internal sealed class ImageGrid : IDisposable
             BitmapFont.Draw(canvas, Margin, Margin, Title!, labelScale, Ink);
         }
 
-        int gridTop = Margin + titleHeight + headerHeight;
-        int gridLeft = Margin + rowLabelWidth;
-        for (int c = 0; c < Columns; c++)
+        var gridTop = Margin + titleHeight + headerHeight;
+        var gridLeft = Margin + rowLabelWidth;
+        for (var c = 0; c < Columns; c++)
         {
-            string? label = ColumnLabels[c];
+            var label = ColumnLabels[c];
             if (!string.IsNullOrEmpty(label))
             {
-                int scale = BitmapFont.MeasureWidth(label, labelScale) <= CellWidth ? labelScale : 1;
-                string text = BitmapFont.Fit(label, CellWidth, scale);
-                int x = gridLeft + c * (CellWidth + Gap) + (CellWidth - BitmapFont.MeasureWidth(text, scale)) / 2;
+                var scale = BitmapFont.MeasureWidth(label, labelScale) <= CellWidth ? labelScale : 1;
+                var text = BitmapFont.Fit(label, CellWidth, scale);
+                var x = gridLeft + c * (CellWidth + Gap) + (CellWidth - BitmapFont.MeasureWidth(text, scale)) / 2;
                 BitmapFont.Draw(canvas, x, gridTop - headerHeight + (BitmapFont.Height(labelScale) - BitmapFont.Height(scale)), text, scale, Ink);
             }
         }
 
-        for (int r = 0; r < Rows; r++)
+        for (var r = 0; r < Rows; r++)
         {
-            int top = gridTop + r * (rowHeight + Gap);
-            string? rowLabel = RowLabels[r];
+            var top = gridTop + r * (rowHeight + Gap);
+            var rowLabel = RowLabels[r];
             if (!string.IsNullOrEmpty(rowLabel))
             {
-                string text = BitmapFont.Fit(rowLabel, rowLabelWidth - Gap * 2, labelScale);
+                var text = BitmapFont.Fit(rowLabel, rowLabelWidth - Gap * 2, labelScale);
                 BitmapFont.Draw(canvas, Margin, top + (CellHeight - BitmapFont.Height(labelScale)) / 2, text, labelScale, Ink);
             }
 
-            for (int c = 0; c < Columns; c++)
+            for (var c = 0; c < Columns; c++)
             {
-                int left = gridLeft + c * (CellWidth + Gap);
-                var cell = cells[r, c];
+                var left = gridLeft + c * (CellWidth + Gap);
+                var cell = _cells[r, c];
                 if (cell is null)
                 {
                     Fill(canvas, left, top, CellWidth, CellHeight, EmptyCell);
@@ -158,11 +158,11 @@ internal sealed class ImageGrid : IDisposable
                     canvas.Mutate(x => x.DrawImage(zoomed, new Point(left, top), 1f));
                 }
 
-                string? caption = captions[r, c];
+                var caption = _captions[r, c];
                 if (!string.IsNullOrEmpty(caption))
                 {
-                    string text = BitmapFont.Fit(caption, CellWidth, captionScale);
-                    int x = left + (CellWidth - BitmapFont.MeasureWidth(text, captionScale)) / 2;
+                    var text = BitmapFont.Fit(caption, CellWidth, captionScale);
+                    var x = left + (CellWidth - BitmapFont.MeasureWidth(text, captionScale)) / 2;
                     BitmapFont.Draw(canvas, x, top + CellHeight + 2, text, captionScale, CaptionInk);
                 }
             }
@@ -173,9 +173,9 @@ internal sealed class ImageGrid : IDisposable
 
     private static void Fill(Image<Rgb24> image, int x, int y, int w, int h, Rgb24 color)
     {
-        for (int yy = y; yy < y + h; yy++)
+        for (var yy = y; yy < y + h; yy++)
         {
-            for (int xx = x; xx < x + w; xx++)
+            for (var xx = x; xx < x + w; xx++)
             {
                 image[xx, yy] = color;
             }

@@ -18,8 +18,8 @@ internal static class CanonicalPath
 
     public static string Of(string path, string? currentDirectory = null)
     {
-        string full = Path.GetFullPath(path, currentDirectory ?? Environment.CurrentDirectory);
-        int hops = 0;
+        var full = Path.GetFullPath(path, currentDirectory ?? Environment.CurrentDirectory);
+        var hops = 0;
         return Resolve(full, ref hops);
     }
 
@@ -31,7 +31,7 @@ internal static class CanonicalPath
             return true;
         }
 
-        string prefix = Path.EndsInDirectorySeparator(outer) ? outer : outer + Path.DirectorySeparatorChar;
+        var prefix = Path.EndsInDirectorySeparator(outer) ? outer : outer + Path.DirectorySeparatorChar;
         return inner.StartsWith(prefix, Comparison);
     }
 
@@ -50,13 +50,13 @@ internal static class CanonicalPath
 
     private static string Resolve(string full, ref int hops)
     {
-        string root = Path.GetPathRoot(full) ?? string.Empty;
-        string current = root;
-        string[] parts = full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
-        for (int i = 0; i < parts.Length; i++)
+        var root = Path.GetPathRoot(full) ?? string.Empty;
+        var current = root;
+        var parts = full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 0; i < parts.Length; i++)
         {
-            string next = Path.Combine(current, parts[i]);
-            string? target = LinkTarget(next);
+            var next = Path.Combine(current, parts[i]);
+            var target = LinkTarget(next);
 
             if (target is null)
             {
@@ -70,7 +70,7 @@ internal static class CanonicalPath
                 return Path.Combine([current, .. parts[i..]]);
             }
 
-            string resolved = Resolve(Path.GetFullPath(target, current), ref hops);
+            var resolved = Resolve(Path.GetFullPath(target, current), ref hops);
             current = resolved;
         }
 

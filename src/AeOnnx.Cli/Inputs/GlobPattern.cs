@@ -11,7 +11,7 @@ namespace AeOnnx.Cli.Inputs;
 /// </summary>
 internal sealed class GlobPattern
 {
-    private readonly Matcher matcher = new(StringComparison.Ordinal);
+    private readonly Matcher _matcher = new(StringComparison.Ordinal);
 
     /// <exception cref="CliException">A usage error: the pattern uses syntax the matcher does not have.</exception>
     /// <param name="pattern">The glob.</param>
@@ -19,7 +19,7 @@ internal sealed class GlobPattern
     public GlobPattern(string pattern, bool nameAnywhere = true)
     {
         Pattern = pattern;
-        int unsupported = pattern.IndexOfAny(['?', '[', ']', '{', '}']);
+        var unsupported = pattern.IndexOfAny(['?', '[', ']', '{', '}']);
         if (pattern.Length == 0 || unsupported >= 0)
         {
             throw CliException.Usage(pattern.Length == 0
@@ -35,7 +35,7 @@ internal sealed class GlobPattern
         MatchesFileNameOnly = nameAnywhere && !pattern.Contains('/');
 
         // A pattern without '/' matches the file name at any depth, as `find -name` does.
-        matcher.AddInclude(MatchesFileNameOnly ? "**/" + pattern : pattern);
+        _matcher.AddInclude(MatchesFileNameOnly ? "**/" + pattern : pattern);
     }
 
     public string Pattern { get; }
@@ -52,7 +52,7 @@ internal sealed class GlobPattern
         // The in-memory overload matches the listing we made ourselves; the matcher never walks the disk.
         const string root = "/aeonnx-glob-root";
         var matched = new HashSet<string>(
-            matcher.Match(root, relativePaths.Select(p => root + "/" + p)).Files.Select(f => f.Path),
+            _matcher.Match(root, relativePaths.Select(p => root + "/" + p)).Files.Select(f => f.Path),
             StringComparer.Ordinal);
         return relativePaths.Where(matched.Contains);
     }

@@ -22,7 +22,7 @@ internal static class InputResolver
         excludedFolders ??= [];
         var filter = string.IsNullOrEmpty(pattern) ? null : new GlobPattern(pattern);
         var specs = new List<string>();
-        foreach (string argument in arguments)
+        foreach (var argument in arguments)
         {
             if (argument.StartsWith('@') && argument.Length > 1)
             {
@@ -34,7 +34,7 @@ internal static class InputResolver
             }
         }
 
-        foreach (string list in listFiles)
+        foreach (var list in listFiles)
         {
             specs.AddRange(ReadList(list, currentDirectory));
         }
@@ -42,7 +42,7 @@ internal static class InputResolver
         // One spec lists each file once (a folder listing, a glob, a name): only several can repeat one.
         var seen = specs.Count > 1 ? new HashSet<string>(StringComparer.Ordinal) : null;
         var items = new List<InputItem>();
-        foreach (string spec in specs)
+        foreach (var spec in specs)
         {
             foreach (var item in Expand(spec, filter, currentDirectory, excludedFolders))
             {
@@ -58,16 +58,16 @@ internal static class InputResolver
 
     private static IEnumerable<string> ReadList(string listPath, string currentDirectory)
     {
-        string full = Path.GetFullPath(listPath, currentDirectory);
+        var full = Path.GetFullPath(listPath, currentDirectory);
         if (!File.Exists(full))
         {
             throw CliException.Usage($"list file '{listPath}' does not exist.");
         }
 
         // One path per line, relative to the current directory (as find/ls write them); '#' comments.
-        foreach (string raw in File.ReadLines(full))
+        foreach (var raw in File.ReadLines(full))
         {
-            string line = raw.Trim();
+            var line = raw.Trim();
             if (line.Length > 0 && !line.StartsWith('#'))
             {
                 yield return line;
@@ -77,7 +77,7 @@ internal static class InputResolver
 
     private static IEnumerable<InputItem> Expand(string spec, GlobPattern? filter, string cwd, IReadOnlyCollection<string> excludedFolders)
     {
-        string full = Path.GetFullPath(spec, cwd);
+        var full = Path.GetFullPath(spec, cwd);
         if (Directory.Exists(full))
         {
             return FromFolder(spec, full, filter, glob: null, excludedFolders);
@@ -85,13 +85,13 @@ internal static class InputResolver
 
         if (!File.Exists(full) && GlobPattern.HasWildcards(spec))
         {
-            string normalized = Normalize(spec);
-            string[] segments = normalized.Split('/');
-            int firstWild = Array.FindIndex(segments, GlobPattern.HasWildcards);
-            string baseDisplay = string.Join('/', segments[..firstWild]);
-            string rest = string.Join('/', segments[firstWild..]);
+            var normalized = Normalize(spec);
+            var segments = normalized.Split('/');
+            var firstWild = Array.FindIndex(segments, GlobPattern.HasWildcards);
+            var baseDisplay = string.Join('/', segments[..firstWild]);
+            var rest = string.Join('/', segments[firstWild..]);
             var glob = new GlobPattern(rest, nameAnywhere: false);
-            string baseFull = baseDisplay.Length == 0
+            var baseFull = baseDisplay.Length == 0
                 ? (normalized.StartsWith('/') ? "/" : cwd)
                 : Path.GetFullPath(baseDisplay, cwd);
             if (!Directory.Exists(baseFull))
@@ -113,10 +113,10 @@ internal static class InputResolver
         kept = filter is not null
             ? filter.Filter(kept.ToList())
             : kept.Where(ImageFormats.HasImageExtension);
-        List<string> sorted = kept.ToList();
+        var sorted = kept.ToList();
         sorted.Sort(StringComparer.Ordinal);
         var root = new InputRoot(Normalize(displayRoot).TrimEnd('/'), fullRoot);
-        foreach (string relative in sorted)
+        foreach (var relative in sorted)
         {
             yield return new InputItem(0, root, relative);
         }
@@ -142,7 +142,7 @@ internal static class InputResolver
         };
         while (pending.Count > 0)
         {
-            (string folder, string relative, string canonical) = pending.Pop();
+            (var folder, var relative, var canonical) = pending.Pop();
             List<FileSystemInfo> entries;
             try
             {
@@ -160,10 +160,10 @@ internal static class InputResolver
                     continue;
                 }
 
-                string childRelative = relative.Length == 0 ? entry.Name : relative + "/" + entry.Name;
+                var childRelative = relative.Length == 0 ? entry.Name : relative + "/" + entry.Name;
                 if (entry is DirectoryInfo directory)
                 {
-                    string childCanonical = Path.Combine(canonical, entry.Name);
+                    var childCanonical = Path.Combine(canonical, entry.Name);
                     if (directory.LinkTarget is not null)
                     {
                         continue;
@@ -194,7 +194,7 @@ internal static class InputResolver
     /// </summary>
     private static void CheckOwnOutputFolder(DirectoryInfo folder)
     {
-        bool ours = File.Exists(Path.Combine(folder.FullName, "index.csv")) || File.Exists(Path.Combine(folder.FullName, ".aeonnx-journal"));
+        var ours = File.Exists(Path.Combine(folder.FullName, "index.csv")) || File.Exists(Path.Combine(folder.FullName, ".aeonnx-journal"));
         if (!ours && folder.EnumerateFileSystemInfos().Any(e => !e.Name.StartsWith('.')))
         {
             throw CliException.Usage($"the output folder '{folder.FullName}' lies inside an input folder and holds files of its own (it is not an earlier aeonnx output); choose a new or empty folder.");

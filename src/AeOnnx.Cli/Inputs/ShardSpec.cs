@@ -13,13 +13,13 @@ internal readonly record struct ShardSpec(int Index, int Count)
 
     public static ShardSpec Parse(string text)
     {
-        string[] parts = text.Split('/');
+        var parts = text.Split('/');
         if (parts.Length != 2
-            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int k)
-            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int n)
+            || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var k)
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n)
             || n < 1 || k < 1 || k > n || n > MaxCount)
         {
-            string shown = text.Length > 40 ? text[..40] + "..." : text;
+            var shown = text.Length > 40 ? text[..40] + "..." : text;
             throw CliException.Usage($"--shard expects K/N with 1 <= K <= N <= {MaxCount} (for example 2/4), got '{shown}'.");
         }
 
@@ -29,8 +29,8 @@ internal readonly record struct ShardSpec(int Index, int Count)
     /// <summary>The first position and the number of items of this shard in a list of <paramref name="total"/>.</summary>
     public (int Start, int Length) Range(int total)
     {
-        int start = (int)((long)(Index - 1) * total / Count);
-        int end = (int)((long)Index * total / Count);
+        var start = (int)((long)(Index - 1) * total / Count);
+        var end = (int)((long)Index * total / Count);
         return (start, end - start);
     }
 

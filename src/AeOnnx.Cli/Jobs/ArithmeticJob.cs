@@ -36,14 +36,14 @@ internal sealed class ArithmeticJob(CliConsole console, ArithmeticJob.Settings s
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        bool byLabel = settings.From is not null || settings.To is not null;
-        bool byFolder = settings.FromFolder is not null || settings.ToFolder is not null;
+        var byLabel = settings.From is not null || settings.To is not null;
+        var byFolder = settings.FromFolder is not null || settings.ToFolder is not null;
         if (byLabel == byFolder || (byLabel && (settings.From is null || settings.To is null)) || (byFolder && (settings.FromFolder is null || settings.ToFolder is null)))
         {
             throw CliException.Usage("give a direction: --from LABEL --to LABEL (class centroids), or --from-folder DIR --to-folder DIR.");
         }
 
-        string gridPath = settings.Output ?? throw CliException.Usage("--output FILE is required.");
+        var gridPath = settings.Output ?? throw CliException.Usage("--output FILE is required.");
         var outputs = new JobOutputs().File("--output", gridPath);
         var fromItems = byFolder ? settings.Inputs.ResolveFolder(settings.FromFolder!, outputs) : [];
         var toItems = byFolder ? settings.Inputs.ResolveFolder(settings.ToFolder!, outputs) : [];
@@ -65,7 +65,7 @@ internal sealed class ArithmeticJob(CliConsole console, ArithmeticJob.Settings s
             throw CliException.Fatal("none of the input images could be read.");
         }
 
-        float[] direction = LatentMath.Subtract(end, start);
+        var direction = LatentMath.Subtract(end, start);
         if (FailureReason.NonFiniteLatent(direction) is { } badDirection)
         {
             throw CliException.Fatal($"the direction {toName} - {fromName} is not finite ({badDirection}); check the model's latent.classes or the folders.");
@@ -78,22 +78,22 @@ internal sealed class ArithmeticJob(CliConsole console, ArithmeticJob.Settings s
     /// <summary>A row per image, a column per strength; a non-finite cell is left blank and reported.</summary>
     private void WriteGrid(Autoencoder model, List<(InputItem Item, float[] Latent)> rows, float[] direction, string title, string gridPath, List<IndexEntry> skipped)
     {
-        float k = settings.Strength;
-        int columns = settings.Steps;
-        float[] strengths = Enumerable.Range(0, columns).Select(j => k * j / (columns - 1)).ToArray();
+        var k = settings.Strength;
+        var columns = settings.Steps;
+        var strengths = Enumerable.Range(0, columns).Select(j => k * j / (columns - 1)).ToArray();
         using var grid = new ImageGrid(rows.Count, columns, model.Width, model.Height) { Title = title };
-        for (int j = 0; j < columns; j++)
+        for (var j = 0; j < columns; j++)
         {
             grid.ColumnLabels[j] = "s=" + strengths[j].ToString("0.##", CultureInfo.InvariantCulture);
         }
 
-        for (int r = 0; r < rows.Count; r++)
+        for (var r = 0; r < rows.Count; r++)
         {
             grid.RowLabels[r] = Path.GetFileNameWithoutExtension(rows[r].Item.DisplayPath);
-            float[] z = rows[r].Latent;
-            float[][] moved = strengths.Select(sj => LatentMath.Add(z, LatentMath.Scale(direction, sj))).ToArray();
-            float[][] decoded = model.DecodeBatch(moved);
-            for (int j = 0; j < columns; j++)
+            var z = rows[r].Latent;
+            var moved = strengths.Select(sj => LatentMath.Add(z, LatentMath.Scale(direction, sj))).ToArray();
+            var decoded = model.DecodeBatch(moved);
+            for (var j = 0; j < columns; j++)
             {
                 if (FailureReason.NonFinite("decoded cell", decoded[j]) is { } reason)
                 {
@@ -141,7 +141,7 @@ internal sealed class ArithmeticJob(CliConsole console, ArithmeticJob.Settings s
             else
             {
                 // A NaN latent would turn the whole centroid, and so every cell, into NaN.
-                string reason = outcome.SkipReason ?? "no latent";
+                var reason = outcome.SkipReason ?? "no latent";
                 skipped.Add(new IndexEntry(null, outcome.Item.DisplayPath, IndexEntry.Skipped, reason));
                 console.Error.WriteLine($"skipped {outcome.Item.DisplayPath}: {reason}");
             }

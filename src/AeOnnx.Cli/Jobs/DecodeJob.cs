@@ -18,7 +18,7 @@ internal sealed class DecodeJob(CliConsole console, DecodeJob.Settings settings)
 
     public int Run(CancellationToken cancellationToken)
     {
-        string? source = settings.Latents;
+        var source = settings.Latents;
         if ((source is null) == (settings.Vectors.Length == 0))
         {
             throw CliException.Usage("give either LATENTS (a .npy or .csv file) or --latent \"v1,v2,...\", not both.");
@@ -29,14 +29,14 @@ internal sealed class DecodeJob(CliConsole console, DecodeJob.Settings settings)
             throw CliException.Usage($"'{source}' does not exist.");
         }
 
-        List<float[]> fromCommandLine = settings.Vectors.Select(LatentCsv.ParseVector).ToList();
-        string folder = Path.GetFullPath(settings.Output);
+        var fromCommandLine = settings.Vectors.Select(LatentCsv.ParseVector).ToList();
+        var folder = Path.GetFullPath(settings.Output);
         var outputs = new JobOutputs().Folder("--output", settings.Output);
         var latentsFile = source is null ? null : new InputItem(0, source, Path.GetFullPath(source));
         using var job = Job.Open(console, "decode", settings.Model.Quiet, outputs, Path.Combine(folder, ".aeonnx-lock"), [], latentsFile is null ? null : [(latentsFile.DisplayPath, latentsFile.FullPath)], Path.Combine(folder, "index.csv"));
         var before = ExistingPngs(folder);
         using var model = settings.Model.Load(console);
-        using var rows = LatentRows.Open(source, fromCommandLine, model.LatentDim, out long count);
+        using var rows = LatentRows.Open(source, fromCommandLine, model.LatentDim, out var count);
         var names = new RowFiles(count);
         AtomicFile.DeleteStaleTemporaries(folder, name => name == "index.csv" || names.Owns(name));
         var fingerprint = new JobFingerprint("decode", model);
@@ -58,7 +58,7 @@ internal sealed class DecodeJob(CliConsole console, DecodeJob.Settings settings)
             rows.MoveNext();
         }
 
-        int batchSize = (int)Math.Min(settings.Model.BatchSize, Math.Max(1, count));
+        var batchSize = (int)Math.Min(settings.Model.BatchSize, Math.Max(1, count));
         DecodeRows(model, rows, run.Resumed, batchSize, folder, names, run, entries, cancellationToken);
         run.Finish();
 
@@ -68,7 +68,7 @@ internal sealed class DecodeJob(CliConsole console, DecodeJob.Settings settings)
             ["row", "file", "source", "status", "reason"],
             entries.Select((e, row) => new[] { row.ToString(CultureInfo.InvariantCulture), e.IsOk ? names.Of(row) : string.Empty, e.Path, e.Status, e.Reason }));
         var written = entries.Select((e, row) => e.IsOk ? names.Of(row) : null).OfType<string>().ToHashSet(StringComparer.Ordinal);
-        List<string> stale = before.Where(f => !written.Contains(f)).Order(StringComparer.Ordinal).ToList();
+        var stale = before.Where(f => !written.Contains(f)).Order(StringComparer.Ordinal).ToList();
         if (stale.Count > 0)
         {
             // Not deleted (they may be the user's), but said: a folder listing would otherwise mix two runs.
@@ -85,17 +85,17 @@ internal sealed class DecodeJob(CliConsole console, DecodeJob.Settings settings)
     /// </summary>
     private static void DecodeRows(Autoencoder model, IEnumerator<(string Name, float[] Vector)> rows, long firstRow, int batchSize, string folder, RowFiles names, ResumableRun run, List<IndexEntry> entries, CancellationToken cancellationToken)
     {
-        long row = firstRow;
+        var row = firstRow;
         var read = new List<(long Row, string Name, float[] Vector, string? Skip)>();
-        bool more = true;
+        var more = true;
         while (more)
         {
             read.Clear();
-            int finite = 0;
+            var finite = 0;
             while (finite < batchSize && (more = rows.MoveNext()))
             {
-                (string name, float[] vector) = rows.Current;
-                string? skip = FailureReason.NonFiniteLatent(vector);
+                (var name, var vector) = rows.Current;
+                var skip = FailureReason.NonFiniteLatent(vector);
                 finite += skip is null ? 1 : 0;
                 read.Add((row++, name, vector, skip));
             }
@@ -107,13 +107,13 @@ internal sealed class DecodeJob(CliConsole console, DecodeJob.Settings settings)
                 images = model.DecodeBatch(read.Where(r => r.Skip is null).Select(r => r.Vector).ToList());
             }
 
-            int next = 0;
+            var next = 0;
             foreach (var (at, name, _, skip) in read)
             {
-                string? reason = skip;
+                var reason = skip;
                 if (reason is null)
                 {
-                    float[] image = images[next++];
+                    var image = images[next++];
                     reason = FailureReason.NonFinite("decoded image", image);
                     if (reason is null)
                     {

@@ -28,9 +28,9 @@ internal sealed class EncodeJob(CliConsole console, EncodeJob.Settings settings)
         AtomicFile.DeleteStaleTemporaries(Path.GetDirectoryName(Path.GetFullPath(paths.Npy))!, [Path.GetFileName(paths.Npy), Path.GetFileName(paths.Index)]);
         using var model = settings.Model.Load(console);
         var items = job.Items;
-        string jobId = new JobFingerprint("encode", model).AddInputs(items).ToString();
-        (int start, int length) = shard?.Range(items.Count) ?? (0, items.Count);
-        List<InputItem> mine = items.Skip(start).Take(length).ToList();
+        var jobId = new JobFingerprint("encode", model).AddInputs(items).ToString();
+        (var start, var length) = shard?.Range(items.Count) ?? (0, items.Count);
+        var mine = items.Skip(start).Take(length).ToList();
 
         // The part file is opened first so that it is disposed last: disposing the run commits what is pending.
         using var part = new FileStream(paths.Part, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
@@ -52,8 +52,8 @@ internal sealed class EncodeJob(CliConsole console, EncodeJob.Settings settings)
     /// <summary>Encodes the inputs the journal does not list yet, appending each latent to the part file.</summary>
     private async Task EncodeAsync(Autoencoder model, List<InputItem> mine, FileStream part, ResumableRun run, LatentOutputPaths paths, CancellationToken cancellationToken)
     {
-        int dim = model.LatentDim;
-        long committedBytes = run.OkCount * dim * sizeof(float);
+        var dim = model.LatentDim;
+        var committedBytes = run.OkCount * dim * sizeof(float);
         if (part.Length < committedBytes)
         {
             throw CliException.Fatal($"--resume: '{paths.Part}' is shorter than its journal says; run without --resume to start over.");
@@ -63,7 +63,7 @@ internal sealed class EncodeJob(CliConsole console, EncodeJob.Settings settings)
         part.Position = committedBytes;
         run.BeforeCommit = () => part.Flush(flushToDisk: true);
 
-        List<InputItem> remaining = mine.Skip(run.Resumed).ToList();
+        var remaining = mine.Skip(run.Resumed).ToList();
         var pipelineOptions = settings.Model.Pipeline(model);
         await foreach (var outcome in Job.StreamAsync(remaining, (files, ct) => model.EncodeFilesAsync(files, pipelineOptions, ct), cancellationToken))
         {
@@ -85,7 +85,7 @@ internal sealed class EncodeJob(CliConsole console, EncodeJob.Settings settings)
     /// <summary>The .npy (header + the part file's rows), the index and the CSV, each under its final name at once.</summary>
     private void WriteOutputs(Autoencoder model, FileStream part, ResumableRun run, LatentOutputPaths paths)
     {
-        long rows = run.OkCount;
+        var rows = run.OkCount;
         part.Position = 0;
         AtomicFile.Write(paths.Npy, stream =>
         {
@@ -101,8 +101,8 @@ internal sealed class EncodeJob(CliConsole console, EncodeJob.Settings settings)
 
     private static string IndexDisplayPath(string npy)
     {
-        string? folder = Path.GetDirectoryName(npy);
-        string name = Path.GetFileNameWithoutExtension(npy) + ".index.csv";
+        var folder = Path.GetDirectoryName(npy);
+        var name = Path.GetFileNameWithoutExtension(npy) + ".index.csv";
         return string.IsNullOrEmpty(folder) ? name : Path.Combine(folder, name);
     }
 }

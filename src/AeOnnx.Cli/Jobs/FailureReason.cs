@@ -10,10 +10,10 @@ internal static class FailureReason
 
     public static string Of(Exception failure)
     {
-        string message = failure.Message;
+        var message = failure.Message;
         if (failure is ImageLoadException load)
         {
-            string prefix = $"Cannot load image {load.Path}: ";
+            var prefix = $"Cannot load image {load.Path}: ";
             if (message.StartsWith(prefix, StringComparison.Ordinal))
             {
                 message = message[prefix.Length..];
@@ -26,7 +26,7 @@ internal static class FailureReason
     /// <summary>The reason to skip a latent given as input (file or command line) that is not finite, or null.</summary>
     public static string? NonFiniteLatent(float[] latent)
     {
-        int at = Array.FindIndex(latent, v => !float.IsFinite(v));
+        var at = Array.FindIndex(latent, v => !float.IsFinite(v));
         return at < 0
             ? null
             : $"the latent has a non-finite value ({latent[at].ToString(System.Globalization.CultureInfo.InvariantCulture)} at z{at}; float64 values beyond float32 become infinity); nothing was decoded";
@@ -35,7 +35,7 @@ internal static class FailureReason
     /// <summary>The reason to skip an input whose model output is not finite (NaN weights, overflow), or null.</summary>
     public static string? NonFinite(string what, params float[]?[] outputs)
     {
-        foreach (float[]? values in outputs)
+        foreach (var values in outputs)
         {
             if (values is not null && values.Any(v => !float.IsFinite(v)))
             {

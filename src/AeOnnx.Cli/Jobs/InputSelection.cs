@@ -17,7 +17,7 @@ internal sealed record InputSelection(string[] Inputs, string[] Lists, string? P
             throw CliException.Usage("no INPUT given: name image files, folders, globs or a list (@list.txt or --list).");
         }
 
-        foreach (string input in Inputs)
+        foreach (var input in Inputs)
         {
             // System.CommandLine hands unknown options to the INPUT argument; a real file may still start with '-'.
             if (input.StartsWith('-') && input.Length > 1 && !File.Exists(input) && !Directory.Exists(input))

@@ -27,9 +27,9 @@ internal sealed class InterpolateJob(CliConsole console, InterpolateJob.Settings
             throw CliException.Fatal($"interpolation needs two readable key images; {keys.Count} of {items.Count} could be read.");
         }
 
-        float[][] path = LatentMath.Path(keys.Select(k => k.Latent).ToList(), settings.Steps - 1, settings.Mode == "lerp" ? InterpolationMode.Linear : InterpolationMode.Spherical);
-        float[][] decoded = model.DecodeBatch(path);
-        int nonFinite = decoded.Count(d => FailureReason.NonFinite("decoded image", d) is not null);
+        var path = LatentMath.Path(keys.Select(k => k.Latent).ToList(), settings.Steps - 1, settings.Mode == "lerp" ? InterpolationMode.Linear : InterpolationMode.Spherical);
+        var decoded = model.DecodeBatch(path);
+        var nonFinite = decoded.Count(d => FailureReason.NonFinite("decoded image", d) is not null);
         if (nonFinite > 0)
         {
             // A path with holes is no interpolation: nothing is drawn from non-finite outputs.
@@ -44,7 +44,7 @@ internal sealed class InterpolateJob(CliConsole console, InterpolateJob.Settings
             {
                 // Forth and back, so the loop has no jump.
                 var loop = frames.Concat(Enumerable.Reverse(frames).Skip(1).Take(Math.Max(0, frames.Count - 2))).ToList();
-                int zoom = Math.Max(1, (int)Math.Ceiling(112.0 / Math.Max(model.Width, model.Height)));
+                var zoom = Math.Max(1, (int)Math.Ceiling(112.0 / Math.Max(model.Width, model.Height)));
                 ImageFiles.SaveAnimatedGif(loop, gifPath, zoom, Math.Max(1, settings.FrameMs / 10), grayscale: model.Channels == 1);
             }
         }
@@ -61,16 +61,16 @@ internal sealed class InterpolateJob(CliConsole console, InterpolateJob.Settings
     /// <summary>A row per segment (or one strip through every key image), labelled.</summary>
     private void WriteGrid(Autoencoder model, List<(InputItem Item, float[] Latent)> keys, List<Image<Rgb24>> frames)
     {
-        int stepCount = settings.Steps;
+        var stepCount = settings.Steps;
         string Letter(int k) => ((char)('A' + (k % 26))).ToString();
         string Name(int k) => Path.GetFileNameWithoutExtension(keys[k].Item.DisplayPath);
         ImageGrid grid;
         if (settings.Strip)
         {
             grid = new ImageGrid(1, frames.Count, model.Width, model.Height);
-            for (int i = 0; i < frames.Count; i++)
+            for (var i = 0; i < frames.Count; i++)
             {
-                bool isKey = i % (stepCount - 1) == 0;
+                var isKey = i % (stepCount - 1) == 0;
                 grid.Set(0, i, frames[i], isKey ? Name(i / (stepCount - 1)) : null);
                 grid.ColumnLabels[i] = isKey ? Letter(i / (stepCount - 1)) : string.Empty;
             }
@@ -78,17 +78,17 @@ internal sealed class InterpolateJob(CliConsole console, InterpolateJob.Settings
         else
         {
             grid = new ImageGrid(keys.Count - 1, stepCount, model.Width, model.Height);
-            for (int segment = 0; segment < keys.Count - 1; segment++)
+            for (var segment = 0; segment < keys.Count - 1; segment++)
             {
                 grid.RowLabels[segment] = $"{Letter(segment)}>{Letter(segment + 1)}";
-                for (int j = 0; j < stepCount; j++)
+                for (var j = 0; j < stepCount; j++)
                 {
-                    string? caption = j == 0 ? Name(segment) : j == stepCount - 1 ? Name(segment + 1) : null;
+                    var caption = j == 0 ? Name(segment) : j == stepCount - 1 ? Name(segment + 1) : null;
                     grid.Set(segment, j, frames[(segment * (stepCount - 1)) + j], caption);
                 }
             }
 
-            for (int j = 0; j < stepCount; j++)
+            for (var j = 0; j < stepCount; j++)
             {
                 grid.ColumnLabels[j] = "t=" + ((double)j / (stepCount - 1)).ToString("0.00", CultureInfo.InvariantCulture);
             }

@@ -79,7 +79,7 @@ internal sealed class Job : IDisposable
     {
         await foreach (var outcome in ScreenedPipeline.RunAsync(items, pipeline, cancellationToken))
         {
-            string? reason = outcome.Succeeded
+            var reason = outcome.Succeeded
                 ? FailureReason.NonFinite("latent or reconstruction", outcome.Result!.Latent, outcome.Result.Reconstruction)
                 : FailureReason.Of(outcome);
             yield return new JobOutcome(outcome.Item, outcome.Result, reason);

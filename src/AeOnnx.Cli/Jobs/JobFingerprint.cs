@@ -14,7 +14,7 @@ internal sealed class JobFingerprint
 {
     // Hashed as it goes: a job over 60k files would otherwise hold every input line in memory
     // three times (builder, string, UTF-8 bytes) just to hash it once.
-    private readonly IncrementalHash hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
     public JobFingerprint(string verb, Autoencoder model)
     {
@@ -30,7 +30,7 @@ internal sealed class JobFingerprint
 
     public JobFingerprint Add(string key, string value)
     {
-        hash.AppendData(Encoding.UTF8.GetBytes(string.Concat(key, "=", value, "\n")));
+        _hash.AppendData(Encoding.UTF8.GetBytes(string.Concat(key, "=", value, "\n")));
         return this;
     }
 
@@ -39,7 +39,7 @@ internal sealed class JobFingerprint
         foreach (var item in items)
         {
             var info = new FileInfo(item.FullPath);
-            string stamp = info.Exists
+            var stamp = info.Exists
                 ? string.Create(CultureInfo.InvariantCulture, $"{info.Length}:{info.LastWriteTimeUtc.Ticks}")
                 : "missing";
             Add("input", $"{item.DisplayPath}\t{item.FullPath}\t{stamp}");
@@ -48,5 +48,5 @@ internal sealed class JobFingerprint
         return this;
     }
 
-    public override string ToString() => Convert.ToHexStringLower(hash.GetCurrentHash());
+    public override string ToString() => Convert.ToHexStringLower(_hash.GetCurrentHash());
 }

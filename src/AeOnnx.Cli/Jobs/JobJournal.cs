@@ -1,5 +1,5 @@
-using AeOnnx.Cli.Output;
 using System.Text;
+using AeOnnx.Cli.Output;
 
 namespace AeOnnx.Cli.Jobs;
 
@@ -12,12 +12,12 @@ namespace AeOnnx.Cli.Jobs;
 internal sealed class JobJournal : IDisposable
 {
     private const string Magic = "aeonnx-journal/1 ";
-    private readonly FileStream stream;
+    private readonly FileStream _stream;
 
     private JobJournal(string path, FileStream stream, List<IndexEntry> completed)
     {
         Path = path;
-        this.stream = stream;
+        this._stream = stream;
         Completed = completed;
     }
 
@@ -36,12 +36,12 @@ internal sealed class JobJournal : IDisposable
         long keep = 0;
         if (resume && File.Exists(path))
         {
-            byte[] bytes = File.ReadAllBytes(path);
-            int firstNewline = Array.IndexOf(bytes, (byte)'\n');
-            int lastNewline = Array.LastIndexOf(bytes, (byte)'\n');
+            var bytes = File.ReadAllBytes(path);
+            var firstNewline = Array.IndexOf(bytes, (byte)'\n');
+            var lastNewline = Array.LastIndexOf(bytes, (byte)'\n');
             if (firstNewline >= 0)
             {
-                string jobLine = Encoding.UTF8.GetString(bytes, 0, firstNewline);
+                var jobLine = Encoding.UTF8.GetString(bytes, 0, firstNewline);
                 if (jobLine != Magic + fingerprint)
                 {
                     throw CliException.Usage(jobLine.StartsWith(Magic, StringComparison.Ordinal)
@@ -74,15 +74,15 @@ internal sealed class JobJournal : IDisposable
     /// </summary>
     private static long ReadEntries(string path, ReadOnlySpan<byte> records, List<IndexEntry> completed)
     {
-        string text = Encoding.UTF8.GetString(records);
-        var parsed = CsvText.RecordsWithEnds(text, out bool malformedTail);
+        var text = Encoding.UTF8.GetString(records);
+        var parsed = CsvText.RecordsWithEnds(text, out var malformedTail);
         long start = 0;
         long okRows = 0;
-        for (int i = 0; i < parsed.Count; i++)
+        for (var i = 0; i < parsed.Count; i++)
         {
-            (string[] fields, long end) = parsed[i];
-            bool last = i == parsed.Count - 1 && !malformedTail;
-            string raw = text[(int)start..(int)end];
+            (var fields, var end) = parsed[i];
+            var last = i == parsed.Count - 1 && !malformedTail;
+            var raw = text[(int)start..(int)end];
             IndexEntry? entry = null;
             string? problem = null;
             try
@@ -135,7 +135,7 @@ internal sealed class JobJournal : IDisposable
     /// <summary>Copies the committed records (the index lines, in order) to <paramref name="destination"/>.</summary>
     public void CopyRecordsTo(Stream destination)
     {
-        stream.Flush(flushToDisk: true);
+        _stream.Flush(flushToDisk: true);
         using var reader = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         int b;
         while ((b = reader.ReadByte()) is not ('\n' or -1))
@@ -148,15 +148,15 @@ internal sealed class JobJournal : IDisposable
     /// <summary>Removes the journal once the final outputs are in place.</summary>
     public void Delete()
     {
-        stream.Dispose();
+        _stream.Dispose();
         File.Delete(Path);
     }
 
-    public void Dispose() => stream.Dispose();
+    public void Dispose() => _stream.Dispose();
 
     private void WriteLine(string line)
     {
-        stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
-        stream.Flush(flushToDisk: true);
+        _stream.Write(Encoding.UTF8.GetBytes(line + "\n"));
+        _stream.Flush(flushToDisk: true);
     }
 }

@@ -7,12 +7,12 @@ namespace AeOnnx.Cli.Jobs;
 /// </summary>
 internal sealed class JobLock : IDisposable
 {
-    private readonly FileStream stream;
+    private readonly FileStream _stream;
 
     private JobLock(string path, FileStream stream)
     {
         Path = path;
-        this.stream = stream;
+        this._stream = stream;
     }
 
     public string Path { get; }
@@ -21,7 +21,7 @@ internal sealed class JobLock : IDisposable
     public static JobLock Acquire(string path, string outputShown)
     {
         // Canonical, so two jobs naming one output through different links take the same lock.
-        string full = Inputs.CanonicalPath.Of(path);
+        var full = Inputs.CanonicalPath.Of(path);
         try
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
@@ -50,6 +50,6 @@ internal sealed class JobLock : IDisposable
         {
         }
 
-        stream.Dispose();
+        _stream.Dispose();
     }
 }

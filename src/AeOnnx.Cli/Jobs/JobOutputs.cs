@@ -10,11 +10,11 @@ namespace AeOnnx.Cli.Jobs;
 /// </summary>
 internal sealed class JobOutputs
 {
-    private readonly List<(string Option, string Written, string Canonical, bool IsFolder)> outputs = [];
+    private readonly List<(string Option, string Written, string Canonical, bool IsFolder)> _outputs = [];
 
     /// <summary>The canonical paths of the output folders, to leave out of input listings.</summary>
     public IReadOnlyCollection<string> Folders =>
-        outputs.Where(o => o.IsFolder).Select(o => o.Canonical).ToHashSet(CanonicalPath.Comparer);
+        _outputs.Where(o => o.IsFolder).Select(o => o.Canonical).ToHashSet(CanonicalPath.Comparer);
 
     /// <summary>Adds an output file (ignored when <paramref name="path"/> is null: an option not given).</summary>
     public JobOutputs File(string option, string? path) => Add(option, path, isFolder: false);
@@ -25,11 +25,11 @@ internal sealed class JobOutputs
     /// <summary>Checks the outputs against each other and against the inputs; a usage error (exit 2) names the clash.</summary>
     public void Check(IEnumerable<(string Display, string FullPath)> inputs)
     {
-        for (int i = 0; i < outputs.Count; i++)
+        for (var i = 0; i < _outputs.Count; i++)
         {
-            for (int j = 0; j < outputs.Count; j++)
+            for (var j = 0; j < _outputs.Count; j++)
             {
-                var (a, b) = (outputs[i], outputs[j]);
+                var (a, b) = (_outputs[i], _outputs[j]);
                 if (i < j && string.Equals(a.Canonical, b.Canonical, CanonicalPath.Comparison))
                 {
                     throw CliException.Usage($"{b.Option} '{b.Written}' is the same path as {a.Option} '{a.Written}'; give each output its own path.");
@@ -43,10 +43,10 @@ internal sealed class JobOutputs
         }
 
         var parents = new Dictionary<string, string>(CanonicalPath.Comparer);
-        foreach ((string display, string fullPath) in inputs)
+        foreach ((var display, var fullPath) in inputs)
         {
-            string input = CanonicalFile(fullPath, parents);
-            foreach (var output in outputs)
+            var input = CanonicalFile(fullPath, parents);
+            foreach (var output in _outputs)
             {
                 if (string.Equals(input, output.Canonical, CanonicalPath.Comparison))
                 {
@@ -65,7 +65,7 @@ internal sealed class JobOutputs
     public JobLock Claim(IEnumerable<(string Display, string FullPath)> inputs, string lockPath)
     {
         Check(inputs);
-        return JobLock.Acquire(lockPath, outputs.Count > 0 ? outputs[0].Written : lockPath);
+        return JobLock.Acquire(lockPath, _outputs.Count > 0 ? _outputs[0].Written : lockPath);
     }
 
     public JobLock Claim(IEnumerable<InputItem> inputs, string lockPath) =>
@@ -74,19 +74,19 @@ internal sealed class JobOutputs
     // Files are many and share few folders: resolve each folder once, then only the file's own name.
     private static string CanonicalFile(string fullPath, Dictionary<string, string> parents)
     {
-        string? parent = Path.GetDirectoryName(fullPath);
+        var parent = Path.GetDirectoryName(fullPath);
         if (parent is null)
         {
             return CanonicalPath.Of(fullPath);
         }
 
-        if (!parents.TryGetValue(parent, out string? canonicalParent))
+        if (!parents.TryGetValue(parent, out var canonicalParent))
         {
             canonicalParent = CanonicalPath.Of(parent);
             parents[parent] = canonicalParent;
         }
 
-        string joined = Path.Combine(canonicalParent, Path.GetFileName(fullPath));
+        var joined = Path.Combine(canonicalParent, Path.GetFileName(fullPath));
         return CanonicalPath.LinkTarget(joined) is null ? joined : CanonicalPath.Of(joined);
     }
 
@@ -94,7 +94,7 @@ internal sealed class JobOutputs
     {
         if (path is not null)
         {
-            outputs.Add((option, path, CanonicalPath.Of(path), isFolder));
+            _outputs.Add((option, path, CanonicalPath.Of(path), isFolder));
         }
 
         return this;

@@ -13,7 +13,7 @@ internal static class KeyImages
         {
             try
             {
-                float[] latent = model.Encode(item.FullPath);
+                var latent = model.Encode(item.FullPath);
                 if (FailureReason.NonFinite("latent", latent) is { } reason)
                 {
                     skipped.Add(new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, reason));
@@ -25,7 +25,7 @@ internal static class KeyImages
             }
             catch (AeOnnx.Imaging.ImageLoadException e)
             {
-                string reason = FailureReason.Of(e);
+                var reason = FailureReason.Of(e);
                 skipped.Add(new IndexEntry(null, item.DisplayPath, IndexEntry.Skipped, reason));
                 console.Error.WriteLine($"skipped {item.DisplayPath}: {reason}");
             }

@@ -60,7 +60,7 @@ internal static class LatentRows
     {
         using (reader)
         {
-            string name = Path.GetFileName(source);
+            var name = Path.GetFileName(source);
             for (long r = 0; r < reader.Rows; r++)
             {
                 var vector = new float[reader.Columns];
@@ -72,7 +72,7 @@ internal static class LatentRows
 
     private static void CheckWidth(IEnumerable<int> widths, int dim, string what)
     {
-        foreach (int width in widths)
+        foreach (var width in widths)
         {
             if (width != dim)
             {

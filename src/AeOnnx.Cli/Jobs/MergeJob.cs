@@ -44,7 +44,7 @@ internal sealed class MergeJob(CliConsole console, MergeJob.Settings settings)
             LatentCsv.Write(csvPath, target.Npy, entries);
         }
 
-        int skipped = entries.Count(e => !e.IsOk);
+        var skipped = entries.Count(e => !e.IsOk);
         return job.Finish(skipped, $"merged {parts.Count} shards: {rows} latents of {first.Dim} values, {skipped} inputs skipped -> {settings.Output}");
     }
 
@@ -53,7 +53,7 @@ internal sealed class MergeJob(CliConsole console, MergeJob.Settings settings)
     {
         var parts = new List<(ShardInfo Info, LatentOutputPaths Paths)>();
         var given = new Dictionary<string, string>(CanonicalPath.Comparer);
-        foreach (string shard in settings.Shards)
+        foreach (var shard in settings.Shards)
         {
             var paths = new LatentOutputPaths(shard);
             if (!given.TryAdd(CanonicalPath.Of(paths.Npy), shard))
@@ -61,7 +61,7 @@ internal sealed class MergeJob(CliConsole console, MergeJob.Settings settings)
                 throw CliException.Usage($"'{shard}' is given twice (as '{given[CanonicalPath.Of(paths.Npy)]}' too); name each shard once.");
             }
 
-            foreach (string needed in new[] { paths.Npy, paths.Index, paths.ShardInfo })
+            foreach (var needed in new[] { paths.Npy, paths.Index, paths.ShardInfo })
             {
                 if (!File.Exists(needed))
                 {
@@ -74,7 +74,7 @@ internal sealed class MergeJob(CliConsole console, MergeJob.Settings settings)
 
         parts.Sort((a, b) => a.Info.Shard.CompareTo(b.Info.Shard));
         var first = parts[0].Info;
-        for (int i = 0; i < parts.Count; i++)
+        for (var i = 0; i < parts.Count; i++)
         {
             var info = parts[i].Info;
             if (info.Job != first.Job || info.Count != first.Count || info.Inputs != first.Inputs || info.Dim != first.Dim)
@@ -131,9 +131,9 @@ internal sealed class MergeJob(CliConsole console, MergeJob.Settings settings)
     private static string MissingMessage(List<int> present, int count)
     {
         var have = present.ToHashSet();
-        List<int> firstMissing = Enumerable.Range(1, count).Where(k => !have.Contains(k)).Take(5).ToList();
-        int missing = count - have.Count;
-        string listed = string.Join(", ", firstMissing.Select(k => $"{k}/{count}"));
+        var firstMissing = Enumerable.Range(1, count).Where(k => !have.Contains(k)).Take(5).ToList();
+        var missing = count - have.Count;
+        var listed = string.Join(", ", firstMissing.Select(k => $"{k}/{count}"));
         return missing > firstMissing.Count
             ? $"{missing} of {count} shards missing ({listed}, ...); {have.Count} given."
             : $"shard(s) {listed} missing.";

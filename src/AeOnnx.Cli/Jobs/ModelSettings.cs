@@ -15,7 +15,7 @@ internal sealed record ModelSettings(string? Model, string Device, int BatchSize
     /// </summary>
     public Autoencoder Load(CliConsole console)
     {
-        string folder = ModelLocator.Resolve(Model);
+        var folder = ModelLocator.Resolve(Model);
         var options = new AutoencoderOptions
         {
             Device = AeOnnx.Device.Parse(Device),
@@ -44,7 +44,7 @@ internal sealed record ModelSettings(string? Model, string Device, int BatchSize
     /// </summary>
     public PipelineOptions Pipeline(Autoencoder model)
     {
-        int threads = Threads > 0 ? Threads : Environment.ProcessorCount;
+        var threads = Threads > 0 ? Threads : Environment.ProcessorCount;
         return new()
         {
             DecodeWorkers = threads,

@@ -34,9 +34,9 @@ internal sealed class OutliersJob(CliConsole console, OutliersJob.Settings setti
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        string reportPath = settings.Output;
-        string gridPath = settings.Grid ?? Path.ChangeExtension(reportPath, ".png");
-        string? heatmapFolder = settings.Heatmaps is { } h ? Path.GetFullPath(h) : null;
+        var reportPath = settings.Output;
+        var gridPath = settings.Grid ?? Path.ChangeExtension(reportPath, ".png");
+        var heatmapFolder = settings.Heatmaps is { } h ? Path.GetFullPath(h) : null;
         if (heatmapFolder is not null && File.Exists(heatmapFolder))
         {
             throw CliException.Fatal($"--heatmaps '{settings.Heatmaps}' is a file; outliers writes a folder of PNGs there.");
@@ -46,18 +46,18 @@ internal sealed class OutliersJob(CliConsole console, OutliersJob.Settings setti
             .File("--output", reportPath)
             .File(settings.Grid is null ? "the grid (--output with .png)" : "--grid", gridPath)
             .Folder("--heatmaps", settings.Heatmaps);
-        string? heatmapProbe = heatmapFolder is null ? null : Path.Combine(heatmapFolder, ".aeonnx-heatmap");
+        var heatmapProbe = heatmapFolder is null ? null : Path.Combine(heatmapFolder, ".aeonnx-heatmap");
         using var job = Job.Open(console, "outliers", settings.Model.Quiet, outputs, AtomicFile.Sibling(reportPath, ".aeonnx-lock"), settings.Inputs.Resolve(outputs), writable: [reportPath, gridPath, heatmapProbe]);
         using var model = settings.Model.Load(console);
         var (by, rule) = Decision(model);
 
-        string[]? names = heatmapFolder is null ? null : OutputNames.Assign(job.Items);
+        var names = heatmapFolder is null ? null : OutputNames.Assign(job.Items);
         var (scored, skipped) = await ScoreAsync(job, model, by, rule, heatmapFolder, names, cancellationToken);
         var ranked = scored
             .OrderByDescending(s => s.Scores[by])
             .ThenBy(s => s.Item.Position)
             .ToList();
-        int k = settings.Top;
+        var k = settings.Top;
         if (heatmapFolder is not null && rule is null)
         {
             // Without a decision the heatmaps show the top K, known only now: recomputed for these K.
@@ -68,17 +68,17 @@ internal sealed class OutliersJob(CliConsole console, OutliersJob.Settings setti
         }
 
         AtomicFile.WriteAllText(reportPath, Report(ranked, skipped, by));
-        string scoreName = by.Name();
+        var scoreName = by.Name();
         if (ranked.Count > 0)
         {
             WriteGrid(model, ranked.Take(k).Select(r => (r.Item, r.Scores[by], r.Anomalous)).ToList(), scoreName, gridPath);
         }
 
-        int anomalies = ranked.Count(r => r.Anomalous == true);
+        var anomalies = ranked.Count(r => r.Anomalous == true);
         var lines = new List<string> { $"ranked {ranked.Count} images by {Describe(by)} ({skipped.Count} skipped) -> {reportPath}, top {Math.Min(k, ranked.Count)} in {gridPath}" };
         if (rule is not null)
         {
-            string why = rule.FalsePositiveRate is { } rate
+            var why = rule.FalsePositiveRate is { } rate
                 ? string.Create(CultureInfo.InvariantCulture, $"calibrated for a false-positive rate of {rate:0.####} on {model.Manifest.Anomaly!.CalibrationImages} held-out normal images")
                 : "given";
             lines.Add(string.Create(CultureInfo.InvariantCulture, $"anomalous: {anomalies} of {ranked.Count} images ({scoreName} > {rule.Value:G6}, threshold {why})"));
@@ -92,7 +92,7 @@ internal sealed class OutliersJob(CliConsole console, OutliersJob.Settings setti
         lines.AddRange(ranked.Take(Math.Min(k, 5)).Select(s => string.Create(
             CultureInfo.InvariantCulture,
             $"  {s.Item.DisplayPath}  {scoreName} {s.Scores[by]:G6}  mse {s.Scores[AnomalyScore.Mse]:0.00000}  psnr {s.Psnr:0.0}{(s.Anomalous == true ? "  ANOMALOUS" : string.Empty)}")));
-        int code = job.Finish(skipped.Count, lines);
+        var code = job.Finish(skipped.Count, lines);
         return anomalies > 0 ? ExitCodes.AnomaliesFound : code;
     }
 
@@ -115,7 +115,7 @@ internal sealed class OutliersJob(CliConsole console, OutliersJob.Settings setti
             throw CliException.Usage($"--by '{name}' is not a score; use one of {string.Join(", ", AnomalyScoreNames.All)}.");
         }
 
-        string? missing = model.MissingFor(by);
+        var missing = model.MissingFor(by);
         if (missing is not null)
         {
             throw CliException.Fatal($"model '{model.Name}' cannot score --by {by.Name()}: that needs {missing}.");
@@ -158,14 +158,14 @@ internal sealed class OutliersJob(CliConsole console, OutliersJob.Settings setti
                     throw CliException.Fatal($"model '{model.Name}' cannot score --by {by.Name()} (it computes {string.Join(", ", anomaly.Scores.Keys.Select(s => s.Name()))}).");
                 }
 
-                bool? anomalous = anomaly.IsAnomaly;
-                string? heatmap = heatmapFolder is not null && anomalous == true ? WriteHeatmap(model, anomaly, heatmapFolder, names![item.Position]) : null;
+                var anomalous = anomaly.IsAnomaly;
+                var heatmap = heatmapFolder is not null && anomalous == true ? WriteHeatmap(model, anomaly, heatmapFolder, names![item.Position]) : null;
                 scored.Add(new Scored(item, error.Psnr, anomaly.Scores, anomalous) { Heatmap = heatmap });
                 progress.Advance(ok: true);
             }
             else
             {
-                string reason = outcome.SkipReason ?? "no reconstruction";
+                var reason = outcome.SkipReason ?? "no reconstruction";
                 skipped.Add((item, reason));
                 progress.Warn($"skipped {item.DisplayPath}: {reason}");
                 progress.Advance(ok: false);
@@ -191,11 +191,11 @@ internal sealed class OutliersJob(CliConsole console, OutliersJob.Settings setti
     private static string Report(List<Scored> ranked, List<(InputItem Item, string Reason)> skipped, AnomalyScore by)
     {
         var report = new StringBuilder(ReportHeader);
-        for (int i = 0; i < ranked.Count; i++)
+        for (var i = 0; i < ranked.Count; i++)
         {
             var s = ranked[i];
             string Score(AnomalyScore a) => IndexCsv.FormatNumber(s.Scores.TryGetValue(a, out var v) ? v : null);
-            string anomalous = s.Anomalous switch { true => "yes", false => "no", null => string.Empty };
+            var anomalous = s.Anomalous switch { true => "yes", false => "no", null => string.Empty };
             report.Append(CultureInfo.InvariantCulture, $"{i + 1},{IndexCsv.Quote(s.Item.DisplayPath)},ok,,{Score(AnomalyScore.Mse)},{IndexCsv.FormatNumber(s.Psnr)},{Score(AnomalyScore.Mahalanobis)}");
             foreach (var a in ReportScores)
             {
@@ -217,10 +217,10 @@ internal sealed class OutliersJob(CliConsole console, OutliersJob.Settings setti
     private static void WriteGrid(Autoencoder model, List<(InputItem Item, double Score, bool? Anomalous)> shown, string scoreName, string path)
     {
         using var grid = new ComparisonGrid(model, shown.Count, $"{model.Name}: top {shown.Count} by {scoreName}");
-        for (int i = 0; i < shown.Count; i++)
+        for (var i = 0; i < shown.Count; i++)
         {
             var item = shown[i].Item;
-            string score = string.Create(CultureInfo.InvariantCulture, $"#{i + 1} {shown[i].Score:G3}{(shown[i].Anomalous == true ? " !" : string.Empty)}");
+            var score = string.Create(CultureInfo.InvariantCulture, $"#{i + 1} {shown[i].Score:G3}{(shown[i].Anomalous == true ? " !" : string.Empty)}");
             var original = GridImages.ModelView(model, item.FullPath);
             grid.Add(original, Path.GetFileNameWithoutExtension(item.DisplayPath), GridImages.FromOutput(model, model.Reconstruct(item.FullPath).Output), score);
         }

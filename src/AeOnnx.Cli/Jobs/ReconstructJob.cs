@@ -19,8 +19,8 @@ internal sealed class ReconstructJob(CliConsole console, ReconstructJob.Settings
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        string folder = Path.GetFullPath(settings.Output);
-        string indexPath = Path.Combine(folder, "index.csv");
+        var folder = Path.GetFullPath(settings.Output);
+        var indexPath = Path.Combine(folder, "index.csv");
         if (File.Exists(folder))
         {
             throw CliException.Fatal($"--output '{settings.Output}' is a file; reconstruct writes a folder of PNGs.");
@@ -30,13 +30,13 @@ internal sealed class ReconstructJob(CliConsole console, ReconstructJob.Settings
         using var job = Job.Open(console, "reconstruct", settings.Model.Quiet, outputs, Path.Combine(folder, ".aeonnx-lock"), settings.Inputs.Resolve(outputs), writable: [indexPath, settings.Comparison]);
         var items = job.Items;
         using var model = settings.Model.Load(console);
-        string[] names = OutputNames.Assign(items);
+        var names = OutputNames.Assign(items);
         AtomicFile.DeleteStaleTemporaries(folder, names.Append("index.csv"));
-        string jobId = new JobFingerprint("reconstruct", model).AddInputs(items).ToString();
+        var jobId = new JobFingerprint("reconstruct", model).AddInputs(items).ToString();
         using var run = job.Journal(Path.Combine(folder, ".aeonnx-journal"), jobId, settings.Resume, items.Count, withErrors: true);
 
         // The journal is a file in the output folder: the names it carries must be the ones this job gives.
-        for (int i = 0; i < run.Completed.Count; i++)
+        for (var i = 0; i < run.Completed.Count; i++)
         {
             if (run.Completed[i].File is { } file && file != names[i])
             {
@@ -44,7 +44,7 @@ internal sealed class ReconstructJob(CliConsole console, ReconstructJob.Settings
             }
         }
 
-        List<InputItem> remaining = items.Skip(run.Resumed).ToList();
+        var remaining = items.Skip(run.Resumed).ToList();
         var pipelineOptions = settings.Model.Pipeline(model);
         await foreach (var outcome in Job.StreamAsync(remaining, (files, ct) => model.ReconstructFilesAsync(files, pipelineOptions, ct), cancellationToken))
         {
@@ -77,7 +77,7 @@ internal sealed class ReconstructJob(CliConsole console, ReconstructJob.Settings
     private static void WriteComparison(Autoencoder model, IReadOnlyList<InputItem> items, string folder, string indexPath, string path, int count)
     {
         var byPath = items.ToDictionary(i => i.DisplayPath, StringComparer.Ordinal);
-        List<IndexEntry> shown = IndexCsv.Read(indexPath).Entries.Where(e => e.IsOk).Take(count).ToList();
+        var shown = IndexCsv.Read(indexPath).Entries.Where(e => e.IsOk).Take(count).ToList();
         if (shown.Count == 0)
         {
             return;

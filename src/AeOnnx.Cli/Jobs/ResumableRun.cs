@@ -13,29 +13,29 @@ internal sealed class ResumableRun : IDisposable
 {
     private const int MaxPending = 256;
     private static readonly TimeSpan MaxPendingAge = TimeSpan.FromSeconds(1);
-    private readonly JobJournal journal;
-    private readonly ProgressReporter progress;
-    private readonly CliConsole console;
-    private readonly bool withErrors;
-    private readonly List<IndexEntry> pending = [];
-    private readonly Stopwatch sinceCommit = Stopwatch.StartNew();
-    private int committedThisRun;
+    private readonly JobJournal _journal;
+    private readonly ProgressReporter _progress;
+    private readonly CliConsole _console;
+    private readonly bool _withErrors;
+    private readonly List<IndexEntry> _pending = [];
+    private readonly Stopwatch _sinceCommit = Stopwatch.StartNew();
+    private int _committedThisRun;
 
     public ResumableRun(CliConsole console, string label, string journalPath, string fingerprint, bool resume, bool quiet, long total, bool withErrors)
     {
-        this.console = console;
-        this.withErrors = withErrors;
-        journal = JobJournal.Open(journalPath, fingerprint, resume);
-        if (journal.Completed.Count > total)
+        this._console = console;
+        this._withErrors = withErrors;
+        _journal = JobJournal.Open(journalPath, fingerprint, resume);
+        if (_journal.Completed.Count > total)
         {
-            journal.Dispose();
+            _journal.Dispose();
             throw CliException.Usage($"--resume: the journal '{journalPath}' lists more inputs than the job has; run without --resume.");
         }
 
-        OkCount = journal.Completed.Count(e => e.IsOk);
-        SkippedCount = journal.Completed.Count - OkCount;
-        Resumed = journal.Completed.Count;
-        progress = new ProgressReporter(console, label, total, quiet, Resumed);
+        OkCount = _journal.Completed.Count(e => e.IsOk);
+        SkippedCount = _journal.Completed.Count - OkCount;
+        Resumed = _journal.Completed.Count;
+        _progress = new ProgressReporter(console, label, total, quiet, Resumed);
         if (Resumed > 0 && !quiet)
         {
             console.Error.WriteLine($"{label}: resuming after {Resumed} of {total} inputs done.");
@@ -46,7 +46,7 @@ internal sealed class ResumableRun : IDisposable
     public int Resumed { get; }
 
     /// <summary>The entries of earlier runs (for outputs that need them again, e.g. a comparison grid).</summary>
-    public IReadOnlyList<IndexEntry> Completed => journal.Completed;
+    public IReadOnlyList<IndexEntry> Completed => _journal.Completed;
 
     /// <summary>Inputs done so far (all runs), also the next output row number.</summary>
     public long OkCount { get; private set; }
@@ -66,40 +66,40 @@ internal sealed class ResumableRun : IDisposable
         else
         {
             SkippedCount++;
-            progress.Warn($"skipped {entry.Path}: {entry.Reason}");
+            _progress.Warn($"skipped {entry.Path}: {entry.Reason}");
         }
 
-        pending.Add(entry);
-        progress.Advance(entry.IsOk);
-        committedThisRun++;
-        if (pending.Count >= MaxPending || sinceCommit.Elapsed >= MaxPendingAge)
+        _pending.Add(entry);
+        _progress.Advance(entry.IsOk);
+        _committedThisRun++;
+        if (_pending.Count >= MaxPending || _sinceCommit.Elapsed >= MaxPendingAge)
         {
             Commit();
         }
 
         // Whatever this throws (an interruption), Dispose commits the pending inputs: their outputs are written.
-        console.AfterInputRecorded?.Invoke(committedThisRun);
+        _console.AfterInputRecorded?.Invoke(_committedThisRun);
     }
 
     /// <summary>Commits what is pending (also called on errors and interruption: those inputs are done).</summary>
     public void Commit()
     {
-        if (pending.Count == 0)
+        if (_pending.Count == 0)
         {
             return;
         }
 
         BeforeCommit?.Invoke();
-        journal.CommitAll(pending, withErrors);
-        pending.Clear();
-        sinceCommit.Restart();
+        _journal.CommitAll(_pending, _withErrors);
+        _pending.Clear();
+        _sinceCommit.Restart();
     }
 
     /// <summary>Commits what is pending and prints the final progress line: every input is recorded.</summary>
     public void Finish()
     {
         Commit();
-        progress.Finish();
+        _progress.Finish();
     }
 
     /// <summary>Finishes, then writes the index CSV from the journal (its lines are the index lines).</summary>
@@ -108,13 +108,13 @@ internal sealed class ResumableRun : IDisposable
         Finish();
         AtomicFile.Write(indexPath, stream =>
         {
-            stream.Write(Encoding.UTF8.GetBytes(IndexCsv.HeaderLine(withErrors) + "\n"));
-            journal.CopyRecordsTo(stream);
+            stream.Write(Encoding.UTF8.GetBytes(IndexCsv.HeaderLine(_withErrors) + "\n"));
+            _journal.CopyRecordsTo(stream);
         });
     }
 
     /// <summary>Removes the journal: the job's final outputs are all in place.</summary>
-    public void Complete() => journal.Delete();
+    public void Complete() => _journal.Delete();
 
     public void Dispose()
     {
@@ -128,6 +128,6 @@ internal sealed class ResumableRun : IDisposable
             // simply done again by --resume, and the original error is the one reported.
         }
 
-        journal.Dispose();
+        _journal.Dispose();
     }
 }

@@ -13,25 +13,25 @@ internal sealed class SampleJob(CliConsole console, SampleJob.Settings settings)
 
     public int Run(CancellationToken cancellationToken)
     {
-        string gridPath = settings.Output;
-        string? npyPath = settings.Latents;
+        var gridPath = settings.Output;
+        var npyPath = settings.Latents;
         var outputs = new JobOutputs().File("--output", gridPath).File("--latents", npyPath);
         using var job = Job.Open(console, "sample", settings.Model.Quiet, outputs, AtomicFile.Sibling(gridPath, ".aeonnx-lock"), [], writable: [gridPath, npyPath]);
         using var model = settings.Model.Load(console);
         var (latents, fromPrior) = Draw(model);
-        int n = settings.Count;
+        var n = settings.Count;
         var nonFinite = new List<int>();
-        int cols = Math.Min(settings.Columns, n);
+        var cols = Math.Min(settings.Columns, n);
         using (var grid = new ImageGrid((n + cols - 1) / cols, cols, model.Width, model.Height))
         {
             grid.Title = string.Create(CultureInfo.InvariantCulture, $"{model.Name}: {n} samples, {(fromPrior ? "prior N(0, I)" : "fitted latent Gaussian")}, seed {settings.Seed}, T={settings.Temperature:0.##}");
-            for (int start = 0; start < n; start += settings.Model.BatchSize)
+            for (var start = 0; start < n; start += settings.Model.BatchSize)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                float[][] decoded = model.DecodeBatch(latents.Skip(start).Take(settings.Model.BatchSize).ToList());
-                for (int i = 0; i < decoded.Length; i++)
+                var decoded = model.DecodeBatch(latents.Skip(start).Take(settings.Model.BatchSize).ToList());
+                for (var i = 0; i < decoded.Length; i++)
                 {
-                    int at = start + i;
+                    var at = start + i;
                     if ((FailureReason.NonFiniteLatent(latents[at]) ?? FailureReason.NonFinite("decoded image", decoded[i])) is { } reason)
                     {
                         // Left blank (never drawn as black pixels), reported, and kept out of --latents.
@@ -74,11 +74,11 @@ internal sealed class SampleJob(CliConsole console, SampleJob.Settings settings)
             throw settings.From == LatentSource.Prior ? CliException.Usage("--from prior: " + e.Message) : CliException.Fatal(e.Message);
         }
 
-        float[][] latents = distribution.Sample(settings.Count, settings.Seed);
-        float t = settings.Temperature;
+        var latents = distribution.Sample(settings.Count, settings.Seed);
+        var t = settings.Temperature;
         if (t != 1f)
         {
-            float[] mean = distribution.GetMean();
+            var mean = distribution.GetMean();
             latents = latents.Select(z => LatentMath.Add(mean, LatentMath.Scale(LatentMath.Subtract(z, mean), t))).ToArray();
         }
 

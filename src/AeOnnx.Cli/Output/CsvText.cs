@@ -47,7 +47,7 @@ internal static class CsvText
         using var text = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
         using (var writer = new CsvWriter(text, Config, leaveOpen: true))
         {
-            foreach (string field in fields)
+            foreach (var field in fields)
             {
                 writer.WriteField(field);
             }
@@ -66,7 +66,7 @@ internal static class CsvText
             using var writer = new CsvWriter(text, Config, leaveOpen: true);
             foreach (var record in records.Prepend(header))
             {
-                foreach (string field in record)
+                foreach (var field in record)
                 {
                     writer.WriteField(field);
                 }
@@ -95,7 +95,7 @@ internal static class CsvText
     {
         var result = new List<(string[], long)>();
         malformedTail = false;
-        bool bad = false;
+        var bad = false;
         using var reader = new StringReader(text);
         using var strict = new CsvParser(reader, Config with { BadDataFound = _ => bad = true });
         while (true)

@@ -18,7 +18,7 @@ internal static class IndexCsv
     /// <summary>One index record without its line end (RFC 4180 quoting through <see cref="CsvText"/>).</summary>
     public static string Format(IndexEntry entry, bool withErrors)
     {
-        string record = CsvText.Record(Fields(entry, withErrors));
+        var record = CsvText.Record(Fields(entry, withErrors));
         return record[..^1];
     }
 
@@ -39,7 +39,7 @@ internal static class IndexCsv
     /// <summary>Parses one record's text (see <see cref="Parse"/>).</summary>
     public static IndexEntry ParseLine(string line)
     {
-        List<string[]> records = CsvText.Records(new StringReader(line)).ToList();
+        var records = CsvText.Records(new StringReader(line)).ToList();
         if (records.Count != 1)
         {
             throw new InvalidDataException($"expected one index record, found {records.Count}");
@@ -68,7 +68,7 @@ internal static class IndexCsv
         long? row = null;
         if (f[0].Length > 0)
         {
-            if (!long.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out long parsed))
+            if (!long.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
             {
                 throw new InvalidDataException($"row '{Shorten(f[0])}' is not a row number");
             }
@@ -124,7 +124,7 @@ internal static class IndexCsv
             throw new InvalidDataException($"'{path}' is not an aeonnx index (no 'row,path,status,reason' header)");
         }
 
-        bool withErrors = records.Current.Length == 7;
+        var withErrors = records.Current.Length == 7;
         var entries = new List<IndexEntry>();
         while (records.MoveNext())
         {
@@ -157,7 +157,7 @@ internal static class IndexCsv
     {
         "" => null,
         "inf" => double.PositiveInfinity,
-        _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) => value,
+        _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) => value,
         _ => throw new InvalidDataException($"'{Shorten(text)}' is not a number"),
     };
 

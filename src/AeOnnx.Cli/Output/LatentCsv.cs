@@ -9,7 +9,7 @@ internal static class LatentCsv
     /// <summary>Writes the CSV from a finished .npy and its index (rows of ok entries, in order).</summary>
     public static void Write(string csvPath, string npyPath, IReadOnlyList<IndexEntry> entries)
     {
-        using NpyReader reader = NpyReader.Open(npyPath);
+        using var reader = NpyReader.Open(npyPath);
         string[] header = ["path", .. Enumerable.Range(0, reader.Columns).Select(c => string.Create(CultureInfo.InvariantCulture, $"z{c}"))];
         CsvText.WriteFile(csvPath, header, Rows(reader, entries));
     }
@@ -22,9 +22,9 @@ internal static class LatentCsv
     public static List<(string? Name, float[] Vector)> Read(string path)
     {
         var result = new List<(string?, float[])>();
-        int recordNumber = 0;
+        var recordNumber = 0;
         using var text = new StreamReader(path, new UTF8Encoding(false));
-        foreach (string[] cells in CsvText.Records(text))
+        foreach (var cells in CsvText.Records(text))
         {
             recordNumber++;
             if (cells.Length == 0 || (cells.Length == 1 && cells[0].Trim().Length == 0) || cells[0].StartsWith('#'))
@@ -33,7 +33,7 @@ internal static class LatentCsv
             }
 
             string? name = null;
-            int start = 0;
+            var start = 0;
             if (!IsNumber(cells[0]))
             {
                 name = cells[0];
@@ -47,7 +47,7 @@ internal static class LatentCsv
                     continue; // header
                 }
 
-                int bad = cells.Length == start ? start : Array.FindIndex(cells, start, c => !IsNumber(c));
+                var bad = cells.Length == start ? start : Array.FindIndex(cells, start, c => !IsNumber(c));
                 throw new InvalidDataException(bad < cells.Length
                     ? $"{path}: record {recordNumber}, column {bad + 1}: '{cells[bad]}' is not a number"
                     : $"{path}: record {recordNumber} has no numbers");
@@ -62,13 +62,13 @@ internal static class LatentCsv
     /// <summary>Parses "0.1,0.2,..." (or values separated by spaces) as one vector; an empty value is refused.</summary>
     public static float[] ParseVector(string text)
     {
-        string[] cells = text.Contains(',') || text.Contains(';')
+        var cells = text.Contains(',') || text.Contains(';')
             ? text.Split([',', ';']).Select(c => c.Trim()).ToArray()
             : text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        int bad = Array.FindIndex(cells, c => !IsNumber(c));
+        var bad = Array.FindIndex(cells, c => !IsNumber(c));
         if (cells.Length == 0 || bad >= 0)
         {
-            string what = cells.Length == 0 ? "no values" : cells[bad].Length == 0 ? $"value {bad + 1} is empty" : $"value {bad + 1} '{cells[bad]}' is not a number";
+            var what = cells.Length == 0 ? "no values" : cells[bad].Length == 0 ? $"value {bad + 1} is empty" : $"value {bad + 1} '{cells[bad]}' is not a number";
             throw CliException.Usage($"--latent expects comma-separated numbers, got '{text}' ({what}).");
         }
 

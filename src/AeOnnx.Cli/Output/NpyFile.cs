@@ -12,10 +12,10 @@ internal static class NpyFile
         using var reader = NpyReader.Open(path);
         var result = new float[reader.Rows, reader.Columns];
         var row = new float[reader.Columns];
-        for (int r = 0; r < reader.Rows; r++)
+        for (var r = 0; r < reader.Rows; r++)
         {
             reader.ReadRow(row);
-            for (int c = 0; c < row.Length; c++)
+            for (var c = 0; c < row.Length; c++)
             {
                 result[r, c] = row[c];
             }

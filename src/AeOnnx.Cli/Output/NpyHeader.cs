@@ -93,8 +93,8 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
     /// <summary>A recursive-descent reader of the one Python literal a .npy header is.</summary>
     private sealed class Parser(string text)
     {
-        private readonly string text = text;
-        private int at;
+        private readonly string _text = text;
+        private int _at;
 
         public NpyHeader Header()
         {
@@ -108,11 +108,11 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
                 SkipSpace();
                 if (Peek() == '}')
                 {
-                    at++;
+                    _at++;
                     break;
                 }
 
-                string key = String("a string key");
+                var key = String("a string key");
                 if (keys.Contains(key, StringComparer.Ordinal))
                 {
                     throw Bad($"the key '{Shorten(key)}' appears twice (NumPy would take its last value, a lax reader its first)");
@@ -144,7 +144,7 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
                 SkipSpace();
                 if (Peek() == ',')
                 {
-                    at++;
+                    _at++;
                     continue;
                 }
 
@@ -153,9 +153,9 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
             }
 
             SkipSpace();
-            if (at != text.Length)
+            if (_at != _text.Length)
             {
-                throw Bad($"text after the dict: '{Shorten(text[at..])}'");
+                throw Bad($"text after the dict: '{Shorten(_text[_at..])}'");
             }
 
             if (descr is null || fortran is null || shape is null)
@@ -169,31 +169,31 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
         private long[] Tuple()
         {
             SkipSpace();
-            int start = at;
+            var start = _at;
             Expect('(', "shape as a tuple");
             var cells = new List<string>();
-            bool trailingComma = false;
+            var trailingComma = false;
             while (true)
             {
                 SkipSpace();
                 if (Peek() == ')')
                 {
-                    at++;
+                    _at++;
                     break;
                 }
 
-                int cell = at;
-                while (at < text.Length && text[at] is not (',' or ')') && !char.IsWhiteSpace(text[at]))
+                var cell = _at;
+                while (_at < _text.Length && _text[_at] is not (',' or ')') && !char.IsWhiteSpace(_text[_at]))
                 {
-                    at++;
+                    _at++;
                 }
 
-                cells.Add(text[cell..at]);
+                cells.Add(_text[cell.._at]);
                 SkipSpace();
                 trailingComma = Peek() == ',';
                 if (trailingComma)
                 {
-                    at++;
+                    _at++;
                     continue;
                 }
 
@@ -204,17 +204,17 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
             // "(3)" is the integer 3 in Python, not a tuple: NumPy refuses it as a shape.
             if (cells.Count == 1 && !trailingComma)
             {
-                throw Bad($"shape {Shorten(text[start..at])} is not a tuple (a 1-D shape is written '(n,)')");
+                throw Bad($"shape {Shorten(_text[start.._at])} is not a tuple (a 1-D shape is written '(n,)')");
             }
 
             var dims = new long[cells.Count];
-            for (int i = 0; i < dims.Length; i++)
+            for (var i = 0; i < dims.Length; i++)
             {
                 // Plain non-negative decimal integers only: "-1", "3L" (Python 2), "1e3" are not NumPy shapes.
                 if (cells[i].Length == 0 || !cells[i].All(char.IsAsciiDigit) || (cells[i].Length > 1 && cells[i][0] == '0')
                     || !long.TryParse(cells[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out dims[i]))
                 {
-                    throw Bad($"shape {Shorten(text[start..at])}: dimension '{Shorten(cells[i])}' is not a non-negative 64-bit integer");
+                    throw Bad($"shape {Shorten(_text[start.._at])}: dimension '{Shorten(cells[i])}' is not a non-negative 64-bit integer");
                 }
             }
 
@@ -226,10 +226,10 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
             SkipSpace();
             foreach (var (word, value) in new[] { ("True", true), ("False", false) })
             {
-                if (string.CompareOrdinal(text, at, word, 0, word.Length) == 0
-                    && (at + word.Length == text.Length || !(char.IsAsciiLetterOrDigit(text[at + word.Length]) || text[at + word.Length] == '_')))
+                if (string.CompareOrdinal(_text, _at, word, 0, word.Length) == 0
+                    && (_at + word.Length == _text.Length || !(char.IsAsciiLetterOrDigit(_text[_at + word.Length]) || _text[_at + word.Length] == '_')))
                 {
-                    at += word.Length;
+                    _at += word.Length;
                     return value;
                 }
             }
@@ -240,25 +240,25 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
         private string String(string what)
         {
             SkipSpace();
-            char quote = Peek();
+            var quote = Peek();
             if (quote is not ('\'' or '"'))
             {
                 throw Bad($"expected {what}");
             }
 
-            int end = text.IndexOf(quote, at + 1);
+            var end = _text.IndexOf(quote, _at + 1);
             if (end < 0)
             {
                 throw Bad("an unterminated string");
             }
 
-            string value = text[(at + 1)..end];
+            var value = _text[(_at + 1)..end];
             if (value.Contains('\\', StringComparison.Ordinal) || value.Contains('\n', StringComparison.Ordinal))
             {
                 throw Bad($"a string with an escape or line break ('{Shorten(value)}'); NumPy writes none");
             }
 
-            at = end + 1;
+            _at = end + 1;
             return value;
         }
 
@@ -267,24 +267,24 @@ internal sealed record NpyHeader(string Descr, bool FortranOrder, long[] Shape)
             SkipSpace();
             if (Peek() != c)
             {
-                throw Bad($"expected {what} at character {at}");
+                throw Bad($"expected {what} at character {_at}");
             }
 
-            at++;
+            _at++;
         }
 
         private void SkipSpace()
         {
-            while (at < text.Length && text[at] is ' ' or '\t' or '\n' or '\r')
+            while (_at < _text.Length && _text[_at] is ' ' or '\t' or '\n' or '\r')
             {
-                at++;
+                _at++;
             }
         }
 
-        private char Peek() => at < text.Length ? text[at] : '\0';
+        private char Peek() => _at < _text.Length ? _text[_at] : '\0';
 
         private InvalidDataException Bad(string reason) =>
-            new($"not a NumPy header ({reason}): {Shorten(text.Trim())}");
+            new($"not a NumPy header ({reason}): {Shorten(_text.Trim())}");
     }
 
     private static string Shorten(string text) => text.Length > 40 ? text[..40] + "..." : text;

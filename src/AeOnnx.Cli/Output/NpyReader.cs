@@ -9,17 +9,17 @@ namespace AeOnnx.Cli.Output;
 internal sealed class NpyReader : IDisposable
 {
     private const long MaxColumns = 1 << 20;
-    private readonly Stream stream;
-    private readonly int itemSize;
-    private readonly byte[] rowBuffer;
+    private readonly Stream _stream;
+    private readonly int _itemSize;
+    private readonly byte[] _rowBuffer;
 
     private NpyReader(Stream stream, long rows, int columns, int itemSize)
     {
-        this.stream = stream;
+        this._stream = stream;
         Rows = rows;
         Columns = columns;
-        this.itemSize = itemSize;
-        rowBuffer = new byte[columns * itemSize];
+        this._itemSize = itemSize;
+        _rowBuffer = new byte[columns * itemSize];
     }
 
     public long Rows { get; }
@@ -46,7 +46,7 @@ internal sealed class NpyReader : IDisposable
         try
         {
             var header = NpyHeader.Read(stream, fileLength);
-            int itemSize = header.Descr switch
+            var itemSize = header.Descr switch
             {
                 "<f4" => 4,
                 "<f8" => 8,
@@ -58,7 +58,7 @@ internal sealed class NpyReader : IDisposable
                 throw new InvalidDataException("Fortran-order arrays are not supported; save with C order");
             }
 
-            (long rows, long columns) = shape.Length switch
+            (var rows, var columns) = shape.Length switch
             {
                 1 => (1L, shape[0]),
                 2 => (shape[0], shape[1]),
@@ -70,8 +70,8 @@ internal sealed class NpyReader : IDisposable
             }
 
             // rows * rowBytes is never computed before it is known to fit in the file: a shape may claim anything.
-            long available = fileLength - stream.Position;
-            long rowBytes = columns * itemSize;
+            var available = fileLength - stream.Position;
+            var rowBytes = columns * itemSize;
             if (rows > available / rowBytes)
             {
                 throw new InvalidDataException($"truncated or bad shape: {rows}x{columns} values of {itemSize} bytes need more than the {available} bytes the file has after its header");
@@ -93,14 +93,14 @@ internal sealed class NpyReader : IDisposable
 
     public void ReadRow(Span<float> destination)
     {
-        stream.ReadExactly(rowBuffer);
-        for (int c = 0; c < Columns; c++)
+        _stream.ReadExactly(_rowBuffer);
+        for (var c = 0; c < Columns; c++)
         {
-            destination[c] = itemSize == 4
-                ? BinaryPrimitives.ReadSingleLittleEndian(rowBuffer.AsSpan(c * 4))
-                : (float)BinaryPrimitives.ReadDoubleLittleEndian(rowBuffer.AsSpan(c * 8));
+            destination[c] = _itemSize == 4
+                ? BinaryPrimitives.ReadSingleLittleEndian(_rowBuffer.AsSpan(c * 4))
+                : (float)BinaryPrimitives.ReadDoubleLittleEndian(_rowBuffer.AsSpan(c * 8));
         }
     }
 
-    public void Dispose() => stream.Dispose();
+    public void Dispose() => _stream.Dispose();
 }

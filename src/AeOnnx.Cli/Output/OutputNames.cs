@@ -13,16 +13,16 @@ internal static class OutputNames
     {
         var taken = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var names = new string[items.Count];
-        for (int i = 0; i < items.Count; i++)
+        for (var i = 0; i < items.Count; i++)
         {
-            string stem = Path.GetFileNameWithoutExtension(items[i].DisplayPath);
+            var stem = Path.GetFileNameWithoutExtension(items[i].DisplayPath);
             if (stem.Length == 0 || stem.StartsWith('.'))
             {
                 stem = "image" + stem;
             }
 
-            string name = Fit(stem, ".png");
-            for (int n = 2; !taken.Add(name); n++)
+            var name = Fit(stem, ".png");
+            for (var n = 2; !taken.Add(name); n++)
             {
                 name = Fit(stem, $"-{n}.png");
             }

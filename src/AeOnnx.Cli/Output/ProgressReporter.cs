@@ -9,52 +9,52 @@ namespace AeOnnx.Cli.Output;
 /// </summary>
 internal sealed class ProgressReporter
 {
-    private readonly TextWriter writer;
-    private readonly bool terminal;
-    private readonly bool quiet;
-    private readonly string label;
-    private readonly long total;
-    private readonly long alreadyDone;
-    private readonly Stopwatch clock = Stopwatch.StartNew();
-    private readonly TimeSpan plainInterval;
-    private TimeSpan lastDraw;
-    private long done;
-    private long skipped;
+    private readonly TextWriter _writer;
+    private readonly bool _terminal;
+    private readonly bool _quiet;
+    private readonly string _label;
+    private readonly long _total;
+    private readonly long _alreadyDone;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly TimeSpan _plainInterval;
+    private TimeSpan _lastDraw;
+    private long _done;
+    private long _skipped;
 
     public ProgressReporter(CliConsole console, string label, long total, bool quiet, long alreadyDone = 0, TimeSpan? plainInterval = null)
     {
-        writer = console.Error;
-        terminal = console.ErrorIsTerminal;
-        this.quiet = quiet;
-        this.label = label;
-        this.total = total;
-        this.alreadyDone = alreadyDone;
-        done = alreadyDone;
-        this.plainInterval = plainInterval ?? TimeSpan.FromSeconds(5);
+        _writer = console.Error;
+        _terminal = console.ErrorIsTerminal;
+        this._quiet = quiet;
+        this._label = label;
+        this._total = total;
+        this._alreadyDone = alreadyDone;
+        _done = alreadyDone;
+        this._plainInterval = plainInterval ?? TimeSpan.FromSeconds(5);
     }
 
-    public long Done => done;
+    public long Done => _done;
 
-    public long Skipped => skipped;
+    public long Skipped => _skipped;
 
     public void Advance(bool ok)
     {
-        done++;
+        _done++;
         if (!ok)
         {
-            skipped++;
+            _skipped++;
         }
 
-        if (quiet)
+        if (_quiet)
         {
             return;
         }
 
         // Plain lines come one interval apart, the first after one interval, so short jobs print the final line alone.
-        var now = clock.Elapsed;
-        if (now - lastDraw >= (terminal ? TimeSpan.FromMilliseconds(100) : plainInterval) || (terminal && done == alreadyDone + 1))
+        var now = _clock.Elapsed;
+        if (now - _lastDraw >= (_terminal ? TimeSpan.FromMilliseconds(100) : _plainInterval) || (_terminal && _done == _alreadyDone + 1))
         {
-            lastDraw = now;
+            _lastDraw = now;
             Draw(final: false);
         }
     }
@@ -62,22 +62,22 @@ internal sealed class ProgressReporter
     /// <summary>A warning about one input (printed above the bar).</summary>
     public void Warn(string message)
     {
-        if (quiet)
+        if (_quiet)
         {
             return;
         }
 
-        if (terminal)
+        if (_terminal)
         {
-            writer.Write("\r\u001b[K");
+            _writer.Write("\r\u001b[K");
         }
 
-        writer.WriteLine(message);
+        _writer.WriteLine(message);
     }
 
     public void Finish()
     {
-        if (!quiet)
+        if (!_quiet)
         {
             Draw(final: true);
         }
@@ -85,33 +85,33 @@ internal sealed class ProgressReporter
 
     internal string Describe()
     {
-        double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-6);
-        double rate = (done - alreadyDone) / seconds;
-        string percent = total == 0 ? "100%" : ((100.0 * done) / total).ToString("0", CultureInfo.InvariantCulture) + "%";
-        string eta = rate > 0 && done < total ? " ETA " + FormatSpan(TimeSpan.FromSeconds((total - done) / rate)) : string.Empty;
-        string skippedText = skipped > 0 ? $", {skipped} skipped" : string.Empty;
-        return string.Create(CultureInfo.InvariantCulture, $"{done}/{total} {percent} {rate:0.0} img/s{eta}{skippedText}");
+        var seconds = Math.Max(_clock.Elapsed.TotalSeconds, 1e-6);
+        var rate = (_done - _alreadyDone) / seconds;
+        var percent = _total == 0 ? "100%" : ((100.0 * _done) / _total).ToString("0", CultureInfo.InvariantCulture) + "%";
+        var eta = rate > 0 && _done < _total ? " ETA " + FormatSpan(TimeSpan.FromSeconds((_total - _done) / rate)) : string.Empty;
+        var skippedText = _skipped > 0 ? $", {_skipped} skipped" : string.Empty;
+        return string.Create(CultureInfo.InvariantCulture, $"{_done}/{_total} {percent} {rate:0.0} img/s{eta}{skippedText}");
     }
 
     private void Draw(bool final)
     {
-        if (terminal)
+        if (_terminal)
         {
             const int width = 24;
-            int filled = total == 0 ? width : (int)(width * done / total);
-            string bar = new string('#', filled) + new string('-', width - filled);
-            writer.Write($"\r\u001b[K{label} [{bar}] {Describe()}");
+            var filled = _total == 0 ? width : (int)(width * _done / _total);
+            var bar = new string('#', filled) + new string('-', width - filled);
+            _writer.Write($"\r\u001b[K{_label} [{bar}] {Describe()}");
             if (final)
             {
-                writer.WriteLine();
+                _writer.WriteLine();
             }
         }
         else
         {
-            writer.WriteLine($"{label}: {Describe()}");
+            _writer.WriteLine($"{_label}: {Describe()}");
         }
 
-        writer.Flush();
+        _writer.Flush();
     }
 
     private static string FormatSpan(TimeSpan span) =>

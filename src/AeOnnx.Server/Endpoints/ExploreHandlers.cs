@@ -80,7 +80,7 @@ internal sealed class ExploreHandlers(ExploreService explore, ApiHandlers api, S
         {
             foreach (var key in _points.Keys.Where(k => k.Item1 != map.Generation))
             {
-                _points.TryRemove(key, out byte[]? _);
+                _points.TryRemove(key, out var _);
             }
 
             var layout = projection == "pca" ? map.PcaLayout : map.UmapLayout;

@@ -24,7 +24,7 @@ internal sealed class ScoreHandlers(ApiHandlers api, ServerOptions options, Requ
     {
         var query = context.Request.Query;
         var format = ApiHandlers.Format(context, "json", "json", "png");
-        bool heatmaps = format == "png" || Flag(context, "heatmap");
+        var heatmaps = format == "png" || Flag(context, "heatmap");
         double? fpr = query.ContainsKey("fpr") ? ApiHandlers.QueryDouble(context, "fpr", double.NaN) : null;
         double? given = query.ContainsKey("threshold") ? ApiHandlers.QueryDouble(context, "threshold", double.NaN) : null;
         if (fpr is not null && given is not null)
@@ -50,9 +50,9 @@ internal sealed class ScoreHandlers(ApiHandlers api, ServerOptions options, Requ
 
         using var lease = api.Lease(context, out var model, out _);
         var (score, rule) = Decision(model, query["score"].FirstOrDefault(), fpr, given);
-        int scale = ApiHandlers.QueryInt(context, "zoom", Math.Clamp(128 / model.Height, 1, 16), 1, 16);
+        var scale = ApiHandlers.QueryInt(context, "zoom", Math.Clamp(128 / model.Height, 1, 16), 1, 16);
         var batch = ImageBatch.Measure(model, images, options);
-        long heatmapPixels = heatmaps ? images.Count * 3L * model.Width * scale * model.Height * scale : 0;
+        var heatmapPixels = heatmaps ? images.Count * 3L * model.Width * scale * model.Height * scale : 0;
         await api.ReserveAsync(context, batch.DecodePeakBytes + (2 * ApiHandlers.RowBytes(images.Count, model.PixelCount, model.LatentDim)) + (images.Count * 3L * model.PixelCount * sizeof(float)) + api.OutputBytes(heatmapPixels, "heatmaps × zoom²"));
         var deadline = RequestGuard.Deadline(context);
         var inputs = batch.Decode(options.WorkObserver, deadline);
@@ -109,7 +109,7 @@ internal sealed class ScoreHandlers(ApiHandlers api, ServerOptions options, Requ
             throw ApiException.BadRequest($"score must be one of {string.Join(", ", AnomalyScoreNames.All)}; got '{name}'.");
         }
 
-        string? missing = model.MissingFor(score);
+        var missing = model.MissingFor(score);
         if (missing is not null)
         {
             throw ApiException.Unprocessable($"Model '{model.Name}' cannot compute the {score.Name()} score: that needs {missing}.");

@@ -213,30 +213,30 @@ internal static class AnomalyReader
             return null;
         }
 
-        const string Field = "anomaly.latent_knn";
-        ManifestReader.CheckPlainFileName(r.File, file, Field + ".file");
-        ManifestReader.CheckHash(r.Sha256, file, Field + ".sha256");
+        const string section = "anomaly.latent_knn";
+        ManifestReader.CheckPlainFileName(r.File, file, section + ".file");
+        ManifestReader.CheckHash(r.Sha256, file, section + ".sha256");
         if (r.Dtype is { } dtype && dtype != "float32")
         {
-            throw new ModelLoadException(file, Field + ".dtype", "\"float32\"", ManifestReader.Quote(dtype));
+            throw new ModelLoadException(file, section + ".dtype", "\"float32\"", ManifestReader.Quote(dtype));
         }
 
-        var count = r.Count ?? throw ManifestReader.Missing(file, Field + ".count");
-        var dim = r.Dim ?? throw ManifestReader.Missing(file, Field + ".dim");
-        var k = r.K ?? throw ManifestReader.Missing(file, Field + ".k");
+        var count = r.Count ?? throw ManifestReader.Missing(file, section + ".count");
+        var dim = r.Dim ?? throw ManifestReader.Missing(file, section + ".dim");
+        var k = r.K ?? throw ManifestReader.Missing(file, section + ".k");
         if (count < 1)
         {
-            throw new ModelLoadException(file, Field + ".count", "at least 1", ManifestReader.Num(count));
+            throw new ModelLoadException(file, section + ".count", "at least 1", ManifestReader.Num(count));
         }
 
         if (k < 1 || k > count)
         {
-            throw new ModelLoadException(file, Field + ".k", $"an integer from 1 to count ({count})", ManifestReader.Num(k));
+            throw new ModelLoadException(file, section + ".k", $"an integer from 1 to count ({count})", ManifestReader.Num(k));
         }
 
         if (dim < 1 || (long)count * dim * sizeof(float) > ModelLimits.MaxReferenceBytes)
         {
-            throw new ModelLoadException(file, Field + ".dim", $"at least 1, count·dim·4 at most {ModelLimits.MaxReferenceBytes} bytes", ManifestReader.Num(dim));
+            throw new ModelLoadException(file, section + ".dim", $"at least 1, count·dim·4 at most {ModelLimits.MaxReferenceBytes} bytes", ManifestReader.Num(dim));
         }
 
         return new LatentReferencesFile(r.File, r.Sha256, k, count, dim);

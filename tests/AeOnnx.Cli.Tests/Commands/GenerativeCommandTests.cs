@@ -10,41 +10,41 @@ namespace AeOnnx.Cli.Tests.Commands;
 /// <summary>interpolate, sample, arithmetic: outputs checked against the core library's latent math and decoder.</summary>
 public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDisposable
 {
-    private readonly Autoencoder model;
-    private readonly TempFolder temp = new();
+    private readonly Autoencoder _model;
+    private readonly TempFolder _temp = new();
 
-    public GenerativeCommandTests(ModelFixture fixture) => model = fixture.Model;
+    public GenerativeCommandTests(ModelFixture fixture) => _model = fixture.Model;
 
-    public void Dispose() => temp.Dispose();
+    public void Dispose() => _temp.Dispose();
 
     private static string Sample(string name) => Path.Combine(Repo.Samples, name);
 
     /// <summary>The decoded image's pixel at the middle, as the grid/GIF draw it (gray on RGB).</summary>
     private byte MiddlePixel(float[] latent)
     {
-        using var image = ImageSharpInterop.ToImageSharp(model.DecodeImage(latent)).CloneAs<L8>();
-        return image[model.Width / 2, model.Height / 2].PackedValue;
+        using var image = ImageSharpInterop.ToImageSharp(_model.DecodeImage(latent)).CloneAs<L8>();
+        return image[_model.Width / 2, _model.Height / 2].PackedValue;
     }
 
     [Fact]
     public async Task Interpolate_writes_a_labelled_grid_and_a_looping_gif_of_the_core_path()
     {
-        string a = Sample("boot-00000.png");
-        string b = Sample("sneaker-00009.png");
-        string c = Sample("bag-00018.png");
-        var run = await CliRun.InProcessAsync("interpolate", a, b, c, "--steps", "5", "--mode", "lerp", "--output", temp["path.png"], "--gif", temp["path.gif"], "--frame-ms", "150", "--model", Repo.Model);
+        var a = Sample("boot-00000.png");
+        var b = Sample("sneaker-00009.png");
+        var c = Sample("bag-00018.png");
+        var run = await CliRun.InProcessAsync("interpolate", a, b, c, "--steps", "5", "--mode", "lerp", "--output", _temp["path.png"], "--gif", _temp["path.gif"], "--frame-ms", "150", "--model", Repo.Model);
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
 
-        float[][] path = LatentMath.Path([model.Encode(a), model.Encode(b), model.Encode(c)], 4, InterpolationMode.Linear);
+        var path = LatentMath.Path([_model.Encode(a), _model.Encode(b), _model.Encode(c)], 4, InterpolationMode.Linear);
         Assert.Equal(9, path.Length);
-        using Image<Rgb24> gif = Image.Load<Rgb24>(temp["path.gif"]);
+        using var gif = Image.Load<Rgb24>(_temp["path.gif"]);
         Assert.Equal(9 + 7, gif.Frames.Count); // forth, then back without repeating the ends
         Assert.Equal(0, gif.Metadata.GetGifMetadata().RepeatCount);
         Assert.Equal(15, gif.Frames[0].Metadata.GetGifMetadata().FrameDelay);
         Assert.Equal(28 * 4, gif.Width);
-        foreach (int i in new[] { 0, 2, 4, 8 })
+        foreach (var i in new[] { 0, 2, 4, 8 })
         {
-            byte expected = MiddlePixel(path[i]);
+            var expected = MiddlePixel(path[i]);
             var actual = gif.Frames[i][gif.Width / 2, gif.Height / 2];
 
             // Gray stays gray; ImageSharp's palette lookup caches colors at 5 bits a channel, so a value may move by a few levels.
@@ -53,10 +53,10 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
 
         Assert.Equal(gif.Frames[7][50, 50], gif.Frames[9][50, 50]); // frame 9 goes back to path[7]
 
-        var rows = Image.Identify(temp["path.png"]);
-        var strip = await CliRun.InProcessAsync("interpolate", a, b, c, "--steps", "5", "--layout", "strip", "--output", temp["strip.png"], "--model", Repo.Model);
+        var rows = Image.Identify(_temp["path.png"]);
+        var strip = await CliRun.InProcessAsync("interpolate", a, b, c, "--steps", "5", "--layout", "strip", "--output", _temp["strip.png"], "--model", Repo.Model);
         Assert.Equal(ExitCodes.Success, strip.ExitCode);
-        var wide = Image.Identify(temp["strip.png"]);
+        var wide = Image.Identify(_temp["strip.png"]);
         Assert.True(wide.Width > 9 * 84, "strip: nine 84-pixel cells in one row");
         Assert.True(rows.Height > 2 * 84 && rows.Height > wide.Height, "rows: one row per segment");
     }
@@ -64,32 +64,32 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
     [Fact]
     public async Task Interpolate_skips_an_unreadable_key_image_and_needs_two_good_ones()
     {
-        string bad = temp.Write("bad.png", "not an image");
-        var run = await CliRun.InProcessAsync("interpolate", Sample("boot-00000.png"), bad, Sample("bag-00018.png"), "--output", temp["p.png"], "--model", Repo.Model);
+        var bad = _temp.Write("bad.png", "not an image");
+        var run = await CliRun.InProcessAsync("interpolate", Sample("boot-00000.png"), bad, Sample("bag-00018.png"), "--output", _temp["p.png"], "--model", Repo.Model);
         Assert.True(run.ExitCode == ExitCodes.SomeInputsSkipped, run.ToString());
         Assert.Contains("bad.png", run.Error, StringComparison.Ordinal);
-        Assert.True(File.Exists(temp["p.png"]));
+        Assert.True(File.Exists(_temp["p.png"]));
 
-        var one = await CliRun.InProcessAsync("interpolate", Sample("boot-00000.png"), bad, "--output", temp["q.png"], "--model", Repo.Model);
+        var one = await CliRun.InProcessAsync("interpolate", Sample("boot-00000.png"), bad, "--output", _temp["q.png"], "--model", Repo.Model);
         Assert.Equal(ExitCodes.Fatal, one.ExitCode);
-        Assert.False(File.Exists(temp["q.png"]));
+        Assert.False(File.Exists(_temp["q.png"]));
     }
 
     [Fact]
     public async Task Sample_is_seeded_and_its_latents_are_the_core_samples()
     {
-        var first = await CliRun.InProcessAsync("sample", "--count", "10", "--seed", "42", "--columns", "5", "--output", temp["s1.png"], "--latents", temp["z.npy"], "--model", Repo.Model);
+        var first = await CliRun.InProcessAsync("sample", "--count", "10", "--seed", "42", "--columns", "5", "--output", _temp["s1.png"], "--latents", _temp["z.npy"], "--model", Repo.Model);
         Assert.True(first.ExitCode == ExitCodes.Success, first.ToString());
-        var again = await CliRun.InProcessAsync("sample", "--count", "10", "--seed", "42", "--columns", "5", "--output", temp["s2.png"], "--model", Repo.Model);
-        var other = await CliRun.InProcessAsync("sample", "--count", "10", "--seed", "43", "--columns", "5", "--output", temp["s3.png"], "--model", Repo.Model);
-        Assert.Equal(File.ReadAllBytes(temp["s1.png"]), File.ReadAllBytes(temp["s2.png"]));
-        Assert.NotEqual(File.ReadAllBytes(temp["s1.png"]), File.ReadAllBytes(temp["s3.png"]));
+        var again = await CliRun.InProcessAsync("sample", "--count", "10", "--seed", "42", "--columns", "5", "--output", _temp["s2.png"], "--model", Repo.Model);
+        var other = await CliRun.InProcessAsync("sample", "--count", "10", "--seed", "43", "--columns", "5", "--output", _temp["s3.png"], "--model", Repo.Model);
+        Assert.Equal(File.ReadAllBytes(_temp["s1.png"]), File.ReadAllBytes(_temp["s2.png"]));
+        Assert.NotEqual(File.ReadAllBytes(_temp["s1.png"]), File.ReadAllBytes(_temp["s3.png"]));
 
-        float[][] expected = model.SampleLatents(10, 42);
-        float[,] written = NpyFile.ReadAll(temp["z.npy"]);
+        var expected = _model.SampleLatents(10, 42);
+        var written = NpyFile.ReadAll(_temp["z.npy"]);
         Assert.Equal(expected.SelectMany(z => z), written.Cast<float>());
 
-        var grid = Image.Identify(temp["s1.png"]);
+        var grid = Image.Identify(_temp["s1.png"]);
         Assert.InRange(grid.Width, 5 * 84, (5 * 84) + 400); // the title may be wider than the cells
         Assert.InRange(grid.Height, 2 * 84, (2 * 84) + 80);
     }
@@ -97,32 +97,32 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
     [Fact]
     public async Task Sample_from_picks_the_fitted_gaussian_or_a_vaes_prior_and_refuses_an_autoencoders_prior()
     {
-        string vaeFolder = Path.Combine(Repo.Root, "models", "fashion-mnist-vae");
+        var vaeFolder = Path.Combine(Repo.Root, "models", "fashion-mnist-vae");
         using var vae = Autoencoder.Load(vaeFolder, new AutoencoderOptions { Device = Device.Cpu });
         var latent = vae.Manifest.Latent;
 
         // Independent references: mean + L·z from the manifest's numbers, and N(0, I).
-        float[][] fitted = new LatentGaussian(latent.Mean!, latent.Cholesky!).Sample(6, 11);
-        float[][] prior = LatentGaussian.Standard(16).Sample(6, 11);
+        var fitted = new LatentGaussian(latent.Mean!, latent.Cholesky!).Sample(6, 11);
+        var prior = LatentGaussian.Standard(16).Sample(6, 11);
         Assert.NotEqual(fitted[0], prior[0]);
 
         foreach (var (from, expected) in new[] { ("auto", fitted), ("fitted", fitted), ("prior", prior) })
         {
-            string npy = temp[$"z-{from}.npy"];
-            var run = await CliRun.InProcessAsync("sample", "--model", vaeFolder, "--from", from, "--count", "6", "--seed", "11", "--output", temp[$"g-{from}.png"], "--latents", npy);
+            var npy = _temp[$"z-{from}.npy"];
+            var run = await CliRun.InProcessAsync("sample", "--model", vaeFolder, "--from", from, "--count", "6", "--seed", "11", "--output", _temp[$"g-{from}.png"], "--latents", npy);
             Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
             Assert.Equal(expected.SelectMany(z => z), NpyFile.ReadAll(npy).Cast<float>());
         }
 
-        Assert.Equal(File.ReadAllBytes(temp["g-auto.png"]), File.ReadAllBytes(temp["g-fitted.png"]));
-        Assert.NotEqual(File.ReadAllBytes(temp["g-fitted.png"]), File.ReadAllBytes(temp["g-prior.png"]));
+        Assert.Equal(File.ReadAllBytes(_temp["g-auto.png"]), File.ReadAllBytes(_temp["g-fitted.png"]));
+        Assert.NotEqual(File.ReadAllBytes(_temp["g-fitted.png"]), File.ReadAllBytes(_temp["g-prior.png"]));
 
-        var refused = await CliRun.InProcessAsync("sample", "--model", Repo.Model, "--from", "prior", "--output", temp["ae-prior.png"]);
+        var refused = await CliRun.InProcessAsync("sample", "--model", Repo.Model, "--from", "prior", "--output", _temp["ae-prior.png"]);
         Assert.Equal(ExitCodes.Usage, refused.ExitCode);
         Assert.Contains("--from prior: Model 'fashion-mnist-ae' is a plain autoencoder: it has no prior to sample from", refused.Error, StringComparison.Ordinal);
-        Assert.False(File.Exists(temp["ae-prior.png"]));
+        Assert.False(File.Exists(_temp["ae-prior.png"]));
 
-        var unknown = await CliRun.InProcessAsync("sample", "--from", "posterior", "--output", temp["x.png"]);
+        var unknown = await CliRun.InProcessAsync("sample", "--from", "posterior", "--output", _temp["x.png"]);
         Assert.Equal(ExitCodes.Usage, unknown.ExitCode);
         Assert.Contains("posterior", unknown.Error, StringComparison.Ordinal);
     }
@@ -130,50 +130,50 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
     [Fact]
     public async Task Arithmetic_moves_images_along_a_class_direction_in_a_labelled_grid()
     {
-        string shirt = Sample("shirt-00007.png");
-        string tshirt = Sample("tshirt-00019.png");
-        var run = await CliRun.InProcessAsync("arithmetic", shirt, tshirt, "--from", "shirt", "--to", "Coat", "--steps", "3", "--strength", "2", "--output", temp["a.png"], "--model", Repo.Model);
+        var shirt = Sample("shirt-00007.png");
+        var tshirt = Sample("tshirt-00019.png");
+        var run = await CliRun.InProcessAsync("arithmetic", shirt, tshirt, "--from", "shirt", "--to", "Coat", "--steps", "3", "--strength", "2", "--output", _temp["a.png"], "--model", Repo.Model);
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
-        using Image<Rgb24> grid = Image.Load<Rgb24>(temp["a.png"]);
+        using var grid = Image.Load<Rgb24>(_temp["a.png"]);
         Assert.InRange(grid.Width, 3 * 84, (3 * 84) + 300);
         Assert.InRange(grid.Height, 2 * 84, (2 * 84) + 80);
 
-        var folders = await CliRun.InProcessAsync("arithmetic", shirt, "--from-folder", Repo.Samples, "--to-folder", Repo.Samples, "--output", temp["f.png"], "--model", Repo.Model);
+        var folders = await CliRun.InProcessAsync("arithmetic", shirt, "--from-folder", Repo.Samples, "--to-folder", Repo.Samples, "--output", _temp["f.png"], "--model", Repo.Model);
         Assert.True(folders.ExitCode == ExitCodes.Success, folders.ToString());
 
-        var unknown = await CliRun.InProcessAsync("arithmetic", shirt, "--from", "Hat", "--to", "Coat", "--output", temp["u.png"], "--model", Repo.Model);
+        var unknown = await CliRun.InProcessAsync("arithmetic", shirt, "--from", "Hat", "--to", "Coat", "--output", _temp["u.png"], "--model", Repo.Model);
         Assert.Equal(ExitCodes.Usage, unknown.ExitCode);
         Assert.Contains("Ankle boot", unknown.Error, StringComparison.Ordinal);
-        var noDirection = await CliRun.InProcessAsync("arithmetic", shirt, "--output", temp["n.png"], "--model", Repo.Model);
+        var noDirection = await CliRun.InProcessAsync("arithmetic", shirt, "--output", _temp["n.png"], "--model", Repo.Model);
         Assert.Equal(ExitCodes.Usage, noDirection.ExitCode);
 
         var classes = await CliRun.InProcessAsync("arithmetic", "--list-classes", "--model", Repo.Model);
         Assert.Equal(ExitCodes.Success, classes.ExitCode);
-        Assert.Equal(model.Classes.Count, classes.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(_model.Classes.Count, classes.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
     [Fact]
     public async Task Arithmetic_cells_are_the_core_decode_of_z_plus_s_times_the_class_direction()
     {
-        string shirt = Sample("shirt-00007.png");
-        var run = await CliRun.InProcessAsync("arithmetic", shirt, "--from", "Shirt", "--to", "Coat", "--steps", "3", "--strength", "2", "--output", temp["cells.png"], "--model", Repo.Model, "--device", "cpu", "--quiet");
+        var shirt = Sample("shirt-00007.png");
+        var run = await CliRun.InProcessAsync("arithmetic", shirt, "--from", "Shirt", "--to", "Coat", "--steps", "3", "--strength", "2", "--output", _temp["cells.png"], "--model", Repo.Model, "--device", "cpu", "--quiet");
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
-        using Image<Rgb24> grid = Image.Load<Rgb24>(temp["cells.png"]);
+        using var grid = Image.Load<Rgb24>(_temp["cells.png"]);
 
-        float[] z = model.Encode(shirt);
-        float[] from = model.Classes.Single(c => c.Label == "Shirt").Centroid.ToArray();
-        float[] to = model.Classes.Single(c => c.Label == "Coat").Centroid.ToArray();
-        float[] direction = to.Select((v, i) => v - from[i]).ToArray();
-        byte[][] cells = new float[] { 0, 1, 2 }
+        var z = _model.Encode(shirt);
+        var from = _model.Classes.Single(c => c.Label == "Shirt").Centroid.ToArray();
+        var to = _model.Classes.Single(c => c.Label == "Coat").Centroid.ToArray();
+        var direction = to.Select((v, i) => v - from[i]).ToArray();
+        var cells = new float[] { 0, 1, 2 }
             .Select(s => z.Select((v, i) => v + (s * direction[i])).ToArray())
-            .Select(moved => Gray(ImageSharpInterop.ToImageSharp(model.DecodeImage(moved))))
+            .Select(moved => Gray(ImageSharpInterop.ToImageSharp(_model.DecodeImage(moved))))
             .ToArray();
 
         // A zero (or wrong) direction would draw Decode(z) in every column: the s=2 cell must differ from it.
         Assert.NotEqual(cells[0], cells[2]);
-        foreach (byte[] cell in cells)
+        foreach (var cell in cells)
         {
-            Assert.True(FindCell(grid, cell, model.Width, model.Height, zoom: 3), "a grid cell equals the core's Decode(z + s*d), enlarged 3x");
+            Assert.True(FindCell(grid, cell, _model.Width, _model.Height, zoom: 3), "a grid cell equals the core's Decode(z + s*d), enlarged 3x");
         }
     }
 
@@ -191,16 +191,16 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
     /// <summary>True when the grid holds the gray image, each pixel drawn as a zoom x zoom block.</summary>
     private static bool FindCell(Image<Rgb24> grid, byte[] cell, int width, int height, int zoom)
     {
-        for (int top = 0; top + (height * zoom) <= grid.Height; top++)
+        for (var top = 0; top + (height * zoom) <= grid.Height; top++)
         {
-            for (int left = 0; left + (width * zoom) <= grid.Width; left++)
+            for (var left = 0; left + (width * zoom) <= grid.Width; left++)
             {
-                bool match = true;
-                for (int y = 0; y < height * zoom && match; y++)
+                var match = true;
+                for (var y = 0; y < height * zoom && match; y++)
                 {
-                    for (int x = 0; x < width * zoom && match; x++)
+                    for (var x = 0; x < width * zoom && match; x++)
                     {
-                        byte expected = cell[((y / zoom) * width) + (x / zoom)];
+                        var expected = cell[((y / zoom) * width) + (x / zoom)];
                         var actual = grid[left + x, top + y];
                         match = actual.R == expected && actual.G == expected && actual.B == expected;
                     }
@@ -220,15 +220,15 @@ public sealed class GenerativeCommandTests : IClassFixture<ModelFixture>, IDispo
     public async Task Arithmetic_with_the_same_folder_twice_leaves_every_column_the_plain_reconstruction()
     {
         // Direction (centroid − centroid) is zero, so each column decodes the image's own latent.
-        string shirt = Sample("shirt-00007.png");
-        var run = await CliRun.InProcessAsync("arithmetic", shirt, "--from-folder", Repo.Samples, "--to-folder", Repo.Samples, "--steps", "2", "--output", temp["same.png"], "--model", Repo.Model);
+        var shirt = Sample("shirt-00007.png");
+        var run = await CliRun.InProcessAsync("arithmetic", shirt, "--from-folder", Repo.Samples, "--to-folder", Repo.Samples, "--steps", "2", "--output", _temp["same.png"], "--model", Repo.Model);
         Assert.Equal(ExitCodes.Success, run.ExitCode);
-        using Image<Rgb24> grid = Image.Load<Rgb24>(temp["same.png"]);
-        byte middle = MiddlePixel(model.Encode(shirt));
-        int hits = 0;
-        for (int x = 0; x < grid.Width; x++)
+        using var grid = Image.Load<Rgb24>(_temp["same.png"]);
+        var middle = MiddlePixel(_model.Encode(shirt));
+        var hits = 0;
+        for (var x = 0; x < grid.Width; x++)
         {
-            for (int y = 0; y < grid.Height; y++)
+            for (var y = 0; y < grid.Height; y++)
             {
                 hits += grid[x, y].R == middle && grid[x, y].G == middle ? 1 : 0;
             }

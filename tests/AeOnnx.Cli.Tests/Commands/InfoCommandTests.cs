@@ -5,16 +5,16 @@ namespace AeOnnx.Cli.Tests.Commands;
 /// <summary><c>aeonnx info</c> shows the export's quality verdict from the manifest.</summary>
 public sealed class InfoCommandTests : IDisposable
 {
-    private readonly TempFolder temp = new();
+    private readonly TempFolder _temp = new();
 
-    public void Dispose() => temp.Dispose();
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task A_model_worse_than_its_baselines_gets_the_manifests_warnings_as_lines()
     {
-        string model = temp["model"];
+        var model = _temp["model"];
         Directory.CreateDirectory(model);
-        foreach (string file in Directory.GetFiles(Repo.Model))
+        foreach (var file in Directory.GetFiles(Repo.Model))
         {
             File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
         }

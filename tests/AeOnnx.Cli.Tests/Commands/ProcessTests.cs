@@ -5,9 +5,9 @@ namespace AeOnnx.Cli.Tests.Commands;
 /// <summary>The real process: <c>dotnet AeOnnx.Cli.dll</c>, with its exit codes, default model and streams.</summary>
 public sealed class ProcessTests : IDisposable
 {
-    private readonly TempFolder temp = new();
+    private readonly TempFolder _temp = new();
 
-    public void Dispose() => temp.Dispose();
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Help_and_usage_errors_from_the_process()
@@ -20,7 +20,7 @@ public sealed class ProcessTests : IDisposable
         // Several times: a usage error ends the process within milliseconds, while the native
         // libraries may still be loading on the warm-up thread (exiting then crashed it with SIGSEGV,
         // exit 139, about every second run).
-        for (int run = 0; run < 6; run++)
+        for (var run = 0; run < 6; run++)
         {
             var usage = await CliRun.ProcessAsync(null, "encode", "--output");
             Assert.True(usage.ExitCode == 2, usage.ToString());
@@ -31,8 +31,8 @@ public sealed class ProcessTests : IDisposable
     [Fact]
     public async Task Encode_finds_the_shipped_model_and_an_interrupted_process_resumes_byte_identical()
     {
-        string npy = temp["p.npy"];
-        var whole = await CliRun.ProcessAsync(null, "encode", Repo.Samples, "--output", temp["whole.npy"]);
+        var npy = _temp["p.npy"];
+        var whole = await CliRun.ProcessAsync(null, "encode", Repo.Samples, "--output", _temp["whole.npy"]);
         Assert.True(whole.ExitCode == 0, whole.ToString());
         Assert.Contains("encoded 30 of 30 images", whole.Out, StringComparison.Ordinal);
         Assert.Contains("encode: 30/30 100%", whole.Error, StringComparison.Ordinal); // plain progress: stderr is not a terminal
@@ -46,8 +46,8 @@ public sealed class ProcessTests : IDisposable
         var resumed = await CliRun.ProcessAsync(new Dictionary<string, string> { ["AEONNX_MODEL"] = Repo.Model }, "encode", Repo.Samples, "--output", npy, "--resume", "--quiet");
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
         Assert.Equal(string.Empty, resumed.Out);
-        Assert.Equal(File.ReadAllBytes(temp["whole.npy"]), File.ReadAllBytes(npy));
-        Assert.Equal(File.ReadAllBytes(temp["whole.index.csv"]), File.ReadAllBytes(temp["p.index.csv"]));
+        Assert.Equal(File.ReadAllBytes(_temp["whole.npy"]), File.ReadAllBytes(npy));
+        Assert.Equal(File.ReadAllBytes(_temp["whole.index.csv"]), File.ReadAllBytes(_temp["p.index.csv"]));
     }
 
     [SkippableFact]
@@ -61,14 +61,14 @@ public sealed class ProcessTests : IDisposable
         // 12,000 inputs (40 copies of the 30 samples, each also linked 9 more times), one image per model
         // run on one thread: the job is still running long after the journal's first commit shows, even on
         // a fast machine polled from a loaded one.
-        const int Copies = 400;
-        string folder = temp["many"];
+        const int copies = 400;
+        var folder = _temp["many"];
         Directory.CreateDirectory(folder);
-        for (int copy = 0; copy < Copies; copy++)
+        for (var copy = 0; copy < copies; copy++)
         {
-            foreach (string file in Repo.SampleFiles)
+            foreach (var file in Repo.SampleFiles)
             {
-                string name = Path.Combine(folder, $"{copy:D3}-{Path.GetFileName(file)}");
+                var name = Path.Combine(folder, $"{copy:D3}-{Path.GetFileName(file)}");
                 if (copy < 40)
                 {
                     File.Copy(file, name);
@@ -80,15 +80,15 @@ public sealed class ProcessTests : IDisposable
             }
         }
 
-        string npy = temp["c.npy"];
-        string journal = npy + ".aeonnx-journal";
+        var npy = _temp["c.npy"];
+        var journal = npy + ".aeonnx-journal";
         var start = new System.Diagnostics.ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "AeOnnx.Cli.dll"), "encode", folder, "--output", npy, "--model", Repo.Model, "--batch-size", "1", "--threads", "1" })
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "AeOnnx.Cli.dll"), "encode", folder, "--output", npy, "--model", Repo.Model, "--batch-size", "1", "--threads", "1" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -106,24 +106,24 @@ public sealed class ProcessTests : IDisposable
             Assert.False(process.HasExited, $"the job ended (exit {(process.HasExited ? process.ExitCode : 0)}) before it could be interrupted");
             Assert.Equal(0, Kill(process.Id, 2)); // SIGINT, as Ctrl+C sends
             await process.WaitForExitAsync();
-            string error = await stderr;
+            var error = await stderr;
             await stdout;
             Assert.True(process.ExitCode == ExitCodes.Interrupted, $"exit {process.ExitCode}: {error}");
             Assert.Contains("--resume", error, StringComparison.Ordinal);
         }
 
         Assert.False(File.Exists(npy));
-        int done = File.ReadAllLines(journal).Length - 1;
-        Assert.InRange(done, 1, (Copies * 30) - 1);
+        var done = File.ReadAllLines(journal).Length - 1;
+        Assert.InRange(done, 1, (copies * 30) - 1);
         Assert.Equal(done * 16 * 4, new FileInfo(npy + ".aeonnx-part").Length);
 
         var resumed = await CliRun.InProcessAsync("encode", folder, "--output", npy, "--model", Repo.Model, "--resume");
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
-        Assert.Contains($"resuming after {done} of {Copies * 30}", resumed.Error, StringComparison.Ordinal);
-        var whole = await CliRun.InProcessAsync("encode", folder, "--output", temp["w.npy"], "--model", Repo.Model);
+        Assert.Contains($"resuming after {done} of {copies * 30}", resumed.Error, StringComparison.Ordinal);
+        var whole = await CliRun.InProcessAsync("encode", folder, "--output", _temp["w.npy"], "--model", Repo.Model);
         Assert.Equal(0, whole.ExitCode);
-        Assert.Equal(File.ReadAllBytes(temp["w.npy"]), File.ReadAllBytes(npy));
-        Assert.Equal(File.ReadAllBytes(temp["w.index.csv"]), File.ReadAllBytes(temp["c.index.csv"]));
+        Assert.Equal(File.ReadAllBytes(_temp["w.npy"]), File.ReadAllBytes(npy));
+        Assert.Equal(File.ReadAllBytes(_temp["w.index.csv"]), File.ReadAllBytes(_temp["c.index.csv"]));
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
@@ -132,7 +132,7 @@ public sealed class ProcessTests : IDisposable
     [Fact]
     public async Task A_bad_model_folder_from_the_environment_is_fatal()
     {
-        string empty = temp["nomodel"];
+        var empty = _temp["nomodel"];
         Directory.CreateDirectory(empty);
         var run = await CliRun.ProcessAsync(new Dictionary<string, string> { ["AEONNX_MODEL"] = empty }, "info");
         Assert.Equal(1, run.ExitCode);

@@ -7,12 +7,12 @@ namespace AeOnnx.Cli.Tests.Commands;
 
 public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDisposable
 {
-    private readonly Autoencoder model;
-    private readonly TempFolder temp = new();
+    private readonly Autoencoder _model;
+    private readonly TempFolder _temp = new();
 
-    public ReconstructAndDecodeTests(ModelFixture fixture) => model = fixture.Model;
+    public ReconstructAndDecodeTests(ModelFixture fixture) => _model = fixture.Model;
 
-    public void Dispose() => temp.Dispose();
+    public void Dispose() => _temp.Dispose();
 
     private static byte[] Pixels(Image image)
     {
@@ -25,26 +25,26 @@ public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDi
     [Fact]
     public async Task Reconstruct_writes_the_core_reconstructions_with_errors_and_a_comparison_grid()
     {
-        string outDir = temp["recon"];
-        var run = await CliRun.InProcessAsync("reconstruct", Repo.Samples, "--output", outDir, "--comparison", temp["cmp.png"], "--comparison-count", "12", "--model", Repo.Model);
+        var outDir = _temp["recon"];
+        var run = await CliRun.InProcessAsync("reconstruct", Repo.Samples, "--output", outDir, "--comparison", _temp["cmp.png"], "--comparison-count", "12", "--model", Repo.Model);
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
 
-        (bool withErrors, var index) = IndexCsv.Read(Path.Combine(outDir, "index.csv"));
+        (var withErrors, var index) = IndexCsv.Read(Path.Combine(outDir, "index.csv"));
         Assert.True(withErrors);
-        string[] files = Repo.SampleFiles;
+        var files = Repo.SampleFiles;
         Assert.Equal(files.Length, index.Count);
-        for (int i = 0; i < files.Length; i++)
+        for (var i = 0; i < files.Length; i++)
         {
-            var expected = model.Reconstruct(files[i]);
-            using Image<L8> written = Image.Load<L8>(Path.Combine(outDir, Path.GetFileName(files[i])));
-            using Image reference = ImageSharpInterop.ToImageSharp(model.Images.ToImage(expected.Output));
+            var expected = _model.Reconstruct(files[i]);
+            using var written = Image.Load<L8>(Path.Combine(outDir, Path.GetFileName(files[i])));
+            using var reference = ImageSharpInterop.ToImageSharp(_model.Images.ToImage(expected.Output));
             Assert.Equal(Pixels(reference), Pixels(written));
             Assert.Equal(expected.Error.Mse, index[i].Mse!.Value, 1e-6);
             Assert.Equal(expected.Error.Psnr, index[i].Psnr!.Value, 1e-3);
         }
 
         // 12 images: 8 columns, 2 row pairs of 84-pixel cells (28 × 3), plus labels, title and captions.
-        var grid = Image.Identify(temp["cmp.png"]);
+        var grid = Image.Identify(_temp["cmp.png"]);
         Assert.InRange(grid.Width, (8 * 84) + 80, (8 * 84) + 250);
         Assert.InRange(grid.Height, 4 * 84, (4 * 84) + 120);
     }
@@ -53,24 +53,24 @@ public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDi
     public async Task Reconstruct_index_names_the_file_each_input_became_when_names_collide()
     {
         // a/x.png, b/x.png, b/X.png (case-insensitive file systems) → x.png, x-2.png, X-3.png: only the index says which is which.
-        string[] inputs = [temp["in/a/x.png"], temp["in/b/x.png"], temp["in/b/X.png"]];
-        for (int i = 0; i < inputs.Length; i++)
+        string[] inputs = [_temp["in/a/x.png"], _temp["in/b/x.png"], _temp["in/b/X.png"]];
+        for (var i = 0; i < inputs.Length; i++)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(inputs[i])!);
             File.Copy(Repo.SampleFiles[i], inputs[i]);
         }
 
-        var run = await CliRun.InProcessAsync(["reconstruct", .. inputs, "--output", temp["out"], "--comparison", temp["cmp.png"], "--model", Repo.Model]);
+        var run = await CliRun.InProcessAsync(["reconstruct", .. inputs, "--output", _temp["out"], "--comparison", _temp["cmp.png"], "--model", Repo.Model]);
         Assert.True(run.ExitCode == ExitCodes.Success, run.ToString());
-        string[] lines = File.ReadAllLines(temp["out/index.csv"]);
+        var lines = File.ReadAllLines(_temp["out/index.csv"]);
         Assert.Equal("row,path,status,reason,mse,psnr,file", lines[0]);
-        var index = IndexCsv.Read(temp["out/index.csv"]).Entries;
+        var index = IndexCsv.Read(_temp["out/index.csv"]).Entries;
         Assert.Equal(["x.png", "x-2.png", "X-3.png"], index.Select(e => e.File));
-        for (int i = 0; i < inputs.Length; i++)
+        for (var i = 0; i < inputs.Length; i++)
         {
             Assert.EndsWith("," + index[i].File, lines[i + 1], StringComparison.Ordinal);
-            using Image reference = ImageSharpInterop.ToImageSharp(model.Images.ToImage(model.Reconstruct(inputs[i]).Output));
-            using Image<L8> written = Image.Load<L8>(Path.Combine(temp["out"], index[i].File!));
+            using var reference = ImageSharpInterop.ToImageSharp(_model.Images.ToImage(_model.Reconstruct(inputs[i]).Output));
+            using var written = Image.Load<L8>(Path.Combine(_temp["out"], index[i].File!));
             Assert.Equal(Pixels(reference), Pixels(written));
         }
     }
@@ -80,11 +80,11 @@ public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDi
     [InlineData("other.png", "the journal names 'other.png' as the output of input 1")]
     public async Task A_journal_naming_another_output_file_is_refused_on_resume(string file, string reason)
     {
-        string[] files = Repo.SampleFiles[..12];
-        string[] args = ["reconstruct", .. files, "--output", temp["b"], "--model", Repo.Model, "--batch-size", "5", "--resume", "--comparison", temp["cmp.png"]];
+        var files = Repo.SampleFiles[..12];
+        string[] args = ["reconstruct", .. files, "--output", _temp["b"], "--model", Repo.Model, "--batch-size", "5", "--resume", "--comparison", _temp["cmp.png"]];
         var stopped = await CliRun.InProcessAsync(7, args);
         Assert.Equal(ExitCodes.Interrupted, stopped.ExitCode);
-        string journal = temp["b/.aeonnx-journal"];
+        var journal = _temp["b/.aeonnx-journal"];
         var lines = File.ReadAllLines(journal);
         Assert.Matches(",[^,/]+\\.png$", lines[1]);
         lines[1] = lines[1][..(lines[1].LastIndexOf(',') + 1)] + file;
@@ -93,8 +93,8 @@ public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDi
         var resumed = await CliRun.InProcessAsync(args);
         Assert.True(resumed.ExitCode == ExitCodes.Usage, resumed.ToString());
         Assert.Contains(reason, resumed.Error, StringComparison.Ordinal);
-        Assert.False(File.Exists(temp["cmp.png"]));
-        Assert.False(File.Exists(temp["b/index.csv"]));
+        Assert.False(File.Exists(_temp["cmp.png"]));
+        Assert.False(File.Exists(_temp["b/index.csv"]));
     }
 
     [Theory]
@@ -111,103 +111,103 @@ public sealed class ReconstructAndDecodeTests : IClassFixture<ModelFixture>, IDi
     [Fact]
     public async Task Reconstruct_resumes_to_the_same_files()
     {
-        string[] files = Repo.SampleFiles[..12];
-        var whole = await CliRun.InProcessAsync(["reconstruct", .. files, "--output", temp["a"], "--model", Repo.Model, "--batch-size", "5"]);
+        var files = Repo.SampleFiles[..12];
+        var whole = await CliRun.InProcessAsync(["reconstruct", .. files, "--output", _temp["a"], "--model", Repo.Model, "--batch-size", "5"]);
         Assert.Equal(ExitCodes.Success, whole.ExitCode);
-        var stopped = await CliRun.InProcessAsync(7, ["reconstruct", .. files, "--output", temp["b"], "--model", Repo.Model, "--batch-size", "5", "--resume"]);
+        var stopped = await CliRun.InProcessAsync(7, ["reconstruct", .. files, "--output", _temp["b"], "--model", Repo.Model, "--batch-size", "5", "--resume"]);
         Assert.Equal(ExitCodes.Interrupted, stopped.ExitCode);
-        Assert.False(File.Exists(temp["b/index.csv"]));
-        var resumed = await CliRun.InProcessAsync(["reconstruct", .. files, "--output", temp["b"], "--model", Repo.Model, "--batch-size", "5", "--resume"]);
+        Assert.False(File.Exists(_temp["b/index.csv"]));
+        var resumed = await CliRun.InProcessAsync(["reconstruct", .. files, "--output", _temp["b"], "--model", Repo.Model, "--batch-size", "5", "--resume"]);
         Assert.True(resumed.ExitCode == ExitCodes.Success, resumed.ToString());
 
-        string[] names = Directory.GetFiles(temp["a"]).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
-        Assert.Equal(names, Directory.GetFiles(temp["b"]).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray());
+        var names = Directory.GetFiles(_temp["a"]).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(names, Directory.GetFiles(_temp["b"]).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray());
         Assert.Equal(13, names.Length);
-        foreach (string name in names)
+        foreach (var name in names)
         {
-            Assert.Equal(File.ReadAllBytes(Path.Combine(temp["a"], name)), File.ReadAllBytes(Path.Combine(temp["b"], name)));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(_temp["a"], name)), File.ReadAllBytes(Path.Combine(_temp["b"], name)));
         }
     }
 
     [Fact]
     public async Task Decode_resumes_through_the_same_journal_to_the_same_files()
     {
-        string[] files = Repo.SampleFiles[..12];
-        var encode = await CliRun.InProcessAsync(["encode", .. files, "--output", temp["z.npy"], "--csv", temp["z.csv"], "--model", Repo.Model]);
+        var files = Repo.SampleFiles[..12];
+        var encode = await CliRun.InProcessAsync(["encode", .. files, "--output", _temp["z.npy"], "--csv", _temp["z.csv"], "--model", Repo.Model]);
         Assert.Equal(ExitCodes.Success, encode.ExitCode);
 
         // A non-finite row 4 (after the header and rows 0-3): skipped before the interruption and after it alike.
-        var lines = File.ReadAllLines(temp["z.csv"]).ToList();
-        lines.Insert(5, "broken," + string.Join(',', Enumerable.Repeat("NaN", model.LatentDim)));
-        File.WriteAllText(temp["z2.csv"], string.Join('\n', lines) + "\n");
-        string[] job = ["decode", temp["z2.csv"], "--model", Repo.Model, "--batch-size", "5"];
+        var lines = File.ReadAllLines(_temp["z.csv"]).ToList();
+        lines.Insert(5, "broken," + string.Join(',', Enumerable.Repeat("NaN", _model.LatentDim)));
+        File.WriteAllText(_temp["z2.csv"], string.Join('\n', lines) + "\n");
+        string[] job = ["decode", _temp["z2.csv"], "--model", Repo.Model, "--batch-size", "5"];
 
-        var whole = await CliRun.InProcessAsync([.. job, "--output", temp["a"]]);
+        var whole = await CliRun.InProcessAsync([.. job, "--output", _temp["a"]]);
         Assert.True(whole.ExitCode == ExitCodes.SomeInputsSkipped, whole.ToString());
-        var stopped = await CliRun.InProcessAsync(7, [.. job, "--output", temp["b"], "--resume"]);
+        var stopped = await CliRun.InProcessAsync(7, [.. job, "--output", _temp["b"], "--resume"]);
         Assert.Equal(ExitCodes.Interrupted, stopped.ExitCode);
         Assert.Contains("run the same command with --resume to continue", stopped.Error, StringComparison.Ordinal);
-        Assert.False(File.Exists(temp["b/index.csv"]));
-        Assert.True(File.Exists(temp["b/.aeonnx-journal"]));
+        Assert.False(File.Exists(_temp["b/index.csv"]));
+        Assert.True(File.Exists(_temp["b/.aeonnx-journal"]));
 
         // The journal names its job: other latents into the same folder do not continue it.
-        var other = await CliRun.InProcessAsync(["decode", temp["z.npy"], "--model", Repo.Model, "--output", temp["b"], "--resume"]);
+        var other = await CliRun.InProcessAsync(["decode", _temp["z.npy"], "--model", Repo.Model, "--output", _temp["b"], "--resume"]);
         Assert.Equal(ExitCodes.Usage, other.ExitCode);
         Assert.Contains("belongs to a different job", other.Error, StringComparison.Ordinal);
 
-        var resumed = await CliRun.InProcessAsync([.. job, "--output", temp["b"], "--resume"]);
+        var resumed = await CliRun.InProcessAsync([.. job, "--output", _temp["b"], "--resume"]);
         Assert.True(resumed.ExitCode == ExitCodes.SomeInputsSkipped, resumed.ToString());
         Assert.Contains("decode: resuming after 7 of 13 inputs done.", resumed.Error, StringComparison.Ordinal);
         Assert.Contains("decoded 12 of 13 latents (1 skipped)", resumed.Out, StringComparison.Ordinal);
 
-        string[] names = Directory.GetFiles(temp["a"]).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
-        Assert.Equal(names, Directory.GetFiles(temp["b"]).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray());
+        var names = Directory.GetFiles(_temp["a"]).Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(names, Directory.GetFiles(_temp["b"]).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray());
         Assert.Equal(13, names.Length);
         Assert.DoesNotContain("000004.png", names);
-        Assert.Equal("4,,broken,skipped,the latent has a non-finite value (NaN at z0", File.ReadAllLines(temp["b/index.csv"])[5][..62]);
-        foreach (string name in names)
+        Assert.Equal("4,,broken,skipped,the latent has a non-finite value (NaN at z0", File.ReadAllLines(_temp["b/index.csv"])[5][..62]);
+        foreach (var name in names)
         {
-            Assert.Equal(File.ReadAllBytes(Path.Combine(temp["a"], name)), File.ReadAllBytes(Path.Combine(temp["b"], name)));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(_temp["a"], name)), File.ReadAllBytes(Path.Combine(_temp["b"], name)));
         }
     }
 
     [Fact]
     public async Task Decode_of_encoded_latents_gives_the_reconstructions_from_npy_csv_and_the_command_line()
     {
-        string[] files = Repo.SampleFiles[..5];
-        var encode = await CliRun.InProcessAsync(["encode", .. files, "--output", temp["z.npy"], "--csv", temp["z.csv"], "--model", Repo.Model]);
+        var files = Repo.SampleFiles[..5];
+        var encode = await CliRun.InProcessAsync(["encode", .. files, "--output", _temp["z.npy"], "--csv", _temp["z.csv"], "--model", Repo.Model]);
         Assert.Equal(ExitCodes.Success, encode.ExitCode);
 
-        var fromNpy = await CliRun.InProcessAsync("decode", temp["z.npy"], "--output", temp["npy"], "--model", Repo.Model, "--batch-size", "2");
+        var fromNpy = await CliRun.InProcessAsync("decode", _temp["z.npy"], "--output", _temp["npy"], "--model", Repo.Model, "--batch-size", "2");
         Assert.True(fromNpy.ExitCode == ExitCodes.Success, fromNpy.ToString());
-        var fromCsv = await CliRun.InProcessAsync("decode", temp["z.csv"], "--output", temp["csv"], "--model", Repo.Model);
+        var fromCsv = await CliRun.InProcessAsync("decode", _temp["z.csv"], "--output", _temp["csv"], "--model", Repo.Model);
         Assert.True(fromCsv.ExitCode == ExitCodes.Success, fromCsv.ToString());
 
-        string[] csvIndex = File.ReadAllLines(Path.Combine(temp["csv"], "index.csv"));
+        var csvIndex = File.ReadAllLines(Path.Combine(_temp["csv"], "index.csv"));
         Assert.Equal("row,file,source,status,reason", csvIndex[0]);
         Assert.Equal($"2,000002.png,{files[2]},ok,", csvIndex[3]);
-        Assert.Equal("4,000004.png,z.npy row 4,ok,", File.ReadAllLines(Path.Combine(temp["npy"], "index.csv"))[5]);
+        Assert.Equal("4,000004.png,z.npy row 4,ok,", File.ReadAllLines(Path.Combine(_temp["npy"], "index.csv"))[5]);
 
-        float[,] z = NpyFile.ReadAll(temp["z.npy"]);
-        for (int i = 0; i < files.Length; i++)
+        var z = NpyFile.ReadAll(_temp["z.npy"]);
+        for (var i = 0; i < files.Length; i++)
         {
-            string name = $"{i:D6}.png";
-            float[] latent = Enumerable.Range(0, model.LatentDim).Select(c => z[i, c]).ToArray();
-            using var expected = ImageSharpInterop.ToImageSharp(model.DecodeImage(latent));
-            using Image<L8> decoded = Image.Load<L8>(Path.Combine(temp["npy"], name));
+            var name = $"{i:D6}.png";
+            var latent = Enumerable.Range(0, _model.LatentDim).Select(c => z[i, c]).ToArray();
+            using var expected = ImageSharpInterop.ToImageSharp(_model.DecodeImage(latent));
+            using var decoded = Image.Load<L8>(Path.Combine(_temp["npy"], name));
             Assert.Equal(Pixels(expected), Pixels(decoded));
-            Assert.Equal(File.ReadAllBytes(Path.Combine(temp["npy"], name)), File.ReadAllBytes(Path.Combine(temp["csv"], name)));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(_temp["npy"], name)), File.ReadAllBytes(Path.Combine(_temp["csv"], name)));
         }
 
-        string vector = string.Join(',', Enumerable.Range(0, model.LatentDim).Select(c => z[3, c].ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
-        var one = await CliRun.InProcessAsync("decode", "--latent", vector, "--output", temp["one"], "--model", Repo.Model);
+        var vector = string.Join(',', Enumerable.Range(0, _model.LatentDim).Select(c => z[3, c].ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+        var one = await CliRun.InProcessAsync("decode", "--latent", vector, "--output", _temp["one"], "--model", Repo.Model);
         Assert.True(one.ExitCode == ExitCodes.Success, one.ToString());
-        Assert.Equal(File.ReadAllBytes(Path.Combine(temp["npy"], "000003.png")), File.ReadAllBytes(Path.Combine(temp["one"], "000000.png")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_temp["npy"], "000003.png")), File.ReadAllBytes(Path.Combine(_temp["one"], "000000.png")));
 
-        var wrong = await CliRun.InProcessAsync("decode", "--latent", "0.5,1,2", "--output", temp["wrong"], "--model", Repo.Model);
+        var wrong = await CliRun.InProcessAsync("decode", "--latent", "0.5,1,2", "--output", _temp["wrong"], "--model", Repo.Model);
         Assert.True(wrong.ExitCode == ExitCodes.Fatal, wrong.ToString());
         Assert.Contains("latent size is 16", wrong.Error, StringComparison.Ordinal);
-        var both = await CliRun.InProcessAsync("decode", temp["z.npy"], "--latent", vector, "--output", temp["both"], "--model", Repo.Model);
+        var both = await CliRun.InProcessAsync("decode", _temp["z.npy"], "--latent", vector, "--output", _temp["both"], "--model", Repo.Model);
         Assert.Equal(ExitCodes.Usage, both.ExitCode);
     }
 }

@@ -22,7 +22,7 @@ public sealed class TelemetryTests
         using var temp = new TempFolder();
 
         // A HOME below a regular file cannot be created, whoever runs the test (root included).
-        string unwritableHome = Path.Combine(temp.Write("a-file", "x"), "home");
+        var unwritableHome = Path.Combine(temp.Write("a-file", "x"), "home");
         var unwritable = await CliRun.ProcessAsync(CiVariables, new Dictionary<string, string> { ["HOME"] = unwritableHome },
             "info", "--model", Repo.Model, "--device", "cpu");
         Assert.True(unwritable.ExitCode == 0, unwritable.ToString());
@@ -39,7 +39,7 @@ public sealed class TelemetryTests
     {
         // The check above can fail: ONNX Runtime's defaults (the opt-in) show the message this suite keeps out.
         using var temp = new TempFolder();
-        string unwritableHome = Path.Combine(temp.Write("a-file", "x"), "home");
+        var unwritableHome = Path.Combine(temp.Write("a-file", "x"), "home");
         var run = await CliRun.ProcessAsync(CiVariables,
             new Dictionary<string, string> { ["HOME"] = unwritableHome, ["AEONNX_ONNXRUNTIME_TELEMETRY"] = "on" },
             "info", "--model", Repo.Model, "--device", "cpu");

@@ -20,7 +20,7 @@ public sealed class UsageTests
     {
         var run = await CliRun.InProcessAsync("--help");
         Assert.Equal(ExitCodes.Success, run.ExitCode);
-        foreach (string verb in Verbs)
+        foreach (var verb in Verbs)
         {
             Assert.Contains("  " + verb, run.Out, StringComparison.Ordinal);
         }

@@ -7,9 +7,9 @@ namespace AeOnnx.Cli.Tests.Imaging;
 
 public sealed class ImageGridTests : IDisposable
 {
-    private readonly TempFolder temp = new();
+    private readonly TempFolder _temp = new();
 
-    public void Dispose() => temp.Dispose();
+    public void Dispose() => _temp.Dispose();
 
     private static Image<Rgb24> Solid(byte value) => new(28, 28, new Rgb24(value, value, value));
 
@@ -25,14 +25,14 @@ public sealed class ImageGridTests : IDisposable
     public void Font_draws_distinct_glyphs_for_each_printable_character()
     {
         var seen = new HashSet<string>();
-        for (char c = '!'; c <= '~'; c++)
+        for (var c = '!'; c <= '~'; c++)
         {
             using var image = new Image<Rgb24>(5, 8, new Rgb24(255, 255, 255));
             BitmapFont.Draw(image, 0, 0, c.ToString(), 1, new Rgb24(0, 0, 0));
             var bits = new System.Text.StringBuilder();
-            for (int y = 0; y < 8; y++)
+            for (var y = 0; y < 8; y++)
             {
-                for (int x = 0; x < 5; x++)
+                for (var x = 0; x < 5; x++)
                 {
                     bits.Append(image[x, y].R == 0 ? '#' : '.');
                 }
@@ -48,9 +48,9 @@ public sealed class ImageGridTests : IDisposable
     {
         var grid = new ImageGrid(rows: 2, columns: 3, imageWidth: 28, imageHeight: 28);
         Assert.Equal(3, grid.Zoom);
-        for (int r = 0; r < 2; r++)
+        for (var r = 0; r < 2; r++)
         {
-            for (int c = 0; c < 3; c++)
+            for (var c = 0; c < 3; c++)
             {
                 grid.Set(r, c, Solid((byte)(r * 100)));
             }
@@ -69,10 +69,10 @@ public sealed class ImageGridTests : IDisposable
         using var labelled = grid.Render();
         Assert.True(labelled.Width > (8 * 2) + (3 * 84) + (2 * 4));
         Assert.True(labelled.Height > (8 * 2) + (2 * 84) + 4);
-        int ink = 0;
-        for (int x = 0; x < labelled.Width; x++)
+        var ink = 0;
+        for (var x = 0; x < labelled.Width; x++)
         {
-            for (int y = 0; y < 8 + 14; y++)
+            for (var y = 0; y < 8 + 14; y++)
             {
                 ink += labelled[x, y].R == 0 ? 1 : 0;
             }
@@ -84,12 +84,12 @@ public sealed class ImageGridTests : IDisposable
     [Fact]
     public void Animated_gif_loops_with_the_frame_delay()
     {
-        string path = temp["a.gif"];
+        var path = _temp["a.gif"];
         var frames = new List<Image<Rgb24>> { Solid(0), Solid(128), Solid(255) };
         ImageFiles.SaveAnimatedGif(frames, path, zoom: 2, frameDelayCs: 12, grayscale: true);
         frames.ForEach(f => f.Dispose());
 
-        using Image<Rgb24> gif = Image.Load<Rgb24>(path);
+        using var gif = Image.Load<Rgb24>(path);
         Assert.Equal(3, gif.Frames.Count);
         Assert.Equal(56, gif.Width);
         Assert.Equal(0, gif.Metadata.GetGifMetadata().RepeatCount);

@@ -4,20 +4,20 @@ namespace AeOnnx.Cli.Tests.Inputs;
 
 public sealed class InputResolverTests : IDisposable
 {
-    private readonly TempFolder temp = new();
+    private readonly TempFolder _temp = new();
 
     public InputResolverTests()
     {
-        foreach (string name in new[] { "b.png", "a.png", "B.png", "sub/c.jpg", "sub/deeper/d.png", "notes.txt", ".hidden.png", "Z.GIF" })
+        foreach (var name in new[] { "b.png", "a.png", "B.png", "sub/c.jpg", "sub/deeper/d.png", "notes.txt", ".hidden.png", "Z.GIF" })
         {
-            temp.Write("imgs/" + name, "x");
+            _temp.Write("imgs/" + name, "x");
         }
     }
 
-    public void Dispose() => temp.Dispose();
+    public void Dispose() => _temp.Dispose();
 
     private IReadOnlyList<InputItem> Resolve(string[] args, string[]? lists = null, string? pattern = null) =>
-        InputResolver.Resolve(args, lists ?? [], pattern, temp.Path);
+        InputResolver.Resolve(args, lists ?? [], pattern, _temp.Path);
 
     [Fact]
     public void Folder_is_searched_recursively_for_images_in_ordinal_order()
@@ -49,8 +49,8 @@ public sealed class InputResolverTests : IDisposable
     [Fact]
     public void List_files_and_arguments_keep_their_order_and_drop_duplicates()
     {
-        temp.Write("list.txt", "# chosen\nimgs/sub/c.jpg\n\nimgs/a.png\nimgs/a.png\n");
-        var items = Resolve(["imgs/b.png", "@" + temp["list.txt"]], [temp["list.txt"]]);
+        _temp.Write("list.txt", "# chosen\nimgs/sub/c.jpg\n\nimgs/a.png\nimgs/a.png\n");
+        var items = Resolve(["imgs/b.png", "@" + _temp["list.txt"]], [_temp["list.txt"]]);
         Assert.Equal(["imgs/b.png", "imgs/sub/c.jpg", "imgs/a.png"], items.Select(i => i.DisplayPath));
     }
 

@@ -11,10 +11,10 @@ public sealed class ShardSpecTests
     [InlineData(1001, 7)]
     public void Shards_partition_the_list_into_contiguous_blocks_in_order(int total, int count)
     {
-        int next = 0;
-        for (int k = 1; k <= count; k++)
+        var next = 0;
+        for (var k = 1; k <= count; k++)
         {
-            (int start, int length) = new ShardSpec(k, count).Range(total);
+            (var start, var length) = new ShardSpec(k, count).Range(total);
             Assert.Equal(next, start);
             Assert.InRange(length, total / count, (total / count) + 1);
             next = start + length;

@@ -5,14 +5,14 @@ namespace AeOnnx.Cli.Tests.Output;
 
 public sealed class JobJournalTests : IDisposable
 {
-    private readonly TempFolder temp = new();
+    private readonly TempFolder _temp = new();
 
-    public void Dispose() => temp.Dispose();
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void Resume_returns_committed_entries_and_ignores_a_torn_last_line()
     {
-        string path = temp["job.journal"];
+        var path = _temp["job.journal"];
         using (var journal = JobJournal.Open(path, "abc", resume: false))
         {
             Assert.Empty(journal.Completed);
@@ -39,7 +39,7 @@ public sealed class JobJournalTests : IDisposable
     [Fact]
     public void Without_resume_an_old_journal_is_discarded()
     {
-        string path = temp["job.journal"];
+        var path = _temp["job.journal"];
         using (var journal = JobJournal.Open(path, "abc", resume: false))
         {
             journal.Commit(new IndexEntry(0, "a.png", IndexEntry.Ok, string.Empty), withErrors: false);
@@ -59,7 +59,7 @@ public sealed class JobJournalTests : IDisposable
     [Fact]
     public void Resume_of_another_job_is_refused()
     {
-        string path = temp["job.journal"];
+        var path = _temp["job.journal"];
         using (var journal = JobJournal.Open(path, "abc", resume: false))
         {
             journal.Commit(new IndexEntry(0, "a.png", IndexEntry.Ok, string.Empty), withErrors: false);

@@ -7,15 +7,15 @@ namespace AeOnnx.Cli.Tests.Output;
 
 public sealed class NpyFileTests : IDisposable
 {
-    private readonly TempFolder temp = new();
+    private readonly TempFolder _temp = new();
 
-    public void Dispose() => temp.Dispose();
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void Header_is_byte_identical_to_numpy_save()
     {
         // numpy.save(b, numpy.arange(12, dtype='<f4').reshape(3, 4)): 10 + 118 header bytes.
-        string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }";
+        var dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }";
         byte[] expected = [0x93, .. "NUMPY"u8, 1, 0, 118, 0, .. Encoding.ASCII.GetBytes(dict + new string(' ', 118 - dict.Length - 1) + "\n")];
         Assert.Equal(expected, NpyWriter.Header(3, 4));
     }
@@ -31,14 +31,14 @@ public sealed class NpyFileTests : IDisposable
     public void Write_then_read_round_trips_values()
     {
         float[] values = [1.5f, -2f, float.Epsilon, 3.25e7f, 0f, -0.125f];
-        string path = temp["a.npy"];
+        var path = _temp["a.npy"];
         using (var stream = File.Create(path))
         {
             NpyWriter.Write(stream, values, columns: 3);
         }
 
         Assert.Equal(128 + (6 * 4), new FileInfo(path).Length);
-        float[,] read = NpyFile.ReadAll(path);
+        var read = NpyFile.ReadAll(path);
         Assert.Equal(2, read.GetLength(0));
         Assert.Equal(3, read.GetLength(1));
         Assert.Equal(values, read.Cast<float>());
@@ -47,13 +47,13 @@ public sealed class NpyFileTests : IDisposable
     [Fact]
     public void Reader_refuses_truncated_and_foreign_files()
     {
-        string path = temp["t.npy"];
+        var path = _temp["t.npy"];
         using (var stream = File.Create(path))
         {
             NpyWriter.Write(stream, new float[8], columns: 4);
         }
 
-        byte[] bytes = File.ReadAllBytes(path);
+        var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..^4]);
         Assert.Throws<InvalidDataException>(() => NpyReader.Open(path).Dispose());
         File.WriteAllText(path, "not numpy at all");
@@ -63,12 +63,12 @@ public sealed class NpyFileTests : IDisposable
     [Fact]
     public void Reader_accepts_float64_and_converts()
     {
-        string dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }";
-        string header = dict + new string(' ', 118 - dict.Length - 1) + "\n";
+        var dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }";
+        var header = dict + new string(' ', 118 - dict.Length - 1) + "\n";
         byte[] bytes = [0x93, .. "NUMPY"u8, 1, 0, 118, 0, .. Encoding.ASCII.GetBytes(header), .. BitConverter.GetBytes(0.5), .. BitConverter.GetBytes(-4.0)];
-        string path = temp["d.npy"];
+        var path = _temp["d.npy"];
         File.WriteAllBytes(path, bytes);
-        float[,] read = NpyFile.ReadAll(path);
+        var read = NpyFile.ReadAll(path);
         Assert.Equal([0.5f, -4f], read.Cast<float>());
     }
 
@@ -78,9 +78,9 @@ public sealed class NpyFileTests : IDisposable
     /// </summary>
     private static byte[] Npy(string dict, int dataBytes, int major = 1, int minor = 0, int align = 64, string end = "\n")
     {
-        int prefix = major == 1 ? 10 : 12;
-        byte[] text = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetBytes(dict);
-        int padding = align == 0 ? 0 : (align - ((prefix + text.Length + end.Length) % align)) % align;
+        var prefix = major == 1 ? 10 : 12;
+        var text = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetBytes(dict);
+        var padding = align == 0 ? 0 : (align - ((prefix + text.Length + end.Length) % align)) % align;
         byte[] header = [.. text, .. Enumerable.Repeat((byte)' ', padding), .. Encoding.ASCII.GetBytes(end)];
         var bytes = new byte[prefix + header.Length + dataBytes];
         NpyFile.MagicBytes.CopyTo(bytes);
@@ -131,7 +131,7 @@ public sealed class NpyFileTests : IDisposable
     [MemberData(nameof(OffRuleFiles))]
     public void Files_off_NumPys_rules_are_refused_with_the_reason(string what, byte[] bytes, string reason)
     {
-        string path = temp.Write(what.Replace(' ', '-').Replace(',', '-') + ".npy", bytes);
+        var path = _temp.Write(what.Replace(' ', '-').Replace(',', '-') + ".npy", bytes);
         var error = Assert.Throws<InvalidDataException>(() => NpyReader.Open(path).Dispose());
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
     }
@@ -152,7 +152,7 @@ public sealed class NpyFileTests : IDisposable
     [MemberData(nameof(NumPyFiles))]
     public void Files_by_NumPys_rules_are_read(string what, byte[] bytes, int rows, int columns)
     {
-        string path = temp.Write(what.Replace(' ', '-').Replace(',', '-') + ".npy", bytes);
+        var path = _temp.Write(what.Replace(' ', '-').Replace(',', '-') + ".npy", bytes);
         using var reader = NpyReader.Open(path);
         Assert.Equal(rows, reader.Rows);
         Assert.Equal(columns, reader.Columns);
@@ -168,7 +168,7 @@ public sealed class NpyFileTests : IDisposable
 
         // Both ends held open here (read-write does not wait), with a whole .npy waiting in the pipe:
         // before, the reader opened it and failed on its length (or, with no writer, waited for ever).
-        string path = temp["pipe.npy"];
+        var path = _temp["pipe.npy"];
         Assert.Equal(0, BadFiles.MakeFifo(path, Convert.ToUInt32("644", 8)));
         using var pipe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 0);
         pipe.Write(Npy(Good, 24));
@@ -179,9 +179,9 @@ public sealed class NpyFileTests : IDisposable
     [Fact]
     public void The_writer_follows_the_same_rules_as_the_reader()
     {
-        foreach (long rows in new long[] { 0, 1, 3, 99_999, long.MaxValue / 4 })
+        foreach (var rows in new long[] { 0, 1, 3, 99_999, long.MaxValue / 4 })
         {
-            byte[] header = NpyWriter.Header(rows, 16);
+            var header = NpyWriter.Header(rows, 16);
             using var stream = new MemoryStream(header);
             var parsed = NpyHeader.Read(stream, long.MaxValue);
             Assert.Equal("<f4", parsed.Descr);

@@ -4,14 +4,14 @@ namespace AeOnnx.Cli.Tests.Output;
 
 public sealed class OutputFilesTests : IDisposable
 {
-    private readonly TempFolder temp = new();
+    private readonly TempFolder _temp = new();
 
-    public void Dispose() => temp.Dispose();
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void Unwritable_output_is_fatal()
     {
-        string folderAsFile = temp.Write("file", "x");
+        var folderAsFile = _temp.Write("file", "x");
         var e = Assert.Throws<CliException>(() => OutputFiles.CheckWritable(Path.Combine(folderAsFile, "out.npy")));
         Assert.Equal(ExitCodes.Fatal, e.ExitCode);
     }

@@ -24,7 +24,7 @@ public sealed class ProgressReporterTests
     {
         using var error = new StringWriter();
         var progress = new ProgressReporter(new CliConsole(TextWriter.Null, error, errorIsTerminal: false), "encode", 3, quiet: false);
-        for (int i = 0; i < 3; i++)
+        for (var i = 0; i < 3; i++)
         {
             progress.Advance(ok: i != 1);
         }

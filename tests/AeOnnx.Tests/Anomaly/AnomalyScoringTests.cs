@@ -52,7 +52,7 @@ public sealed class AnomalyScoringTests
         var input = model.Images.LoadTensor(path);
         var output = model.Decode(model.Encode(input));
         var spec = model.Manifest.Image;
-        int plane = model.Height * model.Width;
+        var plane = model.Height * model.Width;
         Assert.Equal(plane, result.ErrorMap.Length);
         var total = 0.0;
         for (var p = 0; p < plane; p++)

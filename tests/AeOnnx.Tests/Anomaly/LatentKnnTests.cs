@@ -45,7 +45,11 @@ public sealed class LatentKnnTests
         var anomaly = manifest["anomaly"]!.AsObject();
         anomaly["latent_knn"] = new JsonObject
         {
-            ["k"] = k, ["file"] = "reference-latents.bin", ["count"] = References, ["dim"] = dim, ["dtype"] = "float32",
+            ["k"] = k,
+            ["file"] = "reference-latents.bin",
+            ["count"] = References,
+            ["dim"] = dim,
+            ["dtype"] = "float32",
             ["sha256"] = Convert.ToHexStringLower(SHA256.HashData(bytes)),
         };
         tamper?.Invoke(anomaly, bytes);

@@ -294,7 +294,7 @@ public static class BadImageCorpus
             s.Write([c, 0x11, 0x00]);
         }
 
-        foreach (byte table in new byte[] { 0x00, 0x10 })
+        foreach (var table in new byte[] { 0x00, 0x10 })
         {
             s.Write([0xff, 0xc4, 0x00, 0x14, table, 1]);
             s.Write(new byte[15]);

@@ -21,7 +21,7 @@ internal static class ApiLeaks
             return false;
         }
 
-        const BindingFlags Public = BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        const BindingFlags publicMembers = BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
         foreach (var type in assembly.GetExportedTypes())
         {
             if (type.BaseType is { } baseType && Foreign(baseType))
@@ -29,7 +29,7 @@ internal static class ApiLeaks
                 yield return $"{type.FullName}: base {baseType}";
             }
 
-            foreach (var method in type.GetMethods(Public).Where(m => !m.IsSpecialName))
+            foreach (var method in type.GetMethods(publicMembers).Where(m => !m.IsSpecialName))
             {
                 if (Foreign(method.ReturnType) || method.GetParameters().Any(p => Foreign(p.ParameterType)))
                 {
@@ -45,7 +45,7 @@ internal static class ApiLeaks
                 }
             }
 
-            foreach (var property in type.GetProperties(Public))
+            foreach (var property in type.GetProperties(publicMembers))
             {
                 if (Foreign(property.PropertyType))
                 {
@@ -58,7 +58,7 @@ internal static class ApiLeaks
                 }
             }
 
-            foreach (var field in type.GetFields(Public).Where(f => !f.IsLiteral))
+            foreach (var field in type.GetFields(publicMembers).Where(f => !f.IsLiteral))
             {
                 if (Foreign(field.FieldType) || (field.IsStatic && !field.IsInitOnly))
                 {
