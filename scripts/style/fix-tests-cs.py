@@ -11,7 +11,7 @@ def rename_fields(s):
     return s
 for f in glob.glob('tests/**/*.cs', recursive=True):
     if '/bin/' in f or '/obj/' in f: continue
-    edit(f, rename_fields)
+    pass  # fields: renamed with Roslyn (semantic), not by text
 edit('tests/AeOnnx.Cli.Tests/Commands/ProcessTests.cs', lambda s: re.sub(r'\bCopies\b', 'copies', s))
 edit('tests/AeOnnx.Tests/Support/ApiLeaks.cs', lambda s: s.replace('const BindingFlags Public =', 'const BindingFlags publicMembers =').replace('(Public)', '(publicMembers)'))
 edit('tests/AeOnnx.Cli.Tests/Commands/ReconstructAndDecodeTests.cs', lambda s: s.replace('using Image reference = ImageSharpInterop', 'using var reference = ImageSharpInterop').replace('.Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;', '.Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToArray();'))

@@ -140,7 +140,7 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
 
         var outliers = await CliRun.InProcessAsync(["outliers", d, "--output", _temp["o.csv"], .. args]);
         Assert.Equal(ExitCodes.SomeInputsSkipped, outliers.ExitCode);
-        Assert.All(File.ReadAllLines(_temp["o.csv"]).Skip(1), line => Assert.Contains(",skipped,the _model produced non-finite values", line, StringComparison.Ordinal));
+        Assert.All(File.ReadAllLines(_temp["o.csv"]).Skip(1), line => Assert.Contains(",skipped,the model produced non-finite values", line, StringComparison.Ordinal));
         Assert.False(File.Exists(_temp["o.png"]));
 
         var decode = await CliRun.InProcessAsync(["decode", "--latent", string.Join(',', Enumerable.Repeat("0", 16)), "--output", _temp["dec"], .. args]);
@@ -149,7 +149,7 @@ public sealed class HostileDataTests : IClassFixture<ModelFixture>, IDisposable
 
         var sample = await CliRun.InProcessAsync(["sample", "--count", "2", "--output", _temp["s.png"], "--latents", _temp["s.npy"], .. args]);
         Assert.Equal(ExitCodes.SomeInputsSkipped, sample.ExitCode);
-        Assert.Contains("sample #1: the _model produced non-finite values", sample.Error, StringComparison.Ordinal);
+        Assert.Contains("sample #1: the model produced non-finite values", sample.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(_temp["s.npy"]));
 
         var interpolate = await CliRun.InProcessAsync(["interpolate", Path.Combine(d, "00000.png"), Path.Combine(d, "00001.png"), "--output", _temp["i.png"], "--gif", _temp["i.gif"], .. args]);
