@@ -6,6 +6,7 @@ using AeOnnx.Server.Endpoints.Requests;
 using AeOnnx.Server.Explorer;
 using AeOnnx.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -119,6 +120,10 @@ public sealed class AeOnnxServer : IAsyncDisposable
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Explore.ExploreService>());
         builder.Services.AddSingleton<ExploreHandlers>();
         builder.Services.AddSingleton<ScoreHandlers>();
+        builder.Services.AddSingleton<IProblemDetailsWriter, ProblemJsonWriter>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        builder.Services.AddRequestLimits(options);
         builder.Services.AddHealthChecks().AddCheck<ModelReadyCheck>("model", tags: [ModelReadyCheck.Tag]);
         builder.Services.AddOpenApi(o =>
         {
@@ -149,8 +154,13 @@ public sealed class AeOnnxServer : IAsyncDisposable
             // The container owns both and disposes them with the app (the batcher first).
             models = app.Services.GetRequiredService<ModelService>();
             batcher = app.Services.GetRequiredService<InferenceBatcher>();
-            app.UseMiddleware<RequestGuard>();
-            MapEndpoints(app, metrics);
+            // Metrics outermost (they see the final status); every failure a problem document (bare
+            // statuses such as routing's 404 too); then the API's concurrency and time limits.
+            app.UseMiddleware<RequestMetrics>();
+            app.UseExceptionHandler();
+            app.UseStatusCodePages(StatusCodePage);
+            app.UseRequestLimits();
+            MapEndpoints(app, metrics, options);
             try
             {
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -263,14 +273,23 @@ public sealed class AeOnnxServer : IAsyncDisposable
         }
     }
 
-    private static void MapEndpoints(WebApplication app, ServerMetrics metrics)
+    private static Task StatusCodePage(StatusCodeContext page)
+    {
+        var context = page.HttpContext;
+        return context.RequestAborted.IsCancellationRequested
+            ? Task.CompletedTask
+            : ProblemAnswers.WriteAsync(context, context.Response.StatusCode, ProblemAnswers.ReasonPhrase(context.Response.StatusCode), ProblemAnswers.DefaultDetail(context));
+    }
+
+    private static void MapEndpoints(WebApplication app, ServerMetrics metrics, ServerOptions options)
     {
         // Route groups per concern; every /v1 answer may be a problem document (RFC 7807) for these statuses.
         var v1 = app.MapGroup("/v1")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status500InternalServerError)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .WithRequestLimits(options);
         var zoom = new QueryParameter("zoom", JsonSchemaType.Integer, "Scale output images by N (nearest neighbour), 1..16. Default 1.");
         var columns = new QueryParameter("columns", JsonSchemaType.Integer, "Images per grid row.");
         var pngOrJson = new QueryParameter("format", JsonSchemaType.String, "png (default) or json (data URLs).", "png", "json");

@@ -27,11 +27,11 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
 
     public async Task<Results<Ok<EncodeResponse>, FileContentHttpResult>> EncodeAsync(HttpContext context)
     {
-        var images = await RequestInputs.ReadImagesAsync(context, options, budgets, RequestGuard.Deadline(context));
+        var images = await RequestInputs.ReadImagesAsync(context, options, budgets, context.RequestAborted);
         using var lease = Lease(context, out var model, out var identity);
         var batch = ImageBatch.Measure(model, images, options);
         await ReserveAsync(context, batch.DecodePeakBytes + RowBytes(images.Count, model.PixelCount, model.LatentDim) + (images.Count * (long)model.LatentDim * 16));
-        var tensors = batch.Decode(options.WorkObserver, RequestGuard.Deadline(context));
+        var tensors = batch.Decode(options.WorkObserver, context.RequestAborted);
         var latents = Finite(await RunAsync(context, model, BatchOperation.Encode, tensors), "latent", images);
         if (Accepts(context, NpyType))
         {
@@ -43,7 +43,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
 
     public async Task<Results<Ok<DecodeResponse>, FileContentHttpResult>> DecodeAsync(HttpContext context)
     {
-        var request = await RequestInputs.ReadJsonAsync<DecodeRequest>(context, options, budgets, null, RequestGuard.Deadline(context));
+        var request = await RequestInputs.ReadJsonAsync<DecodeRequest>(context, options, budgets, null, context.RequestAborted);
         using var lease = Lease(context, out var model, out _);
         var latents = CheckLatents(model, request.Latents, 1, options.MaxItemsPerRequest, "latents");
         var format = Format(context, "png", "png", "json");
@@ -56,18 +56,18 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, latents), "image", "latents");
         if (format == "json")
         {
-            return TypedResults.Ok(new DecodeResponse(ImageOutput.DataUrls(model, outputs, zoom, options.WorkObserver, RequestGuard.Deadline(context))));
+            return TypedResults.Ok(new DecodeResponse(ImageOutput.DataUrls(model, outputs, zoom, options.WorkObserver, context.RequestAborted)));
         }
 
         var png = outputs.Length == 1
             ? ImageOutput.Png1(model, outputs[0], zoom)
-            : ImageOutput.Grid(model, outputs, columns, zoom, options.WorkObserver, RequestGuard.Deadline(context));
+            : ImageOutput.Grid(model, outputs, columns, zoom, options.WorkObserver, context.RequestAborted);
         return TypedResults.Bytes(png, "image/png");
     }
 
     public async Task<Results<Ok<ReconstructResponse>, FileContentHttpResult>> ReconstructAsync(HttpContext context)
     {
-        var images = await RequestInputs.ReadImagesAsync(context, options, budgets, RequestGuard.Deadline(context));
+        var images = await RequestInputs.ReadImagesAsync(context, options, budgets, context.RequestAborted);
         using var lease = Lease(context, out var model, out _);
         var batch = ImageBatch.Measure(model, images, options);
         var format = Format(context, "png", "png", "json");
@@ -78,7 +78,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             : images.Count == 1 ? ImageOutput.ImagePixels(model, zoom)
             : ImageOutput.GridPixels(model, 2 * images.Count, images.Count, zoom);
         await ReserveAsync(context, batch.DecodePeakBytes + (2 * RowBytes(images.Count, model.PixelCount, model.LatentDim)) + OutputBytes(pixels, "images × zoom²"));
-        var inputs = batch.Decode(options.WorkObserver, RequestGuard.Deadline(context));
+        var inputs = batch.Decode(options.WorkObserver, context.RequestAborted);
         var latents = Finite(await RunAsync(context, model, BatchOperation.Encode, inputs), "latent", images);
         var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, latents), "reconstruction", images);
         var errors = inputs.Select((input, i) => model.MeasureError(input, outputs[i])).ToArray();
@@ -86,7 +86,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         context.Response.Headers["X-AeOnnx-Psnr"] = string.Join(',', errors.Select(e => e.Psnr.ToString("R", CultureInfo.InvariantCulture)));
         if (format == "json")
         {
-            var shown = ImageOutput.DataUrls(model, [.. inputs, .. outputs], zoom, options.WorkObserver, RequestGuard.Deadline(context));
+            var shown = ImageOutput.DataUrls(model, [.. inputs, .. outputs], zoom, options.WorkObserver, context.RequestAborted);
             // A perfect reconstruction has an infinite PSNR, which JSON cannot hold: null says so.
             return TypedResults.Ok(new ReconstructResponse([.. images.Select((image, i) => new ReconstructedImage(
                 image.Name,
@@ -103,7 +103,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         }
 
         // Several images: inputs (as the model sees them) on the first row, reconstructions below.
-        return TypedResults.Bytes(ImageOutput.Grid(model, [.. inputs, .. outputs], inputs.Length, zoom, options.WorkObserver, RequestGuard.Deadline(context)), "image/png");
+        return TypedResults.Bytes(ImageOutput.Grid(model, [.. inputs, .. outputs], inputs.Length, zoom, options.WorkObserver, context.RequestAborted), "image/png");
     }
 
     public async Task<Results<Ok<FramesResponse>, FileContentHttpResult>> InterpolateAsync(HttpContext context)
@@ -119,7 +119,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         int keyCount;
         if (RequestInputs.IsJson(context.Request))
         {
-            var request = await RequestInputs.ReadJsonAsync<InterpolateRequest>(context, options, budgets, null, RequestGuard.Deadline(context));
+            var request = await RequestInputs.ReadJsonAsync<InterpolateRequest>(context, options, budgets, null, context.RequestAborted);
             steps = request.Steps is { } s ? CheckRange(Once(context, "steps", s), 1, options.MaxOutputImages, "steps") : steps;
             modeText = request.Mode is { } m ? Once(context, "mode", m) : modeText;
             lease = Lease(context, out model, out _);
@@ -128,7 +128,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         }
         else
         {
-            var images = await RequestInputs.ReadImagesAsync(context, options, budgets, RequestGuard.Deadline(context));
+            var images = await RequestInputs.ReadImagesAsync(context, options, budgets, context.RequestAborted);
             if (images.Count < 2)
             {
                 throw ApiException.Unprocessable($"Interpolation needs two or more images; got {images.Count}. Send them as multipart/form-data, or send latents as JSON.");
@@ -154,7 +154,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             await ReserveAsync(context, (batch?.DecodePeakBytes ?? 0) + RowBytes(keyCount, model.PixelCount, model.LatentDim) + RowBytes(frames, model.LatentDim, model.PixelCount) + OutputBytes(pixels, "frames × zoom²"));
             if (batch is not null)
             {
-                keys = Finite(await RunAsync(context, model, BatchOperation.Encode, batch.Decode(options.WorkObserver, RequestGuard.Deadline(context))), "latent", batch.Images);
+                keys = Finite(await RunAsync(context, model, BatchOperation.Encode, batch.Decode(options.WorkObserver, context.RequestAborted)), "latent", batch.Images);
             }
 
             var path = Computed(LatentMath.Path(keys!, steps, mode), "interpolation path", "the key latents are too large for float32 arithmetic");
@@ -162,18 +162,18 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             var observe = options.WorkObserver;
             if (format == "frames")
             {
-                return TypedResults.Ok(new FramesResponse(mode == InterpolationMode.Linear ? "lerp" : "slerp", path, ImageOutput.DataUrls(model, outputs, zoom, observe, RequestGuard.Deadline(context))));
+                return TypedResults.Ok(new FramesResponse(mode == InterpolationMode.Linear ? "lerp" : "slerp", path, ImageOutput.DataUrls(model, outputs, zoom, observe, context.RequestAborted)));
             }
 
             return format == "gif"
-                ? TypedResults.Bytes(ImageOutput.Gif(model, outputs, zoom, delay, observe, RequestGuard.Deadline(context)), "image/gif")
-                : TypedResults.Bytes(ImageOutput.Grid(model, outputs, columns, zoom, observe, RequestGuard.Deadline(context)), "image/png");
+                ? TypedResults.Bytes(ImageOutput.Gif(model, outputs, zoom, delay, observe, context.RequestAborted), "image/gif")
+                : TypedResults.Bytes(ImageOutput.Grid(model, outputs, columns, zoom, observe, context.RequestAborted), "image/png");
         }
     }
 
     public async Task<Results<Ok<SampleResponse>, FileContentHttpResult>> SampleAsync(HttpContext context)
     {
-        var request = await RequestInputs.ReadJsonAsync(context, options, budgets, new SampleRequest(null, null, null, null), RequestGuard.Deadline(context));
+        var request = await RequestInputs.ReadJsonAsync(context, options, budgets, new SampleRequest(null, null, null, null), context.RequestAborted);
         var count = request.Count is { } c ? CheckRange(Once(context, "count", c), 1, options.MaxOutputImages, "count") : QueryInt(context, "count", 8, 1, options.MaxOutputImages);
 
         // No seed: a fresh one per request (new images each time), echoed so any answer can be drawn again.
@@ -220,15 +220,15 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, latents), "image", "samples");
         if (format == "json")
         {
-            return TypedResults.Ok(new SampleResponse(SourceName(model, distribution), seed, temperature, latents, ImageOutput.DataUrls(model, outputs, zoom, options.WorkObserver, RequestGuard.Deadline(context))));
+            return TypedResults.Ok(new SampleResponse(SourceName(model, distribution), seed, temperature, latents, ImageOutput.DataUrls(model, outputs, zoom, options.WorkObserver, context.RequestAborted)));
         }
 
-        return TypedResults.Bytes(ImageOutput.Grid(model, outputs, columns, zoom, options.WorkObserver, RequestGuard.Deadline(context)), "image/png");
+        return TypedResults.Bytes(ImageOutput.Grid(model, outputs, columns, zoom, options.WorkObserver, context.RequestAborted), "image/png");
     }
 
     public async Task<Results<Ok<ArithmeticResponse>, FileContentHttpResult>> ArithmeticAsync(HttpContext context)
     {
-        var request = await RequestInputs.ReadJsonAsync<ArithmeticRequest>(context, options, budgets, null, RequestGuard.Deadline(context));
+        var request = await RequestInputs.ReadJsonAsync<ArithmeticRequest>(context, options, budgets, null, context.RequestAborted);
         var zoom = QueryInt(context, "zoom", 1, 1, 16);
         using var lease = Lease(context, out var model, out _);
         var d = model.LatentDim;
@@ -319,7 +319,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
         var zoom = QueryInt(context, "zoom", 1, 1, 16);
         await ReserveAsync(context, RowBytes(centroids.Length, model.LatentDim, model.PixelCount) + OutputBytes(centroids.Length * ImageOutput.ImagePixels(model, zoom), "classes × zoom²"));
         var outputs = Finite(await RunAsync(context, model, BatchOperation.Decode, centroids), "image", "centroids");
-        var images = ImageOutput.DataUrls(model, outputs, zoom, options.WorkObserver, RequestGuard.Deadline(context));
+        var images = ImageOutput.DataUrls(model, outputs, zoom, options.WorkObserver, context.RequestAborted);
         return TypedResults.Ok(new MapResponse(pca.Mean, pca.Components, [.. classes.Select((c, i) =>
         {
             var (x, y) = pca.Project(centroids[i]);
@@ -371,7 +371,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
             throw new ApiException(401, "Unauthorized", "A valid 'Authorization: Bearer <admin token>' header is required.");
         }
 
-        var outcome = await models.ReloadAsync(null, "admin", RequestGuard.Deadline(context));
+        var outcome = await models.ReloadAsync(null, "admin", context.RequestAborted);
         if (outcome.Refusal is { } refusal)
         {
             throw ApiException.Unprocessable($"Model folder '{refusal.FolderName}' was refused; still serving the previous model. {refusal.Reason}");
@@ -423,11 +423,11 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
     {
         if (string.Equals(context.Request.Query["batching"], "off", StringComparison.OrdinalIgnoreCase) || options.MaxBatch == 1)
         {
-            RequestGuard.Deadline(context).ThrowIfCancellationRequested();
+            context.RequestAborted.ThrowIfCancellationRequested();
             return InferenceBatcher.RunDirect(model, operation, rows);
         }
 
-        return await batcher.RunAsync(model, operation, rows, RequestGuard.Deadline(context));
+        return await batcher.RunAsync(model, operation, rows, context.RequestAborted);
     }
 
     /// <summary>Bytes of <paramref name="count"/> rows in and out of a model run: the rows, the batch tensors and the results.</summary>
@@ -448,7 +448,7 @@ internal sealed class ApiHandlers(ModelService models, InferenceBatcher batcher,
     /// <summary>Reserves the request's working memory before its work starts; held until the answer is sent.</summary>
     internal async Task ReserveAsync(HttpContext context, long bytes)
     {
-        var reservation = await budgets.Working.ReserveAsync(bytes, RequestGuard.Deadline(context));
+        var reservation = await budgets.Working.ReserveAsync(bytes, context.RequestAborted);
         context.Response.RegisterForDispose(reservation);
     }
 

@@ -128,7 +128,7 @@ internal sealed class ExploreHandlers(ExploreService explore, ApiHandlers api, S
     {
         var k = ApiHandlers.QueryInt(context, "k", 8, 1, MaxNeighbors);
         var zoom = ApiHandlers.QueryInt(context, "zoom", 1, 1, 16);
-        var images = await RequestInputs.ReadImagesAsync(context, options, budgets, RequestGuard.Deadline(context));
+        var images = await RequestInputs.ReadImagesAsync(context, options, budgets, context.RequestAborted);
         if (images.Count != 1)
         {
             throw ApiException.Unprocessable($"Send one image to find its neighbours; got {images.Count}.");
@@ -140,7 +140,7 @@ internal sealed class ExploreHandlers(ExploreService explore, ApiHandlers api, S
         // The same budget as an encode, plus the k thumbnails of the answer.
         var batch = ImageBatch.Measure(model, images, options);
         await api.ReserveAsync(context, batch.DecodePeakBytes + ApiHandlers.RowBytes(1, model.PixelCount, model.LatentDim) + api.OutputBytes(k * ImageOutput.ImagePixels(model, zoom), "k × zoom²"));
-        var tensors = batch.Decode(options.WorkObserver, RequestGuard.Deadline(context));
+        var tensors = batch.Decode(options.WorkObserver, context.RequestAborted);
         var latent = ApiHandlers.Finite(await api.RunAsync(context, model, BatchOperation.Encode, tensors), "latent", images)[0];
         var nearest = map.Nearest(latent, Math.Min(k, map.Count));
         var set = explore.Set!;

@@ -42,7 +42,7 @@ internal sealed class ScoreHandlers(ApiHandlers api, ServerOptions options, Requ
             throw ApiException.Unprocessable("threshold must be a finite number.");
         }
 
-        var images = await RequestInputs.ReadImagesAsync(context, options, budgets, RequestGuard.Deadline(context));
+        var images = await RequestInputs.ReadImagesAsync(context, options, budgets, context.RequestAborted);
         if (format == "png" && images.Count != 1)
         {
             throw ApiException.Unprocessable($"format=png answers one image's heatmap; got {images.Count} images. Send one, or use format=json&heatmap=true for a heatmap per image.");
@@ -54,7 +54,7 @@ internal sealed class ScoreHandlers(ApiHandlers api, ServerOptions options, Requ
         var batch = ImageBatch.Measure(model, images, options);
         var heatmapPixels = heatmaps ? images.Count * 3L * model.Width * scale * model.Height * scale : 0;
         await api.ReserveAsync(context, batch.DecodePeakBytes + (2 * ApiHandlers.RowBytes(images.Count, model.PixelCount, model.LatentDim)) + (images.Count * 3L * model.PixelCount * sizeof(float)) + api.OutputBytes(heatmapPixels, "heatmaps × zoom²"));
-        var deadline = RequestGuard.Deadline(context);
+        var deadline = context.RequestAborted;
         var inputs = batch.Decode(options.WorkObserver, deadline);
         var latents = ApiHandlers.Finite(await api.RunAsync(context, model, BatchOperation.Encode, inputs), "latent", images);
         var outputs = ApiHandlers.Finite(await api.RunAsync(context, model, BatchOperation.Decode, latents), "reconstruction", images);

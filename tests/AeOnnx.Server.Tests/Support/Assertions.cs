@@ -24,6 +24,10 @@ internal static class Assertions
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = JsonDocument.Parse(text).RootElement;
         Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.Equal($"https://httpstatuses.io/{(int)status}", problem.GetProperty("type").GetString());
+        Assert.Equal(Uri.UnescapeDataString(response.RequestMessage!.RequestUri!.AbsolutePath), problem.GetProperty("instance").GetString());
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("title").GetString()));
+        Assert.False(string.IsNullOrEmpty(problem.GetProperty("traceId").GetString()));
         var detail = problem.GetProperty("detail").GetString()!;
         Assert.Contains(reason, detail, StringComparison.Ordinal);
         Assert.DoesNotContain(" at AeOnnx", text, StringComparison.Ordinal);
