@@ -43,7 +43,7 @@ public sealed class HotSwapTests : IDisposable
     }
 
     [Fact]
-    public void PooledPipeline_16Threads_20Swaps_ZeroFailures_EachPredictionFromTheModelThatServedIt()
+    public void A_pooled_pipeline_under_16_threads_through_20_swaps_answers_each_prediction_from_the_model_that_served_it()
     {
         var expectedA = CoreLatents(_a.Path);
         var expectedB = CoreLatents(_b.Path);
@@ -56,78 +56,31 @@ public sealed class HotSwapTests : IDisposable
         // Swap k is "in progress" while started != done; model generation k serves A for even k, B for odd k.
         var started = 0;
         var done = 0;
-        var stop = 0;
-        long predictions = 0;
         long strict = 0;
-        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var threads = Enumerable.Range(0, 16).Select(id => new Thread(() =>
+        var load = SwapsUnderLoad.Run(threads: 16, rows.Length, swaps: 20, between: 64, i =>
         {
-            var n = id;
-            while (Volatile.Read(ref stop) == 0)
+            var k = Volatile.Read(ref done);
+            var quiet = Volatile.Read(ref started) == k;
+            var latent = pool.Predict(rows[i]).Latent;
+            quiet &= Volatile.Read(ref started) == k;
+            if (quiet)
             {
-                var i = n++ % rows.Length;
-                try
-                {
-                    var k = Volatile.Read(ref done);
-                    var quiet = Volatile.Read(ref started) == k;
-                    var latent = pool.Predict(rows[i]).Latent;
-                    quiet &= Volatile.Read(ref started) == k;
-                    if (quiet)
-                    {
-                        Interlocked.Increment(ref strict);
-                        if (!Close((k % 2 == 0 ? expectedA : expectedB)[i], latent))
-                        {
-                            failures.Enqueue($"row {i}, generation {k}: not the serving model's latent");
-                        }
-                    }
-                    else if (!Close(expectedA[i], latent) && !Close(expectedB[i], latent))
-                    {
-                        failures.Enqueue($"row {i} during swap {k}: neither model's latent");
-                    }
-                }
-                catch (Exception e)
-                {
-                    failures.Enqueue($"row {i}: {e.GetType().Name}: {e.Message}");
-                }
-
-                Interlocked.Increment(ref predictions);
-            }
-        })).ToArray();
-        foreach (var thread in threads)
-        {
-            thread.Start();
-        }
-
-        for (var swap = 0; swap < 20; swap++)
-        {
-            // Let load build up between swaps, so every swap happens with calls in flight.
-            var target = Interlocked.Read(ref predictions) + 64;
-            while (Interlocked.Read(ref predictions) < target && failures.IsEmpty)
-            {
-                Thread.Sleep(1);
+                Interlocked.Increment(ref strict);
+                return Close((k % 2 == 0 ? expectedA : expectedB)[i], latent) ? null : $"generation {k}: not the serving model's latent";
             }
 
+            return Close(expectedA[i], latent) || Close(expectedB[i], latent) ? null : $"during swap {k}: neither model's latent";
+        }, swap =>
+        {
             Interlocked.Increment(ref started);
             Assert.True(binding.TrySwap(swap % 2 == 0 ? _b.Path : _a.Path), binding.LastRefusal);
             Interlocked.Increment(ref done);
-        }
+        });
 
-        var end = Interlocked.Read(ref predictions) + 64;
-        while (Interlocked.Read(ref predictions) < end && failures.IsEmpty)
-        {
-            Thread.Sleep(1);
-        }
-
-        Volatile.Write(ref stop, 1);
-        foreach (var thread in threads)
-        {
-            thread.Join();
-        }
-
-        Assert.Empty(failures);
+        Assert.Empty(load.Failures);
         Assert.Equal(20, binding.Swaps);
         Assert.Equal(20, host.Generation);
-        Assert.True(predictions >= 21 * 64, $"{predictions} predictions");
+        Assert.True(load.Predictions >= 21 * 64, $"{load.Predictions} predictions");
         Assert.True(strict > 0, "no prediction ran between swaps");
         Assert.InRange(pool.EnginesCreated, 1, 16);
     }

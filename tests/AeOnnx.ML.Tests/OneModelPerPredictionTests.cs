@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using AeOnnx.ML.Tests.Support;
 using AeOnnx.Tests.Support;
 using Microsoft.Extensions.Logging;
@@ -74,74 +73,31 @@ public sealed class OneModelPerPredictionTests : IDisposable
         using var hostScope = host;
         var pool = new AutoencoderPredictionEnginePool<ImageRow, Prediction>(ml, binding.Pipeline);
 
-        long predictions = 0;
         long fromA = 0;
         long fromB = 0;
-        var stop = 0;
-        var failures = new ConcurrentQueue<string>();
-        var threads = Enumerable.Range(0, 16).Select(id => new Thread(() =>
+        var load = SwapsUnderLoad.Run(threads: 16, rows.Length, swaps: 20, between: 64, i =>
         {
-            for (var n = id; Volatile.Read(ref stop) == 0; n++)
+            var p = pool.Predict(rows[i]);
+
+            // Both columns from A, or both from B: never the latent of one and the error of the other.
+            if (Close(a.Latents[i], p.Latent) && Close(a.Errors[i], p.Error))
             {
-                var i = n % rows.Length;
-                try
-                {
-                    var p = pool.Predict(rows[i]);
-
-                    // Both columns from A, or both from B: never the latent of one and the error of the other.
-                    if (Close(a.Latents[i], p.Latent) && Close(a.Errors[i], p.Error))
-                    {
-                        Interlocked.Increment(ref fromA);
-                    }
-                    else if (Close(b.Latents[i], p.Latent) && Close(b.Errors[i], p.Error))
-                    {
-                        Interlocked.Increment(ref fromB);
-                    }
-                    else
-                    {
-                        var latent = Close(a.Latents[i], p.Latent) ? "A" : Close(b.Latents[i], p.Latent) ? "B" : "neither";
-                        var error = Close(a.Errors[i], p.Error) ? "A" : Close(b.Errors[i], p.Error) ? "B" : "neither";
-                        failures.Enqueue($"row {i}: latent from {latent}, error from {error}");
-                    }
-                }
-                catch (Exception e)
-                {
-                    failures.Enqueue($"row {i}: {e.GetType().Name}: {e.Message}");
-                }
-
-                Interlocked.Increment(ref predictions);
-            }
-        })).ToArray();
-        foreach (var thread in threads)
-        {
-            thread.Start();
-        }
-
-        for (var swap = 0; swap < 20; swap++)
-        {
-            // Let load build up between swaps, so every swap happens with predictions in flight.
-            var target = Interlocked.Read(ref predictions) + 64;
-            while (Interlocked.Read(ref predictions) < target && failures.IsEmpty)
-            {
-                Thread.Sleep(1);
+                Interlocked.Increment(ref fromA);
+                return null;
             }
 
-            Assert.True(binding.TrySwap(swap % 2 == 0 ? _b.Path : _a.Path), binding.LastRefusal);
-        }
+            if (Close(b.Latents[i], p.Latent) && Close(b.Errors[i], p.Error))
+            {
+                Interlocked.Increment(ref fromB);
+                return null;
+            }
 
-        var end = Interlocked.Read(ref predictions) + 64;
-        while (Interlocked.Read(ref predictions) < end && failures.IsEmpty)
-        {
-            Thread.Sleep(1);
-        }
+            var latent = Close(a.Latents[i], p.Latent) ? "A" : Close(b.Latents[i], p.Latent) ? "B" : "neither";
+            var error = Close(a.Errors[i], p.Error) ? "A" : Close(b.Errors[i], p.Error) ? "B" : "neither";
+            return $"latent from {latent}, error from {error}";
+        }, swap => Assert.True(binding.TrySwap(swap % 2 == 0 ? _b.Path : _a.Path), binding.LastRefusal));
 
-        Volatile.Write(ref stop, 1);
-        foreach (var thread in threads)
-        {
-            thread.Join();
-        }
-
-        Assert.True(failures.IsEmpty, $"{failures.Count} of {predictions} predictions mixed models or failed, e.g. {string.Join("; ", failures.Take(5))}");
+        Assert.True(load.Failures.Count == 0, $"{load.Failures.Count} of {load.Predictions} predictions mixed models or failed, e.g. {string.Join("; ", load.Failures.Take(5))}");
         Assert.Equal(20, binding.Swaps);
         Assert.True(fromA > 0 && fromB > 0, $"A {fromA}, B {fromB}");
         Assert.InRange(pool.EnginesCreated, 1, 16);
