@@ -55,6 +55,34 @@ def test_legacy_configs_keep_what_they_were_trained_with():
     cfg = TrainConfig.from_saved(old)
     assert (cfg.arch, cfg.augment, cfg.keep_best, cfg.ssim_weight) == ("plain", "none", False, 0.0)
     assert (TrainConfig().arch, TrainConfig().keep_best) == ("bn", True)      # new runs get the recipe
+    assert cfg.channels_last is False and TrainConfig().channels_last is True
+
+
+def test_channels_last_trains_the_same_network_in_nhwc_and_saves_plain_weights(shapes_dir, tmp_path, monkeypatch):
+    seen = []
+    real = train.loss_terms
+
+    def spy(model, recon, target, mean, logvar):
+        seen.append(recon.is_contiguous(memory_format=torch.channels_last) and not recon.is_contiguous())
+        return real(model, recon, target, mean, logvar)
+    monkeypatch.setattr(train, "loss_terms", spy)
+    runs = {}
+    for flag in ("--channels-last", "--no-channels-last"):
+        seen.clear()
+        run = tmp_path / flag
+        ckpt = _train(tiny_args(str(shapes_dir), run, "--widths", "8", "--workers", "0", flag))
+        runs[flag] = load_checkpoint(ckpt)
+        assert seen and all(seen) == (flag == "--channels-last") and any(seen) == all(seen)
+    (_, cfg_cl, ck_cl), (_, cfg_plain, ck_plain) = runs["--channels-last"], runs["--no-channels-last"]
+    assert cfg_cl.channels_last and ck_cl["config"]["channels_last"] is True
+    # off: the field is left out, as in every config written before it existed
+    assert not cfg_plain.channels_last and "channels_last" not in ck_plain["config"]
+    for k, v in ck_cl["state_dict"].items():
+        assert v.is_contiguous(), k                  # the checkpoint holds NCHW weights either way
+    # the same network and data: the losses agree to float32 rounding
+    for a, b in zip(ck_cl["history"]["train_loss"] + ck_cl["history"]["val_loss"],
+                    ck_plain["history"]["train_loss"] + ck_plain["history"]["val_loss"]):
+        assert a == pytest.approx(b, rel=1e-3)
 
 
 def test_keep_best_keeps_the_lowest_validation_epoch_and_patience_stops(shapes_dir, tmp_path, monkeypatch):

@@ -21,7 +21,7 @@ AUGMENTATIONS = ("hflip", "vflip", "shift")
 #: what a saved config without these fields was trained with (the first trainer had none of them),
 #: so an old checkpoint still describes its own training; new runs get the dataclass defaults
 LEGACY_TRAINING = dict(arch="plain", upsample="nearest", pca_residual=False, ssim_weight=0.0, augment="none", weight_decay=0.0,
-                       keep_best=False, patience=0)
+                       keep_best=False, patience=0, channels_last=False)
 
 
 class UsageError(Exception):
@@ -50,6 +50,8 @@ class TrainConfig:
     weight_decay: float = 0.0         # AdamW's decoupled weight decay (0: Adam)
     keep_best: bool = True            # the checkpoint holds the epoch with the lowest validation loss
     patience: int = 0                 # stop after N epochs without a better validation loss (0: never)
+    # convolutions on NHWC tensors: 1.2-2.7x faster CPU steps (docs/TRAINING.md), other float32 sums
+    channels_last: bool = True
     image_size: Tuple[int, int] = (28, 28)
     channels: int = 1
     mean: Tuple[float, ...] = ()
@@ -95,6 +97,9 @@ class TrainConfig:
             d[k] = [float(v) for v in d[k]]
         if not d["warmup_steps"]:
             del d["warmup_steps"]
+        if not d["channels_last"]:
+            # left out when off, as every run before it was, so their configs keep their bytes
+            del d["channels_last"]
         if not d["normal_class"]:
             # left out when unused, so configs (and checkpoints, manifests) of other runs keep their bytes
             del d["normal_class"]

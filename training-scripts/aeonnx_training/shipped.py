@@ -58,7 +58,7 @@ RECIPES: Dict[str, dict] = {
     "tiny-rgb": dict(
         dataset=TINY_RGB_DATA, model="ae", latent_dim=8, widths=(16, 32), epochs=40, batch_size=16, lr=2e-3,
         lr_schedule="cosine", image_size=(32, 32), channels=3, val_fraction=0.1, arch="bn", pca_residual=True,
-        augment="hflip", keep_best=True, seed=1, threads=1, device="cpu"),
+        augment="hflip", keep_best=True, channels_last=False, seed=1, threads=1, device="cpu"),
     # Noto Color Emoji at 64x64 (docs/TRAINING.md, "The colour recipe, measured"): the PCA-initialised
     # residual network, batch norm, flips, the best validation epoch
     "emoji-ae": dict(

@@ -143,9 +143,13 @@ def default_workers(source: Source) -> int:
     return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
-def normalize(pixels: torch.Tensor, spec: InputSpec, device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
+def normalize(pixels: torch.Tensor, spec: InputSpec, device: torch.device,
+              channels_last: bool = False) -> Tuple[torch.Tensor, torch.Tensor]:
     """uint8 [N,C,H,W] -> (encoder input (p/scale - mean)/std, target in [0,1] pixels), float32.
-    Elementwise IEEE float32 ops: the same values as data.normalize_pixels."""
+    Elementwise IEEE float32 ops: the same values as data.normalize_pixels. channels_last: both
+    in NHWC memory order (the same values), for a model trained that way."""
+    if channels_last:
+        pixels = pixels.contiguous(memory_format=torch.channels_last)
     p01 = pixels.to(device=device, dtype=torch.float32) / torch.tensor(spec.scale, dtype=torch.float32)
     mean = torch.tensor(spec.mean, dtype=torch.float32, device=device).reshape(1, -1, 1, 1)
     std = torch.tensor(spec.std, dtype=torch.float32, device=device).reshape(1, -1, 1, 1)

@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help=f"training augmentations, comma-separated: {', '.join(AUGMENTATIONS)} (random ±1/8 translation, "
                          "edges repeated), or none")
     ap.add_argument("--weight-decay", type=float, default=d.weight_decay, help="AdamW weight decay (0: plain Adam)")
+    ap.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=d.channels_last,
+                    help="train on channels-last (NHWC) tensors: the same network, 1.2-2.7x faster steps on CPU "
+                         "(docs/TRAINING.md); other float32 rounding, so a run reproduces only with the same setting")
     ap.add_argument("--keep-best", action=argparse.BooleanOptionalAction, default=d.keep_best,
                     help="the checkpoint holds the epoch with the lowest validation loss, not the last one")
     ap.add_argument("--patience", type=int, default=d.patience,
@@ -158,7 +161,7 @@ def config_from_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig,
         lr_schedule=a.lr_schedule, warmup_steps=a.warmup_steps, beta=a.beta, latent_penalty=a.latent_penalty,
         widths=tuple(a.widths), arch=a.arch, upsample=a.upsample, pca_residual=a.pca_residual,
         ssim_weight=a.ssim_weight, augment=a.augment, weight_decay=a.weight_decay,
-        keep_best=a.keep_best, patience=a.patience,
+        channels_last=a.channels_last, keep_best=a.keep_best, patience=a.patience,
         image_size=tuple(a.image_size), channels=a.channels, mean=tuple(a.mean), std=tuple(a.std), seed=a.seed,
         threads=a.threads, limit=a.limit, val_fraction=a.val_fraction, amp=a.amp, normal_class=a.normal_class,
         name="" if a.name == AUTO_NAME else a.name, out="" if a.out == AUTO_OUT else a.out,
@@ -175,7 +178,7 @@ def config_from_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig,
 
 @torch.no_grad()
 def mean_loss(model: AutoEncoder, source: splits.Source, batch_size: int, seed: int, workers: int,
-              device: torch.device, on_skip=None) -> Tuple[float, float]:
+              device: torch.device, on_skip=None, channels_last: bool = False) -> Tuple[float, float]:
     """Mean (loss, MSE) over a split, with a fixed-seed generator for the VAE noise."""
     model.eval()
     g = torch.Generator().manual_seed(seed)
@@ -185,7 +188,7 @@ def mean_loss(model: AutoEncoder, source: splits.Source, batch_size: int, seed: 
             on_skip(b.skipped)
         if not len(b):
             continue
-        x, t = splits.normalize(b.pixels, source.spec, device)
+        x, t = splits.normalize(b.pixels, source.spec, device, channels_last)
         loss, mse = model.loss(x, t, g)
         tot += float(loss) * len(b)
         tot_mse += float(mse) * len(b)
@@ -284,6 +287,8 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
 
     torch.manual_seed(cfg.seed)
     model = AutoEncoder(cfg.model_spec()).to(device)
+    if cfg.channels_last:
+        model = model.to(memory_format=torch.channels_last)
     if cfg.weight_decay > 0:
         opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     else:
@@ -388,7 +393,7 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
                 if n == 0:
                     # this process has nothing but the others do: a zero-weight pass joins their gradient sum
                     pixels, weight = torch.zeros((1, spec.channels, spec.height, spec.width), dtype=torch.uint8), 0.0
-                x, t = splits.normalize(pixels, spec, device)
+                x, t = splits.normalize(pixels, spec, device, cfg.channels_last)
                 with runtime.autocast(cfg.amp, device):
                     recon, mean, logvar = ddp(x, noise_gen)
                 loss, mse = loss_terms(model, recon, t, mean, logvar)
@@ -407,7 +412,8 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
             bar.close()
             run_loss, run_mse, seen = rt.all_sum([run_loss, run_mse, float(seen)])
             if rt.is_main:
-                vl, vm = mean_loss(model, val_src, 512, cfg.seed + 3000, cfg.workers, device, warn_skipped)
+                vl, vm = mean_loss(model, val_src, 512, cfg.seed + 3000, cfg.workers, device, warn_skipped,
+                                   cfg.channels_last)
             else:
                 vl, vm = 0.0, 0.0
             vl, vm = rt.all_sum([vl, vm])
