@@ -17,7 +17,7 @@ export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 # The CLI is published ReadyToRun for this machine's runtime identifier: start-up ~0.35 s instead of ~0.5 s.
 RID ?= $(shell dotnet --info 2>/dev/null | awk '/^ *RID:/{print $$2; exit}')
 
-MODELS := fashion-mnist-ae fashion-mnist-vae tiny-rgb
+MODELS := fashion-mnist-ae fashion-mnist-vae tiny-rgb emoji-ae emoji-vae
 DEMO_OUT ?= out/demo
 
 .PHONY: help setup setup-python setup-browser setup-dotnet setup-deploy serve build test test-dotnet test-python scale-check image-check demo train models export bench bench-quick serve-bench serve-bench-quick anomaly-bench anomaly-bench-quick pack gpu-check format clean

@@ -38,7 +38,11 @@ def test_committed_folder_is_consistent(name):
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     # a pca_residual model holds its PCA basis three times (encoder, decoder, checkpoint), d x k floats each
     pca_bytes = 3 * 4 * cfg.channels * cfg.image_size[0] * cfg.image_size[1] * cfg.latent_dim if cfg.pca_residual else 0
-    assert size < 3_000_000 + pca_bytes, f"{name} folder is {size} bytes"
+    # a few MB: the 64x64 RGB emoji models (0.42 M weights, 0.55 M for the VAE: 3.4 and 4.4 MB for the graphs
+    # and the checkpoint together), fixtures holding 8 reconstructions of 12,288 values (1.1 MB of JSON),
+    # and sample and reconstruction grids of 64x64 colour pictures (0.6 MB)
+    assert size < (7_000_000 if cfg.image_size[0] * cfg.image_size[1] > 32 * 32 else 3_000_000) + pca_bytes, \
+        f"{name} folder is {size} bytes"
 
 
 # What "reproducible" means for a re-export, field by field (docs/MODEL-FORMAT.md):
