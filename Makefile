@@ -37,7 +37,7 @@ help:
 	@echo "make scale-check the scale-out runs alone: a Slurm array + merge on a single-node cluster, two-node torchrun (also in make test)"
 	@echo "make image-check the container's exact publish output: its size and a run through the service's routes"
 	@echo "make gpu-check   on a GPU machine: CUDA build, CUDA tests, CPU-vs-CUDA benchmark, one summary (SKIP lines without a GPU)"
-	@echo "make format      dotnet format"
+	@echo "make format      dotnet format + black (C# and Python to the style make test checks)"
 	@echo "make clean       remove build outputs"
 
 setup: setup-python setup-browser setup-dotnet setup-deploy
@@ -119,7 +119,8 @@ gpu-check:
 	@PYTHON="$(PYTHON)" CONFIGURATION="$(CONFIGURATION)" scripts/gpu-check.sh
 
 format:
-	dotnet format AeOnnx.sln
+	dotnet format AeOnnx.sln --severity warn
+	$(PYTHON) -m black -q --config training-scripts/pyproject.toml training-scripts tests/training tests/deploy bench scripts
 
 clean:
 	rm -rf artifacts bin out TestResults

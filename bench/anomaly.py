@@ -42,8 +42,22 @@ SECTION = "anomaly-bench"
 # One recipe for all ten classes. The warmup keeps the decoder of a dark, sparse class (Sandal) from
 # dying in Adam's first steps (without it: validation MSE stuck at 0.0877 = a black image, AE and VAE alike).
 # arch/augment/keep_best pin what these figures were measured with (train.py's colour-recipe defaults came later).
-RECIPE = dict(model="vae", latent_dim=16, widths="32,64", epochs=10, batch_size=64, lr=2e-3, lr_schedule="cosine",
-              warmup_steps=200, val_fraction=0.1, seed=1, threads=1, arch="plain", augment="none", keep_best=False)
+RECIPE = dict(
+    model="vae",
+    latent_dim=16,
+    widths="32,64",
+    epochs=10,
+    batch_size=64,
+    lr=2e-3,
+    lr_schedule="cosine",
+    warmup_steps=200,
+    val_fraction=0.1,
+    seed=1,
+    threads=1,
+    arch="plain",
+    augment="none",
+    keep_best=False,
+)
 # Candidate combined scores; the benchmark picks one for all classes by validation AUROC (held-out normal
 # images against other classes' *training* images), never by test AUROC.
 CANDIDATE_TERMS = (
@@ -63,9 +77,14 @@ SCORES_SHOWN = ("mse", "ssim", "mahalanobis", "neg_elbo", "combined")
 
 
 def recipe_args(recipe: dict) -> list:
-    flag = lambda k: k.replace('_', '-')
-    return [a for k, v in recipe.items()
-            for a in ((f"--{'' if v else 'no-'}{flag(k)}",) if isinstance(v, bool) else (f"--{flag(k)}", str(v)))]
+    def flag(k):
+        return k.replace("_", "-")
+
+    return [
+        a
+        for k, v in recipe.items()
+        for a in ((f"--{'' if v else 'no-'}{flag(k)}",) if isinstance(v, bool) else (f"--{flag(k)}", str(v)))
+    ]
 
 
 def sha256(path: Path) -> str:
@@ -80,11 +99,28 @@ def train_class(c: int, recipe: dict, out: Path, py: str, reuse: bool) -> dict:
     log.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     if not (reuse and (model / "manifest.json").is_file()):
-        cmd = [py, str(ROOT / "training-scripts" / "train.py"), "--dataset", "fashion-mnist", "--normal-class", name,
-               *recipe_args(recipe), "--device", "cpu", "--name", f"fashion-mnist-c{c}-{recipe['model']}",
-               "--out", str(run), "--export-to", str(model), "--no-progress"]
+        cmd = [
+            py,
+            str(ROOT / "training-scripts" / "train.py"),
+            "--dataset",
+            "fashion-mnist",
+            "--normal-class",
+            name,
+            *recipe_args(recipe),
+            "--device",
+            "cpu",
+            "--name",
+            f"fashion-mnist-c{c}-{recipe['model']}",
+            "--out",
+            str(run),
+            "--export-to",
+            str(model),
+            "--no-progress",
+        ]
         with open(log, "w") as f:
-            r = subprocess.run(cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT, env=dict(os.environ, OMP_NUM_THREADS="1"))
+            r = subprocess.run(
+                cmd, cwd=ROOT, stdout=f, stderr=subprocess.STDOUT, env=dict(os.environ, OMP_NUM_THREADS="1")
+            )
         if r.returncode != 0:
             raise RuntimeError(f"class {c} training failed (exit {r.returncode}); see {log}")
     return {"class": c, "seconds": time.perf_counter() - t0, "model": model}
@@ -100,8 +136,14 @@ def autoencoder_scores(model_dir: Path, test_pixels: np.ndarray) -> dict:
     w = block["ssim"]
     window = anomaly.SsimWindow(int(w["window"]), float(w["sigma"]), float(w["k1"]), float(w["k2"]))
     neighbours = anomaly.LatentNeighbours.read(model_dir, block["latent_knn"]) if "latent_knn" in block else None
-    raw = anomaly.raw_scores(model, src, np.asarray(man["latent"]["mean"]), np.asarray(man["latent"]["cholesky"]), window,
-                             neighbours=neighbours)
+    raw = anomaly.raw_scores(
+        model,
+        src,
+        np.asarray(man["latent"]["mean"]),
+        np.asarray(man["latent"]["cholesky"]),
+        window,
+        neighbours=neighbours,
+    )
     return anomaly.block_scores(block, raw), man, cfg
 
 
@@ -116,12 +158,12 @@ def pca_scores(train01: np.ndarray, test01: np.ndarray, k: int) -> np.ndarray:
 
 def knn_scores(train01: np.ndarray, test01: np.ndarray, ks=(1, 5), chunk: int = 1000) -> dict:
     """{k: mean Euclidean distance to the k nearest training images} for each k, one pass."""
-    tn = (train01 ** 2).sum(axis=1)
+    tn = (train01**2).sum(axis=1)
     out = {k: [] for k in ks}
     for i in range(0, len(test01), chunk):
-        t = test01[i:i + chunk]
-        d2 = (t ** 2).sum(axis=1)[:, None] + tn[None, :] - 2.0 * t @ train01.T
-        near = np.sqrt(np.maximum(np.sort(np.partition(d2, max(ks) - 1, axis=1)[:, :max(ks)], axis=1), 0.0))
+        t = test01[i : i + chunk]
+        d2 = (t**2).sum(axis=1)[:, None] + tn[None, :] - 2.0 * t @ train01.T
+        near = np.sqrt(np.maximum(np.sort(np.partition(d2, max(ks) - 1, axis=1)[:, : max(ks)], axis=1), 0.0))
         for k in ks:
             out[k].append(near[:, :k].mean(axis=1))
     return {k: np.concatenate(v) for k, v in out.items()}
@@ -134,8 +176,11 @@ def mlnet_scores(train_px: np.ndarray, test_px: np.ndarray, is_anomaly: np.ndarr
     (work / "test.u8").write_bytes(np.ascontiguousarray(test_px, dtype=np.uint8).tobytes())
     (work / "labels.u8").write_bytes(is_anomaly.astype(np.uint8).tobytes())
     dim = int(np.prod(train_px.shape[1:]))
-    r = subprocess.run([str(ML_BENCH), "--data", str(work), "--dim", str(dim), "--ranks", ",".join(map(str, ranks)), "--seed", "1"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [str(ML_BENCH), "--data", str(work), "--dim", str(dim), "--ranks", ",".join(map(str, ranks)), "--seed", "1"],
+        capture_output=True,
+        text=True,
+    )
     if r.returncode != 0:
         raise RuntimeError(f"{ML_BENCH.name} failed: {r.stderr[-2000:]}")
     out = {}
@@ -160,25 +205,35 @@ def select_terms(trained, fm) -> tuple:
         model, cfg, _ = load_checkpoint(t["model"] / "checkpoint.pt")
         tr, va, _ = splits.load_splits(cfg)
         neighbours = anomaly.reference_latents(model, tr, anomaly.ScoreRecipe().knn_k, seed=cfg.seed)
-        others = np.sort(np.random.default_rng(100 + c).choice(np.nonzero(fm.train.labels != c)[0], SELECTION_OTHERS, replace=False))
+        others = np.sort(
+            np.random.default_rng(100 + c).choice(np.nonzero(fm.train.labels != c)[0], SELECTION_OTHERS, replace=False)
+        )
         mu, chol = np.asarray(man["latent"]["mean"]), np.asarray(man["latent"]["cholesky"])
         cal = anomaly.raw_scores(model, va, mu, chol, neighbours=neighbours)
-        oth = anomaly.raw_scores(model, splits.Source(cfg.input_spec(), fm.train.pixels[others]), mu, chol, neighbours=neighbours)
+        oth = anomaly.raw_scores(
+            model, splits.Source(cfg.input_spec(), fm.train.pixels[others]), mu, chol, neighbours=neighbours
+        )
         for i, terms in enumerate(CANDIDATE_TERMS):
             fitted = anomaly.fit_terms(cal, terms)
             s = np.concatenate([anomaly.combine(cal, fitted), anomaly.combine(oth, fitted)])
             table[i].append(anomaly.auroc(s, np.r_[np.zeros(len(cal["mse"])), np.ones(len(others))].astype(bool)))
     means = {i: float(np.mean(v)) for i, v in table.items()}
     best = max(means, key=means.get)
-    print("combined-score selection (mean validation AUROC): "
-          + "; ".join(f"{terms_text(CANDIDATE_TERMS[i])} {means[i]:.4f}" for i in means), flush=True)
-    return CANDIDATE_TERMS[best], [{"terms": terms_text(CANDIDATE_TERMS[i]), "mean_validation_auroc": means[i],
-                                    "per_class": table[i]} for i in means]
+    print(
+        "combined-score selection (mean validation AUROC): "
+        + "; ".join(f"{terms_text(CANDIDATE_TERMS[i])} {means[i]:.4f}" for i in means),
+        flush=True,
+    )
+    return CANDIDATE_TERMS[best], [
+        {"terms": terms_text(CANDIDATE_TERMS[i]), "mean_validation_auroc": means[i], "per_class": table[i]}
+        for i in means
+    ]
 
 
 def dotnet_spot_check(model_dir: Path, test_px: np.ndarray, scores: dict, work: Path, count: int = 12) -> dict:
     """`aeonnx outliers` on the first test images as PNG files: its mse and mahalanobis against ours."""
     from PIL import Image
+
     if not AEONNX.is_file():
         return {"skipped": "bin/aeonnx not built (make build)"}
     folder = work / "spot"
@@ -186,11 +241,26 @@ def dotnet_spot_check(model_dir: Path, test_px: np.ndarray, scores: dict, work: 
     for i in range(count):
         Image.fromarray(test_px[i, 0], "L").save(folder / f"{i:05d}.png")
     csv = work / "spot.csv"
-    r = subprocess.run([str(AEONNX), "outliers", str(folder), "--model", str(model_dir), "--output", str(csv),
-                        "--top", "1", "--quiet"], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            str(AEONNX),
+            "outliers",
+            str(folder),
+            "--model",
+            str(model_dir),
+            "--output",
+            str(csv),
+            "--top",
+            "1",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if r.returncode != 0:
         raise RuntimeError(f"aeonnx outliers failed: {r.stderr[-2000:]}")
     import csv as csv_mod
+
     rows = list(csv_mod.DictReader(open(csv)))
     worst = {"mse": 0.0, "mahalanobis": 0.0}
     for row in rows:
@@ -216,14 +286,16 @@ def run(args) -> dict:
     test01 = test_px.reshape(len(test_px), -1).astype(np.float64) / 255.0
 
     t0 = time.perf_counter()
-    print(f"training {len(classes)} one-class models, {args.jobs} at a time (1 torch thread each): {recipe}", flush=True)
+    print(
+        f"training {len(classes)} one-class models, {args.jobs} at a time (1 torch thread each): {recipe}", flush=True
+    )
     with ThreadPoolExecutor(args.jobs) as pool:
         trained = list(pool.map(lambda c: train_class(c, recipe, out, sys.executable, args.reuse), classes))
     train_wall = time.perf_counter() - t0
     terms, selection = select_terms(trained, fm)
     if args.select_only:
         return {"selection": selection, "terms": terms_text(terms)}
-    for t in trained:   # every manifest calibrated with the chosen terms (validation split)
+    for t in trained:  # every manifest calibrated with the chosen terms (validation split)
         calibrate.calibrate_folder(t["model"], terms=terms)
 
     per_class = []
@@ -231,10 +303,16 @@ def run(args) -> dict:
         c = t["class"]
         normal = test_y == c
         scores, man, cfg = autoencoder_scores(t["model"], test_px)
-        tr, va, _ = splits.load_splits(cfg)            # the exact images the autoencoder trained on
+        tr, va, _ = splits.load_splits(cfg)  # the exact images the autoencoder trained on
         train01 = tr.pixels.reshape(len(tr), -1).astype(np.float64) / 255.0
-        res = {"class": c, "name": data.FASHION_MNIST_CLASSES[c], "train_images": len(tr), "calibration_images": len(va),
-               "train_seconds": round(t["seconds"], 1), "auroc": {}}
+        res = {
+            "class": c,
+            "name": data.FASHION_MNIST_CLASSES[c],
+            "train_images": len(tr),
+            "calibration_images": len(va),
+            "train_seconds": round(t["seconds"], 1),
+            "auroc": {},
+        }
         for k, v in scores.items():
             if k != "index":
                 res["auroc"][k] = anomaly.auroc(v, ~normal)
@@ -252,18 +330,31 @@ def run(args) -> dict:
         res["fpr_at_0.01"] = {}
         for name in anomaly.score_names(cfg.model == "vae", "latent_knn" in block):
             thr = anomaly.threshold_for_fpr(block["scores"][name]["sorted"], 0.01)
-            res["fpr_at_0.01"][name] = {"threshold": thr, "fpr": anomaly.false_positive_rate(scores[name][normal], thr),
-                                        "tpr": float((scores[name][~normal] > thr).mean())}
-        res["hashes"] = {"checkpoint.pt": sha256(t["model"] / "checkpoint.pt"),
-                         "encoder.onnx": man["encoder"]["sha256"], "decoder.onnx": man["decoder"]["sha256"]}
+            res["fpr_at_0.01"][name] = {
+                "threshold": thr,
+                "fpr": anomaly.false_positive_rate(scores[name][normal], thr),
+                "tpr": float((scores[name][~normal] > thr).mean()),
+            }
+        res["hashes"] = {
+            "checkpoint.pt": sha256(t["model"] / "checkpoint.pt"),
+            "encoder.onnx": man["encoder"]["sha256"],
+            "decoder.onnx": man["decoder"]["sha256"],
+        }
         if c == trained[0]["class"]:
             res["dotnet_spot_check"] = dotnet_spot_check(t["model"], test_px, scores, out / "spot" / f"c{c}")
         per_class.append(res)
         a = res["auroc"]
         print(f"class {c} {res['name']}: " + ", ".join(f"{k} {v:.4f}" for k, v in a.items()), flush=True)
-    return {"recipe": recipe, "classes": classes, "train_wall_seconds": round(train_wall, 1), "selection": selection,
-            "wall_seconds": round(time.perf_counter() - t0, 1), "jobs": args.jobs, "per_class": per_class,
-            "machine": machine()}
+    return {
+        "recipe": recipe,
+        "classes": classes,
+        "train_wall_seconds": round(train_wall, 1),
+        "selection": selection,
+        "wall_seconds": round(time.perf_counter() - t0, 1),
+        "jobs": args.jobs,
+        "per_class": per_class,
+        "machine": machine(),
+    }
 
 
 def machine() -> str:
@@ -279,14 +370,24 @@ def machine() -> str:
 # Report
 # ---------------------------------------------------------------------------------------------
 
-AE_COLUMNS = [("combined", "AE combined"), ("mse", "AE MSE"), ("ssim", "AE 1−SSIM"), ("mahalanobis", "AE latent Mahalanobis"),
-              ("latent_knn", "AE latent 1-NN")]
+AE_COLUMNS = [
+    ("combined", "AE combined"),
+    ("mse", "AE MSE"),
+    ("ssim", "AE 1−SSIM"),
+    ("mahalanobis", "AE latent Mahalanobis"),
+    ("latent_knn", "AE latent 1-NN"),
+]
 
 
 def baseline_columns(results) -> list:
     k = results["recipe"]["latent_dim"]
-    cols = [("pca", f"PCA (k={k})"), (f"mlnet_rank{k}-normalized", f"ML.NET RandomizedPca (rank {k})"),
-            ("mlnet_rank20-normalized", "ML.NET RandomizedPca (rank 20, default)"), ("knn1", "1-NN pixels"), ("knn5", "5-NN pixels")]
+    cols = [
+        ("pca", f"PCA (k={k})"),
+        (f"mlnet_rank{k}-normalized", f"ML.NET RandomizedPca (rank {k})"),
+        ("mlnet_rank20-normalized", "ML.NET RandomizedPca (rank 20, default)"),
+        ("knn1", "1-NN pixels"),
+        ("knn5", "5-NN pixels"),
+    ]
     have = set(results["per_class"][0]["auroc"])
     return [c for c in cols if c[0] in have]
 
@@ -301,8 +402,10 @@ def table(results, compact: bool = False) -> list:
         ae = ae[:1]
     base = baseline_columns(results)
     cols = ae + base
-    lines = ["| class | " + " | ".join(n for _, n in cols) + " | ahead of every baseline |",
-             "|---|" + "---:|" * len(cols) + ":---:|"]
+    lines = [
+        "| class | " + " | ".join(n for _, n in cols) + " | ahead of every baseline |",
+        "|---|" + "---:|" * len(cols) + ":---:|",
+    ]
     ahead = 0
     for r in rows:
         a = r["auroc"]
@@ -335,7 +438,7 @@ def report(results, quick: bool) -> str:
         "",
         *table(results),
         "",
-        f"Recipe (one for all classes): `train.py --normal-class NAME " + " ".join(recipe_args(rec)) + "`. "
+        "Recipe (one for all classes): `train.py --normal-class NAME " + " ".join(recipe_args(rec)) + "`. "
         f"Wall time {results['wall_seconds'] / 60:.1f} min for {len(rows)} classes ({results['jobs']} training jobs at a time, "
         f"training {results['train_wall_seconds'] / 60:.1f} min of it).",
         "",
@@ -344,20 +447,32 @@ def report(results, quick: bool) -> str:
         "latent 1-NN: the distance in that whitened latent space to the nearest training image's latent (`anomaly.latent_knn`, "
         "the training latents stored beside the manifest); "
         "combined = Σ (f(score) − mean) / std over the calibrated terms "
-        + ", ".join(f"{t['transform']}({t['score']})" if t['transform'] != 'identity' else t['score']
-                    for t in results.get("terms", [])) + ", statistics from the held-out normal images.",
+        + ", ".join(
+            f"{t['transform']}({t['score']})" if t["transform"] != "identity" else t["score"]
+            for t in results.get("terms", [])
+        )
+        + ", statistics from the held-out normal images.",
         "",
         "Calibrated threshold for a false-positive rate of 1% (the 0.99 quantile of the combined score on the held-out normal "
         "images, stored in the manifest), applied to each class's 1,000 normal test images: false-positive rate "
         f"{100 * np.mean([f['fpr'] for f in fpr]):.2f}% on average (per class "
-        + ", ".join(f"{100 * f['fpr']:.1f}" for f in fpr) + " %), detecting "
+        + ", ".join(f"{100 * f['fpr']:.1f}" for f in fpr)
+        + " %), detecting "
         f"{100 * np.mean([f['tpr'] for f in fpr]):.1f}% of the anomalies.",
     ]
     if spot and "max_rel_diff" in spot:
-        lines += ["", f".NET check: `aeonnx outliers` on {spot['images']} test images gives the same MSE (max relative difference "
-                      f"{spot['max_rel_diff']['mse']:.1e}) and Mahalanobis distance ({spot['max_rel_diff']['mahalanobis']:.1e}) as the Python scores."]
-    lines += ["", "Checkpoint SHA-256 (first 16 hex digits): " + ", ".join(f"{r['class']} `{r['hashes']['checkpoint.pt'][:16]}`" for r in rows) + ".",
-              sections.markers(SECTION)[1]]
+        lines += [
+            "",
+            f".NET check: `aeonnx outliers` on {spot['images']} test images gives the same MSE (max relative difference "
+            f"{spot['max_rel_diff']['mse']:.1e}) and Mahalanobis distance ({spot['max_rel_diff']['mahalanobis']:.1e}) as the Python scores.",
+        ]
+    lines += [
+        "",
+        "Checkpoint SHA-256 (first 16 hex digits): "
+        + ", ".join(f"{r['class']} `{r['hashes']['checkpoint.pt'][:16]}`" for r in rows)
+        + ".",
+        sections.markers(SECTION)[1],
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -367,28 +482,44 @@ def readme_section(results) -> str:
     rows = results["per_class"]
     ahead = sum(r["auroc"]["combined"] > max(r["auroc"][k] for k, _ in baseline_columns(results)) for r in rows)
     mean = float(np.mean([r["auroc"]["combined"] for r in rows]))
-    return "\n".join([
-        start,
-        f"One-class Fashion-MNIST (`make anomaly-bench`, {time.strftime('%Y-%m-%d')}): one autoencoder per class trained on that "
-        "class alone, all 10,000 test images scored, AUROC per class; baselines fit on the same images "
-        f"([bench/RESULTS.md](bench/RESULTS.md#anomaly-detection-one-class-fashion-mnist-make-anomaly-bench) has every score, "
-        f"the recipe, wall time and calibration check). Mean AUROC {mean:.3f}; ahead of every baseline on {ahead} of {len(rows)} classes.",
-        "",
-        *table(results, compact=True),
-        end,
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                start,
+                f"One-class Fashion-MNIST (`make anomaly-bench`, {time.strftime('%Y-%m-%d')}): one autoencoder per class trained on that "
+                "class alone, all 10,000 test images scored, AUROC per class; baselines fit on the same images "
+                f"([bench/RESULTS.md](bench/RESULTS.md#anomaly-detection-one-class-fashion-mnist-make-anomaly-bench) has every score, "
+                f"the recipe, wall time and calibration check). Mean AUROC {mean:.3f}; ahead of every baseline on {ahead} of {len(rows)} classes.",
+                "",
+                *table(results, compact=True),
+                end,
+            ]
+        )
+        + "\n"
+    )
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help=f"classes {QUICK['classes']}, {QUICK['epochs']} epochs; results only under --out")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"classes {QUICK['classes']}, {QUICK['epochs']} epochs; results only under --out",
+    )
     ap.add_argument("--classes", default="", help="comma-separated class indices (default: all ten; quick: 6,1)")
     ap.add_argument("--jobs", type=int, default=2, help="training processes at a time (one torch thread each)")
-    ap.add_argument("--out", default=None, help="work folder (default bench/out/anomaly, quick: bench/out/anomaly-quick)")
-    ap.add_argument("--reuse", action="store_true", help="keep model folders already trained in --out (default: train afresh)")
+    ap.add_argument(
+        "--out", default=None, help="work folder (default bench/out/anomaly, quick: bench/out/anomaly-quick)"
+    )
+    ap.add_argument(
+        "--reuse", action="store_true", help="keep model folders already trained in --out (default: train afresh)"
+    )
     ap.add_argument("--no-write", action="store_true", help="do not touch bench/RESULTS.md and README.md")
-    ap.add_argument("--select-only", action="store_true",
-                    help="print the candidates' validation AUROCs and the choice; calibrate and score nothing")
+    ap.add_argument(
+        "--select-only",
+        action="store_true",
+        help="print the candidates' validation AUROCs and the choice; calibrate and score nothing",
+    )
     args = ap.parse_args()
     args.out = args.out or str(ROOT / "bench" / "out" / ("anomaly-quick" if args.quick else "anomaly"))
     results = run(args)

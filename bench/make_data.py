@@ -3,7 +3,6 @@ an RGB folder for the second model, and photo workloads (photo-like JPEGs at sev
 and a WebP folder). Idempotent: a folder with a complete marker is kept."""
 import argparse
 import gzip
-import os
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,7 @@ from PIL import Image
 def read_idx_images(path: Path) -> np.ndarray:
     with gzip.open(path, "rb") as f:
         data = f.read()
-    count, rows, cols = (int.from_bytes(data[i:i + 4], "big") for i in (4, 8, 12))
+    count, rows, cols = (int.from_bytes(data[i : i + 4], "big") for i in (4, 8, 12))
     return np.frombuffer(data, np.uint8, offset=16).reshape(count, rows, cols)
 
 

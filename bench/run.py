@@ -72,6 +72,7 @@ def machine():
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     dotnet = subprocess.run(["dotnet", "--version"], capture_output=True, text=True).stdout.strip()
     import torch
+
     return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, {platform.system()} {platform.release()}; .NET {dotnet}, torch {torch.__version__}, ONNX Runtime 1.31.0 (CPU)"
 
 
@@ -100,9 +101,14 @@ def photo_workloads(args, reps, py):
         (f"{n // 4} JPEGs 1280×960 q90", f"bench/data/photo-1280x960-{n // 4}", n // 4),
         (f"{n} WebP 320×240", f"bench/data/webp-320x240-{n}", n),
     ]
-    sweep = json_lines(run_rss([BENCH, "sweep", f"model={model}", "count=4000", f"reps={max(3, reps)}", "batches=64,256"])[2])
-    raw = max(median([r["images_per_second"] for r in sweep if r["mode"] == m and r["batch"] == b])
-              for b in (64, 256) for m in ("model-only", "model-only-parallel"))
+    sweep = json_lines(
+        run_rss([BENCH, "sweep", f"model={model}", "count=4000", f"reps={max(3, reps)}", "batches=64,256"])[2]
+    )
+    raw = max(
+        median([r["images_per_second"] for r in sweep if r["mode"] == m and r["batch"] == b])
+        for b in (64, 256)
+        for m in ("model-only", "model-only-parallel")
+    )
     lines = [
         "",
         f"## Photo workloads into `{src}` (32×32 RGB, `jpeg_draft: true`)",
@@ -115,9 +121,31 @@ def photo_workloads(args, reps, py):
     limits = []
     for label, folder, count in folders:
         cases = {
-            "aeonnx encode": [AEONNX, "encode", folder, "--model", model, "--output", OUT / "photo-aeonnx.npy", "--quiet"],
-            "PyTorch eager (PIL draft + DataLoader workers)": [py, "bench/torch_encode.py", folder, "--checkpoint", f"{src}/checkpoint.pt", "--output", OUT / "photo-torch.npy"],
-            "ML.NET LoadImages→ResizeImages→ExtractPixels→ApplyOnnxModel": [BENCH, "mlnet", f"model={model}", f"dir={folder}"],
+            "aeonnx encode": [
+                AEONNX,
+                "encode",
+                folder,
+                "--model",
+                model,
+                "--output",
+                OUT / "photo-aeonnx.npy",
+                "--quiet",
+            ],
+            "PyTorch eager (PIL draft + DataLoader workers)": [
+                py,
+                "bench/torch_encode.py",
+                folder,
+                "--checkpoint",
+                f"{src}/checkpoint.pt",
+                "--output",
+                OUT / "photo-torch.npy",
+            ],
+            "ML.NET LoadImages→ResizeImages→ExtractPixels→ApplyOnnxModel": [
+                BENCH,
+                "mlnet",
+                f"model={model}",
+                f"dir={folder}",
+            ],
             "decode-only (Skia, all cores, in-process)": [BENCH, "decode-only", f"model={model}", f"dir={folder}"],
         }
         walls = {k: [] for k in cases}
@@ -150,8 +178,12 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3, help="repetitions of each end-to-end case")
     ap.add_argument("--model", default="models/fashion-mnist-ae")
     ap.add_argument("--photo-model", default="models/tiny-rgb", help="RGB model for the photo workloads")
-    ap.add_argument("--photos-only", action="store_true", help="only the photo workloads (a quick look at the read path)")
-    ap.add_argument("--output", default=None, help="results file (default bench/RESULTS.md; quick runs: bench/out/RESULTS-quick.md)")
+    ap.add_argument(
+        "--photos-only", action="store_true", help="only the photo workloads (a quick look at the read path)"
+    )
+    ap.add_argument(
+        "--output", default=None, help="results file (default bench/RESULTS.md; quick runs: bench/out/RESULTS-quick.md)"
+    )
     args = ap.parse_args()
     reps = 1 if args.quick else args.reps
     # A smoke run must not overwrite the committed full results.
@@ -160,7 +192,9 @@ def main() -> None:
     subprocess.run([py, "bench/make_data.py"] + (["--quick"] if args.quick else []), cwd=ROOT, check=True)
     OUT.mkdir(parents=True, exist_ok=True)
     if args.photos_only:
-        lines = ["# Benchmark results (photo workloads only)", "", f"Machine: {machine()}."] + photo_workloads(args, reps, py)
+        lines = ["# Benchmark results (photo workloads only)", "", f"Machine: {machine()}."] + photo_workloads(
+            args, reps, py
+        )
         Path(ROOT / args.output).write_text("\n".join(lines) + "\n")
         print("\n".join(lines))
         return
@@ -169,7 +203,15 @@ def main() -> None:
 
     cases = {
         "aeonnx encode": [AEONNX, "encode", d10, "--model", model, "--output", OUT / "aeonnx.npy", "--quiet"],
-        "PyTorch eager (PIL + torch)": [py, "bench/torch_encode.py", d10, "--checkpoint", f"{model}/checkpoint.pt", "--output", OUT / "torch.npy"],
+        "PyTorch eager (PIL + torch)": [
+            py,
+            "bench/torch_encode.py",
+            d10,
+            "--checkpoint",
+            f"{model}/checkpoint.pt",
+            "--output",
+            OUT / "torch.npy",
+        ],
         "ML.NET LoadImages→ExtractPixels→ApplyOnnxModel": [BENCH, "mlnet", f"model={model}", f"dir={d10}"],
         "decode-only (Skia, all cores)": [BENCH, "decode-only", f"model={model}", f"dir={d10}"],
     }
@@ -185,8 +227,18 @@ def main() -> None:
             print(f"[{rep + 1}/{reps}] {name}: {wall:.2f} s, {peak:.0f} MiB", flush=True)
 
     # Model-only limit and library overhead: in-process, same batch sizes, interleaved.
-    sweep = json_lines(run_rss([BENCH, "sweep", f"model={model}", "count=10000", f"reps={max(3, reps)}",
-                                "batches=" + ("64,256" if args.quick else "1,4,16,64,256,1024")])[2])
+    sweep = json_lines(
+        run_rss(
+            [
+                BENCH,
+                "sweep",
+                f"model={model}",
+                "count=10000",
+                f"reps={max(3, reps)}",
+                "batches=" + ("64,256" if args.quick else "1,4,16,64,256,1024"),
+            ]
+        )[2]
+    )
     by = {}
     for r in sweep:
         by.setdefault((r["mode"], r["batch"]), []).append(r["images_per_second"])
@@ -198,25 +250,36 @@ def main() -> None:
 
     # AeOnnx.ML (batched) vs ML.NET's ApplyOnnxModel, in-process, same images and model.
     ml_bench = ROOT / "bench" / "AeOnnx.ML.Bench" / "bin" / "Release" / "net10.0" / "AeOnnx.ML.Bench"
-    ml_text = run_rss([ml_bench, "--model", model, "--images", "2000" if args.quick else "10000", "--runs", str(max(3, reps * 2 + 1))])[2]
+    ml_text = run_rss(
+        [ml_bench, "--model", model, "--images", "2000" if args.quick else "10000", "--runs", str(max(3, reps * 2 + 1))]
+    )[2]
 
     # Per-image pre/post-processing and latent math (BenchmarkDotNet, short job).
     micro = json_lines(run_rss([BENCH, "micro"] + (["job=dry"] if args.quick else []))[2])
 
     # Cold start: one image, whole process.
     one = sorted((ROOT / d10).rglob("*.png"))[0]
-    cold = [run_rss([AEONNX, "encode", one, "--model", model, "--output", OUT / "one.npy", "--quiet"])[0] for _ in range(max(3, reps))]
+    cold = [
+        run_rss([AEONNX, "encode", one, "--model", model, "--output", OUT / "one.npy", "--quiet"])[0]
+        for _ in range(max(3, reps))
+    ]
 
     # Peak memory 10k vs 60k (streaming: must not grow with the folder).
     mem60 = None
     capped = None
     if not args.quick:
-        _, mem60, _ = run_rss([AEONNX, "encode", "bench/data/fmnist-60k", "--model", model, "--output", OUT / "aeonnx60k.npy", "--quiet"])
+        _, mem60, _ = run_rss(
+            [AEONNX, "encode", "bench/data/fmnist-60k", "--model", model, "--output", OUT / "aeonnx60k.npy", "--quiet"]
+        )
         # The same two runs with the GC heap capped at 48 MiB: if they pass, what a run keeps alive
         # is bounded and any growth above is the GC's collection budget, not retained data.
         env = dict(os.environ, DOTNET_GCHeapHardLimit="0x3000000")
-        capped = tuple(run_rss([AEONNX, "encode", f"bench/data/{d}", "--model", model, "--output", OUT / "capped.npy", "--quiet"], env)[1]
-                       for d in ("fmnist-10k", "fmnist-60k"))
+        capped = tuple(
+            run_rss(
+                [AEONNX, "encode", f"bench/data/{d}", "--model", model, "--output", OUT / "capped.npy", "--quiet"], env
+            )[1]
+            for d in ("fmnist-10k", "fmnist-60k")
+        )
 
     n = 10000
     in_loop = n / (median(walls["aeonnx encode"]) - median(cold))
@@ -287,10 +350,20 @@ def main() -> None:
         "",
         f"- Cold start, `aeonnx encode` of one image (whole process): median {median(cold):.2f} s over {len(cold)} runs.",
         f"- Peak RSS of `aeonnx encode`: 10k images {median(rss['aeonnx encode']):.0f} MiB"
-        + (f", 60k images {mem60:.0f} MiB (ratio {mem60 / median(rss['aeonnx encode']):.2f})." if mem60 else " (60k run skipped in quick mode)."),
-        *([f"- With the GC heap capped at 48 MiB (`DOTNET_GCHeapHardLimit=0x3000000`) both runs complete: 10k {capped[0]:.0f} MiB, "
-           f"60k {capped[1]:.0f} MiB (ratio {capped[1] / capped[0]:.2f}): the live set does not grow with the folder; the uncapped "
-           "growth is the .NET GC's collection budget."] if capped else []),
+        + (
+            f", 60k images {mem60:.0f} MiB (ratio {mem60 / median(rss['aeonnx encode']):.2f})."
+            if mem60
+            else " (60k run skipped in quick mode)."
+        ),
+        *(
+            [
+                f"- With the GC heap capped at 48 MiB (`DOTNET_GCHeapHardLimit=0x3000000`) both runs complete: 10k {capped[0]:.0f} MiB, "
+                f"60k {capped[1]:.0f} MiB (ratio {capped[1] / capped[0]:.2f}): the live set does not grow with the folder; the uncapped "
+                "growth is the .NET GC's collection budget."
+            ]
+            if capped
+            else []
+        ),
         "",
     ]
     lines += photo_workloads(args, reps, py)

@@ -9,7 +9,6 @@ Writes its own section of bench/RESULTS.md (quick runs: bench/out/RESULTS-quick.
 """
 import argparse
 import json
-import math
 import os
 import re
 import signal
@@ -31,7 +30,9 @@ SECTION = "serve-bench"
 
 def start(cmd):
     """Starts a server; returns (process, URL) once it has printed its 'listening on URL' line."""
-    proc = subprocess.Popen([str(c) for c in cmd], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [str(c) for c in cmd], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     line = proc.stdout.readline()
     found = re.search(r"listening on (http://\S+?/)(?:\s|$)", line)
     if not found:
@@ -69,8 +70,10 @@ def run(args):
     clients = [int(c) for c in args.clients.split(",")]
     servers = {
         # --threads: model runs at once (one ONNX Runtime thread each), as for folder jobs; the default is the core count.
-        "service": ([AEONNX, "serve", "--model", args.model, "--port", "0", "--threads", str(cores)],
-                    ["v1/encode", "v1/encode?batching=off"]),
+        "service": (
+            [AEONNX, "serve", "--model", args.model, "--port", "0", "--threads", str(cores)],
+            ["v1/encode", "v1/encode?batching=off"],
+        ),
         "baseline": ([BASELINE, "--model", ROOT / args.model, "--port", "0"], ["encode"]),
     }
     seconds = 1.0 if args.quick else args.seconds
@@ -88,27 +91,53 @@ def run(args):
             try:
                 if name not in latents:
                     latents[name] = encode_once(url + paths[0], image)
-                out = subprocess.run([str(CLIENT), "--url", url, "--image", str(image_path), "--paths", ",".join(paths),
-                                      "--clients", args.clients, "--seconds", str(seconds), "--warmup-seconds", str(warmup),
-                                      "--server-pid", str(proc.pid)],
-                                     cwd=ROOT, capture_output=True, text=True, timeout=600)
+                out = subprocess.run(
+                    [
+                        str(CLIENT),
+                        "--url",
+                        url,
+                        "--image",
+                        str(image_path),
+                        "--paths",
+                        ",".join(paths),
+                        "--clients",
+                        args.clients,
+                        "--seconds",
+                        str(seconds),
+                        "--warmup-seconds",
+                        str(warmup),
+                        "--server-pid",
+                        str(proc.pid),
+                    ],
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    timeout=600,
+                )
             finally:
                 stop(proc)
-            rows = [json.loads(l) for l in out.stdout.splitlines() if l.startswith("{")]
+            rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
             if not rows:
-                raise RuntimeError(f"load generator against {name} failed (exit {out.returncode}): {out.stderr.strip()[-2000:]}")
+                raise RuntimeError(
+                    f"load generator against {name} failed (exit {out.returncode}): {out.stderr.strip()[-2000:]}"
+                )
             for r in rows:
                 results.setdefault((name, r["path"], r["clients"]), []).append(r)
-                print(f"[{rep + 1}/{reps}] {name} {r['path']} {r['clients']} clients: {r['requests_per_second']:.0f} req/s, "
-                      f"p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, {r['errors']} errors, "
-                      f"server CPU {r['server_cpu_us_per_request']:.0f} µs/request", flush=True)
+                print(
+                    f"[{rep + 1}/{reps}] {name} {r['path']} {r['clients']} clients: {r['requests_per_second']:.0f} req/s, "
+                    f"p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, {r['errors']} errors, "
+                    f"server CPU {r['server_cpu_us_per_request']:.0f} µs/request",
+                    flush=True,
+                )
     loads.append(os.getloadavg()[0])
     elapsed = time.perf_counter() - started
 
     # Both servers do the same work: the same latent for the same PNG.
     gap = max(abs(a - b) for a, b in zip(latents["service"], latents["baseline"]))
     if len(latents["service"]) != len(latents["baseline"]) or not gap <= 1e-5:
-        raise RuntimeError(f"the service's and the baseline's latents differ (max |difference| {gap}): not the same work")
+        raise RuntimeError(
+            f"the service's and the baseline's latents differ (max |difference| {gap}): not the same work"
+        )
 
     def figures(key):
         runs = results[key]
@@ -152,12 +181,17 @@ def run(args):
         for label, (server, path) in cases:
             f = figures((server, path, c))
             ratio = "" if server == "baseline" else f"{f['rps'] / base['rps']:.2f}×"
-            lines.append(f"| {label} | {c} | {f['rps']:.0f} | {f['p50']:.2f} | {f['p99']:.2f} | {f['p99'] / f['p50']:.1f} | {f['errors']} | {f['cpu']:.0f} | {ratio} |")
+            lines.append(
+                f"| {label} | {c} | {f['rps']:.0f} | {f['p50']:.2f} | {f['p99']:.2f} | {f['p99'] / f['p50']:.1f} | {f['errors']} | {f['cpu']:.0f} | {ratio} |"
+            )
     if 16 in clients:
         svc, base = figures(("service", "v1/encode", 16)), figures(("baseline", "encode", 16))
         ratio = svc["rps"] / base["rps"]
-        lines += ["", f"**Service / baseline at 16 clients: {ratio:.2f}×** requests/s ({svc['rps']:.0f} vs {base['rps']:.0f}; "
-                  f"target ≥ 0.9×: {'met' if ratio >= 0.9 else 'not met'}); p99/p50 {svc['p99'] / svc['p50']:.1f} vs {base['p99'] / base['p50']:.1f}."]
+        lines += [
+            "",
+            f"**Service / baseline at 16 clients: {ratio:.2f}×** requests/s ({svc['rps']:.0f} vs {base['rps']:.0f}; "
+            f"target ≥ 0.9×: {'met' if ratio >= 0.9 else 'not met'}); p99/p50 {svc['p99'] / svc['p50']:.1f} vs {base['p99'] / base['p50']:.1f}.",
+        ]
     lines.append(sections.markers(SECTION)[1])
     return "\n".join(lines) + "\n", sum(f["errors"] for runs in results.values() for f in runs)
 
@@ -170,7 +204,11 @@ def main() -> None:
     ap.add_argument("--clients", default="16,1,64", help="concurrent clients per case, in the order run")
     ap.add_argument("--model", default="models/fashion-mnist-ae")
     ap.add_argument("--image", default="samples/images/bag-00018.png", help="the PNG every request posts")
-    ap.add_argument("--output", default=None, help="results file whose section is replaced (default bench/RESULTS.md; quick runs: bench/out/RESULTS-quick.md)")
+    ap.add_argument(
+        "--output",
+        default=None,
+        help="results file whose section is replaced (default bench/RESULTS.md; quick runs: bench/out/RESULTS-quick.md)",
+    )
     args = ap.parse_args()
     args.output = ROOT / (args.output or ("bench/out/RESULTS-quick.md" if args.quick else "bench/RESULTS.md"))
     for exe in (AEONNX, BASELINE, CLIENT):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the Python side needs, only those missing.
 set -euo pipefail
-pkgs=(python3 python3-torch python3-onnx python3-numpy python3-pil python3-pytest python3-tqdm python3-matplotlib python3-jsonschema dataset-fashion-mnist
+pkgs=(python3 python3-torch python3-onnx python3-numpy python3-pil python3-pytest python3-tqdm python3-matplotlib python3-jsonschema python3-flake8 black dataset-fashion-mnist
       python3-fonttools fonts-noto-color-emoji unicode-data)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -21,6 +21,16 @@ else
   [ "$rc" -ne 0 ] && [ "$(grep -cE 'Failed: +[1-9]' <<<"$lines")" -eq 0 ] && { echo "dotnet test exited $rc"; failed=$((failed + 1)); }
 fi
 
+# Style. C#: the build itself refuses code off the .editorconfig (EnforceCodeStyleInBuild: naming, var,
+# braces, layout are errors), so nothing more runs here. Python: flake8 and black's layout, one check
+# in the summary line; `make format` fixes what black can.
+py_style=(training-scripts tests/training tests/deploy bench scripts)
+if "$PYTHON" -m flake8 "${py_style[@]}" && "$PYTHON" -m black -q --check --config training-scripts/pyproject.toml "${py_style[@]}"; then
+  passed=$((passed + 1))
+else
+  echo "flake8/black --check: the files above break the Python style; run make format, then fix what black cannot"; failed=$((failed + 1))
+fi
+
 # tests/training (the Python side) and tests/deploy (manifests, images, Slurm and multi-node torchrun):
 # one pytest each, since each folder has its own pytest.ini
 for suite in tests/training tests/deploy; do

@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -42,7 +41,8 @@ def _one(docs, kind):
 def test_kustomize_builds_the_service_and_every_object_validates(built):
     docs = built
     assert sorted(d["kind"] for d in docs) == sorted(
-        ["Secret", "Service", "PersistentVolumeClaim", "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget"])
+        ["Secret", "Service", "PersistentVolumeClaim", "Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget"]
+    )
     for d in docs:
         assert validate(d) == [], d["kind"]
 
@@ -60,7 +60,9 @@ def test_the_validator_finds_typos_wrong_types_and_missing_fields(built):
     docs = built
     deployment = _one(docs, "Deployment")
     typo = copy.deepcopy(deployment)
-    typo["spec"]["template"]["spec"]["containers"][0]["readinessProb"] = typo["spec"]["template"]["spec"]["containers"][0].pop("readinessProbe")
+    typo["spec"]["template"]["spec"]["containers"][0]["readinessProb"] = typo["spec"]["template"]["spec"]["containers"][
+        0
+    ].pop("readinessProbe")
     assert any("containers[0].readinessProb: unknown field" in e for e in validate(typo)), validate(typo)
     wrong = copy.deepcopy(deployment)
     wrong["spec"]["template"]["metadata"]["annotations"]["prometheus.io/port"] = 8080
@@ -75,12 +77,22 @@ def test_the_validator_finds_typos_wrong_types_and_missing_fields(built):
 
 def test_the_deployment_is_run_by_the_autoscaler_and_matched_by_its_selectors(built):
     docs = built
-    deployment, hpa, pdb, service = (_one(docs, k) for k in ("Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Service"))
-    assert "replicas" not in deployment["spec"]           # the HPA's count is never reset by an apply
-    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": deployment["metadata"]["name"]}
+    deployment, hpa, pdb, service = (
+        _one(docs, k) for k in ("Deployment", "HorizontalPodAutoscaler", "PodDisruptionBudget", "Service")
+    )
+    assert "replicas" not in deployment["spec"]  # the HPA's count is never reset by an apply
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": deployment["metadata"]["name"],
+    }
     assert hpa["spec"]["minReplicas"] >= 2
     pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
-    for selector in (deployment["spec"]["selector"]["matchLabels"], pdb["spec"]["selector"]["matchLabels"], service["spec"]["selector"]):
+    for selector in (
+        deployment["spec"]["selector"]["matchLabels"],
+        pdb["spec"]["selector"]["matchLabels"],
+        service["spec"]["selector"],
+    ):
         assert selector.items() <= pod_labels.items()
     # a disruption may take one pod at a time, never below what the HPA keeps
     assert pdb["spec"].get("maxUnavailable", 0) == 1 or pdb["spec"].get("minAvailable", 0) < hpa["spec"]["minReplicas"]
@@ -96,12 +108,15 @@ def test_the_pod_is_locked_down_and_probed(built):
         sc = c["securityContext"]
         assert sc["readOnlyRootFilesystem"] is True and sc["allowPrivilegeEscalation"] is False, c["name"]
         assert sc["capabilities"]["drop"] == ["ALL"], c["name"]
-        assert c["image"] == "your-registry/aeonnx-serve:0.1.0"        # kustomize's images: reached both
+        assert c["image"] == "your-registry/aeonnx-serve:0.1.0"  # kustomize's images: reached both
     serve = pod["containers"][0]
     ports = {p["name"]: p["containerPort"] for p in serve["ports"]}
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         assert serve[probe]["httpGet"]["port"] in ports, probe
-    assert serve["startupProbe"]["httpGet"]["path"] == "/readyz" and serve["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert (
+        serve["startupProbe"]["httpGet"]["path"] == "/readyz"
+        and serve["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    )
     assert serve["lifecycle"]["preStop"]["exec"]["command"][0] == "/usr/local/bin/busybox"
     # the service listens on the port the probes and the Service use
     assert ports["http"] == 8080 and "--watch" in serve["args"]
@@ -128,7 +143,9 @@ def test_volumes_exist_and_the_model_volume_is_shared_read_write(built):
     assert not next(m for m in pod["initContainers"][0]["volumeMounts"] if m["name"] == "models").get("readOnly", False)
 
 
-@pytest.mark.parametrize("path", sorted(str(p.relative_to(K8S)) for p in (K8S / "jobs").glob("*.yaml")) + ["tools/model-shell.yaml"])
+@pytest.mark.parametrize(
+    "path", sorted(str(p.relative_to(K8S)) for p in (K8S / "jobs").glob("*.yaml")) + ["tools/model-shell.yaml"]
+)
 def test_the_jobs_and_tools_validate(path):
     docs = [d for d in yaml.safe_load_all((K8S / path).read_text()) if d]
     assert docs
@@ -158,11 +175,13 @@ def test_the_images_carry_what_the_manifests_use():
     env = {e["name"]: e["value"] for e in init["env"]}
     for dockerfile in ("Dockerfile", "Dockerfile.cuda"):
         text = (DEPLOY / dockerfile).read_text()
-        assert re.search(r"^HEALTHCHECK .*\n? *CMD \[\"/usr/local/bin/busybox\", \"wget\".*/healthz", text, re.M), dockerfile
-        assert "-r linux-x64" in text, dockerfile                     # one platform's natives only
+        assert re.search(
+            r"^HEALTHCHECK .*\n? *CMD \[\"/usr/local/bin/busybox\", \"wget\".*/healthz", text, re.M
+        ), dockerfile
+        assert "-r linux-x64" in text, dockerfile  # one platform's natives only
         assert "COPY --from=build /bin/busybox /usr/local/bin/busybox" in text, dockerfile
         assert re.search(r"^USER (\$APP_UID|1654)$", text, re.M), dockerfile
-        assert f"{env['SHIPPED']}/" in text, dockerfile                # the init step copies what the image ships
+        assert f"{env['SHIPPED']}/" in text, dockerfile  # the init step copies what the image ships
         assert re.search(r'ENTRYPOINT \["/app/AeOnnx.Cli", "serve", "--host", "\*", "--port", "8080"', text), dockerfile
 
 
@@ -180,7 +199,13 @@ def _shell():
 
 def _run_init(models: Path, wait="5"):
     script, env = _init_script()
-    env = {**os.environ, **env, "MODELS": str(models), "SHIPPED": str(ROOT / "models" / env["NAME"]), "WAIT_SECONDS": wait}
+    env = {
+        **os.environ,
+        **env,
+        "MODELS": str(models),
+        "SHIPPED": str(ROOT / "models" / env["NAME"]),
+        "WAIT_SECONDS": wait,
+    }
     return subprocess.run(_shell() + [script], env=env, capture_output=True, text=True, timeout=60)
 
 
@@ -191,7 +216,7 @@ def test_the_init_step_fills_an_empty_volume_once_and_leaves_a_filled_one_alone(
     assert first.returncode == 0, first.stderr
     assert "copied the shipped fashion-mnist-ae" in first.stdout
     assert (models / "current.txt").read_text() == "fashion-mnist-ae\n"
-    assert sorted(p.name for p in models.iterdir()) == ["current.txt", "fashion-mnist-ae"]   # no lock, no temp left
+    assert sorted(p.name for p in models.iterdir()) == ["current.txt", "fashion-mnist-ae"]  # no lock, no temp left
     for f in ("manifest.json", "encoder.onnx", "decoder.onnx"):
         assert (models / "fashion-mnist-ae" / f).read_bytes() == (ROOT / "models" / "fashion-mnist-ae" / f).read_bytes()
     # the folder the pointer names loads and passes the model checks

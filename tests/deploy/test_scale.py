@@ -61,11 +61,27 @@ class Cluster:
         key.chmod(0o400)
         sock = r / "munge" / "munge.socket"
         self.munge = ["--socket", str(sock)]
-        subprocess.run(["munged", "--force", *self.munge, "--key-file", str(key), "--log-file", str(r / "log" / "munged.log"),
-                        "--pid-file", str(r / "munge" / "munged.pid"), "--seed-file", str(r / "munge" / "seed")],
-                       check=True, capture_output=True, timeout=30)
+        subprocess.run(
+            [
+                "munged",
+                "--force",
+                *self.munge,
+                "--key-file",
+                str(key),
+                "--log-file",
+                str(r / "log" / "munged.log"),
+                "--pid-file",
+                str(r / "munge" / "munged.pid"),
+                "--seed-file",
+                str(r / "munge" / "seed"),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
         node = socket.gethostname().split(".")[0]
-        self.conf.write_text(f"""\
+        self.conf.write_text(
+            f"""\
 ClusterName=aeonnxcheck
 SlurmctldHost={node}(127.0.0.1)
 SlurmctldPort={_free_port()}
@@ -95,15 +111,27 @@ AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 NodeName={node} NodeAddr=127.0.0.1 CPUs={os.cpu_count()} State=UNKNOWN
 PartitionName=check Nodes={node} Default=YES MaxTime=INFINITE State=UP
-""")
+"""
+        )
         for daemon in ("slurmctld", "slurmd"):
-            self.procs.append(subprocess.Popen([daemon, "-D", "-f", str(self.conf)] + (["-i"] if daemon == "slurmctld" else []),
-                                               env=self.env, stdout=subprocess.DEVNULL, stderr=open(r / "log" / f"{daemon}.stderr", "w")))
-        _wait_for(lambda: run(["sinfo", "-h", "-o", "%t"], env=self.env).stdout.strip() == "idle", 60,
-                  "the node to register idle\n" + self.logs())
+            self.procs.append(
+                subprocess.Popen(
+                    [daemon, "-D", "-f", str(self.conf)] + (["-i"] if daemon == "slurmctld" else []),
+                    env=self.env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=open(r / "log" / f"{daemon}.stderr", "w"),
+                )
+            )
+        _wait_for(
+            lambda: run(["sinfo", "-h", "-o", "%t"], env=self.env).stdout.strip() == "idle",
+            60,
+            "the node to register idle\n" + self.logs(),
+        )
 
     def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n" + p.read_text()[-1500:] for p in sorted((self.root / "log").glob("*")) if p.is_file())
+        return "\n".join(
+            f"--- {p.name}\n" + p.read_text()[-1500:] for p in sorted((self.root / "log").glob("*")) if p.is_file()
+        )
 
     def sbatch(self, *args, env=None) -> str:
         r = run(["sbatch", "--parsable", *args], env={**self.env, **(env or {})}, cwd=self.root)
@@ -134,7 +162,9 @@ PartitionName=check Nodes={node} Default=YES MaxTime=INFINITE State=UP
 def slurm(tmp_path_factory):
     missing = [t for t in SLURM_TOOLS if not have(t)]
     if missing:
-        pytest.skip(f"Slurm is not installed ({', '.join(missing)}): apt-get install slurmctld slurmd slurm-client munge (make setup)")
+        pytest.skip(
+            f"Slurm is not installed ({', '.join(missing)}): apt-get install slurmctld slurmd slurm-client munge (make setup)"
+        )
     if os.geteuid() != 0:
         pytest.skip("slurmd must run as root to start jobs")
     cluster = Cluster(tmp_path_factory.mktemp("slurm"))
@@ -151,15 +181,29 @@ def test_slurm_array_of_four_shards_then_merge_equals_the_unsharded_run(slurm, a
     n_images = sum(1 for _ in images.rglob("*.png"))
     assert n_images >= 8
     model = ROOT / "models" / "fashion-mnist-ae"
-    whole = run([str(aeonnx), "encode", str(images), "--model", str(model), "--output", str(tmp_path / "whole" / "latents.npy"), "--quiet"])
+    whole = run(
+        [
+            str(aeonnx),
+            "encode",
+            str(images),
+            "--model",
+            str(model),
+            "--output",
+            str(tmp_path / "whole" / "latents.npy"),
+            "--quiet",
+        ]
+    )
     assert whole.returncode == 0, whole.stderr
 
     out = tmp_path / "out"
     env = {"IMAGES": str(images), "OUT": str(out), "AEONNX": str(aeonnx), "MODEL": str(model)}
     array = slurm.sbatch("--array=1-4", "--cpus-per-task=1", str(DEPLOY / "slurm" / "encode-array.sh"), env=env)
     merge = slurm.sbatch(f"--dependency=afterok:{array}", str(DEPLOY / "slurm" / "encode-merge.sh"), env=env)
-    _wait_for(lambda: run(["squeue", "-h", "-j", f"{array},{merge}"], env=slurm.env).stdout.strip() == "", 240,
-              "the array and the merge to finish\n" + slurm.logs())
+    _wait_for(
+        lambda: run(["squeue", "-h", "-j", f"{array},{merge}"], env=slurm.env).stdout.strip() == "",
+        240,
+        "the array and the merge to finish\n" + slurm.logs(),
+    )
     tasks = slurm.job_states(array)
     assert tasks == [("COMPLETED", "0:0")] * 4, (tasks, slurm.logs())
     assert slurm.job_states(merge) == [("COMPLETED", "0:0")], slurm.logs()
@@ -181,9 +225,34 @@ def test_slurm_array_refuses_an_array_that_does_not_start_at_one(slurm, aeonnx, 
 
 
 def _tiny_training(dataset: Path, out: Path):
-    return ["train.py", "--dataset", str(dataset), "--image-size", "16x16", "--channels", "3", "--latent-dim", "4",
-            "--widths", "4", "--epochs", "2", "--batch-size", "16", "--threads", "1", "--workers", "0", "--seed", "5",
-            "--device", "cpu", "--no-progress", "--out", str(out)]
+    return [
+        "train.py",
+        "--dataset",
+        str(dataset),
+        "--image-size",
+        "16x16",
+        "--channels",
+        "3",
+        "--latent-dim",
+        "4",
+        "--widths",
+        "4",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "16",
+        "--threads",
+        "1",
+        "--workers",
+        "0",
+        "--seed",
+        "5",
+        "--device",
+        "cpu",
+        "--no-progress",
+        "--out",
+        str(out),
+    ]
 
 
 def test_two_node_torchrun_with_c10d_rendezvous_equals_a_single_node_run_of_the_same_world_size(tmp_path):
@@ -197,18 +266,43 @@ def test_two_node_torchrun_with_c10d_rendezvous_equals_a_single_node_run_of_the_
     nodes = []
     for rank, spelled in ((0, "dash"), (1, "underscore")):
         d = (lambda o: o) if spelled == "underscore" else (lambda o: o.replace("_", "-"))
-        opts = [f"--nnodes=2", f"{d('--nproc_per_node')}=1", f"{d('--node_rank')}={rank}", f"{d('--rdzv_backend')}=c10d",
-                f"{d('--rdzv_endpoint')}={endpoint}", f"{d('--rdzv_id')}=scale-check", f"{d('--max_restarts')}=0"]
-        nodes.append(subprocess.Popen(launcher + opts + _tiny_training(data, tmp_path / "two-nodes"), cwd=SCRIPTS, env=env,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        opts = [
+            "--nnodes=2",
+            f"{d('--nproc_per_node')}=1",
+            f"{d('--node_rank')}={rank}",
+            f"{d('--rdzv_backend')}=c10d",
+            f"{d('--rdzv_endpoint')}={endpoint}",
+            f"{d('--rdzv_id')}=scale-check",
+            f"{d('--max_restarts')}=0",
+        ]
+        nodes.append(
+            subprocess.Popen(
+                launcher + opts + _tiny_training(data, tmp_path / "two-nodes"),
+                cwd=SCRIPTS,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
     results = [p.communicate(timeout=300) for p in nodes]
     for p, (_, err) in zip(nodes, results):
         assert p.returncode == 0, err[-3000:]
-    single = subprocess.run(launcher + ["--standalone", "--nproc_per_node=2", "--max_restarts=0"] + _tiny_training(data, tmp_path / "one-node"),
-                            cwd=SCRIPTS, env=env, capture_output=True, text=True, timeout=300)
+    single = subprocess.run(
+        launcher
+        + ["--standalone", "--nproc_per_node=2", "--max_restarts=0"]
+        + _tiny_training(data, tmp_path / "one-node"),
+        cwd=SCRIPTS,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert single.returncode == 0, single.stderr[-3000:]
 
     two, one = load_state(tmp_path / "two-nodes"), load_state(tmp_path / "one-node")
     assert two["world_size"] == one["world_size"] == 2
     assert two["step"] == one["step"] > 0
-    assert (tmp_path / "two-nodes" / "checkpoint.pt").read_bytes() == (tmp_path / "one-node" / "checkpoint.pt").read_bytes()
+    assert (tmp_path / "two-nodes" / "checkpoint.pt").read_bytes() == (
+        tmp_path / "one-node" / "checkpoint.pt"
+    ).read_bytes()

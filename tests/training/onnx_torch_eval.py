@@ -24,8 +24,15 @@ def _conv(x, w, b=None, **a):
     pads = a.get("pads", [0, 0, 0, 0])
     if pads[0] != pads[2] or pads[1] != pads[3]:
         raise NotImplementedError("asymmetric pads")
-    return F.conv2d(x, w, b, stride=tuple(a.get("strides", [1, 1])), padding=(pads[0], pads[1]),
-                    dilation=tuple(a.get("dilations", [1, 1])), groups=a.get("group", 1))
+    return F.conv2d(
+        x,
+        w,
+        b,
+        stride=tuple(a.get("strides", [1, 1])),
+        padding=(pads[0], pads[1]),
+        dilation=tuple(a.get("dilations", [1, 1])),
+        groups=a.get("group", 1),
+    )
 
 
 def _gemm(a_, b_, c=None, **a):
@@ -80,12 +87,14 @@ def _shape(x, start=0, end=None):
 def _linear_half_pixel(x, oh, ow):
     """ONNX Resize linear, half_pixel: source coordinate (dst + 0.5) * in / out - 0.5, clamped at
     the edges, then the two neighbours weighted by distance, per axis (written out, not F.interpolate)."""
+
     def axis(n_in, n_out):
         src = ((torch.arange(n_out, dtype=torch.float64) + 0.5) * n_in / n_out - 0.5).clamp(min=0)
         lo = src.floor().long().clamp(max=n_in - 1)
         hi = (lo + 1).clamp(max=n_in - 1)
         w = (src - lo).to(x.dtype)
         return lo, hi, w
+
     lo, hi, w = axis(x.shape[2], oh)
     x = x[:, :, lo] * (1 - w)[:, None] + x[:, :, hi] * w[:, None]
     lo, hi, w = axis(x.shape[3], ow)
@@ -106,7 +115,9 @@ OPS = {
     "Mul": lambda a, b: a * b,
     "Exp": lambda x: torch.exp(x),
     "MatMul": lambda a, b: a @ b,
-    "Clip": lambda x, lo=None, hi=None: x.clamp(min=None if lo is None else float(lo), max=None if hi is None else float(hi)),
+    "Clip": lambda x, lo=None, hi=None: x.clamp(
+        min=None if lo is None else float(lo), max=None if hi is None else float(hi)
+    ),
     "Identity": lambda x: x,
     "Shape": _shape,
     "InstanceNormalization": _instance_norm,

@@ -19,6 +19,7 @@ from conftest import needs_fashion_mnist, run_script, tiny_args
 # AUROC, ranks, quantiles: hand-worked examples
 # ---------------------------------------------------------------------------------------------
 
+
 def test_auroc_hand_worked_with_ties():
     # anomalies 0.35, 0.8, 0.4 against normals 0.1, 0.4: of the 6 pairs the anomaly scores higher
     # in 4 ((0.35,0.1) (0.8,0.1) (0.8,0.4) (0.4,0.1)), lower in 1 ((0.35,0.4)), ties in 1 ((0.4,0.4)):
@@ -37,7 +38,7 @@ def test_auroc_extremes_and_symmetry():
 
 def test_auroc_equals_pair_count_on_random_data():
     rng = np.random.default_rng(1)
-    s = np.round(rng.normal(size=300), 1)            # many ties
+    s = np.round(rng.normal(size=300), 1)  # many ties
     y = rng.integers(0, 2, 300).astype(bool)
     a, n = s[y], s[~y]
     pairs = (a[:, None] > n[None, :]).sum() + 0.5 * (a[:, None] == n[None, :]).sum()
@@ -60,7 +61,7 @@ def test_midranks():
 
 def test_quantile_linear_between_order_statistics():
     v = [1.0, 2.0, 3.0, 4.0, 5.0]
-    assert anomaly.quantile(v, 0.9) == pytest.approx(4.6)       # h = 4·0.9 = 3.6: 4 + 0.6·(5 - 4)
+    assert anomaly.quantile(v, 0.9) == pytest.approx(4.6)  # h = 4·0.9 = 3.6: 4 + 0.6·(5 - 4)
     assert anomaly.quantile(v, 0.5) == 3.0
     assert anomaly.quantile(v, 0.0) == 1.0 and anomaly.quantile(v, 1.0) == 5.0
     assert anomaly.threshold_for_fpr(v, 0.1) == pytest.approx(4.6)
@@ -86,6 +87,7 @@ def test_threshold_gives_the_asked_false_positive_rate_on_other_draws():
 # ---------------------------------------------------------------------------------------------
 # Score definitions
 # ---------------------------------------------------------------------------------------------
+
 
 def test_mahalanobis_by_forward_substitution():
     # L = [[2, 0], [1, 1]], z - mu = (2, 3): L y = (2, 3) gives y = (1, 2), distance sqrt(5)
@@ -114,10 +116,17 @@ def test_combined_score_hand_computed():
     terms = anomaly.fit_terms(raw, (("mse", "log"), ("mahalanobis", "identity")))
     # log mse = 0, 1, 2: mean 1, population std sqrt(2/3); mahalanobis: mean 3, std sqrt(14/3)
     assert [t["score"] for t in terms] == ["mse", "mahalanobis"]
-    assert terms[0]["mean"] == pytest.approx(1.0, rel=1e-7) and terms[0]["std"] == pytest.approx(math.sqrt(2 / 3), rel=1e-7)
-    assert terms[1]["mean"] == pytest.approx(3.0, rel=1e-7) and terms[1]["std"] == pytest.approx(math.sqrt(14 / 3), rel=1e-7)
-    want = [(-1) / math.sqrt(2 / 3) + (-2) / math.sqrt(14 / 3), 0 + (-1) / math.sqrt(14 / 3),
-            1 / math.sqrt(2 / 3) + 3 / math.sqrt(14 / 3)]
+    assert terms[0]["mean"] == pytest.approx(1.0, rel=1e-7) and terms[0]["std"] == pytest.approx(
+        math.sqrt(2 / 3), rel=1e-7
+    )
+    assert terms[1]["mean"] == pytest.approx(3.0, rel=1e-7) and terms[1]["std"] == pytest.approx(
+        math.sqrt(14 / 3), rel=1e-7
+    )
+    want = [
+        (-1) / math.sqrt(2 / 3) + (-2) / math.sqrt(14 / 3),
+        0 + (-1) / math.sqrt(14 / 3),
+        1 / math.sqrt(2 / 3) + 3 / math.sqrt(14 / 3),
+    ]
     assert anomaly.combine(raw, terms) == pytest.approx(want, rel=1e-6)
     # stored as float32, so any reader combines with the same numbers
     assert all(t["std"] == float(np.float32(t["std"])) for t in terms)
@@ -131,6 +140,7 @@ def test_combined_score_hand_computed():
 # --normal-class
 # ---------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def shapes400(tmp_path_factory):
     """400 images 16x16 in 4 class subfolders (~100 each)."""
@@ -138,8 +148,18 @@ def shapes400(tmp_path_factory):
 
 
 def _cfg(dataset, **kw):
-    base = dict(dataset=str(dataset), image_size=(16, 16), channels=3, latent_dim=4, widths=(4,), epochs=2,
-                batch_size=16, threads=1, seed=5, workers=0)
+    base = dict(
+        dataset=str(dataset),
+        image_size=(16, 16),
+        channels=3,
+        latent_dim=4,
+        widths=(4,),
+        epochs=2,
+        batch_size=16,
+        threads=1,
+        seed=5,
+        workers=0,
+    )
     base.update(kw)
     return TrainConfig(**base)
 
@@ -150,7 +170,9 @@ def test_normal_class_folder_keeps_that_class_only(shapes400):
     got = sorted(f.split("/")[-1] for s in (tr, va, te) for f in s.files)
     assert got == circles
     for s in (tr, va, te):
-        assert all(f.startswith("circle/") for f in s.files) and set(s.labels.tolist()) == {s.class_names.index("circle")}
+        assert all(f.startswith("circle/") for f in s.files) and set(s.labels.tolist()) == {
+            s.class_names.index("circle")
+        }
     whole = splits.load_splits(_cfg(shapes400))
     assert sum(map(len, whole)) == 400 and len(tr) + len(va) + len(te) == len(circles) < 400
 
@@ -189,14 +211,21 @@ def test_config_without_normal_class_keeps_its_saved_keys():
 # Calibration at export and by calibrate.py
 # ---------------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def one_class_models(shapes400, tmp_path_factory):
     """A tiny AE and VAE trained on the circles only, exported (calibrated on their validation split)."""
     base = tmp_path_factory.mktemp("oneclass")
     out = {}
     for kind in ("ae", "vae"):
-        cfg = _cfg(shapes400, model=kind, normal_class="circle", val_fraction=0.3, name=f"circle-{kind}",
-                   out=str(base / f"run-{kind}"))
+        cfg = _cfg(
+            shapes400,
+            model=kind,
+            normal_class="circle",
+            val_fraction=0.3,
+            name=f"circle-{kind}",
+            out=str(base / f"run-{kind}"),
+        )
         ckpt = train.train(cfg, progress=False)
         export.export_model(ckpt, base / kind, progress=False)
         out[kind] = base / kind
@@ -222,7 +251,9 @@ def test_export_calibrates_one_class_models(one_class_models, kind):
         assert len(s["sorted"]) == len(va) and s["sorted"] == sorted(s["sorted"])
         assert s["sorted"] == pytest.approx(np.sort(raw[name]), rel=2e-5, abs=1e-6), name
         assert s["quantiles"]["levels"] == list(anomaly.QUANTILE_LEVELS)
-        assert s["quantiles"]["values"] == pytest.approx([anomaly.quantile(s["sorted"], q) for q in anomaly.QUANTILE_LEVELS], rel=1e-6)
+        assert s["quantiles"]["values"] == pytest.approx(
+            [anomaly.quantile(s["sorted"], q) for q in anomaly.QUANTILE_LEVELS], rel=1e-6
+        )
     # combined = standardised sum over the calibration images: mean 0 by construction
     assert np.mean(block["scores"]["combined"]["sorted"]) == pytest.approx(0.0, abs=1e-4)
     assert ("likelihood_sigma" in block) == (kind == "vae")
@@ -232,6 +263,7 @@ def test_export_calibrates_one_class_models(one_class_models, kind):
 def test_calibrated_manifests_follow_the_schema(one_class_models, kind):
     """docs/manifest.schema.json states the anomaly block too (the .NET reader is held to it by ManifestSchemaTests)."""
     import jsonschema
+
     schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "manifest.schema.json").read_text())
     man = json.loads((one_class_models[kind] / "manifest.json").read_text())
     validator = jsonschema.Draft202012Validator(schema)
@@ -247,13 +279,18 @@ def test_scores_against_independent_computations(one_class_models):
     man = json.loads((one_class_models["vae"] / "manifest.json").read_text())
     mu, L = np.array(man["latent"]["mean"]), np.array(man["latent"]["cholesky"])
     raw = anomaly.raw_scores(model, va, mu, L)
-    x, p01 = splits.normalize(torch.from_numpy(va.pixels if va.pixels is not None else
-                                               np.stack([va.load(i) for i in range(len(va))])), va.spec, torch.device("cpu"))
+    x, p01 = splits.normalize(
+        torch.from_numpy(va.pixels if va.pixels is not None else np.stack([va.load(i) for i in range(len(va))])),
+        va.spec,
+        torch.device("cpu"),
+    )
     with torch.no_grad():
         mean, logvar = model.encoder(x)
         rec = model.decoder.pixels(mean)
         # the training loss's own terms (models.py) at z = mean: -ELBO
-        neg_elbo = gaussian_nll(rec.double(), p01.double(), model.clamped_log_sigma().double()) + kl_divergence(mean.double(), logvar.double())
+        neg_elbo = gaussian_nll(rec.double(), p01.double(), model.clamped_log_sigma().double()) + kl_divergence(
+            mean.double(), logvar.double()
+        )
     assert raw["mse"] == pytest.approx(((rec.double() - p01.double()) ** 2).mean(dim=(1, 2, 3)).numpy(), rel=1e-9)
     assert raw["neg_elbo"] == pytest.approx(neg_elbo.numpy(), rel=1e-6)
     inv = np.linalg.inv(L @ L.T)
@@ -269,6 +306,7 @@ def test_export_of_an_all_classes_model_has_no_anomaly_block_unless_asked(shapes
 
 def test_calibrate_script_rewrites_only_the_anomaly_block(one_class_models, shapes400, tmp_path, capsys):
     import shutil
+
     folder = tmp_path / "m"
     shutil.copytree(one_class_models["ae"], folder)
     before = json.loads((folder / "manifest.json").read_text())
@@ -288,35 +326,47 @@ def test_calibrate_script_rewrites_only_the_anomaly_block(one_class_models, shap
     assert "error: score 'neg_elbo' is not defined for a ae" in capsys.readouterr().err
     assert calibrate.main(["--model", str(tmp_path / "nope")]) == 2
     assert "no manifest.json" in capsys.readouterr().err
-    assert (folder / "manifest.json").read_bytes() == first         # a refused calibration changed nothing
+    assert (folder / "manifest.json").read_bytes() == first  # a refused calibration changed nothing
 
 
 def test_calibrate_terms_choose_the_combined_score(one_class_models, tmp_path, capsys):
     import shutil
+
     folder = tmp_path / "m"
     shutil.copytree(one_class_models["ae"], folder)
     assert calibrate.main(["--model", str(folder), "--terms", "ssim:log,mahalanobis"]) == 0
     block = json.loads((folder / "manifest.json").read_text())["anomaly"]
-    assert [(t["score"], t["transform"]) for t in block["combined"]["terms"]] == [("ssim", "log"), ("mahalanobis", "identity")]
+    assert [(t["score"], t["transform"]) for t in block["combined"]["terms"]] == [
+        ("ssim", "log"),
+        ("mahalanobis", "identity"),
+    ]
     # the stored combined values are the standardised sum of those two terms over the calibration images
     model, cfg, _ = load_checkpoint(folder / "checkpoint.pt")
     _, va, _ = splits.load_splits(cfg)
     man = json.loads((folder / "manifest.json").read_text())
     raw = anomaly.raw_scores(model, va, np.array(man["latent"]["mean"]), np.array(man["latent"]["cholesky"]))
-    z = sum((anomaly.transform(raw[t["score"]], t["transform"]) - t["mean"]) / t["std"] for t in block["combined"]["terms"])
+    z = sum(
+        (anomaly.transform(raw[t["score"]], t["transform"]) - t["mean"]) / t["std"] for t in block["combined"]["terms"]
+    )
     assert block["scores"]["combined"]["sorted"] == pytest.approx(np.sort(z), rel=1e-4, abs=1e-4)
     capsys.readouterr()
-    for bad, message in (("median:log", "unknown score 'median'"), ("mse:sqrt", "unknown transform 'sqrt'"), ("", "at least one score")):
+    for bad, message in (
+        ("median:log", "unknown score 'median'"),
+        ("mse:sqrt", "unknown transform 'sqrt'"),
+        ("", "at least one score"),
+    ):
         assert calibrate.main(["--model", str(folder), "--terms", bad]) == 2
         assert message in capsys.readouterr().err
 
 
 def test_latent_knn_stores_the_training_latents_and_scores_by_whitened_distance(one_class_models, tmp_path):
     """calibrate.py with a latent_knn term: the reference file holds the training images' encoder means, and the
-    calibration scores are the distances to the nearest one under the latent covariance, computed here by brute force."""
+    calibration scores are the distances to the nearest one under the latent covariance, computed here by brute force.
+    """
     import hashlib
     import shutil
     import jsonschema
+
     folder = tmp_path / "m"
     shutil.copytree(one_class_models["vae"], folder)
     assert calibrate.main(["--model", str(folder), "--terms", "ssim:log,mahalanobis,latent_knn"]) == 0
@@ -326,14 +376,25 @@ def test_latent_knn_stores_the_training_latents_and_scores_by_whitened_distance(
     data = (folder / entry["file"]).read_bytes()
     model, cfg, _ = load_checkpoint(folder / "checkpoint.pt")
     tr, va, _ = splits.load_splits(cfg)
-    assert entry == {"k": 1, "file": "reference-latents.bin", "count": len(tr), "dim": cfg.latent_dim, "dtype": "float32",
-                     "sha256": hashlib.sha256(data).hexdigest()}
+    assert entry == {
+        "k": 1,
+        "file": "reference-latents.bin",
+        "count": len(tr),
+        "dim": cfg.latent_dim,
+        "dtype": "float32",
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
     assert list(block["scores"]) == ["mse", "ssim", "mahalanobis", "latent_knn", "neg_elbo", "combined"]
 
     def means(src):
         px = src.pixels if src.pixels is not None else np.stack([src.load(i) for i in range(len(src))])
         with torch.no_grad():
-            return model.encoder(splits.normalize(torch.from_numpy(px), src.spec, torch.device("cpu"))[0])[0].double().numpy()
+            return (
+                model.encoder(splits.normalize(torch.from_numpy(px), src.spec, torch.device("cpu"))[0])[0]
+                .double()
+                .numpy()
+            )
+
     refs = np.frombuffer(data, dtype="<f4").reshape(len(tr), cfg.latent_dim).astype(np.float64)
     assert refs == pytest.approx(means(tr).astype(np.float32).astype(np.float64), rel=1e-5, abs=1e-6)
     L = np.array(man["latent"]["cholesky"])
@@ -346,14 +407,18 @@ def test_latent_knn_stores_the_training_latents_and_scores_by_whitened_distance(
     assert [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(man)] == []
     # without the references a latent_knn term cannot be calibrated
     with pytest.raises(anomaly.CalibrationError, match="reference latents"):
-        anomaly.calibrate(model, va, np.array(man["latent"]["mean"]), L, anomaly.ScoreRecipe(terms=(("latent_knn", "identity"),)))
+        anomaly.calibrate(
+            model, va, np.array(man["latent"]["mean"]), L, anomaly.ScoreRecipe(terms=(("latent_knn", "identity"),))
+        )
 
 
 def test_latent_neighbours_average_the_k_nearest():
     refs = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 4.0]])
     n = anomaly.LatentNeighbours(refs, k=2)
     # identity Cholesky, zero mean: plain Euclidean distances; (0,0) is 0 and 3 away from its two nearest
-    assert n.distances(np.array([[0.0, 0.0], [3.0, 4.0]]), np.zeros(2), np.eye(2)) == pytest.approx([1.5, (4.0 + 3.0) / 2])
+    assert n.distances(np.array([[0.0, 0.0], [3.0, 4.0]]), np.zeros(2), np.eye(2)) == pytest.approx(
+        [1.5, (4.0 + 3.0) / 2]
+    )
     # a scaled Cholesky whitens: distances shrink by the scale
     assert n.distances(np.array([[0.0, 0.0]]), np.zeros(2), 2 * np.eye(2)) == pytest.approx([0.75])
     with pytest.raises(anomaly.CalibrationError, match="at least k = 4"):
@@ -361,7 +426,7 @@ def test_latent_neighbours_average_the_k_nearest():
 
 
 def test_warmup_steps_are_saved_only_when_used_and_checked():
-    assert "warmup_steps" not in TrainConfig().to_saved()        # older configs and checkpoints keep their bytes
+    assert "warmup_steps" not in TrainConfig().to_saved()  # older configs and checkpoints keep their bytes
     saved = TrainConfig(warmup_steps=200).to_saved()
     assert saved["warmup_steps"] == 200 and TrainConfig.from_saved(saved).warmup_steps == 200
     with pytest.raises(UsageError, match="--warmup-steps must be >= 0"):

@@ -45,6 +45,7 @@ def test_unsupported_image_size(one_image_dir, tmp_path):
 
 def test_cuda_refused_clearly_without_cuda(one_image_dir, tmp_path):
     import torch
+
     if torch.cuda.is_available():
         pytest.skip("CUDA is available here: the refusal cannot be observed (scripts/gpu-check-train.sh runs CUDA)")
     r = run_script("train.py", *tiny_args(str(one_image_dir), tmp_path / "out"), "--device", "cuda")
@@ -54,12 +55,19 @@ def test_cuda_refused_clearly_without_cuda(one_image_dir, tmp_path):
 
 def test_fp16_refused_on_cpu(capsys, one_image_dir, tmp_path):
     from aeonnx_training import train
-    _main_fails(capsys, train.main, tiny_args(str(one_image_dir), tmp_path / "o") + ["--device", "cpu", "--amp", "fp16"],
-                "error:", "--amp fp16 needs a CUDA device")
+
+    _main_fails(
+        capsys,
+        train.main,
+        tiny_args(str(one_image_dir), tmp_path / "o") + ["--device", "cpu", "--amp", "fp16"],
+        "error:",
+        "--amp fp16 needs a CUDA device",
+    )
 
 
 def test_resume_without_state_is_refused(capsys, tmp_path):
     from aeonnx_training import train
+
     _main_fails(capsys, train.main, ["--resume", str(tmp_path)], "error:", "--resume", "no resume.pt")
 
 
@@ -83,6 +91,7 @@ def _main_fails(capsys, main, argv, *needles):
 
 def test_malformed_size_and_model(capsys):
     from aeonnx_training import train
+
     _main_fails(capsys, train.main, ["--image-size", "big"], "expected HxW")
     _main_fails(capsys, train.main, ["--model", "gan"], "invalid choice")
     _main_fails(capsys, train.main, ["--widths", "8,x"], "expected integers")
@@ -91,27 +100,65 @@ def test_malformed_size_and_model(capsys):
 
 def test_export_missing_checkpoint(capsys, tmp_path):
     from aeonnx_training import export
-    _main_fails(capsys, export.main, ["--checkpoint", str(tmp_path / "x.pt"), "--out", str(tmp_path / "m")],
-                "error:", "checkpoint not found")
+
+    _main_fails(
+        capsys,
+        export.main,
+        ["--checkpoint", str(tmp_path / "x.pt"), "--out", str(tmp_path / "m")],
+        "error:",
+        "checkpoint not found",
+    )
 
 
 def test_shipped_unknown_model(capsys):
     from aeonnx_training import shipped
+
     _main_fails(capsys, shipped.main, ["--export-only", "no-such-model"], "unknown model")
 
 
 def test_help_shows_kebab_case_flags_with_defaults(capsys, monkeypatch):
     from aeonnx_training import train
+
     monkeypatch.setenv("COLUMNS", "200")
     with pytest.raises(SystemExit) as e:
         train.main(["--help"])
     assert e.value.code == 0
     out = capsys.readouterr().out
-    for flag in ("--dataset", "--model", "--latent-dim", "--epochs", "--batch-size", "--lr", "--beta",
-                 "--widths", "--image-size", "--channels", "--seed", "--threads", "--limit",
-                 "--val-fraction", "--out", "--data-dir", "--device", "--amp", "--workers", "--resume",
-                 "--checkpoint-every", "--export-to", "--mean", "--std", "--latent-penalty"):
+    for flag in (
+        "--dataset",
+        "--model",
+        "--latent-dim",
+        "--epochs",
+        "--batch-size",
+        "--lr",
+        "--beta",
+        "--widths",
+        "--image-size",
+        "--channels",
+        "--seed",
+        "--threads",
+        "--limit",
+        "--val-fraction",
+        "--out",
+        "--data-dir",
+        "--device",
+        "--amp",
+        "--workers",
+        "--resume",
+        "--checkpoint-every",
+        "--export-to",
+        "--mean",
+        "--std",
+        "--latent-penalty",
+    ):
         assert flag in out, flag
-    for shown in ("latent size (default: 16)", "(default: fashion-mnist)", "(default: 28x28)",
-                  "(default: 32,64)", "(default: 0.1)", "(default: auto)", "(default: none)"):
+    for shown in (
+        "latent size (default: 16)",
+        "(default: fashion-mnist)",
+        "(default: 28x28)",
+        "(default: 32,64)",
+        "(default: 0.1)",
+        "(default: auto)",
+        "(default: none)",
+    ):
         assert shown in out, shown

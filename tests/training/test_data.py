@@ -20,7 +20,7 @@ def test_folder_is_recursive_with_subfolder_labels_and_all_formats(tmp_path):
     _img(tmp_path / "bags" / "deep" / "b.JPG", 20, mode="RGB")
     _img(tmp_path / "coats" / "c.bmp", 30)
     _img(tmp_path / "coats" / "d.gif", 40)
-    _img(tmp_path / "e.jpeg", 50, mode="RGB")            # directly in the root: no label
+    _img(tmp_path / "e.jpeg", 50, mode="RGB")  # directly in the root: no label
     (tmp_path / "notes.txt").write_text("not an image")
     s = data.load_image_folder(tmp_path, data.InputSpec(1, 8, 8))
     assert s.files == ("bags/a.png", "bags/deep/b.JPG", "coats/c.bmp", "coats/d.gif", "e.jpeg")
@@ -32,6 +32,7 @@ def test_folder_is_recursive_with_subfolder_labels_and_all_formats(tmp_path):
 
 def test_folder_listing_takes_the_extensions_of_the_shared_format_registry(tmp_path):
     import json
+
     registry = json.loads((data.IMAGE_FORMATS_FILE).read_text(encoding="utf-8"))
     assert data.IMAGE_FORMATS_FILE.parts[-2:] == ("docs", "image-formats.json")
     assert data.IMAGE_EXTENSIONS == tuple(e for f in registry["formats"] for e in f["extensions"])
@@ -94,4 +95,4 @@ def test_fashion_mnist_splits_and_labels():
     assert s.train.class_names[0] == "T-shirt/top" and s.train.class_names[9] == "Ankle boot"
     assert len(s.train.class_names) == 10
     assert np.bincount(s.test.labels).tolist() == [1000] * 10
-    assert s.test.labels[0] == 9                   # the first test image is an ankle boot
+    assert s.test.labels[0] == 9  # the first test image is an ankle boot

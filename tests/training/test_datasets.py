@@ -12,7 +12,8 @@ from aeonnx_training import data, emoji, synthetic
 needs_emoji = pytest.mark.skipif(
     not (os.path.isfile(emoji.FONT) and os.path.isfile(emoji.EMOJI_TEST)),
     reason=f"{emoji.FONT} or {emoji.EMOJI_TEST} missing (apt-get install fonts-noto-color-emoji unicode-data; "
-           "make setup installs them)")
+    "make setup installs them)",
+)
 
 
 def test_photo_folder_is_reproducible_and_looks_like_the_issue_says(tmp_path):
@@ -26,12 +27,12 @@ def test_photo_folder_is_reproducible_and_looks_like_the_issue_says(tmp_path):
     broken = [f for f in files if "broken" in f]
     assert len(images) == 20 and len(broken) == 3
     jpegs = [f for f in images if f.endswith(".jpg")]
-    assert 0 < len(jpegs) < 20                                   # both formats (60 % / 40 % over many)
+    assert 0 < len(jpegs) < 20  # both formats (60 % / 40 % over many)
     for f in images:
         im = Image.open(a / f)
         assert im.mode == "RGB" and 96 <= im.width <= 128 and 96 <= im.height <= 128
         px = np.asarray(im, dtype=np.float64)
-        assert px.std() > 10                                     # not flat: gradients, shapes, texture
+        assert px.std() > 10  # not flat: gradients, shapes, texture
     for f in broken:
         with pytest.raises((OSError, ValueError, SyntaxError)):
             data.load_pixels(a / f, data.InputSpec(3, 64, 64))
@@ -49,6 +50,7 @@ def test_photo_shapes_have_soft_edges(tmp_path):
 @needs_emoji
 def test_emoji_labels_come_from_unicode_groups():
     from fontTools.ttLib import TTFont
+
     table = emoji.read_emoji_test()
     assert table[(0x1F436,)] == emoji.EmojiInfo("Animals & Nature", "animal-mammal", "dog face")
     labels = emoji.EmojiLabels(table)
@@ -62,7 +64,7 @@ def test_emoji_labels_come_from_unicode_groups():
     # Emoji 15.1, not in emoji-test 15.0: by its bases (man, white cane), else its first base
     info, how = labels.label((0x27A1, 0x200D, 0x1F9AF, 0x200D, 0x1F468))
     assert (info.group, info.subgroup, how) == ("People & Body", "person-activity", "bases")
-    assert labels.label((0x1F426, 0x200D, 0x1F525))[0].group == "Animals & Nature"             # phoenix
+    assert labels.label((0x1F426, 0x200D, 0x1F525))[0].group == "Animals & Nature"  # phoenix
     assert labels.label((0x1F3F4, 0xE0075, 0xE0073, 0xE0074, 0xE0078, 0xE007F))[0].group == "Flags"
     assert labels.label((0x1F1E6,)) == (emoji.EmojiInfo("Component", "", ""), "rule")
     assert emoji.slug("Animals & Nature") == "animals-nature"
@@ -71,6 +73,7 @@ def test_emoji_labels_come_from_unicode_groups():
 @needs_emoji
 def test_emoji_folder_composites_on_white(tmp_path):
     from fontTools.ttLib import TTFont
+
     font = TTFont(emoji.FONT)
     seqs = emoji.glyph_sequences(font)
     wanted = [g for g, s in seqs.items() if s in ((0x1F436,), (0x1F431,))]
@@ -86,6 +89,6 @@ def test_emoji_folder_composites_on_white(tmp_path):
     rgba = np.asarray(Image.open(io.BytesIO(strike[dog].imageData)).convert("RGBA"), dtype=np.float64)
     want = rgba[..., :3] * rgba[..., 3:] / 255 + 255 * (1 - rgba[..., 3:] / 255)
     top = (136 - rgba.shape[0]) // 2
-    assert np.abs(img[top:top + rgba.shape[0], :rgba.shape[1]].astype(np.float64) - want).max() <= 0.5 + 1e-9
+    assert np.abs(img[top : top + rgba.shape[0], : rgba.shape[1]].astype(np.float64) - want).max() <= 0.5 + 1e-9
     assert (img[:top] == 255).all() and (img[0, 0] == 255).all()
-    assert 0 < (rgba[..., 3] == 0).mean() < 1                   # the glyph really has transparent parts
+    assert 0 < (rgba[..., 3] == 0).mean() < 1  # the glyph really has transparent parts

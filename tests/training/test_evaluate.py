@@ -12,7 +12,7 @@ from aeonnx_training import export
 def _ssim_single_window(a, b, sigma=1.5, k1=0.01, k2=0.03):
     """Textbook SSIM of one 11x11 window in plain numpy (Wang et al. 2004, eq. 13)."""
     r = np.arange(11) - 5.0
-    g = np.exp(-r ** 2 / (2 * sigma ** 2))
+    g = np.exp(-(r**2) / (2 * sigma**2))
     w = np.outer(g, g)
     w /= w.sum()
     ma, mb = (w * a).sum(), (w * b).sum()
@@ -20,7 +20,7 @@ def _ssim_single_window(a, b, sigma=1.5, k1=0.01, k2=0.03):
     vb = (w * (b - mb) ** 2).sum()
     cov = (w * (a - ma) * (b - mb)).sum()
     c1, c2 = (k1 * 1.0) ** 2, (k2 * 1.0) ** 2
-    return ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma ** 2 + mb ** 2 + c1) * (va + vb + c2))
+    return ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma**2 + mb**2 + c1) * (va + vb + c2))
 
 
 def test_ssim_matches_textbook_formula_on_one_window():
@@ -68,7 +68,7 @@ def test_manifest_json_floats_round_trip_float32_and_are_stable():
     text = export.dumps(doc)
     assert text == export.dumps(doc)
     back = json.loads(text)
-    assert list(back) == ["b", "a", "s"]                         # insertion order, not sorted
+    assert list(back) == ["b", "a", "s"]  # insertion order, not sorted
     assert np.array_equal(np.array(back["b"], dtype=np.float32), vals)
     assert back["a"] == {"x": 1, "y": [1.5, 2.0]}
     with pytest.raises(ValueError):
@@ -81,10 +81,12 @@ def test_randomized_pca_matches_the_exact_one():
     rng = np.random.default_rng(4)
     d, k = 600, 12
     basis = rng.normal(size=(20, d))
-    scale = np.linspace(3, 0.2, 20)[:, None]          # a decaying spectrum, as images have
+    scale = np.linspace(3, 0.2, 20)[:, None]  # a decaying spectrum, as images have
+
     def draw(n):
         x = 128 + rng.normal(size=(n, 20)) @ (scale * basis) * 6 + rng.normal(0, 4, (n, d))
         return np.clip(np.rint(x), 0, 255).astype(np.uint8)
+
     train, test = draw(300), draw(50)
     exact = evaluate.pca_baseline_mse(train / 255.0, test / 255.0, k)
     mean, b = evaluate.randomized_pca_basis(train, 255.0, k)
@@ -100,15 +102,16 @@ def test_randomized_pca_matches_the_exact_one():
 def test_streamed_baselines_exact_and_randomized_paths_agree_and_the_sample_is_bounded(shapes_dir, monkeypatch):
     from aeonnx_training import splits
     from aeonnx_training.config import TrainConfig
+
     cfg = TrainConfig(dataset=str(shapes_dir), channels=3, image_size=(16, 16), latent_dim=6)
     tr, _, te = splits.load_splits(cfg)
     x = evaluate._load_uint8(tr, 0) / 255.0
     tx = evaluate._load_uint8(te, 0) / 255.0
     exact = evaluate.pca_baseline_mse(x, tx, 6)
-    gram = evaluate.baselines_streamed(tr, te, 6)                       # 768 values per image: exact path
+    gram = evaluate.baselines_streamed(tr, te, 6)  # 768 values per image: exact path
     assert gram.method.startswith("exact") and gram.pca_mse == pytest.approx(exact, rel=1e-9)
     assert gram.mean_image_mse == pytest.approx(np.mean((tx - x.mean(0)) ** 2), rel=1e-12)
-    monkeypatch.setattr(evaluate, "PCA_EXACT_MAX_DIM", 100)              # force the randomized path
+    monkeypatch.setattr(evaluate, "PCA_EXACT_MAX_DIM", 100)  # force the randomized path
     rand = evaluate.baselines_streamed(tr, te, 6)
     assert rand.method.startswith("randomized") and rand.pca_mse == pytest.approx(exact, rel=1e-6)
     assert 0 < rand.pca_ssim < 1 and rand.pca_ssim == pytest.approx(gram.pca_ssim, rel=1e-6)
@@ -125,7 +128,9 @@ def test_quality_warnings_name_the_baseline_that_wins():
     good = {"mse": 0.005, "pca_mse": 0.01, "mean_image_mse": 0.05}
     assert evaluate.quality_warnings(good, 32) == []
     w = evaluate.quality_warnings({"mse": 0.0143, "pca_mse": 0.01368, "mean_image_mse": 0.05}, 8)
-    assert w == ["test MSE 0.01430 is 1.05x that of PCA with 8 components (0.01368): a linear projection of the "
-                 "same size reconstructs better; retrain (docs/TRAINING.md)"]
+    assert w == [
+        "test MSE 0.01430 is 1.05x that of PCA with 8 components (0.01368): a linear projection of the "
+        "same size reconstructs better; retrain (docs/TRAINING.md)"
+    ]
     w = evaluate.quality_warnings({"mse": 0.06, "pca_mse": 0.01, "mean_image_mse": 0.05}, 8)
     assert len(w) == 2 and w[0].startswith("test MSE 0.06000 is not below the mean image's 0.05000")

@@ -21,7 +21,9 @@ def _known_spelling(option: str) -> str:
 
 
 def test_this_torch_has_underscored_options_to_check():
-    assert "--nproc_per_node" in UNDERSCORED or "--nproc-per-node" in {o for a in PARSER._actions for o in a.option_strings}
+    assert "--nproc_per_node" in UNDERSCORED or "--nproc-per-node" in {
+        o for a in PARSER._actions for o in a.option_strings
+    }
     assert len(UNDERSCORED) >= 5, UNDERSCORED
 
 
@@ -42,11 +44,24 @@ def test_each_spelling_of_each_option_reaches_torchrun_as_an_option_it_knows(opt
 
 
 def test_the_equals_form_and_the_scripts_options_are_kept_apart():
-    argv = ["--standalone", "--nproc-per-node=2", "--max-restarts", "0", "train.py",
-            "--nproc-per-node", "x", "--out-dir=runs/a"]
+    argv = [
+        "--standalone",
+        "--nproc-per-node=2",
+        "--max-restarts",
+        "0",
+        "train.py",
+        "--nproc-per-node",
+        "x",
+        "--out-dir=runs/a",
+    ]
     out = normalize_options(argv, PARSER)
-    assert out[:4] == ["--standalone", _known_spelling("--nproc_per_node") + "=2", _known_spelling("--max_restarts"), "0"]
-    assert out[4:] == ["train.py", "--nproc-per-node", "x", "--out-dir=runs/a"]   # the script's, untouched
+    assert out[:4] == [
+        "--standalone",
+        _known_spelling("--nproc_per_node") + "=2",
+        _known_spelling("--max_restarts"),
+        "0",
+    ]
+    assert out[4:] == ["train.py", "--nproc-per-node", "x", "--out-dir=runs/a"]  # the script's, untouched
     parsed = PARSER.parse_args(out)
     assert parsed.nproc_per_node == "2" and parsed.max_restarts == 0
 
@@ -57,7 +72,12 @@ def test_a_module_run_keeps_the_modules_options():
 
 
 def test_an_unknown_option_reaches_torchrun_unchanged_and_torchrun_refuses_it():
-    r = subprocess.run([sys.executable, "-m", "aeonnx_training.launch", "--nproc-per-nod=2", "train.py"],
-                       cwd=SCRIPTS, capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "aeonnx_training.launch", "--nproc-per-nod=2", "train.py"],
+        cwd=SCRIPTS,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 2, r.stderr
     assert "--nproc-per-nod=2" in r.stderr, r.stderr

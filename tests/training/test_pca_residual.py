@@ -58,8 +58,11 @@ def test_training_with_pca_residual_fits_the_pca_of_the_training_split_and_expor
     tr, _, _ = splits.load_splits(cfg2)
     px, _ = splits.first_images(tr, len(tr))
     # the decoder's PCA bias is the training split's mean image in [0,1] pixels
-    np.testing.assert_allclose(ck["state_dict"]["decoder.pca_bias"].numpy(),
-                               px.reshape(len(px), -1).astype(np.float64).mean(axis=0) / 255, atol=1e-6)
+    np.testing.assert_allclose(
+        ck["state_dict"]["decoder.pca_bias"].numpy(),
+        px.reshape(len(px), -1).astype(np.float64).mean(axis=0) / 255,
+        atol=1e-6,
+    )
     out = tmp_path / "model"
     manifest = export.export_model(ckpt, out, progress=False)
     assert manifest["output"]["activation"] == "clip"

@@ -14,15 +14,18 @@ def _save(tmp_path, name, img):
     return p
 
 
-@pytest.mark.parametrize("rgb, gray", [
-    # (R*19595 + G*38470 + B*7471 + 32768) >> 16, worked out by hand:
-    ((255, 0, 0), 76),       # (4996725 + 32768) >> 16 = 5029493 >> 16 = 76
-    ((0, 255, 0), 150),      # (9809850 + 32768) >> 16 = 150
-    ((0, 0, 255), 29),       # (1905105 + 32768) >> 16 = 29
-    ((10, 200, 30), 124),    # (195950 + 7694000 + 224130 + 32768) >> 16 = 8146848 >> 16 = 124
-    ((255, 255, 255), 255),
-    ((0, 0, 0), 0),
-])
+@pytest.mark.parametrize(
+    "rgb, gray",
+    [
+        # (R*19595 + G*38470 + B*7471 + 32768) >> 16, worked out by hand:
+        ((255, 0, 0), 76),  # (4996725 + 32768) >> 16 = 5029493 >> 16 = 76
+        ((0, 255, 0), 150),  # (9809850 + 32768) >> 16 = 150
+        ((0, 0, 255), 29),  # (1905105 + 32768) >> 16 = 29
+        ((10, 200, 30), 124),  # (195950 + 7694000 + 224130 + 32768) >> 16 = 8146848 >> 16 = 124
+        ((255, 255, 255), 255),
+        ((0, 0, 0), 0),
+    ],
+)
 def test_bt601_rule_on_known_triples(rgb, gray):
     assert int(bt601_gray(np.array([[rgb]], dtype=np.uint8))[0, 0]) == gray
 
@@ -40,7 +43,7 @@ def test_known_gray_pixel_to_float(tmp_path):
     a[0, 0] = 255
     x = preprocess_image(_save(tmp_path, "g.png", Image.fromarray(a, "L")), GRAY28)
     assert x.dtype == np.float32 and x.shape == (1, 28, 28)
-    assert x[0, 3, 5] == np.float32(0.2)       # 51 / 255
+    assert x[0, 3, 5] == np.float32(0.2)  # 51 / 255
     assert x[0, 0, 0] == np.float32(1.0)
     assert x[0, 1, 1] == np.float32(0.0)
 
@@ -56,12 +59,12 @@ def test_gray_file_into_rgb_model_repeats_channel(tmp_path):
     a = np.full((16, 16), 102, dtype=np.uint8)
     x = preprocess_image(_save(tmp_path, "g.png", Image.fromarray(a, "L")), InputSpec(3, 16, 16))
     assert x.shape == (3, 16, 16)
-    assert np.all(x == np.float32(0.4))        # 102 / 255
+    assert np.all(x == np.float32(0.4))  # 102 / 255
 
 
 def test_alpha_is_dropped_not_composited(tmp_path):
     a = np.zeros((8, 8, 4), dtype=np.uint8)
-    a[...] = (100, 150, 200, 0)                 # fully transparent: color still counts
+    a[...] = (100, 150, 200, 0)  # fully transparent: color still counts
     x = preprocess_image(_save(tmp_path, "a.png", Image.fromarray(a, "RGBA")), InputSpec(3, 8, 8))
     assert x[:, 0, 0].tolist() == (np.array([100, 150, 200], np.float32) / np.float32(255)).tolist()
     la = Image.fromarray(np.dstack([np.full((8, 8), 77, np.uint8), np.zeros((8, 8), np.uint8)]), "LA")
@@ -72,7 +75,7 @@ def test_alpha_is_dropped_not_composited(tmp_path):
 def test_16bit_png_is_shifted_right_by_8(tmp_path):
     a = np.full((8, 8), 0x1234, dtype=np.uint16)
     a[0, 0] = 0xFFFF
-    a[0, 1] = 0x00FF                            # -> 0
+    a[0, 1] = 0x00FF  # -> 0
     p = tmp_path / "w.png"
     Image.fromarray(a).save(p)
     assert Image.open(p).mode.startswith("I")
@@ -89,7 +92,7 @@ def test_gif_first_frame(tmp_path):
     f1.save(p, save_all=True, append_images=[f2])
     im = Image.open(p)
     assert getattr(im, "n_frames", 1) == 2
-    im.seek(1)                                  # even a seeked image restarts at frame 0
+    im.seek(1)  # even a seeked image restarts at frame 0
     x = preprocess_image(im, InputSpec(1, 8, 8))
     assert np.all(x == np.float32(200) / np.float32(255))
 
@@ -110,7 +113,7 @@ def test_other_size_is_resized_with_manifest_resampler(tmp_path):
     assert np.all(near[0, :, :12] == 0) and np.all(near[0, :, 12:] == 1)
     bil = preprocess_image(p, InputSpec(1, 20, 24, resize="bilinear"))
     edge = bil[0, 0, 11:13]
-    assert 0 < edge[0] < 1 or 0 < edge[1] < 1     # bilinear blends across the edge
+    assert 0 < edge[0] < 1 or 0 < edge[1] < 1  # bilinear blends across the edge
 
 
 def test_normalization_with_mean_and_std():
@@ -118,15 +121,16 @@ def test_normalization_with_mean_and_std():
     px = np.zeros((4, 4, 3), dtype=np.uint8)
     px[...] = (255, 51, 0)
     x = preprocess_image(px, spec)
-    assert x[:, 0, 0].tolist() == [2.0, pytest.approx(0.1), -2.0]   # (1-.5)/.25, .2/2, (0-1)/.5
+    assert x[:, 0, 0].tolist() == [2.0, pytest.approx(0.1), -2.0]  # (1-.5)/.25, .2/2, (0-1)/.5
 
 
 def test_postprocess_rounds_half_to_even_and_clamps():
-    spec = InputSpec(1, 1, 4, scale=2.0)         # p = y * 2: exact halves are easy to build
-    y = np.array([[[0.25, 0.75, 1.25, 200.0]]], dtype=np.float32)   # 0.5, 1.5, 2.5, 400
+    spec = InputSpec(1, 1, 4, scale=2.0)  # p = y * 2: exact halves are easy to build
+    y = np.array([[[0.25, 0.75, 1.25, 200.0]]], dtype=np.float32)  # 0.5, 1.5, 2.5, 400
     assert postprocess_image(y, spec).tolist() == [[[0, 2, 2, 255]]]
-    assert postprocess_image(np.array([[[-1.0, 0.0, 0.5, 1.0]]], np.float32), InputSpec(1, 1, 4)).tolist() \
-        == [[[0, 0, 128, 255]]]                 # 127.5 -> 128 (even)
+    assert postprocess_image(np.array([[[-1.0, 0.0, 0.5, 1.0]]], np.float32), InputSpec(1, 1, 4)).tolist() == [
+        [[0, 0, 128, 255]]
+    ]  # 127.5 -> 128 (even)
 
 
 def test_unreadable_file_raises_oserror(tmp_path):
@@ -170,12 +174,15 @@ def _photo(h, w, seed=0):
     return np.clip(img + rng.normal(0, 12, (h, w, 3)), 0, 255).astype(np.uint8)
 
 
-@pytest.mark.parametrize("size, expected_scale", [
-    ((640, 480), 8),    # min(640 // 32, 480 // 32) = 15 -> 8: decoded at 80x60
-    ((200, 100), 2),    # min(6, 3) = 3 -> 2
-    ((130, 140), 4),    # min(4, 4) = 4
-    ((63, 300), 1),     # 63 // 32 = 1: no scaling, although ceil(63/8) = 8 >= ... is not the rule
-])
+@pytest.mark.parametrize(
+    "size, expected_scale",
+    [
+        ((640, 480), 8),  # min(640 // 32, 480 // 32) = 15 -> 8: decoded at 80x60
+        ((200, 100), 2),  # min(6, 3) = 3 -> 2
+        ((130, 140), 4),  # min(4, 4) = 4
+        ((63, 300), 1),  # 63 // 32 = 1: no scaling, although ceil(63/8) = 8 >= ... is not the rule
+    ],
+)
 def test_jpeg_draft_scale_rule(tmp_path, size, expected_scale):
     w, h = size
     p = tmp_path / "p.jpg"
@@ -198,7 +205,7 @@ def test_jpeg_draft_false_decodes_full_size(tmp_path):
     want = np.asarray(Image.open(p).convert("RGB").resize((32, 32), Image.BILINEAR)).transpose(2, 0, 1)
     assert np.array_equal(full, want)
     drafted = load_pixels(p, InputSpec(3, 32, 32, jpeg_draft=True))
-    assert not np.array_equal(full, drafted)          # the rule changes pixels: it must be in the manifest
+    assert not np.array_equal(full, drafted)  # the rule changes pixels: it must be in the manifest
     assert np.abs(full.astype(int) - drafted.astype(int)).mean() < 4
 
 
@@ -221,9 +228,11 @@ def _progressive_jpeg(ac_scans: int) -> bytes:
 
 def test_jpeg_scan_bomb_is_refused_before_decoding(tmp_path):
     ok = tmp_path / "ok.jpg"
-    ok.write_bytes(_progressive_jpeg(63))                     # 64 valid scans: decodes, every sample 128
+    ok.write_bytes(_progressive_jpeg(63))  # 64 valid scans: decodes, every sample 128
     assert np.all(load_pixels(ok, InputSpec(1, 8, 8)) == 128)
     bomb = tmp_path / "bomb.jpg"
-    bomb.write_bytes(_progressive_jpeg(63)[:-2] + bytes([0xFF, 0xDA, 0, 8, 1, 1, 0, 1, 0x3F, 0, 0]) * 20000 + b"\xff\xd9")
+    bomb.write_bytes(
+        _progressive_jpeg(63)[:-2] + bytes([0xFF, 0xDA, 0, 8, 1, 1, 0, 1, 0x3F, 0, 0]) * 20000 + b"\xff\xd9"
+    )
     with pytest.raises(ValueError, match="more than 200 scans"):
         load_pixels(bomb, InputSpec(1, 8, 8))

@@ -42,9 +42,9 @@ def test_flips_and_shifts_follow_the_generator_and_move_pixels_as_numpy_does():
         want = want[:, ::-1, :] if v[i] else want
         # translate by (dy, dx), repeating the edge pixels into the gap
         padded = np.pad(want, ((0, 0), (2, 2), (1, 1)), mode="edge")
-        want = padded[:, 2 - dy[i]:2 - dy[i] + 16, 1 - dx[i]:1 - dx[i] + 12]
+        want = padded[:, 2 - dy[i] : 2 - dy[i] + 16, 1 - dx[i] : 1 - dx[i] + 12]
         assert np.array_equal(out[i].numpy(), want), i
-    assert h.any() and not h.all() and (dy != 0).any()          # the draws did something and not everything
+    assert h.any() and not h.all() and (dy != 0).any()  # the draws did something and not everything
     assert train.augment_batch(px, (), g) is px
 
 
@@ -54,7 +54,7 @@ def test_legacy_configs_keep_what_they_were_trained_with():
         old.pop(k)
     cfg = TrainConfig.from_saved(old)
     assert (cfg.arch, cfg.augment, cfg.keep_best, cfg.ssim_weight) == ("plain", "none", False, 0.0)
-    assert (TrainConfig().arch, TrainConfig().keep_best) == ("bn", True)      # new runs get the recipe
+    assert (TrainConfig().arch, TrainConfig().keep_best) == ("bn", True)  # new runs get the recipe
     assert cfg.channels_last is False and TrainConfig().channels_last is True
 
 
@@ -65,6 +65,7 @@ def test_channels_last_trains_the_same_network_in_nhwc_and_saves_plain_weights(s
     def spy(model, recon, target, mean, logvar):
         seen.append(recon.is_contiguous(memory_format=torch.channels_last) and not recon.is_contiguous())
         return real(model, recon, target, mean, logvar)
+
     monkeypatch.setattr(train, "loss_terms", spy)
     runs = {}
     for flag in ("--channels-last", "--no-channels-last"):
@@ -78,10 +79,12 @@ def test_channels_last_trains_the_same_network_in_nhwc_and_saves_plain_weights(s
     # off: the field is left out, as in every config written before it existed
     assert not cfg_plain.channels_last and "channels_last" not in ck_plain["config"]
     for k, v in ck_cl["state_dict"].items():
-        assert v.is_contiguous(), k                  # the checkpoint holds NCHW weights either way
+        assert v.is_contiguous(), k  # the checkpoint holds NCHW weights either way
     # the same network and data: the losses agree to float32 rounding
-    for a, b in zip(ck_cl["history"]["train_loss"] + ck_cl["history"]["val_loss"],
-                    ck_plain["history"]["train_loss"] + ck_plain["history"]["val_loss"]):
+    for a, b in zip(
+        ck_cl["history"]["train_loss"] + ck_cl["history"]["val_loss"],
+        ck_plain["history"]["train_loss"] + ck_plain["history"]["val_loss"],
+    ):
         assert a == pytest.approx(b, rel=1e-3)
 
 
@@ -102,7 +105,7 @@ def test_keep_best_keeps_the_lowest_validation_epoch_and_patience_stops(shapes_d
     assert ck["best_epoch"] == 2 and len(ck["history"]["val_loss"]) == 4
     for k, v in epoch2.items():
         assert torch.equal(ck["state_dict"][k], v), k
-    assert not all(torch.equal(st["model"][k], v) for k, v in epoch2.items())   # epoch 4's weights differ
+    assert not all(torch.equal(st["model"][k], v) for k, v in epoch2.items())  # epoch 4's weights differ
     m = json.loads((run / "train_metrics.json").read_text())
     assert (m["epochs_run"], m["best_epoch"], m["stopped_early"]) == (4, 2, True)
     # resuming a run that stopped early trains nothing more
@@ -122,50 +125,72 @@ def test_a_batch_of_undecodable_files_takes_no_optimizer_step(tmp_path):
     st = load_state(run)
     _, cfg, ck = load_checkpoint(run / "checkpoint.pt")
     from aeonnx_training import splits
+
     tr, _, _ = splits.load_splits(cfg)
     good = sum(1 for f in tr.files if not f.startswith("a/zz"))
     assert len(tr) > good > 0
-    assert st["step"] == 2 * good                   # one step per decodable training image and epoch
+    assert st["step"] == 2 * good  # one step per decodable training image and epoch
 
 
 def _popen_train(args, log_every="0.01"):
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
     # SIGINT at its default in the child, as in a terminal: a runner started as a shell's background job
     # (`cmd &` in a script) ignores it, and Python leaves an inherited ignore in place.
-    return subprocess.Popen([sys.executable, str(SCRIPTS / "train.py"), *args, "--log-every", log_every],
-                            cwd=SCRIPTS, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    return subprocess.Popen(
+        [sys.executable, str(SCRIPTS / "train.py"), *args, "--log-every", log_every],
+        cwd=SCRIPTS,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def test_logs_get_progress_lines_and_skipped_files_are_warned_when_met(shapes_dir, tmp_path):
     import shutil
+
     data = tmp_path / "data"
     shutil.copytree(shapes_dir, data)
     (data / "circle" / "aa_broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
-    p = _popen_train(tiny_args(str(data), tmp_path / "run", "--epochs", "1", "--batch-size", "4", "--workers", "1",
-                               "--val-fraction", "0.02"))
+    p = _popen_train(
+        tiny_args(
+            str(data),
+            tmp_path / "run",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "4",
+            "--workers",
+            "1",
+            "--val-fraction",
+            "0.02",
+        )
+    )
     out, err = p.communicate(timeout=120)
     assert p.returncode == 0, err[-3000:]
     lines = err.splitlines()
     progress = [i for i, l in enumerate(lines) if l.startswith("epoch 1/1: ") and " images, loss " in l]
     summary = next(i for i, l in enumerate(lines) if l.startswith("epoch 1/1: train loss"))
-    assert progress and max(progress) < summary, err          # stderr is a pipe here, not a terminal
-    warned = [i for i, l in enumerate(lines) if l.startswith("warning: skipped undecodable image file circle/aa_broken.png")]
-    assert len(warned) == 1 and warned[0] < summary, err        # once, when met, before the epoch's end
+    assert progress and max(progress) < summary, err  # stderr is a pipe here, not a terminal
+    warned = [
+        i for i, l in enumerate(lines) if l.startswith("warning: skipped undecodable image file circle/aa_broken.png")
+    ]
+    assert len(warned) == 1 and warned[0] < summary, err  # once, when met, before the epoch's end
 
 
 def test_ctrl_c_stops_with_one_line_and_the_resume_hint(shapes_dir, tmp_path):
     run = tmp_path / "run"
     p = _popen_train(tiny_args(str(shapes_dir), run, "--epochs", "500", "--workers", "1"), log_every="1000")
-    for line in p.stderr:                       # wait for the first finished (and saved) epoch
+    for line in p.stderr:  # wait for the first finished (and saved) epoch
         if line.startswith("epoch 1/500: train loss"):
             break
     else:
         pytest.fail("the run ended before its first epoch: " + p.communicate()[1][-2000:])
     p.send_signal(signal.SIGINT)
-    _, rest = p.communicate(timeout=240)          # a hang guard: exiting takes seconds, more on a loaded machine
+    _, rest = p.communicate(timeout=240)  # a hang guard: exiting takes seconds, more on a loaded machine
     assert p.returncode == 130, rest[-3000:]
     assert "Traceback" not in rest and "KeyboardInterrupt" not in rest, rest[-3000:]
-    last = [l for l in rest.splitlines() if l.strip()][-1]
+    last = [line for line in rest.splitlines() if line.strip()][-1]
     assert last.startswith("interrupted ") and last.endswith(f"continue with: train.py --resume {run}"), rest
     assert "resume.pt holds epoch " in last and load_state(run)["epoch"] >= 1

@@ -7,7 +7,6 @@ import sys
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 import onnx_torch_eval
 from aeonnx_training import train
@@ -55,8 +54,11 @@ def test_one_epoch_then_resume_to_two_equals_two_straight(shapes_dir, tmp_path):
     assert resumed.read_bytes() == straight.read_bytes()
 
 
-def test_streamed_folder_skips_and_reports_undecodable_files_and_workers_do_not_change_results(shapes_dir, tmp_path, capsys):
+def test_streamed_folder_skips_and_reports_undecodable_files_and_workers_do_not_change_results(
+    shapes_dir, tmp_path, capsys
+):
     import shutil
+
     data = tmp_path / "data"
     shutil.copytree(shapes_dir, data)
     (data / "circle" / "zz_broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
@@ -78,6 +80,7 @@ def test_streamed_folder_skips_and_reports_undecodable_files_and_workers_do_not_
 
 def _free_port() -> int:
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -87,28 +90,59 @@ def _torchrun(*args, timeout=240):
     # torch < 2 on Python >= 3.11: plain `torchrun` dies parsing its own defaults (see launch.py).
     # A single-node rendezvous on a free port rather than --standalone's fixed 29400, which another run of
     # the suite (or any job) on the machine may hold.
-    cmd = [sys.executable, "-m", "aeonnx_training.launch", "--nnodes=1", "--rdzv_backend=c10d",
-           f"--rdzv_endpoint=127.0.0.1:{_free_port()}", "--rdzv_id=aeonnx-test", "--nproc_per_node=2", "train.py", *args]
-    return subprocess.run(cmd, cwd=SCRIPTS, capture_output=True, text=True, timeout=timeout,
-                          env={**__import__("os").environ, "OMP_NUM_THREADS": "1"})
+    cmd = [
+        sys.executable,
+        "-m",
+        "aeonnx_training.launch",
+        "--nnodes=1",
+        "--rdzv_backend=c10d",
+        f"--rdzv_endpoint=127.0.0.1:{_free_port()}",
+        "--rdzv_id=aeonnx-test",
+        "--nproc_per_node=2",
+        "train.py",
+        *args,
+    ]
+    return subprocess.run(
+        cmd,
+        cwd=SCRIPTS,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**__import__("os").environ, "OMP_NUM_THREADS": "1"},
+    )
 
 
 def test_torchrun_two_processes_gloo_trains_exports_and_is_reproducible(shapes_dir, tmp_path):
     runs = []
     for name in ("a", "b"):
-        r = _torchrun(*tiny_args(str(shapes_dir), tmp_path / name, "--device", "cpu", "--workers", "0",
-                                 "--export-to", str(tmp_path / f"m{name}"), "--no-progress"))
+        r = _torchrun(
+            *tiny_args(
+                str(shapes_dir),
+                tmp_path / name,
+                "--device",
+                "cpu",
+                "--workers",
+                "0",
+                "--export-to",
+                str(tmp_path / f"m{name}"),
+                "--no-progress",
+            )
+        )
         assert r.returncode == 0, r.stderr[-3000:]
         runs.append(tmp_path / name)
-    assert r.stderr.count("epoch 2/2:") == 1                          # rank 0 alone logs
+    assert r.stderr.count("epoch 2/2:") == 1  # rank 0 alone logs
     a, b = (p / "checkpoint.pt" for p in runs)
-    assert a.read_bytes() == b.read_bytes()                          # same world size + seed -> same weights
+    assert a.read_bytes() == b.read_bytes()  # same world size + seed -> same weights
     st = load_state(runs[0])
     assert st["world_size"] == 2 and len(st["rng"]["noise"]) == 2
-    assert st["step"] == 2 * 3                   # 77 train images: 39 per rank, 3 steps of 16 per epoch
+    assert st["step"] == 2 * 3  # 77 train images: 39 per rank, 3 steps of 16 per epoch
     m = tmp_path / "ma"
     man = json.loads((m / "manifest.json").read_text())
-    assert (man["training"]["world_size"], man["training"]["device"], man["training"]["precision"]) == (2, "cpu", "float32")
+    assert (man["training"]["world_size"], man["training"]["device"], man["training"]["precision"]) == (
+        2,
+        "cpu",
+        "float32",
+    )
     # the exported pair loads and runs like the torch model (the graphs, not the module, are evaluated)
     model, _, _ = load_checkpoint(m / "checkpoint.pt")
     x = np.random.default_rng(0).random((3, 3, 16, 16), dtype=np.float32)
@@ -121,10 +155,25 @@ def test_torchrun_two_processes_gloo_trains_exports_and_is_reproducible(shapes_d
     assert len(fx["images"]) == 8 and len(fx["images"][0]["latent"]) == 4
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device: the CUDA run is checked by scripts/gpu-check-train.sh on a GPU machine")
+@pytest.mark.skipif(
+    not torch.cuda.is_available(),
+    reason="no CUDA device: the CUDA run is checked by scripts/gpu-check-train.sh on a GPU machine",
+)
 def test_cuda_one_epoch_trains_and_exports_on_cpu(shapes_dir, tmp_path):
-    ckpt = _train(tiny_args(str(shapes_dir), tmp_path / "run", "--device", "cuda", "--epochs", "1", "--workers", "0",
-                            "--export-to", str(tmp_path / "m")))
+    ckpt = _train(
+        tiny_args(
+            str(shapes_dir),
+            tmp_path / "run",
+            "--device",
+            "cuda",
+            "--epochs",
+            "1",
+            "--workers",
+            "0",
+            "--export-to",
+            str(tmp_path / "m"),
+        )
+    )
     m = json.loads((tmp_path / "run" / "train_metrics.json").read_text())
     assert m["device"].startswith("cuda") and ckpt.is_file()
     assert (tmp_path / "m" / "encoder.onnx").is_file()

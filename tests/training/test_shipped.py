@@ -41,8 +41,9 @@ def test_committed_folder_is_consistent(name):
     # a few MB: the 64x64 RGB emoji models (0.42 M weights, 0.55 M for the VAE: 3.4 and 4.4 MB for the graphs
     # and the checkpoint together), fixtures holding 8 reconstructions of 12,288 values (1.1 MB of JSON),
     # and sample and reconstruction grids of 64x64 colour pictures (0.6 MB)
-    assert size < (7_000_000 if cfg.image_size[0] * cfg.image_size[1] > 32 * 32 else 3_000_000) + pca_bytes, \
-        f"{name} folder is {size} bytes"
+    assert (
+        size < (7_000_000 if cfg.image_size[0] * cfg.image_size[1] > 32 * 32 else 3_000_000) + pca_bytes
+    ), f"{name} folder is {size} bytes"
 
 
 # What "reproducible" means for a re-export, field by field (docs/MODEL-FORMAT.md):
@@ -76,16 +77,18 @@ def assert_same_manifest(got, want, path=()):
 def test_manifest_comparison_can_fail():
     a = {"latent": {"mean": [1.0, 2.0]}, "training": {"onnx": "1.12.0", "seed": 1}}
     assert_same_manifest({"latent": {"mean": [1.0, 2.00001]}, "training": {"onnx": "9", "seed": 1}}, a)
-    for bad in ({"latent": {"mean": [1.0, 2.001]}, "training": {"onnx": "1.12.0", "seed": 1}},
-                {"latent": {"mean": [1.0, 2.0]}, "training": {"onnx": "1.12.0", "seed": 2}},
-                {"latent": {"mean": [1.0]}, "training": {"onnx": "1.12.0", "seed": 1}}):
+    for bad in (
+        {"latent": {"mean": [1.0, 2.001]}, "training": {"onnx": "1.12.0", "seed": 1}},
+        {"latent": {"mean": [1.0, 2.0]}, "training": {"onnx": "1.12.0", "seed": 2}},
+        {"latent": {"mean": [1.0]}, "training": {"onnx": "1.12.0", "seed": 1}},
+    ):
         with pytest.raises(AssertionError):
             assert_same_manifest(bad, a)
 
 
 @pytest.mark.skipif(not (MODELS / "tiny-rgb" / "checkpoint.pt").is_file(), reason="tiny-rgb not committed")
 def test_tiny_rgb_reexport_reproduces_committed_model(tmp_path, monkeypatch):
-    monkeypatch.chdir(ROOT)                        # the recipe's dataset path is repository-relative
+    monkeypatch.chdir(ROOT)  # the recipe's dataset path is repository-relative
     _, cfg, _ = load_checkpoint(MODELS / "tiny-rgb" / "checkpoint.pt")
     shipped.ensure_data(cfg)
     man = export.export_model(MODELS / "tiny-rgb" / "checkpoint.pt", tmp_path / "m", "tiny-rgb", progress=False)

@@ -36,8 +36,9 @@ def twin_runs(shapes_dir, tmp_path_factory):
 def vae_model(shapes_dir, tmp_path_factory):
     """A tiny VAE trained and exported in-process."""
     base = tmp_path_factory.mktemp("vae")
-    cfg, _ = train.config_from_args(tiny_args(str(shapes_dir), base / "run", "--model", "vae", "--name", "tiny-vae",
-                                              "--workers", "0"))
+    cfg, _ = train.config_from_args(
+        tiny_args(str(shapes_dir), base / "run", "--model", "vae", "--name", "tiny-vae", "--workers", "0")
+    )
     ckpt = train.train(cfg, progress=False)
     export.export_model(ckpt, base / "model", progress=False)
     return base / "model"
@@ -56,7 +57,7 @@ def ae_model(twin_runs, tmp_path_factory):
 def test_training_twice_gives_identical_checkpoint_bytes(twin_runs):
     a, b, c = (r / "checkpoint.pt" for r in twin_runs)
     assert a.read_bytes() == b.read_bytes()
-    assert a.read_bytes() != c.read_bytes()        # the seed matters, so the comparison can fail
+    assert a.read_bytes() != c.read_bytes()  # the seed matters, so the comparison can fail
 
 
 def test_run_folder_contents(twin_runs):
@@ -70,7 +71,7 @@ def test_run_folder_contents(twin_runs):
     _, _, ckpt = load_checkpoint(run / "checkpoint.pt")
     assert ckpt["format"] == "aeonnx.checkpoint/1"
     assert ckpt["config"]["seed"] == 5 and ckpt["config"]["widths"] == [4]
-    assert "out" not in ckpt["config"]                 # no run path inside the bytes
+    assert "out" not in ckpt["config"]  # no run path inside the bytes
     assert ckpt["versions"]["torch"] == torch.__version__
     assert set(ckpt["history"]) == {"train_loss", "train_mse", "val_loss", "val_mse"}
     assert all(isinstance(v, torch.Tensor) for v in ckpt["state_dict"].values())
@@ -79,8 +80,15 @@ def test_run_folder_contents(twin_runs):
 
 def test_reexport_gives_identical_files(ae_model):
     m1, m2, _ = ae_model
-    for f in ("encoder.onnx", "decoder.onnx", "manifest.json", "fixtures/fixtures.json",
-              "fixtures/000.png", "samples.png", "reconstructions.png"):
+    for f in (
+        "encoder.onnx",
+        "decoder.onnx",
+        "manifest.json",
+        "fixtures/fixtures.json",
+        "fixtures/000.png",
+        "samples.png",
+        "reconstructions.png",
+    ):
         assert (m1 / f).read_bytes() == (m2 / f).read_bytes(), f
 
 
@@ -199,8 +207,10 @@ def test_graphs_with_onnx_reference_evaluator(ae_model, batch):
     try:
         from onnx.reference import ReferenceEvaluator
     except ImportError:
-        pytest.skip(f"onnx {onnx.__version__} has no onnx.reference (added in onnx 1.13); "
-                    "the torch-op interpreter test covers the graphs")
+        pytest.skip(
+            f"onnx {onnx.__version__} has no onnx.reference (added in onnx 1.13); "
+            "the torch-op interpreter test covers the graphs"
+        )
     x = np.random.default_rng(batch).random((batch, 3, 16, 16), dtype=np.float32)
     model = _torch_model(ae_model[0])
     with torch.no_grad():
@@ -217,6 +227,7 @@ def test_fixtures_are_model_size_pngs_with_torch_values(vae_model):
     model = _torch_model(vae_model)
     for e in fx["images"]:
         from PIL import Image
+
         im = Image.open(vae_model / "fixtures" / e["file"])
         assert im.size == (16, 16) and im.mode == "RGB"
         x = torch.from_numpy(data.preprocess_image(vae_model / "fixtures" / e["file"], spec))[None]
@@ -236,8 +247,24 @@ def test_model_folder_pictures(vae_model):
 
 @needs_fashion_mnist
 def test_fashion_mnist_end_to_end_small(tmp_path):
-    cfg, _ = train.config_from_args(["--limit", "300", "--epochs", "1", "--widths", "4,8", "--latent-dim", "3",
-                                  "--threads", "1", "--out", str(tmp_path / "run"), "--name", "fm-small"])
+    cfg, _ = train.config_from_args(
+        [
+            "--limit",
+            "300",
+            "--epochs",
+            "1",
+            "--widths",
+            "4,8",
+            "--latent-dim",
+            "3",
+            "--threads",
+            "1",
+            "--out",
+            str(tmp_path / "run"),
+            "--name",
+            "fm-small",
+        ]
+    )
     ckpt = train.train(cfg, progress=False)
     man = export.export_model(ckpt, tmp_path / "model", progress=False)
     _check_manifest_against_graphs_fm = man["input"]
@@ -245,7 +272,7 @@ def test_fashion_mnist_end_to_end_small(tmp_path):
     assert man["metrics"]["test_count"] == 300
     fx = json.loads((tmp_path / "model" / "fixtures" / "fixtures.json").read_text())
     labels = [e["label"] for e in fx["images"]]
-    assert labels == list(data.FASHION_MNIST_CLASSES[:8])   # one per class, in class order
+    assert labels == list(data.FASHION_MNIST_CLASSES[:8])  # one per class, in class order
     assert len(fx["images"][0]["reconstruction"]) == 784 and "logvar" not in fx["images"][0]
     counts = {c["label"]: c["count"] for c in man["latent"]["classes"]}
     assert sum(counts.values()) == man["training"]["train_count"]
@@ -256,6 +283,7 @@ SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "manifest.schema.json"
 
 def _schema_errors(manifest: dict) -> list:
     import jsonschema
+
     schema = json.loads(SCHEMA.read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     return [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(manifest)]
@@ -270,16 +298,19 @@ def test_exported_and_shipped_manifests_follow_the_schema(ae_model, vae_model):
         assert _schema_errors(json.loads(path.read_text())) == [], path
 
 
-@pytest.mark.parametrize("change", [
-    lambda m: m.update(format="aeonnx.model/2"),
-    lambda m: m.update(kind="gan"),
-    lambda m: m["input"].update(channels=2),
-    lambda m: m["input"].update(color="gray" if m["input"]["color"] == "rgb" else "rgb"),
-    lambda m: m["input"].update(std=[0.0]),
-    lambda m: m["encoder"].update(file="../encoder.onnx"),
-    lambda m: m["encoder"].update(outputs=["mean", "logvar"]),
-    lambda m: m["decoder"].pop("sha256"),
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda m: m.update(format="aeonnx.model/2"),
+        lambda m: m.update(kind="gan"),
+        lambda m: m["input"].update(channels=2),
+        lambda m: m["input"].update(color="gray" if m["input"]["color"] == "rgb" else "rgb"),
+        lambda m: m["input"].update(std=[0.0]),
+        lambda m: m["encoder"].update(file="../encoder.onnx"),
+        lambda m: m["encoder"].update(outputs=["mean", "logvar"]),
+        lambda m: m["decoder"].pop("sha256"),
+    ],
+)
 def test_the_schema_refuses_what_the_readers_refuse(ae_model, change):
     m = json.loads((ae_model[0] / "manifest.json").read_text())
     assert _schema_errors(m) == []

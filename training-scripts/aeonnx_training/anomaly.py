@@ -52,13 +52,20 @@ class SsimWindow:
     k2: float = 0.03
 
     def to_manifest(self) -> dict:
-        return {"window": self.size, "sigma": float(self.sigma), "k1": float(self.k1), "k2": float(self.k2),
-                "data_range": 1.0, "windows": "valid"}
+        return {
+            "window": self.size,
+            "sigma": float(self.sigma),
+            "k1": float(self.k1),
+            "k2": float(self.k2),
+            "data_range": 1.0,
+            "windows": "valid",
+        }
 
 
 @dataclass(frozen=True)
 class ScoreRecipe:
     """Which scores are combined and how; the one recipe the benchmark uses for every class."""
+
     ssim: SsimWindow = field(default_factory=SsimWindow)
     terms: Tuple[Tuple[str, str], ...] = (("mse", "log"), ("mahalanobis", "identity"))
     default: str = "combined"
@@ -73,8 +80,12 @@ DEFAULT_RECIPE = ScoreRecipe()
 
 
 def score_names(variational: bool, knn: bool = False) -> Tuple[str, ...]:
-    return (("mse", "ssim", "mahalanobis") + (("latent_knn",) if knn else ()) + (("neg_elbo",) if variational else ())
-            + ("combined",))
+    return (
+        ("mse", "ssim", "mahalanobis")
+        + (("latent_knn",) if knn else ())
+        + (("neg_elbo",) if variational else ())
+        + ("combined",)
+    )
 
 
 #: reference latents kept for latent_knn at most (a seeded sample of the training images beyond it)
@@ -85,6 +96,7 @@ REFERENCES_FILE = "reference-latents.bin"
 @dataclass(frozen=True)
 class LatentNeighbours:
     """The latent_knn score's reference latents ([N, D], float32 values as stored) and k."""
+
     latents: np.ndarray
     k: int = 1
 
@@ -99,8 +111,8 @@ class LatentNeighbours:
         q = whiten(z, mean, cholesky)
         out = []
         for i in range(0, len(q), chunk):
-            d2 = ((q[i:i + chunk, None, :] - ref[None, :, :]) ** 2).sum(axis=2)
-            near = np.partition(d2, self.k - 1, axis=1)[:, :self.k] if self.k < len(ref) else d2
+            d2 = ((q[i : i + chunk, None, :] - ref[None, :, :]) ** 2).sum(axis=2)
+            near = np.partition(d2, self.k - 1, axis=1)[:, : self.k] if self.k < len(ref) else d2
             out.append(np.sqrt(near).mean(axis=1))
         return np.concatenate(out) if out else np.zeros(0)
 
@@ -109,12 +121,20 @@ class LatentNeighbours:
 
     def manifest_entry(self, file: str = REFERENCES_FILE) -> dict:
         import hashlib
-        return {"k": self.k, "file": file, "count": int(self.latents.shape[0]), "dim": int(self.latents.shape[1]),
-                "dtype": "float32", "sha256": hashlib.sha256(self.to_bytes()).hexdigest()}
+
+        return {
+            "k": self.k,
+            "file": file,
+            "count": int(self.latents.shape[0]),
+            "dim": int(self.latents.shape[1]),
+            "dtype": "float32",
+            "sha256": hashlib.sha256(self.to_bytes()).hexdigest(),
+        }
 
     @staticmethod
     def read(folder, entry: dict) -> "LatentNeighbours":
         from pathlib import Path
+
         data = (Path(folder) / entry["file"]).read_bytes()
         n, d = int(entry["count"]), int(entry["dim"])
         if len(data) != n * d * 4:
@@ -123,8 +143,9 @@ class LatentNeighbours:
 
 
 @torch.no_grad()
-def reference_latents(model: AutoEncoder, source: splits.Source, k: int = 1, limit: int = MAX_REFERENCES,
-                      seed: int = 0, workers: int = 0) -> LatentNeighbours:
+def reference_latents(
+    model: AutoEncoder, source: splits.Source, k: int = 1, limit: int = MAX_REFERENCES, seed: int = 0, workers: int = 0
+) -> LatentNeighbours:
     """The encoder's latents (a VAE's mean) of the images of `source` (the training images), a seeded
     sample of `limit` of them in source order when there are more."""
     m = eval_copy(model)
@@ -144,6 +165,7 @@ def reference_latents(model: AutoEncoder, source: splits.Source, k: int = 1, lim
 # AUROC
 # ---------------------------------------------------------------------------------------------
 
+
 def midranks(values: np.ndarray) -> np.ndarray:
     """1-based ranks with ties given the mean of the ranks they span."""
     v = np.asarray(values, dtype=np.float64)
@@ -155,7 +177,7 @@ def midranks(values: np.ndarray) -> np.ndarray:
         j = i
         while j + 1 < len(sv) and sv[j + 1] == sv[i]:
             j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2.0 + 1.0
+        ranks[order[i : j + 1]] = (i + j) / 2.0 + 1.0
         i = j + 1
     return ranks
 
@@ -180,6 +202,7 @@ def auroc(scores: Sequence[float], is_anomaly: Sequence[bool]) -> float:
 # ---------------------------------------------------------------------------------------------
 # Quantiles and thresholds
 # ---------------------------------------------------------------------------------------------
+
 
 def quantile(sorted_values: Sequence[float], q: float) -> float:
     """The q quantile of an ascending sample, linear between order statistics: h = (n - 1)·q,
@@ -207,11 +230,14 @@ def threshold_for_fpr(sorted_values: Sequence[float], fpr: float) -> float:
 # Scores
 # ---------------------------------------------------------------------------------------------
 
+
 def ssim_per_image(a: torch.Tensor, b: torch.Tensor, window: SsimWindow) -> torch.Tensor:
     """Per-image SSIM of [N,C,H,W] images in [0,1] (mean over channels and valid windows), float64:
     the training side's SSIM (models.ssim) with the calibrated window. A window larger than the image
     shrinks to the image's smaller side."""
-    return ssim(a.double(), b.double(), data_range=1.0, size=window.size, sigma=window.sigma, k1=window.k1, k2=window.k2)
+    return ssim(
+        a.double(), b.double(), data_range=1.0, size=window.size, sigma=window.sigma, k1=window.k1, k2=window.k2
+    )
 
 
 def whiten(z: np.ndarray, mean: np.ndarray, cholesky: np.ndarray) -> np.ndarray:
@@ -231,15 +257,24 @@ def mahalanobis(z: np.ndarray, mean: np.ndarray, cholesky: np.ndarray) -> np.nda
 
 
 @torch.no_grad()
-def raw_scores(model: AutoEncoder, source: splits.Source, latent_mean: np.ndarray, latent_cholesky: np.ndarray,
-               window: SsimWindow = SsimWindow(), batch_size: int = 500, workers: int = 0,
-               neighbours: Optional[LatentNeighbours] = None) -> Dict[str, np.ndarray]:
+def raw_scores(
+    model: AutoEncoder,
+    source: splits.Source,
+    latent_mean: np.ndarray,
+    latent_cholesky: np.ndarray,
+    window: SsimWindow = SsimWindow(),
+    batch_size: int = 500,
+    workers: int = 0,
+    neighbours: Optional[LatentNeighbours] = None,
+) -> Dict[str, np.ndarray]:
     """Every score but `combined` for each image of `source` (float64 arrays in source order;
     undecodable files are left out, like everywhere else). The network runs in float32 on CPU,
     as exported; sums are float64."""
     m = eval_copy(model)
     spec = source.spec
-    out: Dict[str, List[np.ndarray]] = {k: [] for k in score_names(m.variational, neighbours is not None) if k != "combined"}
+    out: Dict[str, List[np.ndarray]] = {
+        k: [] for k in score_names(m.variational, neighbours is not None) if k != "combined"
+    }
     index: List[np.ndarray] = []
     log_sigma = float(m.clamped_log_sigma()) if m.variational else 0.0
     for b in splits.batches(source, batch_size, workers):
@@ -285,7 +320,9 @@ def fit_terms(cal: Dict[str, np.ndarray], terms: Sequence[Tuple[str, str]]) -> L
     fitted = []
     for name, how in terms:
         if name not in cal:
-            raise CalibrationError(f"combined score: no score {name!r} for this model (known: {', '.join(sorted(cal))})")
+            raise CalibrationError(
+                f"combined score: no score {name!r} for this model (known: {', '.join(sorted(cal))})"
+            )
         t = transform(cal[name], how)
         std = float(t.std())
         if not std > 0:
@@ -311,9 +348,16 @@ def combine(raw: Dict[str, np.ndarray], terms: Sequence[dict]) -> np.ndarray:
 MIN_CALIBRATION_IMAGES = 20
 
 
-def calibrate(model: AutoEncoder, images: splits.Source, latent_mean: np.ndarray, latent_cholesky: np.ndarray,
-              recipe: ScoreRecipe = DEFAULT_RECIPE, source: str = "validation split", workers: int = 0,
-              neighbours: Optional[LatentNeighbours] = None) -> dict:
+def calibrate(
+    model: AutoEncoder,
+    images: splits.Source,
+    latent_mean: np.ndarray,
+    latent_cholesky: np.ndarray,
+    recipe: ScoreRecipe = DEFAULT_RECIPE,
+    source: str = "validation split",
+    workers: int = 0,
+    neighbours: Optional[LatentNeighbours] = None,
+) -> dict:
     """The `anomaly` block: score definitions, the combined score's statistics, and each score's
     sorted values and quantiles over `images` (held-out normal images). `neighbours` (needed when
     the recipe uses latent_knn): the reference latents, which the caller writes to the block's
@@ -322,7 +366,9 @@ def calibrate(model: AutoEncoder, images: splits.Source, latent_mean: np.ndarray
         raise CalibrationError("the latent_knn score needs the training images' reference latents")
     names = score_names(model.variational, neighbours is not None)
     if recipe.default not in names:
-        raise CalibrationError(f"score {recipe.default!r} is not defined for a {model.spec.kind} (known: {', '.join(names)})")
+        raise CalibrationError(
+            f"score {recipe.default!r} is not defined for a {model.spec.kind} (known: {', '.join(names)})"
+        )
     raw = raw_scores(model, images, latent_mean, latent_cholesky, recipe.ssim, workers=workers, neighbours=neighbours)
     n = len(raw["index"])
     if n < MIN_CALIBRATION_IMAGES:
@@ -331,9 +377,10 @@ def calibrate(model: AutoEncoder, images: splits.Source, latent_mean: np.ndarray
     raw["combined"] = combine(raw, terms)
     scores = {}
     for name in names:
-        v = np.sort(raw[name].astype(np.float32)).astype(np.float64)   # as stored
+        v = np.sort(raw[name].astype(np.float32)).astype(np.float64)  # as stored
         scores[name] = {
-            "mean": f32(v.mean()), "std": f32(v.std()),
+            "mean": f32(v.mean()),
+            "std": f32(v.std()),
             "quantiles": {"levels": list(QUANTILE_LEVELS), "values": [quantile(v, q) for q in QUANTILE_LEVELS]},
             "sorted": v,
         }

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Optional, Sequence
@@ -44,8 +43,9 @@ def parse_terms(text: str):
     return tuple(terms)
 
 
-def calibrate_folder(model_dir, images: Optional[str] = None, score: Optional[str] = None, workers: int = 0,
-                     terms=None) -> dict:
+def calibrate_folder(
+    model_dir, images: Optional[str] = None, score: Optional[str] = None, workers: int = 0, terms=None
+) -> dict:
     """Rewrites model_dir/manifest.json with a new `anomaly` block (other fields unchanged); returns the block."""
     model_dir = Path(model_dir)
     manifest_path = model_dir / "manifest.json"
@@ -61,9 +61,12 @@ def calibrate_folder(model_dir, images: Optional[str] = None, score: Optional[st
     if "mean" not in latent or "cholesky" not in latent:
         raise ValueError(f"{manifest_path}: no latent.mean / latent.cholesky (re-export the model)")
     if int(latent.get("dim", -1)) != cfg.latent_dim:
-        raise ValueError(f"{manifest_path}: latent.dim {latent.get('dim')} but the checkpoint's latent size is {cfg.latent_dim}")
-    recipe = anomaly.ScoreRecipe(default=score or anomaly.DEFAULT_RECIPE.default,
-                                 terms=tuple(terms) if terms else anomaly.DEFAULT_RECIPE.terms)
+        raise ValueError(
+            f"{manifest_path}: latent.dim {latent.get('dim')} but the checkpoint's latent size is {cfg.latent_dim}"
+        )
+    recipe = anomaly.ScoreRecipe(
+        default=score or anomaly.DEFAULT_RECIPE.default, terms=tuple(terms) if terms else anomaly.DEFAULT_RECIPE.terms
+    )
     train = None
     if images:
         source = splits.folder_source(images, cfg.input_spec())
@@ -76,11 +79,18 @@ def calibrate_folder(model_dir, images: Optional[str] = None, score: Optional[st
         if train is None:
             train, _, _ = splits.load_splits(cfg)
         neighbours = anomaly.reference_latents(model, train, recipe.knn_k, seed=cfg.seed, workers=workers)
-    block = anomaly.calibrate(model, source, np.asarray(latent["mean"], dtype=np.float64),
-                              np.asarray(latent["cholesky"], dtype=np.float64), recipe, source=where, workers=workers,
-                              neighbours=neighbours)
+    block = anomaly.calibrate(
+        model,
+        source,
+        np.asarray(latent["mean"], dtype=np.float64),
+        np.asarray(latent["cholesky"], dtype=np.float64),
+        recipe,
+        source=where,
+        workers=workers,
+        neighbours=neighbours,
+    )
     manifest["anomaly"] = block
-    if neighbours is not None:   # the references first: a manifest never names a file not yet written
+    if neighbours is not None:  # the references first: a manifest never names a file not yet written
         atomic_write_bytes(model_dir / anomaly.REFERENCES_FILE, neighbours.to_bytes())
     atomic_write_bytes(manifest_path, (dumps(manifest) + "\n").encode())
     return block
@@ -89,24 +99,42 @@ def calibrate_folder(model_dir, images: Optional[str] = None, score: Optional[st
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", required=True, help="model folder (manifest.json + checkpoint.pt)")
-    ap.add_argument("--images", default=None,
-                    help="folder of held-out normal images (default: the validation split of the checkpoint's config)")
-    ap.add_argument("--score", default=None,
-                    help=f"the model's default score: mse, ssim, mahalanobis, latent_knn, neg_elbo (VAE) or combined "
-                         f"(default: {anomaly.DEFAULT_RECIPE.default})")
-    ap.add_argument("--terms", default=None, metavar="SCORE:TRANSFORM,...",
-                    help="the combined score's terms, e.g. mse:log,ssim:log,mahalanobis:identity (default: "
-                         + ",".join(f"{n}:{t}" for n, t in anomaly.DEFAULT_RECIPE.terms) + ")")
+    ap.add_argument(
+        "--images",
+        default=None,
+        help="folder of held-out normal images (default: the validation split of the checkpoint's config)",
+    )
+    ap.add_argument(
+        "--score",
+        default=None,
+        help=f"the model's default score: mse, ssim, mahalanobis, latent_knn, neg_elbo (VAE) or combined "
+        f"(default: {anomaly.DEFAULT_RECIPE.default})",
+    )
+    ap.add_argument(
+        "--terms",
+        default=None,
+        metavar="SCORE:TRANSFORM,...",
+        help="the combined score's terms, e.g. mse:log,ssim:log,mahalanobis:identity (default: "
+        + ",".join(f"{n}:{t}" for n, t in anomaly.DEFAULT_RECIPE.terms)
+        + ")",
+    )
     ap.add_argument("--workers", type=int, default=0, help="DataLoader decode workers for --images (0: in-process)")
     args = ap.parse_args(argv)
     try:
-        block = calibrate_folder(args.model, args.images, args.score, args.workers,
-                                 parse_terms(args.terms) if args.terms is not None else None)
+        block = calibrate_folder(
+            args.model,
+            args.images,
+            args.score,
+            args.workers,
+            parse_terms(args.terms) if args.terms is not None else None,
+        )
     except (FileNotFoundError, DatasetError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     s = block["scores"][block["score"]]
     q = dict(zip(s["quantiles"]["levels"], s["quantiles"]["values"]))
-    print(f"calibrated {args.model}: {block['calibration']['images']} images ({block['calibration']['source']}); "
-          f"score {block['score']}: threshold at FPR 0.01 = {q[0.99]:.6g}, at 0.001 = {q[0.999]:.6g}")
+    print(
+        f"calibrated {args.model}: {block['calibration']['images']} images ({block['calibration']['source']}); "
+        f"score {block['score']}: threshold at FPR 0.01 = {q[0.99]:.6g}, at 0.001 = {q[0.999]:.6g}"
+    )
     return 0

@@ -36,8 +36,16 @@ def model_state(model: AutoEncoder) -> dict:
     return {k: v.detach().to("cpu").clone().contiguous() for k, v in model.state_dict().items()}
 
 
-def save_checkpoint(path: Path, model: AutoEncoder, cfg: TrainConfig, history: dict,
-                    train_count: int, val_count: int, class_names: Sequence[str], best_epoch: int) -> None:
+def save_checkpoint(
+    path: Path,
+    model: AutoEncoder,
+    cfg: TrainConfig,
+    history: dict,
+    train_count: int,
+    val_count: int,
+    class_names: Sequence[str],
+    best_epoch: int,
+) -> None:
     """torch.save of tensors + plain data only: no timestamps, no paths, no pickled classes, no
     device: the same bytes whichever device trained it (for the same weights)."""
     ckpt = {
@@ -83,8 +91,9 @@ def load_state(run_dir) -> dict:
     run_dir = Path(run_dir)
     path = run_dir / STATE_FILE if run_dir.is_dir() else run_dir
     if not path.is_file():
-        raise FileNotFoundError(f"--resume {run_dir}: no {STATE_FILE} there (a run writes it after each "
-                                "checkpoint interval)")
+        raise FileNotFoundError(
+            f"--resume {run_dir}: no {STATE_FILE} there (a run writes it after each " "checkpoint interval)"
+        )
     st = _load(path)
     if not isinstance(st, dict) or st.get("format") != STATE_FORMAT:
         raise ValueError(f"{path}: not an {STATE_FORMAT} file")

@@ -7,7 +7,7 @@ import os
 import platform
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 import torch
@@ -20,8 +20,17 @@ from .models import ARCHS, UPSAMPLING, ModelConfigError, ModelSpec
 AUGMENTATIONS = ("hflip", "vflip", "shift")
 #: what a saved config without these fields was trained with (the first trainer had none of them),
 #: so an old checkpoint still describes its own training; new runs get the dataclass defaults
-LEGACY_TRAINING = dict(arch="plain", upsample="nearest", pca_residual=False, ssim_weight=0.0, augment="none", weight_decay=0.0,
-                       keep_best=False, patience=0, channels_last=False)
+LEGACY_TRAINING = dict(
+    arch="plain",
+    upsample="nearest",
+    pca_residual=False,
+    ssim_weight=0.0,
+    augment="none",
+    weight_decay=0.0,
+    keep_best=False,
+    patience=0,
+    channels_last=False,
+)
 
 
 class UsageError(Exception):
@@ -35,10 +44,10 @@ class TrainConfig:
     model: str = "ae"
     latent_dim: int = 16
     epochs: int = 10
-    batch_size: int = 128             # per process; the global batch is batch_size x world size
+    batch_size: int = 128  # per process; the global batch is batch_size x world size
     lr: float = 2e-3
     lr_schedule: str = "cosine"
-    warmup_steps: int = 0             # linear learning-rate warmup over this many steps (0 = none)
+    warmup_steps: int = 0  # linear learning-rate warmup over this many steps (0 = none)
     beta: float = 1.0
     latent_penalty: float = 0.0
     widths: Tuple[int, ...] = (32, 64)
@@ -46,10 +55,10 @@ class TrainConfig:
     upsample: str = "nearest"
     pca_residual: bool = False
     ssim_weight: float = 0.0
-    augment: str = "hflip"            # comma-separated AUGMENTATIONS, or "none"
-    weight_decay: float = 0.0         # AdamW's decoupled weight decay (0: Adam)
-    keep_best: bool = True            # the checkpoint holds the epoch with the lowest validation loss
-    patience: int = 0                 # stop after N epochs without a better validation loss (0: never)
+    augment: str = "hflip"  # comma-separated AUGMENTATIONS, or "none"
+    weight_decay: float = 0.0  # AdamW's decoupled weight decay (0: Adam)
+    keep_best: bool = True  # the checkpoint holds the epoch with the lowest validation loss
+    patience: int = 0  # stop after N epochs without a better validation loss (0: never)
     # convolutions on NHWC tensors: 1.2-2.7x faster CPU steps (docs/TRAINING.md), other float32 sums
     channels_last: bool = True
     image_size: Tuple[int, int] = (28, 28)
@@ -62,7 +71,7 @@ class TrainConfig:
     val_fraction: float = 0.1
     amp: str = "none"
     name: str = ""
-    normal_class: str = ""            # train on this class only (one-class / anomaly detection); "" = all
+    normal_class: str = ""  # train on this class only (one-class / anomaly detection); "" = all
     # not saved: where the run goes and how this process runs (bytes must not depend on them)
     out: str = ""
     device: str = "auto"
@@ -76,12 +85,22 @@ class TrainConfig:
         return InputSpec(self.channels, self.image_size[0], self.image_size[1], mean=mean, std=std)
 
     def model_spec(self) -> ModelSpec:
-        return ModelSpec(self.model, self.channels, self.image_size[0], self.image_size[1],
-                         self.latent_dim, tuple(int(w) for w in self.widths), self.beta,
-                         self.latent_penalty if self.model == "ae" else 0.0,
-                         tuple(float(m) for m in self.mean), tuple(float(s) for s in self.std),
-                         self.arch, self.ssim_weight if self.model == "ae" else 0.0, self.upsample,
-                         bool(self.pca_residual))
+        return ModelSpec(
+            self.model,
+            self.channels,
+            self.image_size[0],
+            self.image_size[1],
+            self.latent_dim,
+            tuple(int(w) for w in self.widths),
+            self.beta,
+            self.latent_penalty if self.model == "ae" else 0.0,
+            tuple(float(m) for m in self.mean),
+            tuple(float(s) for s in self.std),
+            self.arch,
+            self.ssim_weight if self.model == "ae" else 0.0,
+            self.upsample,
+            bool(self.pca_residual),
+        )
 
     def augmentations(self) -> Tuple[str, ...]:
         return tuple(a for a in (p.strip() for p in self.augment.split(",")) if a and a != "none")
@@ -185,6 +204,7 @@ def parse_floats(text: str) -> Tuple[float, ...]:
 # Process settings
 # ---------------------------------------------------------------------------------------------
 
+
 def setup_torch(threads: int, seed: int, device: Optional[torch.device] = None) -> None:
     """Threads, seeds and deterministic algorithms. On CUDA: cuBLAS workspace config (must be
     set before the first cuBLAS call), no cuDNN autotuning; ops without a deterministic CUDA
@@ -204,8 +224,13 @@ def setup_torch(threads: int, seed: int, device: Optional[torch.device] = None) 
 
 def versions() -> dict:
     import onnx  # noqa: F401  (recorded so the export is attributable)
-    return {"torch": torch.__version__, "numpy": np.__version__, "onnx": onnx.__version__,
-            "python": platform.python_version()}
+
+    return {
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "onnx": onnx.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def _cpu_model() -> str:
@@ -223,8 +248,15 @@ def machine_facts(threads: Optional[int] = None) -> dict:
     """The CPU/BLAS facts that decide float32 rounding (kernels differ by ISA and BLAS), so a
     number that differs between machines can be traced to them."""
     cfg = torch.__config__.show()
-    blas = next((p.split("=", 1)[1] for line in cfg.splitlines() for p in line.replace(",", " ").split()
-                 if p.startswith("BLAS_INFO=")), "unknown")
+    blas = next(
+        (
+            p.split("=", 1)[1]
+            for line in cfg.splitlines()
+            for p in line.replace(",", " ").split()
+            if p.startswith("BLAS_INFO=")
+        ),
+        "unknown",
+    )
     facts = {
         "cpu": _cpu_model(),
         "machine": platform.machine(),

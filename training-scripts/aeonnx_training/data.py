@@ -24,13 +24,22 @@ from PIL import Image
 
 DEFAULT_DATA_DIR = "/usr/share/datasets/fashion-mnist"
 FASHION_MNIST_CLASSES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 # The image-format registry shared with .NET (docs/image-formats.json): the extensions a folder listing takes.
 IMAGE_FORMATS_FILE = Path(__file__).resolve().parents[2] / "docs" / "image-formats.json"
 IMAGE_EXTENSIONS = tuple(
-    ext for fmt in json.loads(IMAGE_FORMATS_FILE.read_text(encoding="utf-8"))["formats"] for ext in fmt["extensions"])
+    ext for fmt in json.loads(IMAGE_FORMATS_FILE.read_text(encoding="utf-8"))["formats"] for ext in fmt["extensions"]
+)
 RESAMPLERS = {
     "nearest": Image.NEAREST,
     "bilinear": Image.BILINEAR,
@@ -45,6 +54,7 @@ class DatasetError(Exception):
 @dataclass(frozen=True)
 class InputSpec:
     """The manifest's `input` object: what the encoder expects."""
+
     channels: int
     height: int
     width: int
@@ -79,10 +89,17 @@ class InputSpec:
     def to_manifest(self) -> dict:
         """Fixed key order; this object is also written into the ONNX metadata_props."""
         return {
-            "channels": self.channels, "height": self.height, "width": self.width,
-            "color": self.color, "layout": "NCHW", "scale": float(self.scale),
-            "mean": [float(m) for m in self.mean], "std": [float(s) for s in self.std],
-            "resize": self.resize, "gray": self.gray, "alpha": self.alpha,
+            "channels": self.channels,
+            "height": self.height,
+            "width": self.width,
+            "color": self.color,
+            "layout": "NCHW",
+            "scale": float(self.scale),
+            "mean": [float(m) for m in self.mean],
+            "std": [float(s) for s in self.std],
+            "resize": self.resize,
+            "gray": self.gray,
+            "alpha": self.alpha,
             "jpeg_draft": bool(self.jpeg_draft),
         }
 
@@ -90,6 +107,7 @@ class InputSpec:
 # ---------------------------------------------------------------------------------------------
 # Preprocessing (docs/MODEL-FORMAT.md, "Preprocessing")
 # ---------------------------------------------------------------------------------------------
+
 
 def bt601_gray(rgb: np.ndarray) -> np.ndarray:
     """uint8 [..., 3] -> uint8 [...]: (R*19595 + G*38470 + B*7471 + 32768) >> 16."""
@@ -143,7 +161,9 @@ def _check_jpeg_scans(img: Image.Image, src) -> None:
     scans = fp.read().count(b"\xff\xda")
     fp.seek(pos)
     if scans > MAX_JPEG_SCANS:
-        raise ValueError(f"{src}: the JPEG has more than {MAX_JPEG_SCANS} scans (the limit that bounds decoding work per image)")
+        raise ValueError(
+            f"{src}: the JPEG has more than {MAX_JPEG_SCANS} scans (the limit that bounds decoding work per image)"
+        )
 
 
 def load_pixels(src: Union[str, os.PathLike, Image.Image, np.ndarray], spec: InputSpec) -> np.ndarray:
@@ -188,7 +208,8 @@ def load_pixels(src: Union[str, os.PathLike, Image.Image, np.ndarray], spec: Inp
     if (h, w) != (spec.height, spec.width):
         mode = "L" if a.ndim == 2 else "RGB"
         resized = Image.fromarray(np.ascontiguousarray(a), mode=mode).resize(
-            (spec.width, spec.height), RESAMPLERS[spec.resize])
+            (spec.width, spec.height), RESAMPLERS[spec.resize]
+        )
         a = np.asarray(resized, dtype=np.uint8)
     if a.ndim == 2:
         a = a[None, :, :]
@@ -222,9 +243,11 @@ def postprocess_image(y: np.ndarray, spec: InputSpec) -> np.ndarray:
 # Datasets
 # ---------------------------------------------------------------------------------------------
 
+
 @dataclass
 class ImageSet:
     """Images as uint8 [N, C, H, W] at model size, optional integer labels and label names."""
+
     pixels: np.ndarray
     labels: Optional[np.ndarray] = None
     class_names: Tuple[str, ...] = ()
@@ -264,7 +287,7 @@ def _read_idx(path: Path) -> np.ndarray:
     zero, dtype_code, ndim = struct.unpack(">HBB", data[:4])
     if zero != 0 or dtype_code != 0x08:
         raise DatasetError(f"{path}: not an unsigned-byte idx file")
-    dims = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
+    dims = struct.unpack(">" + "I" * ndim, data[4 : 4 + 4 * ndim])
     arr = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     if arr.size != int(np.prod(dims)):
         raise DatasetError(f"{path}: truncated idx file")
@@ -277,8 +300,8 @@ def _find_idx(data_dir: Path, stem: str) -> Path:
         if p.is_file():
             return p
     raise DatasetError(
-        f"Fashion-MNIST file {stem}(.gz) not found in {data_dir} "
-        f"(install dataset-fashion-mnist or pass --data-dir)")
+        f"Fashion-MNIST file {stem}(.gz) not found in {data_dir} " f"(install dataset-fashion-mnist or pass --data-dir)"
+    )
 
 
 def load_fashion_mnist(data_dir: Union[str, os.PathLike], spec: InputSpec) -> Splits:
@@ -352,8 +375,9 @@ def split_holdout(images: ImageSet, fraction: float, seed: int) -> Tuple[ImageSe
     return images.subset(np.sort(perm[k:])), images.subset(np.sort(perm[:k]))
 
 
-def load_dataset(dataset: str, spec: InputSpec, data_dir: str = DEFAULT_DATA_DIR,
-                 test_fraction: float = 0.1, seed: int = 0) -> Splits:
+def load_dataset(
+    dataset: str, spec: InputSpec, data_dir: str = DEFAULT_DATA_DIR, test_fraction: float = 0.1, seed: int = 0
+) -> Splits:
     """`fashion-mnist` (official train/test) or a folder (a seeded held-out part is the test split)."""
     if dataset == "fashion-mnist":
         return load_fashion_mnist(data_dir, spec)

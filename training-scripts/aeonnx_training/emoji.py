@@ -39,8 +39,9 @@ EMOJI_TEST = "/usr/share/unicode/emoji/emoji-test.txt"
 SIDE = 136
 ZWJ, VS16 = 0x200D, 0xFE0F
 #: code points that modify the emoji they follow or join rather than being the picture's subject
-MODIFIERS = frozenset([ZWJ, VS16, 0x20E3, 0x2640, 0x2642, 0x27A1, 0x2194, 0x2195,
-                       *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)])
+MODIFIERS = frozenset(
+    [ZWJ, VS16, 0x20E3, 0x2640, 0x2642, 0x27A1, 0x2194, 0x2195, *range(0x1F3FB, 0x1F400), *range(0xE0020, 0xE0080)]
+)
 COMPONENT = "Component"
 
 
@@ -63,8 +64,10 @@ class EmojiInfo:
 def read_emoji_test(path: str = EMOJI_TEST) -> Dict[Tuple[int, ...], EmojiInfo]:
     """Every sequence of emoji-test.txt (U+FE0F removed; the first status line of a sequence wins)."""
     if not os.path.isfile(path):
-        raise EmojiDataError(f"{path} not found: the emoji groups come from Unicode's emoji-test.txt "
-                             "(Debian package unicode-data; make setup installs it)")
+        raise EmojiDataError(
+            f"{path} not found: the emoji groups come from Unicode's emoji-test.txt "
+            "(Debian package unicode-data; make setup installs it)"
+        )
     out: Dict[Tuple[int, ...], EmojiInfo] = {}
     group = subgroup = ""
     with open(path, encoding="utf-8") as f:
@@ -107,6 +110,7 @@ def glyph_sequences(font) -> Dict[str, Tuple[int, ...]]:
         if depth > 16 or g not in parts:
             raise KeyError(g)
         return tuple(cp for p in parts[g] for cp in resolve(p, depth + 1))
+
     out = {}
     for g in parts:
         try:
@@ -163,12 +167,13 @@ def composite_on_white(png: bytes, side: int = SIDE) -> np.ndarray:
         raise EmojiDataError(f"a {w}x{h} bitmap does not fit in {side}x{side}")
     out = np.full((side, side, 3), 255, dtype=np.uint8)
     top, left = (side - h) // 2, (side - w) // 2
-    out[top:top + h, left:left + w] = rgb.astype(np.uint8)
+    out[top : top + h, left : left + w] = rgb.astype(np.uint8)
     return out
 
 
-def write_emoji_folder(out, font_path: str = FONT, emoji_test: str = EMOJI_TEST,
-                       only: Optional[Sequence[str]] = None) -> Path:
+def write_emoji_folder(
+    out, font_path: str = FONT, emoji_test: str = EMOJI_TEST, only: Optional[Sequence[str]] = None
+) -> Path:
     """Write the dataset folder (see the module doc); returns out. `only`: these glyph names
     alone (tests)."""
     if not os.path.isfile(font_path):
@@ -176,7 +181,9 @@ def write_emoji_folder(out, font_path: str = FONT, emoji_test: str = EMOJI_TEST,
     try:
         from fontTools.ttLib import TTFont
     except ImportError:
-        raise EmojiDataError("fontTools is not installed (Debian package python3-fonttools; make setup installs it)") from None
+        raise EmojiDataError(
+            "fontTools is not installed (Debian package python3-fonttools; make setup installs it)"
+        ) from None
     labels = EmojiLabels(read_emoji_test(emoji_test))
     font = TTFont(font_path)
     if "CBDT" not in font:
@@ -203,8 +210,17 @@ def write_emoji_folder(out, font_path: str = FONT, emoji_test: str = EMOJI_TEST,
         folder = out / slug(info.group)
         folder.mkdir(parents=True, exist_ok=True)
         Image.fromarray(pixels, "RGB").save(folder / f"{stem}.png", optimize=False)
-        rows.append([f"{slug(info.group)}/{stem}.png", glyph, " ".join(f"{c:04X}" for c in (seq or ())),
-                     info.group, info.subgroup, info.name, how])
+        rows.append(
+            [
+                f"{slug(info.group)}/{stem}.png",
+                glyph,
+                " ".join(f"{c:04X}" for c in (seq or ())),
+                info.group,
+                info.subgroup,
+                info.name,
+                how,
+            ]
+        )
     if not rows:
         raise EmojiDataError(f"{font_path}: no color bitmaps found")
     with open(out / "index.csv", "w", newline="", encoding="utf-8") as f:

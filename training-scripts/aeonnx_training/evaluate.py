@@ -36,7 +36,6 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from . import splits
 from .checkpoint import load_checkpoint
@@ -56,6 +55,7 @@ EVAL_BATCH_VALUES = 1 << 21
 # PCA baseline
 # ---------------------------------------------------------------------------------------------
 
+
 def pca_baseline_mse(train: np.ndarray, test: np.ndarray, components: int) -> float:
     """MSE on test of a rank-`components` PCA fit on train; rows are flattened images in [0,1]."""
     x = train.reshape(train.shape[0], -1).astype(np.float64)
@@ -63,14 +63,14 @@ def pca_baseline_mse(train: np.ndarray, test: np.ndarray, components: int) -> fl
     xc = x - mean
     if xc.shape[0] < xc.shape[1]:
         _, _, vt = np.linalg.svd(xc, full_matrices=False)
-        basis = vt[:min(components, vt.shape[0])].T
+        basis = vt[: min(components, vt.shape[0])].T
         return _pca_test_mse(basis, mean, test)
     return _pca_from_gram(xc.T @ xc, mean, components, test)
 
 
 def _pca_from_gram(gram: np.ndarray, mean: np.ndarray, components: int, test: np.ndarray) -> float:
     evals, evecs = np.linalg.eigh(gram)
-    basis = evecs[:, np.argsort(evals)[::-1][:min(components, gram.shape[0])]]
+    basis = evecs[:, np.argsort(evals)[::-1][: min(components, gram.shape[0])]]
     return _pca_test_mse(basis, mean, test)
 
 
@@ -93,10 +93,11 @@ def batch_for(values_per_image: int, most: int = 500) -> int:
 @dataclass
 class Baselines:
     """What a model must beat: PCA with as many components as the latent, and the mean image."""
+
     pca_mse: float
     pca_ssim: float
     mean_image_mse: float
-    method: str                   # how the PCA was fit (exact / randomized, on how many images)
+    method: str  # how the PCA was fit (exact / randomized, on how many images)
 
 
 def _sample_indices(n: int, cap: int) -> np.ndarray:
@@ -122,12 +123,18 @@ def _blocks(x: np.ndarray, scale: float, mean: Optional[np.ndarray] = None, rows
     """Row blocks of a uint8 matrix as centred float64 in [0,1] (a few MB each)."""
     rows = rows or batch_for(x.shape[1], 1024)
     for s in range(0, x.shape[0], rows):
-        blk = x[s:s + rows].astype(np.float64) / scale
+        blk = x[s : s + rows].astype(np.float64) / scale
         yield blk if mean is None else blk - mean
 
 
-def randomized_pca_basis(x: np.ndarray, scale: float, components: int, oversample: int = PCA_OVERSAMPLE,
-                         iterations: int = PCA_ITERATIONS, seed: int = 0) -> Tuple[np.ndarray, np.ndarray]:
+def randomized_pca_basis(
+    x: np.ndarray,
+    scale: float,
+    components: int,
+    oversample: int = PCA_OVERSAMPLE,
+    iterations: int = PCA_ITERATIONS,
+    seed: int = 0,
+) -> Tuple[np.ndarray, np.ndarray]:
     """(mean [d], basis [d, k]) of a PCA of the rows of uint8 x / scale, by subspace iteration on
     the centred data (Halko, Martinsson & Tropp 2011, algorithm 4.4 with Rayleigh-Ritz): each
     iteration is one pass over row blocks computing A^T (A V) in float64, so memory is the uint8
@@ -150,11 +157,13 @@ def randomized_pca_basis(x: np.ndarray, scale: float, components: int, oversampl
         w = blk @ v
         small += w.T @ w
     evals, evecs = np.linalg.eigh(small)
-    order = np.argsort(evals)[::-1][:min(components, width)]
+    order = np.argsort(evals)[::-1][: min(components, width)]
     return mean, v @ evecs[:, order]
 
 
-def pca_of_rows(x: np.ndarray, scale: float, components: int, seed: int = 0) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+def pca_of_rows(
+    x: np.ndarray, scale: float, components: int, seed: int = 0
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mean [d], basis [d, k], scales [k]) of uint8 rows x / scale: the randomized PCA above and
     the standard deviation of each component's coordinate over the rows."""
     mean, basis = randomized_pca_basis(x, scale, components, seed=seed)
@@ -192,14 +201,16 @@ def baselines_streamed(train: splits.Source, test: splits.Source, components: in
             gram += x.T @ x
         mean = total / n
         evals, evecs = np.linalg.eigh(gram - n * np.outer(mean, mean))
-        basis = evecs[:, np.argsort(evals)[::-1][:min(components, d)]]
+        basis = evecs[:, np.argsort(evals)[::-1][: min(components, d)]]
         method = f"exact (Gram matrix of {n} training images)"
     else:
         idx = _sample_indices(len(train), max(components + 1, PCA_MAX_BYTES // d))
         x = _load_uint8(train.subset(idx) if len(idx) < len(train) else train, workers)
         mean, basis = randomized_pca_basis(x, spec.scale, components)
-        method = (f"randomized ({PCA_ITERATIONS} subspace iterations, {basis.shape[1] + PCA_OVERSAMPLE} vectors) "
-                  f"on {x.shape[0]} of {len(train)} training images")
+        method = (
+            f"randomized ({PCA_ITERATIONS} subspace iterations, {basis.shape[1] + PCA_OVERSAMPLE} vectors) "
+            f"on {x.shape[0]} of {len(train)} training images"
+        )
         del x
     se_pca, se_mean, ssim_sum, count, n_img = 0.0, 0.0, 0.0, 0, 0
     shape = (spec.channels, spec.height, spec.width)
@@ -209,10 +220,11 @@ def baselines_streamed(train: splits.Source, test: splits.Source, components: in
         t = _pixels01(b.pixels, spec.scale) - mean
         rec = (t @ basis) @ basis.T
         se_pca += float(np.sum((t - rec) ** 2))
-        se_mean += float(np.sum(t ** 2))
+        se_mean += float(np.sum(t**2))
         count += t.size
-        ssim_sum += float(ssim(torch.from_numpy(rec + mean).reshape(-1, *shape),
-                               torch.from_numpy(t + mean).reshape(-1, *shape)).sum())
+        ssim_sum += float(
+            ssim(torch.from_numpy(rec + mean).reshape(-1, *shape), torch.from_numpy(t + mean).reshape(-1, *shape)).sum()
+        )
         n_img += len(b)
     return Baselines(se_pca / count, ssim_sum / n_img, se_mean / count, method)
 
@@ -223,17 +235,22 @@ def quality_warnings(metrics: dict, latent_dim: int) -> List[str]:
     out = []
     mse, pca, mean_img = metrics.get("mse"), metrics.get("pca_mse"), metrics.get("mean_image_mse")
     if mse is not None and mean_img is not None and mse >= mean_img:
-        out.append(f"test MSE {mse:.5f} is not below the mean image's {mean_img:.5f}: the model ignores its input "
-                   "(it reconstructs every image as the same picture)")
+        out.append(
+            f"test MSE {mse:.5f} is not below the mean image's {mean_img:.5f}: the model ignores its input "
+            "(it reconstructs every image as the same picture)"
+        )
     if mse is not None and pca is not None and mse >= pca:
-        out.append(f"test MSE {mse:.5f} is {mse / pca:.2f}x that of PCA with {latent_dim} components ({pca:.5f}): "
-                   "a linear projection of the same size reconstructs better; retrain (docs/TRAINING.md)")
+        out.append(
+            f"test MSE {mse:.5f} is {mse / pca:.2f}x that of PCA with {latent_dim} components ({pca:.5f}): "
+            "a linear projection of the same size reconstructs better; retrain (docs/TRAINING.md)"
+        )
     return out
 
 
 # ---------------------------------------------------------------------------------------------
 # Model evaluation (float64)
 # ---------------------------------------------------------------------------------------------
+
 
 def eval_copy(model: AutoEncoder) -> AutoEncoder:
     """The model on CPU in float32 for evaluation (float64 convolutions are ~6x slower on CPU,
@@ -244,8 +261,14 @@ def eval_copy(model: AutoEncoder) -> AutoEncoder:
 
 
 @torch.no_grad()
-def evaluate_model(model: AutoEncoder, test: splits.Source, train: Optional[splits.Source] = None,
-                   seed: int = 0, batch_size: int = 500, workers: int = 0) -> dict:
+def evaluate_model(
+    model: AutoEncoder,
+    test: splits.Source,
+    train: Optional[splits.Source] = None,
+    seed: int = 0,
+    batch_size: int = 500,
+    workers: int = 0,
+) -> dict:
     """Metrics dict with fixed key order (see the module doc); with `train`, the baselines, the
     ratio to PCA and the quality warnings too."""
     m64 = eval_copy(model)
@@ -271,7 +294,9 @@ def evaluate_model(model: AutoEncoder, test: splits.Source, train: Optional[spli
             recz = m64.decoder.pixels(mean + torch.exp(0.5 * logvar) * eps).double()
             mean, logvar = mean.double(), logvar.double()
             d = p01[0].numel()
-            nll = 0.5 * ((recz - p01) ** 2).flatten(1).sum(1) * torch.exp(-2 * log_sigma) + d * (log_sigma + 0.5 * LOG_2PI)
+            nll = 0.5 * ((recz - p01) ** 2).flatten(1).sum(1) * torch.exp(-2 * log_sigma) + d * (
+                log_sigma + 0.5 * LOG_2PI
+            )
             kl = kl_divergence(mean, logvar)
             elbo_sum += float((-(nll + kl)).sum())
             kl_sum += float(kl.sum())
@@ -283,8 +308,13 @@ def evaluate_model(model: AutoEncoder, test: splits.Source, train: Optional[spli
     }
     if train is not None:
         base = baselines_streamed(train, test, model.spec.latent_dim, workers)
-        out.update(pca_mse=base.pca_mse, pca_ratio=mse / base.pca_mse if base.pca_mse > 0 else float("inf"),
-                   pca_ssim=base.pca_ssim, mean_image_mse=base.mean_image_mse, pca_fit=base.method)
+        out.update(
+            pca_mse=base.pca_mse,
+            pca_ratio=mse / base.pca_mse if base.pca_mse > 0 else float("inf"),
+            pca_ssim=base.pca_ssim,
+            mean_image_mse=base.mean_image_mse,
+            pca_fit=base.method,
+        )
     if m64.variational:
         out["elbo"] = elbo_sum / n_img
         out["kl"] = kl_sum / n_img
@@ -299,7 +329,7 @@ def evaluate_model(model: AutoEncoder, test: splits.Source, train: Optional[spli
 def encode_means(model: AutoEncoder, x: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
     """float64 latents (AE latent or VAE mean) of normalized inputs x."""
     m64 = eval_copy(model)
-    return torch.cat([m64.encode_mean(x[i:i + batch_size]).double() for i in range(0, x.shape[0], batch_size)])
+    return torch.cat([m64.encode_mean(x[i : i + batch_size]).double() for i in range(0, x.shape[0], batch_size)])
 
 
 @torch.no_grad()
@@ -332,8 +362,11 @@ def latent_statistics(model: AutoEncoder, train: splits.Source, batch_size: int 
     cov = (cov + cov.T) / 2
     std = np.sqrt(np.maximum(np.diag(cov), 0.0))
     chol = np.linalg.cholesky(cov + 1e-6 * np.eye(dim))
-    classes = [{"label": str(name), "index": c, "count": int(ccount[c]), "centroid": csum[c] / ccount[c]}
-               for c, name in enumerate(train.class_names) if ccount[c] > 0]
+    classes = [
+        {"label": str(name), "index": c, "count": int(ccount[c]), "centroid": csum[c] / ccount[c]}
+        for c, name in enumerate(train.class_names)
+        if ccount[c] > 0
+    ]
     return {"mean": mean, "std": std, "covariance": cov, "cholesky": chol, "classes": classes}
 
 

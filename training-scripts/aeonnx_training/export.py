@@ -42,6 +42,7 @@ FIXTURE_COUNT = 8
 # Deterministic JSON
 # ---------------------------------------------------------------------------------------------
 
+
 def format_float(v) -> str:
     """Shortest decimal that round-trips the float32 value (numpy's str of float32)."""
     f = np.float32(v)
@@ -98,6 +99,7 @@ def sha256_file(path) -> str:
 # ONNX
 # ---------------------------------------------------------------------------------------------
 
+
 class _EncoderGraph(nn.Module):
     """image -> latent (AE) or (mean, logvar) (VAE); never a sample."""
 
@@ -139,16 +141,25 @@ def _strip(graph: onnx.GraphProto) -> None:
         del graph.metadata_props[:]
 
 
-def export_graph(module: nn.Module, example: torch.Tensor, input_name: str, output_names: List[str],
-                 output_shapes: List[List[int]], metadata: dict) -> bytes:
+def export_graph(
+    module: nn.Module,
+    example: torch.Tensor,
+    input_name: str,
+    output_names: List[str],
+    output_shapes: List[List[int]],
+    metadata: dict,
+) -> bytes:
     """torch -> ONNX bytes: TorchScript exporter (dynamo=False on torch 2.x), opset 17, batch axis N.
     output_shapes are the per-image shapes; the graph outputs are declared [N, *shape] so readers
     see static sizes (the exporter leaves Resize outputs symbolic)."""
     module.eval()
     kwargs = dict(
-        input_names=[input_name], output_names=list(output_names), opset_version=OPSET,
+        input_names=[input_name],
+        output_names=list(output_names),
+        opset_version=OPSET,
         dynamic_axes={n: {0: "N"} for n in [input_name, *output_names]},
-        do_constant_folding=True, export_params=True,
+        do_constant_folding=True,
+        export_params=True,
     )
     if "dynamo" in inspect.signature(torch.onnx.export).parameters:
         kwargs["dynamo"] = False
@@ -186,6 +197,7 @@ def graph_io(path) -> dict:
 
     def dims(vi):
         return [d.dim_param if d.dim_param else d.dim_value for d in vi.type.tensor_type.shape.dim]
+
     inits = {i.name for i in m.graph.initializer}
     return {
         "inputs": {vi.name: dims(vi) for vi in m.graph.input if vi.name not in inits},
@@ -199,6 +211,7 @@ def graph_io(path) -> dict:
 # Model folder
 # ---------------------------------------------------------------------------------------------
 
+
 def _pick_fixtures(images: splits.Source, count: int) -> List[int]:
     """One image per class in class order (first decodable occurrence), then the next images, up to count."""
     picked: List[int] = []
@@ -209,6 +222,7 @@ def _pick_fixtures(images: splits.Source, count: int) -> List[int]:
             return True
         except splits.DECODE_ERRORS:
             return False
+
     if images.labels is not None:
         for c in range(len(images.class_names)):
             hits = [int(h) for h in np.nonzero(images.labels == c)[0]]
@@ -227,8 +241,14 @@ def _floats(t: torch.Tensor) -> list:
     return [float(v) for v in t.detach().to(torch.float32).reshape(-1).tolist()]
 
 
-def write_fixtures(model: AutoEncoder, images: splits.Source, spec: data_mod.InputSpec, name: str,
-                   folder: Path, count: int = FIXTURE_COUNT) -> dict:
+def write_fixtures(
+    model: AutoEncoder,
+    images: splits.Source,
+    spec: data_mod.InputSpec,
+    name: str,
+    folder: Path,
+    count: int = FIXTURE_COUNT,
+) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.png"):
         old.unlink()
@@ -242,7 +262,7 @@ def write_fixtures(model: AutoEncoder, images: splits.Source, spec: data_mod.Inp
         x = torch.from_numpy(data_mod.preprocess_image(folder / fname, spec))[None]
         with torch.no_grad():
             enc = model.encoder(x)
-            mean, logvar = (enc if model.variational else (enc, None))
+            mean, logvar = enc if model.variational else (enc, None)
             rec = model.decoder(mean)
         entry = {"file": fname, "label": images.label_name(i)}
         if entry["label"] is None:
@@ -257,8 +277,14 @@ def write_fixtures(model: AutoEncoder, images: splits.Source, spec: data_mod.Inp
     return doc
 
 
-def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = True, workers: int = 0,
-                 calibrate: Optional[bool] = None) -> dict:
+def export_model(
+    checkpoint,
+    out,
+    name: Optional[str] = None,
+    progress: bool = True,
+    workers: int = 0,
+    calibrate: Optional[bool] = None,
+) -> dict:
     """Write the model folder; returns the manifest dict. Always on CPU, whatever trained the model.
     calibrate: add the `anomaly` block, calibrated on the validation split (held-out images the
     model did not train on); None = when the model was trained on one normal class."""
@@ -273,8 +299,12 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
     tr, va, te = splits.load_splits(cfg)
     log(f"[{name}] evaluating on {len(te)} test images")
     metrics = evaluate.evaluate_model(model, te, tr, seed=cfg.seed, workers=workers)
-    log(f"[{name}] " + ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}"
-                                  for k, v in metrics.items() if k != "warnings"))
+    log(
+        f"[{name}] "
+        + ", ".join(
+            f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items() if k != "warnings"
+        )
+    )
     for w in metrics["warnings"]:
         # printed whatever `progress` says: a model worse than its baselines must not ship unnoticed
         print(f"warning: [{name}] {w}", file=sys.stderr, flush=True)
@@ -282,15 +312,29 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
 
     input_obj = spec.to_manifest()
     meta = {
-        "aeonnx.format": MANIFEST_FORMAT, "aeonnx.name": name, "aeonnx.kind": cfg.model,
+        "aeonnx.format": MANIFEST_FORMAT,
+        "aeonnx.name": name,
+        "aeonnx.kind": cfg.model,
         "aeonnx.input": json.dumps(input_obj, separators=(",", ":")),
         "aeonnx.latent_dim": str(cfg.latent_dim),
     }
     enc_outputs = ["mean", "logvar"] if model.variational else ["latent"]
-    enc_bytes = export_graph(_EncoderGraph(model), torch.zeros(2, spec.channels, spec.height, spec.width),
-                             "image", enc_outputs, [[cfg.latent_dim]] * len(enc_outputs), {**meta, "aeonnx.role": "encoder"})
-    dec_bytes = export_graph(_DecoderGraph(model), torch.zeros(2, cfg.latent_dim), "latent", ["image"],
-                             [[spec.channels, spec.height, spec.width]], {**meta, "aeonnx.role": "decoder"})
+    enc_bytes = export_graph(
+        _EncoderGraph(model),
+        torch.zeros(2, spec.channels, spec.height, spec.width),
+        "image",
+        enc_outputs,
+        [[cfg.latent_dim]] * len(enc_outputs),
+        {**meta, "aeonnx.role": "encoder"},
+    )
+    dec_bytes = export_graph(
+        _DecoderGraph(model),
+        torch.zeros(2, cfg.latent_dim),
+        "latent",
+        ["image"],
+        [[spec.channels, spec.height, spec.width]],
+        {**meta, "aeonnx.role": "decoder"},
+    )
     atomic_write_bytes(out / "encoder.onnx", enc_bytes)
     atomic_write_bytes(out / "decoder.onnx", dec_bytes)
 
@@ -323,17 +367,33 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
         "output": {"activation": "clip" if model.spec.pca_residual else "sigmoid"},
         "latent": {
             "dim": cfg.latent_dim,
-            "mean": stats["mean"], "std": stats["std"],
-            "covariance": stats["covariance"], "cholesky": stats["cholesky"],
-            "classes": [{"label": c["label"], "index": c["index"], "count": c["count"],
-                         "centroid": c["centroid"]} for c in stats["classes"]],
+            "mean": stats["mean"],
+            "std": stats["std"],
+            "covariance": stats["covariance"],
+            "cholesky": stats["cholesky"],
+            "classes": [
+                {"label": c["label"], "index": c["index"], "count": c["count"], "centroid": c["centroid"]}
+                for c in stats["classes"]
+            ],
         },
-        "encoder": {"file": "encoder.onnx", "sha256": hashlib.sha256(enc_bytes).hexdigest(),
-                    "input": "image", "outputs": enc_outputs, "opset": OPSET},
-        "decoder": {"file": "decoder.onnx", "sha256": hashlib.sha256(dec_bytes).hexdigest(),
-                    "input": "latent", "output": "image", "opset": OPSET},
+        "encoder": {
+            "file": "encoder.onnx",
+            "sha256": hashlib.sha256(enc_bytes).hexdigest(),
+            "input": "image",
+            "outputs": enc_outputs,
+            "opset": OPSET,
+        },
+        "decoder": {
+            "file": "decoder.onnx",
+            "sha256": hashlib.sha256(dec_bytes).hexdigest(),
+            "input": "latent",
+            "output": "image",
+            "opset": OPSET,
+        },
         "training": {
-            "dataset": cfg.dataset, "seed": cfg.seed, "epochs": cfg.epochs,
+            "dataset": cfg.dataset,
+            "seed": cfg.seed,
+            "epochs": cfg.epochs,
             "config": cfg.to_saved(),
             "torch": vers.get("torch", torch.__version__),
             "onnx": onnx.__version__,
@@ -343,7 +403,8 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
             "precision": train_metrics.get("precision", "float32"),
             "world_size": train_metrics.get("world_size", 1),
             "wall_seconds": train_metrics.get("wall_seconds"),
-            "train_count": ckpt.get("train_count"), "val_count": ckpt.get("val_count"),
+            "train_count": ckpt.get("train_count"),
+            "val_count": ckpt.get("val_count"),
             "machine": train_metrics.get("machine"),
             "export_machine": machine_facts(cfg.threads),
         },
@@ -351,9 +412,16 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
     }
     if calibrate or (calibrate is None and cfg.normal_class):
         from . import anomaly
+
         # the statistics as the manifest stores them (float32), so .NET's scores are the same
-        block = anomaly.calibrate(model, va, _as_stored(stats["mean"]), _as_stored(stats["cholesky"]),
-                                  source="validation split", workers=workers)
+        block = anomaly.calibrate(
+            model,
+            va,
+            _as_stored(stats["mean"]),
+            _as_stored(stats["cholesky"]),
+            source="validation split",
+            workers=workers,
+        )
         log(f"[{name}] calibrated {block['score']} on {block['calibration']['images']} held-out images")
         manifest["anomaly"] = block
     if not manifest["latent"]["classes"]:
@@ -361,7 +429,9 @@ def export_model(checkpoint, out, name: Optional[str] = None, progress: bool = T
     if manifest["training"]["machine"] is None:
         del manifest["training"]["machine"]
     atomic_write_bytes(out / "manifest.json", (dumps(manifest) + "\n").encode())
-    log(f"[{name}] wrote {out}: encoder {manifest['encoder']['sha256'][:12]}, decoder {manifest['decoder']['sha256'][:12]}")
+    log(
+        f"[{name}] wrote {out}: encoder {manifest['encoder']['sha256'][:12]}, decoder {manifest['decoder']['sha256'][:12]}"
+    )
     return manifest
 
 
@@ -374,9 +444,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--checkpoint", required=True, help="checkpoint.pt written by train.py")
     ap.add_argument("--out", required=True, help="model folder to write (e.g. models/<name>)")
     ap.add_argument("--name", default=None, help="model name (default: the name in the checkpoint's config)")
-    ap.add_argument("--calibrate", action=argparse.BooleanOptionalAction, default=None,
-                    help="add the anomaly block (score statistics and quantiles on the validation split); "
-                         "default: only for models trained with --normal-class")
+    ap.add_argument(
+        "--calibrate",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="add the anomaly block (score statistics and quantiles on the validation split); "
+        "default: only for models trained with --normal-class",
+    )
     args = ap.parse_args(argv)
     if not os.path.isfile(args.checkpoint):
         print(f"error: checkpoint not found: {args.checkpoint}", file=sys.stderr)
@@ -387,4 +461,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0
-

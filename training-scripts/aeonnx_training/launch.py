@@ -49,7 +49,7 @@ def normalize_options(argv: Sequence[str], parser) -> List[str]:
     while i < len(argv):
         token = argv[i]
         if token == "--" or not token.startswith("-"):
-            break                                  # the training script (or module): the rest is its own
+            break  # the training script (or module): the rest is its own
         name, eq, value = token.partition("=")
         if name not in known and name.startswith("--"):
             for other in ("--" + name[2:].replace("-", "_"), "--" + name[2:].replace("_", "-")):
@@ -60,7 +60,7 @@ def normalize_options(argv: Sequence[str], parser) -> List[str]:
         action = known.get(name)
         i += 1
         if action is not None and not eq and action.nargs != 0 and i < len(argv):
-            out.append(argv[i])                    # the option's value, as its own token
+            out.append(argv[i])  # the option's value, as its own token
             i += 1
     return out + list(argv[i:])
 
@@ -68,6 +68,7 @@ def normalize_options(argv: Sequence[str], parser) -> List[str]:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     _patch()
     from torch.distributed.run import get_args_parser, main as torchrun_main
+
     args = list(sys.argv[1:] if argv is None else argv)
     torchrun_main(normalize_options(args, get_args_parser()))
     return 0

@@ -70,27 +70,27 @@ class ModelConfigError(ValueError):
 def stage_count(height: int, width: int) -> int:
     """Stride-2 stages until the larger side is <= FINAL_MAX_SIDE (at least one)."""
     k = 1
-    while max(height, width) / (2 ** k) > FINAL_MAX_SIDE:
+    while max(height, width) / (2**k) > FINAL_MAX_SIDE:
         k += 1
     return k
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    kind: str = "ae"                 # "ae" | "vae"
+    kind: str = "ae"  # "ae" | "vae"
     channels: int = 1
     height: int = 28
     width: int = 28
     latent_dim: int = 16
     widths: Tuple[int, ...] = (32, 64)
     beta: float = 1.0
-    latent_penalty: float = 0.0      # AE only
-    mean: Tuple[float, ...] = ()     # input normalization, one value per channel (default 0)
-    std: Tuple[float, ...] = ()      # (default 1)
-    arch: str = "plain"              # "plain" | "bn" | "gn" (module doc)
-    ssim_weight: float = 0.0         # AE only: weight of (1 - SSIM) in the loss
-    upsample: str = "nearest"        # the decoder's 2x upsampling: "nearest" | "bilinear"
-    pca_residual: bool = False       # latent = whitened PCA projection + learned correction (module doc)
+    latent_penalty: float = 0.0  # AE only
+    mean: Tuple[float, ...] = ()  # input normalization, one value per channel (default 0)
+    std: Tuple[float, ...] = ()  # (default 1)
+    arch: str = "plain"  # "plain" | "bn" | "gn" (module doc)
+    ssim_weight: float = 0.0  # AE only: weight of (1 - SSIM) in the loss
+    upsample: str = "nearest"  # the decoder's 2x upsampling: "nearest" | "bilinear"
+    pca_residual: bool = False  # latent = whitened PCA projection + learned correction (module doc)
 
     @property
     def stages(self) -> int:
@@ -99,7 +99,7 @@ class ModelSpec:
     def stage_widths(self) -> List[int]:
         """One width per stage: the first given ones (a small image uses fewer stages, so the
         default 32,64 fits every size), extended by doubling the last (capped at 512)."""
-        ws = [int(w) for w in self.widths][:self.stages]
+        ws = [int(w) for w in self.widths][: self.stages]
         while len(ws) < self.stages:
             ws.append(min(512, ws[-1] * 2))
         return ws
@@ -124,18 +124,21 @@ class ModelSpec:
             if not (MIN_SIZE <= v <= MAX_SIZE):
                 raise ModelConfigError(
                     f"image {name} {v} is not supported: height and width must be between {MIN_SIZE} "
-                    f"and {MAX_SIZE}, got {self.height}x{self.width}")
+                    f"and {MAX_SIZE}, got {self.height}x{self.width}"
+                )
         k = self.stages
-        f = 2 ** k
+        f = 2**k
         if self.height % f or self.width % f:
             raise ModelConfigError(
                 f"image size {self.height}x{self.width} is not supported: the model halves it {k} times "
                 f"(until the larger side is at most {FINAL_MAX_SIDE}), so height and width must be "
-                f"multiples of {f}")
+                f"multiples of {f}"
+            )
         if min(self.height, self.width) // f < 2:
             raise ModelConfigError(
                 f"image size {self.height}x{self.width} is too elongated: after {k} halvings the "
-                f"smaller side would be {min(self.height, self.width) // f}")
+                f"smaller side would be {min(self.height, self.width) // f}"
+            )
         if self.latent_dim < 1:
             raise ModelConfigError(f"latent dimension must be at least 1, got {self.latent_dim}")
         if not self.widths or any(int(w) < 1 for w in self.widths):
@@ -177,7 +180,7 @@ class Encoder(nn.Module):
             layers += _conv_act(c_in, w, 4, 2, 1, norm) + _conv_act(w, w, 3, 1, 1, norm)
             c_in = w
         self.features = nn.Sequential(*layers)
-        f = 2 ** spec.stages
+        f = 2**spec.stages
         flat = c_in * (spec.height // f) * (spec.width // f)
         self.variational = spec.kind == "vae"
         self.mean = nn.Linear(flat, spec.latent_dim)
@@ -211,7 +214,7 @@ class Decoder(nn.Module):
     def __init__(self, spec: ModelSpec):
         super().__init__()
         ws = spec.stage_widths()
-        f = 2 ** spec.stages
+        f = 2**spec.stages
         self.shape = (ws[-1], spec.height // f, spec.width // f)
         self.out_shape = (spec.channels, spec.height, spec.width)
         self.project = nn.Linear(spec.latent_dim, ws[-1] * self.shape[1] * self.shape[2])
@@ -227,7 +230,9 @@ class Decoder(nn.Module):
         mean, std = spec.norm()
         self.identity_norm = all(m == 0.0 for m in mean) and all(s == 1.0 for s in std)
         # not persistent: they follow from the config, and checkpoints stay loadable across versions
-        self.register_buffer("norm_mean", torch.tensor(mean, dtype=torch.float32).reshape(1, -1, 1, 1), persistent=False)
+        self.register_buffer(
+            "norm_mean", torch.tensor(mean, dtype=torch.float32).reshape(1, -1, 1, 1), persistent=False
+        )
         self.register_buffer("norm_std", torch.tensor(std, dtype=torch.float32).reshape(1, -1, 1, 1), persistent=False)
 
     @staticmethod
@@ -237,8 +242,11 @@ class Decoder(nn.Module):
         for i in range(len(ws) - 1, -1, -1):
             # nearest upsampling + conv instead of ConvTranspose2d: same shapes, no checkerboard,
             # and several times faster on CPU (ConvTranspose2d has no fast deterministic kernel)
-            layers.append(nn.Upsample(scale_factor=2, mode="nearest") if spec.upsample == "nearest"
-                          else nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False))
+            layers.append(
+                nn.Upsample(scale_factor=2, mode="nearest")
+                if spec.upsample == "nearest"
+                else nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
+            )
             if i > 0:
                 layers += _conv_act(ws[i], ws[i - 1], 3, 1, 1, normed)
             else:
@@ -289,10 +297,12 @@ class AutoEncoder(nn.Module):
         # pixel p = x * std + mean per channel, flattened C-major like the basis
         ch_std = ns.repeat_interleave(h * w)
         ch_mean = nm.repeat_interleave(h * w)
-        enc_w = (b / s).T * ch_std                               # [k', d]: whitened projection of x
-        enc_b = (b / s).T @ (ch_mean - mean.to(torch.float64))   # [k']
+        enc_w = (b / s).T * ch_std  # [k', d]: whitened projection of x
+        enc_b = (b / s).T @ (ch_mean - mean.to(torch.float64))  # [k']
         e, d_ = self.encoder, self.decoder
-        e.pca_weight.zero_(); e.pca_bias.zero_(); d_.pca_weight.zero_()
+        e.pca_weight.zero_()
+        e.pca_bias.zero_()
+        d_.pca_weight.zero_()
         e.pca_weight[:k] = enc_w.to(e.pca_weight.dtype)
         e.pca_bias[:k] = enc_b.to(e.pca_bias.dtype)
         d_.pca_weight[:, :k] = (b * s).to(d_.pca_weight.dtype)
@@ -331,8 +341,9 @@ class AutoEncoder(nn.Module):
         return loss_terms(self, recon, target01, mean, logvar)
 
 
-def loss_terms(model: AutoEncoder, recon: torch.Tensor, target01: torch.Tensor, mean: torch.Tensor,
-               logvar: Optional[torch.Tensor]):
+def loss_terms(
+    model: AutoEncoder, recon: torch.Tensor, target01: torch.Tensor, mean: torch.Tensor, logvar: Optional[torch.Tensor]
+):
     """(loss, mse) for a forward pass computed elsewhere (e.g. through DistributedDataParallel)."""
     recon = recon.float()
     mse = F.mse_loss(recon, target01)
@@ -350,13 +361,20 @@ def loss_terms(model: AutoEncoder, recon: torch.Tensor, target01: torch.Tensor, 
 
 def gaussian_window(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
     r = torch.arange(size, dtype=torch.float64) - (size - 1) / 2
-    g = torch.exp(-(r ** 2) / (2 * sigma ** 2))
+    g = torch.exp(-(r**2) / (2 * sigma**2))
     g = g / g.sum()
     return torch.outer(g, g)
 
 
-def ssim(a: torch.Tensor, b: torch.Tensor, data_range: float = 1.0, size: int = 11,
-         sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03) -> torch.Tensor:
+def ssim(
+    a: torch.Tensor,
+    b: torch.Tensor,
+    data_range: float = 1.0,
+    size: int = 11,
+    sigma: float = 1.5,
+    k1: float = 0.01,
+    k2: float = 0.03,
+) -> torch.Tensor:
     """Per-image SSIM of [N,C,H,W] tensors (Wang et al. 2004: Gaussian window, mean over channels
     and valid windows), in a's dtype (float64 for metrics, float32 as a training loss). Images
     smaller than the window use a window of their size."""
@@ -370,10 +388,10 @@ def ssim(a: torch.Tensor, b: torch.Tensor, data_range: float = 1.0, size: int = 
         return F.conv2d(x, win, groups=c)
 
     mu_a, mu_b = filt(a), filt(b)
-    saa = filt(a * a) - mu_a ** 2
-    sbb = filt(b * b) - mu_b ** 2
+    saa = filt(a * a) - mu_a**2
+    sbb = filt(b * b) - mu_b**2
     sab = filt(a * b) - mu_a * mu_b
-    m = ((2 * mu_a * mu_b + c1) * (2 * sab + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (saa + sbb + c2))
+    m = ((2 * mu_a * mu_b + c1) * (2 * sab + c2)) / ((mu_a**2 + mu_b**2 + c1) * (saa + sbb + c2))
     return m.mean(dim=(1, 2, 3))
 
 
@@ -389,8 +407,24 @@ def kl_divergence(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return -0.5 * torch.sum(1 + logvar - mean.pow(2) - logvar.exp(), dim=1)
 
 
-def build_model(kind: str, channels: int, height: int, width: int, latent_dim: int,
-                widths: Sequence[int] = (32, 64), beta: float = 1.0, arch: str = "plain") -> AutoEncoder:
-    spec = ModelSpec(kind, int(channels), int(height), int(width), int(latent_dim),
-                     tuple(int(w) for w in widths), float(beta), arch=arch)
+def build_model(
+    kind: str,
+    channels: int,
+    height: int,
+    width: int,
+    latent_dim: int,
+    widths: Sequence[int] = (32, 64),
+    beta: float = 1.0,
+    arch: str = "plain",
+) -> AutoEncoder:
+    spec = ModelSpec(
+        kind,
+        int(channels),
+        int(height),
+        int(width),
+        int(latent_dim),
+        tuple(int(w) for w in widths),
+        float(beta),
+        arch=arch,
+    )
     return AutoEncoder(spec)

@@ -20,13 +20,14 @@ def image_grid(images: torch.Tensor, rows: int, scale: int = 2) -> np.ndarray:
     arr = np.rint(images.numpy() * 255).astype(np.uint8).transpose(0, 2, 3, 1)
     for i in range(n):
         r, q = divmod(i, cols)
-        grid[1 + r * (h + 1):1 + r * (h + 1) + h, 1 + q * (w + 1):1 + q * (w + 1) + w] = arr[i]
+        grid[1 + r * (h + 1) : 1 + r * (h + 1) + h, 1 + q * (w + 1) : 1 + q * (w + 1) + w] = arr[i]
     grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
     return grid[..., 0] if c == 1 else grid
 
 
 def save_png(path, arr: np.ndarray) -> None:
     from PIL import Image
+
     Image.fromarray(arr).save(str(path), optimize=False)
 
 
@@ -56,14 +57,15 @@ def plot_loss_curve(path: Path, history: dict, name: str, kind: str, beta: float
     """Loss and MSE per epoch, train and validation; a dotted line marks the kept (best) epoch
     when it is not the last."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     ep = list(range(1, len(history["train_loss"]) + 1))
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2))
     axes[0].plot(ep, history["train_loss"], "o-", label="train")
     axes[0].plot(ep, history["val_loss"], "s-", label="validation")
-    axes[0].set_title("loss (MSE + latent penalty)" if kind == "ae"
-                      else f"loss (Gaussian NLL + {beta:g}·KL, nats)")
+    axes[0].set_title("loss (MSE + latent penalty)" if kind == "ae" else f"loss (Gaussian NLL + {beta:g}·KL, nats)")
     axes[1].plot(ep, history["train_mse"], "o-", label="train")
     axes[1].plot(ep, history["val_mse"], "s-", label="validation")
     axes[1].set_title("reconstruction MSE")

@@ -24,8 +24,11 @@ def resolve_device(text: str, local_rank: int = 0) -> torch.device:
     if t == "cuda" or t.startswith("cuda:"):
         if not torch.cuda.is_available():
             built = torch.version.cuda
-            why = (f"this torch {torch.__version__} is built without CUDA" if built is None
-                   else f"torch {torch.__version__} (CUDA {built}) finds no usable GPU or driver")
+            why = (
+                f"this torch {torch.__version__} is built without CUDA"
+                if built is None
+                else f"torch {torch.__version__} (CUDA {built}) finds no usable GPU or driver"
+            )
             raise UsageError(f"--device {text}: CUDA is not available ({why}); use --device cpu or auto")
         if t == "cuda":
             index = local_rank
@@ -70,8 +73,7 @@ class Runtime:
         """Sum a list of floats over all processes (float64, so the order of ranks is the only rounding)."""
         if not self.distributed:
             return list(values)
-        t = torch.tensor(list(values), dtype=torch.float64,
-                         device=self.device if self.device.type == "cuda" else "cpu")
+        t = torch.tensor(list(values), dtype=torch.float64, device=self.device if self.device.type == "cuda" else "cpu")
         dist.all_reduce(t)
         return [float(v) for v in t.cpu().tolist()]
 
@@ -112,8 +114,8 @@ def autocast(amp: str, device: torch.device):
 
 def check_amp(amp: str, device: torch.device) -> None:
     if amp == "fp16" and device.type != "cuda":
-        raise UsageError("--amp fp16 needs a CUDA device (CPU autocast supports bf16 only); "
-                         "use --amp bf16 or none")
+        raise UsageError("--amp fp16 needs a CUDA device (CPU autocast supports bf16 only); " "use --amp bf16 or none")
     if amp == "bf16" and device.type == "cuda" and not torch.cuda.is_bf16_supported():
-        raise UsageError(f"--amp bf16: {torch.cuda.get_device_name(device)} does not support bfloat16; "
-                         "use --amp fp16 or none")
+        raise UsageError(
+            f"--amp bf16: {torch.cuda.get_device_name(device)} does not support bfloat16; " "use --amp fp16 or none"
+        )

@@ -48,28 +48,98 @@ DATASETS = {
 RECIPES: Dict[str, dict] = {
     # trained before arch/augment/keep-best existed: LEGACY_TRAINING pins what they were trained with
     "fashion-mnist-ae": dict(
-        **LEGACY_TRAINING, dataset="fashion-mnist", model="ae", latent_dim=16, widths=(24, 48), epochs=10,
-        batch_size=64, lr=2e-3, lr_schedule="cosine", latent_penalty=1e-4, seed=1, threads=2, device="cpu"),
+        **LEGACY_TRAINING,
+        dataset="fashion-mnist",
+        model="ae",
+        latent_dim=16,
+        widths=(24, 48),
+        epochs=10,
+        batch_size=64,
+        lr=2e-3,
+        lr_schedule="cosine",
+        latent_penalty=1e-4,
+        seed=1,
+        threads=2,
+        device="cpu",
+    ),
     # the result depends on the thread count, not on the cores the machine has
     "fashion-mnist-vae": dict(
-        **LEGACY_TRAINING, dataset="fashion-mnist", model="vae", latent_dim=16, widths=(24, 48), epochs=10,
-        batch_size=64, lr=2e-3, lr_schedule="cosine", beta=1.0, seed=1, threads=2, device="cpu"),
+        **LEGACY_TRAINING,
+        dataset="fashion-mnist",
+        model="vae",
+        latent_dim=16,
+        widths=(24, 48),
+        epochs=10,
+        batch_size=64,
+        lr=2e-3,
+        lr_schedule="cosine",
+        beta=1.0,
+        seed=1,
+        threads=2,
+        device="cpu",
+    ),
     # retrained with the colour recipe (the first tiny-rgb, plain and without PCA, was 1.05x worse than its PCA)
     "tiny-rgb": dict(
-        dataset=TINY_RGB_DATA, model="ae", latent_dim=8, widths=(16, 32), epochs=40, batch_size=16, lr=2e-3,
-        lr_schedule="cosine", image_size=(32, 32), channels=3, val_fraction=0.1, arch="bn", pca_residual=True,
-        augment="hflip", keep_best=True, channels_last=False, seed=1, threads=1, device="cpu"),
+        dataset=TINY_RGB_DATA,
+        model="ae",
+        latent_dim=8,
+        widths=(16, 32),
+        epochs=40,
+        batch_size=16,
+        lr=2e-3,
+        lr_schedule="cosine",
+        image_size=(32, 32),
+        channels=3,
+        val_fraction=0.1,
+        arch="bn",
+        pca_residual=True,
+        augment="hflip",
+        keep_best=True,
+        channels_last=False,
+        seed=1,
+        threads=1,
+        device="cpu",
+    ),
     # Noto Color Emoji at 64x64 (docs/TRAINING.md, "The colour recipe, measured"): BatchNorm, flips, the
     # best validation epoch of 40; no PCA path (its basis, held three times, made the folder 11 MB)
     "emoji-ae": dict(
-        dataset=EMOJI_DATA, model="ae", latent_dim=32, widths=(16, 32, 64), epochs=40, batch_size=16, lr=2e-3,
-        lr_schedule="cosine", image_size=(64, 64), channels=3, arch="bn", augment="hflip",
-        keep_best=True, seed=1, threads=1, device="cpu"),
+        dataset=EMOJI_DATA,
+        model="ae",
+        latent_dim=32,
+        widths=(16, 32, 64),
+        epochs=40,
+        batch_size=16,
+        lr=2e-3,
+        lr_schedule="cosine",
+        image_size=(64, 64),
+        channels=3,
+        arch="bn",
+        augment="hflip",
+        keep_best=True,
+        seed=1,
+        threads=1,
+        device="cpu",
+    ),
     # the same network as a VAE (beta 1, Gaussian likelihood with a learned sigma)
     "emoji-vae": dict(
-        dataset=EMOJI_DATA, model="vae", latent_dim=32, widths=(16, 32, 64), epochs=30, batch_size=16, lr=2e-3,
-        lr_schedule="cosine", beta=1.0, image_size=(64, 64), channels=3, arch="bn", augment="hflip",
-        keep_best=True, seed=1, threads=1, device="cpu"),
+        dataset=EMOJI_DATA,
+        model="vae",
+        latent_dim=32,
+        widths=(16, 32, 64),
+        epochs=30,
+        batch_size=16,
+        lr=2e-3,
+        lr_schedule="cosine",
+        beta=1.0,
+        image_size=(64, 64),
+        channels=3,
+        arch="bn",
+        augment="hflip",
+        keep_best=True,
+        seed=1,
+        threads=1,
+        device="cpu",
+    ),
 }
 
 
@@ -156,7 +226,9 @@ def write_readme(path: Path = MODELS_DIR / "README.md") -> None:
         if not (folder / "manifest.json").is_file():
             continue
         m = json.loads((folder / "manifest.json").read_text())
-        tm = json.loads((folder / "train_metrics.json").read_text()) if (folder / "train_metrics.json").is_file() else {}
+        tm = (
+            json.loads((folder / "train_metrics.json").read_text()) if (folder / "train_metrics.json").is_file() else {}
+        )
         t, mt, cfg = m["training"], m["metrics"], m["training"]["config"]
         inp = m["input"]
         size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
@@ -164,17 +236,29 @@ def write_readme(path: Path = MODELS_DIR / "README.md") -> None:
             f"## {name}",
             "",
             f"{'Convolutional VAE (β = ' + format(cfg['beta'], 'g') + ', Gaussian likelihood, σ = ' + format(mt.get('sigma', float('nan')), '.4f') + ')' if m['kind'] == 'vae' else 'Convolutional AE (latent penalty ' + format(cfg.get('latent_penalty', 0.0), 'g') + ')'}"
-            + (" with the PCA-initialised residual path (`pca_residual`: latent = whitened PCA projection + a learned "
-               "correction, image = PCA reconstruction + a learned residual)" if cfg.get("pca_residual") else "")
+            + (
+                " with the PCA-initialised residual path (`pca_residual`: latent = whitened PCA projection + a learned "
+                "correction, image = PCA reconstruction + a learned residual)"
+                if cfg.get("pca_residual")
+                else ""
+            )
             + f", {inp['channels']}×{inp['height']}×{inp['width']} {inp['color']}, dataset `{t['dataset']}` "
             f"({t.get('train_count')} train / {t.get('val_count')} validation / {mt['test_count']} test images). "
             f"Folder size {size / 1e6:.2f} MB."
-            + (f" The images are generated by `training-scripts/synthetic.py` ({TINY_RGB_COUNT} PNGs, seed 0; "
-               "shipped.py writes them when missing): one colored circle, square, triangle or stripe band "
-               "on a shaded background, subfolder = label." if t["dataset"] == TINY_RGB_DATA else "")
-            + (" The images are every colour bitmap of Debian's Noto Color Emoji font composited on white "
-               "(`training-scripts/aeonnx_training/emoji.py`; shipped.py writes them when missing), one folder per "
-               "Unicode emoji group." if t["dataset"] == EMOJI_DATA else ""),
+            + (
+                f" The images are generated by `training-scripts/synthetic.py` ({TINY_RGB_COUNT} PNGs, seed 0; "
+                "shipped.py writes them when missing): one colored circle, square, triangle or stripe band "
+                "on a shaded background, subfolder = label."
+                if t["dataset"] == TINY_RGB_DATA
+                else ""
+            )
+            + (
+                " The images are every colour bitmap of Debian's Noto Color Emoji font composited on white "
+                "(`training-scripts/aeonnx_training/emoji.py`; shipped.py writes them when missing), one folder per "
+                "Unicode emoji group."
+                if t["dataset"] == EMOJI_DATA
+                else ""
+            ),
             "",
             "| latent | arch | widths | epochs | batch | lr | wall time | threads | test MSE | PSNR (dB) | SSIM "
             "| PCA MSE | MSE / PCA | PCA SSIM |" + (" ELBO (nats) |" if m["kind"] == "vae" else ""),
@@ -185,12 +269,15 @@ def write_readme(path: Path = MODELS_DIR / "README.md") -> None:
             f"| {mt['mse']:.5f} | {mt['psnr']:.2f} | {mt['ssim']:.4f} | {mt['pca_mse']:.5f} | {mt['pca_ratio']:.2f}x "
             f"| {mt['pca_ssim']:.4f} |" + (f" {mt['elbo']:.1f} |" if m["kind"] == "vae" else ""),
             "",
-            f"Reconstructions (top: test images, bottom: decoder(encoder(x))):",
+            "Reconstructions (top: test images, bottom: decoder(encoder(x))):",
             "",
             f"![{name} reconstructions]({name}/reconstructions.png)",
             "",
-            ("Samples from the prior N(0, I):" if m["kind"] == "vae"
-             else "Samples from a Gaussian fit to the training latents (manifest mean and Cholesky factor):"),
+            (
+                "Samples from the prior N(0, I):"
+                if m["kind"] == "vae"
+                else "Samples from a Gaussian fit to the training latents (manifest mean and Cholesky factor):"
+            ),
             "",
             f"![{name} samples]({name}/samples.png)",
             "",
@@ -245,4 +332,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     write_readme()
     print("shipped models: " + ("all graphs match" if all_ok else "MISMATCH (see above)"))
     return 0 if all_ok else 1
-

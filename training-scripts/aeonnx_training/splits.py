@@ -29,10 +29,11 @@ DECODE_ERRORS = (OSError, ValueError, SyntaxError, Image.DecompressionBombError)
 @dataclass
 class Source:
     """Images of one split: uint8 pixels in memory, or files under a root decoded on demand."""
+
     spec: InputSpec
-    pixels: Optional[np.ndarray] = None          # [N, C, H, W] uint8 (in memory)
+    pixels: Optional[np.ndarray] = None  # [N, C, H, W] uint8 (in memory)
     root: Optional[Path] = None
-    files: Tuple[str, ...] = ()                  # relative posix paths (streamed)
+    files: Tuple[str, ...] = ()  # relative posix paths (streamed)
     labels: Optional[np.ndarray] = None
     class_names: Tuple[str, ...] = ()
 
@@ -45,12 +46,14 @@ class Source:
 
     def subset(self, idx: np.ndarray) -> "Source":
         idx = np.asarray(idx, dtype=np.int64)
-        return Source(self.spec,
-                      None if self.pixels is None else self.pixels[idx],
-                      self.root,
-                      tuple(self.files[i] for i in idx) if self.files else (),
-                      None if self.labels is None else self.labels[idx],
-                      self.class_names)
+        return Source(
+            self.spec,
+            None if self.pixels is None else self.pixels[idx],
+            self.root,
+            tuple(self.files[i] for i in idx) if self.files else (),
+            None if self.labels is None else self.labels[idx],
+            self.class_names,
+        )
 
     def label_name(self, i: int) -> Optional[str]:
         if self.labels is None or self.labels[i] < 0:
@@ -86,8 +89,8 @@ class SourceDataset(Dataset):
 
 @dataclass
 class Batch:
-    index: torch.Tensor          # [n] item indices into the source
-    pixels: torch.Tensor         # [n, C, H, W] uint8
+    index: torch.Tensor  # [n] item indices into the source
+    pixels: torch.Tensor  # [n, C, H, W] uint8
     skipped: List[str] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -106,9 +109,16 @@ def loader(source: Source, batch_size: int, workers: int, sampler: Sampler) -> D
     """Batches in sampler order. Workers only decode, so the batches and hence the results do not
     depend on their number."""
     w = default_workers(source) if workers < 0 else workers
-    return DataLoader(source.dataset(), batch_size=batch_size, sampler=sampler,
-                      num_workers=w, collate_fn=collate, persistent_workers=False,
-                      prefetch_factor=4 if w > 0 else 2, worker_init_fn=_worker_ignores_ctrl_c if w > 0 else None)
+    return DataLoader(
+        source.dataset(),
+        batch_size=batch_size,
+        sampler=sampler,
+        num_workers=w,
+        collate_fn=collate,
+        persistent_workers=False,
+        prefetch_factor=4 if w > 0 else 2,
+        worker_init_fn=_worker_ignores_ctrl_c if w > 0 else None,
+    )
 
 
 def _worker_ignores_ctrl_c(_worker_id: int) -> None:
@@ -138,13 +148,15 @@ def ctrl_c_held():
 
 def default_workers(source: Source) -> int:
     import os
+
     if not source.streamed:
         return 0
     return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
-def normalize(pixels: torch.Tensor, spec: InputSpec, device: torch.device,
-              channels_last: bool = False) -> Tuple[torch.Tensor, torch.Tensor]:
+def normalize(
+    pixels: torch.Tensor, spec: InputSpec, device: torch.device, channels_last: bool = False
+) -> Tuple[torch.Tensor, torch.Tensor]:
     """uint8 [N,C,H,W] -> (encoder input (p/scale - mean)/std, target in [0,1] pixels), float32.
     Elementwise IEEE float32 ops: the same values as data.normalize_pixels. channels_last: both
     in NHWC memory order (the same values), for a model trained that way."""
@@ -159,6 +171,7 @@ def normalize(pixels: torch.Tensor, spec: InputSpec, device: torch.device,
 # ---------------------------------------------------------------------------------------------
 # Splits
 # ---------------------------------------------------------------------------------------------
+
 
 def _holdout(n: int, fraction: float, seed: int) -> Tuple[np.ndarray, np.ndarray]:
     """The same deterministic split as data.split_holdout: (rest, held out) sorted indices."""
@@ -190,8 +203,10 @@ def folder_source(root, spec: InputSpec) -> Source:
 def class_index(source: Source, name: str) -> int:
     """The label index of class `name` (exact name), or DatasetError naming the classes there are."""
     if source.labels is None or not source.class_names:
-        raise DatasetError(f"--normal-class {name}: the images have no classes; a labelled dataset is needed "
-                           "(fashion-mnist, or a folder with one subfolder per class: DATASET/<class>/<image>)")
+        raise DatasetError(
+            f"--normal-class {name}: the images have no classes; a labelled dataset is needed "
+            "(fashion-mnist, or a folder with one subfolder per class: DATASET/<class>/<image>)"
+        )
     if name not in source.class_names:
         raise DatasetError(f"--normal-class {name}: no such class; the classes are: {', '.join(source.class_names)}")
     return source.class_names.index(name)
@@ -223,7 +238,7 @@ def load_splits(cfg: TrainConfig) -> Tuple[Source, Source, Source]:
     rng = np.random.default_rng(cfg.seed)
     if cfg.limit:
         if len(train) > cfg.limit:
-            train = train.subset(np.sort(rng.permutation(len(train))[:cfg.limit]))
+            train = train.subset(np.sort(rng.permutation(len(train))[: cfg.limit]))
         if len(test) > cfg.limit:
             test = test.subset(np.arange(cfg.limit))
     rest, held = _holdout(len(train), cfg.val_fraction, cfg.seed)
@@ -254,7 +269,11 @@ def report_skipped(skipped: Sequence[str], path: Optional[Path], log) -> None:
     if path is not None:
         path.write_text("".join(n + "\n" for n in names))
     shown = "; ".join(names[:5]) + (f"; ... ({len(names) - 5} more)" if len(names) > 5 else "")
-    log(f"warning: skipped {len(names)} undecodable image file(s)" + (f" (list in {path})" if path else "") + f": {shown}")
+    log(
+        f"warning: skipped {len(names)} undecodable image file(s)"
+        + (f" (list in {path})" if path else "")
+        + f": {shown}"
+    )
 
 
 def batches(source: Source, batch_size: int, workers: int, order: Optional[Sequence[int]] = None):
@@ -263,7 +282,7 @@ def batches(source: Source, batch_size: int, workers: int, order: Optional[Seque
     order = list(range(len(source))) if order is None else [int(i) for i in order]
     if not source.streamed:
         for s in range(0, len(order), batch_size):
-            idx = np.asarray(order[s:s + batch_size], dtype=np.int64)
+            idx = np.asarray(order[s : s + batch_size], dtype=np.int64)
             yield Batch(torch.from_numpy(idx), torch.from_numpy(np.ascontiguousarray(source.pixels[idx])))
         return
     dl = loader(source, batch_size, workers, _Fixed(order))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -90,6 +89,7 @@ def _photo_background(h: int, w: int, rng: np.random.Generator) -> np.ndarray:
 def _shape_mask(kind: str, h: int, w: int, rng: np.random.Generator) -> np.ndarray:
     """A soft-edged mask (float HxW in 0..1) of one shape: drawn by PIL, then blurred."""
     from PIL import ImageFilter
+
     m = Image.new("L", (w, h), 0)
     d = ImageDraw.Draw(m)
     side = min(h, w)
@@ -100,6 +100,7 @@ def _shape_mask(kind: str, h: int, w: int, rng: np.random.Generator) -> np.ndarr
     def poly(radii, count):
         a = rot + np.arange(count) * 2 * np.pi / count
         return [(float(cx + q * np.cos(b)), float(cy + q * np.sin(b))) for q, b in zip(np.resize(radii, count), a)]
+
     if kind == "discs":
         rx, ry = r, r * rng.uniform(0.6, 1.0)
         d.ellipse([cx - rx, cy - ry, cx + rx, cy + ry], fill=255)
@@ -155,7 +156,7 @@ def write_photo_folder(out, count: int = 3000, seed: int = 0, corrupt: int = PHO
             good = Image.fromarray(photo_like(kind, rng), "RGB")
             buf = io.BytesIO()
             good.save(buf, "JPEG", quality=90)
-            (out / kind / f"broken-{j}.jpg").write_bytes(buf.getvalue()[:len(buf.getvalue()) // 3])
+            (out / kind / f"broken-{j}.jpg").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 3])
         elif j % 3 == 1:
             (out / kind / f"broken-{j}.png").write_bytes(b"")
         else:
@@ -177,4 +178,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     else:
         print(write_shapes_folder(a.out, a.count, a.size, a.seed))
     return 0
-
