@@ -95,6 +95,7 @@ def test_malformed_size_and_model(capsys):
     _main_fails(capsys, train.main, ["--image-size", "big"], "expected HxW")
     _main_fails(capsys, train.main, ["--model", "gan"], "invalid choice")
     _main_fails(capsys, train.main, ["--widths", "8,x"], "expected integers")
+    _main_fails(capsys, train.main, ["--decoder-widths", ""], "expected integers")
     _main_fails(capsys, train.main, ["--device", "tpu"], "--device must be auto, cpu, cuda or cuda:N")
 
 
@@ -133,6 +134,7 @@ def test_help_shows_kebab_case_flags_with_defaults(capsys, monkeypatch):
         "--lr",
         "--beta",
         "--widths",
+        "--decoder-widths",
         "--image-size",
         "--channels",
         "--seed",

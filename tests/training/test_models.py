@@ -27,6 +27,33 @@ def test_shapes_and_depth_follow_the_image_size(c, h, w, stages):
     assert float(y.min()) >= 0 and float(y.max()) <= 1  # sigmoid
 
 
+def test_a_decoder_wider_than_its_encoder():
+    """decoder_widths sets the decoder's channels per stage (missing ones double, like widths); the
+    encoder keeps widths; a config without it saves no key, so older configs keep their bytes."""
+    from aeonnx_training.config import TrainConfig
+    from aeonnx_training.models import AutoEncoder, ModelSpec
+
+    m = AutoEncoder(ModelSpec("ae", 3, 32, 32, 5, (2, 3), decoder_widths=(6,))).eval()
+    enc = [c.out_channels for c in m.encoder.features if isinstance(c, torch.nn.Conv2d)]
+    dec = [c.out_channels for c in m.decoder.body if isinstance(c, torch.nn.Conv2d)]
+    assert enc == [2, 2, 3, 3] and dec == [12, 6, 3]
+    assert m.encoder.mean.in_features == 3 * 8 * 8 and m.decoder.project.out_features == 12 * 8 * 8
+    assert m.decoder(m.encoder(torch.rand(2, 3, 32, 32))).shape == (2, 3, 32, 32)
+    with pytest.raises(ModelConfigError, match="decoder widths must be positive"):
+        AutoEncoder(ModelSpec("ae", 3, 32, 32, 5, (2, 3), decoder_widths=(4, 0)))
+
+    cfg = TrainConfig(widths=(2, 3), decoder_widths=(6, 12))
+    saved = cfg.to_saved()
+    assert saved["decoder_widths"] == [6, 12] and "decoder_widths" not in TrainConfig().to_saved()
+    back = TrainConfig.from_saved(saved)
+    assert back.decoder_widths == (6, 12) and back.model_spec().decoder_stage_widths()[:2] == [6, 12]
+    assert TrainConfig.from_saved(TrainConfig().to_saved()).model_spec().decoder_widths == ()
+    from aeonnx_training.train import config_from_args
+
+    assert config_from_args(["--decoder-widths", "8,16"])[0].decoder_widths == (8, 16)
+    assert config_from_args([])[0].decoder_widths == ()
+
+
 @pytest.mark.parametrize(
     "h, w, msg",
     [

@@ -51,6 +51,7 @@ class TrainConfig:
     beta: float = 1.0
     latent_penalty: float = 0.0
     widths: Tuple[int, ...] = (32, 64)
+    decoder_widths: Tuple[int, ...] = ()  # the decoder's channels per stage; () = the same as widths
     arch: str = "bn"
     upsample: str = "nearest"
     pca_residual: bool = False
@@ -100,6 +101,7 @@ class TrainConfig:
             self.ssim_weight if self.model == "ae" else 0.0,
             self.upsample,
             bool(self.pca_residual),
+            decoder_widths=tuple(int(w) for w in self.decoder_widths),
         )
 
     def augmentations(self) -> Tuple[str, ...]:
@@ -110,8 +112,11 @@ class TrainConfig:
         d = asdict(self)
         for k in self.UNSAVED:
             d.pop(k)
-        for k in ("widths", "image_size"):
+        for k in ("widths", "image_size", "decoder_widths"):
             d[k] = [int(w) for w in d[k]]
+        if not d["decoder_widths"]:
+            # left out when the decoder mirrors the encoder, as in every run before it
+            del d["decoder_widths"]
         for k in ("mean", "std"):
             d[k] = [float(v) for v in d[k]]
         if not d["warmup_steps"]:
@@ -128,7 +133,13 @@ class TrainConfig:
     def from_saved(cls, d: dict) -> "TrainConfig":
         known = {f.name for f in fields(cls)}
         kw = {**LEGACY_TRAINING, **{k: v for k, v in d.items() if k in known}}
-        for k, default in (("widths", (32, 64)), ("image_size", (28, 28)), ("mean", ()), ("std", ())):
+        for k, default in (
+            ("widths", (32, 64)),
+            ("decoder_widths", ()),
+            ("image_size", (28, 28)),
+            ("mean", ()),
+            ("std", ()),
+        ):
             kw[k] = tuple(kw.get(k, default))
         return cls(**kw)
 

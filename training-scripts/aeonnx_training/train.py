@@ -116,6 +116,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="channels per stage (one stage per 2x down to <= 8 px); missing ones double the last, extra ones are unused",
     )
     ap.add_argument(
+        "--decoder-widths",
+        type=parse_ints,
+        default=None,
+        help="the decoder's channels per stage, largest image first like --widths (default: the same as --widths); "
+        "a decoder wider than its encoder is what reconstructs colour images best (docs/TRAINING.md)",
+    )
+    ap.add_argument(
         "--arch",
         choices=ARCHS,
         default=d.arch,
@@ -260,6 +267,7 @@ def config_from_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig,
         beta=a.beta,
         latent_penalty=a.latent_penalty,
         widths=tuple(a.widths),
+        decoder_widths=tuple(a.decoder_widths or ()),
         arch=a.arch,
         upsample=a.upsample,
         pca_residual=a.pca_residual,
