@@ -101,7 +101,14 @@ def _linear_half_pixel(x, oh, ow):
     return x[:, :, :, lo] * (1 - w) + x[:, :, :, hi] * w
 
 
+def _cast(x, to):
+    if to != onnx.TensorProto.FLOAT:
+        raise NotImplementedError(f"Cast to type {to}")
+    return x.float()
+
+
 OPS = {
+    "Cast": _cast,
     "Conv": _conv,
     "Relu": lambda x: torch.relu(x),
     "Sigmoid": lambda x: torch.sigmoid(x),

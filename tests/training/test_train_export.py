@@ -240,6 +240,43 @@ def test_fixtures_are_model_size_pngs_with_torch_values(vae_model):
         assert e["label"] in ("circle", "square", "stripes", "triangle")
 
 
+def test_float16_weights_compute_what_the_fixtures_say(vae_model, tmp_path):
+    """export --weights float16: the large initializers are float16 behind Casts, the graphs compute
+    the fixtures' values (the torch model they were taken from holds exactly those weights), the
+    checkpoint is float16 and re-exporting it gives the same graphs; the metrics stay close."""
+    half = tmp_path / "half"
+    export.export_model(vae_model / "checkpoint.pt", half, progress=False, weights="float16")
+    for role in ("encoder", "decoder"):
+        g = onnx.load(str(half / f"{role}.onnx")).graph
+        kinds = {i.name: (i.data_type, int(np.prod(i.dims))) for i in g.initializer}
+        casts = [n for n in g.node if n.op_type == "Cast"]
+        assert casts and all(kinds[n.input[0]][0] == onnx.TensorProto.FLOAT16 for n in casts)
+        assert not [k for k, (t, n) in kinds.items() if t == onnx.TensorProto.FLOAT and n >= 256]
+        assert not [n for n in g.node if n.op_type == "BatchNormalization"]
+        assert (half / f"{role}.onnx").stat().st_size < (vae_model / f"{role}.onnx").stat().st_size
+    spec = data.InputSpec(3, 16, 16)
+    fx = json.loads((half / "fixtures" / "fixtures.json").read_text())
+    for e in fx["images"]:
+        x = data.preprocess_image(half / "fixtures" / e["file"], spec)[None]
+        enc = onnx_torch_eval.run(half / "encoder.onnx", {"image": x})
+        np.testing.assert_allclose(enc["mean"][0], np.float32(e["latent"]), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(enc["logvar"][0], np.float32(e["logvar"]), rtol=1e-5, atol=1e-6)
+        rec = onnx_torch_eval.run(half / "decoder.onnx", {"latent": enc["mean"]})["image"]
+        np.testing.assert_allclose(rec.reshape(-1), np.float32(e["reconstruction"]), rtol=1e-5, atol=1e-6)
+    state = torch.load(half / "checkpoint.pt", weights_only=False)["state_dict"]
+    assert {t.dtype for t in state.values() if t.is_floating_point()} == {torch.float16}
+    again = tmp_path / "again"
+    export.export_model(half / "checkpoint.pt", again, progress=False)  # float16, from the checkpoint
+    for f in ("encoder.onnx", "decoder.onnx"):
+        assert sha(again / f) == sha(half / f)
+    m16 = json.loads((half / "manifest.json").read_text())["metrics"]
+    m32 = json.loads((vae_model / "manifest.json").read_text())["metrics"]
+    assert m16["mse"] != m32["mse"] and abs(m16["mse"] - m32["mse"]) < 0.01 * m32["mse"]
+    with pytest.raises(ValueError, match="weights must be one of float32, float16"):
+        export.export_model(vae_model / "checkpoint.pt", tmp_path / "x", progress=False, weights="int8")
+    assert not (tmp_path / "x").exists()
+
+
 def test_model_folder_pictures(vae_model):
     for f in ("samples.png", "reconstructions.png", "loss_curve.png", "checkpoint.pt", "train_metrics.json"):
         assert (vae_model / f).is_file(), f

@@ -6,6 +6,13 @@ Writes encoder.onnx, decoder.onnx (opset 17, dynamic batch axis, metadata_props,
 manifest.json (fixed key order and float formatting), fixtures/ (PNG test images + torch values),
 checkpoint.pt, samples.png, reconstructions.png. Exporting the same checkpoint again gives the
 same bytes.
+
+--weights float16 stores the weights at half the size: the model's tensors are rounded to float16,
+BatchNorm is folded into the convolutions in torch (not by the exporter) and the result rounded
+again, so the graphs hold float16 initializers, each behind a Cast to float32, whose values are
+exactly the weights of the torch model that the metrics, fixtures and pictures come from; ONNX
+Runtime folds the Casts when it loads the graph and computes in float32 as before. The folder's
+checkpoint.pt is the float16 state, from which a re-export gives the same graphs.
 """
 from __future__ import annotations
 
@@ -36,6 +43,9 @@ from .models import AutoEncoder
 MANIFEST_FORMAT = "aeonnx.model/1"
 OPSET = 17
 FIXTURE_COUNT = 8
+WEIGHT_FORMATS = ("float32", "float16")
+# float initializers with fewer elements than this stay float32 (biases, Resize scales): they save nothing
+FLOAT16_MIN_ELEMENTS = 256
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,6 +158,7 @@ def export_graph(
     output_names: List[str],
     output_shapes: List[List[int]],
     metadata: dict,
+    weights: str = "float32",
 ) -> bytes:
     """torch -> ONNX bytes: TorchScript exporter (dynamo=False on torch 2.x), opset 17, batch axis N.
     output_shapes are the per-image shapes; the graph outputs are declared [N, *shape] so readers
@@ -177,6 +188,8 @@ def export_graph(
             d.dim_value = int(v)
         dims[0].Clear()
         dims[0].dim_param = "N"
+    if weights == "float16":
+        store_float16(proto.graph)
     proto.doc_string = ""
     _strip(proto.graph)
     for f in proto.functions:
@@ -189,6 +202,73 @@ def export_graph(
         p.key, p.value = k, v
     onnx.checker.check_model(proto, full_check=True)
     return proto.SerializeToString()
+
+
+def round_to_float16(model: nn.Module) -> None:
+    """Round every floating tensor of the model (parameters and buffers) to a float16 value, in place;
+    refuses a tensor that float16 cannot hold."""
+    with torch.no_grad():
+        for name, t in model.state_dict(keep_vars=True).items():
+            if not t.is_floating_point():
+                continue
+            half = t.detach().half()
+            if not torch.isfinite(half).all() and torch.isfinite(t).all():
+                raise ValueError(f"{name}: values beyond float16's range (largest {float(t.abs().max()):g})")
+            t.data.copy_(half.float())
+
+
+def fold_batchnorm(model: nn.Module) -> int:
+    """Fold each BatchNorm2d into the Conv2d before it (eval mode), in place: the conv takes the
+    folded weight and bias, the BatchNorm becomes Identity. Returns the number of folds."""
+    from torch.nn.utils.fusion import fuse_conv_bn_eval
+
+    model.eval()
+    folds = 0
+    for seq in [m for m in model.modules() if isinstance(m, nn.Sequential)]:
+        for i in range(len(seq) - 1):
+            if isinstance(seq[i], nn.Conv2d) and isinstance(seq[i + 1], nn.BatchNorm2d):
+                seq[i] = fuse_conv_bn_eval(seq[i], seq[i + 1])
+                seq[i + 1] = nn.Identity()
+                folds += 1
+    return folds
+
+
+def prepare_float16(model: nn.Module) -> None:
+    """The model the float16 graphs hold: rounded, BatchNorm folded, rounded again."""
+    round_to_float16(model)
+    fold_batchnorm(model)
+    round_to_float16(model)
+
+
+def store_float16(graph: onnx.GraphProto) -> int:
+    """Rewrite the float32 initializers of FLOAT16_MIN_ELEMENTS or more as float16, each read through
+    a Cast to float32 under its old name. Only values that float16 holds exactly are accepted (the
+    model was prepared with prepare_float16), so the graph computes what the torch model computes."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    casts = []
+    for init in graph.initializer:
+        if init.data_type != TensorProto.FLOAT:
+            continue
+        arr = numpy_helper.to_array(init)
+        if arr.size < FLOAT16_MIN_ELEMENTS:
+            continue
+        half = arr.astype(np.float16)
+        if not np.array_equal(half.astype(np.float32), arr):
+            raise ValueError(f"initializer {init.name}: not float16 values (round the model first)")
+        name = init.name
+        init.CopyFrom(numpy_helper.from_array(half, name + ".float16"))
+        casts.append(helper.make_node("Cast", [name + ".float16"], [name], name=name + ".cast", to=TensorProto.FLOAT))
+    nodes = casts + list(graph.node)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    return len(casts)
+
+
+def checkpoint_weights(ckpt: dict) -> str:
+    """'float16' when the checkpoint's state holds float16 tensors (a float16 export's checkpoint)."""
+    state = ckpt.get("state_dict", {})
+    return "float16" if any(t.dtype == torch.float16 for t in state.values()) else "float32"
 
 
 def graph_io(path) -> dict:
@@ -284,12 +364,22 @@ def export_model(
     progress: bool = True,
     workers: int = 0,
     calibrate: Optional[bool] = None,
+    weights: Optional[str] = None,
 ) -> dict:
     """Write the model folder; returns the manifest dict. Always on CPU, whatever trained the model.
     calibrate: add the `anomaly` block, calibrated on the validation split (held-out images the
-    model did not train on); None = when the model was trained on one normal class."""
+    model did not train on); None = when the model was trained on one normal class.
+    weights: float32 or float16 (module doc); None = the checkpoint's (float16 for a float16 export's)."""
     checkpoint, out = Path(checkpoint), Path(out)
     model, cfg, ckpt = load_checkpoint(checkpoint)
+    weights = weights or checkpoint_weights(ckpt)
+    if weights not in WEIGHT_FORMATS:
+        raise ValueError(f"weights must be one of {', '.join(WEIGHT_FORMATS)}, got {weights!r}")
+    if weights == "float16":
+        # the unfolded state rounded: what the folder's checkpoint holds, so a re-export starts here too
+        round_to_float16(model)
+        half_state = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
+        prepare_float16(model)
     setup_torch(cfg.threads, cfg.seed)
     name = name or cfg.name
     spec = cfg.input_spec()
@@ -326,6 +416,7 @@ def export_model(
         enc_outputs,
         [[cfg.latent_dim]] * len(enc_outputs),
         {**meta, "aeonnx.role": "encoder"},
+        weights,
     )
     dec_bytes = export_graph(
         _DecoderGraph(model),
@@ -334,11 +425,16 @@ def export_model(
         ["image"],
         [[spec.channels, spec.height, spec.width]],
         {**meta, "aeonnx.role": "decoder"},
+        weights,
     )
     atomic_write_bytes(out / "encoder.onnx", enc_bytes)
     atomic_write_bytes(out / "decoder.onnx", dec_bytes)
 
-    if checkpoint.resolve() != (out / "checkpoint.pt").resolve():
+    if weights == "float16":
+        buf = io.BytesIO()
+        torch.save({**ckpt, "state_dict": half_state}, buf)
+        atomic_write_bytes(out / "checkpoint.pt", buf.getvalue())
+    elif checkpoint.resolve() != (out / "checkpoint.pt").resolve():
         shutil.copyfile(checkpoint, out / "checkpoint.pt")
     train_metrics = {}
     for src_dir in (checkpoint.parent, out):
@@ -451,12 +547,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         help="add the anomaly block (score statistics and quantiles on the validation split); "
         "default: only for models trained with --normal-class",
     )
+    ap.add_argument(
+        "--weights",
+        choices=WEIGHT_FORMATS,
+        default=None,
+        help="float16 stores the weights at half the size (computed in float32 as before; the folder's "
+        "checkpoint is float16 too); default: the checkpoint's, float32 for one written by train.py",
+    )
     args = ap.parse_args(argv)
     if not os.path.isfile(args.checkpoint):
         print(f"error: checkpoint not found: {args.checkpoint}", file=sys.stderr)
         return 2
     try:
-        export_model(args.checkpoint, args.out, args.name, calibrate=args.calibrate)
+        export_model(args.checkpoint, args.out, args.name, calibrate=args.calibrate, weights=args.weights)
     except (data_mod.DatasetError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
