@@ -233,17 +233,11 @@ def fold_batchnorm(model: nn.Module) -> int:
     return folds
 
 
-def prepare_float16(model: nn.Module) -> None:
-    """The model the float16 graphs hold: rounded, BatchNorm folded, rounded again."""
-    round_to_float16(model)
-    fold_batchnorm(model)
-    round_to_float16(model)
-
-
 def store_float16(graph: onnx.GraphProto) -> int:
     """Rewrite the float32 initializers of FLOAT16_MIN_ELEMENTS or more as float16, each read through
     a Cast to float32 under its old name. Only values that float16 holds exactly are accepted (the
-    model was prepared with prepare_float16), so the graph computes what the torch model computes."""
+    model was rounded, folded and rounded again, as export_model does), so the graph computes what the torch model computes.
+    """
     from onnx import TensorProto, helper, numpy_helper
 
     casts = []
@@ -379,7 +373,9 @@ def export_model(
         # the unfolded state rounded: what the folder's checkpoint holds, so a re-export starts here too
         round_to_float16(model)
         half_state = {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}
-        prepare_float16(model)
+        # the graphs' weights: BatchNorm folded here, not by the exporter, and rounded again
+        fold_batchnorm(model)
+        round_to_float16(model)
     setup_torch(cfg.threads, cfg.seed)
     name = name or cfg.name
     spec = cfg.input_spec()
