@@ -112,6 +112,42 @@ def test_keep_best_keeps_the_lowest_validation_epoch_and_patience_stops(shapes_d
     assert _train(["--resume", str(run), "--workers", "0"]).read_bytes() == ckpt.read_bytes()
 
 
+def test_keep_best_by_mse_keeps_the_lowest_validation_mse_where_the_loss_disagrees(shapes_dir, tmp_path, monkeypatch):
+    """A VAE's validation loss (-ELBO) can fall while its MSE rises (the learned sigma shrinks): with
+    --keep-best-by mse the checkpoint holds the epoch of the lowest validation MSE and patience counts
+    epochs without a lower MSE; with the default (loss) the same scripted values keep the last epoch."""
+    losses, mses = [0.5, 0.4, 0.3, 0.2], [0.3, 0.1, 0.2, 0.25]
+    kept = {}
+    for by in ("mse", "loss"):
+        scripted = iter(zip(losses, mses))
+        monkeypatch.setattr(train, "mean_loss", lambda *a, **k: next(scripted))
+        run = tmp_path / by
+        common = tiny_args(str(shapes_dir), run, "--model", "vae", "--epochs", "4", "--patience", "2")
+        common += ["--workers", "0", "--keep-best-by", by]
+        assert _train(common, stop_after_epochs=2) is None
+        epoch2 = load_state(run)["model"]
+        _, cfg, ck = load_checkpoint(_train(["--resume", str(run), "--workers", "0"]))
+        st = load_state(run)
+        kept[by] = (ck["best_epoch"], st["epoch"], st["best"]["stopped_early"], st["best"]["val_loss"])
+        assert cfg.keep_best_by == by
+        # the default is left out of the saved config, so configs written before the option keep their bytes
+        assert ck["config"].get("keep_best_by") == (None if by == "loss" else "mse")
+        same_as_epoch2 = all(torch.equal(ck["state_dict"][k], v) for k, v in epoch2.items())
+        assert same_as_epoch2 == (by == "mse")
+    assert kept["mse"] == (2, 4, True, 0.1)  # lowest MSE at epoch 2; epochs 3 and 4 not lower: stopped
+    assert kept["loss"] == (4, 4, False, 0.2)  # the loss fell every epoch
+
+
+def test_keep_best_by_refuses_what_it_does_not_know(shapes_dir, tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        train.config_from_args(tiny_args(str(shapes_dir), tmp_path / "r", "--keep-best-by", "ssim"))
+    assert e.value.code == 2 and "invalid choice: 'ssim'" in capsys.readouterr().err
+    saved = TrainConfig(keep_best_by="psnr").to_saved()
+    with pytest.raises(train.UsageError, match="--keep-best-by must be one of loss, mse, got psnr"):
+        TrainConfig.from_saved(saved).validate()
+    assert TrainConfig.from_saved(TrainConfig().to_saved()).keep_best_by == "loss"
+
+
 def test_a_batch_of_undecodable_files_takes_no_optimizer_step(tmp_path):
     data = tmp_path / "data"
     (data / "a").mkdir(parents=True)

@@ -18,6 +18,9 @@ from .models import ARCHS, UPSAMPLING, ModelConfigError, ModelSpec
 
 #: augmentations train.py knows (--augment, comma-separated)
 AUGMENTATIONS = ("hflip", "vflip", "shift")
+#: what --keep-best and --patience compare between epochs: the validation loss (a VAE's -ELBO per pixel, an AE's
+#: MSE + SSIM/latent terms) or the validation reconstruction MSE
+KEEP_BEST_BY = ("loss", "mse")
 #: what a saved config without these fields was trained with (the first trainer had none of them),
 #: so an old checkpoint still describes its own training; new runs get the dataclass defaults
 LEGACY_TRAINING = dict(
@@ -58,7 +61,10 @@ class TrainConfig:
     ssim_weight: float = 0.0
     augment: str = "hflip"  # comma-separated AUGMENTATIONS, or "none"
     weight_decay: float = 0.0  # AdamW's decoupled weight decay (0: Adam)
-    keep_best: bool = True  # the checkpoint holds the epoch with the lowest validation loss
+    keep_best: bool = True  # the checkpoint holds the epoch with the lowest validation loss (or MSE: keep_best_by)
+    # "mse": keep-best and patience compare the validation MSE. A VAE's loss (-ELBO) rises late in a run as the
+    # learned sigma shrinks, while its reconstructions still improve (docs/TRAINING.md)
+    keep_best_by: str = "loss"
     patience: int = 0  # stop after N epochs without a better validation loss (0: never)
     # convolutions on NHWC tensors: 1.2-2.7x faster CPU steps (docs/TRAINING.md), other float32 sums
     channels_last: bool = True
@@ -124,6 +130,9 @@ class TrainConfig:
         if not d["channels_last"]:
             # left out when off, as every run before it was, so their configs keep their bytes
             del d["channels_last"]
+        if d["keep_best_by"] == "loss":
+            # left out when it is the default (every run before the option compared the loss)
+            del d["keep_best_by"]
         if not d["normal_class"]:
             # left out when unused, so configs (and checkpoints, manifests) of other runs keep their bytes
             del d["normal_class"]
@@ -165,6 +174,8 @@ class TrainConfig:
             raise UsageError(f"--augment: unknown {', '.join(unknown)}; known: none, {', '.join(AUGMENTATIONS)}")
         if self.weight_decay < 0:
             raise UsageError(f"--weight-decay must be >= 0, got {self.weight_decay}")
+        if self.keep_best_by not in KEEP_BEST_BY:
+            raise UsageError(f"--keep-best-by must be one of {', '.join(KEEP_BEST_BY)}, got {self.keep_best_by}")
         if self.patience < 0:
             raise UsageError(f"--patience must be >= 0 (0 = never stop early), got {self.patience}")
         if self.arch not in ARCHS:

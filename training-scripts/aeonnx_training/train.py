@@ -38,6 +38,7 @@ from . import checkpoint as ckpt_mod  # noqa: E402
 from . import evaluate, plots, runtime, splits  # noqa: E402
 from .config import (  # noqa: E402
     AUGMENTATIONS,
+    KEEP_BEST_BY,
     TrainConfig,
     UsageError,
     machine_facts,
@@ -161,13 +162,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep-best",
         action=argparse.BooleanOptionalAction,
         default=d.keep_best,
-        help="the checkpoint holds the epoch with the lowest validation loss, not the last one",
+        help="the checkpoint holds the epoch with the lowest validation loss (or MSE: --keep-best-by), "
+        "not the last one",
+    )
+    ap.add_argument(
+        "--keep-best-by",
+        choices=KEEP_BEST_BY,
+        default=d.keep_best_by,
+        help="what --keep-best and --patience compare: the validation loss (a VAE's -ELBO, which rises late "
+        "in a run as the learned sigma shrinks) or the validation reconstruction MSE",
     )
     ap.add_argument(
         "--patience",
         type=int,
         default=d.patience,
-        help="stop after N epochs without a lower validation loss (0: run all epochs)",
+        help="stop after N epochs without a lower validation loss (or MSE: --keep-best-by; 0: run all epochs)",
     )
     ap.add_argument("--image-size", type=parse_size, default="28x28", help="model image size HxW (8..256)")
     ap.add_argument("--channels", type=int, default=d.channels, help="1 (gray) or 3 (rgb)")
@@ -276,6 +285,7 @@ def config_from_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig,
         weight_decay=a.weight_decay,
         channels_last=a.channels_last,
         keep_best=a.keep_best,
+        keep_best_by=a.keep_best_by,
         patience=a.patience,
         image_size=tuple(a.image_size),
         channels=a.channels,
@@ -494,8 +504,8 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
             best = dict(st["best"])
         if best["stopped_early"]:
             log(
-                f"{out}: stopped early after epoch {start_epoch} (no better validation loss for {cfg.patience} "
-                f"epochs); nothing left to train"
+                f"{out}: stopped early after epoch {start_epoch} (no better validation {cfg.keep_best_by} for "
+                f"{cfg.patience} epochs); nothing left to train"
             )
         elif start_epoch >= cfg.epochs:
             log(f"{out}: already trained {start_epoch} epoch(s) of {cfg.epochs}; pass --epochs N to extend")
@@ -587,11 +597,13 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
             history["val_loss"].append(vl)
             history["val_mse"].append(vm)
             history["epoch_seconds"].append(round(time.perf_counter() - te, 3))
-            improved = vl < best["val_loss"]
+            # best["val_loss"] holds the compared value (the name predates --keep-best-by; resume.pt files carry it)
+            score = vm if cfg.keep_best_by == "mse" else vl
+            improved = score < best["val_loss"]
             if improved:
                 best.update(
                     epoch=epoch + 1,
-                    val_loss=vl,
+                    val_loss=score,
                     bad_epochs=0,
                     state=ckpt_mod.model_state(model) if cfg.keep_best else None,
                 )
@@ -637,8 +649,8 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
                 splits.report_skipped(sorted(skipped), out / "skipped.txt" if rt.is_main else None, log)
             if best["stopped_early"]:
                 log(
-                    f"early stop: no lower validation loss for {cfg.patience} epoch(s); best epoch {best['epoch']} "
-                    f"(val loss {best['val_loss']:.5f})"
+                    f"early stop: no lower validation {cfg.keep_best_by} for {cfg.patience} epoch(s); best epoch "
+                    f"{best['epoch']} (val {cfg.keep_best_by} {best['val_loss']:.5f})"
                 )
             rt.barrier()
     except KeyboardInterrupt:
