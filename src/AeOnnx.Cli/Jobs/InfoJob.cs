@@ -30,7 +30,7 @@ internal sealed class InfoJob(CliConsole console, ModelSettings settings)
         {
             Line("metrics", $"test MSE {Number(metrics.Mse, "0.00000")}, PSNR {Number(metrics.Psnr, "0.00")} dB, SSIM {Number(metrics.Ssim, "0.000")}, "
                 + $"PCA baseline MSE {Number(metrics.PcaMse, "0.00000")}"
-                + (metrics.PcaRatio is null ? string.Empty : $" (model/PCA {Number(metrics.PcaRatio, "0.00")}x)")
+                + (metrics.PcaRatio is null ? string.Empty : $" (model/PCA {Number(metrics.PcaRatio, "0.000")}x)")
                 + (metrics.Elbo is null ? string.Empty : $", ELBO {Number(metrics.Elbo, "0.00")}")
                 + (metrics.TestCount is null ? string.Empty : $" over {metrics.TestCount} images"));
             foreach (var warning in metrics.Warnings)
