@@ -48,6 +48,28 @@ def test_flips_and_shifts_follow_the_generator_and_move_pixels_as_numpy_does():
     assert train.augment_batch(px, (), g) is px
 
 
+def test_quarter_turns_and_channel_orders_follow_the_generator_after_the_other_draws():
+    g = torch.Generator().manual_seed(2)
+    px = torch.from_numpy(np.random.default_rng(1).integers(0, 256, (12, 3, 8, 8), dtype=np.uint8))
+    out = train.augment_batch(px, ("hflip", "rot90", "channels"), g)
+    r = torch.Generator().manual_seed(2)
+    h = (torch.rand(12, generator=r) < 0.5).numpy()
+    turns = torch.randint(0, 4, (12,), generator=r).numpy()
+    keys = torch.rand(12, 3, generator=r).numpy()
+    a = px.numpy()
+    for i in range(12):
+        want = a[i][:, :, ::-1] if h[i] else a[i]
+        want = np.rot90(want, turns[i], axes=(1, 2))  # counter-clockwise, as torch.rot90
+        want = want[np.argsort(keys[i], kind="stable")]
+        assert np.array_equal(out[i].numpy(), want), i
+    assert len(set(turns)) == 4 and len({tuple(np.argsort(k)) for k in keys}) > 1
+    with pytest.raises(train.UsageError, match="--augment rot90 needs a square --image-size, got 16x12"):
+        TrainConfig(augment="rot90", image_size=(16, 12), channels=3).validate()
+    with pytest.raises(train.UsageError, match="--augment channels reorders colour channels: .* got 1"):
+        TrainConfig(augment="hflip,channels", channels=1).validate()
+    TrainConfig(augment="rot90,channels", image_size=(16, 16), channels=3).validate()
+
+
 def test_legacy_configs_keep_what_they_were_trained_with():
     old = TrainConfig().to_saved()
     for k in LEGACY_TRAINING:
@@ -146,6 +168,64 @@ def test_keep_best_by_refuses_what_it_does_not_know(shapes_dir, tmp_path, capsys
     with pytest.raises(train.UsageError, match="--keep-best-by must be one of loss, mse, got psnr"):
         TrainConfig.from_saved(saved).validate()
     assert TrainConfig.from_saved(TrainConfig().to_saved()).keep_best_by == "loss"
+
+
+def test_weight_average_moves_toward_the_live_weights_by_its_warming_decay():
+    torch.manual_seed(0)
+    model = train.AutoEncoder(TrainConfig(channels=3, image_size=(16, 16), latent_dim=4, widths=(4,)).model_spec())
+    avg = train.WeightAverage(model, 0.9)
+    before = {k: v.double().clone() for k, v in avg.model.state_dict().items()}
+    ints = [k for k, v in model.state_dict().items() if not v.dtype.is_floating_point]
+    assert ints  # BatchNorm's num_batches_tracked: copied, not averaged
+    for n in range(1, 101):
+        with torch.no_grad():
+            for k, v in model.state_dict().items():
+                v.add_(1) if v.dtype.is_floating_point else v.add_(3)
+        live = {k: v.double().clone() for k, v in model.state_dict().items()}
+        avg.update(model)
+        d = min(0.9, (1 + n) / (10 + n))  # 2/11 after the first update, 0.9 from the 80th on
+        for k, v in avg.model.state_dict().items():
+            want = live[k] if k in ints else d * before[k] + (1 - d) * live[k]
+            assert torch.allclose(v.double(), want, atol=1e-5), (n, k)
+            before[k] = v.double().clone()
+    assert avg.updates == 100 and not any(p.requires_grad for p in avg.model.parameters())
+    # the live weights were not touched by the average
+    assert all(p.requires_grad for p in model.parameters())
+
+
+def test_ema_validates_keeps_and_resumes_the_averaged_weights(shapes_dir, tmp_path):
+    """With --ema the checkpoint holds the averaged weights (not the optimizer's), the recorded validation MSE
+    is the averaged model's, and a run stopped after epoch 1 and resumed ends byte-equal to one run straight."""
+    common = ["--epochs", "2", "--ema", "0.9", "--no-keep-best", "--workers", "0"]
+    straight = _train(tiny_args(str(shapes_dir), tmp_path / "straight", *common))
+    assert _train(tiny_args(str(shapes_dir), tmp_path / "split", *common), stop_after_epochs=1) is None
+    assert load_state(tmp_path / "split")["ema"]["updates"] == 5  # 77 training images, batch 16: 5 steps
+    split = _train(["--resume", str(tmp_path / "split"), "--workers", "0"])
+    model, cfg, ck = load_checkpoint(straight)
+    _, _, ck2 = load_checkpoint(split)
+    for k, v in ck["state_dict"].items():
+        assert torch.equal(ck2["state_dict"][k], v), k
+    st = load_state(tmp_path / "straight")
+    assert st["ema"]["updates"] == 10
+    for k, v in ck["state_dict"].items():
+        assert torch.equal(st["ema"]["model"][k], v), k
+    assert not all(torch.equal(st["model"][k], v) for k, v in ck["state_dict"].items())
+    assert cfg.ema == 0.9 and ck["config"]["ema"] == 0.9
+    _, val, _ = train.splits.load_splits(cfg)
+    _, mse = train.mean_loss(model, val, 512, cfg.seed + 3000, 0, torch.device("cpu"), None, cfg.channels_last)
+    assert mse == pytest.approx(ck["history"]["val_mse"][-1], rel=1e-5)
+    live = train.AutoEncoder(cfg.model_spec())
+    live.load_state_dict(st["model"])
+    _, live_mse = train.mean_loss(live, val, 512, cfg.seed + 3000, 0, torch.device("cpu"), None, cfg.channels_last)
+    assert abs(live_mse - mse) > 1e-6 * mse  # the live weights would have scored otherwise
+
+
+def test_ema_off_leaves_the_config_as_it_was_and_bad_decays_are_refused():
+    assert "ema" not in TrainConfig().to_saved() and TrainConfig.from_saved(TrainConfig().to_saved()).ema == 0.0
+    assert TrainConfig(ema=0.999).to_saved()["ema"] == 0.999
+    for bad in (1.0, -0.1, 1.5):
+        with pytest.raises(train.UsageError, match=rf"--ema must be in \[0, 1\) .*, got {bad}"):
+            TrainConfig(ema=bad).validate()
 
 
 def test_a_batch_of_undecodable_files_takes_no_optimizer_step(tmp_path):

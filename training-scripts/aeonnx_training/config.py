@@ -17,7 +17,7 @@ from .data import InputSpec
 from .models import ARCHS, UPSAMPLING, ModelConfigError, ModelSpec
 
 #: augmentations train.py knows (--augment, comma-separated)
-AUGMENTATIONS = ("hflip", "vflip", "shift")
+AUGMENTATIONS = ("hflip", "vflip", "shift", "rot90", "channels")
 #: what --keep-best and --patience compare between epochs: the validation loss (a VAE's -ELBO per pixel, an AE's
 #: MSE + SSIM/latent terms) or the validation reconstruction MSE
 KEEP_BEST_BY = ("loss", "mse")
@@ -65,6 +65,9 @@ class TrainConfig:
     # "mse": keep-best and patience compare the validation MSE. A VAE's loss (-ELBO) rises late in a run as the
     # learned sigma shrinks, while its reconstructions still improve (docs/TRAINING.md)
     keep_best_by: str = "loss"
+    # exponential moving average of the weights (decay per optimizer step; 0: off): validation, keep-best and
+    # the checkpoint use the averaged weights, the optimizer trains the live ones (docs/TRAINING.md)
+    ema: float = 0.0
     patience: int = 0  # stop after N epochs without a better validation loss (0: never)
     # convolutions on NHWC tensors: 1.2-2.7x faster CPU steps (docs/TRAINING.md), other float32 sums
     channels_last: bool = True
@@ -130,6 +133,9 @@ class TrainConfig:
         if not d["channels_last"]:
             # left out when off, as every run before it was, so their configs keep their bytes
             del d["channels_last"]
+        if not d["ema"]:
+            # left out when off (every run before the option), so earlier configs keep their bytes
+            del d["ema"]
         if d["keep_best_by"] == "loss":
             # left out when it is the default (every run before the option compared the loss)
             del d["keep_best_by"]
@@ -172,10 +178,17 @@ class TrainConfig:
         unknown = [a for a in self.augmentations() if a not in AUGMENTATIONS]
         if unknown:
             raise UsageError(f"--augment: unknown {', '.join(unknown)}; known: none, {', '.join(AUGMENTATIONS)}")
+        if "rot90" in self.augmentations() and self.image_size[0] != self.image_size[1]:
+            h, w = self.image_size
+            raise UsageError(f"--augment rot90 needs a square --image-size, got {h}x{w}")
+        if "channels" in self.augmentations() and self.channels != 3:
+            raise UsageError(f"--augment channels reorders colour channels: it needs --channels 3, got {self.channels}")
         if self.weight_decay < 0:
             raise UsageError(f"--weight-decay must be >= 0, got {self.weight_decay}")
         if self.keep_best_by not in KEEP_BEST_BY:
             raise UsageError(f"--keep-best-by must be one of {', '.join(KEEP_BEST_BY)}, got {self.keep_best_by}")
+        if not 0.0 <= self.ema < 1.0:
+            raise UsageError(f"--ema must be in [0, 1) (a decay per step such as 0.999; 0 = off), got {self.ema}")
         if self.patience < 0:
             raise UsageError(f"--patience must be >= 0 (0 = never stop early), got {self.patience}")
         if self.arch not in ARCHS:

@@ -19,6 +19,7 @@ step (global batch = batch size x processes); rank 0 alone logs, checkpoints and
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import math
 import os
@@ -37,7 +38,6 @@ from torch.utils.data.distributed import DistributedSampler  # noqa: E402
 from . import checkpoint as ckpt_mod  # noqa: E402
 from . import evaluate, plots, runtime, splits  # noqa: E402
 from .config import (  # noqa: E402
-    AUGMENTATIONS,
     KEEP_BEST_BY,
     TrainConfig,
     UsageError,
@@ -147,8 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument(
         "--augment",
         default=d.augment,
-        help=f"training augmentations, comma-separated: {', '.join(AUGMENTATIONS)} (random ±1/8 translation, "
-        "edges repeated), or none",
+        help="training augmentations, comma-separated: hflip, vflip, shift (random ±1/8 translation, edges "
+        "repeated), rot90 (random quarter turns, square images), channels (random RGB order), or none",
     )
     ap.add_argument("--weight-decay", type=float, default=d.weight_decay, help="AdamW weight decay (0: plain Adam)")
     ap.add_argument(
@@ -171,6 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=d.keep_best_by,
         help="what --keep-best and --patience compare: the validation loss (a VAE's -ELBO, which rises late "
         "in a run as the learned sigma shrinks) or the validation reconstruction MSE",
+    )
+    ap.add_argument(
+        "--ema",
+        type=float,
+        default=d.ema,
+        help="keep an exponential moving average of the weights with this decay per step (e.g. 0.999; 0: off); "
+        "validation, --keep-best and the checkpoint use the averaged weights",
     )
     ap.add_argument(
         "--patience",
@@ -286,6 +293,7 @@ def config_from_args(argv: Optional[Sequence[str]] = None) -> Tuple[TrainConfig,
         channels_last=a.channels_last,
         keep_best=a.keep_best,
         keep_best_by=a.keep_best_by,
+        ema=a.ema,
         patience=a.patience,
         image_size=tuple(a.image_size),
         channels=a.channels,
@@ -342,6 +350,34 @@ def mean_loss(
     return tot / max(n, 1), tot_mse / max(n, 1)
 
 
+class WeightAverage:
+    """An exponential moving average of a model's weights and BatchNorm statistics, updated after every
+    optimizer step. The decay starts low ((1 + n) / (10 + n) after n updates) so the first epochs' average is not
+    dominated by the random initialisation; integer buffers are copied."""
+
+    def __init__(self, model: AutoEncoder, decay: float):
+        self.decay = decay
+        self.model = copy.deepcopy(model).requires_grad_(False)
+        self.updates = 0
+
+    @torch.no_grad()
+    def update(self, model: AutoEncoder) -> None:
+        self.updates += 1
+        d = min(self.decay, (1 + self.updates) / (10 + self.updates))
+        for avg, live in zip(self.model.state_dict().values(), model.state_dict().values()):
+            if avg.dtype.is_floating_point:
+                avg.lerp_(live, 1.0 - d)
+            else:
+                avg.copy_(live)
+
+    def state(self) -> dict:
+        return {"model": ckpt_mod.model_state(self.model), "updates": self.updates}
+
+    def load(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.updates = int(state["updates"])
+
+
 def _fmt_seconds(s: float) -> str:
     s = int(round(s))
     return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
@@ -350,7 +386,8 @@ def _fmt_seconds(s: float) -> str:
 def augment_batch(pixels: torch.Tensor, modes: Sequence[str], gen: torch.Generator) -> torch.Tensor:
     """Random flips / translations of a uint8 [N,C,H,W] batch, drawn from `gen` (a CPU generator,
     so the same images get the same changes on any device and with any worker count).
-    shift: a translation of up to 1/8 of each side, the edge pixels repeated into the gap."""
+    shift: a translation of up to 1/8 of each side, the edge pixels repeated into the gap; rot90: a rotation
+    by a random multiple of 90 degrees (square images); channels: a random order of the colour channels."""
     if not modes or pixels.shape[0] == 0:
         return pixels
     n, _, h, w = pixels.shape
@@ -369,6 +406,16 @@ def augment_batch(pixels: torch.Tensor, modes: Sequence[str], gen: torch.Generat
         cols = (torch.arange(w)[None, :] - dx[:, None]).clamp(0, w - 1)  # [n, w]
         idx = torch.arange(n)[:, None, None]
         out = out.permute(0, 2, 3, 1)[idx, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2).contiguous()
+    if "rot90" in modes:
+        turns = torch.randint(0, 4, (n,), generator=gen)
+        out = out.clone()
+        for k in (1, 2, 3):
+            sel = turns == k
+            if sel.any():
+                out[sel] = torch.rot90(out[sel], k, dims=(-2, -1))
+    if "channels" in modes:
+        order = torch.argsort(torch.rand(n, out.shape[1], generator=gen), dim=1)
+        out = torch.gather(out, 1, order[:, :, None, None].expand_as(out))
     return out
 
 
@@ -521,6 +568,12 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
             f"{time.perf_counter() - t_pca:.0f}s"
         )
 
+    ema = WeightAverage(model, cfg.ema) if cfg.ema else None
+    if ema is not None and opts.resume:
+        ema.load(st["ema"])  # the resume state read above
+    # what validation, keep-best and the checkpoint see
+    kept = ema.model if ema is not None else model
+
     ddp = model
     if rt.distributed:
         ddp = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device] if device.type == "cuda" else None)
@@ -576,6 +629,8 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
                 scaler.update()
                 if sched is not None:
                     sched.step()
+                if ema is not None:
+                    ema.update(model)
                 step += 1
                 if n:
                     run_loss += float(loss) * n
@@ -586,7 +641,7 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
             run_loss, run_mse, seen = rt.all_sum([run_loss, run_mse, float(seen)])
             if rt.is_main:
                 vl, vm = mean_loss(
-                    model, val_src, 512, cfg.seed + 3000, cfg.workers, device, warn_skipped, cfg.channels_last
+                    kept, val_src, 512, cfg.seed + 3000, cfg.workers, device, warn_skipped, cfg.channels_last
                 )
             else:
                 vl, vm = 0.0, 0.0
@@ -605,7 +660,7 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
                     epoch=epoch + 1,
                     val_loss=score,
                     bad_epochs=0,
-                    state=ckpt_mod.model_state(model) if cfg.keep_best else None,
+                    state=ckpt_mod.model_state(kept) if cfg.keep_best else None,
                 )
             else:
                 best["bad_epochs"] += 1
@@ -638,6 +693,7 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
                     wall_before + (time.perf_counter() - t0),
                     skipped,
                     best,
+                    ema,
                 )
                 saved_epoch = epoch + 1
             log(
@@ -680,6 +736,8 @@ def _train(cfg: TrainConfig, opts: RunOptions, rt: runtime.Runtime) -> Optional[
         return None
     if cfg.keep_best and best["state"] is not None:
         model.load_state_dict(best["state"])
+    elif ema is not None:
+        model.load_state_dict(ema.model.state_dict())
     model.to("cpu")
     ckpt_path = out / "checkpoint.pt"
     best_epoch = best["epoch"] if cfg.keep_best else len(history["train_loss"])
@@ -740,6 +798,7 @@ def _save_state(
     wall: float,
     skipped,
     best: dict,
+    ema: Optional[WeightAverage] = None,
 ) -> None:
     """Every rank takes part (the per-rank generator states are gathered); rank 0 writes."""
     noise = rt.gather_lists([noise_gen.get_state()])
@@ -762,6 +821,7 @@ def _save_state(
             "wall_seconds": wall,
             "skipped": sorted(skipped),
             "best": dict(best),
+            **({"ema": ema.state()} if ema is not None else {}),
         },
     )
 
