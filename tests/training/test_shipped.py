@@ -118,3 +118,14 @@ def test_check_reports_a_changed_graph(tmp_path, monkeypatch, capsys):
     (tmp_path / name / "decoder.onnx").write_bytes(bytes(raw))
     assert not shipped.check(name, expected, "committed manifest")
     assert "MISMATCH decoder.onnx" in capsys.readouterr().out
+
+
+def test_epochs_text_names_the_kept_epoch_its_criterion_and_the_weight_average():
+    t = shipped.epochs_text
+    assert t({"config": {}, "epochs": 10}, {}) == "10"
+    assert t({"config": {"keep_best": True}, "epochs": 40}, {"epochs_run": 40, "best_epoch": 17}) == "17 (best of 40)"
+    mse = {"keep_best": True, "keep_best_by": "mse", "ema": 0.999}
+    assert t({"config": mse, "epochs": 60}, {"epochs_run": 60, "best_epoch": 39}) == (
+        "39 (lowest validation MSE of 60, EMA 0.999)"
+    )
+    assert t({"config": {"ema": 0.99}, "epochs": 6}, {"epochs_run": 6}) == "6 (last, EMA 0.99)"
